@@ -1,0 +1,100 @@
+"""Where the data lives, when a study day starts, the daily limits, and a settable clock.
+
+Everything that varies between a learner's machine and a test is here, so tests can
+pass a fixed clock and an in-memory database instead of patching globals.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Protocol
+
+DB_ENV = "STUDYAPP_DB"
+CONTENT_ENV = "STUDYAPP_CONTENT"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Clock(Protocol):
+    """Anything that tells the current local time."""
+
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    """The machine's local time, timezone-aware."""
+
+    def now(self) -> datetime:
+        return datetime.now().astimezone()
+
+
+@dataclass
+class FixedClock:
+    """A clock for tests: it says `current` until told otherwise."""
+
+    current: datetime
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current = self.current + timedelta(**delta)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The learner's choices; the defaults are those of PRODUCT.md."""
+
+    rollover_hour: int = 4
+    new_per_day: int = 20
+    reviews_per_day: int = 200
+    clock: Clock = field(default_factory=SystemClock)
+
+    def today(self) -> date:
+        """The current study day: it starts at `rollover_hour`, not at midnight."""
+        return study_day(self.clock.now(), self.rollover_hour)
+
+
+def study_day(moment: datetime, rollover_hour: int) -> date:
+    """The study day a moment belongs to: times before the rollover hour count as yesterday."""
+    return (moment - timedelta(hours=rollover_hour)).date()
+
+
+def running_from_checkout() -> bool:
+    """True when this package sits in a checkout of the repository (not a site-packages copy)."""
+    return (REPO_ROOT / "pyproject.toml").is_file() and (REPO_ROOT / "content").is_dir()
+
+
+def default_db_path() -> Path:
+    """`data/studyapp.db` in a checkout, otherwise the platform's user data folder."""
+    if running_from_checkout():
+        return REPO_ROOT / "data" / "studyapp.db"
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("studyapp", appauthor=False)) / "studyapp.db"
+
+
+def resolve_db_url(value: str | None = None) -> str:
+    """Turn `--db` (or STUDYAPP_DB, or the default) into a SQLAlchemy URL.
+
+    A value containing "://" is taken as a URL; anything else is a SQLite file path.
+    """
+    chosen = value or os.environ.get(DB_ENV) or str(default_db_path())
+    if "://" in chosen:
+        return chosen
+    path = Path(chosen).expanduser().resolve()
+    return f"sqlite:///{path}"
+
+
+def content_dir() -> Path:
+    """The folder of bundled decks: STUDYAPP_CONTENT, else the checkout's `content/`."""
+    override = os.environ.get(CONTENT_ENV)
+    if override:
+        return Path(override)
+    if (REPO_ROOT / "content").is_dir():
+        return REPO_ROOT / "content"
+    from importlib import resources
+
+    return Path(str(resources.files("studyapp") / "bundled_content"))

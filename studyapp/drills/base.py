@@ -1,0 +1,223 @@
+"""What a drill problem is, how topics register, and how numbers are shown.
+
+A topic is a generator function registered with `@topic(...)`. It receives a seeded
+`numpy.random.Generator` and a difficulty (1 = by hand, 2-3 = larger numbers and
+shapes) and returns a `Draft`: the prompt, every input by name, the engine's answer,
+the worked steps and the known slips. `make_problem` turns a draft into a `Problem`
+with its topic, seed and difficulty, so the same three always give the same problem.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+Answer: TypeAlias = float | list[float] | list[list[float]]
+JsonValue: TypeAlias = Any
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """An answer x is right when |x - expected| <= abs + rel * |expected|, elementwise."""
+
+    rel: float = 0.01
+    abs: float = 0.001
+
+
+EXACT = Tolerance(rel=0.0, abs=1e-9)
+"""For integer answers (sizes, parameter counts): no slack at all."""
+
+
+@dataclass(frozen=True)
+class Slip:
+    """A known wrong answer (computed by the engine) and what to tell a learner who gives it."""
+
+    value: Answer
+    feedback: str
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What a generator returns; `make_problem` adds topic, seed and difficulty."""
+
+    prompt: str
+    inputs: dict[str, JsonValue]
+    answer: Answer | np.ndarray | np.floating[Any] | int
+    steps: Sequence[str]
+    tolerance: Tolerance = field(default_factory=Tolerance)
+    slips: Sequence[Slip] = ()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One generated drill: everything needed to show it, check it and explain it."""
+
+    topic: str
+    seed: int
+    difficulty: int
+    prompt: str
+    inputs: dict[str, JsonValue]
+    answer: Answer
+    tolerance: Tolerance
+    steps: tuple[str, ...]
+    slips: tuple[Slip, ...] = ()
+
+    @property
+    def hint(self) -> str:
+        """The first worked step, revealed on request before answering."""
+        return self.steps[0]
+
+    def to_json(self) -> dict[str, JsonValue]:
+        """The stable drill JSON contract of PRODUCT.md."""
+        return {
+            "topic": self.topic,
+            "seed": self.seed,
+            "difficulty": self.difficulty,
+            "prompt": self.prompt,
+            "inputs": self.inputs,
+            "answer": self.answer,
+            "tolerance": {"rel": self.tolerance.rel, "abs": self.tolerance.abs},
+            "steps": list(self.steps),
+        }
+
+
+Generator: TypeAlias = Callable[[np.random.Generator, int], Draft]
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A drillable computation: its stable id, a one-line title and the seed it comes from."""
+
+    id: str
+    title: str
+    source: str
+    generate: Generator
+
+
+class UnknownTopicError(LookupError):
+    """Raised for a topic id that is not registered; the message lists the valid ones."""
+
+
+_REGISTRY: dict[str, Topic] = {}
+
+
+def topic(topic_id: str, title: str, source: str) -> Callable[[Generator], Generator]:
+    """Register a generator under a stable topic id."""
+
+    def register(generate: Generator) -> Generator:
+        if topic_id in _REGISTRY:
+            raise ValueError(f"drill topic {topic_id!r} registered twice")
+        _REGISTRY[topic_id] = Topic(topic_id, title, source, generate)
+        return generate
+
+    return register
+
+
+def registry() -> dict[str, Topic]:
+    """Every registered topic by id (family modules are imported on first use)."""
+    from studyapp.drills import load_families
+
+    load_families()
+    return dict(sorted(_REGISTRY.items()))
+
+
+def get_topic(topic_id: str) -> Topic:
+    topics = registry()
+    if topic_id not in topics:
+        valid = ", ".join(topics)
+        raise UnknownTopicError(f"unknown topic {topic_id!r}; valid topics: {valid}")
+    return topics[topic_id]
+
+
+def make_problem(topic_id: str, seed: int, difficulty: int = 1) -> Problem:
+    """The problem for (topic, seed, difficulty): identical on every machine."""
+    if difficulty not in (1, 2, 3):
+        raise ValueError("difficulty must be 1, 2 or 3")
+    found = get_topic(topic_id)
+    rng = np.random.default_rng([seed, difficulty, zlib.crc32(topic_id.encode())])
+    draft = found.generate(rng, difficulty)
+    return Problem(
+        topic=topic_id,
+        seed=seed,
+        difficulty=difficulty,
+        prompt=draft.prompt,
+        inputs={name: plain(value) for name, value in draft.inputs.items()},
+        answer=plain(draft.answer),
+        tolerance=draft.tolerance,
+        steps=tuple(draft.steps),
+        slips=tuple(Slip(plain(s.value), s.feedback) for s in draft.slips),
+    )
+
+
+# ---------------------------------------------------------------- numbers in, numbers out
+
+
+def plain(value: Any) -> Any:
+    """NumPy scalars and arrays as plain Python floats, ints, strings and nested lists (for JSON)."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+def decimals(difficulty: int) -> int:
+    """How many decimals drawn numbers carry: one by hand, two when harder."""
+    return 1 if difficulty <= 1 else 2
+
+
+def draw(
+    rng: np.random.Generator,
+    shape: int | tuple[int, ...] | None,
+    low: float,
+    high: float,
+    ndigits: int = 1,
+    nonzero: bool = False,
+) -> np.ndarray:
+    """Uniform numbers in [low, high] rounded to `ndigits` decimals (optionally never 0)."""
+    values = np.round(rng.uniform(low, high, size=shape), ndigits)
+    if nonzero:
+        step = 10.0**-ndigits
+        values = np.where(values == 0, step, values)
+    return np.asarray(values, dtype=np.float64)
+
+
+def num(x: float | np.floating[Any] | int, digits: int = 4) -> str:
+    """A number as a person writes it: integers plainly, others to `digits` decimals, trimmed."""
+    value = float(x)
+    if value == 0:
+        return "0"
+    if value.is_integer() and abs(value) < 1e12:
+        return str(int(value))
+    if 1e-3 <= abs(value) < 1e6:
+        text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
+        return text if text not in ("", "-0") else f"{value:.{digits}g}"
+    return f"{value:.{digits}g}"
+
+
+def vec(values: ArrayLike, digits: int = 4) -> str:
+    """A vector as `[a, b, c]`."""
+    return "[" + ", ".join(num(v, digits) for v in np.ravel(np.asarray(values, float))) + "]"
+
+
+def mat(values: ArrayLike, digits: int = 4) -> str:
+    """A matrix as `[[a, b]; [c, d]]` rows (the way a learner types it, rows split by `;`)."""
+    array = np.atleast_2d(np.asarray(values, float))
+    return "[" + "; ".join(vec(row, digits) for row in array) + "]"
+
+
+def show(values: ArrayLike, digits: int = 4) -> str:
+    """A scalar, vector or matrix, whichever it is."""
+    array = np.asarray(values, float)
+    if array.ndim == 0:
+        return num(float(array), digits)
+    if array.ndim == 1:
+        return vec(array, digits)
+    return mat(array, digits)

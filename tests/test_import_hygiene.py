@@ -1,0 +1,29 @@
+"""The layers stay apart: the engine loads nothing of ours, and the core loads no UI."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+def loaded_after_import(module: str) -> set[str]:
+    code = f"import json, sys; import {module}; print(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    return {name.split(".")[0] for name in json.loads(out.stdout)} | set(json.loads(out.stdout))
+
+
+ENGINE_MODULES = ["engine"]
+
+
+@pytest.mark.parametrize("module", ENGINE_MODULES)
+def test_engine_loads_nothing_of_ours_nor_heavy_frameworks(module: str) -> None:
+    loaded = loaded_after_import(module)
+    for forbidden in ("studyapp", "textual", "sqlalchemy", "sympy"):
+        assert forbidden not in loaded, f"importing {module} loaded {forbidden}"
+
+
+def test_cli_module_loads_no_heavy_library() -> None:
+    loaded = loaded_after_import("studyapp.cli")
+    for forbidden in ("textual", "sqlalchemy", "numpy", "sympy"):
+        assert forbidden not in loaded, f"importing studyapp.cli loaded {forbidden}"
