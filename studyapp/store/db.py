@@ -1,0 +1,185 @@
+"""Opening a studyapp database: checks first, then pragmas, then migrations.
+
+A file that is not ours, is corrupt, or comes from a newer studyapp is refused with a
+clear message before anything is written to it. SQLite gets WAL (readers never block the
+writer), foreign keys and a busy timeout; any other SQLAlchemy URL (PostgreSQL) works too.
+The schema is created and upgraded by Alembic; when it is already current, Alembic is not
+even imported, so start-up stays fast.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+REVISIONS = ("0001",)  # every schema version this build knows, oldest first
+HEAD = REVISIONS[-1]
+OUR_TABLES = {"decks", "cards", "drill_topics", "reviews", "drill_attempts"}
+BUSY_TIMEOUT_MS = 5000
+
+
+class DatabaseProblem(Exception):
+    """A database studyapp must not touch; the message says why, in one line."""
+
+
+@dataclass
+class Database:
+    """An open, current studyapp database: the engine and a session factory."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+    url: str
+    backup: Path | None = None  # where the pre-upgrade copy went, if an upgrade ran
+
+    def session(self) -> Session:
+        return self.sessions()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(url: str, *, migrate: bool = True) -> Database:
+    """Open (creating or upgrading as needed) the database at a SQLAlchemy URL."""
+    parsed = make_url(url)
+    is_sqlite = parsed.get_backend_name() == "sqlite"
+    path = _sqlite_path(url) if is_sqlite else None
+    if path is not None:
+        _refuse_foreign_sqlite(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, **_engine_options(is_sqlite, path))
+    if is_sqlite:
+        event.listen(engine, "connect", _sqlite_pragmas)
+    backup = None
+    try:
+        revision = _current_revision(engine)
+        if revision is not None and revision not in REVISIONS:
+            raise DatabaseProblem(
+                f"{_describe(url)} was written by a newer studyapp (schema {revision}); "
+                "upgrade studyapp to open it"
+            )
+        if revision is None and _has_foreign_tables(engine):
+            raise DatabaseProblem(f"{_describe(url)} is not a studyapp database")
+        if revision != HEAD:
+            if not migrate:
+                raise DatabaseProblem(f"{_describe(url)} needs a schema upgrade")
+            if revision is not None and path is not None:
+                backup = _backup(path, revision)
+            _upgrade(engine)
+    except DatabaseProblem:
+        engine.dispose()
+        raise
+    except (OperationalError, DBAPIError) as error:
+        engine.dispose()
+        raise DatabaseProblem(f"{_describe(url)} cannot be opened: {error.orig}") from error
+    return Database(engine, sessionmaker(engine, expire_on_commit=False), url, backup)
+
+
+def _engine_options(is_sqlite: bool, path: Path | None) -> dict[str, Any]:
+    if not is_sqlite:
+        return {"pool_pre_ping": True}
+    options: dict[str, Any] = {"connect_args": {"timeout": BUSY_TIMEOUT_MS / 1000}}
+    if path is None:  # in-memory: one shared connection, or every session sees an empty db
+        from sqlalchemy.pool import StaticPool
+
+        options["poolclass"] = StaticPool
+        options["connect_args"]["check_same_thread"] = False
+    return options
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")  # with WAL: a killed process loses nothing
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
+
+
+def _sqlite_path(url: str) -> Path | None:
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file::memory:"):
+        return None
+    return Path(database)
+
+
+def _refuse_foreign_sqlite(path: Path) -> None:
+    """Look at an existing file read-only, so a file that is not ours stays untouched."""
+    if not path.exists():
+        return
+    if path.is_dir():
+        raise DatabaseProblem(f"{path} is a folder, not a database file")
+    if path.stat().st_size == 0:
+        return
+    with path.open("rb") as handle:
+        header = handle.read(16)
+    if header != b"SQLite format 3\x00":
+        raise DatabaseProblem(f"{path} is not a SQLite database (it may be corrupt)")
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            connection.execute("PRAGMA schema_version").fetchone()
+            ok = connection.execute("PRAGMA quick_check").fetchone()
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError as error:
+        raise DatabaseProblem(f"{path} cannot be read: {error}") from error
+    if ok is None or ok[0] != "ok":
+        raise DatabaseProblem(f"{path} is corrupt: {ok[0] if ok else 'integrity check failed'}")
+
+
+def _current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        row = connection.execute(text("SELECT version_num FROM alembic_version")).first()
+        return None if row is None else str(row[0])
+
+
+def _has_foreign_tables(engine: Engine) -> bool:
+    with engine.connect() as connection:
+        names = set(inspect(connection).get_table_names())
+    return bool(names - {"alembic_version"})
+
+
+def _backup(path: Path, revision: str) -> Path:
+    """Copy the database (and its WAL) aside before an upgrade touches it."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.stem}.backup-{revision}-{stamp}{path.suffix}")
+    source = sqlite3.connect(path)
+    try:
+        destination = sqlite3.connect(target)
+        with destination:
+            source.backup(destination)
+        destination.close()
+    finally:
+        source.close()
+    shutil.copymode(path, target)
+    return target
+
+
+def _upgrade(engine: Engine) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config(str(MIGRATIONS / "alembic.ini"))
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def _describe(url: str) -> str:
+    path = _sqlite_path(url)
+    if path is not None:
+        return str(path)
+    return make_url(url).render_as_string(hide_password=True)

@@ -1,0 +1,158 @@
+"""The database tables, as SQLAlchemy 2 typed models.
+
+Cards and drill topics both carry an SM-2 state (the same five columns plus the last
+review day). Every grade is appended to `reviews` with the state before and after, so
+undo can restore the exact previous state and exports can show the whole history.
+Dates are study days (the day rolls over at the configured hour), stored as DATE.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    false,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """Shared metadata for every table (and for Alembic's autogenerate checks)."""
+
+
+class Sm2Columns:
+    """The SM-2 state as columns; see studyapp.scheduler.Sm2State."""
+
+    easiness: Mapped[float] = mapped_column(Float, default=2.5, server_default=text("2.5"))
+    repetitions: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    interval: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    lapses: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    last_review: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class Deck(Base):
+    __tablename__ = "decks"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    origin: Mapped[str] = mapped_column(String(20), default="bundled")  # bundled | import
+    source_path: Mapped[str | None] = mapped_column(Text, nullable=True)
+    digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class Card(Sm2Columns, Base):
+    __tablename__ = "cards"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    deck_id: Mapped[str] = mapped_column(ForeignKey("decks.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, default=0)  # order in which new cards appear
+    front: Mapped[str] = mapped_column(Text)
+    back: Mapped[str] = mapped_column(Text)
+    mnemonic: Mapped[str | None] = mapped_column(Text, nullable=True)
+    why: Mapped[str | None] = mapped_column(Text, nullable=True)
+    tags: Mapped[str] = mapped_column(Text, default="")  # space-separated
+    source: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    suspended: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    retired: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    __table_args__ = (
+        # Home counts and the queue read only active cards: due ones by date, new ones by
+        # position. Partial indexes keep both small and covering.
+        Index(
+            "ix_cards_active_due",
+            "deck_id",
+            "due",
+            sqlite_where=text("suspended = 0 AND retired = 0"),
+            postgresql_where=text("NOT suspended AND NOT retired"),
+        ),
+        Index(
+            "ix_cards_due",
+            "due",
+            sqlite_where=text("suspended = 0 AND retired = 0 AND due IS NOT NULL"),
+            postgresql_where=text("NOT suspended AND NOT retired AND due IS NOT NULL"),
+        ),
+        Index(
+            "ix_cards_new",
+            "position",
+            sqlite_where=text("suspended = 0 AND retired = 0 AND due IS NULL"),
+            postgresql_where=text("NOT suspended AND NOT retired AND due IS NULL"),
+        ),
+    )
+
+
+class DrillTopic(Sm2Columns, Base):
+    __tablename__ = "drill_topics"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    suspended: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class Review(Base):
+    """One logged grade of a card or a drill topic, with the state before and after."""
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(10))  # card | topic
+    item_id: Mapped[str] = mapped_column(String(100))
+    reviewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    day: Mapped[date] = mapped_column(Date)  # the study day, after the rollover hour
+    quality: Mapped[int] = mapped_column(Integer)
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    repeat: Mapped[bool] = mapped_column(Boolean, default=False)  # same-day re-ask: no reschedule
+    prev_easiness: Mapped[float] = mapped_column(Float)
+    prev_repetitions: Mapped[int] = mapped_column(Integer)
+    prev_interval: Mapped[int] = mapped_column(Integer)
+    prev_due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    prev_lapses: Mapped[int] = mapped_column(Integer)
+    prev_last_review: Mapped[date | None] = mapped_column(Date, nullable=True)
+    easiness: Mapped[float] = mapped_column(Float)
+    repetitions: Mapped[int] = mapped_column(Integer)
+    interval: Mapped[int] = mapped_column(Integer)
+    due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    lapses: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        Index("ix_reviews_day_quality", "day", "quality"),
+        Index("ix_reviews_item", "kind", "item_id"),
+    )
+
+
+class DrillAttempt(Base):
+    """One answered (or abandoned) drill problem, with everything needed to show it again."""
+
+    __tablename__ = "drill_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    topic_id: Mapped[str] = mapped_column(String(100))
+    seed: Mapped[int] = mapped_column(BigInteger)
+    difficulty: Mapped[int] = mapped_column(Integer, default=1)
+    inputs: Mapped[str] = mapped_column(Text)  # JSON
+    expected: Mapped[str] = mapped_column(Text)  # JSON
+    typed: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str] = mapped_column(String(20))  # correct | wrong | gave_up
+    correct: Mapped[bool] = mapped_column(Boolean)
+    hint_used: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    day: Mapped[date] = mapped_column(Date)
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    review_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reviews.id", ondelete="SET NULL"), nullable=True
+    )
+
+    __table_args__ = (Index("ix_drill_attempts_topic_day", "topic_id", "day"),)
