@@ -23,6 +23,20 @@ def test_engine_loads_nothing_of_ours_nor_heavy_frameworks(module: str) -> None:
         assert forbidden not in loaded, f"importing {module} loaded {forbidden}"
 
 
+def test_scheduler_is_pure() -> None:
+    loaded = loaded_after_import("studyapp.scheduler")
+    for forbidden in ("sqlalchemy", "textual", "numpy", "sympy"):
+        assert forbidden not in loaded, f"importing studyapp.scheduler loaded {forbidden}"
+
+
+@pytest.mark.parametrize(
+    "module", ["studyapp.study", "studyapp.stats", "studyapp.sync", "studyapp.store", "studyapp.drills"]
+)
+def test_core_loads_no_ui(module: str) -> None:
+    loaded = loaded_after_import(module)
+    assert "textual" not in loaded, f"importing {module} loaded textual"
+
+
 def test_cli_module_loads_no_heavy_library() -> None:
     loaded = loaded_after_import("studyapp.cli")
     for forbidden in ("textual", "sqlalchemy", "numpy", "sympy"):

@@ -1,0 +1,142 @@
+"""The learner's collection: one object the UI and the CLI talk to.
+
+Opening it opens (and if needed creates or upgrades) the database, brings the bundled
+decks and the drill topics up to date, and hands out sessions and statistics. Tests build
+it with an in-memory database, a fixed clock and a seed (the factory habit of DESIGN.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import or_, select
+
+from studyapp.config import Settings, content_dir, resolve_db_url
+from studyapp.stats import HomeCounts, StatsData, home_counts, stats_data
+from studyapp.store import Database, open_database
+from studyapp.store.models import Card, Deck
+from studyapp.study import CardView, DrillSession, ReviewSession, reset_card, set_suspended
+from studyapp.sync import SyncReport, sync_bundled_decks, sync_topics
+
+
+@dataclass(frozen=True)
+class CardRow:
+    """One row of the browse table: the card and its schedule."""
+
+    id: str
+    deck_id: str
+    front: str
+    tags: str
+    easiness: float
+    repetitions: int
+    interval: int
+    due: str | None
+    lapses: int
+    suspended: bool
+
+
+@dataclass
+class Collection:
+    db: Database
+    settings: Settings
+    sync_report: SyncReport | None = None
+
+    @classmethod
+    def open(
+        cls,
+        db: str | None = None,
+        settings: Settings | None = None,
+        content: Path | None = None,
+        sync: bool = True,
+    ) -> Collection:
+        """Open the database at `db` (path or URL; default per config) and sync content."""
+        database = open_database(resolve_db_url(db))
+        collection = cls(database, settings or Settings())
+        if sync:
+            collection.sync(content)
+        return collection
+
+    def sync(self, content: Path | None = None) -> SyncReport:
+        from studyapp.drills import registry
+
+        self.sync_report = sync_bundled_decks(self.db, content or content_dir())
+        sync_topics(self.db, ((t.id, t.title) for t in registry().values()))
+        return self.sync_report
+
+    def close(self) -> None:
+        self.db.close()
+
+    def home(self) -> HomeCounts:
+        return home_counts(self.db, self.settings)
+
+    def stats(self) -> StatsData:
+        return stats_data(self.db, self.settings)
+
+    def review(self, deck_ids: Sequence[str] | None = None) -> ReviewSession:
+        return ReviewSession(self.db, self.settings, deck_ids)
+
+    def drill(
+        self, topic_ids: Sequence[str] | None = None, difficulty: int = 1, seed: int | None = None
+    ) -> DrillSession:
+        return DrillSession(self.db, self.settings, topic_ids, difficulty, seed)
+
+    def card(self, card_id: str) -> CardView | None:
+        from studyapp.study import load_card
+
+        with self.db.session() as session:
+            return load_card(session, card_id)
+
+    def decks(self) -> list[tuple[str, str]]:
+        with self.db.session() as session:
+            return list(
+                session.execute(
+                    select(Deck.id, Deck.name).where(Deck.retired.is_(False)).order_by(Deck.name)
+                ).tuples()
+            )
+
+    def search_cards(
+        self,
+        text: str = "",
+        deck: str | None = None,
+        tag: str | None = None,
+        include_suspended: bool = True,
+        limit: int = 1000,
+    ) -> list[CardRow]:
+        """Cards whose front, back or tags contain `text` (case-insensitive), by deck/tag."""
+        query = select(Card).where(Card.retired.is_(False)).order_by(Card.deck_id, Card.position)
+        needle = text.strip()
+        if needle:
+            pattern = f"%{needle}%"
+            query = query.where(
+                or_(Card.front.ilike(pattern), Card.back.ilike(pattern), Card.tags.ilike(pattern))
+            )
+        if deck:
+            query = query.where(Card.deck_id == deck)
+        if tag:
+            query = query.where((" " + Card.tags + " ").like(f"% {tag} %"))
+        if not include_suspended:
+            query = query.where(Card.suspended.is_(False))
+        with self.db.session() as session:
+            return [
+                CardRow(
+                    c.id,
+                    c.deck_id,
+                    c.front,
+                    c.tags,
+                    c.easiness,
+                    c.repetitions,
+                    c.interval,
+                    c.due.isoformat() if c.due else None,
+                    c.lapses,
+                    c.suspended,
+                )
+                for c in session.scalars(query.limit(limit))
+            ]
+
+    def suspend(self, card_id: str, suspended: bool = True) -> None:
+        set_suspended(self.db, card_id, suspended)
+
+    def reset(self, card_id: str) -> None:
+        reset_card(self.db, card_id)

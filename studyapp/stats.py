@@ -1,0 +1,296 @@
+"""Progress, computed in SQL: counts for the home screen and the numbers behind the charts.
+
+Every aggregate is one query over an index (reviews by day, cards by due date), so the
+cost grows with the days shown, not with the size of the collection's history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from studyapp.config import Settings
+from studyapp.store import Database
+from studyapp.store.models import Card, Deck, DrillAttempt, DrillTopic, Review
+from studyapp.study import daily_usage
+
+ACTIVE_CARD = (Card.suspended.is_(False), Card.retired.is_(False))
+MATURE_DAYS = 21
+
+
+@dataclass(frozen=True)
+class DeckCounts:
+    id: str
+    name: str
+    due: int
+    new: int
+    total: int
+
+
+@dataclass(frozen=True)
+class HomeCounts:
+    """What the home screen shows: per deck, drills, and today's progress."""
+
+    today: date
+    decks: list[DeckCounts]
+    due_today: int  # cards due now (capped by the daily review limit left)
+    new_available: int  # new cards that today's limit still allows
+    topics_due: int
+    topics_new: int
+    reviews_today: int
+    streak_days: int
+
+    @property
+    def left_today(self) -> int:
+        return self.due_today + self.new_available
+
+
+def home_counts(db: Database, settings: Settings) -> HomeCounts:
+    today = settings.today()
+    with db.session() as session:
+        per_deck = session.execute(
+            select(
+                Card.deck_id,
+                func.count().filter(Card.due.is_not(None), Card.due <= today),
+                func.count().filter(Card.due.is_(None)),
+                func.count(),
+            )
+            .where(*ACTIVE_CARD)
+            .group_by(Card.deck_id)
+        ).all()
+        names = dict(
+            session.execute(select(Deck.id, Deck.name).where(Deck.retired.is_(False))).tuples()
+        )
+        topics_due, topics_new = session.execute(
+            select(
+                func.count().filter(DrillTopic.due.is_not(None), DrillTopic.due <= today),
+                func.count().filter(DrillTopic.due.is_(None)),
+            ).where(DrillTopic.suspended.is_(False))
+        ).one()
+        usage = daily_usage(session, today)
+        reviews_today = session.scalar(select(func.count()).where(Review.day == today)) or 0
+        streak = streak_days(session, today)
+    decks = sorted(
+        (DeckCounts(d, names.get(d, d), int(due), int(new), int(total)) for d, due, new, total in per_deck),
+        key=lambda deck: deck.name.lower(),
+    )
+    due = sum(deck.due for deck in decks)
+    new = sum(deck.new for deck in decks)
+    return HomeCounts(
+        today=today,
+        decks=decks,
+        due_today=min(due, max(0, settings.reviews_per_day - usage.reviews_done)),
+        new_available=min(new, max(0, settings.new_per_day - usage.new_seen)),
+        topics_due=int(topics_due or 0),
+        topics_new=int(topics_new or 0),
+        reviews_today=int(reviews_today),
+        streak_days=streak,
+    )
+
+
+def streak_days(session: Session, today: date) -> int:
+    """Study days in a row with at least one review, ending today (or yesterday, if today
+    has none yet: a streak is not broken until the day is over). Days in the future — a
+    clock that moved backwards — are ignored."""
+    days = session.scalars(
+        select(Review.day).where(Review.day <= today).distinct().order_by(Review.day.desc())
+    )
+    expected = today
+    count = 0
+    for day in days:
+        if day == expected:
+            count += 1
+            expected -= timedelta(days=1)
+        elif count == 0 and day == today - timedelta(days=1):
+            count, expected = 1, day - timedelta(days=1)
+        else:
+            break
+    return count
+
+
+@dataclass(frozen=True)
+class DayCount:
+    date: date
+    reviews: int
+    correct: int
+
+
+def reviews_per_day(session: Session, first: date, last: date) -> list[DayCount]:
+    """Every logged grade per study day in [first, last] (days without reviews omitted)."""
+    rows = session.execute(
+        select(Review.day, func.count(), func.sum(case((Review.quality >= 3, 1), else_=0)))
+        .where(Review.day >= first, Review.day <= last)
+        .group_by(Review.day)
+        .order_by(Review.day)
+    )
+    return [DayCount(day, int(n), int(ok or 0)) for day, n, ok in rows]
+
+
+def retention(session: Session, today: date, days: int = 30) -> float | None:
+    """Share of card reviews graded 3 or more in the last `days` days (None: no reviews)."""
+    total, passed = session.execute(
+        select(func.count(), func.sum(case((Review.quality >= 3, 1), else_=0))).where(
+            Review.day > today - timedelta(days=days),
+            Review.day <= today,
+            Review.kind == "card",
+            Review.repeat.is_(False),
+        )
+    ).one()
+    return None if not total else int(passed or 0) / int(total)
+
+
+def forecast(session: Session, today: date, days: int = 30) -> list[tuple[date, int]]:
+    """Cards due on each of the next `days` days; overdue cards count as due today."""
+    last = today + timedelta(days=days - 1)
+    rows = dict(
+        session.execute(
+            select(Card.due, func.count())
+            .where(*ACTIVE_CARD, Card.due.is_not(None), Card.due > today, Card.due <= last)
+            .group_by(Card.due)
+        ).tuples()
+    )
+    overdue = session.scalar(
+        select(func.count()).where(*ACTIVE_CARD, Card.due.is_not(None), Card.due <= today)
+    )
+    rows[today] = int(overdue or 0)
+    return [(today + timedelta(days=i), int(rows.get(today + timedelta(days=i), 0))) for i in range(days)]
+
+
+def maturity(session: Session) -> dict[str, int]:
+    """Active cards by stage: new, learning (failed, relearning), young, mature (≥ 21 days)."""
+    stage = case(
+        (Card.due.is_(None), "new"),
+        (Card.repetitions == 0, "learning"),
+        (Card.interval < MATURE_DAYS, "young"),
+        else_="mature",
+    )
+    counts = dict(
+        session.execute(select(stage, func.count()).where(*ACTIVE_CARD).group_by(stage)).tuples()
+    )
+    return {name: int(counts.get(name, 0)) for name in ("new", "learning", "young", "mature")}
+
+
+@dataclass(frozen=True)
+class TopicStat:
+    topic: str
+    attempts: int
+    correct: int
+    mean_seconds: float
+    due: date | None
+
+
+def topic_stats(session: Session) -> list[TopicStat]:
+    """Accuracy and time per drill topic, over every attempt, with the topic's next due day."""
+    attempts = {
+        topic: (int(n), int(ok or 0), float(ms or 0) / 1000)
+        for topic, n, ok, ms in session.execute(
+            select(
+                DrillAttempt.topic_id,
+                func.count(),
+                func.sum(case((DrillAttempt.correct.is_(True), 1), else_=0)),
+                func.avg(DrillAttempt.duration_ms),
+            ).group_by(DrillAttempt.topic_id)
+        )
+    }
+    topics = session.execute(select(DrillTopic.id, DrillTopic.due).order_by(DrillTopic.id)).all()
+    result = []
+    for topic, due in topics:
+        n, ok, seconds = attempts.get(topic, (0, 0, 0.0))
+        result.append(TopicStat(topic, n, ok, seconds, due))
+    return result
+
+
+def topic_accuracy_by_week(session: Session, today: date, weeks: int = 12) -> dict[str, list[tuple[date, int, int]]]:
+    """Per topic: (week start, attempts, correct) for the last `weeks` weeks that had attempts."""
+    first = today - timedelta(weeks=weeks)
+    rows = session.execute(
+        select(
+            DrillAttempt.topic_id,
+            DrillAttempt.day,
+            func.count(),
+            func.sum(case((DrillAttempt.correct.is_(True), 1), else_=0)),
+        )
+        .where(DrillAttempt.day > first, DrillAttempt.day <= today)
+        .group_by(DrillAttempt.topic_id, DrillAttempt.day)
+    )
+    weekly: dict[str, dict[date, list[int]]] = {}
+    for topic, day, n, ok in rows:
+        week = day - timedelta(days=day.weekday())
+        bucket = weekly.setdefault(topic, {}).setdefault(week, [0, 0])
+        bucket[0] += int(n)
+        bucket[1] += int(ok or 0)
+    return {
+        topic: [(week, n, ok) for week, (n, ok) in sorted(by_week.items())]
+        for topic, by_week in sorted(weekly.items())
+    }
+
+
+@dataclass(frozen=True)
+class StatsData:
+    """Everything the stats screen draws, gathered in one pass."""
+
+    today: date
+    per_day: list[DayCount]  # the last 365 days
+    retention_30d: float | None
+    forecast: list[tuple[date, int]]
+    maturity: dict[str, int]
+    topics: list[TopicStat]
+    topics_by_week: dict[str, list[tuple[date, int, int]]]
+    streak_days: int
+    reviews_today: int
+    due_today: int
+    new_available: int
+
+
+def stats_data(db: Database, settings: Settings) -> StatsData:
+    home = home_counts(db, settings)
+    today = home.today
+    with db.session() as session:
+        per_day = reviews_per_day(session, today - timedelta(days=364), today)
+        return StatsData(
+            today=today,
+            per_day=per_day,
+            retention_30d=retention(session, today),
+            forecast=forecast(session, today),
+            maturity=maturity(session),
+            topics=topic_stats(session),
+            topics_by_week=topic_accuracy_by_week(session, today),
+            streak_days=home.streak_days,
+            reviews_today=home.reviews_today,
+            due_today=home.due_today,
+            new_available=home.new_available,
+        )
+
+
+def stats_json(data: StatsData) -> dict[str, Any]:
+    """The `studyapp stats --json` object of PRODUCT.md."""
+    return {
+        "today": data.today.isoformat(),
+        "reviews_today": data.reviews_today,
+        "streak_days": data.streak_days,
+        "due_today": data.due_today,
+        "new_available": data.new_available,
+        "retention_30d": data.retention_30d,
+        "per_day": [
+            {"date": d.date.isoformat(), "reviews": d.reviews, "correct": d.correct}
+            for d in data.per_day
+        ],
+        "forecast": [{"date": day.isoformat(), "due": n} for day, n in data.forecast],
+        "maturity": data.maturity,
+        "topics": [
+            {
+                "topic": t.topic,
+                "attempts": t.attempts,
+                "correct": t.correct,
+                "mean_seconds": round(t.mean_seconds, 3),
+                "due": t.due.isoformat() if t.due else None,
+            }
+            for t in data.topics
+        ],
+    }
+
+

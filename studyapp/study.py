@@ -1,0 +1,570 @@
+"""Review and drill sessions: today's queue, recording grades, same-day repeats, exact undo.
+
+A session is the only writer of schedules. Each grade is one transaction — the item's new
+SM-2 state and its log row together — committed before the next item is handed out, so a
+killed app never loses an answered review and never leaves half of one. Following SM-2's
+same-day rule, an item graded below 4 goes back into the queue; those re-asks are logged
+(`repeat`) but do not reschedule the item a second time.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from studyapp.config import Settings
+from studyapp.drills import Problem, make_problem, registry
+from studyapp.scheduler import Sm2State, needs_repeat_today, preview_intervals, review
+from studyapp.store import Database
+from studyapp.store.models import Card, Deck, DrillAttempt, DrillTopic, Review
+
+ItemKind = Literal["card", "topic"]
+
+
+class NothingToUndo(LookupError):
+    """Raised by undo when no grade of this session is left to take back."""
+
+
+def state_of(item: Card | DrillTopic) -> Sm2State:
+    """The SM-2 state stored on a card or topic row."""
+    return Sm2State(
+        easiness=item.easiness,
+        repetitions=item.repetitions,
+        interval=item.interval,
+        due=item.due,
+        lapses=item.lapses,
+        last_review=item.last_review,
+    )
+
+
+def _store_state(item: Card | DrillTopic, state: Sm2State) -> None:
+    item.easiness, item.repetitions, item.interval = state.easiness, state.repetitions, state.interval
+    item.due, item.lapses, item.last_review = state.due, state.lapses, state.last_review
+
+
+def _log_row(
+    kind: ItemKind,
+    item_id: str,
+    before: Sm2State,
+    after: Sm2State,
+    quality: int,
+    moment: datetime,
+    today: date,
+    duration_ms: int,
+    repeat: bool,
+) -> Review:
+    return Review(
+        kind=kind,
+        item_id=item_id,
+        reviewed_at=moment.astimezone(UTC),
+        day=today,
+        quality=quality,
+        duration_ms=max(0, int(duration_ms)),
+        repeat=repeat,
+        prev_easiness=before.easiness,
+        prev_repetitions=before.repetitions,
+        prev_interval=before.interval,
+        prev_due=before.due,
+        prev_lapses=before.lapses,
+        prev_last_review=before.last_review,
+        easiness=after.easiness,
+        repetitions=after.repetitions,
+        interval=after.interval,
+        due=after.due,
+        lapses=after.lapses,
+    )
+
+
+def _restore_from_log(item: Card | DrillTopic, row: Review) -> None:
+    item.easiness, item.repetitions, item.interval = (
+        row.prev_easiness,
+        row.prev_repetitions,
+        row.prev_interval,
+    )
+    item.due, item.lapses, item.last_review = row.prev_due, row.prev_lapses, row.prev_last_review
+
+
+def _check_quality(quality: int) -> int:
+    if isinstance(quality, bool) or not isinstance(quality, int) or not 0 <= quality <= 5:
+        raise ValueError(f"a grade is a whole number from 0 to 5, not {quality!r}")
+    return quality
+
+
+# ------------------------------------------------------------------------------ queues
+
+
+@dataclass(frozen=True)
+class DailyUsage:
+    """How much of today's limits is spent: reviews of learned cards and new cards seen."""
+
+    reviews_done: int
+    new_seen: int
+
+
+def daily_usage(session: Session, today: date) -> DailyUsage:
+    first_grades = (
+        select(
+            func.count().filter(Review.prev_due.is_not(None)),
+            func.count().filter(Review.prev_due.is_(None)),
+        )
+        .where(Review.day == today, Review.kind == "card", Review.repeat.is_(False))
+    )
+    done, new = session.execute(first_grades).one()
+    return DailyUsage(int(done or 0), int(new or 0))
+
+
+def build_card_queue(
+    session: Session, settings: Settings, today: date, deck_ids: Sequence[str] | None = None
+) -> list[str]:
+    """Today's card ids: due reviews (most overdue first), then new cards, within the limits."""
+    usage = daily_usage(session, today)
+    review_room = max(0, settings.reviews_per_day - usage.reviews_done)
+    new_room = max(0, settings.new_per_day - usage.new_seen)
+    active = (Card.suspended.is_(False), Card.retired.is_(False))
+    due = (
+        select(Card.id)
+        .where(*active, Card.due.is_not(None), Card.due <= today)
+        .order_by(Card.due, Card.position)
+        .limit(review_room)
+    )
+    new = select(Card.id).where(*active, Card.due.is_(None)).order_by(Card.position).limit(new_room)
+    if deck_ids:
+        due = due.where(Card.deck_id.in_(deck_ids))
+        new = new.where(Card.deck_id.in_(deck_ids))
+    return list(session.scalars(due)) + list(session.scalars(new))
+
+
+def build_topic_queue(session: Session, today: date) -> list[str]:
+    """Drill topics due today (most overdue first), then topics never drilled, in id order."""
+    known = set(registry())
+    active = (DrillTopic.suspended.is_(False),)
+    due = (
+        select(DrillTopic.id)
+        .where(*active, DrillTopic.due.is_not(None), DrillTopic.due <= today)
+        .order_by(DrillTopic.due, DrillTopic.id)
+    )
+    new = select(DrillTopic.id).where(*active, DrillTopic.due.is_(None)).order_by(DrillTopic.id)
+    return [t for t in [*session.scalars(due), *session.scalars(new)] if t in known]
+
+
+# ------------------------------------------------------------------------------ reviews
+
+
+@dataclass(frozen=True)
+class CardView:
+    """Everything the review screen shows of one card."""
+
+    id: str
+    deck_id: str
+    deck_name: str
+    front: str
+    back: str
+    mnemonic: str | None
+    why: str | None
+    source: str | None
+    tags: tuple[str, ...]
+    state: Sm2State
+
+    @property
+    def is_new(self) -> bool:
+        return self.state.due is None
+
+
+def load_card(session: Session, card_id: str) -> CardView | None:
+    row = session.execute(
+        select(Card, Deck.name).join(Deck, Deck.id == Card.deck_id).where(Card.id == card_id)
+    ).first()
+    if row is None:
+        return None
+    card, deck_name = row
+    return CardView(
+        id=card.id,
+        deck_id=card.deck_id,
+        deck_name=deck_name,
+        front=card.front,
+        back=card.back,
+        mnemonic=card.mnemonic,
+        why=card.why,
+        source=card.source,
+        tags=tuple(card.tags.split()),
+        state=state_of(card),
+    )
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """The end-of-session card: what was done, how well, how long, and what comes tomorrow."""
+
+    graded: int
+    cards: int
+    correct: int
+    repeats: int
+    seconds: float
+    due_tomorrow: int
+
+
+@dataclass
+class _Snapshot:
+    review_id: int
+    queue: deque[str]
+    graded: dict[str, int]
+    repeats: int
+    elapsed_ms: int
+
+
+@dataclass
+class ReviewSession:
+    """One sitting of flashcard review over today's queue."""
+
+    db: Database
+    settings: Settings
+    deck_ids: Sequence[str] | None = None
+    today: date = field(init=False)
+    queue: deque[str] = field(init=False)
+    total: int = field(init=False)
+    graded: dict[str, int] = field(init=False, default_factory=dict)  # card -> first grade
+    repeats: int = field(init=False, default=0)
+    elapsed_ms: int = field(init=False, default=0)
+    _history: list[_Snapshot] = field(init=False, default_factory=list)
+    _current: CardView | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        self.today = self.settings.today()
+        with self.db.session() as session:
+            self.queue = deque(build_card_queue(session, self.settings, self.today, self.deck_ids))
+        self.total = len(self.queue)
+
+    @property
+    def current(self) -> CardView | None:
+        """The card to show now, or None when the session is over."""
+        while self.queue:
+            if self._current is not None and self._current.id == self.queue[0]:
+                return self._current
+            with self.db.session() as session:
+                self._current = load_card(session, self.queue[0])
+            if self._current is not None:
+                return self._current
+            self.queue.popleft()  # deleted under us: skip it
+        return None
+
+    @property
+    def is_repeat(self) -> bool:
+        """True when the current card was already graded today in this session."""
+        card = self.current
+        return card is not None and card.id in self.graded
+
+    def intervals(self) -> dict[int, int]:
+        """Grade -> the interval in days it would give the current card. A same-day repeat
+        does not reschedule, so every grade keeps the interval set by the first one; grades
+        below 4 also bring the card back later in this session (`needs_repeat_today`)."""
+        card = self.current
+        if card is None:
+            return {}
+        if card.id in self.graded:
+            return dict.fromkeys(range(6), card.state.interval)
+        return preview_intervals(card.state)
+
+    @property
+    def done(self) -> int:
+        return len(self.graded) + self.repeats
+
+    @property
+    def remaining(self) -> int:
+        return len(self.queue)
+
+    def grade(self, quality: int, duration_ms: int = 0) -> Sm2State:
+        """Record a grade for the current card, committed before this returns."""
+        _check_quality(quality)
+        card_view = self.current
+        if card_view is None:
+            raise LookupError("no card to grade: the session is over")
+        repeat = card_view.id in self.graded
+        moment = self.settings.clock.now()
+        with self.db.session() as session, session.begin():
+            card = session.get(Card, card_view.id, with_for_update=True)
+            if card is None:
+                raise LookupError(f"card {card_view.id} no longer exists")
+            before = state_of(card)
+            after = before if repeat else review(before, quality, self.today)
+            _store_state(card, after)
+            row = _log_row(
+                "card", card.id, before, after, quality, moment, self.today, duration_ms, repeat
+            )
+            session.add(row)
+            session.flush()
+            review_id = row.id
+        self._history.append(
+            _Snapshot(review_id, deque(self.queue), dict(self.graded), self.repeats, self.elapsed_ms)
+        )
+        self.queue.popleft()
+        self._current = None
+        if repeat:
+            self.repeats += 1
+        else:
+            self.graded[card_view.id] = quality
+        self.elapsed_ms += max(0, int(duration_ms))
+        if needs_repeat_today(quality):
+            self.queue.append(card_view.id)
+        return after
+
+    def undo(self) -> str:
+        """Take back the last grade exactly: state restored, log row removed, card shown again."""
+        if not self._history:
+            raise NothingToUndo("nothing to undo in this session")
+        snapshot = self._history.pop()
+        with self.db.session() as session, session.begin():
+            row = session.get(Review, snapshot.review_id)
+            if row is None:
+                raise NothingToUndo("that grade is no longer in the database")
+            card = session.get(Card, row.item_id, with_for_update=True)
+            if card is not None:
+                _restore_from_log(card, row)
+            session.delete(row)
+        self.queue, self.graded = snapshot.queue, snapshot.graded
+        self.repeats, self.elapsed_ms = snapshot.repeats, snapshot.elapsed_ms
+        self._current = None
+        return self.queue[0]
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._history)
+
+    def summary(self) -> SessionSummary:
+        tomorrow = self.today + timedelta(days=1)
+        with self.db.session() as session:
+            due_tomorrow = session.scalar(
+                select(func.count())
+                .select_from(Card)
+                .where(Card.suspended.is_(False), Card.retired.is_(False), Card.due == tomorrow)
+            )
+        return SessionSummary(
+            graded=self.done,
+            cards=len(self.graded),
+            correct=sum(1 for q in self.graded.values() if q >= 3),
+            repeats=self.repeats,
+            seconds=self.elapsed_ms / 1000,
+            due_tomorrow=int(due_tomorrow or 0),
+        )
+
+
+# ------------------------------------------------------------------------------ card admin
+
+
+def set_suspended(db: Database, card_id: str, suspended: bool) -> None:
+    """Suspend a card (it leaves every queue, keeps its schedule) or bring it back."""
+    with db.session() as session, session.begin():
+        result = session.execute(
+            update(Card).where(Card.id == card_id).values(suspended=suspended)
+        )
+        if not getattr(result, "rowcount", 0):
+            raise LookupError(f"no card with id {card_id!r}")
+
+
+def reset_card(db: Database, card_id: str) -> None:
+    """Forget a card's schedule: it becomes new again. Its review history is kept."""
+    with db.session() as session, session.begin():
+        card = session.get(Card, card_id)
+        if card is None:
+            raise LookupError(f"no card with id {card_id!r}")
+        _store_state(card, Sm2State())
+
+
+# ------------------------------------------------------------------------------ drills
+
+Outcome = Literal["correct", "wrong", "gave_up"]
+
+
+def derived_quality(outcome: Outcome, hint_used: bool) -> int:
+    """The SM-2 grade a drill outcome earns unless the learner overrides it.
+
+    Right without help is a 5, right after the hint a 3 (recalled with serious
+    difficulty), a wrong answer a 1, giving up a 0.
+    """
+    if outcome == "correct":
+        return 3 if hint_used else 5
+    return 1 if outcome == "wrong" else 0
+
+
+@dataclass(frozen=True)
+class DrillRecord:
+    """A recorded drill attempt: the verdict's outcome and the grade it gave the topic."""
+
+    attempt_id: int
+    review_id: int
+    outcome: Outcome
+    quality: int
+    repeat: bool
+
+
+@dataclass
+class DrillSession:
+    """Drill practice: each due topic in turn, a fresh random instance every time.
+
+    With `topic_ids`, the session practises just those topics, over and over, until the
+    learner stops (the first grade of each reschedules it; later ones are same-day repeats).
+    """
+
+    db: Database
+    settings: Settings
+    topic_ids: Sequence[str] | None = None
+    difficulty: int = 1
+    seed: int | None = None
+    today: date = field(init=False)
+    queue: deque[str] = field(init=False)
+    graded: dict[str, int] = field(init=False, default_factory=dict)
+    problem: Problem | None = field(init=False, default=None)
+    hint_used: bool = field(init=False, default=False)
+    record: DrillRecord | None = field(init=False, default=None)
+    attempts: int = field(init=False, default=0)
+    correct: int = field(init=False, default=0)
+    _rng: random.Random = field(init=False)
+    _shown_at: datetime = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.today = self.settings.today()
+        self._rng = random.Random(self.seed)
+        if self.topic_ids:
+            self.queue = deque(self.topic_ids)
+        else:
+            with self.db.session() as session:
+                self.queue = deque(build_topic_queue(session, self.today))
+        self._new_problem()
+
+    def _new_problem(self) -> None:
+        self.hint_used, self.record = False, None
+        self._shown_at = self.settings.clock.now()
+        if not self.queue and self.topic_ids:
+            self.queue.extend(self.topic_ids)
+        self.problem = (
+            make_problem(self.queue[0], self._rng.randrange(2**31), self.difficulty)
+            if self.queue
+            else None
+        )
+
+    def hint(self) -> str:
+        """The first worked step; using it before answering lowers the derived grade."""
+        if self.problem is None:
+            raise LookupError("no problem to hint at")
+        if self.record is None:
+            self.hint_used = True
+        return self.problem.hint
+
+    def submit(self, typed: str) -> Any:
+        """Check a typed answer. Unreadable input is returned as such and records nothing."""
+        from studyapp.answers import check_answer
+
+        if self.problem is None:
+            raise LookupError("no problem to answer")
+        if self.record is not None:
+            raise LookupError("this problem is already answered; go to the next one")
+        verdict = check_answer(typed, self.problem)
+        if verdict.outcome != "unreadable":
+            self._record(verdict.outcome, typed)
+        return verdict
+
+    def give_up(self) -> DrillRecord:
+        """Show the solution without answering: graded 0."""
+        if self.problem is None or self.record is not None:
+            raise LookupError("nothing to give up on")
+        return self._record("gave_up", "")
+
+    def _record(self, outcome: Outcome, typed: str) -> DrillRecord:
+        assert self.problem is not None
+        problem, topic_id = self.problem, self.problem.topic
+        quality = derived_quality(outcome, self.hint_used)
+        repeat = topic_id in self.graded
+        moment = self.settings.clock.now()
+        duration_ms = int((moment - self._shown_at).total_seconds() * 1000)
+        with self.db.session() as session, session.begin():
+            topic = _topic_row(session, topic_id)
+            before = state_of(topic)
+            after = before if repeat else review(before, quality, self.today)
+            _store_state(topic, after)
+            row = _log_row(
+                "topic", topic_id, before, after, quality, moment, self.today, duration_ms, repeat
+            )
+            session.add(row)
+            session.flush()
+            attempt = DrillAttempt(
+                topic_id=topic_id,
+                seed=problem.seed,
+                difficulty=problem.difficulty,
+                inputs=json.dumps(problem.inputs),
+                expected=json.dumps(problem.answer),
+                typed=typed,
+                outcome=outcome,
+                correct=outcome == "correct",
+                hint_used=self.hint_used,
+                attempted_at=moment.astimezone(UTC),
+                day=self.today,
+                duration_ms=max(0, duration_ms),
+                review_id=row.id,
+            )
+            session.add(attempt)
+            session.flush()
+            self.record = DrillRecord(attempt.id, row.id, outcome, quality, repeat)
+        if not repeat:
+            self.graded[topic_id] = quality
+        self.attempts += 1
+        self.correct += outcome == "correct"
+        return self.record
+
+    def override(self, quality: int) -> DrillRecord:
+        """Replace the derived grade of the answered problem with the learner's own."""
+        _check_quality(quality)
+        if self.record is None:
+            raise LookupError("answer the problem before grading it")
+        record = self.record
+        with self.db.session() as session, session.begin():
+            row = session.get(Review, record.review_id)
+            if row is None:
+                raise LookupError("that attempt is no longer in the database")
+            topic = _topic_row(session, row.item_id)
+            before = Sm2State(
+                row.prev_easiness,
+                row.prev_repetitions,
+                row.prev_interval,
+                row.prev_due,
+                row.prev_lapses,
+                row.prev_last_review,
+            )
+            after = before if record.repeat else review(before, quality, self.today)
+            _store_state(topic, after)
+            row.quality = quality
+            row.easiness, row.repetitions, row.interval = (
+                after.easiness,
+                after.repetitions,
+                after.interval,
+            )
+            row.due, row.lapses = after.due, after.lapses
+        if not record.repeat:
+            self.graded[row.item_id] = quality
+        self.record = replace(record, quality=quality)
+        return self.record
+
+    def next(self) -> Problem | None:
+        """Move on: a topic graded below 4 comes back later today with a new instance."""
+        if self.queue:
+            topic_id = self.queue.popleft()
+            if self.record is not None and needs_repeat_today(self.record.quality):
+                self.queue.append(topic_id)
+        self._new_problem()
+        return self.problem
+
+
+def _topic_row(session: Session, topic_id: str) -> DrillTopic:
+    topic = session.get(DrillTopic, topic_id, with_for_update=True)
+    if topic is None:
+        found = registry().get(topic_id)
+        topic = DrillTopic(id=topic_id, title=found.title if found else "")
+        _store_state(topic, Sm2State())
+        session.add(topic)
+    return topic

@@ -1,0 +1,188 @@
+"""Bringing deck files and drill topics into the database, by stable id.
+
+A card's id is its identity: editing its text keeps its history, a card that leaves its
+file is retired (hidden, history kept), and one that comes back is revived. Bundled deck
+files whose bytes have not changed since the last start are not even parsed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from studyapp.content import DeckError, DeckSpec, file_digest, parse_deck
+from studyapp.store import Database
+from studyapp.store.models import Card, Deck, DrillTopic
+
+
+@dataclass
+class SyncReport:
+    """What a sync did: decks written, cards added/updated/retired, and files refused."""
+
+    decks_written: list[str] = field(default_factory=list)
+    added: int = 0
+    updated: int = 0
+    retired: int = 0
+    errors: list[DeckError] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.decks_written or self.retired)
+
+
+def sync_bundled_decks(db: Database, folder: Path) -> SyncReport:
+    """Sync every `*.toml` in `folder`; unchanged files (same digest as last time) are skipped."""
+    report = SyncReport()
+    files = sorted(folder.glob("*.toml")) if folder.is_dir() else []
+    with db.session() as session:
+        known = {
+            deck.source_path: deck
+            for deck in session.scalars(select(Deck).where(Deck.origin == "bundled"))
+        }
+        present = {path.name for path in files}
+        changed: list[DeckSpec] = []
+        for path in files:
+            deck = known.get(path.name)
+            try:
+                digest = file_digest(path)
+            except OSError as error:
+                report.errors.append(DeckError(path, None, f"cannot be read: {error}"))
+                continue
+            if deck is not None and deck.digest == digest and not deck.retired:
+                continue
+            try:
+                changed.append(parse_deck(path))
+            except DeckError as error:
+                report.errors.append(error)
+        moving = {spec.id for spec in changed}  # cards may move freely between these decks
+        claimed: dict[str, Path] = {}
+        for spec in changed:
+            twice = next((c for c in spec.cards if c.id in claimed), None)
+            if twice is not None:
+                reason = f"card id {twice.id!r} is also used in {claimed[twice.id].name}"
+                report.errors.append(DeckError(spec.path, twice.line, reason))
+                continue
+            claimed.update((card.id, spec.path) for card in spec.cards)
+            _write_deck(session, spec, "bundled", spec.path.name, report, moving=moving)
+        for name, deck in known.items():
+            if name not in present and not deck.retired:
+                deck.retired = True
+                report.retired += _retire_cards(session, deck.id, keep=())
+        session.commit()
+    return report
+
+
+def import_deck(db: Database, spec: DeckSpec) -> SyncReport:
+    """Add or update a deck from `studyapp import`; cards missing from it are left alone."""
+    report = SyncReport()
+    with db.session() as session:
+        _write_deck(session, spec, "import", str(spec.path), report, retire_missing=False)
+        if report.errors:
+            session.rollback()
+        else:
+            session.commit()
+    return report
+
+
+def _write_deck(
+    session: Session,
+    spec: DeckSpec,
+    origin: str,
+    source_path: str,
+    report: SyncReport,
+    retire_missing: bool = True,
+    moving: set[str] | None = None,
+) -> None:
+    clash = _foreign_ids(session, spec, moving or set())
+    if clash:
+        card_id, other = clash
+        line = next((c.line for c in spec.cards if c.id == card_id), None)
+        report.errors.append(
+            DeckError(spec.path, line, f"card id {card_id!r} is already used by deck {other!r}")
+        )
+        return
+    deck = session.get(Deck, spec.id)
+    if deck is None:
+        deck = Deck(id=spec.id, name=spec.name, origin=origin)
+        session.add(deck)
+    deck.name, deck.description = spec.name, spec.description
+    deck.origin, deck.source_path, deck.digest, deck.retired = origin, source_path, spec.digest, False
+    existing = {
+        card.id: card for card in session.scalars(select(Card).where(Card.id.in_(spec_ids(spec))))
+    }
+    next_position = (session.scalar(select(func.max(Card.position))) or 0) + 1
+    for card_spec in spec.cards:
+        card = existing.get(card_spec.id)
+        if card is None:
+            card = Card(id=card_spec.id, deck_id=spec.id, position=next_position)
+            next_position += 1
+            session.add(card)
+            report.added += 1
+        elif _differs(card, card_spec, spec.id):
+            report.updated += 1
+        card.deck_id = spec.id
+        card.front, card.back = card_spec.front, card_spec.back
+        card.mnemonic, card.why, card.source = card_spec.mnemonic, card_spec.why, card_spec.source
+        card.tags = " ".join(card_spec.tags)
+        card.retired = False
+    session.flush()
+    if retire_missing:
+        report.retired += _retire_cards(session, spec.id, keep=spec_ids(spec))
+    report.decks_written.append(spec.id)
+
+
+def spec_ids(spec: DeckSpec) -> list[str]:
+    return [card.id for card in spec.cards]
+
+
+def _differs(card: Card, spec: object, deck_id: str) -> bool:
+    fields = ("front", "back", "mnemonic", "why", "source")
+    tags = " ".join(getattr(spec, "tags", ()))
+    return (
+        any(getattr(card, name) != getattr(spec, name) for name in fields)
+        or card.tags != tags
+        or card.deck_id != deck_id
+        or card.retired
+    )
+
+
+def _foreign_ids(session: Session, spec: DeckSpec, moving: set[str]) -> tuple[str, str] | None:
+    """A card id of this deck that an active *other* deck (not being rewritten) still owns."""
+    rows = session.execute(
+        select(Card.id, Card.deck_id)
+        .join(Deck, Deck.id == Card.deck_id)
+        .where(Card.id.in_(spec_ids(spec)), Card.deck_id.not_in([spec.id, *moving]))
+        .where(Card.retired.is_(False), Deck.retired.is_(False))
+    ).first()
+    return None if rows is None else (rows[0], rows[1])
+
+
+def _retire_cards(session: Session, deck_id: str, keep: Iterable[str]) -> int:
+    statement = update(Card).where(Card.deck_id == deck_id, Card.retired.is_(False))
+    kept = list(keep)
+    if kept:
+        statement = statement.where(Card.id.not_in(kept))
+    result = session.execute(statement.values(retired=True))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def sync_topics(db: Database, topics: Iterable[tuple[str, str]]) -> int:
+    """Make sure every drill topic (id, title) has a schedule row; returns how many were added."""
+    wanted = dict(topics)
+    with db.session() as session:
+        have = dict(session.execute(select(DrillTopic.id, DrillTopic.title)).tuples().all())
+        added = 0
+        for topic_id, title in wanted.items():
+            if topic_id not in have:
+                session.add(DrillTopic(id=topic_id, title=title))
+                added += 1
+            elif have[topic_id] != title:
+                session.execute(
+                    update(DrillTopic).where(DrillTopic.id == topic_id).values(title=title)
+                )
+        session.commit()
+    return added

@@ -1,0 +1,30 @@
+"""Small builders for tests: decks and cards straight into the database."""
+
+from __future__ import annotations
+
+from studyapp.store import Database
+from studyapp.store.models import Card, Deck
+
+
+def add_cards(db: Database, count: int, deck: str = "basics", **state: object) -> list[str]:
+    """Add `count` cards to `deck` (created if missing) with an optional SM-2 state."""
+    with db.session() as session, session.begin():
+        if session.get(Deck, deck) is None:
+            session.add(Deck(id=deck, name=deck.title(), description="", origin="bundled"))
+        start = len(session.query(Card).all())
+        ids = []
+        for i in range(count):
+            card_id = f"{deck}-{start + i:03d}"
+            card = Card(
+                id=card_id,
+                deck_id=deck,
+                position=start + i,
+                front=f"front {card_id}",
+                back=f"back {card_id}",
+                tags="t1 t2",
+            )
+            for name, value in state.items():
+                setattr(card, name, value)
+            session.add(card)
+            ids.append(card_id)
+    return ids

@@ -1,0 +1,164 @@
+"""Review sessions against a real SQLite file: queue order, limits, commits, same-day
+repeats, undo, suspend and reset."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+
+from studyapp.config import FixedClock, Settings, study_day
+from studyapp.scheduler import Sm2State
+from studyapp.store.models import Card, Review
+from studyapp.study import NothingToUndo, ReviewSession, reset_card, set_suspended, state_of
+from tests.conftest import LOCAL, NOON
+from tests.helpers import add_cards
+
+TODAY = date(2026, 3, 10)
+
+
+def card_state(db, card_id):
+    with db.session() as session:
+        return state_of(session.get(Card, card_id))
+
+
+def test_queue_puts_most_overdue_reviews_first_then_new_cards_in_order(db, settings) -> None:
+    new = add_cards(db, 3, deck="a")
+    late = add_cards(db, 1, deck="b", due=TODAY - timedelta(days=5), repetitions=2, interval=6)
+    later = add_cards(db, 1, deck="b", due=TODAY - timedelta(days=9), repetitions=2, interval=6)
+    add_cards(db, 1, deck="b", due=TODAY + timedelta(days=1), repetitions=1, interval=1)
+    session = ReviewSession(db, settings)
+    assert list(session.queue) == later + late + new
+
+
+def test_queue_respects_daily_limits_and_deck_filter(db, clock) -> None:
+    add_cards(db, 5, deck="a")
+    add_cards(db, 5, deck="b", due=TODAY, repetitions=1, interval=1)
+    limited = Settings(new_per_day=2, reviews_per_day=3, clock=clock)
+    assert len(ReviewSession(db, limited).queue) == 5
+    only_a = ReviewSession(db, limited, deck_ids=["a"])
+    assert list(only_a.queue) == ["a-000", "a-001"]
+    for _ in range(2):
+        only_a.grade(5)
+    assert list(ReviewSession(db, limited, deck_ids=["a"]).queue) == []
+
+
+def test_a_grade_is_committed_before_the_next_card_is_shown(db, db_path, settings) -> None:
+    add_cards(db, 2)
+    session = ReviewSession(db, settings)
+    first = session.current.id
+    session.grade(4, duration_ms=1500)
+    # A separate connection (another process would see the same) finds it already.
+    other = create_engine(f"sqlite:///{db_path}")
+    with other.connect() as connection:
+        row = connection.execute(
+            text("SELECT item_id, quality, duration_ms, repetitions, interval, due FROM reviews")
+        ).one()
+        card = connection.execute(
+            text("SELECT repetitions, interval, due FROM cards WHERE id = :id"), {"id": first}
+        ).one()
+    other.dispose()
+    assert row == (first, 4, 1500, 1, 1, "2026-03-11")
+    assert card == (1, 1, "2026-03-11")
+    assert session.current.id != first
+
+
+def test_cards_below_four_come_back_and_repeats_do_not_reschedule(db, settings) -> None:
+    [card] = add_cards(db, 1)
+    session = ReviewSession(db, settings)
+    after_first = session.grade(2)
+    assert (after_first.repetitions, after_first.interval) == (0, 1)
+    assert session.current.id == card and session.is_repeat
+    assert session.intervals()[4] == 1
+    session.grade(3)  # still below 4: again
+    assert session.current.id == card
+    session.grade(4)
+    assert session.current is None
+    assert card_state(db, card) == after_first
+    with db.session() as s:
+        rows = s.execute(select(Review.quality, Review.repeat).order_by(Review.id)).all()
+    assert rows == [(2, False), (3, True), (4, True)]
+    summary = session.summary()
+    assert (summary.graded, summary.cards, summary.correct, summary.repeats) == (3, 1, 0, 2)
+    assert summary.due_tomorrow == 1
+
+
+def test_a_first_grade_of_three_passes_but_is_asked_again(db, settings) -> None:
+    [card] = add_cards(db, 1)
+    session = ReviewSession(db, settings)
+    assert session.grade(3).repetitions == 1
+    assert session.current.id == card
+    session.grade(5)
+    assert card_state(db, card).repetitions == 1
+
+
+def test_undo_restores_state_and_log_exactly_several_steps_deep(db, settings) -> None:
+    ids = add_cards(db, 2, due=TODAY, repetitions=3, interval=10, easiness=2.36, lapses=1)
+    add_cards(db, 1, deck="new")
+    before = {card_id: card_state(db, card_id) for card_id in [*ids, "new-002"]}
+    session = ReviewSession(db, settings)
+    queue_before = list(session.queue)
+    session.grade(5)
+    session.grade(1)
+    session.grade(4)
+    assert session.undo() == "new-002"
+    assert session.undo() == ids[1]
+    assert session.undo() == ids[0]
+    with pytest.raises(NothingToUndo):
+        session.undo()
+    assert {card_id: card_state(db, card_id) for card_id in before} == before
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Review)) == 0
+    assert list(session.queue) == queue_before and session.done == 0
+
+
+def test_undo_of_a_failed_card_removes_its_same_day_return(db, settings) -> None:
+    add_cards(db, 2)
+    session = ReviewSession(db, settings)
+    session.grade(0)
+    assert list(session.queue) == ["basics-001", "basics-000"]
+    session.undo()
+    assert list(session.queue) == ["basics-000", "basics-001"]
+
+
+@pytest.mark.parametrize("bad", [-1, 6, 2.5, True, "3", None])
+def test_a_grade_out_of_range_is_refused_and_changes_nothing(db, settings, bad) -> None:
+    [card] = add_cards(db, 1)
+    session = ReviewSession(db, settings)
+    with pytest.raises(ValueError):
+        session.grade(bad)
+    assert card_state(db, card) == Sm2State()
+    assert session.current.id == card
+
+
+def test_the_day_rolls_over_at_four_in_the_morning(db) -> None:
+    early = datetime(2026, 3, 11, 3, 59, tzinfo=LOCAL)
+    assert study_day(early, 4) == date(2026, 3, 10)
+    assert study_day(early + timedelta(minutes=1), 4) == date(2026, 3, 11)
+    add_cards(db, 1, due=date(2026, 3, 11), repetitions=1, interval=1)
+    assert list(ReviewSession(db, Settings(clock=FixedClock(early))).queue) == []
+    assert len(ReviewSession(db, Settings(clock=FixedClock(early + timedelta(minutes=1)))).queue) == 1
+
+
+def test_suspend_hides_a_card_and_reset_makes_it_new(db, settings) -> None:
+    [card] = add_cards(db, 1, due=TODAY, repetitions=4, interval=30, easiness=2.7, lapses=2)
+    set_suspended(db, card, True)
+    assert list(ReviewSession(db, settings).queue) == []
+    set_suspended(db, card, False)
+    assert list(ReviewSession(db, settings).queue) == [card]
+    reset_card(db, card)
+    assert card_state(db, card) == Sm2State()
+    with pytest.raises(LookupError):
+        set_suspended(db, "nope", True)
+
+
+def test_intervals_preview_what_each_grade_would_give(db, settings) -> None:
+    add_cards(db, 1, due=TODAY, repetitions=2, interval=6, easiness=2.5)
+    session = ReviewSession(db, settings)
+    # q=3: EF 2.36, 6 × 2.36 = 14.16 -> 15; q=4: 6 × 2.5 = 15; q=5: 6 × 2.6 = 15.6 -> 16
+    assert session.intervals() == {0: 1, 1: 1, 2: 1, 3: 15, 4: 15, 5: 16}
+
+
+def test_noon_fixture_is_mid_day() -> None:
+    assert study_day(NOON, 4) == TODAY
