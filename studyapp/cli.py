@@ -6,15 +6,256 @@ command imports what it needs when it runs.
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 import click
+
+if TYPE_CHECKING:
+    from studyapp.collection import Collection
+
+
+def _open(ctx: click.Context, sync: bool = True) -> Collection:
+    from studyapp.collection import Collection
+    from studyapp.store import DatabaseProblem
+
+    try:
+        collection = Collection.open(ctx.obj["db"], sync=sync)
+    except DatabaseProblem as problem:
+        raise click.ClickException(str(problem)) from None
+    report = collection.sync_report
+    if report is not None:
+        for error in report.errors:
+            click.echo(f"warning: deck not loaded: {error}", err=True)
+    return collection
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", "db", envvar="STUDYAPP_DB", help="Database: a SQLite file path or a SQLAlchemy URL.")
+@click.option(
+    "--db",
+    "db",
+    envvar="STUDYAPP_DB",
+    metavar="PATH_OR_URL",
+    help="Database: a SQLite file path or a SQLAlchemy URL (default: data/studyapp.db in a "
+    "checkout, else the user data folder). Also STUDYAPP_DB.",
+)
 @click.version_option(package_name="studyapp")
 @click.pass_context
 def main(ctx: click.Context, db: str | None) -> None:
-    """Study how neural networks work: SM-2 flashcards and engine-computed drills."""
+    """Study how neural networks work: SM-2 flashcards and engine-computed drills.
+
+    Without a command, opens the terminal app.
+    """
     ctx.obj = {"db": db}
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        collection = _open(ctx)
+        try:
+            from studyapp.ui.app import run_app
+        except ImportError:  # pragma: no cover - the UI ships with the package
+            run_app = None
+        if run_app is None:
+            _print_summary(collection)
+        else:
+            run_app(collection)
+        collection.close()
+
+
+def _print_summary(collection: Collection) -> None:
+    home = collection.home()
+    click.echo(f"{home.today}: {home.due_today} due, {home.new_available} new, streak {home.streak_days}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+@click.pass_context
+def stats(ctx: click.Context, as_json: bool) -> None:
+    """Progress: today, streak, retention, reviews per day, forecast, drill accuracy."""
+    from studyapp.stats import stats_json
+
+    collection = _open(ctx)
+    data = stats_json(collection.stats())
+    collection.close()
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    retention = data["retention_30d"]
+    click.echo(f"Today ({data['today']})")
+    click.echo(f"  reviews today   {data['reviews_today']}")
+    click.echo(f"  streak          {data['streak_days']} day(s)")
+    click.echo(f"  due now         {data['due_today']}   new available {data['new_available']}")
+    click.echo(
+        "  retention 30d   " + ("no reviews yet" if retention is None else f"{retention:.1%}")
+    )
+    maturity = data["maturity"]
+    click.echo("  cards           " + ", ".join(f"{k} {v}" for k, v in maturity.items()))
+    recent = data["per_day"][-14:]
+    if recent:
+        click.echo("Last reviews per day")
+        top = max(d["reviews"] for d in recent) or 1
+        for day in recent:
+            bar = "█" * max(1, round(30 * day["reviews"] / top))
+            click.echo(f"  {day['date']}  {day['reviews']:>5}  {bar}")
+    click.echo("Due in the next 7 days")
+    for day in data["forecast"][:7]:
+        click.echo(f"  {day['date']}  {day['due']:>5}")
+    tried = [t for t in data["topics"] if t["attempts"]]
+    if tried:
+        click.echo("Drill accuracy")
+        for t in tried:
+            click.echo(
+                f"  {t['topic']:<28} {t['correct']:>4}/{t['attempts']:<4} "
+                f"{t['correct'] / t['attempts']:.0%}  {t['mean_seconds']:.0f}s avg"
+            )
+
+
+@main.command()
+@click.pass_context
+def decks(ctx: click.Context) -> None:
+    """The decks, with due, new and total card counts."""
+    collection = _open(ctx)
+    home = collection.home()
+    collection.close()
+    width = max((len(d.name) for d in home.decks), default=4)
+    click.echo(f"{'deck':<{width}}  {'due':>5}  {'new':>5}  {'total':>5}  id")
+    for deck in home.decks:
+        click.echo(f"{deck.name:<{width}}  {deck.due:>5}  {deck.new:>5}  {deck.total:>5}  {deck.id}")
+    click.echo(f"{'all':<{width}}  {sum(d.due for d in home.decks):>5}  "
+               f"{sum(d.new for d in home.decks):>5}  {sum(d.total for d in home.decks):>5}")
+
+
+@main.command()
+@click.pass_context
+def topics(ctx: click.Context) -> None:
+    """The drill topics, with their schedule and the learner's accuracy."""
+    from studyapp.drills import registry
+    from studyapp.stats import topic_stats
+
+    collection = _open(ctx)
+    with collection.db.session() as session:
+        by_topic = {t.topic: t for t in topic_stats(session)}
+    collection.close()
+    today = collection.settings.today()
+    for topic in registry().values():
+        stat = by_topic.get(topic.id)
+        if stat is None or stat.due is None:
+            schedule = "new"
+        elif stat.due <= today:
+            schedule = "due now"
+        else:
+            schedule = f"due {stat.due.isoformat()}"
+        accuracy = f"{stat.correct}/{stat.attempts}" if stat and stat.attempts else "-"
+        click.echo(f"{topic.id:<28} {schedule:<15} {accuracy:>7}  {topic.title}")
+
+
+@main.command()
+@click.option("--topic", "-t", "topic_ids", multiple=True, help="A topic id (repeatable).")
+@click.option("--count", "-n", default=5, show_default=True, type=click.IntRange(1, 10000))
+@click.option("--seed", "-s", type=click.IntRange(0, 2**63 - 1), help="Seed of the first problem.")
+@click.option("--difficulty", "-d", default=1, show_default=True, type=click.IntRange(1, 3))
+@click.option(
+    "--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True
+)
+def problems(
+    topic_ids: tuple[str, ...], count: int, seed: int | None, difficulty: int, fmt: str
+) -> None:
+    """A worksheet of freshly generated drill problems, with an answer key.
+
+    Problem i uses seed SEED + i and cycles through the topics given (default: all).
+    """
+    import random
+
+    from studyapp.drills import UnknownTopicError, get_topic, make_problem, registry
+
+    try:
+        chosen = [get_topic(t).id for t in topic_ids] or list(registry())
+    except UnknownTopicError as error:
+        raise click.UsageError(str(error).strip("'\"")) from None
+    first = seed if seed is not None else random.randrange(2**31)
+    made = [
+        make_problem(chosen[i % len(chosen)], first + i, difficulty) for i in range(count)
+    ]
+    if fmt == "json":
+        click.echo(json.dumps([p.to_json() for p in made], indent=2))
+    else:
+        from studyapp.worksheet import worksheet_markdown
+
+        click.echo(worksheet_markdown(made))
+
+
+@main.command(name="import")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--deck", "deck_id", help="Deck id for a CSV/TSV import (default: the file name).")
+@click.pass_context
+def import_(ctx: click.Context, path: Path, deck_id: str | None) -> None:
+    """Import a deck: a TOML deck file, or a CSV/TSV with front, back and optional tags."""
+    from studyapp.content import DeckError, parse_deck
+    from studyapp.importers import parse_table
+    from studyapp.sync import import_deck
+
+    if not path.is_file():
+        raise click.ClickException(f"{path}: no such file")
+    try:
+        spec = parse_deck(path) if path.suffix.lower() == ".toml" else parse_table(path, deck_id)
+    except DeckError as error:
+        raise click.ClickException(str(error)) from None
+    collection = _open(ctx)
+    report = import_deck(collection.db, spec)
+    collection.close()
+    if report.errors:
+        raise click.ClickException("; ".join(str(e) for e in report.errors))
+    click.echo(
+        f"imported deck {spec.id!r}: {report.added} new card(s), {report.updated} updated, "
+        f"{len(spec.cards) - report.added - report.updated} unchanged"
+    )
+
+
+@main.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "json", "apkg"]), default="json", show_default=True
+)
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="File to write.")
+@click.pass_context
+def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
+    """Export cards with their schedules and the review history.
+
+    csv writes the cards to OUTPUT and the review history beside it (NAME.reviews.csv);
+    without -o it prints the cards. apkg (an Anki package) needs -o.
+    """
+    from studyapp import export as exporting
+
+    collection = _open(ctx)
+    try:
+        if fmt == "json":
+            text = json.dumps(exporting.export_json(collection.db), indent=1, ensure_ascii=False)
+            _write_or_print(output, text + "\n")
+        elif fmt == "csv":
+            if output is None:
+                exporting.write_cards_csv(collection.db, sys.stdout)
+            else:
+                with output.open("w", newline="", encoding="utf-8") as out:
+                    cards = exporting.write_cards_csv(collection.db, out)
+                reviews_path = exporting.reviews_path_for(output)
+                with reviews_path.open("w", newline="", encoding="utf-8") as out:
+                    reviews = exporting.write_reviews_csv(collection.db, out)
+                click.echo(f"wrote {cards} cards to {output} and {reviews} reviews to {reviews_path}")
+        else:
+            if output is None:
+                raise click.UsageError("--format apkg needs -o FILE.apkg")
+            count = exporting.write_apkg(collection.db, output)
+            click.echo(f"wrote {count} cards to {output}")
+    finally:
+        collection.close()
+
+
+def _write_or_print(output: Path | None, text: str) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+
+
+def run(argv: list[str] | None = None) -> Any:  # pragma: no cover - convenience for scripts
+    return main.main(argv, standalone_mode=False)

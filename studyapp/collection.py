@@ -93,7 +93,7 @@ class Collection:
             return list(
                 session.execute(
                     select(Deck.id, Deck.name).where(Deck.retired.is_(False)).order_by(Deck.name)
-                ).tuples()
+                ).all()
             )
 
     def search_cards(

@@ -63,7 +63,7 @@ def home_counts(db: Database, settings: Settings) -> HomeCounts:
             .group_by(Card.deck_id)
         ).all()
         names = dict(
-            session.execute(select(Deck.id, Deck.name).where(Deck.retired.is_(False))).tuples()
+            session.execute(select(Deck.id, Deck.name).where(Deck.retired.is_(False))).all()
         )
         topics_due, topics_new = session.execute(
             select(
@@ -151,7 +151,7 @@ def forecast(session: Session, today: date, days: int = 30) -> list[tuple[date, 
             select(Card.due, func.count())
             .where(*ACTIVE_CARD, Card.due.is_not(None), Card.due > today, Card.due <= last)
             .group_by(Card.due)
-        ).tuples()
+        ).all()
     )
     overdue = session.scalar(
         select(func.count()).where(*ACTIVE_CARD, Card.due.is_not(None), Card.due <= today)
@@ -169,7 +169,7 @@ def maturity(session: Session) -> dict[str, int]:
         else_="mature",
     )
     counts = dict(
-        session.execute(select(stage, func.count()).where(*ACTIVE_CARD).group_by(stage)).tuples()
+        session.execute(select(stage, func.count()).where(*ACTIVE_CARD).group_by(stage)).all()
     )
     return {name: int(counts.get(name, 0)) for name in ("new", "learning", "young", "mature")}
 

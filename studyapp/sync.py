@@ -174,7 +174,7 @@ def sync_topics(db: Database, topics: Iterable[tuple[str, str]]) -> int:
     """Make sure every drill topic (id, title) has a schedule row; returns how many were added."""
     wanted = dict(topics)
     with db.session() as session:
-        have = dict(session.execute(select(DrillTopic.id, DrillTopic.title)).tuples().all())
+        have = dict(session.execute(select(DrillTopic.id, DrillTopic.title)).all())
         added = 0
         for topic_id, title in wanted.items():
             if topic_id not in have:

@@ -1,0 +1,216 @@
+"""Taking the collection elsewhere: JSON (everything), CSV (cards + history), Anki .apkg.
+
+Rows are streamed from SQL straight into the writer, so the export's memory stays flat
+however long the review history is.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import select
+
+from studyapp.store import Database
+from studyapp.store.models import Card, DrillAttempt, DrillTopic, Review
+
+SCHEDULE_FIELDS = ("easiness", "repetitions", "interval", "due", "lapses")
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _schedule(item: Any, prefix: str = "") -> dict[str, Any]:
+    return {name: _iso(getattr(item, prefix + name)) for name in SCHEDULE_FIELDS}
+
+
+def export_json(db: Database) -> dict[str, Any]:
+    """The whole collection as PRODUCT.md's export object (plus drill attempts)."""
+    with db.session() as session:
+        cards = [
+            {
+                "id": c.id,
+                "deck": c.deck_id,
+                "front": c.front,
+                "back": c.back,
+                "mnemonic": c.mnemonic,
+                "why": c.why,
+                "source": c.source,
+                "tags": c.tags.split(),
+                "suspended": c.suspended,
+                "retired": c.retired,
+                "schedule": {**_schedule(c), "last_review": _iso(c.last_review)},
+            }
+            for c in session.scalars(select(Card).order_by(Card.deck_id, Card.position))
+        ]
+        topics = [
+            {"id": t.id, "title": t.title, "suspended": t.suspended, "schedule": _schedule(t)}
+            for t in session.scalars(select(DrillTopic).order_by(DrillTopic.id))
+        ]
+        reviews = [
+            {
+                "id": r.id,
+                "kind": r.kind,
+                "item_id": r.item_id,
+                "time": _iso(r.reviewed_at),
+                "day": _iso(r.day),
+                "quality": r.quality,
+                "duration_ms": r.duration_ms,
+                "repeat": r.repeat,
+                "before": {**_schedule(r, "prev_"), "last_review": _iso(r.prev_last_review)},
+                "after": _schedule(r),
+            }
+            for r in session.scalars(select(Review).order_by(Review.id))
+        ]
+        attempts = [
+            {
+                "id": a.id,
+                "topic": a.topic_id,
+                "seed": a.seed,
+                "difficulty": a.difficulty,
+                "inputs": json.loads(a.inputs),
+                "expected": json.loads(a.expected),
+                "typed": a.typed,
+                "outcome": a.outcome,
+                "correct": a.correct,
+                "hint_used": a.hint_used,
+                "time": _iso(a.attempted_at),
+                "duration_ms": a.duration_ms,
+                "review_id": a.review_id,
+            }
+            for a in session.scalars(select(DrillAttempt).order_by(DrillAttempt.id))
+        ]
+    return {"cards": cards, "topics": topics, "reviews": reviews, "drill_attempts": attempts}
+
+
+CARD_COLUMNS = ("id", "deck", "front", "back", "tags", *SCHEDULE_FIELDS, "suspended")
+REVIEW_COLUMNS = (
+    "id",
+    "kind",
+    "item_id",
+    "time",
+    "quality",
+    "duration_ms",
+    "repeat",
+    *(f"before_{name}" for name in SCHEDULE_FIELDS),
+    *(f"after_{name}" for name in SCHEDULE_FIELDS),
+)
+
+
+def _card_rows(db: Database) -> Iterator[tuple[Any, ...]]:
+    columns = (Card.id, Card.deck_id, Card.front, Card.back, Card.tags)
+    schedule = (Card.easiness, Card.repetitions, Card.interval, Card.due, Card.lapses)
+    with db.session() as session:
+        result = session.execute(
+            select(*columns, *schedule, Card.suspended)
+            .where(Card.retired.is_(False))
+            .order_by(Card.deck_id, Card.position)
+            .execution_options(yield_per=5000)
+        )
+        yield from (tuple(row) for row in result)
+
+
+def _review_rows(db: Database) -> Iterator[tuple[Any, ...]]:
+    r = Review
+    with db.session() as session:
+        result = session.execute(
+            select(
+                r.id, r.kind, r.item_id, r.reviewed_at, r.quality, r.duration_ms, r.repeat,
+                r.prev_easiness, r.prev_repetitions, r.prev_interval, r.prev_due, r.prev_lapses,
+                r.easiness, r.repetitions, r.interval, r.due, r.lapses,
+            )
+            .order_by(r.id)
+            .execution_options(yield_per=20000)
+        )
+        yield from (tuple(row) for row in result)
+
+
+def write_cards_csv(db: Database, out: IO[str]) -> int:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CARD_COLUMNS)
+    count = 0
+    for row in _card_rows(db):
+        writer.writerow(row)
+        count += 1
+    return count
+
+
+def write_reviews_csv(db: Database, out: IO[str]) -> int:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(REVIEW_COLUMNS)
+    count = 0
+    for row in _review_rows(db):
+        writer.writerow(row)
+        count += 1
+    return count
+
+
+def reviews_path_for(cards_path: Path) -> Path:
+    """Where the review history goes beside a cards CSV: `cards.csv` -> `cards.reviews.csv`."""
+    return cards_path.with_name(cards_path.stem + ".reviews" + (cards_path.suffix or ".csv"))
+
+
+def write_apkg(db: Database, path: Path) -> int:
+    """An Anki package: one Anki deck per studyapp deck, the cards with their text and tags.
+
+    Notes get a GUID derived from the card id, so importing again updates rather than
+    duplicates. The cards arrive in Anki as new: genanki writes no scheduling state.
+    """
+    import genanki  # only needed here
+
+    model = genanki.Model(
+        1607392319,
+        "studyapp card",
+        fields=[{"name": n} for n in ("Front", "Back", "Mnemonic", "Why", "Source", "Id")],
+        templates=[
+            {
+                "name": "Card 1",
+                "qfmt": "{{Front}}",
+                "afmt": "{{FrontSide}}<hr id=answer>{{Back}}"
+                "{{#Mnemonic}}<p><i>{{Mnemonic}}</i></p>{{/Mnemonic}}"
+                "{{#Why}}<p>{{Why}}</p>{{/Why}}"
+                "{{#Source}}<p><small>{{Source}}</small></p>{{/Source}}",
+            }
+        ],
+    )
+    decks: dict[str, Any] = {}
+    count = 0
+    with db.session() as session:
+        for card in session.scalars(select(Card).where(Card.retired.is_(False))):
+            deck = decks.get(card.deck_id)
+            if deck is None:
+                deck = genanki.Deck(_stable_int(card.deck_id), f"studyapp::{card.deck_id}")
+                decks[card.deck_id] = deck
+            note = genanki.Note(
+                model=model,
+                fields=[
+                    _html(card.front),
+                    _html(card.back),
+                    _html(card.mnemonic or ""),
+                    _html(card.why or ""),
+                    card.source or "",
+                    card.id,
+                ],
+                tags=[t.replace(" ", "_") for t in card.tags.split()],
+                guid=genanki.guid_for("studyapp", card.id),
+            )
+            deck.add_note(note)
+            count += 1
+    genanki.Package(list(decks.values())).write_to_file(str(path))
+    return count
+
+
+def _stable_int(text: str) -> int:
+    import zlib
+
+    return 1 << 30 | zlib.crc32(text.encode())
+
+
+def _html(text: str) -> str:
+    import html
+
+    return html.escape(text).replace("\n", "<br>")

@@ -1,0 +1,154 @@
+"""The command line as a script would use it: real database files, real output."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from studyapp.cli import main
+
+DECK = """\
+[deck]
+id = "tiny"
+name = "Tiny deck"
+description = "Two cards for the CLI tests."
+
+[[cards]]
+id = "tiny-relu"
+front = "What does ReLU return for a negative input?"
+back = "Zero."
+tags = ["activation"]
+source = "001_9b016ee9fe251ca9.txt"
+
+[[cards]]
+id = "tiny-sigmoid"
+front = "What range does the sigmoid output lie in?"
+back = "Between 0 and 1."
+tags = ["activation", "sigmoid"]
+source = "004_79820f2c78e41ff3.txt"
+"""
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "tiny.toml").write_text(DECK)
+    monkeypatch.setenv("STUDYAPP_CONTENT", str(content))
+    monkeypatch.setenv("STUDYAPP_DB", str(tmp_path / "cli.db"))
+    return {"db": str(tmp_path / "cli.db")}
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
+
+
+def test_help_lists_every_command() -> None:
+    code, out = run("--help")
+    assert code == 0
+    for command in ("stats", "problems", "topics", "decks", "import", "export"):
+        assert command in out
+    for command in ("stats", "problems", "topics", "decks", "import", "export"):
+        assert run(command, "--help")[0] == 0
+
+
+def test_help_is_fast_and_loads_nothing_heavy() -> None:
+    code = (
+        "import sys; from studyapp.cli import main\n"
+        "try:\n main(['--help'])\nexcept SystemExit: pass\n"
+        "print([m for m in ('textual','sqlalchemy','numpy','sympy') if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().endswith("[]")
+
+
+def test_decks_and_stats_on_a_fresh_database(env) -> None:
+    code, out = run("decks")
+    assert code == 0 and "Tiny deck" in out and "2" in out
+    code, out = run("stats", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["new_available"] == 2 and data["retention_30d"] is None
+    assert len(data["forecast"]) == 30
+
+
+def test_problems_are_reproducible_json_and_markdown(env) -> None:
+    args = ("problems", "--topic", "softmax", "--count", "2", "--seed", "17", "--format", "json")
+    first, second = run(*args), run(*args)
+    assert first == second and first[0] == 0
+    problems = json.loads(first[1])
+    assert [p["seed"] for p in problems] == [17, 18]
+    assert set(problems[0]) == {
+        "topic", "seed", "difficulty", "prompt", "inputs", "answer", "tolerance", "steps"
+    }
+    code, out = run("problems", "--topic", "softmax", "--count", "1", "--seed", "1")
+    assert code == 0 and "# Answer key" in out
+
+
+def test_unknown_topic_is_a_clear_error_listing_valid_ones(env) -> None:
+    code, out = run("problems", "--topic", "sofmax")
+    assert code == 2 and "sofmax" in out and "softmax" in out
+
+
+def test_import_csv_then_export_json(env, tmp_path: Path) -> None:
+    table = tmp_path / "extra.csv"
+    table.write_text("front,back,tags\nWhat is 2+2?,4,math easy\nCapital of France?,Paris,\n")
+    code, out = run("import", str(table))
+    assert code == 0, out
+    code, out = run("export", "--format", "json")
+    data = json.loads(out)
+    fronts = {c["front"]: c for c in data["cards"]}
+    assert "What is 2+2?" in fronts and fronts["What is 2+2?"]["tags"] == ["math", "easy"]
+    assert set(fronts["What is 2+2?"]["schedule"]) >= {"easiness", "repetitions", "interval", "due", "lapses"}
+    assert {"cards", "topics", "reviews"} <= set(data)
+    again = run("import", str(table))
+    assert again[0] == 0 and "0 new" in again[1]
+
+
+def test_a_bad_import_names_the_line_and_changes_nothing(env, tmp_path: Path) -> None:
+    run("decks")
+    before = hashlib.sha256(Path(env["db"]).read_bytes()).hexdigest()
+    table = tmp_path / "bad.csv"
+    table.write_text("front,back\nok,fine\nno back here\n")
+    code, out = run("import", str(table))
+    assert code == 1 and "bad.csv" in out and ":3" in out
+    assert hashlib.sha256(Path(env["db"]).read_bytes()).hexdigest() == before
+
+
+def test_export_csv_writes_cards_and_history(env, tmp_path: Path) -> None:
+    target = tmp_path / "out.csv"
+    code, out = run("export", "--format", "csv", "-o", str(target))
+    assert code == 0, out
+    assert target.read_text().splitlines()[0].startswith("id,deck,front,back,tags,easiness")
+    assert (tmp_path / "out.reviews.csv").read_text().startswith("id,kind,item_id")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"this is just some text, not a database at all", b"SQLite format 3\x00" + b"\x00" * 500],
+)
+def test_a_file_that_is_not_ours_is_refused_and_left_untouched(tmp_path, content) -> None:
+    path = tmp_path / "other.db"
+    path.write_bytes(content)
+    code, out = run("--db", str(path), "decks")
+    assert code == 1 and str(path) in out and "Traceback" not in out
+    assert path.read_bytes() == content
+
+
+def test_someone_elses_sqlite_database_is_refused(tmp_path) -> None:
+    path = tmp_path / "notes.db"
+    connection = sqlite3.connect(path)
+    connection.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+    connection.commit()
+    connection.close()
+    before = path.read_bytes()
+    code, out = run("--db", str(path), "stats")
+    assert code == 1 and "not a studyapp database" in out
+    assert path.read_bytes() == before
