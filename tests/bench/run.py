@@ -1,0 +1,274 @@
+"""Benchmark studyapp against DESIGN.md's budgets on a synthetic collection.
+
+    python tests/bench/run.py                      # 100,000 cards, 1,000,000 reviews
+    python tests/bench/run.py --cards 2000 --reviews 20000 --runs 3   # quick smoke run
+    python tests/bench/run.py --json               # machine-readable figures
+
+Each figure is the median of several runs and is printed beside its budget.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from studyapp.config import FixedClock, Settings, content_dir  # noqa: E402
+from studyapp.store import open_database  # noqa: E402
+
+# (key, label, budget, unit) — budgets from DESIGN.md
+BUDGETS: list[tuple[str, str, float, str]] = [
+    ("cli_help", "studyapp --help", 0.15, "s"),
+    ("app_start", "app start to interactive home (headless)", 0.6, "s"),
+    ("home_counts", "home-screen counts", 25, "ms"),
+    ("queue_build", "build the session queue", 20, "ms"),
+    ("next_item", "then each next item", 1, "ms"),
+    ("record_grade", "record a grade, committed", 0.5, "ms"),
+    ("reviews_per_day", "reviews per day over 365 days", 50, "ms"),
+    ("stats_data", "the whole stats screen's data", 250, "ms"),
+    ("export_csv", "export cards + history to CSV", 0.5, "s"),
+    ("export_apkg", "export to .apkg", 5, "s"),
+    ("problem", "generate one drill problem", 1, "ms"),
+    ("check_answer", "check a typed answer", 10, "ms"),
+    ("sync_unchanged", "sync bundled decks, unchanged", 50, "ms"),
+    ("memory", "resident memory, collection open + home", 150, "MiB"),
+    ("db_size", "database size on disk", 100, "MB"),
+]
+
+TODAY = date(2026, 6, 15)
+NOON = datetime(2026, 6, 15, 12, 0).astimezone()
+
+
+def median_time(action: Callable[[], Any], runs: int, setup: Callable[[], Any] | None = None) -> float:
+    """Median wall time of `action` in seconds over `runs` runs (one warm-up first)."""
+    samples = []
+    for index in range(runs + 1):
+        if setup is not None:
+            setup()
+        start = time.perf_counter()
+        action()
+        elapsed = time.perf_counter() - start
+        if index:
+            samples.append(elapsed)
+    return statistics.median(samples)
+
+
+def run_subprocess_time(args: list[str], runs: int, env: dict[str, str] | None = None) -> float:
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(args, check=True, capture_output=True, env=env)
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+MEMORY_PROBE = """
+import sys
+from studyapp.collection import Collection
+c = Collection.open(sys.argv[1])
+c.home()
+with open("/proc/self/status") as f:
+    rss = next(int(l.split()[1]) for l in f if l.startswith("VmRSS"))
+print(rss / 1024)
+"""
+
+APP_START_PROBE = """
+import asyncio, sys, time
+start = time.perf_counter()
+from studyapp.collection import Collection
+from studyapp.ui.app import make_app
+collection = Collection.open(sys.argv[1])
+app = make_app(collection)
+async def main():
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        print(time.perf_counter() - start)
+asyncio.run(main())
+"""
+
+
+def measure(db_path: Path, runs: int) -> dict[str, float]:
+    from studyapp.collection import Collection
+    from studyapp.stats import reviews_per_day, stats_data
+    from studyapp.study import ReviewSession
+
+    url = f"sqlite:///{db_path}"
+    settings = Settings(clock=FixedClock(NOON))
+    collection = Collection.open(url, settings=settings)  # first sync of the bundled decks
+    db = collection.db
+    figures: dict[str, float] = {}
+    env = {**os.environ, "STUDYAPP_DB": str(db_path)}
+    script = Path(sys.executable).parent / "studyapp"
+    figures["cli_help"] = run_subprocess_time([str(script), "--help"], runs, env)
+    try:
+        import studyapp.ui.app  # noqa: F401
+
+        samples = []
+        for _ in range(max(3, runs // 2)):
+            out = subprocess.run(
+                [sys.executable, "-c", APP_START_PROBE, str(db_path)],
+                check=True, capture_output=True, text=True, cwd=ROOT,
+            )
+            samples.append(float(out.stdout.strip().splitlines()[-1]))
+        figures["app_start"] = statistics.median(samples)
+    except ImportError:
+        pass
+    figures["home_counts"] = median_time(collection.home, runs) * 1000
+    figures["queue_build"] = median_time(lambda: ReviewSession(db, settings), runs) * 1000
+    with db.session() as session:
+        figures["reviews_per_day"] = (
+            median_time(
+                lambda: reviews_per_day(session, TODAY.replace(year=TODAY.year - 1), TODAY), runs
+            )
+            * 1000
+        )
+    figures["stats_data"] = median_time(lambda: stats_data(db, settings), runs) * 1000
+    with tempfile.TemporaryDirectory() as folder:
+        from studyapp import export
+
+        def to_csv() -> None:
+            with open(Path(folder) / "cards.csv", "w", newline="") as out:
+                export.write_cards_csv(db, out)
+            with open(Path(folder) / "cards.reviews.csv", "w", newline="") as out:
+                export.write_reviews_csv(db, out)
+
+        figures["export_csv"] = median_time(to_csv, max(1, runs // 2))
+        figures["export_apkg"] = median_time(
+            lambda: export.write_apkg(db, Path(folder) / "out.apkg"), max(1, runs // 3)
+        )
+    figures.update(measure_drills(runs))
+    figures["sync_unchanged"] = (
+        median_time(lambda: collection.sync(content_dir()), runs) * 1000
+    )
+    # Grades last: they change the collection.
+    session = ReviewSession(db, settings)
+    grade_times, next_times = [], []
+    for index in range(min(200, session.remaining)):
+        start = time.perf_counter()
+        _ = session.current
+        next_times.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        session.grade((5, 4, 3)[index % 3], duration_ms=4000)
+        grade_times.append(time.perf_counter() - start)
+    if grade_times:
+        figures["record_grade"] = statistics.median(grade_times) * 1000
+        figures["next_item"] = statistics.median(next_times[1:] or next_times) * 1000
+    collection.close()
+    out = subprocess.run(
+        [sys.executable, "-c", MEMORY_PROBE, str(db_path)],
+        check=True, capture_output=True, text=True, cwd=ROOT,
+    )
+    figures["memory"] = float(out.stdout.strip().splitlines()[-1])
+    size = sum(p.stat().st_size for p in db_path.parent.glob(db_path.name + "*"))
+    figures["db_size"] = size / 1e6
+    return figures
+
+
+def measure_drills(runs: int) -> dict[str, float]:
+    from studyapp.answers import check_answer
+    from studyapp.drills import make_problem, registry
+
+    topics = list(registry())
+    count = 50 * len(topics)
+    seeds = iter(range(10**9))
+
+    def generate() -> None:
+        for index in range(count):
+            make_problem(topics[index % len(topics)], next(seeds), 1 + index % 3)
+
+    per_problem = median_time(generate, max(1, runs // 2)) / count * 1000
+    problems = [make_problem(t, 7, 1) for t in topics]
+    typed = []
+    for problem in problems:
+        answer = problem.answer
+        if isinstance(answer, list) and answer and isinstance(answer[0], list):
+            typed.append("; ".join(", ".join(f"{v:.4f}" for v in row) for row in answer))
+        elif isinstance(answer, list):
+            typed.append(", ".join(f"{v:.4f}" for v in answer))
+        else:
+            typed.append(f"{answer:.5g}")
+    expressions = ["1/(1+e^-2)", "sqrt(2)/3", "exp(1.5) - ln(2)", "2pi/7"]
+    check_answer(expressions[0], problems[0])  # warm SymPy once
+
+    def check_all() -> None:
+        for problem, text in zip(problems, typed, strict=True):
+            check_answer(text, problem)
+        for text in expressions:
+            check_answer(text, problems[0])
+
+    per_check = median_time(check_all, runs) / (len(problems) + len(expressions)) * 1000
+    worst = max(
+        median_time(lambda t=text: check_answer(t, problems[0]), 3) for text in expressions
+    ) * 1000
+    return {"problem": per_problem, "check_answer": per_check, "check_answer_worst": worst}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cards", type=int, default=100_000)
+    parser.add_argument("--reviews", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--db", type=Path, help="keep the synthetic database at this path")
+    args = parser.parse_args()
+
+    folder = Path(tempfile.mkdtemp(prefix="studyapp-bench-"))
+    db_path = args.db or folder / "bench.db"
+    try:
+        if db_path.exists():
+            for leftover in db_path.parent.glob(db_path.name + "*"):
+                leftover.unlink()
+        start = time.perf_counter()
+        db = open_database(f"sqlite:///{db_path}")
+        from tests.bench.build import build_collection
+
+        build_collection(db, args.cards, args.reviews, TODAY)
+        db.close()
+        built = time.perf_counter() - start
+        figures = measure(db_path, args.runs)
+    finally:
+        if args.db is None:
+            shutil.rmtree(folder, ignore_errors=True)
+    report = {
+        "cards": args.cards,
+        "reviews": args.reviews,
+        "build_seconds": round(built, 1),
+        "figures": {
+            key: {"value": round(figures[key], 4), "budget": budget, "unit": unit, "label": label,
+                  "ok": figures[key] <= budget}
+            for key, label, budget, unit in BUDGETS
+            if key in figures
+        },
+        "extra": {"check_answer_worst_ms": round(figures.get("check_answer_worst", 0), 3)},
+    }
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return
+    print(f"studyapp benchmark: {args.cards:,} cards, {args.reviews:,} reviews "
+          f"(built in {built:.1f} s), median of {args.runs} runs\n")
+    print(f"{'operation':<44} {'ours':>12} {'budget':>10}  ")
+    for key, label, budget, unit in BUDGETS:
+        if key not in figures:
+            print(f"{label:<44} {'n/a':>12} {budget:>7} {unit:<3}")
+            continue
+        value = figures[key]
+        mark = "ok" if value <= budget else "OVER"
+        print(f"{label:<44} {value:>9.3f} {unit:<3}{budget:>6} {unit:<3} {mark}")
+    print(f"\nslowest typed-expression check: {figures.get('check_answer_worst', 0):.2f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""Drill sessions: each topic an SM-2 item, every attempt stored, grades derived and
+overridable, unreadable input never graded."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from studyapp.drills.base import show
+from studyapp.scheduler import Sm2State
+from studyapp.store.models import DrillAttempt, DrillTopic, Review
+from studyapp.study import DrillSession, derived_quality, state_of
+from studyapp.sync import sync_topics
+
+TODAY = date(2026, 3, 10)
+
+
+def right_answer(problem) -> str:
+    return show(problem.answer, digits=10).strip("[]")
+
+
+def topic_state(db, topic_id):
+    with db.session() as session:
+        return state_of(session.get(DrillTopic, topic_id))
+
+
+def attempts(db):
+    with db.session() as session:
+        return session.scalars(select(DrillAttempt).order_by(DrillAttempt.id)).all()
+
+
+def test_derived_grades() -> None:
+    assert derived_quality("correct", False) == 5
+    assert derived_quality("correct", True) == 3
+    assert derived_quality("wrong", False) == 1
+    assert derived_quality("gave_up", True) == 0
+
+
+def test_unreadable_then_wrong_then_right_with_a_fresh_instance(db, settings) -> None:
+    session = DrillSession(db, settings, topic_ids=["softmax"], seed=11)
+    first = session.problem
+    verdict = session.submit("what is this")
+    assert verdict.outcome == "unreadable" and verdict.message
+    assert attempts(db) == [] and session.record is None
+    verdict = session.submit("0.1, 0.2")
+    assert verdict.outcome == "wrong"
+    assert session.record.quality == 1
+    state = topic_state(db, "softmax")
+    assert (state.repetitions, state.interval, state.due) == (0, 1, TODAY + timedelta(days=1))
+    second = session.next()
+    assert second.topic == "softmax" and second.seed != first.seed
+    assert session.submit(right_answer(second)).outcome == "correct"
+    assert session.record.repeat  # same day: logged, no second reschedule
+    assert topic_state(db, "softmax") == state
+    rows = attempts(db)
+    assert [(a.outcome, a.correct, a.seed) for a in rows] == [
+        ("wrong", False, first.seed),
+        ("correct", True, second.seed),
+    ]
+    assert json.loads(rows[0].inputs) == first.inputs
+    assert json.loads(rows[0].expected) == first.answer
+    assert rows[0].typed == "0.1, 0.2"
+
+
+def test_hint_lowers_the_grade_and_override_replaces_it(db, settings) -> None:
+    session = DrillSession(db, settings, topic_ids=["mse"], seed=5)
+    assert session.hint() == session.problem.steps[0]
+    session.submit(right_answer(session.problem))
+    assert session.record.quality == 3 and attempts(db)[0].hint_used
+    assert topic_state(db, "mse").easiness == 2.36
+    session.override(5)
+    state = topic_state(db, "mse")
+    assert (state.easiness, state.repetitions, state.interval) == (2.6, 1, 1)
+    with db.session() as s:
+        assert s.scalar(select(Review.quality)) == 5
+
+
+def test_giving_up_is_a_zero_and_shows_the_solution(db, settings) -> None:
+    session = DrillSession(db, settings, topic_ids=["neuron"], seed=2)
+    record = session.give_up()
+    assert (record.outcome, record.quality) == ("gave_up", 0)
+    assert attempts(db)[0].outcome == "gave_up"
+
+
+def test_due_topics_come_first_then_new_ones(db, settings) -> None:
+    sync_topics(db, [("softmax", "s"), ("mse", "m"), ("neuron", "n")])
+    with db.session() as s, s.begin():
+        s.get(DrillTopic, "neuron").due = TODAY - timedelta(days=2)
+        s.get(DrillTopic, "neuron").repetitions = 1
+        s.get(DrillTopic, "mse").due = TODAY + timedelta(days=3)
+    session = DrillSession(db, settings, seed=1)
+    assert list(session.queue)[:2] == ["neuron", "softmax"]
+    assert "mse" not in session.queue
+    assert session.problem.topic == "neuron"
+
+
+def test_a_wrong_topic_comes_back_in_the_same_session(db, settings) -> None:
+    sync_topics(db, [("softmax", "s"), ("mse", "m")])
+    session = DrillSession(db, settings, seed=4)
+    assert session.problem.topic == "mse"
+    session.submit("12345")
+    session.next()
+    assert session.problem.topic == "softmax"
+    session.submit(right_answer(session.problem))
+    session.next()
+    assert session.problem.topic == "mse"  # below 4: again
+    session.submit(right_answer(session.problem))
+    assert session.next() is None
+
+
+def test_a_new_topic_starts_from_the_default_state(db) -> None:
+    sync_topics(db, [("softmax", "Softmax")])
+    assert topic_state(db, "softmax") == Sm2State()
