@@ -59,8 +59,9 @@ def test_a_grade_is_committed_before_the_next_card_is_shown(db, db_path, setting
             text("SELECT repetitions, interval, due FROM cards WHERE id = :id"), {"id": first}
         ).one()
     other.dispose()
-    assert row == (first, 4, 1500, 1, 1, "2026-03-11")
-    assert card == (1, 1, "2026-03-11")
+    tomorrow = date(2026, 3, 11).toordinal()  # days are stored as ordinals
+    assert row == (first, 4, 1500, 1, 1, tomorrow)
+    assert card == (1, 1, tomorrow)
     assert session.current.id != first
 
 

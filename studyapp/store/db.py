@@ -121,9 +121,19 @@ def _refuse_foreign_sqlite(path: Path) -> None:
     if path.stat().st_size == 0:
         return
     with path.open("rb") as handle:
-        header = handle.read(16)
-    if header != b"SQLite format 3\x00":
+        header = handle.read(100)
+    if header[:16] != b"SQLite format 3\x00":
         raise DatabaseProblem(f"{path} is not a SQLite database (it may be corrupt)")
+    # A full integrity check reads every page (seconds on a large collection); a file
+    # shorter than the size its header records is the cheap, common sign of a truncated
+    # copy. (The header size is valid when its change counter matches offset 92.)
+    if len(header) < 100:
+        raise DatabaseProblem(f"{path} is truncated (shorter than a SQLite header)")
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    if header[24:28] == header[92:96] and path.stat().st_size < pages * page_size:
+        raise DatabaseProblem(f"{path} is truncated or corrupt (shorter than its header says)")
     try:
         connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
@@ -131,8 +141,6 @@ def _refuse_foreign_sqlite(path: Path) -> None:
                 row[0]
                 for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
             }
-            pages = connection.execute("PRAGMA page_count").fetchone()[0]
-            page_size = connection.execute("PRAGMA page_size").fetchone()[0]
             version = (
                 connection.execute("SELECT version_num FROM alembic_version").fetchone()
                 if "alembic_version" in tables
@@ -142,10 +150,6 @@ def _refuse_foreign_sqlite(path: Path) -> None:
             connection.close()
     except sqlite3.DatabaseError as error:
         raise DatabaseProblem(f"{path} cannot be read: {error}") from error
-    # A full integrity check reads every page (seconds on a large collection); a file
-    # shorter than its header says is the cheap, common sign of a truncated copy.
-    if path.stat().st_size < pages * page_size:
-        raise DatabaseProblem(f"{path} is truncated or corrupt (shorter than its header says)")
     if version is None and tables - {"alembic_version"}:
         raise DatabaseProblem(f"{path} is not a studyapp database")
     if version is not None and version[0] not in REVISIONS:

@@ -3,7 +3,8 @@
 Cards and drill topics both carry an SM-2 state (the same five columns plus the last
 review day). Every grade is appended to `reviews` with the state before and after, so
 undo can restore the exact previous state and exports can show the whole history.
-Dates are study days (the day rolls over at the configured hour), stored as DATE.
+Dates are study days (the day rolls over at the configured hour); see store/types.py
+for the compact encodings of days, moments and easiness.
 """
 
 from __future__ import annotations
@@ -13,9 +14,6 @@ from datetime import date, datetime
 from sqlalchemy import (
     BigInteger,
     Boolean,
-    Date,
-    DateTime,
-    Float,
     ForeignKey,
     Index,
     Integer,
@@ -26,6 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from studyapp.store.types import Day, Ease, Instant
+
 
 class Base(DeclarativeBase):
     """Shared metadata for every table (and for Alembic's autogenerate checks)."""
@@ -34,12 +34,12 @@ class Base(DeclarativeBase):
 class Sm2Columns:
     """The SM-2 state as columns; see studyapp.scheduler.Sm2State."""
 
-    easiness: Mapped[float] = mapped_column(Float, default=2.5, server_default=text("2.5"))
+    easiness: Mapped[float] = mapped_column(Ease, default=2.5, server_default=text("250"))
     repetitions: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     interval: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
-    due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    due: Mapped[date | None] = mapped_column(Day, nullable=True)
     lapses: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
-    last_review: Mapped[date | None] = mapped_column(Date, nullable=True)
+    last_review: Mapped[date | None] = mapped_column(Day, nullable=True)
 
 
 class Deck(Base):
@@ -110,27 +110,25 @@ class Review(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(10))  # card | topic
     item_id: Mapped[str] = mapped_column(String(100))
-    reviewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    day: Mapped[date] = mapped_column(Date)  # the study day, after the rollover hour
+    reviewed_at: Mapped[datetime] = mapped_column(Instant)
+    day: Mapped[date] = mapped_column(Day)  # the study day, after the rollover hour
     quality: Mapped[int] = mapped_column(Integer)
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
     repeat: Mapped[bool] = mapped_column(Boolean, default=False)  # same-day re-ask: no reschedule
-    prev_easiness: Mapped[float] = mapped_column(Float)
+    prev_easiness: Mapped[float] = mapped_column(Ease)
     prev_repetitions: Mapped[int] = mapped_column(Integer)
     prev_interval: Mapped[int] = mapped_column(Integer)
-    prev_due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    prev_due: Mapped[date | None] = mapped_column(Day, nullable=True)
     prev_lapses: Mapped[int] = mapped_column(Integer)
-    prev_last_review: Mapped[date | None] = mapped_column(Date, nullable=True)
-    easiness: Mapped[float] = mapped_column(Float)
+    prev_last_review: Mapped[date | None] = mapped_column(Day, nullable=True)
+    easiness: Mapped[float] = mapped_column(Ease)
     repetitions: Mapped[int] = mapped_column(Integer)
     interval: Mapped[int] = mapped_column(Integer)
-    due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    due: Mapped[date | None] = mapped_column(Day, nullable=True)
     lapses: Mapped[int] = mapped_column(Integer)
 
-    __table_args__ = (
-        Index("ix_reviews_day_quality", "day", "quality"),
-        Index("ix_reviews_item", "kind", "item_id"),
-    )
+    # Per-day counts, streaks and retention read only (day, quality): a covering index.
+    __table_args__ = (Index("ix_reviews_day_quality", "day", "quality"),)
 
 
 class DrillAttempt(Base):
@@ -148,8 +146,8 @@ class DrillAttempt(Base):
     outcome: Mapped[str] = mapped_column(String(20))  # correct | wrong | gave_up
     correct: Mapped[bool] = mapped_column(Boolean)
     hint_used: Mapped[bool] = mapped_column(Boolean, default=False)
-    attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    day: Mapped[date] = mapped_column(Date)
+    attempted_at: Mapped[datetime] = mapped_column(Instant)
+    day: Mapped[date] = mapped_column(Day)
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
     review_id: Mapped[int | None] = mapped_column(
         ForeignKey("reviews.id", ondelete="SET NULL"), nullable=True

@@ -30,39 +30,38 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=100), nullable=False),
     sa.Column('title', sa.Text(), nullable=False),
     sa.Column('suspended', sa.Boolean(), server_default=sa.false(), nullable=False),
-    sa.Column('easiness', sa.Float(), server_default=sa.text('2.5'), nullable=False),
+    sa.Column('easiness', sa.SmallInteger(), server_default=sa.text('250'), nullable=False),
     sa.Column('repetitions', sa.Integer(), server_default=sa.text('0'), nullable=False),
     sa.Column('interval', sa.Integer(), server_default=sa.text('0'), nullable=False),
-    sa.Column('due', sa.Date(), nullable=True),
+    sa.Column('due', sa.Integer(), nullable=True),
     sa.Column('lapses', sa.Integer(), server_default=sa.text('0'), nullable=False),
-    sa.Column('last_review', sa.Date(), nullable=True),
+    sa.Column('last_review', sa.Integer(), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
     op.create_table('reviews',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('kind', sa.String(length=10), nullable=False),
     sa.Column('item_id', sa.String(length=100), nullable=False),
-    sa.Column('reviewed_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('reviewed_at', sa.BigInteger(), nullable=False),
+    sa.Column('day', sa.Integer(), nullable=False),
     sa.Column('quality', sa.Integer(), nullable=False),
     sa.Column('duration_ms', sa.Integer(), nullable=False),
     sa.Column('repeat', sa.Boolean(), nullable=False),
-    sa.Column('prev_easiness', sa.Float(), nullable=False),
+    sa.Column('prev_easiness', sa.SmallInteger(), nullable=False),
     sa.Column('prev_repetitions', sa.Integer(), nullable=False),
     sa.Column('prev_interval', sa.Integer(), nullable=False),
-    sa.Column('prev_due', sa.Date(), nullable=True),
+    sa.Column('prev_due', sa.Integer(), nullable=True),
     sa.Column('prev_lapses', sa.Integer(), nullable=False),
-    sa.Column('prev_last_review', sa.Date(), nullable=True),
-    sa.Column('easiness', sa.Float(), nullable=False),
+    sa.Column('prev_last_review', sa.Integer(), nullable=True),
+    sa.Column('easiness', sa.SmallInteger(), nullable=False),
     sa.Column('repetitions', sa.Integer(), nullable=False),
     sa.Column('interval', sa.Integer(), nullable=False),
-    sa.Column('due', sa.Date(), nullable=True),
+    sa.Column('due', sa.Integer(), nullable=True),
     sa.Column('lapses', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('reviews', schema=None) as batch_op:
         batch_op.create_index('ix_reviews_day_quality', ['day', 'quality'], unique=False)
-        batch_op.create_index('ix_reviews_item', ['kind', 'item_id'], unique=False)
 
     op.create_table('cards',
     sa.Column('id', sa.String(length=100), nullable=False),
@@ -76,12 +75,12 @@ def upgrade() -> None:
     sa.Column('source', sa.String(length=200), nullable=True),
     sa.Column('suspended', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('retired', sa.Boolean(), server_default=sa.false(), nullable=False),
-    sa.Column('easiness', sa.Float(), server_default=sa.text('2.5'), nullable=False),
+    sa.Column('easiness', sa.SmallInteger(), server_default=sa.text('250'), nullable=False),
     sa.Column('repetitions', sa.Integer(), server_default=sa.text('0'), nullable=False),
     sa.Column('interval', sa.Integer(), server_default=sa.text('0'), nullable=False),
-    sa.Column('due', sa.Date(), nullable=True),
+    sa.Column('due', sa.Integer(), nullable=True),
     sa.Column('lapses', sa.Integer(), server_default=sa.text('0'), nullable=False),
-    sa.Column('last_review', sa.Date(), nullable=True),
+    sa.Column('last_review', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['deck_id'], ['decks.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
@@ -101,8 +100,8 @@ def upgrade() -> None:
     sa.Column('outcome', sa.String(length=20), nullable=False),
     sa.Column('correct', sa.Boolean(), nullable=False),
     sa.Column('hint_used', sa.Boolean(), nullable=False),
-    sa.Column('attempted_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('attempted_at', sa.BigInteger(), nullable=False),
+    sa.Column('day', sa.Integer(), nullable=False),
     sa.Column('duration_ms', sa.Integer(), nullable=False),
     sa.Column('review_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['review_id'], ['reviews.id'], ondelete='SET NULL'),
@@ -127,7 +126,6 @@ def downgrade() -> None:
 
     op.drop_table('cards')
     with op.batch_alter_table('reviews', schema=None) as batch_op:
-        batch_op.drop_index('ix_reviews_item')
         batch_op.drop_index('ix_reviews_day_quality')
 
     op.drop_table('reviews')

@@ -1,0 +1,351 @@
+"""Drills on backpropagation: the chain rule through two sigmoid neurons, the weight gradient
+δ aᵀ, the δ recursion, vanishing gradients, a finite-difference check and a full ∂L/∂W1.
+
+Every value shown comes from `engine.chain`, `engine.layers`, `engine.activations`,
+`engine.gradcheck` or `engine.losses`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine import activations, chain, gradcheck, layers, losses
+from studyapp.drills.base import Draft, Slip, Tolerance, decimals, draw, mat, num, topic, vec
+from studyapp.drills.neurons import SEED_NOTES, SEED_TUTORIAL, distinct_slips, paren
+
+TOLERANCE_NOTE = "Rounding to 4 decimals is fine (tolerance 1%)."
+
+
+# ---------------------------------------------------------------- chain_rule
+
+
+@topic("chain_rule", "∂L/∂w1 through a two-neuron sigmoid chain", source=SEED_TUTORIAL)
+def chain_rule(rng: np.random.Generator, difficulty: int) -> Draft:
+    digits = decimals(difficulty)
+    while True:
+        x = float(draw(rng, None, -2.0, 2.0, digits, nonzero=True))
+        if difficulty == 1:
+            y = float(rng.integers(0, 2))
+        else:
+            y = float(draw(rng, None, 0.0, 1.0, digits))
+        w1, w2 = (float(v) for v in draw(rng, 2, -2.0, 2.0, digits, nonzero=True))
+        b1, b2 = (float(v) for v in draw(rng, 2, -1.0, 1.0, digits))
+        c = chain.sigmoid_chain(x, y, w1, b1, w2, b2)
+        if abs(c.z1) <= 4.0 and abs(c.z2) <= 4.0 and abs(c.dL_dw1) >= 0.005:
+            break
+    tolerance = Tolerance(rel=0.01, abs=1e-4)
+    prompt = (
+        "Two sigmoid neurons in a row: z1 = w1·x + b1, a1 = σ(z1), z2 = w2·a1 + b2, ŷ = σ(z2), "
+        "with squared-error loss L = (y − ŷ)² (no ½ in front). σ(z) = 1/(1 + e^(−z)). "
+        "Compute the gradient ∂L/∂w1. Answer: one number (tolerance 1%; keep 4 significant "
+        "digits)."
+    )
+    steps = [
+        "Backprop multiplies one local derivative per link of w1 → z1 → a1 → z2 → ŷ → L: "
+        "∂L/∂w1 = ∂L/∂ŷ · ∂ŷ/∂z2 · ∂z2/∂a1 · ∂a1/∂z1 · ∂z1/∂w1. First run the forward pass.",
+        f"z1 = w1·x + b1 = {paren(w1)} × {paren(x)} + {paren(b1)} = {num(c.z1)}",
+        f"a1 = σ(z1) = σ({num(c.z1)}) = {num(c.a1)}",
+        f"z2 = w2·a1 + b2 = {paren(w2)} × {num(c.a1)} + {paren(b2)} = {num(c.z2)}",
+        f"ŷ = σ(z2) = σ({num(c.z2)}) = {num(c.y_hat)}; loss L = (y − ŷ)² = {num(c.loss)}",
+        f"∂L/∂ŷ = 2(ŷ − y) = 2 × ({num(c.y_hat)} − {num(y)}) = {num(c.dL_dyhat)}  "
+        "(the error signal: positive when the prediction is too high)",
+        f"∂ŷ/∂z2 = σ′(z2) = ŷ(1 − ŷ) = {num(c.y_hat)} × (1 − {num(c.y_hat)}) = {num(c.dyhat_dz2)}  "
+        "(the output sigmoid's slope)",
+        f"∂z2/∂a1 = w2 = {num(c.dz2_da1)}  (how strongly the first neuron feeds the second)",
+        f"∂a1/∂z1 = σ′(z1) = a1(1 − a1) = {num(c.a1)} × (1 − {num(c.a1)}) = {num(c.da1_dz1)}  "
+        "(at most 0.25: where gradients start to vanish)",
+        f"∂z1/∂w1 = x = {num(c.dz1_dw1)}  (the input the weight multiplied)",
+        f"∂L/∂w1 = {paren(c.dL_dyhat)} × {num(c.dyhat_dz2)} × {paren(c.dz2_da1)} × "
+        f"{num(c.da1_dz1)} × {paren(c.dz1_dw1)} = {num(c.dL_dw1, 6)}",
+    ]
+    with_sigma = c.dL_dyhat * c.y_hat * c.dz2_da1 * c.a1 * c.dz1_dw1
+    slips = [
+        Slip(
+            c.dL_dw1 / 2.0,
+            "The squared loss contributes ∂L/∂ŷ = 2(ŷ − y): the factor 2 is missing.",
+        ),
+        Slip(
+            with_sigma,
+            "You used σ(z) where the chain needs the slope σ′(z) = σ(z)(1 − σ(z)), "
+            "once for ŷ and once for a1.",
+        ),
+        Slip(-c.dL_dw1, "Sign: ∂L/∂ŷ = 2(ŷ − y), not 2(y − ŷ)."),
+    ]
+    return Draft(
+        prompt=prompt,
+        inputs={"x": x, "y": y, "w1": w1, "b1": b1, "w2": w2, "b2": b2},
+        answer=c.dL_dw1,
+        steps=steps,
+        tolerance=tolerance,
+        slips=distinct_slips(c.dL_dw1, slips, tolerance),
+    )
+
+
+# ---------------------------------------------------------------- dense_backward
+
+
+@topic("dense_backward", "Weight gradient of a dense layer: ∂L/∂W = δ aᵀ", source=SEED_NOTES)
+def dense_backward(rng: np.random.Generator, difficulty: int) -> Draft:
+    n_out, n_in = {1: (2, 2), 2: (2, 3), 3: (3, 4)}[difficulty]
+    digits = decimals(difficulty)
+    a_prev = draw(rng, n_in, -2.0, 2.0, digits, nonzero=True)
+    delta = draw(rng, n_out, -1.0, 1.0, digits, nonzero=True)
+    dW = layers.weight_gradient(delta, a_prev)
+    prompt = (
+        f"A dense layer z = W·a_prev + b has W of shape out × in ({n_out} × {n_in}). Backprop has "
+        "delivered δ = ∂L/∂z for this example, and a_prev is the layer's input. Compute ∂L/∂W. "
+        f"Answer: a {n_out}×{n_in} matrix, rows separated by ; (e.g. [[1, 2]; [3, 4]]). "
+        f"{TOLERANCE_NOTE}"
+    )
+    rows = [
+        f"row {i + 1} = δ[{i + 1}] × a_prev = {paren(delta[i])} × {vec(a_prev)} = {vec(dW[i])}"
+        for i in range(n_out)
+    ]
+    steps = [
+        "∂L/∂W[i, j] = δ[i]·a_prev[j]: the error at output i times the input j that weight "
+        f"connects, so ∂L/∂W = δ a_prevᵀ, an outer product with W's shape {n_out} × {n_in}.",
+        *rows,
+        f"∂L/∂W = {mat(dW)}",
+        f"(The bias gradient is δ itself: ∂L/∂b = {vec(delta)}, since ∂z/∂b = 1.)",
+    ]
+    tolerance = Tolerance()
+    transposed = layers.weight_gradient(a_prev, delta)
+    slips = [
+        Slip(
+            transposed.tolist(),
+            f"That is a_prev δᵀ, the transpose. ∂L/∂W must have W's shape (out × in = "
+            f"{n_out} × {n_in}): entry (i, j) is δ[i]·a_prev[j], so ∂L/∂W = δ a_prevᵀ.",
+        )
+    ]
+    return Draft(
+        prompt=prompt,
+        inputs={"a_prev": a_prev, "delta": delta},
+        answer=dW,
+        steps=steps,
+        tolerance=tolerance,
+        slips=distinct_slips(dW.tolist(), slips, tolerance),
+    )
+
+
+# ---------------------------------------------------------------- delta_recursion
+
+RECURSION_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu")
+
+
+@topic("delta_recursion", "Hidden-layer error δ = (Wᵀδ_next) ⊙ g′(z)", source=SEED_TUTORIAL)
+def delta_recursion(rng: np.random.Generator, difficulty: int) -> Draft:
+    name = str(rng.choice(RECURSION_ACTIVATIONS))
+    n_next, n = {1: (2, 2), 2: (2, 3), 3: (3, 4)}[difficulty]
+    digits = decimals(difficulty)
+    while True:
+        W_next = draw(rng, (n_next, n), -1.5, 1.5, digits, nonzero=True)
+        delta_next = draw(rng, n_next, -1.0, 1.0, digits, nonzero=True)
+        z = draw(rng, n, -3.0, 3.0, digits, nonzero=True)
+        back = layers.hidden_delta(W_next, delta_next, z, "linear")  # Wᵀδ alone (g′ = 1)
+        delta = layers.hidden_delta(W_next, delta_next, z, name)
+        if bool(np.any(z > 0)) and bool(np.all(np.abs(back) >= 0.01)):
+            break
+    act = activations.get(name)
+    slope = act.derivative(z)
+    prompt = (
+        f"A hidden layer with activation {name} has pre-activations z. The next layer has weights "
+        f"W_next (shape out × in = {n_next} × {n}) and error δ_next = ∂L/∂z_next. Compute this "
+        "layer's error δ = ∂L/∂z. leaky_relu uses slope 0.01 for z ≤ 0. "
+        f"Answer: a vector of {n} numbers. {TOLERANCE_NOTE}"
+    )
+    steps = [
+        "δ = (W_nextᵀ δ_next) ⊙ g′(z): send the error back through the weights (transpose), "
+        "then gate it elementwise by this layer's slope.",
+        f"W_nextᵀ δ_next = {vec(back)}  (entry j sums W_next[i, j]·δ_next[i] over i)",
+        f"g′(z) with {act.derivative_formula}: {vec(slope)}",
+        f"δ = {vec(back)} ⊙ {vec(slope)} = {vec(delta)}",
+    ]
+    tolerance = Tolerance()
+    gated_by_value = back * act.fn(z)
+    slips = [
+        Slip(
+            back.tolist(), "Missing the gate: multiply elementwise by g′(z) after W_nextᵀ δ_next."
+        ),
+        Slip(
+            gated_by_value.tolist(),
+            f"You multiplied by {name}(z); the recursion uses its derivative g′(z).",
+        ),
+    ]
+    return Draft(
+        prompt=prompt,
+        inputs={"W_next": W_next, "delta_next": delta_next, "z": z, "activation": name},
+        answer=delta,
+        steps=steps,
+        tolerance=tolerance,
+        slips=distinct_slips(delta.tolist(), slips, tolerance),
+    )
+
+
+# ---------------------------------------------------------------- vanishing_gradient
+
+
+@topic(
+    "vanishing_gradient", "How σ′ shrinks a gradient over n sigmoid layers", source=SEED_TUTORIAL
+)
+def vanishing_gradient(rng: np.random.Generator, difficulty: int) -> Draft:
+    depth = {1: 3, 2: 5, 3: 8}[difficulty]
+    z = draw(rng, depth, -3.0, 3.0, decimals(difficulty))
+    result = chain.vanishing_gradient(z)
+    ceiling = chain.vanishing_gradient(np.zeros(depth)).total  # 0.25 ** depth
+    prompt = (
+        f"A gradient travels back through {depth} sigmoid layers whose pre-activations are z "
+        "(take every weight as 1 to isolate the activation). Each layer multiplies it by "
+        "σ′(z_k) = σ(z_k)(1 − σ(z_k)). Compute the product σ′(z_1)·…·σ′(z_n). "
+        "Answer: one number (scientific notation such as 3.2e-4 is fine; tolerance 1% relative)."
+    )
+    lines = [
+        f"layer {k + 1}: σ′({num(float(zk))}) = {num(float(f), 6)}; product so far "
+        f"{num(float(r), 6)}"
+        for k, (zk, f, r) in enumerate(zip(z, result.factors, result.running, strict=True))
+    ]
+    steps = [
+        "Each sigmoid layer scales the gradient by σ′(z) = σ(z)(1 − σ(z)), which is at most 0.25 "
+        "(at z = 0); multiply the layers' factors.",
+        *lines,
+        f"Product = {num(result.total, 6)}; even at the best case z = 0 it could be no more than "
+        f"0.25^{depth} = {num(ceiling, 6)}. The signal shrinks geometrically with depth.",
+    ]
+    tolerance = Tolerance(rel=0.01, abs=1e-12)
+    slips = [
+        Slip(
+            float(np.prod(activations.sigmoid(z))),
+            "That multiplies σ(z_k), the outputs; backprop multiplies the slopes σ′(z_k).",
+        )
+    ]
+    return Draft(
+        prompt=prompt,
+        inputs={"z": z},
+        answer=result.total,
+        steps=steps,
+        tolerance=tolerance,
+        slips=distinct_slips(result.total, slips, tolerance),
+    )
+
+
+# ---------------------------------------------------------------- gradient_check
+
+CHECK_FUNCTIONS = ("sigmoid", "tanh", "softplus", "swish")
+
+
+@topic("gradient_check", "Central-difference estimate of a derivative", source=SEED_NOTES)
+def gradient_check(rng: np.random.Generator, difficulty: int) -> Draft:
+    name = str(rng.choice(CHECK_FUNCTIONS))
+    act = activations.get(name)
+
+    def f(v: float) -> float:
+        return float(act.fn(v))
+
+    h = float(rng.choice((0.1, 0.2, 0.5) if difficulty == 1 else (0.05, 0.1, 0.2)))
+    while True:
+        x = float(draw(rng, None, -2.0, 2.0, decimals(difficulty)))
+        estimate = gradcheck.central_difference(f, x, h)
+        if abs(estimate) >= 0.05:
+            break
+    exact = float(act.derivative(x))
+    error = gradcheck.relative_error(np.array([exact]), np.array([estimate]))
+    f_plus, f_minus = f(x + h), f(x - h)
+    prompt = (
+        f"Gradient checking: estimate the derivative of f = {name} ({act.formula}) "
+        f"at the given x with the central difference (f(x + h) − f(x − h)) / (2h) and "
+        f"the given h. Keep at least 6 significant digits in f(x ± h). Answer: the estimate, one "
+        f"number. {TOLERANCE_NOTE}"
+    )
+    steps = [
+        f"Evaluate f on both sides of x = {num(x)}: at x + h = {num(x + h)} and x − h = {num(x - h)}.",
+        f"f(x + h) = f({num(x + h)}) = {num(f_plus, 6)}",
+        f"f(x − h) = f({num(x - h)}) = {num(f_minus, 6)}",
+        f"estimate = ({num(f_plus, 6)} − {paren(f_minus, 6)}) / (2 × {num(h)}) "
+        f"= {num(estimate, 6)}",
+        f"Check against the formula {act.derivative_formula}: f′({num(x)}) = {num(exact, 6)}; "
+        f"relative error |a − n|/(|a| + |n|) = {error:.1e} (error shrinks like h²).",
+    ]
+    tolerance = Tolerance()
+    slips = [
+        Slip(2.0 * estimate, "The two points are 2h apart: divide the difference by 2h, not h."),
+        Slip(
+            exact,
+            "That is the exact derivative f′(x); the question asks for the finite-difference "
+            "estimate with this h.",
+        ),
+    ]
+    return Draft(
+        prompt=prompt,
+        inputs={"function": name, "x": x, "h": h},
+        answer=estimate,
+        steps=steps,
+        tolerance=tolerance,
+        slips=distinct_slips(estimate, slips, tolerance),
+    )
+
+
+# ---------------------------------------------------------------- mlp_backward_w1
+
+MLP_ACTIVATIONS = ("sigmoid", "tanh", "relu")
+
+
+@topic("mlp_backward_w1", "Full backprop to the first layer: ∂L/∂W1", source=SEED_TUTORIAL)
+def mlp_backward_w1(rng: np.random.Generator, difficulty: int) -> Draft:
+    name = str(rng.choice(MLP_ACTIVATIONS))
+    n_in, n_hidden, n_out = {1: (2, 2, 1), 2: (2, 3, 2), 3: (3, 3, 2)}[difficulty]
+    digits = decimals(difficulty)
+    while True:
+        x = draw(rng, n_in, -2.0, 2.0, digits, nonzero=True)
+        W1 = draw(rng, (n_hidden, n_in), -1.0, 1.0, digits, nonzero=True)
+        b1 = draw(rng, n_hidden, -0.5, 0.5, digits)
+        W2 = draw(rng, (n_out, n_hidden), -1.0, 1.0, digits, nonzero=True)
+        b2 = draw(rng, n_out, -0.5, 0.5, digits)
+        t = draw(rng, n_out, -1.0, 1.0, digits)
+        net = layers.MLP([layers.Dense.of(W1, b1, name), layers.Dense.of(W2, b2, "linear")])
+        y_hat, cache = net.forward(x)
+        dL_dy = 0.5 * losses.mse_gradient(t, y_hat, reduction="sum")  # L = ½‖ŷ − t‖²
+        grads = net.backward(cache, dL_dy)
+        z1 = cache.z[0]
+        healthy = bool(np.all((np.abs(z1) >= 0.05) & (np.abs(z1) <= 4.0)))
+        if healthy and bool(np.any(z1 > 0)) and float(np.max(np.abs(grads[0].dW))) >= 0.01:
+            break
+    act = activations.get(name)
+    delta2 = layers.output_delta(dL_dy, cache.z[1], "linear")
+    dL_dh = grads[1].da_prev
+    delta1 = layers.hidden_delta(W2, delta2, z1, name)
+    dW1 = grads[0].dW
+    prompt = (
+        f"A two-layer network: h = {name}(W1·x + b1), ŷ = W2·h + b2 (linear output), every W of "
+        f"shape out × in. The loss is L = ½‖ŷ − t‖² for the target t. Compute ∂L/∂W1. "
+        f"Answer: a {n_hidden}×{n_in} matrix (W1's shape), rows separated by ;. {TOLERANCE_NOTE}"
+    )
+    steps = [
+        "Forward first, then the δ recursion from the output back: δ2 = ∂L/∂ŷ (linear output), "
+        "δ1 = (W2ᵀ δ2) ⊙ g′(z1), and ∂L/∂W1 = δ1 xᵀ.",
+        f"z1 = W1·x + b1 = {vec(z1)}; h = {name}(z1) = {vec(cache.a[1])}",
+        f"ŷ = W2·h + b2 = {vec(y_hat)}",
+        f"∂L/∂ŷ = ŷ − t = {vec(dL_dy)}; the output is linear (g′ = 1), so δ2 = {vec(delta2)}",
+        f"∂L/∂h = W2ᵀ δ2 = {vec(dL_dh)}",
+        f"g′(z1) with {act.derivative_formula}: {vec(act.derivative(z1))}",
+        f"δ1 = ∂L/∂h ⊙ g′(z1) = {vec(delta1)}",
+        f"∂L/∂W1 = δ1 xᵀ = {mat(dW1)}",
+    ]
+    tolerance = Tolerance()
+    slips = [
+        Slip(
+            layers.weight_gradient(x, delta1).tolist(),
+            f"That is x δ1ᵀ, the transpose: ∂L/∂W1 has W1's shape {n_hidden} × {n_in}, "
+            "entry (i, j) = δ1[i]·x[j].",
+        ),
+        Slip(
+            layers.weight_gradient(dL_dh, x).tolist(),
+            f"The hidden error must pass through the activation: multiply W2ᵀδ2 by {name}′(z1).",
+        ),
+    ]
+    return Draft(
+        prompt=prompt,
+        inputs={"x": x, "W1": W1, "b1": b1, "W2": W2, "b2": b2, "t": t, "activation": name},
+        answer=dW1,
+        steps=steps,
+        tolerance=tolerance,
+        slips=distinct_slips(dW1.tolist(), slips, tolerance),
+    )

@@ -1,0 +1,438 @@
+"""Drills on single neurons and forward passes: activations, their slopes, affine layers,
+a two-layer network and the perceptron's update rule.
+
+Every value shown comes from `engine.activations`, `engine.layers` or `engine.perceptron`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from engine import activations, layers, perceptron
+from studyapp.drills.base import (
+    Answer,
+    Draft,
+    Slip,
+    Tolerance,
+    decimals,
+    draw,
+    num,
+    plain,
+    topic,
+    vec,
+)
+
+SEED_TUTORIAL = "002_546d246df68e4ade.txt"
+SEED_NOTES = "001_9b016ee9fe251ca9.txt"
+SEED_CHEATSHEET = "004_79820f2c78e41ff3.txt"
+
+DRILL_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "swish")
+CONVENTIONS = (
+    "Conventions: leaky_relu uses slope 0.01 for z ≤ 0; elu uses α = 1; gelu is the exact "
+    "z·Φ(z) with Φ the standard normal CDF (not the tanh approximation); swish is z·σ(z)."
+)
+TOLERANCE_NOTE = "Rounding to 4 decimals is fine (tolerance 1%)."
+
+
+# ---------------------------------------------------------------- shared helpers
+
+
+def paren(x: float, digits: int = 4) -> str:
+    """A number ready to sit inside a formula: negatives in parentheses."""
+    text = num(x, digits)
+    return f"({text})" if float(x) < 0 else text
+
+
+def distinct_slips(answer: Answer, slips: Sequence[Slip], tolerance: Tolerance) -> list[Slip]:
+    """Keep only slips a checker could tell apart from the answer (and from each other).
+
+    A slip survives when its shape differs from the answer's, or some element differs by more
+    than tolerance.abs + tolerance.rel·|expected|; non-finite slips are dropped.
+    """
+    kept: list[Slip] = []
+    expected = np.asarray(plain(answer), dtype=np.float64)
+    for slip in slips:
+        value = np.asarray(plain(slip.value), dtype=np.float64)
+        if not np.all(np.isfinite(value)):
+            continue
+        if any(_same(value, np.asarray(plain(k.value), dtype=np.float64), tolerance) for k in kept):
+            continue
+        if not _same(value, expected, tolerance):
+            kept.append(slip)
+    return kept
+
+
+def _same(value: np.ndarray, expected: np.ndarray, tolerance: Tolerance) -> bool:
+    if value.shape != expected.shape:
+        return False
+    return bool(
+        np.all(np.abs(value - expected) <= tolerance.abs + tolerance.rel * np.abs(expected))
+    )
+
+
+def value_steps(name: str, z: float) -> list[str]:
+    """Worked steps for φ(z), every number from the engine."""
+    act = activations.get(name)
+    value = float(act.fn(z))
+    if name == "sigmoid":
+        return [f"σ({num(z)}) = 1/(1 + e^{paren(-z)}) = {num(value)}"]
+    if name == "tanh":
+        return [
+            f"tanh({num(z)}) = (e^{num(z)} − e^{paren(-z)})/(e^{num(z)} + e^{paren(-z)}) = {num(value)}"
+        ]
+    if name in ("relu", "leaky_relu", "elu"):
+        if z > 0:
+            return [
+                f"z = {num(z)} > 0, so the positive branch applies: {name}(z) = z = {num(value)}"
+            ]
+        negative = {
+            "relu": "ReLU(z) = 0",
+            "leaky_relu": f"LeakyReLU(z) = 0.01·z = 0.01 × {paren(z)} = {num(value)}",
+            "elu": f"ELU(z) = e^z − 1 = e^{paren(z)} − 1 = {num(value)}",
+        }[name]
+        return [f"z = {num(z)} ≤ 0, so the negative branch applies: {negative}"]
+    if name == "gelu":
+        cdf = float(activations.normal_cdf(z))
+        return [
+            f"Φ({num(z)}) = ½(1 + erf({paren(z)}/√2)) = {num(cdf)}",
+            f"GELU(z) = z·Φ(z) = {paren(z)} × {num(cdf)} = {num(value)}",
+        ]
+    if name == "swish":
+        s = float(activations.sigmoid(z))
+        return [
+            f"σ({num(z)}) = 1/(1 + e^{paren(-z)}) = {num(s)}",
+            f"swish(z) = z·σ(z) = {paren(z)} × {num(s)} = {num(value)}",
+        ]
+    return [f"{act.formula}; at z = {num(z)}: {num(value)}"]
+
+
+def derivative_steps(name: str, z: float) -> list[str]:
+    """Worked steps for φ′(z), every number from the engine."""
+    act = activations.get(name)
+    slope = float(act.derivative(z))
+    if name == "sigmoid":
+        s = float(activations.sigmoid(z))
+        return [
+            f"σ({num(z)}) = {num(s)}",
+            f"σ′(z) = σ(z)(1 − σ(z)) = {num(s)} × (1 − {num(s)}) = {num(slope)}",
+        ]
+    if name == "tanh":
+        t = float(activations.tanh(z))
+        return [
+            f"tanh({num(z)}) = {num(t)}",
+            f"tanh′(z) = 1 − tanh²(z) = 1 − {paren(t)}² = {num(slope)}",
+        ]
+    if name in ("relu", "leaky_relu"):
+        side = (
+            "z > 0: slope 1"
+            if z > 0
+            else ("z ≤ 0: ReLU is flat there, slope 0" if name == "relu" else "z ≤ 0: slope 0.01")
+        )
+        return [f"z = {num(z)}, so {side}; {name}′(z) = {num(slope)}"]
+    if name == "elu":
+        if z > 0:
+            return [f"z = {num(z)} > 0: ELU is the identity there, so ELU′(z) = {num(slope)}"]
+        return [f"z = {num(z)} ≤ 0: ELU′(z) = e^z = e^{paren(z)} = {num(slope)}"]
+    if name == "gelu":
+        cdf, pdf = float(activations.normal_cdf(z)), float(activations.normal_pdf(z))
+        return [
+            f"Φ({num(z)}) = {num(cdf)} and the normal density φ(z) = e^(−z²/2)/√(2π) = {num(pdf)}",
+            f"GELU′(z) = Φ(z) + z·φ(z) = {num(cdf)} + {paren(z)} × {num(pdf)} = {num(slope)}",
+        ]
+    if name == "swish":
+        s = float(activations.sigmoid(z))
+        return [
+            f"σ({num(z)}) = {num(s)}",
+            f"swish′(z) = σ(z)(1 + z(1 − σ(z))) = {num(s)} × (1 + {paren(z)} × (1 − {num(s)})) "
+            f"= {num(slope)}",
+        ]
+    return [f"{act.derivative_formula}; at z = {num(z)}: {num(slope)}"]
+
+
+def value_slips(name: str, z: float) -> list[Slip]:
+    """Known wrong values of φ(z), with what went wrong."""
+    slips: list[Slip] = []
+    if name == "sigmoid":
+        slips.append(
+            Slip(
+                float(activations.sigmoid(-z)),
+                "The exponent is e^(−z): σ(z) = 1/(1 + e^(−z)). You computed σ(−z).",
+            )
+        )
+    if name == "leaky_relu" and z < 0:
+        slips.append(
+            Slip(
+                float(activations.relu(z)), "That is plain ReLU; leaky ReLU keeps 0.01·z for z ≤ 0."
+            )
+        )
+    if name == "elu" and z < 0:
+        slips.append(
+            Slip(
+                float(activations.d_elu(z)),
+                "ELU for z ≤ 0 is e^z − 1: the −1 makes it approach −1, not 0.",
+            )
+        )
+    if name == "gelu":
+        slips.append(
+            Slip(float(activations.normal_cdf(z)), "That is Φ(z) alone; GELU multiplies it by z.")
+        )
+    if name == "swish":
+        slips.append(
+            Slip(float(activations.sigmoid(z)), "That is σ(z) alone; swish multiplies it by z.")
+        )
+    return slips
+
+
+def draw_pre_activation(rng: np.random.Generator, difficulty: int) -> float:
+    """A z in [−3, 3], never 0 (the ReLU kink) and never in the saturated tails."""
+    return float(draw(rng, None, -3.0, 3.0, decimals(difficulty), nonzero=True))
+
+
+# ---------------------------------------------------------------- topics
+
+
+@topic("activation", "Evaluate an activation function φ(z)", source=SEED_CHEATSHEET)
+def activation_value(rng: np.random.Generator, difficulty: int) -> Draft:
+    name = str(rng.choice(DRILL_ACTIVATIONS))
+    z = draw_pre_activation(rng, difficulty)
+    act = activations.get(name)
+    answer = float(act.fn(z))
+    tolerance = Tolerance()
+    prompt = (
+        f"Compute {name}(z) for the given z. {CONVENTIONS} Answer: one number. {TOLERANCE_NOTE}"
+    )
+    steps = [f"Definition: {act.formula}.", *value_steps(name, z)]
+    return Draft(
+        prompt=prompt,
+        inputs={"z": z, "activation": name},
+        answer=answer,
+        steps=steps,
+        tolerance=tolerance,
+        slips=distinct_slips(answer, value_slips(name, z), tolerance),
+    )
+
+
+@topic("activation_derivative", "The slope φ′(z) of an activation function", source=SEED_TUTORIAL)
+def activation_derivative(rng: np.random.Generator, difficulty: int) -> Draft:
+    name = str(rng.choice(DRILL_ACTIVATIONS))
+    z = draw_pre_activation(rng, difficulty)
+    act = activations.get(name)
+    answer = float(act.derivative(z))
+    tolerance = Tolerance()
+    prompt = (
+        f"Compute the derivative {name}′(z) = dφ/dz at the given z. {CONVENTIONS} "
+        f"Answer: one number. {TOLERANCE_NOTE}"
+    )
+    steps = [f"Derivative: {act.derivative_formula}.", *derivative_steps(name, z)]
+    slips = [
+        Slip(
+            float(act.fn(z)),
+            f"That is {name}(z) itself; the question asks for its slope {name}′(z).",
+        )
+    ]
+    if name == "tanh":
+        slips.append(
+            Slip(1.0 - float(activations.tanh(z)), "tanh′(z) = 1 − tanh²(z): the tanh is squared.")
+        )
+    if name == "gelu":
+        slips.append(
+            Slip(
+                float(activations.normal_cdf(z)),
+                "Φ(z) is only the first term; the product rule adds z·φ(z).",
+            )
+        )
+    return Draft(
+        prompt=prompt,
+        inputs={"z": z, "activation": name},
+        answer=answer,
+        steps=steps,
+        tolerance=tolerance,
+        slips=distinct_slips(answer, slips, tolerance),
+    )
+
+
+def _dot_text(w: np.ndarray, x: np.ndarray) -> str:
+    return " + ".join(f"{paren(wi)}×{paren(xi)}" for wi, xi in zip(w, x, strict=True))
+
+
+@topic("neuron", "One neuron: φ(w·x + b)", source=SEED_TUTORIAL)
+def neuron(rng: np.random.Generator, difficulty: int) -> Draft:
+    name = str(rng.choice(DRILL_ACTIVATIONS))
+    size = 2 if difficulty == 1 else 3 + (difficulty == 3)
+    digits = decimals(difficulty)
+    while True:
+        x = draw(rng, size, -2.0, 2.0, digits, nonzero=True)
+        w = draw(rng, size, -1.5, 1.5, digits, nonzero=True)
+        b = float(draw(rng, None, -1.0, 1.0, digits))
+        result = layers.neuron_forward(x, w, b, name)
+        if 0.05 <= abs(result.z) <= 4.0:
+            break
+    act = activations.get(name)
+    tolerance = Tolerance()
+    prompt = (
+        f"A neuron with activation {name} receives input x, weights w and bias b. "
+        f"Compute its output φ(w·x + b). {CONVENTIONS} Answer: one number. {TOLERANCE_NOTE}"
+    )
+    steps = [
+        f"Pre-activation z = w·x + b = {_dot_text(w, x)} + {paren(b)} = {num(result.z)}",
+        f"Apply {act.formula}:",
+        *value_steps(name, result.z),
+    ]
+    slips = [
+        Slip(result.z, "That is z = w·x + b; the neuron still applies its activation φ."),
+        Slip(
+            layers.neuron_forward(x, w, 0.0, name).a,
+            "The bias b is added before the activation: φ(w·x + b).",
+        ),
+    ]
+    return Draft(
+        prompt=prompt,
+        inputs={"x": x, "w": w, "b": b, "activation": name},
+        answer=result.a,
+        steps=steps,
+        tolerance=tolerance,
+        slips=distinct_slips(result.a, slips, tolerance),
+    )
+
+
+@topic("affine_layer", "One affine layer: z = W·x + b", source=SEED_NOTES)
+def affine_layer(rng: np.random.Generator, difficulty: int) -> Draft:
+    n_out, n_in = {1: (2, 3), 2: (3, 3), 3: (3, 4)}[difficulty]
+    digits = decimals(difficulty)
+    x = draw(rng, n_in, -2.0, 2.0, digits, nonzero=True)
+    W = draw(rng, (n_out, n_in), -1.5, 1.5, digits, nonzero=True)
+    b = draw(rng, n_out, -1.0, 1.0, digits)
+    z = layers.dense_forward(W, x, b)
+    prompt = (
+        f"Compute the affine layer z = W·x + b. W has shape out × in ({n_out} × {n_in}): row i of W "
+        f"holds the weights of output i. Answer: a vector of {n_out} numbers. {TOLERANCE_NOTE}"
+    )
+    rows = [
+        f"z[{i + 1}] = row {i + 1} of W · x + b[{i + 1}] = {_dot_text(W[i], x)} + {paren(b[i])} "
+        f"= {num(z[i])}"
+        for i in range(n_out)
+    ]
+    steps = [
+        f"Each output is one row of W dotted with x, plus its bias: z has {n_out} entries.",
+        *rows,
+        f"z = {vec(z)}",
+    ]
+    tolerance = Tolerance()
+    slips = [
+        Slip(
+            layers.dense_forward(W, x, np.zeros(n_out)).tolist(),
+            "Add the bias b after the product W·x.",
+        )
+    ]
+    return Draft(
+        prompt=prompt,
+        inputs={"x": x, "W": W, "b": b},
+        answer=z,
+        steps=steps,
+        tolerance=tolerance,
+        slips=distinct_slips(plain(z), slips, tolerance),
+    )
+
+
+@topic("forward_pass", "Two-layer forward pass: W2·φ(W1·x + b1) + b2", source=SEED_NOTES)
+def forward_pass(rng: np.random.Generator, difficulty: int) -> Draft:
+    name = str(rng.choice(DRILL_ACTIVATIONS))
+    n_in, n_hidden, n_out = {1: (2, 2, 2), 2: (3, 3, 2), 3: (3, 4, 2)}[difficulty]
+    digits = decimals(difficulty)
+    while True:
+        x = draw(rng, n_in, -2.0, 2.0, digits, nonzero=True)
+        W1 = draw(rng, (n_hidden, n_in), -1.0, 1.0, digits, nonzero=True)
+        b1 = draw(rng, n_hidden, -0.5, 0.5, digits)
+        W2 = draw(rng, (n_out, n_hidden), -1.0, 1.0, digits, nonzero=True)
+        b2 = draw(rng, n_out, -0.5, 0.5, digits)
+        result = layers.two_layer_forward(x, W1, b1, W2, b2, name)
+        z_ok = bool(np.all((np.abs(result.z1) >= 0.05) & (np.abs(result.z1) <= 4.0)))
+        some_positive = bool(np.any(result.z1 > 0))  # at least one hidden unit clearly on
+        if z_ok and some_positive and bool(np.all(np.abs(result.y) >= 0.01)):
+            break
+    act = activations.get(name)
+    prompt = (
+        f"A two-layer network: hidden layer h = {name}(W1·x + b1), then a linear output "
+        f"y = W2·h + b2 (no activation on y). Every W has shape out × in. {CONVENTIONS} "
+        f"Answer: the output y, a vector of {n_out} numbers. {TOLERANCE_NOTE}"
+    )
+    steps = [
+        f"Hidden pre-activations z1 = W1·x + b1 = {vec(result.z1)}",
+        f"Hidden activations h = {name}(z1), elementwise with {act.formula}: h = {vec(result.h)}",
+        *[
+            f"y[{i + 1}] = row {i + 1} of W2 · h + b2[{i + 1}] = {_dot_text(W2[i], result.h)} "
+            f"+ {paren(b2[i])} = {num(result.y[i])}"
+            for i in range(n_out)
+        ],
+        f"y = {vec(result.y)}",
+    ]
+    tolerance = Tolerance()
+    no_activation = layers.two_layer_forward(x, W1, b1, W2, b2, "linear").y.tolist()
+    slips = [
+        Slip(no_activation, f"The hidden layer applies {name} to z1 before W2 is used."),
+        Slip(
+            result.h.tolist(),
+            "That is the hidden layer h; the output layer y = W2·h + b2 comes after it.",
+        ),
+    ]
+    return Draft(
+        prompt=prompt,
+        inputs={"x": x, "W1": W1, "b1": b1, "W2": W2, "b2": b2, "activation": name},
+        answer=result.y,
+        steps=steps,
+        tolerance=tolerance,
+        slips=distinct_slips(plain(result.y), slips, tolerance),
+    )
+
+
+@topic(
+    "perceptron_update", "One perceptron update on a misclassified example", source=SEED_TUTORIAL
+)
+def perceptron_update(rng: np.random.Generator, difficulty: int) -> Draft:
+    size = 2 if difficulty == 1 else 3
+    digits = decimals(difficulty)
+    lr = float(rng.choice((0.1, 0.5, 1.0) if difficulty == 1 else (0.05, 0.1, 0.2, 0.5)))
+    while True:
+        x = draw(rng, size, -2.0, 2.0, digits, nonzero=True)
+        w = draw(rng, size, -1.0, 1.0, digits, nonzero=True)
+        b = float(draw(rng, None, -1.0, 1.0, digits))
+        y = float(rng.integers(0, 2))
+        result = perceptron.update(w, b, x, y, lr)
+        if result.error != 0 and abs(result.s) >= 0.05:
+            break
+    answer = [*result.w.tolist(), result.b]
+    prompt = (
+        "A perceptron predicts ŷ = step(w·x + b), where step(s) = 1 if s > 0 else 0. "
+        f"It sees the example x with label y and learning rate lr = {num(lr)}. Apply one update "
+        "w ← w + lr·(y − ŷ)·x, b ← b + lr·(y − ŷ). "
+        f"Answer: the new weights followed by the new bias, {size + 1} numbers [w1, …, b]."
+    )
+    sign = "+" if result.error > 0 else "−"
+    steps = [
+        f"s = w·x + b = {_dot_text(w, x)} + {paren(b)} = {num(result.s)}",
+        f"ŷ = step({num(result.s)}) = {num(result.y_hat)}, but y = {num(y)}: misclassified",
+        f"Error y − ŷ = {num(y)} − {num(result.y_hat)} = {num(result.error)}, "
+        f"so each weight moves by {sign}lr·x",
+        f"w ← w + lr·(y − ŷ)·x = {vec(w)} + {num(lr)} × {paren(result.error)} × {vec(x)} = {vec(result.w)}",
+        f"b ← b + lr·(y − ŷ) = {paren(b)} + {num(lr)} × {paren(result.error)} = {num(result.b)}",
+        f"Answer [w, b] = {vec(answer)}",
+    ]
+    wrong_way = perceptron.update(w, b, x, y, -lr)
+    tolerance = Tolerance()
+    slips = [
+        Slip(
+            [*wrong_way.w.tolist(), wrong_way.b],
+            "Wrong direction: the step is +lr·(y − ŷ)·x with error y − ŷ, not ŷ − y.",
+        ),
+        Slip([*result.w.tolist(), b], "The bias learns too: b ← b + lr·(y − ŷ)."),
+    ]
+    return Draft(
+        prompt=prompt,
+        inputs={"x": x, "w": w, "b": b, "y": y, "lr": lr},
+        answer=answer,
+        steps=steps,
+        tolerance=tolerance,
+        slips=distinct_slips(answer, slips, tolerance),
+    )

@@ -1,0 +1,507 @@
+"""Drills on softmax and the loss functions: probabilities, losses and their gradients.
+
+Every number comes from `engine.softmax` and `engine.losses` (plus `engine.activations`
+for σ). Conventions stated in each prompt: natural log, mean reduction, 0-based class
+index, PyTorch's label smoothing q = (1 − ε)·onehot + ε/K.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from engine import losses
+from engine.activations import sigmoid
+from engine.softmax import log_softmax, logsumexp, softmax
+from studyapp.drills.base import Answer, Draft, Slip, Tolerance, decimals, draw, num, topic, vec
+
+SOURCE_NOTES = "001_9b016ee9fe251ca9.txt"
+SOURCE_TUTORIAL = "002_546d246df68e4ade.txt"
+SOURCE_CHEATSHEET = "004_79820f2c78e41ff3.txt"
+
+TOLERANCE = Tolerance()
+CHECK = "4 decimals are plenty: the check allows 1% or 0.001"
+MEAN = "mean reduction: average over the n elements"
+LN = "natural log"
+ZERO_BASED = "class indices start at 0, so target = 0 means the first entry of z"
+
+Vector = np.ndarray
+
+
+# ------------------------------------------------------------------------------------ drawing
+
+
+def _drawn(
+    rng: np.random.Generator,
+    n: int,
+    low: float,
+    high: float,
+    difficulty: int,
+    nonzero: bool = False,
+) -> Vector:
+    """`draw` with the difficulty's decimals, and −0.0 shown as 0."""
+    return draw(rng, n, low, high, decimals(difficulty), nonzero) + 0.0
+
+
+def _signed(x: float) -> str:
+    """A number ready to follow a minus sign: negatives in parentheses."""
+    return f"({num(x)})" if x < 0 else num(x)
+
+
+def _length(difficulty: int) -> int:
+    """3 entries by hand, 4 and 5 when harder."""
+    return {1: 3, 2: 4}.get(difficulty, 5)
+
+
+def _logits(rng: np.random.Generator, difficulty: int) -> Vector:
+    """Logits with no two entries equal (no tie for the largest), none saturating softmax."""
+    k = _length(difficulty)
+    low, high = (-2.0, 2.0) if difficulty == 1 else (-3.0, 3.0)
+    while True:
+        z = _drawn(rng, k, low, high, difficulty)
+        if np.unique(z).size == k:
+            return z
+
+
+def _target(rng: np.random.Generator, k: int) -> int:
+    return int(rng.integers(0, k))
+
+
+def _regression_pair(rng: np.random.Generator, difficulty: int) -> tuple[Vector, Vector]:
+    """Targets y and predictions ŷ that differ in every element (no zero residual)."""
+    n = _length(difficulty)
+    spread = 1.5 if difficulty == 1 else 3.0
+    while True:
+        y = _drawn(rng, n, -2.0, 3.0, difficulty)
+        offset = _drawn(rng, n, -spread, spread, difficulty, nonzero=True)
+        y_hat = np.round(y + offset, decimals(difficulty)) + 0.0
+        if np.all(np.abs(y - y_hat) > 1e-9):
+            return y, y_hat
+
+
+def _labels(rng: np.random.Generator, n: int) -> list[int]:
+    """0/1 labels with both classes present."""
+    while True:
+        y = rng.integers(0, 2, size=n)
+        if 0 < y.sum() < n:
+            return [int(v) for v in y]
+
+
+def _differs(value: Answer, answer: Answer, tolerance: Tolerance) -> bool:
+    """Would `value` be marked wrong against `answer`? (the checker's rule, elementwise)"""
+    wrong = np.asarray(value, dtype=np.float64)
+    right = np.asarray(answer, dtype=np.float64)
+    if wrong.shape != right.shape:
+        return True
+    return bool(np.any(np.abs(wrong - right) > tolerance.abs + tolerance.rel * np.abs(right)))
+
+
+def _slips(
+    answer: Answer, candidates: Sequence[Slip], tolerance: Tolerance = TOLERANCE
+) -> list[Slip]:
+    """Only the slips a checker could tell apart from the right answer."""
+    return [s for s in candidates if _differs(s.value, answer, tolerance)]
+
+
+def _vector(values: Vector) -> list[float]:
+    return [float(v) for v in values]
+
+
+def _answer_form(n: int) -> str:
+    return f"a vector of {n} numbers separated by commas"
+
+
+# --------------------------------------------------------------------------------- softmax
+
+
+@topic("softmax", "softmax of a logit vector", source=SOURCE_TUTORIAL)
+def softmax_drill(rng: np.random.Generator, difficulty: int) -> Draft:
+    z = _logits(rng, difficulty)
+    exps = np.exp(z)
+    total = float(np.sum(exps))
+    s = softmax(z)
+    prompt = (
+        f"Compute softmax(z): entry i is e^(z_i) divided by the sum of e^(z_j) over all j. "
+        f"Answer: {_answer_form(z.size)}; they sum to 1 ({CHECK})."
+    )
+    steps = [
+        f"Exponentiate every logit: e^z = {vec(exps)}",
+        f"Add them up: Σ e^(z_j) = {num(total)}",
+        f"Divide each exponential by that sum: softmax(z) = {vec(exps)} / {num(total)} = {vec(s)}",
+        f"Check: the entries add to 1, and the largest logit (index {int(np.argmax(z))}) "
+        f"gets the largest probability {num(float(np.max(s)))}.",
+    ]
+    slips = [
+        Slip(
+            _vector(exps),
+            "Those are the raw exponentials e^z: you forgot to divide by their sum, "
+            "so they do not add to 1.",
+        )
+    ]
+    return Draft(
+        prompt=prompt,
+        inputs={"z": z},
+        answer=s,
+        steps=steps,
+        slips=_slips(_vector(s), slips),
+    )
+
+
+@topic("log_softmax", "log-softmax of a logit vector", source=SOURCE_NOTES)
+def log_softmax_drill(rng: np.random.Generator, difficulty: int) -> Draft:
+    z = _logits(rng, difficulty)
+    lse = float(logsumexp(z))
+    answer = log_softmax(z)
+    prompt = (
+        f"Compute log_softmax(z), the {LN} of softmax(z), entry by entry. "
+        f"Answer: {_answer_form(z.size)}, all negative ({CHECK})."
+    )
+    steps = [
+        "ln(e^(z_i) / Σ e^(z_j)) = z_i − ln Σ e^(z_j): subtract one number, logsumexp(z), "
+        "from every logit.",
+        f"logsumexp(z) = ln Σ e^(z_j) = {num(lse)}",
+        f"log_softmax(z) = z − {_signed(lse)} = {vec(answer)}",
+        "Check: exponentiating the answer gives probabilities that add to 1.",
+    ]
+    slips = [
+        Slip(
+            _vector(softmax(z)),
+            "That is softmax(z) itself: take the natural log of each probability.",
+        )
+    ]
+    return Draft(
+        prompt=prompt,
+        inputs={"z": z},
+        answer=answer,
+        steps=steps,
+        slips=_slips(_vector(answer), slips),
+    )
+
+
+# ------------------------------------------------------------------------- cross-entropy
+
+
+@topic("softmax_cross_entropy", "cross-entropy of logits against a class", source=SOURCE_NOTES)
+def softmax_cross_entropy_drill(rng: np.random.Generator, difficulty: int) -> Draft:
+    z = _logits(rng, difficulty)
+    t = _target(rng, z.size)
+    s = softmax(z)
+    answer = losses.softmax_cross_entropy(z, t)
+    prompt = (
+        f"The logits z score {z.size} classes and target = {t} ({ZERO_BASED}). "
+        f"Compute the cross-entropy loss −ln softmax(z)[target] ({LN}). "
+        f"Answer: one number ({CHECK})."
+    )
+    steps = [
+        f"Turn the logits into probabilities: softmax(z) = {vec(s)}",
+        f"Only the target class counts. Counting from 0, entry {t} is p = {num(s[t])}",
+        f"L = −ln p = −ln({num(s[t])}) = {num(answer)}",
+        f"Same number without forming softmax: L = logsumexp(z) − z[{t}] = "
+        f"{num(float(logsumexp(z)))} − {_signed(z[t])} = {num(answer)}",
+    ]
+    slips = [
+        Slip(
+            losses.change_log_base(answer, 10),
+            "That is −log10 of the probability: cross-entropy uses the natural log, ln.",
+        )
+    ]
+    return Draft(
+        prompt=prompt,
+        inputs={"z": z, "target": t},
+        answer=answer,
+        steps=steps,
+        slips=_slips(answer, slips),
+    )
+
+
+@topic(
+    "softmax_ce_gradient",
+    "gradient of softmax cross-entropy with respect to the logits",
+    source=SOURCE_TUTORIAL,
+)
+def softmax_ce_gradient_drill(rng: np.random.Generator, difficulty: int) -> Draft:
+    z = _logits(rng, difficulty)
+    t = _target(rng, z.size)
+    s = softmax(z)
+    e = losses.one_hot(t, z.size)
+    answer = losses.softmax_cross_entropy_gradient(z, t)
+    prompt = (
+        f"For the loss L = −ln softmax(z)[target] with target = {t} ({ZERO_BASED}), "
+        f"compute the gradient ∂L/∂z. Answer: {_answer_form(z.size)} ({CHECK})."
+    )
+    steps = [
+        "Softmax followed by cross-entropy has a short gradient: ∂L/∂z = softmax(z) − onehot(target), "
+        "prediction minus truth.",
+        f"softmax(z) = {vec(s)}",
+        f"onehot({t}) = {vec(e)} (a 1 at index {t}, counting from 0)",
+        f"∂L/∂z = {vec(s)} − {vec(e)} = {vec(answer)}",
+        "Check: the entries add to 0; only the target's is negative, so a gradient step "
+        "raises the target logit and lowers the others.",
+    ]
+    slips = [
+        Slip(
+            _vector(s),
+            "That is softmax(z) alone: subtract the one-hot target (1 at the target index).",
+        ),
+        Slip(
+            _vector(-answer),
+            "The sign is flipped: the gradient is softmax(z) − onehot, prediction minus target.",
+        ),
+    ]
+    return Draft(
+        prompt=prompt,
+        inputs={"z": z, "target": t},
+        answer=answer,
+        steps=steps,
+        slips=_slips(_vector(answer), slips),
+    )
+
+
+@topic(
+    "label_smoothing_ce",
+    "cross-entropy with label smoothing (PyTorch's convention)",
+    source=SOURCE_NOTES,
+)
+def label_smoothing_ce_drill(rng: np.random.Generator, difficulty: int) -> Draft:
+    z = _logits(rng, difficulty)
+    k = z.size
+    t = _target(rng, k)
+    choices = [0.1, 0.2] if difficulty == 1 else [0.05, 0.1, 0.15, 0.2]
+    epsilon = float(rng.choice(choices))
+    q = losses.smoothed_targets(t, k, epsilon)
+    log_s = log_softmax(z)
+    answer = losses.softmax_cross_entropy(z, t, label_smoothing=epsilon)
+    prompt = (
+        f"Cross-entropy with label smoothing epsilon = {num(epsilon)} over K = {k} classes, "
+        f"target = {t} ({ZERO_BASED}). Use PyTorch's convention: the target distribution is "
+        f"q = (1 − epsilon)·onehot(target) + epsilon/K, and the loss is −Σ_c q_c ln softmax(z)_c "
+        f"({LN}). Answer: one number ({CHECK})."
+    )
+    steps = [
+        f"Smoothed target: every class gets epsilon/K = {num(q[(t + 1) % k])}, and the target class "
+        f"gets 1 − epsilon on top: q = {vec(q)}",
+        f"Log-probabilities: ln softmax(z) = {vec(log_s)}",
+        f"L = −Σ q_c · ln softmax(z)_c = {num(answer)}",
+    ]
+    slips = [
+        Slip(
+            losses.softmax_cross_entropy(z, t),
+            "That is the loss with a hard one-hot target: smoothing moves epsilon of the "
+            "target's weight onto all K classes, epsilon/K each.",
+        )
+    ]
+    return Draft(
+        prompt=prompt,
+        inputs={"z": z, "target": t, "epsilon": epsilon},
+        answer=answer,
+        steps=steps,
+        slips=_slips(answer, slips),
+    )
+
+
+# -------------------------------------------------------------------------- regression
+
+
+def _sum_slip(value: float) -> Slip:
+    return Slip(value, "That is the sum over the elements: the mean divides it by n.")
+
+
+@topic("mse", "mean squared error of a prediction vector", source=SOURCE_TUTORIAL)
+def mse_drill(rng: np.random.Generator, difficulty: int) -> Draft:
+    y, y_hat = _regression_pair(rng, difficulty)
+    squares = losses.mse_elementwise(y, y_hat)
+    total = losses.mse(y, y_hat, reduction="sum")
+    answer = losses.mse(y, y_hat)
+    prompt = (
+        f"Compute the mean squared error between targets y and predictions y_hat: "
+        f"mean((y − y_hat)²) ({MEAN}). Answer: one number ({CHECK})."
+    )
+    steps = [
+        f"Square each error (y_i − ŷ_i)²: {vec(squares)}",
+        f"Add them: Σ (y_i − ŷ_i)² = {num(total)}",
+        f"Divide by n = {y.size}: MSE = {num(total)} / {y.size} = {num(answer)}",
+    ]
+    return Draft(
+        prompt=prompt,
+        inputs={"y": y, "y_hat": y_hat},
+        answer=answer,
+        steps=steps,
+        slips=_slips(answer, [_sum_slip(total)]),
+    )
+
+
+@topic(
+    "mse_gradient", "gradient of the mean squared error with respect to ŷ", source=SOURCE_TUTORIAL
+)
+def mse_gradient_drill(rng: np.random.Generator, difficulty: int) -> Draft:
+    y, y_hat = _regression_pair(rng, difficulty)
+    n = y.size
+    doubled = losses.mse_gradient(y, y_hat, reduction="sum")
+    answer = losses.mse_gradient(y, y_hat)
+    prompt = (
+        f"For L = mean((y − y_hat)²) ({MEAN}), compute the gradient ∂L/∂y_hat. "
+        f"Answer: {_answer_form(n)} ({CHECK})."
+    )
+    steps = [
+        f"Each ŷ_i appears in one term of (1/n)Σ(y_j − ŷ_j)², so ∂L/∂ŷ_i = 2(ŷ_i − y_i)/n with n = {n}",
+        f"2(ŷ − y) = {vec(doubled)}",
+        f"Divide by n = {n}: ∂L/∂ŷ = {vec(answer)}",
+    ]
+    slips = [
+        Slip(_vector(doubled), "You left out the 1/n that the mean puts in front of every term."),
+        Slip(
+            _vector(-answer),
+            "The sign is flipped: that is ∂L/∂y. With respect to the prediction it is 2(ŷ − y)/n.",
+        ),
+    ]
+    return Draft(
+        prompt=prompt,
+        inputs={"y": y, "y_hat": y_hat},
+        answer=answer,
+        steps=steps,
+        slips=_slips(_vector(answer), slips),
+    )
+
+
+@topic("mae", "mean absolute error of a prediction vector", source=SOURCE_TUTORIAL)
+def mae_drill(rng: np.random.Generator, difficulty: int) -> Draft:
+    y, y_hat = _regression_pair(rng, difficulty)
+    sizes = losses.mae_elementwise(y, y_hat)
+    total = losses.mae(y, y_hat, reduction="sum")
+    answer = losses.mae(y, y_hat)
+    prompt = (
+        f"Compute the mean absolute error between y and y_hat: mean(|y − y_hat|) ({MEAN}). "
+        f"Answer: one number ({CHECK})."
+    )
+    steps = [
+        f"Size of each error |y_i − ŷ_i|: {vec(sizes)}",
+        f"Add them: Σ |y_i − ŷ_i| = {num(total)}",
+        f"Divide by n = {y.size}: MAE = {num(answer)}",
+    ]
+    return Draft(
+        prompt=prompt,
+        inputs={"y": y, "y_hat": y_hat},
+        answer=answer,
+        steps=steps,
+        slips=_slips(answer, [_sum_slip(total)]),
+    )
+
+
+def _huber_case(rng: np.random.Generator, difficulty: int) -> tuple[Vector, Vector, float]:
+    """y, ŷ and δ with no residual on the boundary |r| = δ; at difficulty ≥ 2 residuals on both sides."""
+    deltas = [1.0] if difficulty == 1 else [0.5, 1.0, 1.5]
+    while True:
+        y, y_hat = _regression_pair(rng, difficulty)
+        delta = float(rng.choice(deltas))
+        sizes = losses.mae_elementwise(y, y_hat)
+        if np.any(np.abs(sizes - delta) < 1e-6):
+            continue
+        both_sides = bool(np.any(sizes < delta) and np.any(sizes > delta))
+        if difficulty == 1 or both_sides:
+            return y, y_hat, delta
+
+
+@topic("huber", "Huber loss with parameter delta", source=SOURCE_TUTORIAL)
+def huber_drill(rng: np.random.Generator, difficulty: int) -> Draft:
+    y, y_hat, delta = _huber_case(rng, difficulty)
+    sizes = losses.mae_elementwise(y, y_hat)
+    terms = losses.huber_elementwise(y, y_hat, delta)
+    total = losses.huber(y, y_hat, delta, reduction="sum")
+    answer = losses.huber(y, y_hat, delta)
+    d = num(delta)
+    prompt = (
+        f"Compute the Huber loss with delta = {d} between y and y_hat. For each residual "
+        f"r = y_hat − y the term is ½r² when |r| ≤ delta and delta·(|r| − ½·delta) otherwise "
+        f"(PyTorch's HuberLoss); {MEAN}. Answer: one number ({CHECK})."
+    )
+    branches = ", ".join(
+        f"{num(r)} {'≤' if r <= delta else '>'} {d} → {'½r²' if r <= delta else 'linear'}"
+        for r in sizes
+    )
+    steps = [
+        f"Residual sizes |ŷ − y| = {vec(sizes)}; compare each with delta: {branches}",
+        f"Terms: ½r² inside, {d}·(|r| − {d}/2) outside: {vec(terms)}",
+        f"Add them: {num(total)}",
+        f"Divide by n = {y.size}: Huber = {num(answer)}",
+    ]
+    return Draft(
+        prompt=prompt,
+        inputs={"y": y, "y_hat": y_hat, "delta": delta},
+        answer=answer,
+        steps=steps,
+        slips=_slips(answer, [_sum_slip(total)]),
+    )
+
+
+# ----------------------------------------------------------------------- binary cross-entropy
+
+
+def _log_slip(answer: float) -> Slip:
+    return Slip(
+        losses.change_log_base(answer, 10),
+        "That used log base 10: cross-entropy uses the natural log, ln.",
+    )
+
+
+@topic("bce", "binary cross-entropy on predicted probabilities", source=SOURCE_TUTORIAL)
+def bce_drill(rng: np.random.Generator, difficulty: int) -> Draft:
+    n = _length(difficulty)
+    y = _labels(rng, n)
+    low, high = (0.1, 0.9) if difficulty == 1 else (0.05, 0.95)
+    p = _drawn(rng, n, low, high, difficulty)
+    terms = losses.bce_elementwise(y, p)
+    total = losses.binary_cross_entropy(y, p, reduction="sum")
+    answer = losses.binary_cross_entropy(y, p)
+    prompt = (
+        f"y holds 0/1 labels and p the predicted probabilities that the label is 1. Compute "
+        f"the binary cross-entropy −mean(y·ln p + (1 − y)·ln(1 − p)) ({LN}; {MEAN}). "
+        f"Answer: one number ({CHECK})."
+    )
+    picks = ", ".join(
+        f"−ln({num(pi)})" if yi == 1 else f"−ln(1 − {num(pi)})" for yi, pi in zip(y, p, strict=True)
+    )
+    steps = [
+        f"Only one log survives per element: y = 1 keeps −ln p, y = 0 keeps −ln(1 − p): {picks}",
+        f"Those terms are {vec(terms)}",
+        f"Add them: {num(total)}",
+        f"Divide by n = {n}: BCE = {num(answer)}",
+    ]
+    return Draft(
+        prompt=prompt,
+        inputs={"y": y, "p": p},
+        answer=answer,
+        steps=steps,
+        slips=_slips(answer, [_log_slip(answer), _sum_slip(total)]),
+    )
+
+
+@topic("bce_logits", "binary cross-entropy computed from logits", source=SOURCE_TUTORIAL)
+def bce_logits_drill(rng: np.random.Generator, difficulty: int) -> Draft:
+    n = _length(difficulty)
+    y = _labels(rng, n)
+    bound = 3.0 if difficulty == 1 else 4.0
+    x = _drawn(rng, n, -bound, bound, difficulty, nonzero=True)
+    p = sigmoid(x)
+    terms = losses.bce_with_logits_elementwise(y, x)
+    total = losses.bce_with_logits(y, x, reduction="sum")
+    answer = losses.bce_with_logits(y, x)
+    prompt = (
+        f"y holds 0/1 labels and logits the raw scores x; the predicted probability is "
+        f"p = σ(x) = 1/(1 + e^(−x)). Compute the binary cross-entropy "
+        f"−mean(y·ln p + (1 − y)·ln(1 − p)) ({LN}; {MEAN}). Answer: one number ({CHECK})."
+    )
+    steps = [
+        f"Probabilities from the logits: σ(x) = {vec(p)}",
+        "Per element −[y ln σ(x) + (1 − y) ln(1 − σ(x))], which equals the overflow-free "
+        f"max(x, 0) − x·y + ln(1 + e^(−|x|)): {vec(terms)}",
+        f"Add them: {num(total)}",
+        f"Divide by n = {n}: BCE = {num(answer)}",
+    ]
+    return Draft(
+        prompt=prompt,
+        inputs={"y": y, "logits": x},
+        answer=answer,
+        steps=steps,
+        slips=_slips(answer, [_log_slip(answer), _sum_slip(total)]),
+    )

@@ -1,0 +1,66 @@
+"""Compact column types: the review log is the one table that grows without bound.
+
+A study day is stored as its proleptic ordinal (3 bytes in SQLite instead of a 10-byte
+ISO string), a moment as milliseconds since the Unix epoch in UTC (6 bytes instead of 26),
+and an SM-2 easiness as whole hundredths (EF moves in steps of 0.02, so this is exact).
+Python code sees `date`, aware `datetime` and `float` as usual.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import BigInteger, Dialect, Integer, SmallInteger
+from sqlalchemy.types import TypeDecorator
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+class Day(TypeDecorator[date]):
+    """A calendar date as `date.toordinal()`."""
+
+    impl = Integer
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, datetime):
+            value = value.date()
+        return int(value.toordinal())
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> date | None:
+        return None if value is None else date.fromordinal(int(value))
+
+
+class Instant(TypeDecorator[datetime]):
+    """An aware moment as integer milliseconds since 1970-01-01 UTC (naive = UTC)."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return round((value - EPOCH).total_seconds() * 1000)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return datetime.fromtimestamp(int(value) / 1000, tz=timezone.utc)
+
+
+class Ease(TypeDecorator[float]):
+    """An SM-2 easiness factor as whole hundredths (2.36 is stored as 236)."""
+
+    impl = SmallInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> int | None:
+        return None if value is None else round(float(value) * 100)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> float | None:
+        return None if value is None else int(value) / 100
