@@ -53,18 +53,10 @@ def main(ctx: click.Context, db: str | None) -> None:
         collection = _open(ctx)
         try:
             from studyapp.ui.app import run_app
-        except ImportError:  # pragma: no cover - the UI ships with the package
-            run_app = None
-        if run_app is None:
-            _print_summary(collection)
-        else:
+
             run_app(collection)
-        collection.close()
-
-
-def _print_summary(collection: Collection) -> None:
-    home = collection.home()
-    click.echo(f"{home.today}: {home.due_today} due, {home.new_available} new, streak {home.streak_days}")
+        finally:
+            collection.close()
 
 
 @main.command()

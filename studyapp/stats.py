@@ -168,7 +168,7 @@ def maturity(session: Session) -> dict[str, int]:
         (Card.interval < MATURE_DAYS, "young"),
         else_="mature",
     )
-    counts = dict(
+    counts: dict[str, int] = dict(
         session.execute(select(stage, func.count()).where(*ACTIVE_CARD).group_by(stage)).all()
     )
     return {name: int(counts.get(name, 0)) for name in ("new", "learning", "young", "mature")}

@@ -45,7 +45,7 @@ class Instant(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             value = value.replace(tzinfo=timezone.utc)
-        return round((value - EPOCH).total_seconds() * 1000)
+        return int(round((value - EPOCH).total_seconds() * 1000))
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
