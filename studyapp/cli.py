@@ -103,6 +103,32 @@ def stats(ctx: click.Context, as_json: bool) -> None:
 
 
 @main.command()
+@click.argument("key", required=False)
+@click.argument("value", required=False)
+@click.pass_context
+def config(ctx: click.Context, key: str | None, value: str | None) -> None:
+    """Show the preferences, or set one: `studyapp config new_per_day 30`."""
+    from studyapp.config import PREFERENCES
+
+    collection = _open(ctx, sync=False)
+    try:
+        if key is None:
+            for name, (low, high, meaning) in PREFERENCES.items():
+                current = getattr(collection.settings, name)
+                click.echo(f"{name:<16} {current:>6}   {meaning} ({low}-{high})")
+            return
+        if value is None:
+            raise click.UsageError("give a value too, e.g. `studyapp config new_per_day 30`")
+        try:
+            number = collection.set_preference(key, value)
+        except ValueError as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(f"{key} = {number}")
+    finally:
+        collection.close()
+
+
+@main.command()
 @click.pass_context
 def decks(ctx: click.Context) -> None:
     """The decks, with due, new and total card counts."""

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from sqlalchemy import or_, select
 
-from studyapp.config import Settings, content_dir, resolve_db_url
+from studyapp.config import PREFERENCES, Settings, content_dir, parse_preference, resolve_db_url
 from studyapp.stats import HomeCounts, StatsData, home_counts, stats_data
 from studyapp.store import Database, open_database
-from studyapp.store.models import Card, Deck
+from studyapp.store.models import Card, Deck, Preference
 from studyapp.study import CardView, DrillSession, ReviewSession, reset_card, set_suspended
 from studyapp.sync import SyncReport, sync_bundled_decks, sync_topics
 
@@ -54,6 +54,7 @@ class Collection:
         """Open the database at `db` (path or URL; default per config) and sync content."""
         database = open_database(resolve_db_url(db))
         collection = cls(database, settings or Settings())
+        collection.settings = collection.settings.with_preferences(collection.preferences())
         if sync:
             collection.sync(content)
         return collection
@@ -67,6 +68,20 @@ class Collection:
 
     def close(self) -> None:
         self.db.close()
+
+    def preferences(self) -> dict[str, int]:
+        """The preferences stored in this collection (only those the learner has set)."""
+        with self.db.session() as session:
+            stored = session.execute(select(Preference.key, Preference.value)).all()
+        return {key: parse_preference(key, value) for key, value in stored if key in PREFERENCES}
+
+    def set_preference(self, key: str, value: str) -> int:
+        """Store a preference (validated) and apply it to this collection's settings."""
+        number = parse_preference(key, value)
+        with self.db.session() as session, session.begin():
+            session.merge(Preference(key=key, value=str(number)))
+        self.settings = self.settings.with_preferences({key: number})
+        return number
 
     def home(self) -> HomeCounts:
         return home_counts(self.db, self.settings)

@@ -7,7 +7,8 @@ pass a fixed clock and an in-memory database instead of patching globals.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
@@ -55,6 +56,37 @@ class Settings:
     def today(self) -> date:
         """The current study day: it starts at `rollover_hour`, not at midnight."""
         return study_day(self.clock.now(), self.rollover_hour)
+
+    def with_preferences(self, values: Mapping[str, int]) -> Settings:
+        """These settings with the learner's stored preferences applied."""
+        return replace(
+            self,
+            rollover_hour=values.get("rollover_hour", self.rollover_hour),
+            new_per_day=values.get("new_per_day", self.new_per_day),
+            reviews_per_day=values.get("reviews_per_day", self.reviews_per_day),
+        )
+
+
+PREFERENCES: dict[str, tuple[int, int, str]] = {
+    "rollover_hour": (0, 23, "hour (local time) at which a new study day starts"),
+    "new_per_day": (0, 9999, "new cards introduced per day at most"),
+    "reviews_per_day": (0, 99999, "reviews of learned cards per day at most"),
+}
+"""Preferences a learner may set (stored in the database): name -> (lowest, highest, meaning)."""
+
+
+def parse_preference(key: str, value: str) -> int:
+    """Check a preference value; raises ValueError with a message a learner can act on."""
+    if key not in PREFERENCES:
+        raise ValueError(f"unknown preference {key!r}; known: {', '.join(PREFERENCES)}")
+    low, high, _meaning = PREFERENCES[key]
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"{key} must be a whole number, not {value!r}") from None
+    if not low <= number <= high:
+        raise ValueError(f"{key} must be between {low} and {high}, not {number}")
+    return number
 
 
 def study_day(moment: datetime, rollover_hour: int) -> date:

@@ -154,3 +154,12 @@ class DrillAttempt(Base):
     )
 
     __table_args__ = (Index("ix_drill_attempts_topic_day", "topic_id", "day"),)
+
+
+class Preference(Base):
+    """One learner preference (see studyapp.config.PREFERENCES for the keys)."""
+
+    __tablename__ = "preferences"
+
+    key: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))

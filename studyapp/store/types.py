@@ -8,13 +8,13 @@ Python code sees `date`, aware `datetime` and `float` as usual.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import BigInteger, Dialect, Integer, SmallInteger
 from sqlalchemy.types import TypeDecorator
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class Day(TypeDecorator[date]):
@@ -44,13 +44,14 @@ class Instant(TypeDecorator[datetime]):
         if value is None:
             return None
         if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return int(round((value - EPOCH).total_seconds() * 1000))
+            value = value.replace(tzinfo=UTC)
+        elapsed: timedelta = value - EPOCH
+        return round(elapsed.total_seconds() * 1000)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        return datetime.fromtimestamp(int(value) / 1000, tz=timezone.utc)
+        return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
 
 
 class Ease(TypeDecorator[float]):

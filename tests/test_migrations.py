@@ -1,0 +1,80 @@
+"""Schema versions: a new database is built by the migrations, every stored database of
+an earlier schema upgrades with every row intact (after a backup), a newer one is refused."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from studyapp.store import DatabaseProblem, open_database
+from studyapp.store.db import HEAD, REVISIONS
+from studyapp.store.models import Base
+
+FIXTURES = Path(__file__).parent / "fixtures"
+TABLES = ("decks", "cards", "drill_topics", "reviews", "drill_attempts")
+
+
+def dump(path: Path) -> dict[str, list[tuple]]:
+    connection = sqlite3.connect(path)
+    try:
+        return {t: connection.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in TABLES}
+    finally:
+        connection.close()
+
+
+def test_migrations_build_exactly_the_models(tmp_path) -> None:
+    db = open_database(f"sqlite:///{tmp_path / 'new.db'}")
+    with db.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    db.close()
+
+
+@pytest.mark.parametrize("revision", [r for r in REVISIONS if r != HEAD])
+def test_every_released_schema_upgrades_keeping_every_row(tmp_path, revision) -> None:
+    fixture = FIXTURES / f"schema-{revision}.db"
+    assert fixture.exists(), f"keep a fixture of released schema {revision} in tests/fixtures"
+    path = tmp_path / "old.db"
+    shutil.copy(fixture, path)
+    before = dump(path)
+    assert all(before[t] for t in TABLES), "the fixture must have rows in every table"
+    db = open_database(f"sqlite:///{path}")
+    assert db.backup is not None and db.backup.exists()
+    assert dump(db.backup) == before
+    db.close()
+    assert dump(path) == before
+    connection = sqlite3.connect(path)
+    assert connection.execute("SELECT version_num FROM alembic_version").fetchone() == (HEAD,)
+    assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    connection.close()
+
+
+def test_an_upgraded_collection_is_usable(tmp_path, settings) -> None:
+    path = tmp_path / "old.db"
+    shutil.copy(FIXTURES / "schema-0001.db", path)
+    from studyapp.collection import Collection
+
+    collection = Collection.open(str(path), settings=settings, content=tmp_path / "none")
+    card = collection.card("basics-3")
+    assert card is not None and card.front == "front 3 — ünïcode"
+    assert card.state.easiness == 2.08 and card.state.repetitions == 3
+    collection.set_preference("new_per_day", "7")
+    assert collection.settings.new_per_day == 7
+    collection.close()
+
+
+def test_a_database_from_a_newer_studyapp_is_refused_untouched(tmp_path) -> None:
+    path = tmp_path / "future.db"
+    shutil.copy(FIXTURES / "schema-0001.db", path)
+    connection = sqlite3.connect(path)
+    connection.execute("UPDATE alembic_version SET version_num = '9999'")
+    connection.commit()
+    connection.close()
+    before = path.read_bytes()
+    with pytest.raises(DatabaseProblem, match="newer studyapp"):
+        open_database(f"sqlite:///{path}")
+    assert path.read_bytes() == before
