@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from studyapp.config import Settings
@@ -199,6 +199,67 @@ def load_card(session: Session, card_id: str) -> CardView | None:
     )
 
 
+# The three statements of the review hot path, built once with bound parameters so that
+# each grade costs a cache lookup, not a statement construction.
+_READ_STATE = select(
+    Card.easiness, Card.repetitions, Card.interval, Card.due, Card.lapses, Card.last_review
+).where(Card.id == bindparam("card_id"))
+_WRITE_STATE = (
+    update(Card)
+    .where(Card.id == bindparam("card_id"))
+    .values(
+        easiness=bindparam("easiness", type_=Card.easiness.type),
+        repetitions=bindparam("repetitions"),
+        interval=bindparam("interval"),
+        due=bindparam("due", type_=Card.due.type),
+        lapses=bindparam("lapses"),
+        last_review=bindparam("last_review", type_=Card.last_review.type),
+    )
+)
+_LOG_COLUMNS = tuple(c.key for c in Review.__table__.columns if c.key != "id")
+
+
+def record_card_grade(
+    db: Database,
+    card_id: str,
+    quality: int,
+    moment: datetime,
+    today: date,
+    duration_ms: int,
+    repeat: bool,
+) -> tuple[int, Sm2State]:
+    """Apply one grade to a card and log it, in one transaction: (log row id, new state).
+
+    The hot path of every review, so it runs three prepared Core statements (read,
+    update, insert) instead of the ORM's unit of work. A same-day repeat is logged
+    without rescheduling.
+    """
+    with db.engine.begin() as connection:
+        found = connection.execute(_READ_STATE, {"card_id": card_id}).first()
+        if found is None:
+            raise LookupError(f"card {card_id} no longer exists")
+        before = Sm2State(*found)
+        after = before if repeat else review(before, quality, today)
+        if not repeat:
+            connection.execute(
+                _WRITE_STATE,
+                {
+                    "card_id": card_id,
+                    "easiness": after.easiness,
+                    "repetitions": after.repetitions,
+                    "interval": after.interval,
+                    "due": after.due,
+                    "lapses": after.lapses,
+                    "last_review": after.last_review,
+                },
+            )
+        log = _log_row("card", card_id, before, after, quality, moment, today, duration_ms, repeat)
+        result = connection.execute(
+            insert(Review), {name: getattr(log, name) for name in _LOG_COLUMNS}
+        )
+        return int(result.inserted_primary_key[0]), after
+
+
 @dataclass(frozen=True)
 class SessionSummary:
     """The end-of-session card: what was done, how well, how long, and what comes tomorrow."""
@@ -288,19 +349,9 @@ class ReviewSession:
             raise LookupError("no card to grade: the session is over")
         repeat = card_view.id in self.graded
         moment = self.settings.clock.now()
-        with self.db.session() as session, session.begin():
-            card = session.get(Card, card_view.id, with_for_update=True)
-            if card is None:
-                raise LookupError(f"card {card_view.id} no longer exists")
-            before = state_of(card)
-            after = before if repeat else review(before, quality, self.today)
-            _store_state(card, after)
-            row = _log_row(
-                "card", card.id, before, after, quality, moment, self.today, duration_ms, repeat
-            )
-            session.add(row)
-            session.flush()
-            review_id = row.id
+        review_id, after = record_card_grade(
+            self.db, card_view.id, quality, moment, self.today, duration_ms, repeat
+        )
         self._history.append(
             _Snapshot(review_id, deque(self.queue), dict(self.graded), self.repeats, self.elapsed_ms)
         )
