@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from studyapp.config import Settings
 from studyapp.store import Database
-from studyapp.store.models import Card, Deck, DrillAttempt, DrillTopic, Review
+from studyapp.store.models import Card, DailyTotal, Deck, DrillAttempt, DrillTopic
 from studyapp.study import daily_usage
 
 ACTIVE_CARD = (Card.suspended.is_(False), Card.retired.is_(False))
@@ -72,7 +72,10 @@ def home_counts(db: Database, settings: Settings) -> HomeCounts:
             ).where(DrillTopic.suspended.is_(False))
         ).one()
         usage = daily_usage(session, today)
-        reviews_today = session.scalar(select(func.count()).where(Review.day == today)) or 0
+        reviews_today = (
+            session.scalar(select(func.sum(DailyTotal.reviews)).where(DailyTotal.day == today))
+            or 0
+        )
         streak = streak_days(session, today)
     decks = sorted(
         (DeckCounts(d, names.get(d, d), int(due), int(new), int(total)) for d, due, new, total in per_deck),
@@ -97,7 +100,10 @@ def streak_days(session: Session, today: date) -> int:
     has none yet: a streak is not broken until the day is over). Days in the future — a
     clock that moved backwards — are ignored."""
     days = session.scalars(
-        select(Review.day).where(Review.day <= today).distinct().order_by(Review.day.desc())
+        select(DailyTotal.day)
+        .where(DailyTotal.day <= today, DailyTotal.reviews > 0)
+        .distinct()
+        .order_by(DailyTotal.day.desc())
     )
     expected = today
     count = 0
@@ -122,10 +128,11 @@ class DayCount:
 def reviews_per_day(session: Session, first: date, last: date) -> list[DayCount]:
     """Every logged grade per study day in [first, last] (days without reviews omitted)."""
     rows = session.execute(
-        select(Review.day, func.count(), func.sum(case((Review.quality >= 3, 1), else_=0)))
-        .where(Review.day >= first, Review.day <= last)
-        .group_by(Review.day)
-        .order_by(Review.day)
+        select(DailyTotal.day, func.sum(DailyTotal.reviews), func.sum(DailyTotal.correct))
+        .where(DailyTotal.day >= first, DailyTotal.day <= last)
+        .group_by(DailyTotal.day)
+        .having(func.sum(DailyTotal.reviews) > 0)
+        .order_by(DailyTotal.day)
     )
     return [DayCount(day, int(n), int(ok or 0)) for day, n, ok in rows]
 
@@ -133,11 +140,10 @@ def reviews_per_day(session: Session, first: date, last: date) -> list[DayCount]
 def retention(session: Session, today: date, days: int = 30) -> float | None:
     """Share of card reviews graded 3 or more in the last `days` days (None: no reviews)."""
     total, passed = session.execute(
-        select(func.count(), func.sum(case((Review.quality >= 3, 1), else_=0))).where(
-            Review.day > today - timedelta(days=days),
-            Review.day <= today,
-            Review.kind == "card",
-            Review.repeat.is_(False),
+        select(func.sum(DailyTotal.graded), func.sum(DailyTotal.graded_correct)).where(
+            DailyTotal.day > today - timedelta(days=days),
+            DailyTotal.day <= today,
+            DailyTotal.kind == "card",
         )
     ).one()
     return None if not total else int(passed or 0) / int(total)

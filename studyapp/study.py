@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 from studyapp.config import Settings
 from studyapp.drills import Problem, make_problem, registry
 from studyapp.scheduler import Sm2State, needs_repeat_today, preview_intervals, review
-from studyapp.store import Database
-from studyapp.store.models import Card, Deck, DrillAttempt, DrillTopic, Review
+from studyapp.store import Database, totals
+from studyapp.store.models import Card, DailyTotal, Deck, DrillAttempt, DrillTopic, Review
 
 ItemKind = Literal["card", "topic"]
 
@@ -92,6 +92,14 @@ def _restore_from_log(item: Card | DrillTopic, row: Review) -> None:
     item.due, item.lapses, item.last_review = row.prev_due, row.prev_lapses, row.prev_last_review
 
 
+def _uncount(session: Session, row: Review) -> None:
+    """Take a logged grade back out of its day's totals (undo)."""
+    totals.add_to_day(
+        session.connection(), row.day, row.kind, row.quality, row.repeat,
+        row.prev_due is None, row.duration_ms, sign=-1,
+    )
+
+
 def _check_quality(quality: int) -> int:
     if isinstance(quality, bool) or not isinstance(quality, int) or not 0 <= quality <= 5:
         raise ValueError(f"a grade is a whole number from 0 to 5, not {quality!r}")
@@ -110,15 +118,15 @@ class DailyUsage:
 
 
 def daily_usage(session: Session, today: date) -> DailyUsage:
-    first_grades = (
-        select(
-            func.count().filter(Review.prev_due.is_not(None)),
-            func.count().filter(Review.prev_due.is_(None)),
+    found = session.execute(
+        select(DailyTotal.graded, DailyTotal.new_seen).where(
+            DailyTotal.day == today, DailyTotal.kind == "card"
         )
-        .where(Review.day == today, Review.kind == "card", Review.repeat.is_(False))
-    )
-    done, new = session.execute(first_grades).one()
-    return DailyUsage(int(done or 0), int(new or 0))
+    ).first()
+    if found is None:
+        return DailyUsage(0, 0)
+    graded, new = found
+    return DailyUsage(int(graded) - int(new), int(new))
 
 
 def build_card_queue(
@@ -257,6 +265,9 @@ def record_card_grade(
         result = connection.execute(
             insert(Review), {name: getattr(log, name) for name in _LOG_COLUMNS}
         )
+        totals.add_to_day(
+            connection, today, "card", quality, repeat, before.due is None, log.duration_ms
+        )
         return int(result.inserted_primary_key[0]), after
 
 
@@ -378,6 +389,7 @@ class ReviewSession:
             card = session.get(Card, row.item_id, with_for_update=True)
             if card is not None:
                 _restore_from_log(card, row)
+            _uncount(session, row)
             session.delete(row)
         self.queue, self.graded = snapshot.queue, snapshot.graded
         self.repeats, self.elapsed_ms = snapshot.repeats, snapshot.elapsed_ms
@@ -544,6 +556,10 @@ class DrillSession:
             )
             session.add(row)
             session.flush()
+            totals.add_to_day(
+                session.connection(), self.today, "topic", quality, repeat,
+                before.due is None, row.duration_ms,
+            )
             attempt = DrillAttempt(
                 topic_id=topic_id,
                 seed=problem.seed,
@@ -589,6 +605,7 @@ class DrillSession:
             )
             after = before if record.repeat else review(before, quality, self.today)
             _store_state(topic, after)
+            totals.regrade(session.connection(), row.day, "topic", row.quality, quality, row.repeat)
             row.quality = quality
             row.easiness, row.repetitions, row.interval = (
                 after.easiness,

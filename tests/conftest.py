@@ -3,6 +3,11 @@ clock, and settings that use it."""
 
 from __future__ import annotations
 
+import os
+
+# Small matrices only in these tests: BLAS threads just fight over the two cores.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import shutil
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone

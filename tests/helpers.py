@@ -28,3 +28,23 @@ def add_cards(db: Database, count: int, deck: str = "basics", **state: object) -
             session.add(card)
             ids.append(card_id)
     return ids
+
+
+TOTALS_FROM_LOG = """
+    SELECT day, kind, count(*),
+           sum(CASE WHEN quality >= 3 THEN 1 ELSE 0 END),
+           sum(CASE WHEN NOT repeat THEN 1 ELSE 0 END),
+           sum(CASE WHEN NOT repeat AND quality >= 3 THEN 1 ELSE 0 END),
+           sum(CASE WHEN NOT repeat AND prev_due IS NULL THEN 1 ELSE 0 END),
+           sum(duration_ms)
+    FROM reviews GROUP BY day, kind ORDER BY day, kind
+"""
+TOTALS_STORED = """
+    SELECT day, kind, reviews, correct, graded, graded_correct, new_seen, duration_ms
+    FROM daily_totals WHERE reviews > 0 ORDER BY day, kind
+"""
+
+
+def assert_totals_match_log(connection) -> None:
+    """The per-day totals equal what the review log says (a raw DB-API connection)."""
+    assert connection.execute(TOTALS_STORED).fetchall() == connection.execute(TOTALS_FROM_LOG).fetchall()

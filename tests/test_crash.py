@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.helpers import add_cards
+from tests.helpers import add_cards, assert_totals_match_log
 
 WRITER = """
 import sys
@@ -81,6 +81,7 @@ def test_killed_writer_loses_no_reported_grade(db, db_path: Path, tmp_path: Path
             "(SELECT 1 FROM reviews r WHERE r.item_id = c.id)"
         ).fetchone()
         assert unlogged == (0,)
+        assert_totals_match_log(connection)
     finally:
         connection.close()
     assert len(reported) >= kills

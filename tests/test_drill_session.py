@@ -13,6 +13,7 @@ from studyapp.scheduler import Sm2State
 from studyapp.store.models import DrillAttempt, DrillTopic, Review
 from studyapp.study import DrillSession, derived_quality, state_of
 from studyapp.sync import sync_topics
+from tests.helpers import assert_totals_match_log
 
 TODAY = date(2026, 3, 10)
 
@@ -75,6 +76,8 @@ def test_hint_lowers_the_grade_and_override_replaces_it(db, settings) -> None:
     assert (state.easiness, state.repetitions, state.interval) == (2.6, 1, 1)
     with db.session() as s:
         assert s.scalar(select(Review.quality)) == 5
+    with db.engine.connect() as connection:
+        assert_totals_match_log(connection.connection.driver_connection)
 
 
 def test_giving_up_is_a_zero_and_shows_the_solution(db, settings) -> None:

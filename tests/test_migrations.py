@@ -14,6 +14,7 @@ from alembic.migration import MigrationContext
 from studyapp.store import DatabaseProblem, open_database
 from studyapp.store.db import HEAD, REVISIONS
 from studyapp.store.models import Base
+from tests.helpers import assert_totals_match_log
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TABLES = ("decks", "cards", "drill_topics", "reviews", "drill_attempts")
@@ -50,6 +51,7 @@ def test_every_released_schema_upgrades_keeping_every_row(tmp_path, revision) ->
     connection = sqlite3.connect(path)
     assert connection.execute("SELECT version_num FROM alembic_version").fetchone() == (HEAD,)
     assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert_totals_match_log(connection)
     connection.close()
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from studyapp.config import FixedClock, Settings
 from studyapp.stats import home_counts, stats_data, stats_json, streak_days
+from studyapp.store import totals
 from studyapp.store.models import Review
 from studyapp.study import ReviewSession
 from tests.conftest import LOCAL
@@ -15,11 +16,13 @@ TODAY = date(2026, 3, 10)
 
 
 def log(db, day: date, quality: int, kind: str = "card", item: str = "x", repeat: bool = False):
+    """Append a review row and count it into its day, as the sessions do."""
     with db.session() as session, session.begin():
+        totals.add_to_day(session.connection(), day, kind, quality, repeat, True, 1000)
         session.add(
             Review(
                 kind=kind, item_id=item, day=day, quality=quality, duration_ms=1000,
-                reviewed_at=datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc),
+                reviewed_at=datetime(day.year, day.month, day.day, 12, tzinfo=UTC),
                 repeat=repeat, prev_easiness=2.5, prev_repetitions=0, prev_interval=0,
                 prev_due=None, prev_lapses=0, easiness=2.5, repetitions=1, interval=1,
                 due=day + timedelta(days=1), lapses=0,

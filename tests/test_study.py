@@ -13,7 +13,7 @@ from studyapp.scheduler import Sm2State
 from studyapp.store.models import Card, Review
 from studyapp.study import NothingToUndo, ReviewSession, reset_card, set_suspended, state_of
 from tests.conftest import LOCAL, NOON
-from tests.helpers import add_cards
+from tests.helpers import add_cards, assert_totals_match_log
 
 TODAY = date(2026, 3, 10)
 
@@ -111,6 +111,8 @@ def test_undo_restores_state_and_log_exactly_several_steps_deep(db, settings) ->
     assert {card_id: card_state(db, card_id) for card_id in before} == before
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Review)) == 0
+    with db.engine.connect() as connection:
+        assert_totals_match_log(connection.connection.driver_connection)
     assert list(session.queue) == queue_before and session.done == 0
 
 

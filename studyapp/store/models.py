@@ -127,8 +127,8 @@ class Review(Base):
     due: Mapped[date | None] = mapped_column(Day, nullable=True)
     lapses: Mapped[int] = mapped_column(Integer)
 
-    # Per-day counts, streaks and retention read only (day, quality): a covering index.
-    __table_args__ = (Index("ix_reviews_day_quality", "day", "quality"),)
+    # No secondary index: per-day aggregates come from `daily_totals` (store/totals.py),
+    # which keeps the log — the one table that grows without bound — as small as it can be.
 
 
 class DrillAttempt(Base):
@@ -154,6 +154,21 @@ class DrillAttempt(Base):
     )
 
     __table_args__ = (Index("ix_drill_attempts_topic_day", "topic_id", "day"),)
+
+
+class DailyTotal(Base):
+    """Grades logged per study day and item kind; maintained with every grade."""
+
+    __tablename__ = "daily_totals"
+
+    day: Mapped[date] = mapped_column(Day, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    reviews: Mapped[int] = mapped_column(Integer, default=0)  # every logged grade
+    correct: Mapped[int] = mapped_column(Integer, default=0)  # of those, quality >= 3
+    graded: Mapped[int] = mapped_column(Integer, default=0)  # first grades (not repeats)
+    graded_correct: Mapped[int] = mapped_column(Integer, default=0)
+    new_seen: Mapped[int] = mapped_column(Integer, default=0)  # first grades of new items
+    duration_ms: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class Preference(Base):

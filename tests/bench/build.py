@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import insert
 
-from studyapp.store import Database
+from studyapp.store import Database, totals
 from studyapp.store.models import Card, Deck, DrillAttempt, DrillTopic, Review
 
 BATCH = 50_000
@@ -117,6 +117,7 @@ def build_collection(db: Database, cards: int, reviews: int, today: date, seed: 
                 }
             )
         connection.execute(insert(DrillAttempt), attempts)
+        totals.rebuild(connection)
     with db.engine.connect() as connection:
         if db.engine.dialect.name == "sqlite":
             connection.exec_driver_sql("ANALYZE")

@@ -1,0 +1,410 @@
+"""Drills on normalization layers: LayerNorm, BatchNorm (training, evaluation, running
+statistics), RMSNorm, and the LayerNorm backward pass.
+
+Every number comes from `engine.normalization`. Conventions stated in the prompts
+(PyTorch's): the BIASED variance (divide by n) inside the normalization, eps inside the
+square root, BatchNorm statistics down each column of X (batch × features), running
+statistics updated with momentum weighting the NEW batch value and the UNBIASED variance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from engine import normalization as norm
+from studyapp.drills.base import (
+    Answer,
+    Draft,
+    Slip,
+    Tolerance,
+    decimals,
+    draw,
+    mat,
+    num,
+    topic,
+    vec,
+)
+
+SOURCE_NOTES = "001_9b016ee9fe251ca9.txt"
+SOURCE_TUTORIAL = "002_546d246df68e4ade.txt"
+
+TOLERANCE = Tolerance()
+CHECK = "4 decimals are plenty: the check allows 1% or 0.001"
+BIASED = "biased variance: divide by n, not n − 1"
+
+Vector = np.ndarray
+
+
+# ------------------------------------------------------------------------------ helpers
+
+
+def _differs(value: Answer, answer: Answer, tolerance: Tolerance) -> bool:
+    """Would `value` be marked wrong against `answer`? (the checker's rule, elementwise)"""
+    wrong = np.asarray(value, dtype=np.float64)
+    right = np.asarray(answer, dtype=np.float64)
+    if wrong.shape != right.shape:
+        return True
+    return bool(np.any(np.abs(wrong - right) > tolerance.abs + tolerance.rel * np.abs(right)))
+
+
+def _slips(
+    answer: Answer, candidates: Sequence[Slip], tolerance: Tolerance = TOLERANCE
+) -> list[Slip]:
+    """Only the slips a checker can tell apart from the answer, each value once."""
+    kept: list[Slip] = []
+    for slip in candidates:
+        if not _differs(slip.value, answer, tolerance):
+            continue
+        if any(not _differs(slip.value, k.value, tolerance) for k in kept):
+            continue
+        kept.append(slip)
+    return kept
+
+
+def _plain(values: Vector) -> Answer:
+    """A vector or matrix as plain floats (−0.0 shown as 0)."""
+    result: Answer = (np.asarray(values, dtype=np.float64) + 0.0).tolist()
+    return result
+
+
+def _length(difficulty: int) -> int:
+    """3 entries by hand, 4 and 5 when harder."""
+    return {1: 3, 2: 4}.get(difficulty, 5)
+
+
+def _values(
+    rng: np.random.Generator, shape: int | tuple[int, ...], low: float, high: float, difficulty: int
+) -> Vector:
+    return draw(rng, shape, low, high, decimals(difficulty)) + 0.0
+
+
+def _eps(rng: np.random.Generator, difficulty: int) -> float:
+    """PyTorch's 1e-5 by hand; harder problems sometimes use an eps large enough to matter."""
+    choices = {1: (1e-5,), 2: (1e-5, 1e-3), 3: (1e-5, 1e-2, 0.1)}[difficulty]
+    return float(rng.choice(choices))
+
+
+def _spread(
+    rng: np.random.Generator, shape: int | tuple[int, ...], axis: int, difficulty: int
+) -> Vector:
+    """Values whose every slice along `axis` has variance ≥ 0.1 and no entry at its mean."""
+    while True:
+        x = _values(rng, shape, -3.0, 3.0, difficulty)
+        parts = norm.standardize(x, axis=axis)
+        if np.all(parts.var >= 0.1) and np.all(np.abs(parts.centered) > 1e-9):
+            return x
+
+
+def _signed(x: float, digits: int = 6) -> str:
+    """A number ready to follow an operator: negatives in parentheses."""
+    return f"({num(x, digits)})" if x < 0 else num(x, digits)
+
+
+def _matrix_form(shape: tuple[int, ...]) -> str:
+    return f"a {shape[0]}×{shape[1]} matrix, rows separated by ;"
+
+
+def _vector_form(n: int) -> str:
+    return f"a vector of {n} numbers separated by commas"
+
+
+# --------------------------------------------------------------------------- layer_norm
+
+
+@topic("layer_norm", "LayerNorm of one vector (no γ, β)", source=SOURCE_NOTES)
+def layer_norm_drill(rng: np.random.Generator, difficulty: int) -> Draft:
+    n = _length(difficulty)
+    x = _spread(rng, n, -1, difficulty)
+    eps = _eps(rng, difficulty)
+    parts = norm.standardize(x, eps=eps)
+    answer = norm.layer_norm(x, eps=eps)
+    prompt = (
+        f"Apply LayerNorm to the vector x with eps = {num(eps)} and no learnable scale or "
+        f"shift (γ = 1, β = 0): (x − mean) / sqrt(var + eps) over the entries of x, with the "
+        f"{BIASED}. Answer: {_vector_form(n)} ({CHECK})."
+    )
+    steps = [
+        f"LayerNorm uses the statistics of this one vector. Mean: μ = Σx / {n} = {num(parts.mean[0])}",
+        f"Deviations: x − μ = {vec(parts.centered)}",
+        f"Biased variance: σ² = Σ(x − μ)² / {n} = {num(parts.var[0], 6)}",
+        f"√(σ² + eps) = √({num(parts.var[0], 6)} + {num(eps)}) = {num(parts.std[0], 6)}",
+        f"x̂ = (x − μ) / √(σ² + eps) = {vec(answer)}. Check: the entries sum to 0.",
+    ]
+    slips = [
+        Slip(
+            _plain(norm.standardize(x, eps=eps, ddof=1).x_hat),
+            f"You used the unbiased variance (divide by n − 1 = {n - 1}). LayerNorm, like "
+            f"BatchNorm, uses the biased one: divide by n = {n}.",
+        )
+    ]
+    return Draft(
+        prompt=prompt,
+        inputs={"x": x, "eps": eps},
+        answer=_plain(answer),
+        steps=steps,
+        slips=_slips(_plain(answer), slips),
+    )
+
+
+# --------------------------------------------------------------------------- batch_norm
+
+
+_BATCH_SHAPES = {1: ((3, 2),), 2: ((4, 2), (4, 3)), 3: ((5, 3), (4, 4), (6, 2))}
+
+
+@topic("batch_norm", "BatchNorm of a batch in training mode (no γ, β)", source=SOURCE_NOTES)
+def batch_norm_drill(rng: np.random.Generator, difficulty: int) -> Draft:
+    options = _BATCH_SHAPES[difficulty]
+    shape = options[int(rng.integers(len(options)))]
+    X = _spread(rng, shape, 0, difficulty)
+    eps = _eps(rng, difficulty)
+    parts = norm.standardize(X, axis=0, eps=eps)
+    answer = norm.batch_normalize(X, eps)
+    batch, features = shape
+    prompt = (
+        f"X holds a batch of {batch} samples (rows) with {features} features (columns). Apply "
+        f"BatchNorm in training mode with eps = {num(eps)} and no learnable scale or shift: "
+        f"normalize each feature with its batch mean and {BIASED}. "
+        f"Answer: {_matrix_form(shape)} ({CHECK})."
+    )
+    steps = [
+        "BatchNorm works column by column: each feature gets the mean and variance of its "
+        f"column, taken over the batch. Column means: μ = {vec(parts.mean[0])}",
+        f"Biased column variances: σ² = Σ(x − μ)² / {batch} = {vec(parts.var[0], 6)}",
+        f"√(σ² + eps) per column = {vec(parts.std[0], 6)}",
+        f"X̂ = (X − μ) / √(σ² + eps), column by column = {mat(answer)}. "
+        "Check: every column sums to 0.",
+    ]
+    slips = [
+        Slip(
+            _plain(norm.standardize(X, axis=0, eps=eps, ddof=1).x_hat),
+            f"You used the unbiased variance (divide by n − 1 = {batch - 1}). The normalization "
+            f"uses the biased one, divide by the batch size {batch}. (PyTorch keeps the "
+            "unbiased one only for running_var.)",
+        ),
+        Slip(
+            _plain(norm.layer_norm(X, eps=eps)),
+            "You normalized each row (sample) over its features: that is LayerNorm. BatchNorm "
+            "normalizes each column (feature) across the batch.",
+        ),
+    ]
+    return Draft(
+        prompt=prompt,
+        inputs={"X": X, "eps": eps},
+        answer=_plain(answer),
+        steps=steps,
+        slips=_slips(_plain(answer), slips),
+    )
+
+
+# ----------------------------------------------------------------------------- rms_norm
+
+
+@topic("rms_norm", "RMSNorm of one vector (no γ)", source=SOURCE_TUTORIAL)
+def rms_norm_drill(rng: np.random.Generator, difficulty: int) -> Draft:
+    n = _length(difficulty)
+    while True:
+        x = _values(rng, n, -3.0, 3.0, difficulty)
+        if np.all(x != 0) and abs(float(norm.standardize(x).mean[0])) > 0.2:
+            break
+    eps = _eps(rng, difficulty)
+    mean_square = float(norm.mean_square(x)[0])
+    root = float(norm.rms(x, eps)[0])
+    answer = norm.rms_norm(x, eps=eps)
+    prompt = (
+        f"Apply RMSNorm to x with eps = {num(eps)} and γ = 1: y = x / sqrt(mean(x²) + eps), "
+        f"eps inside the square root, no mean subtracted. Answer: {_vector_form(n)} ({CHECK})."
+    )
+    steps = [
+        f"RMSNorm rescales without centring. Mean of the squares: mean(x²) = {num(mean_square, 6)}",
+        f"RMS = √(mean(x²) + eps) = √({num(mean_square, 6)} + {num(eps)}) = {num(root, 6)}",
+        f"y = x / RMS = {vec(x)} / {num(root, 6)} = {vec(answer)}",
+    ]
+    slips = [
+        Slip(
+            _plain(norm.layer_norm(x, eps=eps)),
+            "You subtracted the mean first: that is LayerNorm. RMSNorm only divides by the "
+            "root mean square.",
+        )
+    ]
+    return Draft(
+        prompt=prompt,
+        inputs={"x": x, "eps": eps},
+        answer=_plain(answer),
+        steps=steps,
+        slips=_slips(_plain(answer), slips),
+    )
+
+
+# ---------------------------------------------------------------------- batch_norm_eval
+
+
+@topic(
+    "batch_norm_eval",
+    "BatchNorm at inference: running statistics, then γ and β",
+    source=SOURCE_TUTORIAL,
+)
+def batch_norm_eval_drill(rng: np.random.Generator, difficulty: int) -> Draft:
+    n = {1: 2, 2: 3}.get(difficulty, 4)
+    d = decimals(difficulty)
+    eps = _eps(rng, difficulty)
+    while True:
+        x = _values(rng, n, -3.0, 3.0, difficulty)
+        running_mean = _values(rng, n, -1.0, 1.0, difficulty)
+        running_var = draw(rng, n, 0.2, 4.0, d)
+        gamma = draw(rng, n, 0.5, 2.0, d)
+        beta = _values(rng, n, -1.0, 1.0, difficulty)
+        parts = norm.standardize_with(x, running_mean, running_var, eps)
+        if np.all(np.abs(parts.centered) > 1e-9):
+            break
+    answer = norm.batch_norm_eval(x, running_mean, running_var, gamma, beta, eps)
+    prompt = (
+        f"A BatchNorm layer in evaluation mode receives one sample x with {n} features. Use its "
+        f"running_mean and running_var (not statistics of x), eps = {num(eps)} inside the "
+        f"square root, then the learned gamma and beta: "
+        f"gamma · (x − running_mean) / sqrt(running_var + eps) + beta, feature by feature. "
+        f"Answer: {_vector_form(n)} ({CHECK})."
+    )
+    steps = [
+        "At inference BatchNorm uses the running statistics collected in training, so one "
+        f"sample can be normalized on its own. x − running_mean = {vec(parts.centered)}",
+        f"√(running_var + eps) = {vec(parts.std, 6)}",
+        f"x̂ = (x − running_mean) / √(running_var + eps) = {vec(parts.x_hat)}",
+        f"y = gamma ⊙ x̂ + beta = {vec(answer)}",
+    ]
+    slips = [
+        Slip(
+            _plain(norm.batch_norm_eval(x, running_mean, running_var, eps=eps)),
+            "That is x̂ alone: apply the learned scale and shift, gamma ⊙ x̂ + beta.",
+        ),
+        Slip(
+            _plain(norm.batch_norm_eval(x, running_mean, np.square(running_var), gamma, beta, eps)),
+            "You divided by running_var itself. It is a variance: divide by its square root, "
+            "√(running_var + eps).",
+        ),
+    ]
+    return Draft(
+        prompt=prompt,
+        inputs={
+            "x": x,
+            "running_mean": running_mean,
+            "running_var": running_var,
+            "gamma": gamma,
+            "beta": beta,
+            "eps": eps,
+        },
+        answer=_plain(answer),
+        steps=steps,
+        slips=_slips(_plain(answer), slips),
+    )
+
+
+# ------------------------------------------------------------- batch_norm_running_stats
+
+
+@topic(
+    "batch_norm_running_stats",
+    "BatchNorm's running variance after one training step (PyTorch)",
+    source=SOURCE_TUTORIAL,
+)
+def batch_norm_running_stats_drill(rng: np.random.Generator, difficulty: int) -> Draft:
+    options = _BATCH_SHAPES[difficulty]
+    shape = options[int(rng.integers(len(options)))]
+    X = _spread(rng, shape, 0, difficulty)
+    running_var = draw(rng, shape[1], 0.5, 2.0, decimals(difficulty))
+    momentum = 0.1 if difficulty < 3 else float(rng.choice([0.1, 0.05, 0.2]))
+    batch = shape[0]
+    means, biased = norm.batch_mean_var(X)
+    unbiased = norm.unbiased_variance(X)
+    answer = norm.update_running_var(running_var, X, momentum)
+    prompt = (
+        f"A BatchNorm layer in training mode sees the batch X ({batch} samples as rows, "
+        f"{shape[1]} features as columns). Its running_var before the step is given; "
+        f"momentum = {num(momentum)}. As PyTorch does, update running_var ← (1 − momentum) · "
+        f"running_var + momentum · (the batch's UNBIASED variance, divide by n − 1), per "
+        f"feature. Give the new running_var. Answer: {_vector_form(shape[1])} ({CHECK})."
+    )
+    steps = [
+        f"Column means over the batch: μ = {vec(means)}",
+        f"Unbiased column variances: Σ(x − μ)² / (n − 1) = Σ(x − μ)² / {batch - 1} = "
+        f"{vec(unbiased, 6)} (the normalization itself used the biased {vec(biased, 6)})",
+        f"running_var ← {num(1 - momentum)} · {vec(running_var)} + {num(momentum)} · "
+        f"{vec(unbiased, 6)} = {vec(answer, 6)}",
+    ]
+    slips = [
+        Slip(
+            _plain(norm.update_running_var(running_var, X, momentum, unbiased=False)),
+            f"You used the biased batch variance (divide by {batch}). PyTorch updates "
+            f"running_var with the unbiased one (divide by n − 1 = {batch - 1}).",
+        ),
+        Slip(
+            _plain(norm.update_running_var(running_var, X, 1.0 - momentum)),
+            "You swapped the weights: in PyTorch momentum weighs the NEW batch statistic, "
+            "so the old running_var keeps (1 − momentum) of its weight.",
+        ),
+        Slip(
+            _plain(unbiased),
+            "That is the batch variance alone: the running variance is a moving average, "
+            "mixing it with the old running_var.",
+        ),
+    ]
+    return Draft(
+        prompt=prompt,
+        inputs={"X": X, "running_var": running_var, "momentum": momentum},
+        answer=_plain(answer),
+        steps=steps,
+        slips=_slips(_plain(answer), slips),
+    )
+
+
+# ------------------------------------------------------------------ layer_norm_backward
+
+
+@topic(
+    "layer_norm_backward",
+    "gradient through LayerNorm (∂L/∂x from ∂L/∂y)",
+    source=SOURCE_NOTES,
+)
+def layer_norm_backward_drill(rng: np.random.Generator, difficulty: int) -> Draft:
+    n = _length(difficulty)
+    eps = _eps(rng, difficulty)
+    while True:
+        x = _spread(rng, n, -1, difficulty)
+        grad_y = _values(rng, n, -2.0, 2.0, difficulty)
+        answer, _, _ = norm.layer_norm_backward(grad_y, x, eps=eps)
+        if np.max(np.abs(answer)) > 0.05:
+            break
+    parts = norm.standardize(x, eps=eps)
+    mean_g, mean_gx = norm.backward_terms(grad_y, parts.x_hat)
+    prompt = (
+        f"y = LayerNorm(x) with eps = {num(eps)}, γ = 1 and β = 0 (so y = x̂ = (x − mean) / "
+        f"sqrt(var + eps), {BIASED}). Given grad_y = ∂L/∂y, compute ∂L/∂x. Remember that the "
+        f"mean and the variance depend on every x_i. Answer: {_vector_form(n)} ({CHECK})."
+    )
+    steps = [
+        "Because μ and σ² depend on every x_i, the gradient has two correction terms: "
+        "∂L/∂x = (g − mean(g) − x̂ · mean(g ⊙ x̂)) / √(σ² + eps), with g = ∂L/∂x̂ = grad_y here.",
+        f"Forward pass again: μ = {num(parts.mean[0])}, σ² = {num(parts.var[0], 6)}, "
+        f"√(σ² + eps) = {num(parts.std[0], 6)}, x̂ = {vec(parts.x_hat)}",
+        f"mean(g) = {num(mean_g[0], 6)} (the part that flows through μ)",
+        f"mean(g ⊙ x̂) = {num(mean_gx[0], 6)} (the part that flows through σ²)",
+        f"∂L/∂x = (g − {_signed(mean_g[0])} − x̂ · {_signed(mean_gx[0])}) / "
+        f"{num(parts.std[0], 6)} = {vec(answer)}. Check: the entries sum to 0, since shifting "
+        "every x_i by the same amount leaves x̂ unchanged.",
+    ]
+    slips = [
+        Slip(
+            _plain(norm.batch_norm_eval_backward(grad_y, parts.var, eps=eps)),
+            "You treated the mean and variance as constants (grad_y / √(σ² + eps)). They "
+            "depend on x: subtract mean(g) and x̂ · mean(g ⊙ x̂) before dividing.",
+        )
+    ]
+    return Draft(
+        prompt=prompt,
+        inputs={"x": x, "grad_y": grad_y, "eps": eps},
+        answer=_plain(answer),
+        steps=steps,
+        slips=_slips(_plain(answer), slips),
+    )

@@ -1,0 +1,629 @@
+"""Reading and grading typed answers: every accepted form, every refusal, every feedback.
+
+Expected values are worked out here with `math` (or by hand), never by calling the
+reader on a second string.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+import time
+
+import pytest
+
+from studyapp.answers import (
+    LOG_NOTE,
+    MAX_EXPRESSION_LENGTH,
+    MAX_LENGTH,
+    AnswerFormatError,
+    Verdict,
+    check_answer,
+    parse_answer,
+    warm_up,
+    within_tolerance,
+)
+from studyapp.drills.base import EXACT, Answer, Problem, Slip, Tolerance
+
+DEFAULT = Tolerance(rel=0.01, abs=0.001)
+
+
+def problem(
+    answer: Answer,
+    tolerance: Tolerance = DEFAULT,
+    prompt: str = "Compute it.",
+    slips: tuple[Slip, ...] = (),
+    topic: str = "hand_made",
+) -> Problem:
+    return Problem(
+        topic=topic,
+        seed=0,
+        difficulty=1,
+        prompt=prompt,
+        inputs={},
+        answer=answer,
+        tolerance=tolerance,
+        steps=("first step",),
+        slips=slips,
+    )
+
+
+@pytest.fixture(scope="module", autouse=True)
+def sympy_warm() -> None:
+    warm_up()
+
+
+# ------------------------------------------------------------------------- accepted forms
+
+SCALARS = [
+    ("3", 3.0),
+    ("-7", -7.0),
+    ("+2", 2.0),
+    ("0.25", 0.25),
+    (".5", 0.5),
+    ("-0.25", -0.25),
+    ("-.5", -0.5),
+    ("5.", 5.0),
+    ("1e-3", 0.001),
+    ("2.5E4", 25000.0),
+    ("3e+2", 300.0),
+    ("  42  ", 42.0),
+    ("3/4", 0.75),
+    ("-3/4", -0.75),
+    ("1/3", 1 / 3),
+    ("e", math.e),
+    ("pi", math.pi),
+    ("PI", math.pi),
+    ("π", math.pi),
+    ("2π", 2 * math.pi),
+    ("e^2", math.e**2),
+    ("e**2", math.e**2),
+    ("e^-1", 1 / math.e),
+    ("exp(2)", math.exp(2)),
+    ("exp(-0.5)", math.exp(-0.5)),
+    ("ln(2)", math.log(2)),
+    ("Ln(e)", 1.0),
+    ("log(2)", math.log(2)),
+    ("log10(1000)", 3.0),
+    ("sqrt(2)", math.sqrt(2)),
+    ("2^10", 1024.0),
+    ("2**10", 1024.0),
+    ("2^3^2", 2.0**9),  # right-associative
+    ("-2^2", -4.0),  # power binds tighter than unary minus
+    ("2^-1", 0.5),
+    ("(-2)^2", 4.0),
+    ("(-8)^3", -512.0),
+    ("2pi", 2 * math.pi),
+    ("2 pi", 2 * math.pi),
+    ("2e", 2 * math.e),  # a bare e after a number is Euler's number ...
+    ("2e1", 20.0),  # ... but e followed by digits is scientific notation
+    ("2(3+1)", 8.0),
+    ("(1+2)(3+4)", 21.0),
+    ("3sqrt(2)", 3 * math.sqrt(2)),
+    ("2 exp(1)", 2 * math.e),
+    ("−1", -1.0),  # Unicode minus
+    ("2 − 3", -1.0),
+    ("2×3", 6.0),
+    ("2·3", 6.0),
+    ("6÷4", 1.5),
+    ("3²", 9.0),
+    ("(1+2)", 3.0),
+    ("((((7))))", 7.0),
+    ("--5", 5.0),
+    ("1/(1+e^-2)", 1 / (1 + math.exp(-2))),
+    ("1/(1+exp(-2))", 1 / (1 + math.exp(-2))),
+    ("-ln(0.2312)", -math.log(0.2312)),
+    ("e^(-2)*pi", math.exp(-2) * math.pi),
+    ("e^(-2pi)", math.exp(-2 * math.pi)),
+    ("1/(2pi)", 1 / (2 * math.pi)),
+    ("(1/2)pi", math.pi / 2),
+    ("e^(2)pi", math.e**2 * math.pi),  # a parenthesised exponent is not ambiguous
+    ("1/sqrt(2pi)", 1 / math.sqrt(2 * math.pi)),
+    ("2pi/3", 2 * math.pi / 3),
+    ("(1+1)pi", 2 * math.pi),
+    ("pi sqrt(2)", math.pi * math.sqrt(2)),
+    ("2/(3+1)^2", 2 / 16),
+    ("0.5*(1-0.5)", 0.25),
+    ("1e-400", 0.0),  # underflows quietly to zero, like float()
+    ("2\u00a0+\u00a03", 5.0),  # pasted no-break spaces
+    ("007+1", 8.0),  # leading zeros (Python's own tokenizer would split 007)
+    ("010/4", 2.5),
+    ("0.50*2", 1.0),
+    ("1e3+1", 1001.0),
+    ("2.0^3", 8.0),
+]
+
+
+@pytest.mark.parametrize(("text", "value"), SCALARS)
+def test_scalar_forms(text: str, value: float) -> None:
+    got = parse_answer(text)
+    assert isinstance(got, float)
+    assert got == pytest.approx(value, rel=1e-12, abs=1e-300)
+
+
+def test_the_sigmoid_example_of_the_brief() -> None:
+    # 1 / (1 + e^-2) = 1 / 1.135335... = 0.880797...
+    assert parse_answer("1/(1+e^-2)") == pytest.approx(0.8807970779778823, rel=1e-15)
+
+
+VECTORS = [
+    "1, 2, 3",
+    "1,2,3",
+    "[1, 2, 3]",
+    "(1, 2, 3)",
+    " [ 1 , 2 , 3 ] ",
+    "1, 4/2, sqrt(9)",
+    "[1, 2(1), 3]",
+    "ln(e), 2, 3e0",
+]
+
+
+@pytest.mark.parametrize("text", VECTORS)
+def test_vector_forms(text: str) -> None:
+    assert parse_answer(text) == [1.0, 2.0, 3.0]
+
+
+MATRICES = [
+    "1, 2; 3, 4",
+    "1,2;3,4",
+    "[[1, 2], [3, 4]]",
+    "[1, 2; 3, 4]",
+    "[[1, 2]; [3, 4]]",  # the way studyapp.drills.base.mat prints a matrix
+    "[1, 2], [3, 4]",
+    "[1, 2]; [3, 4]",
+    "((1, 2), (3, 4))",
+    "(1, 2; 3, 4)",
+    "1, 2^1; sqrt(9), 2*2",
+]
+
+
+@pytest.mark.parametrize("text", MATRICES)
+def test_matrix_forms(text: str) -> None:
+    assert parse_answer(text) == [[1.0, 2.0], [3.0, 4.0]]
+
+
+def test_singletons_and_columns_keep_their_written_shape() -> None:
+    assert parse_answer("(5)") == 5.0
+    assert parse_answer("[5]") == [5.0]
+    assert parse_answer("[[5]]") == [[5.0]]
+    assert parse_answer("[[1, 2]]") == [[1.0, 2.0]]
+    assert parse_answer("1; 2; 3") == [[1.0], [2.0], [3.0]]
+
+
+def test_vector_with_expressions_is_read_entry_by_entry() -> None:
+    got = parse_answer("e^1/(e^1+e^2), e^2/(e^1+e^2)")
+    total = math.e + math.e**2
+    assert got == pytest.approx([math.e / total, math.e**2 / total], rel=1e-12)
+
+
+# -------------------------------------------------------------------------------- refusals
+
+REFUSALS = [
+    ("", "Type an answer"),
+    ("   ", "Type an answer"),
+    ("x", "Unknown name 'x'"),
+    ("2x", "Unknown name 'x'"),
+    ("sin(1)", "Unknown name 'sin'"),
+    ("nan", "Unknown name 'nan'"),
+    ("inf", "Unknown name 'inf'"),
+    ("0x10", "Unknown name"),
+    ("1_000", "Unknown name"),
+    ("__import__", "Unknown name '__import__'"),
+    ("__import__('os')", "character"),
+    ("os.system('ls')", "character '.'"),
+    ("lambda: 1", "character ':'"),
+    ("'1'", "character"),
+    ('"1"', "character"),
+    ("a.b", "character '.'"),
+    ("2 + #", "character '#'"),
+    ("1\x00", "character '\\x00'"),
+    ("99999999999999!", "factorial"),
+    ("5%", "percent"),
+    ("x = 3", "without '='"),
+    ("{1, 2}", "{ }"),
+    ("1 2", "Two numbers in a row"),
+    ("1.2.3", "Two numbers in a row"),
+    ("(2)3", "A number right after ')'"),
+    ("pi 2", "A number right after 'pi'"),
+    ("2+", "ends with '+'"),
+    ("*2", "starts with '*'"),
+    ("2*/3", "nothing on its left"),
+    ("2^^3", "nothing on its left"),
+    ("()", "empty pair of parentheses"),
+    ("[]", "empty pair of brackets"),
+    ("(2+)", "missing"),
+    ("sqrt 2", "sqrt needs its argument in parentheses"),
+    ("exp", "exp needs its argument in parentheses"),
+    ("ln(2, 3)", "cannot stand inside"),
+    ("2*(1, 2)", "cannot stand inside"),
+    ("2[1, 2]", "Square brackets"),
+    ("(1", "never closed"),
+    ("1)", "without a matching"),
+    ("[1, 2)", "closed by ')'"),
+    ("(" * 25 + "1" + ")" * 25, "nested too deeply"),
+    ("1,,2", "empty"),
+    ("1, 2,", "empty"),
+    ("1, 2;", "empty"),
+    ("1, 2; 3", "different lengths (2, 1"),
+    ("[1, 2], [3]", "different lengths (2, 1"),
+    ("[[1, 2], [3, 4, 5]]", "different lengths (2, 3"),
+    ("[1, [2, 3]]", "Some entries are numbers"),
+    ("[[[1]]]", "at most two levels"),
+    ("[[1, 2]], [[3, 4]]", "at most two levels"),
+    ("e^-2pi", "ambiguous"),
+    ("2^3pi", "ambiguous"),
+    ("e**2e", "ambiguous"),
+    ("1/2pi", "whole divisor in parentheses"),
+    ("1/2(3)", "whole divisor in parentheses"),
+    ("1/pi sqrt(2)", "whole divisor in parentheses"),
+    ("1/0", "division by zero"),
+    ("3/(2-2)", "division by zero"),
+    ("0^-1", "division by zero"),
+    ("ln(0)", "positive number"),
+    ("log(-1)", "positive number"),
+    ("log10(0)", "positive number"),
+    ("sqrt(-1)", "square root of a negative"),
+    ("(-8)^(1/3)", "fractional power"),
+    ("1e999", "too large"),
+    ("-1e999", "too large"),
+    ("9" * 400, "too large"),
+    ("1e308*10", "too large"),
+    ("exp(1000)", "too large"),
+    ("1" * (MAX_LENGTH + 1), "too long"),
+]
+
+
+@pytest.mark.parametrize(("text", "reason"), REFUSALS)
+def test_refusals_say_why(text: str, reason: str) -> None:
+    with pytest.raises(AnswerFormatError) as refused:
+        parse_answer(text)
+    assert reason in str(refused.value)
+
+
+def test_a_refused_entry_is_named_in_the_message() -> None:
+    with pytest.raises(AnswerFormatError, match=r"'ln\(-2\)'"):
+        parse_answer("1, ln(-2), 3")
+
+
+def test_long_numbers_are_clipped_in_messages() -> None:
+    with pytest.raises(AnswerFormatError) as refused:
+        parse_answer("9" * 400)
+    assert len(str(refused.value)) < 120
+
+
+HUGE = [
+    "9^9^9",
+    "10^10^10",
+    "e^(e^(e^10))",
+    "exp(exp(exp(10)))",
+    "-(9^9^9)",
+    "(9^9^9)/(9^9^9)",  # no cancelling: the numerator alone is already too large
+    "99999^99999 - 99999^99999",
+    "2^2^2^2^2^2^2^2",
+    "10^308 * 10^308",
+    "9^9^9, 1",
+]
+
+
+@pytest.mark.parametrize("text", HUGE)
+def test_huge_values_are_refused_quickly(text: str) -> None:
+    timings = []
+    for _ in range(3):  # the best of three, so a busy machine does not fail the test
+        start = time.perf_counter()
+        with pytest.raises(AnswerFormatError, match="too large"):
+            parse_answer(text)
+        timings.append(time.perf_counter() - start)
+    assert min(timings) < 0.1
+
+
+def test_a_long_expression_at_the_length_cap_is_read_within_budget() -> None:
+    text = "+".join(["1/(1+e^-2)"] * 27)
+    assert len(text) <= MAX_EXPRESSION_LENGTH
+    timings = []
+    for _ in range(3):
+        start = time.perf_counter()
+        value = parse_answer(text)
+        timings.append(time.perf_counter() - start)
+    assert value == pytest.approx(27 / (1 + math.exp(-2)), rel=1e-12)
+    assert min(timings) < 0.05  # the budget is 10 ms; allow a slow, busy machine
+
+
+def test_expressions_have_their_own_length_cap() -> None:
+    with pytest.raises(AnswerFormatError, match="expressions are too long"):
+        parse_answer(", ".join(["2pi^2"] * 80))
+    # plain numbers are cheap, so they may fill the whole answer
+    numbers = ", ".join(["0.1234"] * 120)
+    assert MAX_EXPRESSION_LENGTH < len(numbers) <= MAX_LENGTH
+    assert parse_answer(numbers) == [0.1234] * 120
+
+
+# -------------------------------------------------------------------------------- checking
+
+
+def test_correct_scalar() -> None:
+    verdict = check_answer("1/(1+e^-2)", problem(0.8807970779778823))
+    assert verdict == Verdict("correct", "Correct.", verdict.given, 0.8807970779778823)
+    assert verdict.given == pytest.approx(0.8807970779778823)
+
+
+def test_correct_vector_and_matrix() -> None:
+    softmax_123 = [0.09003057, 0.24472847, 0.66524096]  # softmax([1, 2, 3]), by hand
+    assert check_answer("0.09, 0.245, 0.665", problem(softmax_123)).outcome == "correct"
+    # two decimals are too coarse for rel 1% + abs 0.001: |0.24 - 0.2447| > 0.0034
+    assert check_answer("0.09, 0.24, 0.67", problem(softmax_123)).outcome == "wrong"
+    assert check_answer("1, 2; 3, 4", problem([[1.0, 2.0], [3.0, 4.0]])).outcome == "correct"
+
+
+def test_integer_answers_from_the_engine_are_fine() -> None:
+    verdict = check_answer("14", problem(14, tolerance=EXACT))
+    assert verdict.outcome == "correct"
+    assert verdict.expected == 14.0
+
+
+def test_unreadable_is_not_graded_and_says_why() -> None:
+    verdict = check_answer("2 + x", problem(2.0))
+    assert verdict.outcome == "unreadable"
+    assert verdict.given is None
+    assert "Unknown name 'x'" in verdict.message
+    assert verdict.expected == 2.0
+
+
+def test_log_is_read_as_ln_and_the_message_says_so() -> None:
+    verdict = check_answer("-log(0.25)", problem(math.log(4)))
+    assert verdict.outcome == "correct"
+    assert LOG_NOTE in verdict.message
+    assert LOG_NOTE not in check_answer("-ln(0.25)", problem(math.log(4))).message
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("0.5", [0.5]),
+        ("[0.5]", 0.5),
+        ("[[0.5]]", 0.5),
+        ("0.5", [[0.5]]),
+        ("1; 2; 3", [1.0, 2.0, 3.0]),  # a column for a vector
+        ("[[1, 2, 3]]", [1.0, 2.0, 3.0]),  # a one-row matrix for a vector
+        ("1, 2, 3", [[1.0], [2.0], [3.0]]),
+    ],
+)
+def test_length_one_axes_do_not_matter(text: str, answer: Answer) -> None:
+    assert check_answer(text, problem(answer)).outcome == "correct"
+
+
+def test_wrong_length_vector_is_wrong_with_the_counts() -> None:
+    verdict = check_answer("0.2, 0.8", problem([0.2312, 0.6285, 0.1402]))
+    assert verdict.outcome == "wrong"
+    assert verdict.given == [0.2, 0.8]
+    assert verdict.message.startswith("Expected 3 numbers, got 2.")
+    assert "The answer is [0.2312, 0.6285, 0.1402]." in verdict.message
+
+
+def test_decimal_comma_gets_a_hint() -> None:
+    verdict = check_answer("0,5", problem(0.5))
+    assert verdict.outcome == "wrong"
+    assert "Expected a single number, got 2 numbers" in verdict.message
+    assert "decimals with a point" in verdict.message
+
+
+def test_flat_numbers_for_a_matrix_get_a_hint() -> None:
+    verdict = check_answer("1, 2, 3, 4", problem([[1.0, 2.0], [3.0, 4.0]]))
+    assert verdict.outcome == "wrong"
+    assert "Expected a 2×2 matrix, got 4 numbers" in verdict.message
+    assert "';'" in verdict.message
+
+
+def test_matrix_of_the_wrong_shape() -> None:
+    verdict = check_answer("1, 2; 3, 4; 5, 6", problem([[1.0, 2.0, 3.0], [4.0, 5.0, 7.0]]))
+    assert verdict.outcome == "wrong"
+    assert "Expected a 2×3 matrix, got a 3×2 matrix" in verdict.message
+
+
+def test_wrong_answer_states_the_expected_one() -> None:
+    verdict = check_answer("0.5", problem(0.8807970779778823))
+    assert verdict.outcome == "wrong"
+    assert verdict.message == "Not quite. The answer is 0.8808."
+
+
+def test_slip_feedback_comes_first() -> None:
+    # Dropout with p = 0.5: forgetting the 1/(1 - p) rescaling gives mask * h.
+    slip = Slip(value=[0.4, 0.0, 1.2], feedback="You forgot to divide by 1 - p.")
+    p = problem([0.8, 0.0, 2.4], slips=(slip,))
+    verdict = check_answer("0.4, 0, 1.2", p)
+    assert verdict.outcome == "wrong"
+    assert verdict.message.startswith("You forgot to divide by 1 - p.")
+    assert "The answer is [0.8, 0, 2.4]." in verdict.message
+
+
+def test_slip_matches_within_the_problem_tolerance_only() -> None:
+    slip = Slip(value=1.0, feedback="That is the slip.")
+    p = problem(2.0, tolerance=Tolerance(rel=0.0, abs=0.01), slips=(slip,))
+    assert check_answer("1.009", p).message.startswith("That is the slip.")
+    assert not check_answer("1.02", p).message.startswith("That is the slip.")
+
+
+def test_a_correct_answer_wins_over_a_slip_with_the_same_value() -> None:
+    slip = Slip(value=2.0, feedback="slip")
+    assert check_answer("2", problem(2.0, slips=(slip,))).outcome == "correct"
+
+
+def test_slip_may_be_a_scalar_for_a_vector_answer_shape() -> None:
+    slip = Slip(value=[[3.0]], feedback="Summed instead of averaged.")
+    verdict = check_answer("3", problem(1.0, slips=(slip,)))
+    assert verdict.message.startswith("Summed instead of averaged.")
+
+
+def test_transpose_of_a_rectangular_matrix() -> None:
+    verdict = check_answer("1, 4; 2, 5; 3, 6", problem([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]))
+    assert verdict.outcome == "wrong"
+    assert verdict.message.startswith("You gave the transpose")
+    assert "The answer is [[1, 2, 3]; [4, 5, 6]]." in verdict.message
+
+
+def test_transpose_of_a_square_matrix() -> None:
+    verdict = check_answer("[[1, 3], [2, 4]]", problem([[1.0, 2.0], [3.0, 4.0]]))
+    assert verdict.message.startswith("You gave the transpose")
+
+
+def test_no_transpose_talk_for_vectors() -> None:
+    verdict = check_answer("1, 2, 4", problem([1.0, 2.0, 3.0]))
+    assert "transpose" not in verdict.message
+
+
+def test_log_base_ten_instead_of_ln_when_the_prompt_is_about_a_log() -> None:
+    loss = -math.log(0.2)  # 1.6094
+    given = -math.log10(0.2)  # 0.6990 = loss / ln 10
+    p = problem(loss, prompt="Compute the cross-entropy loss -log p for p = 0.2.")
+    verdict = check_answer(f"{given:.4f}", p)
+    assert verdict.outcome == "wrong"
+    assert "log base 10" in verdict.message
+    assert "2.3026" in verdict.message
+
+
+def test_log_base_ten_is_recognised_from_the_topic_too() -> None:
+    p = problem(-math.log(0.2), prompt="p = 0.2, target 1.", topic="softmax_cross_entropy")
+    assert "log base 10" in check_answer("0.699", p).message
+
+
+def test_no_log_base_talk_when_the_prompt_has_no_log() -> None:
+    p = problem(-math.log(0.2), prompt="Compute the derivative of the logistic function.")
+    verdict = check_answer("0.699", p)
+    assert "log base" not in verdict.message
+    assert verdict.message.startswith("Not quite.")
+
+
+def test_flipped_sign() -> None:
+    verdict = check_answer("-0.35", problem(0.35))
+    assert verdict.message.startswith("The sign is flipped.")
+    vector = check_answer("0.1, 0.2", problem([-0.1, -0.2]))
+    assert vector.message.startswith("The sign is flipped.")
+
+
+def test_some_signs_flipped_in_a_vector() -> None:
+    verdict = check_answer("0.1, 0.2, 0.3", problem([0.1, -0.2, 0.3]))
+    assert verdict.message.startswith("The sizes are right but some signs are not: Entry 2.")
+
+
+def test_off_entries_are_named() -> None:
+    vector = check_answer("0.1, 0.3, 0.7, 0.9", problem([0.1, 0.2, 0.7, 0.8]))
+    assert vector.message.startswith("Entries 2 and 4 are not within tolerance.")
+    matrix = check_answer("1, 2; 3, 5", problem([[1.0, 2.0], [3.0, 4.0]]))
+    assert matrix.message.startswith("Entry (row 2, column 2) is not within tolerance.")
+
+
+# ------------------------------------------------------------------------------ tolerance
+
+
+def test_tolerance_edge_is_inclusive() -> None:
+    tolerance = Tolerance(rel=0.01, abs=0.001)
+    # expected 1: the band is 0.001 + 0.01 * 1 = 0.011 either side
+    assert within_tolerance(1.011, 1.0, tolerance)
+    assert within_tolerance(0.989, 1.0, tolerance)
+    assert not within_tolerance(1.0111, 1.0, tolerance)
+    assert not within_tolerance(0.9889, 1.0, tolerance)
+
+
+def test_absolute_tolerance_decides_near_zero() -> None:
+    tolerance = Tolerance(rel=0.01, abs=0.001)
+    assert within_tolerance(0.001, 0.0, tolerance)
+    assert within_tolerance(-0.001, 0.0, tolerance)
+    assert not within_tolerance(0.0011, 0.0, tolerance)
+
+
+def test_typed_boundary_value_is_not_lost_to_binary_rounding() -> None:
+    # 0.101 - 0.1 is 0.0010000000000000009 in binary floating point.
+    assert within_tolerance(0.101, 0.1, Tolerance(rel=0.0, abs=0.001))
+    assert not within_tolerance(0.1011, 0.1, Tolerance(rel=0.0, abs=0.001))
+
+
+def test_relative_tolerance_uses_the_expected_value() -> None:
+    tolerance = Tolerance(rel=0.1, abs=0.0)
+    assert within_tolerance(110.0, 100.0, tolerance)  # |10| <= 0.1 * 100
+    assert not within_tolerance(111.0, 100.0, tolerance)
+
+
+def test_exact_tolerance_for_integers() -> None:
+    assert within_tolerance(14.0, 14, EXACT)
+    assert not within_tolerance(14.001, 14, EXACT)
+
+
+def test_tolerance_is_elementwise() -> None:
+    tolerance = Tolerance(rel=0.0, abs=0.01)
+    assert within_tolerance([1.0, 2.005], [1.0, 2.0], tolerance)
+    assert not within_tolerance([1.02, 2.0], [1.0, 2.0], tolerance)
+    assert not within_tolerance([1.0, 2.0], [1.0, 2.0, 3.0], tolerance)
+    assert not within_tolerance([[1.0, 2.0], [3.0, 4.0]], [1.0, 2.0, 3.0, 4.0], tolerance)
+
+
+def test_within_tolerance_accepts_arrays_and_tuples() -> None:
+    np = pytest.importorskip("numpy")
+    assert within_tolerance((1.0, 2.0), np.array([1.0, 2.0]), EXACT)
+    assert within_tolerance(np.float64(0.5), 0.5, EXACT)
+
+
+# -------------------------------------------------------------------------------- robustness
+
+
+@pytest.mark.parametrize("text", [None, 3, b"1", ["1"]])
+def test_check_answer_never_raises_even_for_non_text(text: object) -> None:
+    verdict = check_answer(text, problem(1.0))  # type: ignore[arg-type]
+    assert verdict.outcome == "unreadable"
+    assert verdict.message
+
+
+def test_fast_path_answers_check_in_well_under_a_millisecond() -> None:
+    p = problem([0.0900, 0.2447, 0.6652])
+    check_answer("0.09, 0.24, 0.67", p)  # graded wrong: the slower of the two paths
+    timings = []
+    for _ in range(20):
+        start = time.perf_counter()
+        check_answer("0.09, 0.24, 0.67", p)
+        timings.append(time.perf_counter() - start)
+    assert sorted(timings)[len(timings) // 2] < 0.001
+
+
+def test_importing_answers_loads_neither_sympy_nor_numpy() -> None:
+    code = "import json, sys; import studyapp.answers; print(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    loaded = {name.split(".")[0] for name in json.loads(out.stdout)}
+    assert "sympy" not in loaded
+    assert "numpy" not in loaded
+
+
+# ------------------------------------------------------------- against the registered drills
+
+
+@pytest.fixture(scope="module")
+def drill_problems() -> list[Problem]:
+    from studyapp.drills.base import make_problem, registry
+
+    return [
+        make_problem(topic_id, seed, difficulty)
+        for topic_id in registry()
+        for seed in (0, 1)
+        for difficulty in (1, 2, 3)
+    ]
+
+
+def test_every_drill_answer_and_its_stated_form_are_accepted(
+    drill_problems: list[Problem],
+) -> None:
+    """The engine's answer typed at full precision is correct, and so is the expected
+    answer as a wrong verdict states it (it may need more than show()'s 4 digits)."""
+    for p in drill_problems:
+        assert check_answer(json.dumps(p.answer), p).outcome == "correct", p.topic
+        wrong = check_answer("1e300", p)
+        stated = wrong.message.rsplit("The answer is ", 1)[1].rstrip(".")
+        assert check_answer(stated, p).outcome == "correct", (p.topic, stated)
+
+
+def test_every_drill_slip_gets_its_feedback(drill_problems: list[Problem]) -> None:
+    for p in drill_problems:
+        for slip in p.slips:
+            verdict = check_answer(json.dumps(slip.value), p)
+            if within_tolerance(slip.value, p.answer, p.tolerance):
+                continue  # a slip that happens to equal the answer for this draw
+            assert verdict.outcome == "wrong", (p.topic, slip)
+            assert any(verdict.message.startswith(s.feedback) for s in p.slips), (p.topic, slip)
