@@ -132,15 +132,22 @@ def config(ctx: click.Context, key: str | None, value: str | None) -> None:
 @click.pass_context
 def decks(ctx: click.Context) -> None:
     """The decks, with due, new and total card counts."""
+    from studyapp.stats import deck_sizes
+
     collection = _open(ctx)
     home = collection.home()
+    with collection.db.session() as session:
+        sizes = deck_sizes(session)
     collection.close()
     width = max((len(d.name) for d in home.decks), default=4)
     click.echo(f"{'deck':<{width}}  {'due':>5}  {'new':>5}  {'total':>5}  id")
     for deck in home.decks:
-        click.echo(f"{deck.name:<{width}}  {deck.due:>5}  {deck.new:>5}  {deck.total:>5}  {deck.id}")
-    click.echo(f"{'all':<{width}}  {sum(d.due for d in home.decks):>5}  "
-               f"{sum(d.new for d in home.decks):>5}  {sum(d.total for d in home.decks):>5}")
+        total = sizes.get(deck.id, 0)
+        click.echo(f"{deck.name:<{width}}  {deck.due:>5}  {deck.new:>5}  {total:>5}  {deck.id}")
+    click.echo(
+        f"{'all':<{width}}  {sum(d.due for d in home.decks):>5}  "
+        f"{sum(d.new for d in home.decks):>5}  {sum(sizes.values()):>5}"
+    )
 
 
 @main.command()

@@ -28,7 +28,16 @@ class DeckCounts:
     name: str
     due: int
     new: int
-    total: int
+
+
+def deck_sizes(session: Session) -> dict[str, int]:
+    """Active cards per deck (a full count: for listings, not the home screen's hot path)."""
+    return {
+        deck: int(n)
+        for deck, n in session.execute(
+            select(Card.deck_id, func.count()).where(*ACTIVE_CARD).group_by(Card.deck_id)
+        ).all()
+    }
 
 
 @dataclass(frozen=True)
@@ -52,16 +61,21 @@ class HomeCounts:
 def home_counts(db: Database, settings: Settings) -> HomeCounts:
     today = settings.today()
     with db.session() as session:
-        per_deck = session.execute(
-            select(
-                Card.deck_id,
-                func.count().filter(Card.due.is_not(None), Card.due <= today),
-                func.count().filter(Card.due.is_(None)),
-                func.count(),
-            )
-            .where(*ACTIVE_CARD)
-            .group_by(Card.deck_id)
-        ).all()
+        # Two index-only counts (ix_cards_due, ix_cards_new_by_deck): due and new per deck.
+        due_by_deck = dict(
+            session.execute(
+                select(Card.deck_id, func.count())
+                .where(*ACTIVE_CARD, Card.due.is_not(None), Card.due <= today)
+                .group_by(Card.deck_id)
+            ).all()
+        )
+        new_by_deck = dict(
+            session.execute(
+                select(Card.deck_id, func.count())
+                .where(*ACTIVE_CARD, Card.due.is_(None))
+                .group_by(Card.deck_id)
+            ).all()
+        )
         names = dict(
             session.execute(select(Deck.id, Deck.name).where(Deck.retired.is_(False))).all()
         )
@@ -78,7 +92,10 @@ def home_counts(db: Database, settings: Settings) -> HomeCounts:
         )
         streak = streak_days(session, today)
     decks = sorted(
-        (DeckCounts(d, names.get(d, d), int(due), int(new), int(total)) for d, due, new, total in per_deck),
+        (
+            DeckCounts(d, name, int(due_by_deck.get(d, 0)), int(new_by_deck.get(d, 0)))
+            for d, name in names.items()
+        ),
         key=lambda deck: deck.name.lower(),
     )
     due = sum(deck.due for deck in decks)

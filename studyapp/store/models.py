@@ -82,8 +82,16 @@ class Card(Sm2Columns, Base):
         Index(
             "ix_cards_due",
             "due",
+            "position",
+            "deck_id",
             sqlite_where=text("suspended = 0 AND retired = 0 AND due IS NOT NULL"),
             postgresql_where=text("NOT suspended AND NOT retired AND due IS NOT NULL"),
+        ),
+        Index(
+            "ix_cards_new_by_deck",
+            "deck_id",
+            sqlite_where=text("suspended = 0 AND retired = 0 AND due IS NULL"),
+            postgresql_where=text("NOT suspended AND NOT retired AND due IS NULL"),
         ),
         Index(
             "ix_cards_new",

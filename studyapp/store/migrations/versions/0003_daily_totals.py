@@ -1,7 +1,8 @@
-"""Per-day review totals, so streaks, per-day counts and retention need no log scan.
+"""Per-day review totals, and covering indexes for the home screen's counts.
 
 Fills the new table from the existing review log, then drops the (day, quality) index of
-the log, which the totals replace.
+the log, which the totals replace. Due cards are indexed by (due, position, deck_id) and
+new cards by deck, so counting them per deck never touches the table itself.
 
 Revision ID: 0003
 Revises: 0002
@@ -44,8 +45,36 @@ def upgrade() -> None:
         """
     )
     op.drop_index("ix_reviews_day_quality", table_name="reviews")
+    active_due = "suspended = 0 AND retired = 0 AND due IS NOT NULL"
+    active_new = "suspended = 0 AND retired = 0 AND due IS NULL"
+    pg_active_due = "NOT suspended AND NOT retired AND due IS NOT NULL"
+    pg_active_new = "NOT suspended AND NOT retired AND due IS NULL"
+    op.drop_index("ix_cards_due", table_name="cards")
+    op.create_index(
+        "ix_cards_due",
+        "cards",
+        ["due", "position", "deck_id"],
+        sqlite_where=sa.text(active_due),
+        postgresql_where=sa.text(pg_active_due),
+    )
+    op.create_index(
+        "ix_cards_new_by_deck",
+        "cards",
+        ["deck_id"],
+        sqlite_where=sa.text(active_new),
+        postgresql_where=sa.text(pg_active_new),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_cards_new_by_deck", table_name="cards")
+    op.drop_index("ix_cards_due", table_name="cards")
+    op.create_index(
+        "ix_cards_due",
+        "cards",
+        ["due"],
+        sqlite_where=sa.text("suspended = 0 AND retired = 0 AND due IS NOT NULL"),
+        postgresql_where=sa.text("NOT suspended AND NOT retired AND due IS NOT NULL"),
+    )
     op.create_index("ix_reviews_day_quality", "reviews", ["day", "quality"])
     op.drop_table("daily_totals")
