@@ -9,6 +9,7 @@ with its topic, seed and difficulty, so the same three always give the same prob
 
 from __future__ import annotations
 
+import math
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -190,14 +191,18 @@ def draw(
 
 
 def num(x: float | np.floating[Any] | int, digits: int = 4) -> str:
-    """A number as a person writes it: integers plainly, others to `digits` decimals, trimmed."""
+    """A number as a person writes it: integers plainly; from 1 up, `digits` decimals; below
+    1, `digits` significant digits (so 0.047351 shows as 0.04735, not 0.0474 — small answers
+    keep their relative precision); trailing zeros trimmed; very small or large in e-notation."""
     value = float(x)
     if value == 0:
         return "0"
     if value.is_integer() and abs(value) < 1e12:
         return str(int(value))
-    if 1e-3 <= abs(value) < 1e6:
-        text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
+    magnitude = abs(value)
+    if 1e-4 <= magnitude < 1e6:
+        places = digits if magnitude >= 1 else digits - 1 - math.floor(math.log10(magnitude))
+        text = f"{value:.{places}f}".rstrip("0").rstrip(".")
         return text if text not in ("", "-0") else f"{value:.{digits}g}"
     return f"{value:.{digits}g}"
 
