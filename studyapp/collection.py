@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import or_, select
+from sqlalchemy import false, or_, select
 
 from studyapp.config import PREFERENCES, Settings, content_dir, parse_preference, resolve_db_url
 from studyapp.stats import HomeCounts, StatsData, home_counts, stats_data
@@ -107,7 +107,7 @@ class Collection:
         with self.db.session() as session:
             return list(
                 session.execute(
-                    select(Deck.id, Deck.name).where(Deck.retired.is_(False)).order_by(Deck.name)
+                    select(Deck.id, Deck.name).where(Deck.retired == false()).order_by(Deck.name)
                 ).all()
             )
 
@@ -120,7 +120,7 @@ class Collection:
         limit: int = 1000,
     ) -> list[CardRow]:
         """Cards whose front, back or tags contain `text` (case-insensitive), by deck/tag."""
-        query = select(Card).where(Card.retired.is_(False)).order_by(Card.deck_id, Card.position)
+        query = select(Card).where(Card.retired == false()).order_by(Card.deck_id, Card.position)
         needle = text.strip()
         if needle:
             pattern = f"%{needle}%"
@@ -132,7 +132,7 @@ class Collection:
         if tag:
             query = query.where((" " + Card.tags + " ").like(f"% {tag} %"))
         if not include_suspended:
-            query = query.where(Card.suspended.is_(False))
+            query = query.where(Card.suspended == false())
         with self.db.session() as session:
             return [
                 CardRow(

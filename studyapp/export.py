@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import select
+from sqlalchemy import false, select
 
 from studyapp.store import Database
 from studyapp.store.models import Card, DrillAttempt, DrillTopic, Review
@@ -107,7 +107,7 @@ def _card_rows(db: Database) -> Iterator[tuple[Any, ...]]:
     with db.session() as session:
         result = session.execute(
             select(*columns, *schedule, Card.suspended)
-            .where(Card.retired.is_(False))
+            .where(Card.retired == false())
             .order_by(Card.deck_id, Card.position)
             .execution_options(yield_per=5000)
         )
@@ -180,7 +180,7 @@ def write_apkg(db: Database, path: Path) -> int:
     decks: dict[str, Any] = {}
     count = 0
     with db.session() as session:
-        for card in session.scalars(select(Card).where(Card.retired.is_(False))):
+        for card in session.scalars(select(Card).where(Card.retired == false())):
             deck = decks.get(card.deck_id)
             if deck is None:
                 deck = genanki.Deck(_stable_int(card.deck_id), f"studyapp::{card.deck_id}")

@@ -10,15 +10,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, false, func, select
 from sqlalchemy.orm import Session
 
 from studyapp.config import Settings
 from studyapp.store import Database
-from studyapp.store.models import Card, DailyTotal, Deck, DrillAttempt, DrillTopic
+from studyapp.store.models import Card, DailyTotal, Deck, DrillAttempt, DrillTopic, active_card
 from studyapp.study import daily_usage
 
-ACTIVE_CARD = (Card.suspended.is_(False), Card.retired.is_(False))
+ACTIVE_CARD = active_card()
 MATURE_DAYS = 21
 
 
@@ -77,13 +77,13 @@ def home_counts(db: Database, settings: Settings) -> HomeCounts:
             ).all()
         )
         names = dict(
-            session.execute(select(Deck.id, Deck.name).where(Deck.retired.is_(False))).all()
+            session.execute(select(Deck.id, Deck.name).where(Deck.retired == false())).all()
         )
         topics_due, topics_new = session.execute(
             select(
                 func.count().filter(DrillTopic.due.is_not(None), DrillTopic.due <= today),
                 func.count().filter(DrillTopic.due.is_(None)),
-            ).where(DrillTopic.suspended.is_(False))
+            ).where(DrillTopic.suspended == false())
         ).one()
         usage = daily_usage(session, today)
         reviews_today = (
@@ -185,15 +185,15 @@ def forecast(session: Session, today: date, days: int = 30) -> list[tuple[date, 
 
 def maturity(session: Session) -> dict[str, int]:
     """Active cards by stage: new, learning (failed, relearning), young, mature (≥ 21 days)."""
-    stage = case(
-        (Card.due.is_(None), "new"),
-        (Card.repetitions == 0, "learning"),
-        (Card.interval < MATURE_DAYS, "young"),
-        else_="mature",
-    )
-    counts: dict[str, int] = dict(
-        session.execute(select(stage, func.count()).where(*ACTIVE_CARD).group_by(stage)).all()
-    )
+    learning, young, mature = session.execute(
+        select(
+            func.count().filter(Card.repetitions == 0),
+            func.count().filter(Card.repetitions > 0, Card.interval < MATURE_DAYS),
+            func.count().filter(Card.repetitions > 0, Card.interval >= MATURE_DAYS),
+        ).where(*ACTIVE_CARD, Card.due.is_not(None))  # answered from ix_cards_due alone
+    ).one()
+    new = session.scalar(select(func.count()).where(*ACTIVE_CARD, Card.due.is_(None)))
+    counts = {"new": new, "learning": learning, "young": young, "mature": mature}
     return {name: int(counts.get(name, 0)) for name in ("new", "learning", "young", "mature")}
 
 

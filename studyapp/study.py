@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, false, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from studyapp.config import Settings
@@ -136,7 +136,7 @@ def build_card_queue(
     usage = daily_usage(session, today)
     review_room = max(0, settings.reviews_per_day - usage.reviews_done)
     new_room = max(0, settings.new_per_day - usage.new_seen)
-    active = (Card.suspended.is_(False), Card.retired.is_(False))
+    active = (Card.suspended == false(), Card.retired == false())
     due = (
         select(Card.id)
         .where(*active, Card.due.is_not(None), Card.due <= today)
@@ -153,7 +153,7 @@ def build_card_queue(
 def build_topic_queue(session: Session, today: date) -> list[str]:
     """Drill topics due today (most overdue first), then topics never drilled, in id order."""
     known = set(registry())
-    active = (DrillTopic.suspended.is_(False),)
+    active = (DrillTopic.suspended == false(),)
     due = (
         select(DrillTopic.id)
         .where(*active, DrillTopic.due.is_not(None), DrillTopic.due <= today)
@@ -406,7 +406,7 @@ class ReviewSession:
             due_tomorrow = session.scalar(
                 select(func.count())
                 .select_from(Card)
-                .where(Card.suspended.is_(False), Card.retired.is_(False), Card.due == tomorrow)
+                .where(Card.suspended == false(), Card.retired == false(), Card.due == tomorrow)
             )
         return SessionSummary(
             graded=self.done,

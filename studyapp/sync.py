@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, select, update
+from sqlalchemy import false, func, select, update
 from sqlalchemy.orm import Session
 
 from studyapp.content import DeckError, DeckSpec, file_digest, parse_deck
@@ -156,13 +156,13 @@ def _foreign_ids(session: Session, spec: DeckSpec, moving: set[str]) -> tuple[st
         select(Card.id, Card.deck_id)
         .join(Deck, Deck.id == Card.deck_id)
         .where(Card.id.in_(spec_ids(spec)), Card.deck_id.not_in([spec.id, *moving]))
-        .where(Card.retired.is_(False), Deck.retired.is_(False))
+        .where(Card.retired == false(), Deck.retired == false())
     ).first()
     return None if rows is None else (rows[0], rows[1])
 
 
 def _retire_cards(session: Session, deck_id: str, keep: Iterable[str]) -> int:
-    statement = update(Card).where(Card.deck_id == deck_id, Card.retired.is_(False))
+    statement = update(Card).where(Card.deck_id == deck_id, Card.retired == false())
     kept = list(keep)
     if kept:
         statement = statement.where(Card.id.not_in(kept))

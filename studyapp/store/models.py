@@ -23,6 +23,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 
 from studyapp.store.types import Day, Ease, Instant
 
@@ -40,6 +41,12 @@ class Sm2Columns:
     due: Mapped[date | None] = mapped_column(Day, nullable=True)
     lapses: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     last_review: Mapped[date | None] = mapped_column(Day, nullable=True)
+
+
+def active_card() -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """The filter for cards in play. Written `= false` (not `IS false`) so that SQLite can
+    use the partial indexes below, whose WHERE clauses say `suspended = 0 AND retired = 0`."""
+    return (Card.suspended == false(), Card.retired == false())
 
 
 class Deck(Base):
@@ -70,20 +77,16 @@ class Card(Sm2Columns, Base):
     retired: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (
-        # Home counts and the queue read only active cards: due ones by date, new ones by
-        # position. Partial indexes keep both small and covering.
-        Index(
-            "ix_cards_active_due",
-            "deck_id",
-            "due",
-            sqlite_where=text("suspended = 0 AND retired = 0"),
-            postgresql_where=text("NOT suspended AND NOT retired"),
-        ),
+        # Home counts, the queue, the forecast and maturity read only active cards: due ones
+        # by date, new ones by position or deck. Partial covering indexes answer them all
+        # without touching the table.
         Index(
             "ix_cards_due",
             "due",
             "position",
             "deck_id",
+            "repetitions",
+            "interval",
             sqlite_where=text("suspended = 0 AND retired = 0 AND due IS NOT NULL"),
             postgresql_where=text("NOT suspended AND NOT retired AND due IS NOT NULL"),
         ),

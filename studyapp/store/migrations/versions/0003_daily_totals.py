@@ -1,8 +1,9 @@
 """Per-day review totals, and covering indexes for the home screen's counts.
 
 Fills the new table from the existing review log, then drops the (day, quality) index of
-the log, which the totals replace. Due cards are indexed by (due, position, deck_id) and
-new cards by deck, so counting them per deck never touches the table itself.
+the log, which the totals replace. Due cards are indexed by (due, position, deck_id,
+repetitions, interval) and new cards by deck, so the home counts, the queue, the forecast
+and card maturity are answered from indexes alone.
 
 Revision ID: 0003
 Revises: 0002
@@ -50,10 +51,11 @@ def upgrade() -> None:
     pg_active_due = "NOT suspended AND NOT retired AND due IS NOT NULL"
     pg_active_new = "NOT suspended AND NOT retired AND due IS NULL"
     op.drop_index("ix_cards_due", table_name="cards")
+    op.drop_index("ix_cards_active_due", table_name="cards")
     op.create_index(
         "ix_cards_due",
         "cards",
-        ["due", "position", "deck_id"],
+        ["due", "position", "deck_id", "repetitions", "interval"],
         sqlite_where=sa.text(active_due),
         postgresql_where=sa.text(pg_active_due),
     )
@@ -69,6 +71,13 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_cards_new_by_deck", table_name="cards")
     op.drop_index("ix_cards_due", table_name="cards")
+    op.create_index(
+        "ix_cards_active_due",
+        "cards",
+        ["deck_id", "due"],
+        sqlite_where=sa.text("suspended = 0 AND retired = 0"),
+        postgresql_where=sa.text("NOT suspended AND NOT retired"),
+    )
     op.create_index(
         "ix_cards_due",
         "cards",
