@@ -101,7 +101,32 @@ REVIEW_COLUMNS = (
 )
 
 
+# SQLite formats days (stored as ordinals) and moments (epoch ms) itself: streaming a
+# million rows through Python type conversion would cost several times more.
+_SQLITE_DAY = "date({} + 1721424.5)"
+_SQLITE_CARDS = (
+    "SELECT id, deck_id, front, back, tags, easiness / 100.0, repetitions, interval, "
+    + _SQLITE_DAY.format("due")
+    + ", lapses, CASE WHEN suspended THEN 'True' ELSE 'False' END FROM cards "
+    "WHERE retired = 0 ORDER BY deck_id, position"
+)
+
+
+def _raw_rows(db: Database, sql: str) -> Iterator[tuple[Any, ...]]:
+    raw = db.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.arraysize = 10000
+        cursor.execute(sql)
+        yield from cursor
+    finally:
+        raw.close()
+
+
 def _card_rows(db: Database) -> Iterator[tuple[Any, ...]]:
+    if db.engine.dialect.name == "sqlite":
+        yield from _raw_rows(db, _SQLITE_CARDS)
+        return
     columns = (Card.id, Card.deck_id, Card.front, Card.back, Card.tags)
     schedule = (Card.easiness, Card.repetitions, Card.interval, Card.due, Card.lapses)
     with db.session() as session:
@@ -114,7 +139,21 @@ def _card_rows(db: Database) -> Iterator[tuple[Any, ...]]:
         yield from (tuple(row) for row in result)
 
 
+_SQLITE_REVIEWS = (
+    "SELECT id, kind, item_id, strftime('%Y-%m-%dT%H:%M:%fZ', reviewed_at / 1000.0, 'unixepoch'), "
+    "quality, duration_ms, repeat, "
+    "prev_easiness / 100.0, prev_repetitions, prev_interval, "
+    + _SQLITE_DAY.format("prev_due")
+    + ", prev_lapses, easiness / 100.0, repetitions, interval, "
+    + _SQLITE_DAY.format("due")
+    + ", lapses FROM reviews ORDER BY id"
+)
+
+
 def _review_rows(db: Database) -> Iterator[tuple[Any, ...]]:
+    if db.engine.dialect.name == "sqlite":
+        yield from _raw_rows(db, _SQLITE_REVIEWS)
+        return
     r = Review
     with db.session() as session:
         result = session.execute(
@@ -132,21 +171,29 @@ def _review_rows(db: Database) -> Iterator[tuple[Any, ...]]:
 def write_cards_csv(db: Database, out: IO[str]) -> int:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CARD_COLUMNS)
-    count = 0
-    for row in _card_rows(db):
-        writer.writerow(row)
-        count += 1
-    return count
+    counted = _Counter(_card_rows(db))
+    writer.writerows(counted)
+    return counted.count
 
 
 def write_reviews_csv(db: Database, out: IO[str]) -> int:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(REVIEW_COLUMNS)
-    count = 0
-    for row in _review_rows(db):
-        writer.writerow(row)
-        count += 1
-    return count
+    counted = _Counter(_review_rows(db))
+    writer.writerows(counted)  # the loop runs in C
+    return counted.count
+
+
+class _Counter:
+    """Counts the rows an iterator yields while the csv module consumes it."""
+
+    def __init__(self, rows: Iterator[tuple[Any, ...]]) -> None:
+        self.rows, self.count = rows, 0
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        for row in self.rows:
+            self.count += 1
+            yield row
 
 
 def reviews_path_for(cards_path: Path) -> Path:
