@@ -78,7 +78,7 @@ class Collection:
     def set_preference(self, key: str, value: str) -> int:
         """Store a preference (validated) and apply it to this collection's settings."""
         number = parse_preference(key, value)
-        with self.db.session() as session, session.begin():
+        with self.db.write_session() as session, session.begin():
             session.merge(Preference(key=key, value=str(number)))
         self.settings = self.settings.with_preferences({key: number})
         return number

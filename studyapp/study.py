@@ -211,7 +211,7 @@ def load_card(session: Session, card_id: str) -> CardView | None:
 # each grade costs a cache lookup, not a statement construction.
 _READ_STATE = select(
     Card.easiness, Card.repetitions, Card.interval, Card.due, Card.lapses, Card.last_review
-).where(Card.id == bindparam("card_id"))
+).where(Card.id == bindparam("card_id")).with_for_update()
 _WRITE_STATE = (
     update(Card)
     .where(Card.id == bindparam("card_id"))
@@ -242,7 +242,7 @@ def record_card_grade(
     update, insert) instead of the ORM's unit of work. A same-day repeat is logged
     without rescheduling.
     """
-    with db.engine.begin() as connection:
+    with db.writer.begin() as connection:
         found = connection.execute(_READ_STATE, {"card_id": card_id}).first()
         if found is None:
             raise LookupError(f"card {card_id} no longer exists")
@@ -382,7 +382,7 @@ class ReviewSession:
         if not self._history:
             raise NothingToUndo("nothing to undo in this session")
         snapshot = self._history.pop()
-        with self.db.session() as session, session.begin():
+        with self.db.write_session() as session, session.begin():
             row = session.get(Review, snapshot.review_id)
             if row is None:
                 raise NothingToUndo("that grade is no longer in the database")
@@ -423,7 +423,7 @@ class ReviewSession:
 
 def set_suspended(db: Database, card_id: str, suspended: bool) -> None:
     """Suspend a card (it leaves every queue, keeps its schedule) or bring it back."""
-    with db.session() as session, session.begin():
+    with db.write_session() as session, session.begin():
         result = session.execute(
             update(Card).where(Card.id == card_id).values(suspended=suspended)
         )
@@ -433,7 +433,7 @@ def set_suspended(db: Database, card_id: str, suspended: bool) -> None:
 
 def reset_card(db: Database, card_id: str) -> None:
     """Forget a card's schedule: it becomes new again. Its review history is kept."""
-    with db.session() as session, session.begin():
+    with db.write_session() as session, session.begin():
         card = session.get(Card, card_id)
         if card is None:
             raise LookupError(f"no card with id {card_id!r}")
@@ -546,7 +546,7 @@ class DrillSession:
         repeat = topic_id in self.graded
         moment = self.settings.clock.now()
         duration_ms = int((moment - self._shown_at).total_seconds() * 1000)
-        with self.db.session() as session, session.begin():
+        with self.db.write_session() as session, session.begin():
             topic = _topic_row(session, topic_id)
             before = state_of(topic)
             after = before if repeat else review(before, quality, self.today)
@@ -590,7 +590,7 @@ class DrillSession:
         if self.record is None:
             raise LookupError("answer the problem before grading it")
         record = self.record
-        with self.db.session() as session, session.begin():
+        with self.db.write_session() as session, session.begin():
             row = session.get(Review, record.review_id)
             if row is None:
                 raise LookupError("that attempt is no longer in the database")

@@ -38,7 +38,7 @@ def sync_bundled_decks(db: Database, folder: Path) -> SyncReport:
     """Sync every `*.toml` in `folder`; unchanged files (same digest as last time) are skipped."""
     report = SyncReport()
     files = sorted(folder.glob("*.toml")) if folder.is_dir() else []
-    with db.session() as session:
+    with db.write_session() as session:
         known = {
             deck.source_path: deck
             for deck in session.scalars(select(Deck).where(Deck.origin == "bundled"))
@@ -79,7 +79,7 @@ def sync_bundled_decks(db: Database, folder: Path) -> SyncReport:
 def import_deck(db: Database, spec: DeckSpec) -> SyncReport:
     """Add or update a deck from `studyapp import`; cards missing from it are left alone."""
     report = SyncReport()
-    with db.session() as session:
+    with db.write_session() as session:
         _write_deck(session, spec, "import", str(spec.path), report, retire_missing=False)
         if report.errors:
             session.rollback()
@@ -173,7 +173,7 @@ def _retire_cards(session: Session, deck_id: str, keep: Iterable[str]) -> int:
 def sync_topics(db: Database, topics: Iterable[tuple[str, str]]) -> int:
     """Make sure every drill topic (id, title) has a schedule row; returns how many were added."""
     wanted = dict(topics)
-    with db.session() as session:
+    with db.write_session() as session:
         have = dict(session.execute(select(DrillTopic.id, DrillTopic.title)).all())
         added = 0
         for topic_id, title in wanted.items():

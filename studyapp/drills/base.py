@@ -183,7 +183,7 @@ def draw(
     nonzero: bool = False,
 ) -> np.ndarray:
     """Uniform numbers in [low, high] rounded to `ndigits` decimals (optionally never 0)."""
-    values = np.round(rng.uniform(low, high, size=shape), ndigits)
+    values = np.round(rng.uniform(low, high, size=shape), ndigits) + 0.0  # no -0.0
     if nonzero:
         step = 10.0**-ndigits
         values = np.where(values == 0, step, values)

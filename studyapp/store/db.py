@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -34,15 +34,33 @@ class DatabaseProblem(Exception):
 
 @dataclass
 class Database:
-    """An open, current studyapp database: the engine and a session factory."""
+    """An open, current studyapp database: the engine and session factories.
+
+    Read with `session()`; change anything with `write_session()` or `writer.begin()`. On
+    SQLite a writing transaction starts with BEGIN IMMEDIATE, taking the write lock up
+    front: a second process then waits (busy timeout) instead of failing halfway, and a
+    read-modify-write can never act on a stale snapshot. On PostgreSQL the hot path locks
+    the row it changes (SELECT ... FOR UPDATE).
+    """
 
     engine: Engine
     sessions: sessionmaker[Session]
     url: str
     backup: Path | None = None  # where the pre-upgrade copy went, if an upgrade ran
+    writer: Engine = field(init=False)
+    write_sessions: sessionmaker[Session] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.writer = self.engine.execution_options(studyapp_write=True)
+        self.write_sessions = sessionmaker(self.writer, expire_on_commit=False)
 
     def session(self) -> Session:
+        """A session for reading."""
         return self.sessions()
+
+    def write_session(self) -> Session:
+        """A session whose transaction holds the write lock from its first statement."""
+        return self.write_sessions()
 
     def close(self) -> None:
         self.engine.dispose()
@@ -59,6 +77,7 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
     engine = create_engine(url, **_engine_options(is_sqlite, path))
     if is_sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     backup = None
     try:
         revision = _current_revision(engine)
@@ -97,12 +116,20 @@ def _engine_options(is_sqlite: bool, path: Path | None) -> dict[str, Any]:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event open every transaction (see _sqlite_begin) instead
+    # of the driver's habit of starting one only at the first write.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")  # with WAL: a killed process loses nothing
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    write = connection.get_execution_options().get("studyapp_write", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 def _sqlite_path(url: str) -> Path | None:

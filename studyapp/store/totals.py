@@ -10,9 +10,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Connection, case, delete, func, insert, literal, select, update
+from sqlalchemy import Connection, bindparam, case, delete, func, insert, literal, select, update
 
 from studyapp.store.models import DailyTotal, Review
+
+_COUNTS = ("reviews", "correct", "graded", "graded_correct", "new_seen", "duration_ms")
+# Built once with bound parameters: this runs inside every grade's transaction.
+_BUMP = (
+    update(DailyTotal)
+    .where(DailyTotal.day == bindparam("at_day", type_=DailyTotal.day.type))
+    .where(DailyTotal.kind == bindparam("of_kind"))
+    .values({name: getattr(DailyTotal, name) + bindparam(f"d_{name}") for name in _COUNTS})
+)
 
 
 def add_to_day(
@@ -26,32 +35,20 @@ def add_to_day(
     sign: int = 1,
 ) -> None:
     """Count one logged grade into its day (sign=-1 removes it again, for undo)."""
-    first = 0 if repeat else sign
-    passed = sign if quality >= 3 else 0
-    values = {
-        "reviews": DailyTotal.reviews + sign,
-        "correct": DailyTotal.correct + passed,
-        "graded": DailyTotal.graded + first,
-        "graded_correct": DailyTotal.graded_correct + (first if quality >= 3 else 0),
-        "new_seen": DailyTotal.new_seen + (first if was_new else 0),
-        "duration_ms": DailyTotal.duration_ms + sign * max(0, duration_ms),
+    first = 0 if repeat else 1
+    passed = int(quality >= 3)
+    deltas = {
+        "reviews": 1,
+        "correct": passed,
+        "graded": first,
+        "graded_correct": first * passed,
+        "new_seen": first * int(was_new),
+        "duration_ms": max(0, duration_ms),
     }
-    result = connection.execute(
-        update(DailyTotal).where(DailyTotal.day == day, DailyTotal.kind == kind).values(values)
-    )
+    params = {f"d_{name}": sign * value for name, value in deltas.items()}
+    result = connection.execute(_BUMP, {"at_day": day, "of_kind": kind, **params})
     if result.rowcount == 0 and sign > 0:
-        connection.execute(
-            insert(DailyTotal).values(
-                day=day,
-                kind=kind,
-                reviews=1,
-                correct=int(quality >= 3),
-                graded=int(not repeat),
-                graded_correct=int(not repeat and quality >= 3),
-                new_seen=int(not repeat and was_new),
-                duration_ms=max(0, duration_ms),
-            )
-        )
+        connection.execute(insert(DailyTotal), {"day": day, "kind": kind, **deltas})
 
 
 def regrade(connection: Connection, day: date, kind: str, old: int, new: int, repeat: bool) -> None:

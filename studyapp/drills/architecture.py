@@ -1,0 +1,439 @@
+"""Drills on architecture arithmetic: convolution sizes, pooling, parameter counts, attention.
+
+Every value shown comes from `engine.conv` or `engine.attention` (which softmaxes with
+`engine.softmax`). Rows are positions in attention; convolutions are cross-correlations with
+PyTorch's output-size formula.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import pairwise
+from typing import Any
+
+import numpy as np
+
+from engine import attention as att
+from engine import conv
+from studyapp.drills.base import EXACT, Draft, Slip, Tolerance, draw, mat, num, plain, topic, vec
+
+SEED_MNEMONICS = "000_d2aab639bad9f743.txt"
+SEED_NOTES = "001_9b016ee9fe251ca9.txt"
+SEED_TUTORIAL = "002_546d246df68e4ade.txt"
+SEED_CHEATSHEET = "004_79820f2c78e41ff3.txt"
+
+TOLERANCE = Tolerance()
+
+
+# ---------------------------------------------------------------- shared helpers
+
+
+Candidate = tuple[np.ndarray, str]
+"""A possible slip: the engine's wrong value and the feedback for a learner who gives it."""
+
+
+def slip(value: Any, feedback: str) -> Candidate:
+    return np.asarray(value, dtype=np.float64), feedback
+
+
+def distinct_slips(
+    answer: Any, candidates: Sequence[Candidate], tolerance: Tolerance
+) -> list[Slip]:
+    """The slips a checker can tell apart from the answer and from each other (finite ones only)."""
+    expected = np.asarray(answer, dtype=np.float64)
+    kept: list[Candidate] = []
+    for value, feedback in candidates:
+        if not np.all(np.isfinite(value)) or within(value, expected, tolerance):
+            continue
+        if not any(within(value, seen, tolerance) for seen, _ in kept):
+            kept.append((value, feedback))
+    return [Slip(plain(value), feedback) for value, feedback in kept]
+
+
+def within(value: np.ndarray, expected: np.ndarray, tolerance: Tolerance) -> bool:
+    """Whether `value` would be accepted as `expected` under the tolerance (same shape, every entry)."""
+    if value.shape != expected.shape:
+        return False
+    return bool(
+        np.all(np.abs(value - expected) <= tolerance.abs + tolerance.rel * np.abs(expected))
+    )
+
+
+def matrix_form(value: Any) -> str:
+    rows, cols = np.shape(value)
+    return f"a {rows}×{cols} matrix, rows separated by ;"
+
+
+def choose(rng: np.random.Generator, options: Sequence[int]) -> int:
+    return int(options[int(rng.integers(len(options)))])
+
+
+# ---------------------------------------------------------------- convolution sizes
+
+
+def draw_conv_case(rng: np.random.Generator, difficulty: int) -> tuple[int, int, int, int]:
+    """n, kernel, padding, stride; by hand the stride divides evenly, later the floor matters."""
+    while True:
+        if difficulty == 1:
+            n, kernel = int(rng.integers(5, 33)), choose(rng, [3, 5])
+            stride = choose(rng, [1, 2])
+        elif difficulty == 2:
+            n, kernel = int(rng.integers(7, 65)), choose(rng, [2, 3, 5, 7])
+            stride = choose(rng, [2, 3])
+        else:
+            n, kernel = int(rng.integers(32, 513)), choose(rng, [3, 5, 7, 11])
+            stride = choose(rng, [2, 3, 4])
+        padding = int(rng.integers(0, kernel // 2 + 1))
+        remainder = (n - kernel + 2 * padding) % stride
+        if n + 2 * padding >= kernel and (remainder == 0) == (difficulty == 1):
+            return n, kernel, padding, stride
+
+
+@topic(
+    "conv_output_size",
+    "Output size of a convolution: ⌊(n − kernel + 2·padding)/stride⌋ + 1",
+    source=SEED_CHEATSHEET,
+)
+def conv_output_size(rng: np.random.Generator, difficulty: int) -> Draft:
+    n, kernel, padding, stride = draw_conv_case(rng, difficulty)
+    size = conv.conv_output_size(n, kernel, padding, stride)
+    quotient = conv.stride_quotient(n, kernel, padding, stride)
+    strides = conv.whole_strides(n, kernel, padding, stride)
+    prompt = (
+        f"A convolution (or pooling) window of size kernel = {kernel} slides along an input of "
+        f"length n = {n}, with padding = {padding} zeros on each side and stride = {stride}. "
+        "How many output positions are there along this axis? Partial windows do not count "
+        "(PyTorch's floor). A whole number."
+    )
+    steps = [
+        f"(n − kernel + 2·padding)/stride = ({n} − {kernel} + 2·{padding})/{stride} = {num(quotient)}",
+        f"Only whole strides fit: ⌊{num(quotient)}⌋ = {strides}",
+        f"Add the first placement of the window: {strides} + 1 = {size}",
+    ]
+    slips = [
+        slip(
+            strides,
+            "You forgot the + 1: the window has one position before it takes any stride.",
+        ),
+        slip(
+            conv.output_size_unfloored(n, kernel, padding, stride),
+            "An output size is a whole number: round the quotient down (a partial window at "
+            "the edge is dropped), then add 1.",
+        ),
+    ]
+    return Draft(
+        prompt=prompt,
+        inputs={"n": n, "kernel": kernel, "padding": padding, "stride": stride},
+        answer=size,
+        steps=steps,
+        tolerance=EXACT,
+        slips=distinct_slips(size, slips, EXACT),
+    )
+
+
+# ---------------------------------------------------------------- pooling
+
+
+def integers(rng: np.random.Generator, shape: tuple[int, ...], low: int, high: int) -> np.ndarray:
+    """Whole numbers in [low, high] as floats (never −0.0)."""
+    return draw(rng, shape, low, high, 0) + 0.0
+
+
+def draw_pool_case(rng: np.random.Generator, difficulty: int) -> tuple[np.ndarray, int, int]:
+    """X and a window that gives a 2×2 or 3×3 result: integers by hand, decimals when harder."""
+    if difficulty == 1:
+        return integers(rng, (4, 4), 0, 9), 2, 2
+    while True:
+        side = choose(rng, [5, 6] if difficulty == 2 else [6, 7])
+        kernel = choose(rng, [2, 3])
+        stride = choose(rng, [1, 2] if difficulty == 2 else [2, 3])
+        if 2 <= conv.conv_output_size(side, kernel, 0, stride) <= 3:
+            break
+    if difficulty == 2:
+        return integers(rng, (side, side), -9, 9), kernel, stride
+    return draw(rng, (side, side), -5, 5, 1) + 0.0, kernel, stride
+
+
+POOLS = {"max": conv.max_pool2d, "average": conv.avg_pool2d}
+
+
+def varied(pooled: np.ndarray) -> bool:
+    """More distinct values than half the entries: not a result of one repeated maximum."""
+    return len(np.unique(pooled)) > pooled.size // 2
+
+
+@topic(
+    "pooling_output",
+    "Max or average pooling of a small matrix (no padding, floor at the edges)",
+    source=SEED_CHEATSHEET,
+)
+def pooling_output(rng: np.random.Generator, difficulty: int) -> Draft:
+    mode, other_mode = ("max", "average") if rng.random() < 0.5 else ("average", "max")
+    while True:
+        X, kernel, stride = draw_pool_case(rng, difficulty)
+        pooled = POOLS[mode](X, kernel, stride)
+        if varied(pooled):
+            break
+    other = POOLS[other_mode](X, kernel, stride)
+    side = conv.conv_output_size(X.shape[0], kernel, 0, stride)
+    windows = conv.pool_windows(X, kernel, stride)
+    reduce_name = "max" if mode == "max" else "mean"
+    prompt = (
+        f"{mode.capitalize()} pooling of X with a {kernel}×{kernel} window and stride {stride} "
+        "(no padding; a window that would run past the edge is dropped, as PyTorch's "
+        f"{'MaxPool2d' if mode == 'max' else 'AvgPool2d'}). Each output entry is the {reduce_name} "
+        f"of one window. Give the pooled result: {matrix_form(pooled)} (tolerance 1%)."
+    )
+    steps = [
+        f"Output size per side: ⌊({X.shape[0]} − {kernel})/{stride}⌋ + 1 = {side}, "
+        f"so the result is {side}×{side}; window (i, j) starts at row {stride}·i, column {stride}·j",
+    ]
+    for i in range(side):
+        for j in range(side):
+            steps.append(
+                f"Window ({i}, {j}) = {mat(windows[i, j])} → {reduce_name} {num(pooled[i, j])}"
+            )
+    steps.append(f"Pooled: {mat(pooled)}")
+    slips = [
+        slip(
+            other,
+            f"That is {other_mode} pooling; this problem asks for the "
+            f"{reduce_name} of each window.",
+        )
+    ]
+    return Draft(
+        prompt=prompt,
+        inputs={"X": X, "kernel": kernel, "stride": stride, "mode": mode},
+        answer=pooled,
+        steps=steps,
+        tolerance=TOLERANCE,
+        slips=distinct_slips(pooled, slips, TOLERANCE),
+    )
+
+
+# ---------------------------------------------------------------- parameter counts
+
+
+def draw_widths(rng: np.random.Generator, difficulty: int) -> list[int]:
+    if difficulty == 1:
+        return [int(w) for w in rng.integers(2, 7, size=3)]
+    if difficulty == 2:
+        return [
+            choose(rng, [784, 100, 64, 20]),
+            choose(rng, [128, 64, 32, 16]),
+            choose(rng, [10, 5, 2, 1]),
+        ]
+    hidden = [choose(rng, [512, 256, 128, 64, 32]) for _ in range(int(rng.integers(2, 4)))]
+    return [choose(rng, [784, 3072, 100, 50]), *hidden, choose(rng, [10, 100, 1])]
+
+
+@topic(
+    "mlp_param_count",
+    "Number of weights and biases in a fully connected network from its layer widths",
+    source=SEED_NOTES,
+)
+def mlp_param_count(rng: np.random.Generator, difficulty: int) -> Draft:
+    widths = draw_widths(rng, difficulty)
+    total = conv.mlp_param_count(widths)
+    prompt = (
+        f"A fully connected network (MLP) has layer widths {vec(widths)}: the input size first, "
+        "then each layer's number of units. Every layer is affine, z = W·a + b, with a bias per "
+        "unit. How many trainable parameters (weights and biases) does it have? A whole number."
+    )
+    steps = [
+        f"Layer {k + 1} ({a} → {b}): {a}·{b} weights + {b} biases = {conv.linear_param_count(a, b)}"
+        for k, (a, b) in enumerate(pairwise(widths))
+    ]
+    steps.append(f"Sum over the {len(widths) - 1} layers: {total}")
+    slips = [
+        slip(
+            conv.mlp_param_count(widths, bias=False),
+            "That counts only the weights: each layer also has one bias per output unit.",
+        )
+    ]
+    return Draft(
+        prompt=prompt,
+        inputs={"widths": widths},
+        answer=total,
+        steps=steps,
+        tolerance=EXACT,
+        slips=distinct_slips(total, slips, EXACT),
+    )
+
+
+@topic(
+    "conv_param_count",
+    "Number of parameters of a 2-D convolution layer",
+    source=SEED_TUTORIAL,
+)
+def conv_param_count(rng: np.random.Generator, difficulty: int) -> Draft:
+    if difficulty == 1:
+        c_in, c_out = choose(rng, [1, 3]), choose(rng, [2, 4, 8])
+        kernel, bias = choose(rng, [3, 5]), True
+    elif difficulty == 2:
+        c_in, c_out = choose(rng, [3, 16, 32]), choose(rng, [16, 32, 64])
+        kernel, bias = choose(rng, [3, 5]), bool(rng.random() < 0.7)
+    else:
+        c_in, c_out = choose(rng, [64, 128, 256]), choose(rng, [128, 256, 512])
+        kernel, bias = choose(rng, [1, 3, 5, 7]), bool(rng.random() < 0.5)
+    total = conv.conv_param_count(c_in, c_out, kernel, bias)
+    weights = conv.conv_param_count(c_in, c_out, kernel, bias=False)
+    prompt = (
+        f"A 2-D convolution layer (torch.nn.Conv2d) maps in_channels = {c_in} to "
+        f"out_channels = {c_out} with a {kernel}×{kernel} kernel, "
+        f"{'with' if bias else 'without'} a bias per output channel (bias = {bias}). "
+        "How many trainable parameters does it have? A whole number."
+    )
+    steps = [
+        "Each filter spans every input channel: out_channels·in_channels·kernel·kernel = "
+        f"{c_out}·{c_in}·{kernel}·{kernel} = {weights} weights",
+        f"Biases: {c_out if bias else 0} ({'one per output channel' if bias else 'bias = False'})",
+        f"Total: {total}",
+    ]
+    slips = [
+        slip(
+            conv.conv_param_count(1, c_out, kernel, bias),
+            "Each filter has a kernel×kernel slice for every input channel: multiply by "
+            "in_channels too.",
+        ),
+        slip(
+            conv.conv_param_count(c_in, c_out, kernel, not bias),
+            "Check the bias: one per output channel when bias = True, none when bias = False.",
+        ),
+    ]
+    return Draft(
+        prompt=prompt,
+        inputs={"in_channels": c_in, "out_channels": c_out, "kernel": kernel, "bias": bias},
+        answer=total,
+        steps=steps,
+        tolerance=EXACT,
+        slips=distinct_slips(total, slips, EXACT),
+    )
+
+
+# ---------------------------------------------------------------- attention
+
+
+def draw_qk(
+    rng: np.random.Generator, difficulty: int, n: int, d_k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Queries and keys: small integers by hand, two decimals later."""
+    if difficulty == 1:
+        return integers(rng, (n, d_k), -1, 1), integers(rng, (n, d_k), -1, 1)
+    spread = 1.0 if difficulty == 2 else 1.5
+    return draw(rng, (n, d_k), -spread, spread, 2) + 0.0, draw(
+        rng, (n, d_k), -spread, spread, 2
+    ) + 0.0
+
+
+def lively(weights: np.ndarray, scores: np.ndarray, allowed: np.ndarray | None = None) -> bool:
+    """No saturated weights and no row whose allowed scores all tie (a uniform row teaches nothing)."""
+    mask = np.ones_like(weights, dtype=bool) if allowed is None else allowed
+    for row_w, row_s, row_m in zip(weights, scores, mask, strict=True):
+        if row_m.sum() < 2:
+            continue
+        if np.ptp(row_s[row_m]) < 1e-9 or np.max(row_w[row_m]) > 0.95:
+            return False
+    return True
+
+
+@topic(
+    "attention",
+    "Scaled dot-product attention softmax(Q·Kᵀ/√d_k)·V, rows are positions",
+    source=SEED_CHEATSHEET,
+)
+def attention(rng: np.random.Generator, difficulty: int) -> Draft:
+    while True:
+        n = 2 if difficulty == 1 else (3 if difficulty == 2 else choose(rng, [3, 4]))
+        d_k = 4 if difficulty == 1 else choose(rng, [2, 4] if difficulty == 2 else [3, 5, 8])
+        d_v = 2 if difficulty == 1 else choose(rng, [2, 3] if difficulty == 2 else [2, 3, 4])
+        Q, K = draw_qk(rng, difficulty, n, d_k)
+        V = draw(rng, (n, d_v), -1, 1, 1 if difficulty == 1 else 2) + 0.0
+        result = att.scaled_dot_product_attention(Q, K, V)
+        unscaled = att.scaled_dot_product_attention(Q, K, V, scale=1.0).output
+        scores = att.attention_scores(Q, K)
+        if lively(result.weights, scores) and not within(unscaled, result.output, TOLERANCE):
+            break
+    raw = att.attention_scores(Q, K, scale=1.0)
+    prompt = (
+        "Scaled dot-product attention with rows as positions: Q is n×d_k (one query per row), "
+        "K is n×d_k, V is n×d_v. Compute softmax(Q·Kᵀ/√d_k)·V, the softmax taken over each row "
+        f"of the scores (natural exp). Here d_k = {d_k}. "
+        f"Give the output: {matrix_form(result.output)} (tolerance 1%)."
+    )
+    steps = [
+        f"Raw scores, query i against key j: Q·Kᵀ = {mat(raw)}",
+        f"Scale by 1/√d_k = 1/√{d_k} = {num(att.attention_scale(d_k))}: S = {mat(scores)}",
+        f"Softmax of each row of S (each row sums to 1): A = {mat(result.weights)}",
+        f"Output A·V, row i = the weighted average of V's rows: {mat(result.output)}",
+    ]
+    slips = [
+        slip(
+            unscaled,
+            "You skipped the scaling: divide Q·Kᵀ by √d_k before the softmax, or the scores grow "
+            "with d_k and the softmax turns too sharp.",
+        )
+    ]
+    if n == d_v:
+        slips.append(
+            slip(
+                result.output.T,
+                "That is the transpose: with rows as positions the output is A·V, one row per query.",
+            )
+        )
+    return Draft(
+        prompt=prompt,
+        inputs={"Q": Q, "K": K, "V": V},
+        answer=result.output,
+        steps=steps,
+        tolerance=TOLERANCE,
+        slips=distinct_slips(result.output, slips, TOLERANCE),
+    )
+
+
+@topic(
+    "causal_attention",
+    "Causal (masked) attention weights: each position attends only to itself and the past",
+    source=SEED_MNEMONICS,
+)
+def causal_attention(rng: np.random.Generator, difficulty: int) -> Draft:
+    n = 3 if difficulty == 1 else (choose(rng, [3, 4]) if difficulty == 2 else choose(rng, [4, 5]))
+    mask = att.causal_mask(n)
+    while True:
+        d_k = 4 if difficulty == 1 else choose(rng, [2, 4] if difficulty == 2 else [3, 8])
+        Q, K = draw_qk(rng, difficulty, n, d_k)
+        weights = att.attention_weights(Q, K, causal=True)
+        scores = att.attention_scores(Q, K)
+        if lively(weights, scores, mask):
+            break
+    masked = att.apply_mask(scores, mask)
+    prompt = (
+        "Causal self-attention weights, rows as positions: Q and K are n×d_k. Position i may "
+        "attend only to positions j ≤ i: scores Q·Kᵀ/√d_k above the diagonal are set to −inf "
+        f"before the row softmax, so their weights are 0. Here d_k = {d_k}. "
+        f"Give the weight matrix: {matrix_form(weights)} (tolerance 1%)."
+    )
+    steps = [
+        f"Scaled scores S = Q·Kᵀ/√{d_k} = {mat(scores)}",
+        f"Mask the future (j > i) with −inf: {mat(masked)}",
+        f"Softmax each row; exp(−inf) = 0, so row 0 is all on itself: A = {mat(weights)}",
+    ]
+    slips = [
+        slip(
+            att.attention_weights(Q, K),
+            "Those are the unmasked weights: position i may not look at later positions j > i; "
+            "set those scores to −inf before the softmax.",
+        ),
+        slip(
+            att.attention_weights(Q, K, causal=True, scale=1.0),
+            f"You skipped the scaling: divide Q·Kᵀ by √d_k = √{d_k} before the softmax.",
+        ),
+    ]
+    return Draft(
+        prompt=prompt,
+        inputs={"Q": Q, "K": K},
+        answer=weights,
+        steps=steps,
+        tolerance=TOLERANCE,
+        slips=distinct_slips(weights, slips, TOLERANCE),
+    )

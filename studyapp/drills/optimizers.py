@@ -1,0 +1,613 @@
+"""Drills on optimizer steps and learning-rate schedules, in torch.optim's conventions.
+
+One update of SGD with momentum, Nesterov, AdaGrad, RMSprop, Adam and AdamW from a given
+state, and the learning rate a schedule gives at a step. Every value shown comes from
+`engine.optimizers` or `engine.schedules`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from engine import optimizers as opt
+from engine import schedules as sch
+from studyapp.drills.base import Draft, Slip, Tolerance, decimals, draw, num, plain, show, topic
+
+SEED_NOTES = "001_9b016ee9fe251ca9.txt"
+SEED_TUTORIAL = "002_546d246df68e4ade.txt"
+SEED_CHEATSHEET = "004_79820f2c78e41ff3.txt"
+
+STEP_TOLERANCE = Tolerance()
+LR_TOLERANCE = Tolerance(rel=0.01, abs=1e-9)
+"""Learning rates can be 1e-4 and smaller: only a relative tolerance means anything there."""
+
+
+# ---------------------------------------------------------------- shared helpers
+
+
+def answer_form(value: Any) -> str:
+    """How to type an answer of this shape."""
+    shape = np.shape(value)
+    if not shape:
+        return "a single number"
+    if len(shape) == 1:
+        return f"a vector of {shape[0]} numbers separated by commas"
+    return f"a {shape[0]}×{shape[1]} matrix, rows separated by ;"
+
+
+def parameter_shape(rng: np.random.Generator, difficulty: int) -> tuple[int, ...]:
+    """A scalar or a 2-vector by hand; 3 and 4 entries when harder."""
+    if difficulty == 1:
+        return () if rng.random() < 0.5 else (2,)
+    return (difficulty + 1,)
+
+
+def draw_params(
+    rng: np.random.Generator, shape: tuple[int, ...], low: float, high: float, nd: int
+) -> np.ndarray:
+    """Entries drawn in ±[low, high] with random signs: magnitudes that are never tiny."""
+    size = shape if shape else None
+    magnitude = draw(rng, size, low, high, nd)
+    return np.asarray(magnitude * rng.choice([-1.0, 1.0], size=size), dtype=np.float64)
+
+
+def moves_everywhere(before: Any, after: Any, tolerance: Tolerance) -> bool:
+    """True when every entry changed by more than the tolerance: 'unchanged' is a wrong answer."""
+    old, new = np.asarray(before, dtype=np.float64), np.asarray(after, dtype=np.float64)
+    return bool(np.all(np.abs(new - old) > tolerance.abs + tolerance.rel * np.abs(new)))
+
+
+Candidate = tuple[np.ndarray, str]
+"""A possible slip: the engine's wrong value and the feedback for a learner who gives it."""
+
+
+def slip(value: Any, feedback: str) -> Candidate:
+    return np.asarray(value, dtype=np.float64), feedback
+
+
+def distinct_slips(
+    answer: Any, candidates: Sequence[Candidate], tolerance: Tolerance
+) -> list[Slip]:
+    """The slips a checker can tell apart from the answer and from each other (finite ones only)."""
+    expected = np.asarray(answer, dtype=np.float64)
+    kept: list[Candidate] = []
+    for value, feedback in candidates:
+        if not np.all(np.isfinite(value)) or within(value, expected, tolerance):
+            continue
+        if not any(within(value, seen, tolerance) for seen, _ in kept):
+            kept.append((value, feedback))
+    return [Slip(plain(value), feedback) for value, feedback in kept]
+
+
+def within(value: np.ndarray, expected: np.ndarray, tolerance: Tolerance) -> bool:
+    """Whether `value` would be accepted as `expected` under the tolerance (same shape, every entry)."""
+    if value.shape != expected.shape:
+        return False
+    return bool(
+        np.all(np.abs(value - expected) <= tolerance.abs + tolerance.rel * np.abs(expected))
+    )
+
+
+def term(value: Any, digits: int = 4) -> str:
+    """A value ready to sit inside a formula: a negative scalar in parentheses."""
+    text = show(value, digits)
+    return f"({text})" if np.ndim(value) == 0 and float(value) < 0 else text
+
+
+def pick(rng: np.random.Generator, options: Sequence[float]) -> float:
+    return float(options[int(rng.integers(len(options)))])
+
+
+# ---------------------------------------------------------------- momentum family
+
+
+def draw_momentum_case(
+    rng: np.random.Generator, difficulty: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:
+    shape = parameter_shape(rng, difficulty)
+    nd = decimals(difficulty)
+    lr = pick(rng, [0.1, 0.5] if difficulty == 1 else [0.05, 0.1, 0.2, 0.3])
+    momentum = pick(rng, [0.5, 0.9] if difficulty == 1 else [0.8, 0.9, 0.95, 0.99])
+    theta = draw_params(rng, shape, 0.1, 2.0, nd)
+    grad = draw_params(rng, shape, 0.1, 1.0, nd)
+    velocity = draw_params(rng, shape, 0.1, 1.0, nd)
+    return theta, grad, velocity, lr, momentum
+
+
+@topic(
+    "sgd_momentum",
+    "One SGD-with-momentum step from a given velocity (PyTorch convention)",
+    source=SEED_NOTES,
+)
+def sgd_momentum(rng: np.random.Generator, difficulty: int) -> Draft:
+    while True:
+        theta, grad, velocity, lr, momentum = draw_momentum_case(rng, difficulty)
+        new_theta, _ = opt.sgd_momentum(theta, grad, opt.MomentumState(velocity), lr, momentum)
+        if moves_everywhere(theta, new_theta, STEP_TOLERANCE):
+            break
+    buffer = opt.momentum_buffer(velocity, grad, momentum)
+    averaged, _ = opt.sgd_momentum(
+        theta, grad, opt.MomentumState(velocity), lr, momentum, dampening=momentum
+    )
+    prompt = (
+        "One step of SGD with momentum, the way torch.optim.SGD takes it. The velocity first "
+        "takes in the new gradient, b = momentum·velocity + grad (the gradient is not scaled "
+        "by 1 − momentum), then theta moves against it: theta − lr·b. "
+        f"lr = {num(lr)}, momentum = {num(momentum)}. "
+        f"Give the new theta: {answer_form(new_theta)} (tolerance 1%)."
+    )
+    steps = [
+        "New velocity, gradient added at full weight: b = momentum·velocity + grad = "
+        f"{num(momentum)}·{term(velocity)} + {term(grad)} = {show(buffer)}",
+        f"Step against the velocity: theta − lr·b = {show(theta)} − {num(lr)}·{term(buffer)} "
+        f"= {show(new_theta)}",
+    ]
+    slips = [
+        slip(
+            averaged,
+            "You averaged: b = momentum·velocity + (1 − momentum)·grad is the convention of some "
+            "texts (PyTorch's dampening = momentum). Here the gradient enters at full weight: "
+            "b = momentum·velocity + grad.",
+        ),
+        slip(
+            opt.sgd(theta, grad, lr),
+            "That is plain SGD: the velocity was left out. Momentum steps along "
+            "momentum·velocity + grad, not along the gradient alone.",
+        ),
+    ]
+    return Draft(
+        prompt=prompt,
+        inputs={"theta": theta, "grad": grad, "velocity": velocity, "lr": lr, "momentum": momentum},
+        answer=new_theta,
+        steps=steps,
+        tolerance=STEP_TOLERANCE,
+        slips=distinct_slips(new_theta, slips, STEP_TOLERANCE),
+    )
+
+
+@topic(
+    "nesterov",
+    "One Nesterov-momentum step from a given velocity (PyTorch convention)",
+    source=SEED_CHEATSHEET,
+)
+def nesterov(rng: np.random.Generator, difficulty: int) -> Draft:
+    while True:
+        theta, grad, velocity, lr, momentum = draw_momentum_case(rng, difficulty)
+        new_theta, _ = opt.nesterov(theta, grad, opt.MomentumState(velocity), lr, momentum)
+        if moves_everywhere(theta, new_theta, STEP_TOLERANCE):
+            break
+    buffer = opt.momentum_buffer(velocity, grad, momentum)
+    direction = opt.nesterov_direction(grad, buffer, momentum)
+    classic, _ = opt.sgd_momentum(theta, grad, opt.MomentumState(velocity), lr, momentum)
+    prompt = (
+        "One step of SGD with Nesterov momentum, as torch.optim.SGD(nesterov=True) takes it: "
+        "first b = momentum·velocity + grad, then the look-ahead direction grad + momentum·b, "
+        "and theta − lr·(grad + momentum·b). "
+        f"lr = {num(lr)}, momentum = {num(momentum)}. "
+        f"Give the new theta: {answer_form(new_theta)} (tolerance 1%)."
+    )
+    steps = [
+        f"New velocity: b = momentum·velocity + grad = {num(momentum)}·{term(velocity)} + "
+        f"{term(grad)} = {show(buffer)}",
+        f"Look ahead: d = grad + momentum·b = {show(grad)} + {num(momentum)}·{term(buffer)} "
+        f"= {show(direction)}",
+        f"Step: theta − lr·d = {show(theta)} − {num(lr)}·{term(direction)} = {show(new_theta)}",
+    ]
+    slips = [
+        slip(
+            classic,
+            "That is classic momentum (theta − lr·b). Nesterov steps along grad + momentum·b: "
+            "the gradient plus a look-ahead along the new velocity.",
+        ),
+        slip(opt.sgd(theta, grad, lr), "That is plain SGD: the velocity was left out."),
+    ]
+    return Draft(
+        prompt=prompt,
+        inputs={"theta": theta, "grad": grad, "velocity": velocity, "lr": lr, "momentum": momentum},
+        answer=new_theta,
+        steps=steps,
+        tolerance=STEP_TOLERANCE,
+        slips=distinct_slips(new_theta, slips, STEP_TOLERANCE),
+    )
+
+
+# ---------------------------------------------------------------- adaptive methods
+
+
+@topic(
+    "adagrad",
+    "One AdaGrad step from a given sum of squared gradients",
+    source=SEED_CHEATSHEET,
+)
+def adagrad(rng: np.random.Generator, difficulty: int) -> Draft:
+    nd = decimals(difficulty)
+    eps = 1e-10
+    while True:
+        shape = parameter_shape(rng, difficulty)
+        lr = pick(rng, [0.1, 0.5] if difficulty == 1 else [0.1, 0.2, 0.3, 0.5])
+        theta = draw_params(rng, shape, 0.1, 2.0, nd)
+        grad = draw_params(rng, shape, 0.1, 1.0, nd)
+        G = draw(rng, shape if shape else None, 0.0, 1.0 if difficulty == 1 else 3.0, nd)
+        new_theta, state = opt.adagrad(theta, grad, opt.AdaGradState(G), lr, eps)
+        if moves_everywhere(theta, new_theta, STEP_TOLERANCE):
+            break
+    direction = opt.adaptive_direction(grad, state.sum_sq, eps)
+    prompt = (
+        "One step of AdaGrad as torch.optim.Adagrad takes it: add the squared gradient to the "
+        "running sum, G ← G + grad², then theta − lr·grad/(√G + eps), elementwise, with the "
+        f"updated G. lr = {num(lr)}, eps = {eps:g}. "
+        f"Give the new theta: {answer_form(new_theta)} (tolerance 1%)."
+    )
+    steps = [
+        f"Accumulate: G ← G + grad² = {show(G)} + {term(grad)}² = {show(state.sum_sq)}",
+        f"Per-entry scaled gradient: grad/(√G + eps) = {show(direction)}",
+        f"Step: theta − lr·that = {show(theta)} − {num(lr)}·{term(direction)} = {show(new_theta)}",
+    ]
+    slips = []
+    if np.all(G > 0):
+        slips.append(
+            slip(
+                opt.adaptive_update(theta, grad, G, lr, eps),
+                "You divided by the old G. AdaGrad adds grad² to G first, then divides by √G.",
+            )
+        )
+    return Draft(
+        prompt=prompt,
+        inputs={"theta": theta, "grad": grad, "G": G, "lr": lr, "eps": eps},
+        answer=new_theta,
+        steps=steps,
+        tolerance=STEP_TOLERANCE,
+        slips=distinct_slips(new_theta, slips, STEP_TOLERANCE),
+    )
+
+
+@topic(
+    "rmsprop",
+    "One RMSprop step from a given average of squared gradients (PyTorch convention)",
+    source=SEED_TUTORIAL,
+)
+def rmsprop(rng: np.random.Generator, difficulty: int) -> Draft:
+    nd = decimals(difficulty)
+    eps = 1e-8
+    while True:
+        shape = parameter_shape(rng, difficulty)
+        lr = pick(rng, [0.05, 0.1] if difficulty == 1 else [0.01, 0.05, 0.1])
+        alpha = pick(rng, [0.9, 0.99] if difficulty == 1 else [0.9, 0.95, 0.99])
+        theta = draw_params(rng, shape, 0.1, 2.0, nd)
+        grad = draw_params(rng, shape, 0.1, 1.0, nd)
+        v = draw(rng, shape if shape else None, 0.1, 1.0, nd, nonzero=True)
+        new_theta, state = opt.rmsprop(theta, grad, opt.RMSpropState(v), lr, alpha, eps)
+        if moves_everywhere(theta, new_theta, STEP_TOLERANCE):
+            break
+    direction = opt.adaptive_direction(grad, state.square_avg, eps)
+    swapped, _ = opt.rmsprop(theta, grad, opt.RMSpropState(v), lr, 1.0 - alpha, eps)
+    prompt = (
+        "One step of RMSprop as torch.optim.RMSprop takes it: v ← alpha·v + (1 − alpha)·grad², "
+        "then theta − lr·grad/(√v + eps) with the updated v (eps outside the square root). "
+        f"lr = {num(lr)}, alpha = {num(alpha)}, eps = {eps:g}. "
+        f"Give the new theta: {answer_form(new_theta)} (tolerance 1%)."
+    )
+    steps = [
+        f"Average of squares: v ← alpha·v + (1 − alpha)·grad² = {num(alpha)}·{term(v)} + "
+        f"(1 − {num(alpha)})·{term(grad)}² = {show(state.square_avg, 6)}",
+        f"Scaled gradient: grad/(√v + eps) = {show(direction)}",
+        f"Step: theta − lr·that = {show(theta)} − {num(lr)}·{term(direction)} = {show(new_theta)}",
+    ]
+    slips = [
+        slip(
+            swapped,
+            "alpha weighs the old average and 1 − alpha the new grad²; you swapped them.",
+        ),
+        slip(
+            opt.adaptive_update(theta, grad, v, lr, eps),
+            "You divided by the old v. RMSprop updates v with grad² first, then divides by √v.",
+        ),
+    ]
+    return Draft(
+        prompt=prompt,
+        inputs={"theta": theta, "grad": grad, "v": v, "lr": lr, "alpha": alpha, "eps": eps},
+        answer=new_theta,
+        steps=steps,
+        tolerance=STEP_TOLERANCE,
+        slips=distinct_slips(new_theta, slips, STEP_TOLERANCE),
+    )
+
+
+def draw_adam_case(rng: np.random.Generator, difficulty: int) -> dict[str, Any]:
+    """theta, grad, the moments after step t − 1 (zeros when t = 1), t and the hyperparameters."""
+    shape = parameter_shape(rng, difficulty)
+    nd = decimals(difficulty)
+    size = shape if shape else None
+    t = int(rng.integers(1, 4 if difficulty == 1 else (11 if difficulty == 2 else 201)))
+    first = t == 1
+    grad = draw_params(rng, shape, 0.1, 1.0, nd)
+    # a running mean pointing the way the current gradient points, as in steady training
+    m = np.sign(grad) * draw(rng, size, 0.1, 0.5, nd)
+    return {
+        "theta": draw_params(rng, shape, 0.5 if difficulty == 1 else 0.1, 2.0, nd),
+        "grad": grad,
+        "m": np.zeros(shape) if first else m,
+        "v": np.zeros(shape) if first else draw(rng, size, 0.01, 0.5, nd + 1, nonzero=True),
+        "t": t,
+        "lr": pick(rng, [0.1] if difficulty == 1 else [0.05, 0.1, 0.2]),
+        "beta1": pick(rng, [0.9] if difficulty == 1 else [0.8, 0.9]),
+        "beta2": pick(rng, [0.999] if difficulty == 1 else [0.99, 0.999]),
+        "eps": 1e-8,
+    }
+
+
+def adam_hyper(case: dict[str, Any]) -> dict[str, float]:
+    return {k: case[k] for k in ("lr", "beta1", "beta2", "eps")}
+
+
+def adam_state(case: dict[str, Any]) -> opt.AdamState:
+    """The state before the step being taken: t − 1 steps already done."""
+    return opt.AdamState(np.asarray(case["m"]), np.asarray(case["v"]), case["t"] - 1)
+
+
+def adam_steps(case: dict[str, Any], theta: Any, new_theta: Any) -> list[str]:
+    """The worked Adam step from `theta` (already decayed, for AdamW) to `new_theta`."""
+    g, t = case["grad"], case["t"]
+    b1, b2, lr, eps = case["beta1"], case["beta2"], case["lr"], case["eps"]
+    m = opt.first_moment(case["m"], g, b1)
+    v = opt.second_moment(case["v"], g, b2)
+    m_hat, v_hat = opt.bias_corrected(m, b1, t), opt.bias_corrected(v, b2, t)
+    direction = opt.adaptive_direction(m_hat, v_hat, eps)
+    return [
+        f"First moment: m ← beta1·m + (1 − beta1)·grad = {num(b1)}·{term(case['m'])} + "
+        f"(1 − {num(b1)})·{term(g)} = {show(m, 6)}",
+        f"Second moment: v ← beta2·v + (1 − beta2)·grad² = {num(b2)}·{term(case['v'], 6)} + "
+        f"(1 − {num(b2)})·{term(g)}² = {show(v, 6)}",
+        f"Bias correction at t = {t}: m̂ = m/(1 − beta1^t) = {show(m, 6)}/(1 − {num(b1)}^{t}) "
+        f"= {show(m_hat, 6)}",
+        f"v̂ = v/(1 − beta2^t) = {show(v, 6)}/(1 − {num(b2)}^{t}) = {show(v_hat, 6)}",
+        f"Direction m̂/(√v̂ + eps) = {show(direction)}; theta − lr·direction = "
+        f"{term(theta)} − {num(lr)}·{term(direction)} = {show(new_theta)}",
+    ]
+
+
+ADAM_CONVENTION = (
+    "m and v are the moments after the previous step (zeros before the first); t is the "
+    "number of the step being taken (1 for the first). Update m and v with grad, correct "
+    "them with 1 − beta^t, then theta − lr·m̂/(√v̂ + eps), eps added after the bias correction."
+)
+
+
+@topic(
+    "adam_step",
+    "One Adam step with bias correction (torch.optim.Adam)",
+    source=SEED_TUTORIAL,
+)
+def adam_step(rng: np.random.Generator, difficulty: int) -> Draft:
+    while True:
+        case = draw_adam_case(rng, difficulty)
+        new_theta, _ = opt.adam(case["theta"], case["grad"], adam_state(case), **adam_hyper(case))
+        if moves_everywhere(case["theta"], new_theta, STEP_TOLERANCE):
+            break
+    uncorrected, _ = opt.adam_without_bias_correction(
+        case["theta"], case["grad"], adam_state(case), **adam_hyper(case)
+    )
+    prompt = (
+        f"One Adam step, as torch.optim.Adam takes it. {ADAM_CONVENTION} "
+        f"t = {case['t']}, lr = {num(case['lr'])}, beta1 = {num(case['beta1'])}, "
+        f"beta2 = {num(case['beta2'])}, eps = {case['eps']:g}. "
+        f"Give the new theta: {answer_form(new_theta)} (tolerance 1%)."
+    )
+    slips = [
+        slip(
+            uncorrected,
+            "That is Adam without bias correction. m and v start at zero, so early on they are "
+            "too small; divide them by 1 − beta1^t and 1 − beta2^t before the step.",
+        )
+    ]
+    return Draft(
+        prompt=prompt,
+        inputs=case,
+        answer=new_theta,
+        steps=adam_steps(case, case["theta"], new_theta),
+        tolerance=STEP_TOLERANCE,
+        slips=distinct_slips(new_theta, slips, STEP_TOLERANCE),
+    )
+
+
+@topic(
+    "adamw_step",
+    "One AdamW step: decoupled weight decay, then Adam (torch.optim.AdamW)",
+    source=SEED_TUTORIAL,
+)
+def adamw_step(rng: np.random.Generator, difficulty: int) -> Draft:
+    while True:
+        case = draw_adam_case(rng, difficulty)
+        case["weight_decay"] = pick(rng, [0.1, 0.5] if difficulty == 1 else [0.1, 0.2, 0.5])
+        hyper = adam_hyper(case)
+        wd = case["weight_decay"]
+        new_theta, _ = opt.adamw(
+            case["theta"], case["grad"], adam_state(case), weight_decay=wd, **hyper
+        )
+        plain_adam, _ = opt.adam(case["theta"], case["grad"], adam_state(case), **hyper)
+        if moves_everywhere(case["theta"], new_theta, STEP_TOLERANCE) and not within(
+            plain_adam, new_theta, STEP_TOLERANCE
+        ):
+            break
+    decayed = opt.decoupled_decay(case["theta"], case["lr"], wd)
+    coupled, _ = opt.adam(case["theta"], case["grad"], adam_state(case), weight_decay=wd, **hyper)
+    prompt = (
+        "One AdamW step, as torch.optim.AdamW takes it: first shrink the weights directly, "
+        "theta ← theta − lr·weight_decay·theta, then take the Adam step with the raw gradient "
+        f"(the decay never enters m or v). {ADAM_CONVENTION} "
+        f"t = {case['t']}, lr = {num(case['lr'])}, beta1 = {num(case['beta1'])}, "
+        f"beta2 = {num(case['beta2'])}, eps = {case['eps']:g}, weight_decay = {num(wd)}. "
+        f"Give the new theta: {answer_form(new_theta)} (tolerance 1%)."
+    )
+    steps = [
+        f"Decoupled decay: theta − lr·weight_decay·theta = {show(case['theta'])} − "
+        f"{num(case['lr'])}·{num(wd)}·{term(case['theta'])} = {show(decayed)}",
+        *adam_steps(case, decayed, new_theta),
+    ]
+    slips = [
+        slip(
+            coupled,
+            "That is Adam with L2: weight_decay·theta added to the gradient, so it passes through "
+            "m and v and gets divided by √v̂. AdamW shrinks theta directly by lr·weight_decay·theta.",
+        ),
+        slip(plain_adam, "That is plain Adam: the weight decay was left out."),
+    ]
+    return Draft(
+        prompt=prompt,
+        inputs=case,
+        answer=new_theta,
+        steps=steps,
+        tolerance=STEP_TOLERANCE,
+        slips=distinct_slips(new_theta, slips, STEP_TOLERANCE),
+    )
+
+
+# ---------------------------------------------------------------- learning-rate schedules
+
+SCHEDULES = ("step", "cosine", "warmup")
+
+
+def step_schedule(rng: np.random.Generator, difficulty: int) -> Draft:
+    base = pick(rng, [0.1, 1.0] if difficulty == 1 else [0.1, 0.05, 0.01, 0.3])
+    gamma = pick(rng, [0.1, 0.5] if difficulty == 1 else [0.1, 0.2, 0.5, 0.9])
+    step_size = int(rng.choice([5, 10] if difficulty == 1 else [3, 7, 10, 30]))
+    step = int(rng.integers(step_size, (4 if difficulty == 1 else 6) * step_size))
+    lr = sch.step_decay(base, step, step_size, gamma)
+    drops = sch.decays_so_far(step, step_size)
+    prompt = (
+        "Step decay (torch.optim.lr_scheduler.StepLR): the learning rate is multiplied by gamma "
+        "every step_size steps, lr = base_lr·gamma^⌊step/step_size⌋, steps counted from 0. "
+        f"base_lr = {num(base)}, step_size = {step_size}, gamma = {num(gamma)}. "
+        f"What is the learning rate at step {step}? A single number (tolerance 1%)."
+    )
+    steps = [
+        f"Drops so far: ⌊step/step_size⌋ = ⌊{step}/{step_size}⌋ = {drops}",
+        f"lr = base_lr·gamma^{drops} = {num(base)}·{num(gamma)}^{drops} = {num(lr, 8)}",
+    ]
+    slips = [
+        slip(
+            sch.exponential_decay(base, step / step_size, gamma),
+            "You used step/step_size without the floor. StepLR drops only at whole multiples "
+            "of step_size: the exponent is ⌊step/step_size⌋.",
+        )
+    ]
+    inputs = {
+        "schedule": "step",
+        "base_lr": base,
+        "step_size": step_size,
+        "gamma": gamma,
+        "step": step,
+    }
+    return Draft(prompt, inputs, lr, steps, LR_TOLERANCE, distinct_slips(lr, slips, LR_TOLERANCE))
+
+
+def cosine_schedule(rng: np.random.Generator, difficulty: int) -> Draft:
+    base = pick(rng, [0.1, 1.0] if difficulty == 1 else [0.1, 0.05, 0.01, 0.3])
+    total = int(rng.choice([4, 6, 8, 12] if difficulty == 1 else [20, 50, 90, 100]))
+    step = int(rng.integers(1, total))
+    min_lr = 0.0 if difficulty == 1 else pick(rng, [0.0, round(base / 100, 8), round(base / 10, 8)])
+    lr = sch.cosine_annealing(base, step, total, min_lr)
+    factor = sch.cosine_factor(step, total)
+    prompt = (
+        "Cosine annealing (torch.optim.lr_scheduler.CosineAnnealingLR with T_max = total_steps): "
+        "lr = min_lr + (base_lr − min_lr)·(1 + cos(π·step/total_steps))/2, steps counted from 0. "
+        f"base_lr = {num(base)}, min_lr = {num(min_lr, 6)}, total_steps = {total}. "
+        f"What is the learning rate at step {step}? A single number (tolerance 1%)."
+    )
+    steps = [
+        f"Cosine factor: (1 + cos(π·{step}/{total}))/2 = {num(factor)}",
+        f"lr = min_lr + (base_lr − min_lr)·factor = {num(min_lr, 6)} + ({num(base)} − "
+        f"{num(min_lr, 6)})·{num(factor)} = {num(lr, 8)}",
+    ]
+    slips = [
+        slip(
+            sch.cosine_annealing(base, step, total),
+            "You annealed down to 0: the cosine runs between base_lr and min_lr, "
+            "lr = min_lr + (base_lr − min_lr)·factor.",
+        )
+    ]
+    inputs = {
+        "schedule": "cosine",
+        "base_lr": base,
+        "min_lr": min_lr,
+        "total_steps": total,
+        "step": step,
+    }
+    return Draft(prompt, inputs, lr, steps, LR_TOLERANCE, distinct_slips(lr, slips, LR_TOLERANCE))
+
+
+def warmup_schedule(rng: np.random.Generator, difficulty: int) -> Draft:
+    base = pick(rng, [0.1, 1.0] if difficulty == 1 else [0.001, 0.0003, 0.01, 0.1])
+    warmup = int(rng.choice([4, 5, 10] if difficulty == 1 else [10, 100, 500]))
+    decay = warmup * int(rng.choice([1, 2, 3] if difficulty == 1 else [4, 9, 19]))
+    total = warmup + decay
+    min_lr = 0.0 if difficulty == 1 else pick(rng, [0.0, round(base / 10, 8)])
+    warming = rng.random() < 0.4
+    step = int(rng.integers(1, warmup) if warming else rng.integers(warmup + 1, total))
+    lr = sch.warmup_cosine(base, step, warmup, total, min_lr)
+    prompt = (
+        "Linear warm-up, then cosine decay (the convention of Hugging Face's "
+        "get_cosine_schedule_with_warmup, steps counted from 0): while step < warmup_steps, "
+        "lr = base_lr·step/warmup_steps; after that the cosine runs from base_lr at "
+        "warmup_steps down to min_lr at total_steps, lr = min_lr + (base_lr − min_lr)·"
+        "(1 + cos(π·(step − warmup_steps)/(total_steps − warmup_steps)))/2. "
+        f"base_lr = {num(base, 6)}, warmup_steps = {warmup}, total_steps = {total}, "
+        f"min_lr = {num(min_lr, 6)}. "
+        f"What is the learning rate at step {step}? A single number (tolerance 1%)."
+    )
+    if warming:
+        factor = sch.warmup_factor(step, warmup)
+        steps = [
+            f"step {step} < warmup_steps = {warmup}: still warming up, factor step/warmup_steps "
+            f"= {step}/{warmup} = {num(factor)}",
+            f"lr = base_lr·factor = {num(base, 6)}·{num(factor)} = {num(lr, 8)}",
+        ]
+        slips = [
+            slip(
+                sch.warmup_constant(base, step + 1, warmup),
+                "That is (step + 1)/warmup_steps. Steps count from 0 here and the warm-up factor "
+                "is step/warmup_steps (0 at step 0).",
+            )
+        ]
+    else:
+        factor = sch.cosine_factor(step - warmup, decay)
+        steps = [
+            f"step {step} ≥ warmup_steps = {warmup}: warm-up is over; the cosine covers "
+            f"total_steps − warmup_steps = {decay} steps and we are {step - warmup} into it",
+            f"Cosine factor: (1 + cos(π·{step - warmup}/{decay}))/2 = {num(factor)}",
+            f"lr = min_lr + (base_lr − min_lr)·factor = {num(min_lr, 6)} + ({num(base, 6)} − "
+            f"{num(min_lr, 6)})·{num(factor)} = {num(lr, 8)}",
+        ]
+        slips = [
+            slip(
+                sch.cosine_annealing(base, step, total, min_lr),
+                "You ran the cosine from step 0. It starts when the warm-up ends: use "
+                "(step − warmup_steps)/(total_steps − warmup_steps).",
+            )
+        ]
+    inputs = {
+        "schedule": "warmup",
+        "base_lr": base,
+        "warmup_steps": warmup,
+        "total_steps": total,
+        "min_lr": min_lr,
+        "step": step,
+    }
+    return Draft(prompt, inputs, lr, steps, LR_TOLERANCE, distinct_slips(lr, slips, LR_TOLERANCE))
+
+
+@topic(
+    "lr_schedule",
+    "The learning rate at a step under step decay, cosine annealing or warm-up + cosine",
+    source=SEED_TUTORIAL,
+)
+def lr_schedule(rng: np.random.Generator, difficulty: int) -> Draft:
+    kind = SCHEDULES[int(rng.integers(len(SCHEDULES)))]
+    if kind == "step":
+        return step_schedule(rng, difficulty)
+    if kind == "cosine":
+        return cosine_schedule(rng, difficulty)
+    return warmup_schedule(rng, difficulty)
