@@ -4,6 +4,7 @@ the database, no grade is half-written, and SQLite's integrity check passes."""
 from __future__ import annotations
 
 import random
+import select
 import signal
 import sqlite3
 import subprocess
@@ -15,22 +16,34 @@ from tests.helpers import add_cards, assert_totals_match_log
 
 WRITER = """
 import sys
-from studyapp.config import Settings
+from datetime import datetime, timedelta
+from studyapp.config import FixedClock, Settings
 from studyapp.store import open_database
 from studyapp.study import ReviewSession
 
 db = open_database(f"sqlite:///{sys.argv[1]}")
-settings = Settings(new_per_day=100000, reviews_per_day=100000)
+start = datetime(2026, 3, 10, 12).astimezone() + timedelta(days=int(sys.argv[2]))
+clock = FixedClock(start)
+settings = Settings(new_per_day=100000, reviews_per_day=100000, clock=clock)
 grades = [5, 4, 3, 2, 4, 5, 1, 4]
-i = 0
+i = int(sys.argv[3])
 while True:
     session = ReviewSession(db, settings)
+    if session.current is None:
+        clock.advance(days=1)  # nothing left today: study tomorrow's cards
+        continue
     while session.current is not None:
         card = session.current.id
         session.grade(grades[i % len(grades)], duration_ms=i)
         print(f"{card} {i}", flush=True)  # only after the commit returned
         i += 1
 """
+
+
+def read_line(stream, seconds: float = 30.0) -> str:
+    ready, _, _ = select.select([stream], [], [], seconds)
+    assert ready, "the writer printed nothing for 30 s"
+    return stream.readline()
 
 
 def test_killed_writer_loses_no_reported_grade(db, db_path: Path, tmp_path: Path) -> None:
@@ -41,9 +54,9 @@ def test_killed_writer_loses_no_reported_grade(db, db_path: Path, tmp_path: Path
     rng = random.Random(7)
     reported: list[tuple[str, int]] = []
     kills = 12
-    for _ in range(kills):
+    for round_no in range(kills):
         process = subprocess.Popen(
-            [sys.executable, str(script), str(db_path)],
+            [sys.executable, str(script), str(db_path), str(round_no * 30), str(len(reported))],
             stdout=subprocess.PIPE,
             text=True,
             cwd=Path(__file__).resolve().parent.parent,
@@ -52,7 +65,7 @@ def test_killed_writer_loses_no_reported_grade(db, db_path: Path, tmp_path: Path
         wanted = rng.randint(1, 40)
         lines = []
         while len(lines) < wanted:
-            line = process.stdout.readline()
+            line = read_line(process.stdout)
             assert line, "writer died on its own"
             lines.append(line.split())
         time.sleep(rng.random() * 0.02)  # land the kill at a random point mid-grade
