@@ -17,12 +17,15 @@ if TYPE_CHECKING:
     from studyapp.collection import Collection
 
 
-def _open(ctx: click.Context, sync: bool = True) -> Collection:
+def _open(ctx: click.Context, sync: bool = True, topics: bool = False) -> Collection:
+    """Open the collection; with `topics`, also make sure every drill topic is scheduled."""
     from studyapp.collection import Collection
     from studyapp.store import DatabaseProblem
 
     try:
         collection = Collection.open(ctx.obj["db"], sync=sync)
+        if topics:
+            collection.sync_topics()
     except DatabaseProblem as problem:
         raise click.ClickException(str(problem)) from None
     report = collection.sync_report
@@ -66,7 +69,7 @@ def stats(ctx: click.Context, as_json: bool) -> None:
     """Progress: today, streak, retention, reviews per day, forecast, drill accuracy."""
     from studyapp.stats import stats_json
 
-    collection = _open(ctx)
+    collection = _open(ctx, topics=True)
     data = stats_json(collection.stats())
     collection.close()
     if as_json:
@@ -157,7 +160,7 @@ def topics(ctx: click.Context) -> None:
     from studyapp.drills import registry
     from studyapp.stats import topic_stats
 
-    collection = _open(ctx)
+    collection = _open(ctx, topics=True)
     with collection.db.session() as session:
         by_topic = {t.topic: t for t in topic_stats(session)}
     collection.close()
@@ -250,7 +253,7 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
     """
     from studyapp import export as exporting
 
-    collection = _open(ctx)
+    collection = _open(ctx, topics=True)
     try:
         if fmt == "json":
             text = json.dumps(exporting.export_json(collection.db), indent=1, ensure_ascii=False)

@@ -60,11 +60,19 @@ class Collection:
         return collection
 
     def sync(self, content: Path | None = None) -> SyncReport:
+        """Bring the bundled decks up to date (cheap when nothing changed)."""
+        self.sync_report = sync_bundled_decks(self.db, content or content_dir())
+        return self.sync_report
+
+    def sync_topics(self) -> int:
+        """Give every registered drill topic a schedule row; returns how many were new.
+
+        Separate from `sync` because it imports every drill family (and NumPy): the UI
+        runs it in a worker after the home screen is up, commands that drill call it first.
+        """
         from studyapp.drills import registry
 
-        self.sync_report = sync_bundled_decks(self.db, content or content_dir())
-        sync_topics(self.db, ((t.id, t.title) for t in registry().values()))
-        return self.sync_report
+        return sync_topics(self.db, ((t.id, t.title) for t in registry().values()))
 
     def close(self) -> None:
         self.db.close()

@@ -118,7 +118,7 @@ def _raw_rows(db: Database, sql: str) -> Iterator[tuple[Any, ...]]:
         cursor = raw.cursor()
         cursor.arraysize = 10000
         cursor.execute(sql)
-        yield from cursor
+        yield from cursor  # type: ignore[misc]  # a DB-API cursor iterates its rows
     finally:
         raw.close()
 

@@ -192,9 +192,8 @@ def maturity(session: Session) -> dict[str, int]:
             func.count().filter(Card.repetitions > 0, Card.interval >= MATURE_DAYS),
         ).where(*ACTIVE_CARD, Card.due.is_not(None))  # answered from ix_cards_due alone
     ).one()
-    new = session.scalar(select(func.count()).where(*ACTIVE_CARD, Card.due.is_(None)))
-    counts = {"new": new, "learning": learning, "young": young, "mature": mature}
-    return {name: int(counts.get(name, 0)) for name in ("new", "learning", "young", "mature")}
+    new = session.scalar(select(func.count()).where(*ACTIVE_CARD, Card.due.is_(None))) or 0
+    return {"new": int(new), "learning": learning, "young": young, "mature": mature}
 
 
 @dataclass(frozen=True)

@@ -15,16 +15,18 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import bindparam, false, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from studyapp.config import Settings
-from studyapp.drills import Problem, make_problem, registry
 from studyapp.scheduler import Sm2State, needs_repeat_today, preview_intervals, review
 from studyapp.store import Database, totals
 from studyapp.store.models import Card, DailyTotal, Deck, DrillAttempt, DrillTopic, Review
+
+if TYPE_CHECKING:  # the drills (and NumPy) load only when a drill starts
+    from studyapp.drills import Problem
 
 ItemKind = Literal["card", "topic"]
 
@@ -152,6 +154,8 @@ def build_card_queue(
 
 def build_topic_queue(session: Session, today: date) -> list[str]:
     """Drill topics due today (most overdue first), then topics never drilled, in id order."""
+    from studyapp.drills import registry
+
     known = set(registry())
     active = (DrillTopic.suspended == false(),)
     due = (
@@ -268,7 +272,9 @@ def record_card_grade(
         totals.add_to_day(
             connection, today, "card", quality, repeat, before.due is None, log.duration_ms
         )
-        return int(result.inserted_primary_key[0]), after
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0]), after
 
 
 @dataclass(frozen=True)
@@ -507,7 +513,7 @@ class DrillSession:
         if not self.queue and self.topic_ids:
             self.queue.extend(self.topic_ids)
         self.problem = (
-            make_problem(self.queue[0], self._rng.randrange(2**31), self.difficulty)
+            _make_problem(self.queue[0], self._rng.randrange(2**31), self.difficulty)
             if self.queue
             else None
         )
@@ -628,9 +634,17 @@ class DrillSession:
         return self.problem
 
 
+def _make_problem(topic_id: str, seed: int, difficulty: int) -> Problem:
+    from studyapp.drills import make_problem
+
+    return make_problem(topic_id, seed, difficulty)
+
+
 def _topic_row(session: Session, topic_id: str) -> DrillTopic:
     topic = session.get(DrillTopic, topic_id, with_for_update=True)
     if topic is None:
+        from studyapp.drills import registry
+
         found = registry().get(topic_id)
         topic = DrillTopic(id=topic_id, title=found.title if found else "")
         _store_state(topic, Sm2State())

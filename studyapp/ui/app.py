@@ -1,0 +1,137 @@
+"""The Textual app: a home screen and one screen per activity, built by a factory.
+
+`make_app(collection, seed)` takes everything that varies (the collection carries the
+database and the clock; the seed fixes the drill problems), so tests build the app
+around a temporary database, a fixed date and known problems. Screens only call the
+collection and render what it returns; the app wires screens together and owns the
+keys that work everywhere (`?`/F1 help, ctrl+p commands, ctrl+q quit).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from studyapp.ui.help import HelpScreen, help_entries
+from studyapp.ui.home import HomeScreen
+
+if TYPE_CHECKING:
+    from studyapp.collection import Collection
+
+DEFAULT_THEME = "textual-dark"
+THEME_ENV = "STUDYAPP_THEME"
+
+
+class StudyApp(App[None]):
+    """studyapp's terminal UI. Build it with `make_app`."""
+
+    TITLE = "studyapp"
+    CSS_PATH = "app.tcss"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # noqa: RUF012
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark,f1", "help", "Keys", tooltip="Every key of this screen"),
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "Commands",
+            show=False,
+            priority=True,
+            tooltip="Command palette: change the theme, take a screenshot, quit",
+        ),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, tooltip="Quit at once"),
+    ]
+
+    def __init__(
+        self,
+        collection: Collection,
+        seed: int | None = None,
+        theme: str | None = None,
+        cursor_blink: bool = True,
+        schedule_new_topics: bool = True,
+    ) -> None:
+        super().__init__()
+        self.collection = collection
+        self.seed = seed
+        self.cursor_blink = cursor_blink
+        self.schedule_new_topics = schedule_new_topics
+        self._start_theme = theme or os.environ.get(THEME_ENV) or DEFAULT_THEME
+
+    def on_mount(self) -> None:
+        if self._start_theme in self.available_themes:
+            self.theme = self._start_theme
+        else:
+            self.theme = DEFAULT_THEME
+            self.notify(f"Unknown theme {self._start_theme!r}; using {DEFAULT_THEME}.")
+        # Pushed rather than returned by get_default_screen, so that its CSS_PATH loads.
+        self.push_screen(HomeScreen(self.collection))
+
+    # -------------------------------------------------------------- screens
+
+    def action_help(self) -> None:
+        """Show every key of the screen in front (or close the help if it is open)."""
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+            return
+        self.push_screen(HelpScreen(self.screen_title(self.screen), help_entries(self.screen)))
+
+    @staticmethod
+    def screen_title(screen: Screen[object]) -> str:
+        return getattr(screen, "HELP_TITLE", type(screen).__name__)
+
+    def start_review(self, deck_ids: Sequence[str] | None = None) -> None:
+        from studyapp.ui.review import ReviewScreen
+
+        self.push_screen(ReviewScreen(self.collection, deck_ids))
+
+    def start_drill(self, topic_ids: Sequence[str] | None = None, difficulty: int = 1) -> None:
+        from studyapp.ui.drill import DrillScreen
+
+        self.push_screen(DrillScreen(self.collection, topic_ids, difficulty, self.seed))
+
+    def open_topics(self) -> None:
+        from studyapp.ui.topics import TopicsScreen
+
+        self.push_screen(TopicsScreen(self.collection))
+
+    def open_stats(self) -> None:
+        from studyapp.ui.stats import StatsScreen
+
+        self.push_screen(StatsScreen(self.collection))
+
+    def open_browse(self) -> None:
+        from studyapp.ui.browse import BrowseScreen
+
+        self.push_screen(BrowseScreen(self.collection))
+
+
+def make_app(
+    collection: Collection,
+    seed: int | None = None,
+    theme: str | None = None,
+    cursor_blink: bool = True,
+    schedule_new_topics: bool = True,
+) -> StudyApp:
+    """The app around an open collection.
+
+    `seed` makes drill problems repeatable; `theme` picks a Textual theme (default
+    textual-dark, or $STUDYAPP_THEME); `cursor_blink=False` freezes text cursors for
+    screenshots; `schedule_new_topics=False` keeps the collection's drill topics as they
+    are (tests pin a fixed handful) instead of scheduling every registered one at start.
+    """
+    return StudyApp(
+        collection,
+        seed=seed,
+        theme=theme,
+        cursor_blink=cursor_blink,
+        schedule_new_topics=schedule_new_topics,
+    )
+
+
+def run_app(collection: Collection) -> None:
+    """Run the app in the terminal until the learner quits."""
+    make_app(collection).run()

@@ -1,0 +1,330 @@
+"""Browse: search the cards, see each one's schedule, suspend or reset it.
+
+Typing in the search box (or the tag box) updates the table after a short pause;
+the deck filter applies at once. `s` suspends or brings back the highlighted card,
+`r` resets its schedule after a confirmation, Enter shows the whole card.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Input, Select, Static
+
+from studyapp.ui.widgets import NotSaved, number, saving
+
+if TYPE_CHECKING:
+    from studyapp.collection import CardRow, Collection
+    from studyapp.study import CardView
+
+SEARCH_DELAY = 0.25
+"""Seconds of quiet typing before the search runs."""
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """A yes/no question; y or Enter says yes, n or Escape says no."""
+
+    HELP_TITLE = "Confirm"
+    CSS_PATH = "browse.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y,enter", "answer(True)", "Yes", tooltip="Go ahead"),
+        Binding("n,escape", "answer(False)", "No", tooltip="Leave it as it is"),
+    ]
+
+    def __init__(self, question: str, detail: str = "") -> None:
+        super().__init__()
+        self.question, self.detail = question, detail
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-box", classes="dialog"):
+            yield Static(Text(self.question, style="bold"), id="confirm-question")
+            if self.detail:
+                yield Static(Text(self.detail, style="dim"), id="confirm-detail")
+            yield Static(
+                Text.assemble(("y", "bold"), " yes    ", ("n", "bold"), " no"), id="confirm-keys"
+            )
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+class CardScreen(ModalScreen[None]):
+    """The whole card with its schedule, over the browse table."""
+
+    HELP_TITLE = "Card"
+    CSS_PATH = "browse.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,enter,q", "close", "Close", tooltip="Back to the table"),
+    ]
+
+    def __init__(self, card: CardView, suspended: bool) -> None:
+        super().__init__()
+        self.card, self.suspended = card, suspended
+
+    def compose(self) -> ComposeResult:
+        card = self.card
+        with Vertical(id="card-box", classes="dialog"):
+            yield Static(
+                Text.assemble((card.deck_name, "bold"), ("  ·  ", "dim"), (card.id, "dim")),
+                id="card-head",
+            )
+            with VerticalScroll(id="card-scroll"):
+                yield Static(self._body(card))
+            yield Static(Text("Escape closes", style="dim"))
+
+    def _body(self, card: CardView) -> Group:
+        parts: list[Text | Table] = [
+            Text(card.front, style="bold"),
+            Text(""),
+            Text(card.back),
+        ]
+        for label, value in (("Hook", card.mnemonic), ("Why", card.why), ("Source", card.source)):
+            if value:
+                parts += [Text(""), Text.assemble((f"{label}  ", "bold"), value)]
+        state = card.state
+        schedule = Table.grid(padding=(0, 2))
+        for _ in range(6):
+            schedule.add_column()
+        schedule.add_row(
+            *(Text(h, style="dim") for h in ("EF", "reps", "interval", "due", "lapses", "tags"))
+        )
+        schedule.add_row(
+            f"{state.easiness:.2f}",
+            str(state.repetitions),
+            f"{state.interval} d",
+            state.due.isoformat() if state.due else "new",
+            str(state.lapses),
+            " ".join(card.tags) or "–",
+        )
+        parts += [Text(""), schedule]
+        if self.suspended:
+            parts.append(Text("suspended — s in the table brings it back", style="bold"))
+        return Group(*parts)
+
+    def action_close(self) -> None:
+        self.dismiss()
+
+
+class CardTable(DataTable[Text]):
+    """The card list; its Enter is labelled for the footer and comes in typing order."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "Card", tooltip="The whole highlighted card"),
+    ]
+
+
+class BrowseScreen(Screen[None]):
+    """Every card, searchable by text, deck and tag, with its SM-2 schedule."""
+
+    HELP_TITLE = "Browse"
+    CSS_PATH = "browse.tcss"
+    AUTO_FOCUS = "#search"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "suspend", "Suspend/resume", tooltip="Suspend the highlighted card or bring it back"),
+        Binding("r", "reset", "Reset", tooltip="Forget the card's schedule (asks first); history is kept"),
+        Binding("enter", "show_card", "Card", tooltip="The whole highlighted card"),
+        Binding("down", "focus_table", "To the table", show=False, tooltip="From a box: to the cards"),
+        Binding("slash,ctrl+f", "focus_search", "Search", tooltip="Jump to the search box"),
+        Binding("escape", "close", "Home", tooltip="Back to the home screen"),
+    ]
+
+    def __init__(self, collection: Collection) -> None:
+        super().__init__()
+        self.collection = collection
+        self.rows: dict[str, CardRow] = {}
+        self._search_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("Browse", style="bold"), id="browse-title", classes="title-bar")
+        with Horizontal(id="filters"):
+            yield Input(placeholder="search front, back, tags", id="search")
+            yield Select[str](
+                [(name, deck_id) for deck_id, name in self.collection.decks()],
+                prompt="all decks",
+                id="deck",
+            )
+            yield Input(placeholder="tag", id="tag")
+        yield CardTable(id="cards", cursor_type="row", zebra_stripes=True)
+        yield Static(id="browse-count", classes="message")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        steady = not getattr(self.app, "cursor_blink", True)
+        for box in self.query(Input):
+            box.cursor_blink = not steady
+        width = self.app.size.width
+        deck_width = 10 if width < 100 else 16
+        table = self.query_one("#cards", DataTable)
+        table.add_column("Deck", key="deck", width=deck_width)
+        table.add_column("Front", key="front", width=max(18, width - 53 - deck_width))
+        table.add_column(Text("EF", justify="right"), key="ef")
+        table.add_column(Text("Reps", justify="right"), key="reps")
+        table.add_column(Text("Ivl", justify="right"), key="ivl")
+        table.add_column("Due", key="due")
+        table.add_column(Text("Lapses", justify="right"), key="lapses")
+        table.add_column("", key="suspended")
+        self.search()
+
+    # -------------------------------------------------------------- searching
+
+    @on(Input.Changed)
+    def _typed(self) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(SEARCH_DELAY, self.search)
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.search()
+        self.query_one("#cards", DataTable).focus()
+
+    @on(Select.Changed, "#deck")
+    def _deck_changed(self) -> None:
+        self.search()
+
+    def search(self) -> None:
+        """Run the search with the current filters and fill the table."""
+        text = self.query_one("#search", Input).value
+        tag = self.query_one("#tag", Input).value.strip() or None
+        deck_value = self.query_one("#deck", Select).value
+        deck = deck_value if isinstance(deck_value, str) else None
+        rows = self.collection.search_cards(text, deck=deck, tag=tag)
+        names = dict(self.collection.decks())
+        table = self.query_one("#cards", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        self.rows = {row.id: row for row in rows}
+        for row in rows:
+            table.add_row(*self._cells(row, names), key=row.id)
+        if rows:
+            table.move_cursor(row=min(max(cursor, 0), len(rows) - 1), animate=False)
+        count = len(rows)
+        self.query_one("#browse-count", Static).update(
+            Text(
+                f"{count} card{'s' if count != 1 else ''}"
+                + (" (the first 1000)" if count >= 1000 else "")
+                + "  ·  Tab moves between the search, the filters and the table",
+                style="dim",
+            )
+        )
+        self.refresh_bindings()
+
+    @staticmethod
+    def _cells(row: CardRow, names: dict[str, str]) -> list[Text]:
+        style = "dim" if row.suspended else ""
+        front = " ".join(row.front.split())
+        return [
+            Text(names.get(row.deck_id, row.deck_id), style="dim"),
+            Text(front, style=style),
+            Text(number(row.easiness, 2), justify="right", style=style),
+            Text(str(row.repetitions), justify="right", style=style),
+            Text(f"{row.interval}d" if row.due else "–", justify="right", style=style),
+            Text(_due(row.due), style=style),
+            Text(str(row.lapses), justify="right", style=style),
+            Text("susp." if row.suspended else "", style="bold"),
+        ]
+
+    # -------------------------------------------------------------- keys
+
+    def _highlighted(self) -> CardRow | None:
+        table = self.query_one("#cards", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.rows.get(key) if key is not None else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("suspend", "reset", "show_card"):
+            if not self.is_mounted:
+                return True
+            table = self.query_one("#cards", DataTable)
+            return table.has_focus and table.row_count > 0
+        if action == "focus_table":
+            return isinstance(self.focused, Input)
+        return True
+
+    def action_suspend(self) -> None:
+        row = self._highlighted()
+        if row is None:
+            return
+        try:
+            with saving(self, "change the card"):
+                self.collection.suspend(row.id, not row.suspended)
+        except NotSaved:
+            return
+        except LookupError as problem:
+            self.notify(str(problem), title="Not changed", severity="warning")
+            return
+        self.notify(
+            f"{'Brought back' if row.suspended else 'Suspended'}: {row.front[:50]}", timeout=2
+        )
+        self.search()
+
+    def action_reset(self) -> None:
+        row = self._highlighted()
+        if row is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                with saving(self, "reset the card"):
+                    self.collection.reset(row.id)
+            except NotSaved:
+                return
+            except LookupError as problem:
+                self.notify(str(problem), title="Not reset", severity="warning")
+                return
+            self.notify(f"Reset: {row.front[:50]}", timeout=2)
+            self.search()
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Reset this card's schedule?",
+                f"“{row.front[:70]}” becomes new again (EF 2.5, no interval). "
+                "Its review history is kept.",
+            ),
+            answered,
+        )
+
+    def action_show_card(self) -> None:
+        row = self._highlighted()
+        if row is None:
+            return
+        card = self.collection.card(row.id)
+        if card is None:
+            self.notify("That card is gone.", severity="warning")
+            return
+        self.app.push_screen(CardScreen(card, row.suspended))
+
+    def action_focus_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_close(self) -> None:
+        self.dismiss()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_show_card()
+
+    def action_focus_table(self) -> None:
+        self.query_one("#cards", DataTable).focus()
+
+
+def _due(iso: str | None) -> str:
+    """A due date as "11 Mar 26" (short and unambiguous), or "new"."""
+    if iso is None:
+        return "new"
+    from datetime import date
+
+    return date.fromisoformat(iso).strftime("%d %b %y")

@@ -1,0 +1,227 @@
+"""The home screen: what is waiting today, and one key for each activity.
+
+Counts come from `Collection.home()` each time the screen comes back to the front, so
+they are fresh after a review, a drill or a suspension in browse.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Center, Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from studyapp.ui.widgets import plural
+
+if TYPE_CHECKING:
+    from studyapp.collection import Collection
+    from studyapp.stats import HomeCounts
+    from studyapp.ui.app import StudyApp
+
+ALL_DECKS = "__all__"
+NOTHING_DUE = "Nothing due — come back tomorrow, or drill a topic with t."
+
+
+class HomeScreen(Screen[None]):
+    """Decks with due and new counts, drill topics, today's progress and the streak."""
+
+    HELP_TITLE = "Home"
+    CSS_PATH = "home.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "review", "Review", tooltip="Review every due and new card"),
+        Binding("d", "drill", "Drill", tooltip="Drill the topics due today, one after another"),
+        Binding("t", "topics", "Topics", tooltip="Pick any drill topic to practise"),
+        Binding("s", "stats", "Stats", tooltip="Heatmap, retention, forecast, topic accuracy"),
+        Binding("b", "browse", "Browse", tooltip="Search cards; suspend or reset one"),
+        Binding("enter", "review_deck", "Review deck", tooltip="Review only the highlighted deck"),
+        Binding("down,j", "cursor(1)", "Next deck", show=False, tooltip="Move down the decks"),
+        Binding("up,k", "cursor(-1)", "Previous deck", show=False, tooltip="Move up the decks"),
+        Binding("q", "quit", "Quit", tooltip="Close studyapp (every grade is already saved)"),
+    ]
+
+    def __init__(self, collection: Collection) -> None:
+        super().__init__()
+        self.collection = collection
+        self.counts: HomeCounts | None = None
+
+    @property
+    def study_app(self) -> StudyApp:
+        return cast("StudyApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="home-title", classes="title-bar")
+        with Center(id="home-center"), Vertical(id="home"):
+            with Horizontal(id="stat-row"):
+                yield Static(id="stat-done", classes="stat")
+                yield Static(id="stat-left", classes="stat")
+                yield Static(id="stat-streak", classes="stat")
+                yield Static(id="stat-drills", classes="stat")
+            yield Static(id="home-message")
+            table: DataTable[Text] = DataTable(
+                id="decks", cursor_type="row", zebra_stripes=False, show_cursor=True
+            )
+            table.can_focus = False  # the screen's keys move it; no widget swallows them
+            yield table
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        titles = {"done": "Done today", "left": "Left today", "streak": "Streak", "drills": "Drills"}
+        for name, title in titles.items():
+            self.query_one(f"#stat-{name}", Static).border_title = title
+        table = self.query_one("#decks", DataTable)
+        table.add_column("Deck", key="deck")
+        table.add_column(Text("Due", justify="right"), key="due", width=6)
+        table.add_column(Text("New", justify="right"), key="new", width=6)
+
+    def on_screen_resume(self) -> None:
+        self.refresh_counts()
+        if not self.topics_synced and self.study_app.schedule_new_topics:
+            self.topics_synced = True
+            self.sync_topics()
+
+    topics_synced = False
+
+    @work(thread=True, exclusive=True, group="topics")
+    def sync_topics(self) -> None:
+        """Schedule any new drill topics off the UI thread (it imports every drill family),
+        then show the counts again."""
+        if self.collection.sync_topics():
+            self.app.call_from_thread(self.refresh_counts)
+
+    # -------------------------------------------------------------- rendering
+
+    def refresh_counts(self) -> None:
+        counts = self.collection.home()
+        self.counts = counts
+        self.query_one("#home-title", Static).update(
+            Text.assemble(
+                ("studyapp", "bold"), "  ", (counts.today.strftime("%A %-d %B %Y"), "dim")
+            )
+        )
+        self._show_stats(counts)
+        table = self.query_one("#decks", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for deck in counts.decks:
+            table.add_row(
+                Text(deck.name),
+                _count(deck.due),
+                _count(deck.new),
+                key=deck.id,
+            )
+        total_due = sum(d.due for d in counts.decks)
+        total_new = sum(d.new for d in counts.decks)
+        table.add_row(
+            Text("All decks", style="bold"),
+            _count(total_due),
+            _count(total_new),
+            key=ALL_DECKS,
+        )
+        table.move_cursor(row=min(max(cursor, 0), table.row_count - 1))
+        self.query_one("#home-message", Static).update(self._message(counts))
+        self.refresh_bindings()
+
+    def _show_stats(self, counts: HomeCounts) -> None:
+        def big(value: str, rest: str = "") -> Text:
+            return Text.assemble((value, "bold"), (rest, "dim"), justify="center")
+
+        self.query_one("#stat-done", Static).update(
+            big(str(counts.reviews_today), " reviews" if counts.reviews_today != 1 else " review")
+        )
+        self.query_one("#stat-left", Static).update(
+            big(str(counts.left_today), " cards" if counts.left_today != 1 else " card")
+        )
+        self.query_one("#stat-streak", Static).update(
+            big(str(counts.streak_days), " days" if counts.streak_days != 1 else " day")
+        )
+        self.query_one("#stat-drills", Static).update(
+            big(str(counts.topics_due), f" due · {counts.topics_new} new")
+        )
+
+    @staticmethod
+    def _message(counts: HomeCounts) -> Text:
+        if counts.left_today:
+            return Text.assemble(
+                (plural(counts.left_today, "card"), "bold"),
+                " waiting — ",
+                ("r", "bold"),
+                " reviews them all, ",
+                ("Enter", "bold"),
+                " just the highlighted deck.",
+            )
+        if counts.topics_due or counts.topics_new:
+            return Text.assemble(
+                "Cards are done for today. ",
+                ("d", "bold"),
+                " drills the topics that are due.",
+            )
+        return Text(NOTHING_DUE)
+
+    # -------------------------------------------------------------- actions
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return True
+
+    def action_review(self) -> None:
+        counts = self.counts or self.collection.home()
+        if not counts.left_today:
+            self.notify(NOTHING_DUE, title="All caught up")
+            return
+        self.study_app.start_review()
+
+    def action_review_deck(self) -> None:
+        table = self.query_one("#decks", DataTable)
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        if key == ALL_DECKS:
+            self.action_review()
+            return
+        counts = self.counts or self.collection.home()
+        deck = next((d for d in counts.decks if d.id == key), None)
+        if deck is None:
+            return
+        if not deck.due and not (deck.new and counts.new_available):
+            if deck.new:
+                message = (
+                    f"Today's limit of new cards is reached; the {deck.new} new cards of "
+                    f"{deck.name} wait for tomorrow."
+                )
+            else:
+                message = f"{deck.name} has nothing waiting today."
+            self.notify(message, title="Nothing due")
+            return
+        self.study_app.start_review([deck.id])
+
+    def action_cursor(self, step: int) -> None:
+        table = self.query_one("#decks", DataTable)
+        table.move_cursor(row=table.cursor_row + step)
+
+    def action_drill(self) -> None:
+        counts = self.counts or self.collection.home()
+        if not (counts.topics_due or counts.topics_new):
+            self.notify(
+                "No drill topic is due today — press t to practise any topic.",
+                title="Drills done",
+            )
+            return
+        self.study_app.start_drill()
+
+    def action_topics(self) -> None:
+        self.study_app.open_topics()
+
+    def action_stats(self) -> None:
+        self.study_app.open_stats()
+
+    def action_browse(self) -> None:
+        self.study_app.open_browse()
+
+    def action_quit(self) -> None:
+        self.app.exit()
+
+
+def _count(n: int) -> Text:
+    return Text(str(n), justify="right", style="bold" if n else "dim")

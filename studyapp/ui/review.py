@@ -1,0 +1,308 @@
+"""The review screen: front, Space, back, grade — one card at a time, then a summary.
+
+The session (`studyapp.study.ReviewSession`) builds the queue, records each grade
+(committed before the next card appears) and undoes exactly; this screen shows the
+card, times the answer with the collection's clock, and offers only the keys that
+apply: grades once the back is shown, undo once something was graded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, ProgressBar, Static
+
+from studyapp.scheduler import QUALITY_LABELS, needs_repeat_today
+from studyapp.study import NothingToUndo
+from studyapp.ui.widgets import (
+    AGAIN_MARK,
+    GRADE_NAMES,
+    NotSaved,
+    days,
+    duration,
+    grade_labels,
+    plural,
+    relabel,
+    saving,
+)
+
+if TYPE_CHECKING:
+    from studyapp.collection import Collection
+    from studyapp.study import CardView, ReviewSession
+
+NOTHING_TO_REVIEW = "Nothing due — come back tomorrow, or drill a topic with t on the home screen."
+
+
+def _grade_binding(q: int) -> Binding:
+    return Binding(
+        str(q),
+        f"grade({q})",
+        GRADE_NAMES[q],
+        tooltip=f"Grade {q}: {QUALITY_LABELS[q]}"
+        + (" — the card comes back later this session" if needs_repeat_today(q) else ""),
+    )
+
+
+class GradePanel(Widget):
+    """The six grades with their meaning and the interval each would give, in a grid."""
+
+    DEFAULT_CSS = """
+    GradePanel {
+        height: auto;
+    }
+    """
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.intervals: dict[int, int] = {}
+        self.repeat = False
+
+    def show(self, intervals: dict[int, int], repeat: bool) -> None:
+        self.intervals, self.repeat = intervals, repeat
+        self.refresh(layout=True)
+
+    def render(self) -> Group:
+        width = self.size.width or 80
+        per_row = 3
+        cell = width // per_row
+        with_meaning = cell >= 40
+        grid = Table.grid(expand=True, padding=(0, 1))
+        for _ in range(per_row):
+            grid.add_column(ratio=1, no_wrap=True)
+        cells = []
+        for q in range(6):
+            text = Text.assemble((f" {q} ", "bold reverse"), " ", (GRADE_NAMES[q], "bold"))
+            if q in self.intervals:
+                text.append(f"  {days(self.intervals[q])}", style="")
+            if needs_repeat_today(q):
+                text.append(f" {AGAIN_MARK}", style="dim")
+            if with_meaning:
+                text.append(f"  {QUALITY_LABELS[q]}", style="dim italic")
+            cells.append(text)
+        grid.add_row(*cells[:3])
+        grid.add_row(*cells[3:])
+        note = (
+            f"{AGAIN_MARK} comes back later this session · a repeat keeps today's interval"
+            if self.repeat
+            else f"{AGAIN_MARK} comes back later this session, until graded 4 or 5"
+        )
+        return Group(grid, Text(note, style="dim"))
+
+
+class ReviewScreen(Screen[None]):
+    """Flashcard review of today's queue (or of some decks)."""
+
+    HELP_TITLE = "Review"
+    CSS_PATH = "review.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space,enter", "reveal", "Show answer", tooltip="Turn the card over"),
+        *(_grade_binding(q) for q in range(6)),
+        Binding("u", "undo", "Undo", tooltip="Take back the last grade; that card returns, front up"),
+        Binding("enter", "done", "Done", tooltip="After the summary: back to the home screen"),
+        Binding("escape", "close", "Home", tooltip="Back home; every grade given is saved"),
+    ]
+
+    revealed: reactive[bool] = reactive(False, bindings=True)
+    finished: reactive[bool] = reactive(False, bindings=True)
+
+    def __init__(self, collection: Collection, deck_ids: Sequence[str] | None = None) -> None:
+        super().__init__()
+        self.collection = collection
+        self.session: ReviewSession = collection.review(deck_ids)
+        self.shown_at: datetime = collection.settings.clock.now()
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="review-top", classes="title-bar"):
+            yield Static(id="review-deck")
+            yield ProgressBar(id="review-progress", show_eta=False, show_percentage=False)
+            yield Static(id="review-count")
+        with VerticalScroll(id="card"):
+            yield Static(id="front")
+            with Vertical(id="back-side"):
+                yield Static(id="back")
+                yield Static(id="mnemonic")
+                yield Static(id="why")
+                yield Static(id="source")
+            yield Static(id="summary")
+        yield Static(id="review-hint", classes="message")
+        yield GradePanel(id="grades")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.show_current()
+
+    def on_resize(self) -> None:
+        if self.revealed:
+            self._label_grades()
+
+    # -------------------------------------------------------------- showing
+
+    def show_current(self) -> None:
+        """Show the front of the session's current card, or the summary when it is over."""
+        card = self.session.current
+        self.revealed = False
+        self.finished = card is None
+        self._update_progress()
+        if card is None:
+            self._show_summary()
+            return
+        self.shown_at = self.collection.settings.clock.now()
+        self._show_card(card)
+
+    def _update_progress(self) -> None:
+        done, remaining = self.session.done, self.session.remaining
+        bar = self.query_one("#review-progress", ProgressBar)
+        bar.update(total=max(1, done + remaining), progress=done)
+        self.query_one("#review-count", Static).update(
+            Text.assemble((str(done), "bold"), (f" / {done + remaining}", "dim"))
+        )
+
+    def _show_card(self, card: CardView) -> None:
+        badge = (
+            ("again", "bold reverse")
+            if self.session.is_repeat
+            else ("new", "bold reverse")
+            if card.is_new
+            else ("review", "reverse")
+        )
+        self.query_one("#review-deck", Static).update(
+            Text.assemble((f" {badge[0]} ", badge[1]), "  ", (card.deck_name, "bold"))
+        )
+        self.query_one("#front", Static).update(Text(card.front))
+        self.query_one("#back", Static).update(Text(card.back))
+        self._optional("#mnemonic", card.mnemonic, "Hook  ")
+        self._optional("#why", card.why, "Why  ")
+        self._optional("#source", card.source, "Source  ")
+        self.query_one("#back-side").display = False
+        self.query_one("#summary").display = False
+        self.query_one("#front").display = True
+        self.query_one("#grades").display = False
+        self.query_one("#review-hint", Static).update(
+            Text.assemble(("Space", "bold"), " shows the answer", style="dim")
+        )
+        self.query_one("#card", VerticalScroll).scroll_home(animate=False)
+
+    def _optional(self, selector: str, value: str | None, label: str) -> None:
+        widget = self.query_one(selector, Static)
+        widget.display = bool(value)
+        if value:
+            widget.update(Text.assemble((label, "bold"), value))
+
+    def _reveal(self) -> None:
+        self.revealed = True
+        self.query_one("#back-side").display = True
+        self.query_one("#review-hint", Static).update("")
+        self.query_one("#review-hint").display = False
+        self._label_grades()
+        panel = self.query_one("#grades", GradePanel)
+        panel.display = True
+        panel.show(self.session.intervals(), self.session.is_repeat)
+
+    def _label_grades(self) -> None:
+        others = [
+            (self.app.get_key_display(b.binding), b.binding.description)
+            for b in self.active_bindings.values()
+            if b.binding.show and not b.binding.action.startswith("grade")
+        ]
+        reserved = sum(len(key) + len(text) + 2 for key, text in others)
+        if self.session.can_undo and not any(text == "Undo" for _, text in others):
+            reserved += len("u Undo") + 1
+        labels = grade_labels(self.session.intervals(), self.size.width, reserved)
+        for q, label in labels.items():
+            relabel(self, f"grade({q})", label)
+        self.refresh_bindings()
+
+    def _show_summary(self) -> None:
+        summary = self.session.summary()
+        self.query_one("#front").display = False
+        self.query_one("#back-side").display = False
+        self.query_one("#grades").display = False
+        self.query_one("#review-hint").display = False
+        self.query_one("#review-deck", Static).update(Text("Review", style="bold"))
+        box = self.query_one("#summary", Static)
+        box.display = True
+        keys = Text.assemble(("Enter", "bold"), " or ", ("Escape", "bold"), ": home", style="dim")
+        if summary.graded == 0:
+            box.border_title = "Nothing to review"
+            box.update(Group(Text(NOTHING_TO_REVIEW), Text(""), keys))
+            return
+        box.border_title = "Session complete"
+        table = Table.grid(padding=(0, 3))
+        table.add_column(style="dim", justify="right")
+        table.add_column()
+        answers = plural(summary.graded, "answer")
+        table.add_row(
+            "Reviewed",
+            Text.assemble(
+                (plural(summary.cards, "card"), "bold"),
+                (f"  ({answers}, {plural(summary.repeats, 'repeat')})", "dim"),
+            ),
+        )
+        share = round(100 * summary.correct / summary.cards) if summary.cards else 0
+        table.add_row(
+            "Correct",
+            Text.assemble((f"{summary.correct} of {summary.cards}", "bold"), f"  ({share} %)"),
+        )
+        table.add_row("Time", Text(duration(summary.seconds), style="bold"))
+        table.add_row("Due tomorrow", Text(plural(summary.due_tomorrow, "card"), style="bold"))
+        keys.append_text(Text.assemble("   ", ("u", "bold"), ": take back the last grade"))
+        box.update(Group(table, Text(""), keys))
+
+    # -------------------------------------------------------------- keys
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "reveal":
+            return not self.finished and not self.revealed
+        if action == "grade":
+            return self.revealed and not self.finished
+        if action == "undo":
+            return self.session.can_undo
+        if action == "done":
+            return self.finished
+        return True
+
+    def action_reveal(self) -> None:
+        self._reveal()
+
+    def action_grade(self, quality: int) -> None:
+        elapsed = self.collection.settings.clock.now() - self.shown_at
+        duration_ms = max(0, int(elapsed.total_seconds() * 1000))
+        try:
+            with saving(self, "save the grade"):
+                self.session.grade(quality, duration_ms)
+        except NotSaved:
+            return
+        except LookupError as problem:  # the card vanished under us (deleted elsewhere)
+            self.notify(str(problem), title="Could not grade", severity="warning")
+        self.show_current()
+        self.refresh_bindings()
+
+    def action_undo(self) -> None:
+        try:
+            with saving(self, "undo"):
+                self.session.undo()
+        except NotSaved:
+            return
+        except NothingToUndo as problem:
+            self.notify(str(problem), title="Undo")
+            return
+        self.show_current()
+        self.notify("Last grade taken back.", timeout=2)
+        self.refresh_bindings()
+
+    def action_close(self) -> None:
+        self.dismiss()
+
+    def action_done(self) -> None:
+        self.dismiss()

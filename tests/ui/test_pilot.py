@@ -1,0 +1,459 @@
+"""Pilot tests: drive the app with keys at 100×32 and check what the database says.
+
+Expectations are worked out by hand from SM-2 (PRODUCT.md) and from the fixture decks,
+not read back from the code under test.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+from typing import Any
+
+from rich.console import Console
+from sqlalchemy import select
+from textual.widgets import DataTable, Input, Static
+
+from studyapp.collection import Collection
+from studyapp.config import FixedClock
+from studyapp.store.models import Card, DrillAttempt, Review
+from studyapp.ui.app import make_app
+from studyapp.ui.browse import BrowseScreen, CardScreen, ConfirmScreen
+from studyapp.ui.drill import DrillScreen
+from studyapp.ui.help import HelpScreen
+from studyapp.ui.home import NOTHING_DUE, HomeScreen
+from studyapp.ui.review import ReviewScreen
+from studyapp.ui.stats import StatsScreen
+from studyapp.ui.topics import TopicsScreen
+from studyapp.ui.widgets import Heatmap
+
+from .builders import SEED, right_answer
+
+SIZE = (100, 32)
+TODAY = date(2026, 3, 10)
+
+
+def plain(widget: Static) -> str:
+    """What a Static shows, as plain text (tables and groups included)."""
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(widget.content)
+    return console.export_text()
+
+
+def reviews(collection: Collection) -> list[tuple[str, str, int, bool]]:
+    with collection.db.session() as session:
+        return [
+            (r.kind, r.item_id, r.quality, r.repeat)
+            for r in session.scalars(select(Review).order_by(Review.id))
+        ]
+
+
+def card(collection: Collection, card_id: str) -> Card:
+    with collection.db.session() as session:
+        found = session.get(Card, card_id)
+        assert found is not None
+        return found
+
+
+def attempts(collection: Collection) -> list[DrillAttempt]:
+    with collection.db.session() as session:
+        return list(session.scalars(select(DrillAttempt).order_by(DrillAttempt.id)))
+
+
+# ------------------------------------------------------------------------------ home
+
+
+async def test_home_reads_the_counts(collection: Collection) -> None:
+    app = make_app(collection, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, HomeScreen)
+        # 8 new cards in two decks (5 + 3), 4 topics never drilled, nothing studied yet
+        assert "8 cards" in plain(screen.query_one("#stat-left", Static))
+        assert "0 reviews" in plain(screen.query_one("#stat-done", Static))
+        assert "0 days" in plain(screen.query_one("#stat-streak", Static))
+        assert "0 due · 4 new" in plain(screen.query_one("#stat-drills", Static))
+        table = screen.query_one("#decks", DataTable)
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        assert rows == [
+            ["Neuron basics", "0", "5"],
+            ["Training", "0", "3"],
+            ["All decks", "0", "8"],
+        ]
+
+
+async def test_home_with_history_and_refresh_after_review(studied: Collection) -> None:
+    app = make_app(studied, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        # studied 1, 2, 3 and 4 days ago but not 5: a streak of 4 that today has not broken
+        assert "4 days" in plain(screen.query_one("#stat-streak", Static))
+        before = len(reviews(studied))
+        due = int(plain(screen.query_one("#stat-left", Static)).split()[0])
+        assert due > 0
+        await pilot.press("r", "space", "5")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        assert len(reviews(studied)) == before + 1
+        assert "1 review" in plain(app.screen.query_one("#stat-done", Static))
+        assert f"{due - 1} card" in plain(app.screen.query_one("#stat-left", Static))
+
+
+async def test_nothing_due_is_said_calmly(collection: Collection) -> None:
+    for card_id in [r.id for r in collection.search_cards()]:
+        collection.suspend(card_id)
+    app = make_app(collection, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        assert plain(app.screen.query_one("#home-message", Static)).strip() == (
+            "Cards are done for today. d drills the topics that are due."
+        )
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        assert any(NOTHING_DUE in str(n.message) for n in app._notifications)
+
+
+# ------------------------------------------------------------------------------ review
+
+
+async def test_review_three_grades_and_undo(collection: Collection, ui_clock: FixedClock) -> None:
+    app = make_app(collection, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        # new cards come in deck position order: the basics deck first
+        order = ["ui-neuron-sum", "ui-sigmoid-range", "ui-relu", "ui-tanh", "ui-bias-role"]
+        assert screen.session.current is not None
+        assert screen.session.current.id == order[0]
+
+        ui_clock.advance(seconds=7)
+        await pilot.press("space", "5")
+        await pilot.press("space", "4")
+        await pilot.press("space", "2")
+        assert [(q, rep) for _, _, q, rep in reviews(collection)] == [
+            (5, False),
+            (4, False),
+            (2, False),
+        ]
+        await pilot.press("u")  # takes back the 2: that card is shown again, front up
+        await pilot.pause()
+        assert screen.session.current is not None
+        assert screen.session.current.id == order[2]
+        assert not screen.revealed
+        assert not screen.query_one("#back-side").display
+        await pilot.press("space", "3")
+
+    rows = reviews(collection)
+    assert [(item, q) for _, item, q, _ in rows] == [
+        (order[0], 5),
+        (order[1], 4),
+        (order[2], 3),
+    ]
+    tomorrow = TODAY + timedelta(days=1)
+    # first grade of a new card: n = 1, I = 1; EF + 0.1 for 5, + 0 for 4, - 0.14 for 3
+    expected = {order[0]: 2.6, order[1]: 2.5, order[2]: 2.36}
+    for card_id, easiness in expected.items():
+        state = card(collection, card_id)
+        assert (state.repetitions, state.interval, state.due) == (1, 1, tomorrow)
+        assert abs(state.easiness - easiness) < 1e-9
+    # the first card was shown 7 s before its grade (the app times with the collection clock)
+    with collection.db.session() as session:
+        first = session.scalars(select(Review).order_by(Review.id)).first()
+        assert first is not None and first.duration_ms == 7000
+
+
+async def test_grade_keys_wait_for_the_reveal(collection: Collection) -> None:
+    app = make_app(collection, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        shown = {b.binding.action for b in screen.active_bindings.values()}
+        assert not any(action.startswith("grade") for action in shown)
+        assert "undo" not in shown  # nothing graded yet
+        await pilot.press("4", "0")
+        assert reviews(collection) == []
+        await pilot.press("space")
+        await pilot.pause()
+        shown = {b.binding.action for b in screen.active_bindings.values()}
+        assert {f"grade({q})" for q in range(6)} <= shown
+        assert "reveal" not in shown
+        # the footer label gives the interval: a new card gets 1 day for any grade
+        labels = {
+            b.binding.action: b.binding.description for b in screen.active_bindings.values()
+        }
+        assert labels["grade(4)"].startswith("Good") and "1d" in labels["grade(4)"]
+        assert "↻" in labels["grade(2)"] and "↻" not in labels["grade(5)"]
+
+
+async def test_review_summary_and_back_home(studied: Collection) -> None:
+    app = make_app(studied, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        assert screen.session.total == 2  # the history leaves one card due in each deck
+        await pilot.press("space", "5", "space", "3", "space", "4")  # the 3 comes back once
+        await pilot.pause()
+        assert screen.finished
+        text = " ".join(plain(screen.query_one("#summary", Static)).split())
+        assert "2 cards (3 answers, 1 repeat)" in text
+        assert "2 of 2 (100 %)" in text
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+
+
+# ------------------------------------------------------------------------------ drill
+
+
+async def test_drill_garbage_wrong_hint_right(collection: Collection) -> None:
+    app = make_app(collection, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("d")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, DrillScreen)
+        answer_box = screen.query_one("#answer", Input)
+        assert answer_box.has_focus
+
+        await pilot.press(*"abc", "enter")
+        message = screen.query_one("#reader-message", Static)
+        assert message.display and "Cannot read" in plain(message)
+        assert answer_box.value == "abc"  # kept for editing
+        assert attempts(collection) == [] and reviews(collection) == []
+
+        answer_box.value = ""
+        await pilot.press(*"12345", "enter")
+        await pilot.pause()
+        assert screen.answered and "Wrong" in plain(screen.query_one("#verdict", Static))
+        steps = plain(screen.query_one("#solution", Static))
+        problem = screen.session.problem
+        assert problem is not None
+        assert "1." in steps and f"{len(problem.steps)}." in steps
+        first_topic = problem.topic
+
+        await pilot.press("n")
+        await pilot.pause()
+        problem = screen.session.problem
+        assert problem is not None and not screen.answered
+        await pilot.press("f2")
+        hint = screen.query_one("#hint", Static)
+        assert hint.display
+        assert " ".join(problem.hint.split()) in " ".join(plain(hint).split())
+        await pilot.press(*right_answer(problem.answer), "enter")
+        await pilot.pause()
+        assert "Right" in plain(screen.query_one("#verdict", Static))
+        assert "Grade 3 Hard" in plain(screen.query_one("#grade-line", Static))
+        await pilot.press("4")  # override the derived 3
+        await pilot.pause()
+        assert "Grade 4 Good" in plain(screen.query_one("#grade-line", Static))
+        second_topic = problem.topic
+
+    rows = attempts(collection)
+    assert [(a.topic_id, a.outcome, a.correct, a.hint_used, a.typed) for a in rows] == [
+        (first_topic, "wrong", False, False, "12345"),
+        (second_topic, "correct", True, True, right_answer(problem.answer)),
+    ]
+    # wrong answer: grade 1; right with the hint: 3, overridden to 4
+    assert [(kind, item, q) for kind, item, q, _ in reviews(collection)] == [
+        ("topic", first_topic, 1),
+        ("topic", second_topic, 4),
+    ]
+
+
+async def test_drill_give_up_grades_zero(collection: Collection) -> None:
+    app = make_app(collection, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, DrillScreen) and screen.answered
+        assert screen.query_one("#solution", Static).display
+    assert [(a.outcome, a.correct) for a in attempts(collection)] == [("gave_up", False)]
+    assert [q for _, _, q, _ in reviews(collection)] == [0]
+
+
+async def test_topic_picker_starts_that_topic(collection: Collection) -> None:
+    app = make_app(collection, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, TopicsScreen)
+        table = screen.query_one("#topics", DataTable)
+        row = table.get_row_index("softmax")
+        table.move_cursor(row=row)
+        await pilot.press("2", "enter")
+        await pilot.pause()
+        drill = app.screen
+        assert isinstance(drill, DrillScreen)
+        assert drill.problem is not None
+        assert (drill.problem.topic, drill.problem.difficulty) == ("softmax", 2)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, TopicsScreen)
+
+
+# ------------------------------------------------------------------------------ stats, browse
+
+
+async def test_stats_load_in_a_worker(studied: Collection) -> None:
+    with studied.db.session() as session:
+        logged = session.scalars(select(Review)).all()
+    first = TODAY - timedelta(days=29)
+    graded = [r for r in logged if r.kind == "card" and not r.repeat and r.day >= first]
+    retention = round(100 * sum(r.quality >= 3 for r in graded) / len(graded))
+    app = make_app(studied, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s")
+        screen = app.screen
+        assert isinstance(screen, StatsScreen)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.data is not None
+        assert not screen.query_one("#stats-body").loading
+        assert f"{retention} %" in plain(screen.query_one("#summary", Static))
+        assert sum(screen.query_one("#heatmap", Heatmap).counts.values()) == len(logged)
+        topics = plain(screen.query_one("#topics", Static))
+        assert all(t in topics for t in ("chain_rule", "mse", "neuron", "softmax"))
+
+
+async def test_browse_search_suspend_reset(studied: Collection) -> None:
+    app = make_app(studied, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, BrowseScreen)
+        table = screen.query_one("#cards", DataTable)
+        assert table.row_count == 8
+        await pilot.press(*"relu")
+        await pilot.pause(0.4)  # past the typing pause
+        assert table.row_count == 1
+        assert table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value == "ui-relu"
+        await pilot.press("down")  # from the search box to the table
+        assert table.has_focus
+        await pilot.press("s")
+        await pilot.pause()
+        assert card(studied, "ui-relu").suspended
+        await pilot.press("s")
+        await pilot.pause()
+        assert not card(studied, "ui-relu").suspended
+        assert card(studied, "ui-relu").due is not None
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await pilot.pause()
+        reset = card(studied, "ui-relu")
+        assert (reset.due, reset.repetitions, reset.interval, reset.easiness) == (None, 0, 0, 2.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CardScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, BrowseScreen)
+
+
+async def test_browse_filters_by_deck_and_tag(collection: Collection) -> None:
+    app = make_app(collection, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, BrowseScreen)
+        table = screen.query_one("#cards", DataTable)
+        screen.query_one("#tag", Input).value = "activation"
+        await pilot.pause(0.4)
+        assert table.row_count == 3  # sigmoid, relu, tanh
+        screen.query_one("#tag", Input).value = ""
+        screen.query_one("#deck").value = "ui_training"  # type: ignore[attr-defined]
+        await pilot.pause(0.4)
+        assert table.row_count == 3
+
+
+# ------------------------------------------------------------------------------ help
+
+
+def help_rows(app: Any) -> dict[str, tuple[str, bool]]:
+    screen = app.screen
+    assert isinstance(screen, HelpScreen)
+    return {e.keys: (e.description, e.available) for e in screen.entries}
+
+
+async def test_help_lists_the_keys_of_the_current_screen(collection: Collection) -> None:
+    app = make_app(collection, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        rows = help_rows(app)
+        for key, description in (
+            ("r", "Review"),
+            ("d", "Drill"),
+            ("t", "Topics"),
+            ("s", "Stats"),
+            ("b", "Browse"),
+            ("q", "Quit"),
+        ):
+            assert rows[key][0] == description
+        assert rows["? / f1"] == ("Keys", True)
+        await pilot.press("escape")
+        await pilot.press("r")
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        rows = help_rows(app)
+        assert rows["space / ⏎"] == ("Show answer", True)
+        assert rows["4"] == ("Good", False)  # listed, but only after the reveal
+        assert rows["u"][1] is False
+        assert "r" not in rows  # home keys are not this screen's
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+
+
+async def test_undo_from_the_summary(studied: Collection) -> None:
+    app = make_app(studied, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        while not screen.finished:
+            await pilot.press("space", "5")
+        await pilot.press("u", "space", "5")  # undo on the summary brings the card back
+        assert screen.finished
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_home_schedules_every_registered_topic_in_the_background(
+    collection: Collection,
+) -> None:
+    from sqlalchemy import func
+
+    from studyapp.drills import registry
+    from studyapp.store.models import DrillTopic
+
+    app = make_app(collection, seed=SEED)  # the default: schedule new topics at start
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        with collection.db.session() as session:
+            scheduled = session.scalar(select(func.count()).select_from(DrillTopic))
+        assert scheduled == len(registry())
+        home = app.screen
+        assert isinstance(home, HomeScreen) and home.counts is not None
+        assert home.counts.topics_due + home.counts.topics_new == len(registry())
