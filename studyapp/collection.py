@@ -20,6 +20,23 @@ from studyapp.store.models import Card, Deck, Preference
 from studyapp.study import CardView, DrillSession, ReviewSession, reset_card, set_suspended
 from studyapp.sync import SyncReport, sync_bundled_decks, sync_topics
 
+TOPICS_FINGERPRINT_KEY = "_drill_topics_fingerprint"  # bookkeeping, not a preference
+
+
+def _drill_fingerprint() -> str:
+    """Names, sizes and times of the drill family files, read without importing them."""
+    import hashlib
+    from importlib.util import find_spec
+
+    spec = find_spec("studyapp.drills")
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    digest = hashlib.sha256()
+    for folder in folders:
+        for path in sorted(Path(folder).glob("*.py")):
+            stat = path.stat()
+            digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+    return digest.hexdigest()[:32]
+
 
 @dataclass(frozen=True)
 class CardRow:
@@ -67,12 +84,21 @@ class Collection:
     def sync_topics(self) -> int:
         """Give every registered drill topic a schedule row; returns how many were new.
 
-        Separate from `sync` because it imports every drill family (and NumPy): the UI
-        runs it in a worker after the home screen is up, commands that drill call it first.
+        Separate from `sync` because it imports every drill family (and NumPy). It is
+        skipped when the drill modules' files are unchanged since the last sync, so an
+        ordinary start-up never pays for it; the UI runs it in a worker all the same.
         """
+        fingerprint = _drill_fingerprint()
+        with self.db.session() as session:
+            stored = session.get(Preference, TOPICS_FINGERPRINT_KEY)
+            if stored is not None and stored.value == fingerprint:
+                return 0
         from studyapp.drills import registry
 
-        return sync_topics(self.db, ((t.id, t.title) for t in registry().values()))
+        added = sync_topics(self.db, ((t.id, t.title) for t in registry().values()))
+        with self.db.write_session() as session, session.begin():
+            session.merge(Preference(key=TOPICS_FINGERPRINT_KEY, value=fingerprint))
+        return added
 
     def close(self) -> None:
         self.db.close()
