@@ -59,6 +59,9 @@ __all__ = [
 
 INITIAL_EASINESS = 2.5
 MIN_EASINESS = 1.3
+MAX_INTERVAL = 36_500
+"""Longest interval in days (100 years, Anki's default maximum). SM-2 itself has no cap;
+without one, enough perfect grades would push the due date past the year 9999."""
 
 _MIN_HUNDREDTHS = 130
 _PASS = 3  # lowest grade that counts as recalled
@@ -132,7 +135,7 @@ def _next(state: Sm2State, quality: int) -> tuple[int, int, int, int]:
         # ceil(I * ef / 100) in integers; the floor of 1 day only matters for a
         # malformed stored state (n >= 2 with I = 0), which would otherwise stay due today.
         interval = max(1, -(-state.interval * ef // 100))
-    return ef, n + 1, interval, state.lapses
+    return ef, n + 1, min(interval, MAX_INTERVAL), state.lapses
 
 
 def review(state: Sm2State, quality: int, today: date) -> Sm2State:

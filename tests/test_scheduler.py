@@ -324,7 +324,7 @@ def exact_next(state: Sm2State, q: int) -> tuple[Fraction, int, int]:
     elif state.repetitions == 1:
         interval = 6
     else:
-        interval = math.ceil(state.interval * ef)
+        interval = min(math.ceil(state.interval * ef), 36_500)  # the 100-year cap
     return ef, state.repetitions + 1, interval
 
 
@@ -373,3 +373,14 @@ def test_review_leaves_the_input_alone(s: Sm2State, q: int, today: date) -> None
     assert dataclasses.astuple(s) == snapshot
     with pytest.raises(dataclasses.FrozenInstanceError):
         s.interval = 99  # type: ignore[misc]
+
+
+def test_intervals_stop_at_one_hundred_years_so_due_dates_stay_real() -> None:
+    from studyapp.scheduler import MAX_INTERVAL
+
+    state = Sm2State(easiness=3.0, repetitions=9, interval=30_000, due=date(2100, 1, 1))
+    after = review(state, 5, date(2100, 1, 1))
+    assert MAX_INTERVAL == 36_500
+    assert after.interval == 36_500  # ceil(30,000 × 3.1) = 93,000, capped
+    assert after.due == date(2100, 1, 1) + timedelta(days=36_500)
+    assert review(after, 5, after.due).interval == 36_500
