@@ -45,10 +45,27 @@ def add_to_day(
         "new_seen": first * int(was_new),
         "duration_ms": max(0, duration_ms),
     }
+    if connection.dialect.name == "postgresql" and sign > 0:
+        _upsert_postgresql(connection, day, kind, deltas)
+        return
+    # SQLite: writers hold the database's write lock (BEGIN IMMEDIATE), so update-then-
+    # insert cannot race with another process.
     params = {f"d_{name}": sign * value for name, value in deltas.items()}
     result = connection.execute(_BUMP, {"at_day": day, "of_kind": kind, **params})
     if result.rowcount == 0 and sign > 0:
         connection.execute(insert(DailyTotal), {"day": day, "kind": kind, **deltas})
+
+
+def _upsert_postgresql(connection: Connection, day: date, kind: str, deltas: dict[str, int]) -> None:
+    """On a shared server two processes may create the same day's row at once: upsert."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+    statement = pg_insert(DailyTotal).values(day=day, kind=kind, **deltas)
+    statement = statement.on_conflict_do_update(
+        index_elements=[DailyTotal.day, DailyTotal.kind],
+        set_={name: getattr(DailyTotal, name) + statement.excluded[name] for name in _COUNTS},
+    )
+    connection.execute(statement)
 
 
 def regrade(connection: Connection, day: date, kind: str, old: int, new: int, repeat: bool) -> None:
