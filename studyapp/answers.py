@@ -753,12 +753,13 @@ def _mentions_log(problem: Problem) -> bool:
 
 
 def _positions(indices: list[int], expected_shape: tuple[int, ...]) -> str:
-    """'entry 2', 'entries 1 and 3' or 'the entries at (row 1, column 2), …' (1-based)."""
+    """'Entry [2]', 'Entries [0] and [3]' or 'Entries [1, 0] and [1, 1]' (row, column):
+    0-based, like the input tables, the class indices and Python."""
     if len(_squeezed(expected_shape)) == 2:
         columns = expected_shape[1]
-        names = [f"(row {i // columns + 1}, column {i % columns + 1})" for i in indices]
+        names = [f"[{i // columns}, {i % columns}]" for i in indices]
     else:
-        names = [str(i + 1) for i in indices]
+        names = [f"[{i}]" for i in indices]
     shown = names[:4] + (["…"] if len(names) > 4 else [])
     joined = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
     return ("Entry " if len(indices) == 1 else "Entries ") + joined

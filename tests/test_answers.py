@@ -503,14 +503,14 @@ def test_flipped_sign() -> None:
 
 def test_some_signs_flipped_in_a_vector() -> None:
     verdict = check_answer("0.1, 0.2, 0.3", problem([0.1, -0.2, 0.3]))
-    assert verdict.message.startswith("The sizes are right but some signs are not: Entry 2.")
+    assert verdict.message.startswith("The sizes are right but some signs are not: Entry [1].")
 
 
 def test_off_entries_are_named() -> None:
     vector = check_answer("0.1, 0.3, 0.7, 0.9", problem([0.1, 0.2, 0.7, 0.8]))
-    assert vector.message.startswith("Entries 2 and 4 are not within tolerance.")
+    assert vector.message.startswith("Entries [1] and [3] are not within tolerance.")
     matrix = check_answer("1, 2; 3, 5", problem([[1.0, 2.0], [3.0, 4.0]]))
-    assert matrix.message.startswith("Entry (row 2, column 2) is not within tolerance.")
+    assert matrix.message.startswith("Entry [1, 1] is not within tolerance.")
 
 
 # ------------------------------------------------------------------------------ tolerance

@@ -98,7 +98,7 @@ def dense_backward(rng: np.random.Generator, difficulty: int) -> Draft:
         f"{TOLERANCE_NOTE}"
     )
     rows = [
-        f"row {i + 1} = δ[{i + 1}] × a_prev = {paren(delta[i])} × {vec(a_prev)} = {vec(dW[i])}"
+        f"row {i} = δ[{i}] × a_prev = {paren(delta[i])} × {vec(a_prev)} = {vec(dW[i])}"
         for i in range(n_out)
     ]
     steps = [

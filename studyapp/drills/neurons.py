@@ -310,7 +310,7 @@ def affine_layer(rng: np.random.Generator, difficulty: int) -> Draft:
         f"holds the weights of output i. Answer: a vector of {n_out} numbers. {TOLERANCE_NOTE}"
     )
     rows = [
-        f"z[{i + 1}] = row {i + 1} of W · x + b[{i + 1}] = {_dot_text(W[i], x)} + {paren(b[i])} "
+        f"z[{i}] = row {i} of W · x + b[{i}] = {_dot_text(W[i], x)} + {paren(b[i])} "
         f"= {num(z[i])}"
         for i in range(n_out)
     ]
@@ -362,7 +362,7 @@ def forward_pass(rng: np.random.Generator, difficulty: int) -> Draft:
         f"Hidden pre-activations z1 = W1·x + b1 = {vec(result.z1)}",
         f"Hidden activations h = {name}(z1), elementwise with {act.formula}: h = {vec(result.h)}",
         *[
-            f"y[{i + 1}] = row {i + 1} of W2 · h + b2[{i + 1}] = {_dot_text(W2[i], result.h)} "
+            f"y[{i}] = row {i} of W2 · h + b2[{i}] = {_dot_text(W2[i], result.h)} "
             f"+ {paren(b2[i])} = {num(result.y[i])}"
             for i in range(n_out)
         ],
