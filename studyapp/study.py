@@ -30,6 +30,12 @@ if TYPE_CHECKING:  # the drills (and NumPy) load only when a drill starts
 
 ItemKind = Literal["card", "topic"]
 
+MAX_CARD_MS = 60_000
+"""A card's answer time counts at most 60 s (Anki's default cap): a learner who walks away
+mid-card should not turn an afternoon into one review's duration."""
+MAX_DRILL_MS = 15 * 60_000
+"""A drill is real work, so its cap is 15 minutes."""
+
 
 class NothingToUndo(LookupError):
     """Raised by undo when no grade of this session is left to take back."""
@@ -69,7 +75,7 @@ def _log_row(
         reviewed_at=moment.astimezone(UTC),
         day=today,
         quality=quality,
-        duration_ms=max(0, int(duration_ms)),
+        duration_ms=min(max(0, int(duration_ms)), MAX_CARD_MS if kind == "card" else MAX_DRILL_MS),
         repeat=repeat,
         prev_easiness=before.easiness,
         prev_repetitions=before.repetitions,
@@ -378,7 +384,7 @@ class ReviewSession:
             self.repeats += 1
         else:
             self.graded[card_view.id] = quality
-        self.elapsed_ms += max(0, int(duration_ms))
+        self.elapsed_ms += min(max(0, int(duration_ms)), MAX_CARD_MS)
         if needs_repeat_today(quality):
             self.queue.append(card_view.id)
         return after
@@ -551,7 +557,7 @@ class DrillSession:
         quality = derived_quality(outcome, self.hint_used)
         repeat = topic_id in self.graded
         moment = self.settings.clock.now()
-        duration_ms = int((moment - self._shown_at).total_seconds() * 1000)
+        duration_ms = min(int((moment - self._shown_at).total_seconds() * 1000), MAX_DRILL_MS)
         with self.db.write_session() as session, session.begin():
             topic = _topic_row(session, topic_id)
             before = state_of(topic)

@@ -165,3 +165,13 @@ def test_intervals_preview_what_each_grade_would_give(db, settings) -> None:
 
 def test_noon_fixture_is_mid_day() -> None:
     assert study_day(NOON, 4) == TODAY
+
+
+def test_a_walked_away_review_counts_sixty_seconds_at_most(db, settings) -> None:
+    add_cards(db, 2)
+    session = ReviewSession(db, settings)
+    session.grade(4, duration_ms=3_600_000)  # an hour: the learner left
+    session.grade(4, duration_ms=-5)  # a clock that went backwards
+    with db.session() as s:
+        assert list(s.scalars(select(Review.duration_ms).order_by(Review.id))) == [60_000, 0]
+    assert session.summary().seconds == 60
