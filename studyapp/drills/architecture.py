@@ -15,7 +15,19 @@ import numpy as np
 
 from engine import attention as att
 from engine import conv
-from studyapp.drills.base import EXACT, Draft, Slip, Tolerance, draw, mat, num, plain, topic, vec
+from studyapp.drills.base import (
+    EXACT,
+    Draft,
+    Slip,
+    Tolerance,
+    accepted,
+    distinct_slips,
+    draw,
+    mat,
+    num,
+    topic,
+    vec,
+)
 
 SEED_MNEMONICS = "000_d2aab639bad9f743.txt"
 SEED_NOTES = "001_9b016ee9fe251ca9.txt"
@@ -28,35 +40,13 @@ TOLERANCE = Tolerance()
 # ---------------------------------------------------------------- shared helpers
 
 
-Candidate = tuple[np.ndarray, str]
-"""A possible slip: the engine's wrong value and the feedback for a learner who gives it."""
+def slip(value: Any, feedback: str) -> Slip:
+    """A possible slip: the engine's wrong value and the feedback for a learner who gives it."""
+    return Slip(np.asarray(value, dtype=np.float64), feedback)
 
 
-def slip(value: Any, feedback: str) -> Candidate:
-    return np.asarray(value, dtype=np.float64), feedback
 
 
-def distinct_slips(
-    answer: Any, candidates: Sequence[Candidate], tolerance: Tolerance
-) -> list[Slip]:
-    """The slips a checker can tell apart from the answer and from each other (finite ones only)."""
-    expected = np.asarray(answer, dtype=np.float64)
-    kept: list[Candidate] = []
-    for value, feedback in candidates:
-        if not np.all(np.isfinite(value)) or within(value, expected, tolerance):
-            continue
-        if not any(within(value, seen, tolerance) for seen, _ in kept):
-            kept.append((value, feedback))
-    return [Slip(plain(value), feedback) for value, feedback in kept]
-
-
-def within(value: np.ndarray, expected: np.ndarray, tolerance: Tolerance) -> bool:
-    """Whether `value` would be accepted as `expected` under the tolerance (same shape, every entry)."""
-    if value.shape != expected.shape:
-        return False
-    return bool(
-        np.all(np.abs(value - expected) <= tolerance.abs + tolerance.rel * np.abs(expected))
-    )
 
 
 def matrix_form(value: Any) -> str:
@@ -352,7 +342,7 @@ def attention(rng: np.random.Generator, difficulty: int) -> Draft:
         result = att.scaled_dot_product_attention(Q, K, V)
         unscaled = att.scaled_dot_product_attention(Q, K, V, scale=1.0).output
         scores = att.attention_scores(Q, K)
-        if lively(result.weights, scores) and not within(unscaled, result.output, TOLERANCE):
+        if lively(result.weights, scores) and not accepted(unscaled, result.output, TOLERANCE):
             break
     raw = att.attention_scores(Q, K, scale=1.0)
     prompt = (

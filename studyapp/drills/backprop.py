@@ -10,8 +10,19 @@ from __future__ import annotations
 import numpy as np
 
 from engine import activations, chain, gradcheck, layers, losses
-from studyapp.drills.base import Draft, Slip, Tolerance, decimals, draw, mat, num, topic, vec
-from studyapp.drills.neurons import SEED_NOTES, SEED_TUTORIAL, distinct_slips, paren
+from studyapp.drills.base import (
+    Draft,
+    Slip,
+    Tolerance,
+    decimals,
+    distinct_slips,
+    draw,
+    mat,
+    num,
+    topic,
+    vec,
+)
+from studyapp.drills.neurons import SEED_NOTES, SEED_TUTORIAL, paren
 
 TOLERANCE_NOTE = "Rounding to 4 decimals is fine (tolerance 1%)."
 

@@ -36,10 +36,41 @@ EXACT = Tolerance(rel=0.0, abs=1e-9)
 
 @dataclass(frozen=True)
 class Slip:
-    """A known wrong answer (computed by the engine) and what to tell a learner who gives it."""
+    """A known wrong answer (computed by the engine) and what to tell a learner who gives it.
 
-    value: Answer
+    Generators may give the value as a NumPy array; `make_problem` turns it into plain lists.
+    """
+
+    value: Answer | np.ndarray
     feedback: str
+
+
+def accepted(value: ArrayLike, expected: ArrayLike, tolerance: Tolerance) -> bool:
+    """The checker's rule: same shape, and every entry within abs + rel·|expected|."""
+    given = np.asarray(value, dtype=np.float64)
+    wanted = np.asarray(expected, dtype=np.float64)
+    if given.shape != wanted.shape:
+        return False
+    return bool(np.all(np.abs(given - wanted) <= tolerance.abs + tolerance.rel * np.abs(wanted)))
+
+
+def distinct_slips(
+    answer: ArrayLike, slips: Sequence[Slip], tolerance: Tolerance | None = None
+) -> list[Slip]:
+    """The slips a checker can tell apart from the answer and from each other.
+
+    A slip the checker would accept as right is useless (it would never fire), one equal to
+    an earlier slip would never be reached, and a non-finite one cannot be typed: all go.
+    """
+    tolerance = tolerance or Tolerance()
+    kept: list[Slip] = []
+    for slip in slips:
+        value = np.asarray(plain(slip.value), dtype=np.float64)
+        if not np.all(np.isfinite(value)) or accepted(value, answer, tolerance):
+            continue
+        if not any(accepted(value, plain(k.value), tolerance) for k in kept):
+            kept.append(slip)
+    return kept
 
 
 @dataclass(frozen=True)

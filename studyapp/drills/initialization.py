@@ -9,12 +9,17 @@ are torch.nn.init.calculate_gain's.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
 from engine import initialization as init
-from studyapp.drills.base import Answer, Draft, Slip, Tolerance, num, topic
+from studyapp.drills.base import (
+    Draft,
+    Slip,
+    Tolerance,
+    distinct_slips,
+    num,
+    topic,
+)
 
 SOURCE_NOTES = "001_9b016ee9fe251ca9.txt"
 SOURCE_TUTORIAL = "002_546d246df68e4ade.txt"
@@ -66,27 +71,8 @@ _GAIN_TEXT = {
 # ------------------------------------------------------------------------------ helpers
 
 
-def _differs(value: Answer, answer: Answer, tolerance: Tolerance) -> bool:
-    """Would `value` be marked wrong against `answer`? (the checker's rule, elementwise)"""
-    if isinstance(value, float) and isinstance(answer, float):
-        return abs(value - answer) > tolerance.abs + tolerance.rel * abs(answer)
-    wrong = np.asarray(value, dtype=np.float64)
-    right = np.asarray(answer, dtype=np.float64)
-    if wrong.shape != right.shape:
-        return True
-    return bool(np.any(np.abs(wrong - right) > tolerance.abs + tolerance.rel * np.abs(right)))
 
 
-def _slips(answer: Answer, candidates: Sequence[Slip], tolerance: Tolerance) -> list[Slip]:
-    """Only the slips a checker can tell apart from the answer, each value once."""
-    kept: list[Slip] = []
-    for slip in candidates:
-        if not _differs(slip.value, answer, tolerance):
-            continue
-        if any(not _differs(slip.value, k.value, tolerance) for k in kept):
-            continue
-        kept.append(slip)
-    return kept
 
 
 def _two_fans(rng: np.random.Generator, difficulty: int) -> tuple[int, int]:
@@ -98,7 +84,7 @@ def _two_fans(rng: np.random.Generator, difficulty: int) -> tuple[int, int]:
 # ------------------------------------------------------------------------ init_variance
 
 
-def _variance_slips(scheme: str, fan_in: int, fan_out: int) -> list[Slip]:
+def _variancedistinct_slips(scheme: str, fan_in: int, fan_out: int) -> list[Slip]:
     std = {
         "xavier": init.xavier_std(fan_in, fan_out),
         "he": init.he_std(fan_in, fan_out),
@@ -190,7 +176,7 @@ def init_variance_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         answer=answer,
         steps=steps,
         tolerance=FRACTION_TOLERANCE,
-        slips=_slips(answer, _variance_slips(scheme, fan_in, fan_out), FRACTION_TOLERANCE),
+        slips=distinct_slips(answer, _variancedistinct_slips(scheme, fan_in, fan_out), FRACTION_TOLERANCE),
     )
 
 
@@ -308,7 +294,7 @@ def init_std_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         answer=answer,
         steps=steps,
         tolerance=FRACTION_TOLERANCE,
-        slips=_slips(answer, slips, FRACTION_TOLERANCE),
+        slips=distinct_slips(answer, slips, FRACTION_TOLERANCE),
     )
 
 
@@ -406,5 +392,5 @@ def variance_propagation_drill(rng: np.random.Generator, difficulty: int) -> Dra
         answer=answer,
         steps=steps,
         tolerance=PROPAGATION_TOLERANCE,
-        slips=_slips(answer, slips, PROPAGATION_TOLERANCE),
+        slips=distinct_slips(answer, slips, PROPAGATION_TOLERANCE),
     )

@@ -6,17 +6,15 @@ Every value shown comes from `engine.activations`, `engine.layers` or `engine.pe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
 from engine import activations, layers, perceptron
 from studyapp.drills.base import (
-    Answer,
     Draft,
     Slip,
     Tolerance,
     decimals,
+    distinct_slips,
     draw,
     num,
     plain,
@@ -45,31 +43,8 @@ def paren(x: float, digits: int = 4) -> str:
     return f"({text})" if float(x) < 0 else text
 
 
-def distinct_slips(answer: Answer, slips: Sequence[Slip], tolerance: Tolerance) -> list[Slip]:
-    """Keep only slips a checker could tell apart from the answer (and from each other).
-
-    A slip survives when its shape differs from the answer's, or some element differs by more
-    than tolerance.abs + tolerance.rel·|expected|; non-finite slips are dropped.
-    """
-    kept: list[Slip] = []
-    expected = np.asarray(plain(answer), dtype=np.float64)
-    for slip in slips:
-        value = np.asarray(plain(slip.value), dtype=np.float64)
-        if not np.all(np.isfinite(value)):
-            continue
-        if any(_same(value, np.asarray(plain(k.value), dtype=np.float64), tolerance) for k in kept):
-            continue
-        if not _same(value, expected, tolerance):
-            kept.append(slip)
-    return kept
 
 
-def _same(value: np.ndarray, expected: np.ndarray, tolerance: Tolerance) -> bool:
-    if value.shape != expected.shape:
-        return False
-    return bool(
-        np.all(np.abs(value - expected) <= tolerance.abs + tolerance.rel * np.abs(expected))
-    )
 
 
 def value_steps(name: str, z: float) -> list[str]:

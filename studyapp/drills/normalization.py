@@ -9,8 +9,6 @@ statistics updated with momentum weighting the NEW batch value and the UNBIASED 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
 from engine import normalization as norm
@@ -20,6 +18,7 @@ from studyapp.drills.base import (
     Slip,
     Tolerance,
     decimals,
+    distinct_slips,
     draw,
     mat,
     num,
@@ -40,27 +39,8 @@ Vector = np.ndarray
 # ------------------------------------------------------------------------------ helpers
 
 
-def _differs(value: Answer, answer: Answer, tolerance: Tolerance) -> bool:
-    """Would `value` be marked wrong against `answer`? (the checker's rule, elementwise)"""
-    wrong = np.asarray(value, dtype=np.float64)
-    right = np.asarray(answer, dtype=np.float64)
-    if wrong.shape != right.shape:
-        return True
-    return bool(np.any(np.abs(wrong - right) > tolerance.abs + tolerance.rel * np.abs(right)))
 
 
-def _slips(
-    answer: Answer, candidates: Sequence[Slip], tolerance: Tolerance = TOLERANCE
-) -> list[Slip]:
-    """Only the slips a checker can tell apart from the answer, each value once."""
-    kept: list[Slip] = []
-    for slip in candidates:
-        if not _differs(slip.value, answer, tolerance):
-            continue
-        if any(not _differs(slip.value, k.value, tolerance) for k in kept):
-            continue
-        kept.append(slip)
-    return kept
 
 
 def _plain(values: Vector) -> Answer:
@@ -144,7 +124,7 @@ def layer_norm_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         inputs={"x": x, "eps": eps},
         answer=_plain(answer),
         steps=steps,
-        slips=_slips(_plain(answer), slips),
+        slips=distinct_slips(_plain(answer), slips),
     )
 
 
@@ -195,7 +175,7 @@ def batch_norm_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         inputs={"X": X, "eps": eps},
         answer=_plain(answer),
         steps=steps,
-        slips=_slips(_plain(answer), slips),
+        slips=distinct_slips(_plain(answer), slips),
     )
 
 
@@ -234,7 +214,7 @@ def rms_norm_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         inputs={"x": x, "eps": eps},
         answer=_plain(answer),
         steps=steps,
-        slips=_slips(_plain(answer), slips),
+        slips=distinct_slips(_plain(answer), slips),
     )
 
 
@@ -297,7 +277,7 @@ def batch_norm_eval_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         },
         answer=_plain(answer),
         steps=steps,
-        slips=_slips(_plain(answer), slips),
+        slips=distinct_slips(_plain(answer), slips),
     )
 
 
@@ -355,7 +335,7 @@ def batch_norm_running_stats_drill(rng: np.random.Generator, difficulty: int) ->
         inputs={"X": X, "running_var": running_var, "momentum": momentum},
         answer=_plain(answer),
         steps=steps,
-        slips=_slips(_plain(answer), slips),
+        slips=distinct_slips(_plain(answer), slips),
     )
 
 
@@ -406,5 +386,5 @@ def layer_norm_backward_drill(rng: np.random.Generator, difficulty: int) -> Draf
         inputs={"x": x, "grad_y": grad_y, "eps": eps},
         answer=_plain(answer),
         steps=steps,
-        slips=_slips(_plain(answer), slips),
+        slips=distinct_slips(_plain(answer), slips),
     )

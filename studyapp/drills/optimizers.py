@@ -14,7 +14,18 @@ import numpy as np
 
 from engine import optimizers as opt
 from engine import schedules as sch
-from studyapp.drills.base import Draft, Slip, Tolerance, decimals, draw, num, plain, show, topic
+from studyapp.drills.base import (
+    Draft,
+    Slip,
+    Tolerance,
+    accepted,
+    decimals,
+    distinct_slips,
+    draw,
+    num,
+    show,
+    topic,
+)
 
 SEED_NOTES = "001_9b016ee9fe251ca9.txt"
 SEED_TUTORIAL = "002_546d246df68e4ade.txt"
@@ -60,35 +71,13 @@ def moves_everywhere(before: Any, after: Any, tolerance: Tolerance) -> bool:
     return bool(np.all(np.abs(new - old) > tolerance.abs + tolerance.rel * np.abs(new)))
 
 
-Candidate = tuple[np.ndarray, str]
-"""A possible slip: the engine's wrong value and the feedback for a learner who gives it."""
+def slip(value: Any, feedback: str) -> Slip:
+    """A possible slip: the engine's wrong value and the feedback for a learner who gives it."""
+    return Slip(np.asarray(value, dtype=np.float64), feedback)
 
 
-def slip(value: Any, feedback: str) -> Candidate:
-    return np.asarray(value, dtype=np.float64), feedback
 
 
-def distinct_slips(
-    answer: Any, candidates: Sequence[Candidate], tolerance: Tolerance
-) -> list[Slip]:
-    """The slips a checker can tell apart from the answer and from each other (finite ones only)."""
-    expected = np.asarray(answer, dtype=np.float64)
-    kept: list[Candidate] = []
-    for value, feedback in candidates:
-        if not np.all(np.isfinite(value)) or within(value, expected, tolerance):
-            continue
-        if not any(within(value, seen, tolerance) for seen, _ in kept):
-            kept.append((value, feedback))
-    return [Slip(plain(value), feedback) for value, feedback in kept]
-
-
-def within(value: np.ndarray, expected: np.ndarray, tolerance: Tolerance) -> bool:
-    """Whether `value` would be accepted as `expected` under the tolerance (same shape, every entry)."""
-    if value.shape != expected.shape:
-        return False
-    return bool(
-        np.all(np.abs(value - expected) <= tolerance.abs + tolerance.rel * np.abs(expected))
-    )
 
 
 def term(value: Any, digits: int = 4) -> str:
@@ -428,7 +417,7 @@ def adamw_step(rng: np.random.Generator, difficulty: int) -> Draft:
             case["theta"], case["grad"], adam_state(case), weight_decay=wd, **hyper
         )
         plain_adam, _ = opt.adam(case["theta"], case["grad"], adam_state(case), **hyper)
-        if moves_everywhere(case["theta"], new_theta, STEP_TOLERANCE) and not within(
+        if moves_everywhere(case["theta"], new_theta, STEP_TOLERANCE) and not accepted(
             plain_adam, new_theta, STEP_TOLERANCE
         ):
             break

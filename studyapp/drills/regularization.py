@@ -9,13 +9,22 @@ is PyTorch's SGD weight_decay, i.e. the gradient of λ/2 · ‖w‖².
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
 from engine import dropout
 from engine import regularization as reg
-from studyapp.drills.base import Answer, Draft, Slip, Tolerance, decimals, draw, num, topic, vec
+from studyapp.drills.base import (
+    Draft,
+    Slip,
+    Tolerance,
+    accepted,
+    decimals,
+    distinct_slips,
+    draw,
+    num,
+    topic,
+    vec,
+)
 
 SOURCE_NOTES = "001_9b016ee9fe251ca9.txt"
 SOURCE_TUTORIAL = "002_546d246df68e4ade.txt"
@@ -29,27 +38,8 @@ Vector = np.ndarray
 # ------------------------------------------------------------------------------ helpers
 
 
-def _differs(value: Answer, answer: Answer, tolerance: Tolerance) -> bool:
-    """Would `value` be marked wrong against `answer`? (the checker's rule, elementwise)"""
-    wrong = np.asarray(value, dtype=np.float64)
-    right = np.asarray(answer, dtype=np.float64)
-    if wrong.shape != right.shape:
-        return True
-    return bool(np.any(np.abs(wrong - right) > tolerance.abs + tolerance.rel * np.abs(right)))
 
 
-def _slips(
-    answer: Answer, candidates: Sequence[Slip], tolerance: Tolerance = TOLERANCE
-) -> list[Slip]:
-    """Only the slips a checker can tell apart from the answer, each value once."""
-    kept: list[Slip] = []
-    for slip in candidates:
-        if not _differs(slip.value, answer, tolerance):
-            continue
-        if any(not _differs(slip.value, k.value, tolerance) for k in kept):
-            continue
-        kept.append(slip)
-    return kept
 
 
 def _vector(values: Vector) -> list[float]:
@@ -134,7 +124,7 @@ def dropout_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         inputs={"h": h, "p": p, "mask": mask},
         answer=_vector(answer),
         steps=steps,
-        slips=_slips(_vector(answer), slips),
+        slips=distinct_slips(_vector(answer), slips),
     )
 
 
@@ -197,7 +187,7 @@ def grad_clip_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         inputs={"grad": grad, "max_norm": max_norm},
         answer=answer,
         steps=steps,
-        slips=_slips(_vector(answer), slips),
+        slips=distinct_slips(_vector(answer), slips),
     )
 
 
@@ -241,7 +231,7 @@ def clip_by_value_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         inputs={"grad": grad, "clip_value": clip_value},
         answer=answer,
         steps=steps,
-        slips=_slips(_vector(answer), slips),
+        slips=distinct_slips(_vector(answer), slips),
     )
 
 
@@ -264,7 +254,7 @@ def l2_penalty_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         grad = _entries(rng, n, 1.0, difficulty)
         answer = reg.weight_decay_grad(grad, w, weight_decay)
         # the decay must show: the answer differs from grad alone beyond the tolerance
-        if _differs(_vector(grad), _vector(answer), TOLERANCE):
+        if not accepted(_vector(grad), _vector(answer), TOLERANCE):
             break
     decay_term = reg.l2_penalty_grad(w, weight_decay)
     prompt = (
@@ -297,5 +287,5 @@ def l2_penalty_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         inputs={"w": w, "grad": grad, "weight_decay": weight_decay},
         answer=answer,
         steps=steps,
-        slips=_slips(_vector(answer), slips),
+        slips=distinct_slips(_vector(answer), slips),
     )

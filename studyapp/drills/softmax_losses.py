@@ -7,14 +7,22 @@ index, PyTorch's label smoothing q = (1 − ε)·onehot + ε/K.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
 from engine import losses
 from engine.activations import sigmoid
 from engine.softmax import log_softmax, logsumexp, softmax
-from studyapp.drills.base import Answer, Draft, Slip, Tolerance, decimals, draw, num, topic, vec
+from studyapp.drills.base import (
+    Draft,
+    Slip,
+    Tolerance,
+    decimals,
+    distinct_slips,
+    draw,
+    num,
+    topic,
+    vec,
+)
 
 SOURCE_NOTES = "001_9b016ee9fe251ca9.txt"
 SOURCE_TUTORIAL = "002_546d246df68e4ade.txt"
@@ -88,20 +96,8 @@ def _labels(rng: np.random.Generator, n: int) -> list[int]:
             return [int(v) for v in y]
 
 
-def _differs(value: Answer, answer: Answer, tolerance: Tolerance) -> bool:
-    """Would `value` be marked wrong against `answer`? (the checker's rule, elementwise)"""
-    wrong = np.asarray(value, dtype=np.float64)
-    right = np.asarray(answer, dtype=np.float64)
-    if wrong.shape != right.shape:
-        return True
-    return bool(np.any(np.abs(wrong - right) > tolerance.abs + tolerance.rel * np.abs(right)))
 
 
-def _slips(
-    answer: Answer, candidates: Sequence[Slip], tolerance: Tolerance = TOLERANCE
-) -> list[Slip]:
-    """Only the slips a checker could tell apart from the right answer."""
-    return [s for s in candidates if _differs(s.value, answer, tolerance)]
 
 
 def _vector(values: Vector) -> list[float]:
@@ -144,7 +140,7 @@ def softmax_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         inputs={"z": z},
         answer=s,
         steps=steps,
-        slips=_slips(_vector(s), slips),
+        slips=distinct_slips(_vector(s), slips),
     )
 
 
@@ -175,7 +171,7 @@ def log_softmax_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         inputs={"z": z},
         answer=answer,
         steps=steps,
-        slips=_slips(_vector(answer), slips),
+        slips=distinct_slips(_vector(answer), slips),
     )
 
 
@@ -211,7 +207,7 @@ def softmax_cross_entropy_drill(rng: np.random.Generator, difficulty: int) -> Dr
         inputs={"z": z, "target": t},
         answer=answer,
         steps=steps,
-        slips=_slips(answer, slips),
+        slips=distinct_slips(answer, slips),
     )
 
 
@@ -254,7 +250,7 @@ def softmax_ce_gradient_drill(rng: np.random.Generator, difficulty: int) -> Draf
         inputs={"z": z, "target": t},
         answer=answer,
         steps=steps,
-        slips=_slips(_vector(answer), slips),
+        slips=distinct_slips(_vector(answer), slips),
     )
 
 
@@ -296,7 +292,7 @@ def label_smoothing_ce_drill(rng: np.random.Generator, difficulty: int) -> Draft
         inputs={"z": z, "target": t, "epsilon": epsilon},
         answer=answer,
         steps=steps,
-        slips=_slips(answer, slips),
+        slips=distinct_slips(answer, slips),
     )
 
 
@@ -327,7 +323,7 @@ def mse_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         inputs={"y": y, "y_hat": y_hat},
         answer=answer,
         steps=steps,
-        slips=_slips(answer, [_sum_slip(total)]),
+        slips=distinct_slips(answer, [_sum_slip(total)]),
     )
 
 
@@ -360,7 +356,7 @@ def mse_gradient_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         inputs={"y": y, "y_hat": y_hat},
         answer=answer,
         steps=steps,
-        slips=_slips(_vector(answer), slips),
+        slips=distinct_slips(_vector(answer), slips),
     )
 
 
@@ -384,7 +380,7 @@ def mae_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         inputs={"y": y, "y_hat": y_hat},
         answer=answer,
         steps=steps,
-        slips=_slips(answer, [_sum_slip(total)]),
+        slips=distinct_slips(answer, [_sum_slip(total)]),
     )
 
 
@@ -430,7 +426,7 @@ def huber_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         inputs={"y": y, "y_hat": y_hat, "delta": delta},
         answer=answer,
         steps=steps,
-        slips=_slips(answer, [_sum_slip(total)]),
+        slips=distinct_slips(answer, [_sum_slip(total)]),
     )
 
 
@@ -472,7 +468,7 @@ def bce_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         inputs={"y": y, "p": p},
         answer=answer,
         steps=steps,
-        slips=_slips(answer, [_log_slip(answer), _sum_slip(total)]),
+        slips=distinct_slips(answer, [_log_slip(answer), _sum_slip(total)]),
     )
 
 
@@ -503,5 +499,5 @@ def bce_logits_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         inputs={"y": y, "logits": x},
         answer=answer,
         steps=steps,
-        slips=_slips(answer, [_log_slip(answer), _sum_slip(total)]),
+        slips=distinct_slips(answer, [_log_slip(answer), _sum_slip(total)]),
     )
