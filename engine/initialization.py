@@ -5,7 +5,7 @@ Conventions follow ``torch.nn.init``:
 - A dense weight has shape (out, in), so ``W @ x`` maps in → out; a conv weight has
   shape (out, in, kh, kw). fan_in = in · kh · kw, fan_out = out · kh · kw.
 - Gains (``calculate_gain``): linear/identity 1, sigmoid 1, tanh 5/3, relu √2,
-  leaky_relu √(2 / (1 + slope²)) with slope 0.01 when none is given.
+  leaky_relu √(2 / (1 + slope²)) with slope 0.01 when none is given, selu 3/4.
 - Xavier/Glorot: Var(W) = gain² · 2 / (fan_in + fan_out).
 - He/Kaiming: Var(W) = gain² / fan, fan = fan_in (mode "fan_in", keeps forward
   activations steady) or fan_out (mode "fan_out", keeps backward gradients steady).
@@ -39,14 +39,24 @@ FanMode = Literal["fan_in", "fan_out"]
 DEFAULT_LEAKY_SLOPE = 0.01
 """calculate_gain('leaky_relu') uses this slope when none is given."""
 
-_UNIT_GAIN = ("linear", "identity", "sigmoid", "conv1d", "conv2d", "conv3d")
+_UNIT_GAIN = (
+    "linear",
+    "identity",
+    "sigmoid",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+)
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     """The recommended gain for an activation, as torch.nn.init.calculate_gain.
 
-    linear/identity/sigmoid (and conv layers) → 1, tanh → 5/3, relu → √2,
-    leaky_relu → √(2 / (1 + slope²)) where slope = param, default 0.01.
+    linear/identity/sigmoid (and conv and transposed-conv layers) → 1, tanh → 5/3, relu → √2,
+    leaky_relu → √(2 / (1 + slope²)) where slope = param, default 0.01, selu → 3/4.
     """
     if nonlinearity in _UNIT_GAIN:
         return 1.0
@@ -57,6 +67,8 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     if nonlinearity == "leaky_relu":
         slope = DEFAULT_LEAKY_SLOPE if param is None else float(param)
         return math.sqrt(2.0 / (1.0 + slope**2))
+    if nonlinearity == "selu":
+        return 0.75
     raise ValueError(f"unsupported nonlinearity {nonlinearity!r}")
 
 

@@ -35,8 +35,12 @@ Reduction: TypeAlias = Literal["mean", "sum"]
 LOG_FLOOR = -100.0
 """PyTorch's BCELoss clamps each log at −100, so p = 0 or 1 gives a large finite loss."""
 
-BCE_GRAD_EPS = 1e-12
-"""PyTorch's BCELoss backward divides by max(p(1 − p), 1e-12) to stay finite at p = 0 or 1."""
+BCE_GRAD_EPS = 9.999999960041972e-13
+"""PyTorch's BCELoss backward divides by max(p(1 − p), 1e-12) to stay finite at p = 0 or 1.
+
+Its kernel holds that 1e-12 as a C float, so the floor is float32(1e-12) = 9.99999996e-13;
+we use the same number, so the slope at p = 0 or 1 matches torch's to the last digit.
+"""
 
 
 # ------------------------------------------------------------------------------ shared pieces

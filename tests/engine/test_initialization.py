@@ -320,3 +320,10 @@ def test_stack_backward_passes_the_gradient_check(activation: str) -> None:
 
     numeric_x = gradcheck.numerical_gradient(loss_x, x)
     assert gradcheck.relative_error(run.activation_grads[0], numeric_x) < 1e-7
+
+
+def test_gains_for_selu_and_transposed_convolutions_follow_pytorch() -> None:
+    # torch.nn.init.calculate_gain: selu 3/4, conv_transpose* 1 (pinned here without torch)
+    assert init.calculate_gain("selu") == 0.75
+    for name in ("conv_transpose1d", "conv_transpose2d", "conv_transpose3d"):
+        assert init.calculate_gain(name) == 1.0
