@@ -9,19 +9,30 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import false, select
+from sqlalchemy import false, func, select
 
 from studyapp.store import Database
-from studyapp.store.models import Card, DrillAttempt, DrillTopic, Review
+from studyapp.store.models import Card, Deck, DrillAttempt, DrillTopic, Preference, Review
 
 SCHEDULE_FIELDS = ("easiness", "repetitions", "interval", "due", "lapses")
 
 
+FORMAT = "studyapp"
+FORMAT_VERSION = 1
+
+
 def _iso(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def iso_moment(value: datetime) -> str:
+    """A stored moment as ISO 8601 in UTC to the millisecond (the precision it is kept at)."""
+    seconds, millis = divmod(round(value.timestamp() * 1000), 1000)
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{millis:03d}Z"
 
 
 def _schedule(item: Any, prefix: str = "") -> dict[str, Any]:
@@ -29,12 +40,31 @@ def _schedule(item: Any, prefix: str = "") -> dict[str, Any]:
 
 
 def export_json(db: Database) -> dict[str, Any]:
-    """The whole collection as PRODUCT.md's export object (plus drill attempts)."""
+    """The whole collection as one JSON-ready object: what `import` needs to restore it exactly.
+
+    PRODUCT.md's `cards`, `topics` and `reviews`, plus `decks`, `drill_attempts` and
+    `preferences`, and every column those rows have (positions, suspensions, retired
+    cards, last review days, study days of each grade). Moments are UTC to the millisecond,
+    days ISO dates, easiness factors numbers such as 2.36.
+    """
     with db.session() as session:
+        decks = [
+            {
+                "id": d.id,
+                "name": d.name,
+                "description": d.description,
+                "origin": d.origin,
+                "source_path": d.source_path,
+                "digest": d.digest,
+                "retired": d.retired,
+            }
+            for d in session.scalars(select(Deck).order_by(Deck.id))
+        ]
         cards = [
             {
                 "id": c.id,
                 "deck": c.deck_id,
+                "position": c.position,
                 "front": c.front,
                 "back": c.back,
                 "mnemonic": c.mnemonic,
@@ -45,10 +75,15 @@ def export_json(db: Database) -> dict[str, Any]:
                 "retired": c.retired,
                 "schedule": {**_schedule(c), "last_review": _iso(c.last_review)},
             }
-            for c in session.scalars(select(Card).order_by(Card.deck_id, Card.position))
+            for c in session.scalars(select(Card).order_by(Card.deck_id, Card.position, Card.id))
         ]
         topics = [
-            {"id": t.id, "title": t.title, "suspended": t.suspended, "schedule": _schedule(t)}
+            {
+                "id": t.id,
+                "title": t.title,
+                "suspended": t.suspended,
+                "schedule": {**_schedule(t), "last_review": _iso(t.last_review)},
+            }
             for t in session.scalars(select(DrillTopic).order_by(DrillTopic.id))
         ]
         reviews = [
@@ -56,7 +91,7 @@ def export_json(db: Database) -> dict[str, Any]:
                 "id": r.id,
                 "kind": r.kind,
                 "item_id": r.item_id,
-                "time": _iso(r.reviewed_at),
+                "time": iso_moment(r.reviewed_at),
                 "day": _iso(r.day),
                 "quality": r.quality,
                 "duration_ms": r.duration_ms,
@@ -78,13 +113,26 @@ def export_json(db: Database) -> dict[str, Any]:
                 "outcome": a.outcome,
                 "correct": a.correct,
                 "hint_used": a.hint_used,
-                "time": _iso(a.attempted_at),
+                "time": iso_moment(a.attempted_at),
+                "day": _iso(a.day),
                 "duration_ms": a.duration_ms,
                 "review_id": a.review_id,
             }
             for a in session.scalars(select(DrillAttempt).order_by(DrillAttempt.id))
         ]
-    return {"cards": cards, "topics": topics, "reviews": reviews, "drill_attempts": attempts}
+        preferences = dict(
+            session.execute(select(Preference.key, Preference.value).order_by(Preference.key)).all()
+        )
+    return {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "decks": decks,
+        "cards": cards,
+        "topics": topics,
+        "reviews": reviews,
+        "drill_attempts": attempts,
+        "preferences": preferences,
+    }
 
 
 CARD_COLUMNS = ("id", "deck", "front", "back", "tags", *SCHEDULE_FIELDS, "suspended")
@@ -202,12 +250,17 @@ def reviews_path_for(cards_path: Path) -> Path:
 
 
 def write_apkg(db: Database, path: Path) -> int:
-    """An Anki package: one Anki deck per studyapp deck, the cards with their text and tags.
+    """An Anki package: one Anki deck per studyapp deck (`studyapp::<deck>`), with each
+    card's text, tags and schedule.
 
-    Notes get a GUID derived from the card id, so importing again updates rather than
-    duplicates. The cards arrive in Anki as new: genanki writes no scheduling state.
+    Notes get a GUID derived from the card id, so importing again (into Anki, or back into
+    studyapp) updates rather than duplicates. genanki writes the notes; the SM-2 schedule
+    (type, queue, interval, EF x 1000, reps, lapses, due day) is then written into the same
+    collection before it is zipped: see studyapp.anki_package for the mapping.
     """
     import genanki  # only needed here
+
+    from studyapp.anki_package import STUDYAPP_GUID_NAMESPACE, anki_schedule, scheduled_package
 
     model = genanki.Model(
         1607392319,
@@ -225,13 +278,21 @@ def write_apkg(db: Database, path: Path) -> int:
         ],
     )
     decks: dict[str, Any] = {}
+    schedules = []
     count = 0
     with db.session() as session:
-        for card in session.scalars(select(Card).where(Card.retired == false())):
+        logged = dict(
+            session.execute(
+                select(Review.item_id, func.count()).where(Review.kind == "card").group_by(Review.item_id)
+            ).all()
+        )
+        query = select(Card).where(Card.retired == false()).order_by(Card.position, Card.id)
+        for card in session.scalars(query):
             deck = decks.get(card.deck_id)
             if deck is None:
                 deck = genanki.Deck(_stable_int(card.deck_id), f"studyapp::{card.deck_id}")
                 decks[card.deck_id] = deck
+            guid = genanki.guid_for(STUDYAPP_GUID_NAMESPACE, card.id)
             note = genanki.Note(
                 model=model,
                 fields=[
@@ -243,11 +304,24 @@ def write_apkg(db: Database, path: Path) -> int:
                     card.id,
                 ],
                 tags=[t.replace(" ", "_") for t in card.tags.split()],
-                guid=genanki.guid_for("studyapp", card.id),
+                guid=guid,
             )
             deck.add_note(note)
             count += 1
-    genanki.Package(list(decks.values())).write_to_file(str(path))
+            schedules.append(
+                anki_schedule(
+                    guid,
+                    easiness=card.easiness,
+                    repetitions=card.repetitions,
+                    interval=card.interval,
+                    due=card.due,
+                    lapses=card.lapses,
+                    suspended=card.suspended,
+                    position=count,
+                    logged=logged.get(card.id, 0),
+                )
+            )
+    scheduled_package(list(decks.values()), schedules).write_to_file(str(path))
     return count
 
 

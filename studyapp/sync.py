@@ -67,7 +67,7 @@ def sync_bundled_decks(db: Database, folder: Path) -> SyncReport:
                 report.errors.append(DeckError(spec.path, twice.line, reason))
                 continue
             claimed.update((card.id, spec.path) for card in spec.cards)
-            _write_deck(session, spec, "bundled", spec.path.name, report, moving=moving)
+            write_deck(session, spec, "bundled", spec.path.name, report, moving=moving)
         for name, deck in known.items():
             if name not in present and not deck.retired:
                 deck.retired = True
@@ -80,7 +80,7 @@ def import_deck(db: Database, spec: DeckSpec) -> SyncReport:
     """Add or update a deck from `studyapp import`; cards missing from it are left alone."""
     report = SyncReport()
     with db.write_session() as session:
-        _write_deck(session, spec, "import", str(spec.path), report, retire_missing=False)
+        write_deck(session, spec, "import", str(spec.path), report, retire_missing=False)
         if report.errors:
             session.rollback()
         else:
@@ -88,7 +88,7 @@ def import_deck(db: Database, spec: DeckSpec) -> SyncReport:
     return report
 
 
-def _write_deck(
+def write_deck(
     session: Session,
     spec: DeckSpec,
     origin: str,

@@ -1,0 +1,375 @@
+"""Anki packages (.apkg): stamping our SM-2 schedule into one, and reading one back.
+
+An .apkg is a zip holding a SQLite collection (`collection.anki2`, or `collection.anki21`
+from Anki 2.1's "support older Anki versions" export; newer Anki writes a zstd-compressed
+`collection.anki21b` that needs Anki's own code to read). Notes keep their fields in one
+column separated by \\x1f; each note has one or more cards, each card one deck.
+
+Writing: genanki builds the notes, decks and tags but writes every card as new. Our
+`ScheduledPackage` subclass runs one more step inside genanki's own SQLite file before it
+is zipped: it fixes the collection's creation time (`col.crt`, the day Anki counts review
+due dates from) and copies each card's schedule into Anki's columns, matching notes by
+guid. The mapping, SM-2 to Anki:
+
+    new card (no due date)   type 0, queue 0, due = position in the new queue
+    scheduled card           type 2, queue 2, due = days from the creation day to `due`
+    ivl = interval (days)    factor = EF x 1000    lapses = lapses
+    reps = number of logged grades of the card (at least the SM-2 repetition count)
+    suspended                queue -1 (type kept)
+
+Reading: `read_package` turns every Anki deck into a `DeckSpec` (cards arrive as new),
+with card ids derived from the note guid so that importing again updates, not duplicates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+import tempfile
+import zipfile
+from calendar import timegm
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from studyapp.content import CardSpec, DeckSpec, valid_id
+from studyapp.importers import html_to_text
+
+CREATED = date(2020, 1, 1)
+"""The creation day written into exported packages; review due dates count from it.
+Stamped as 12:00 UTC so that the calendar day is the same in every time zone's Anki."""
+CREATED_AT = timegm((CREATED.year, CREATED.month, CREATED.day, 12, 0, 0))
+
+STUDYAPP_DECK_PREFIX = "studyapp::"
+STUDYAPP_GUID_NAMESPACE = "studyapp"
+MAX_COLLECTION_BYTES = 512 * 1024 * 1024
+"""A collection inside a package larger than this is refused (a zip bomb, most likely)."""
+
+
+class PackageError(Exception):
+    """An .apkg that cannot be read; the message is one line: `path: reason`."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path, self.reason = Path(path), reason
+        super().__init__(f"{path}: {reason}")
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnkiSchedule:
+    """One card's state in Anki's columns, keyed by its note's guid."""
+
+    guid: str
+    type: int
+    queue: int
+    due: int
+    ivl: int
+    factor: int
+    reps: int
+    lapses: int
+
+
+def anki_schedule(
+    guid: str,
+    *,
+    easiness: float,
+    repetitions: int,
+    interval: int,
+    due: date | None,
+    lapses: int,
+    suspended: bool,
+    position: int,
+    logged: int,
+) -> AnkiSchedule:
+    """Our SM-2 state as Anki card columns (see the module docstring for the mapping)."""
+    if due is None:
+        card_type, anki_due = 0, position
+    else:
+        card_type, anki_due = 2, (due - CREATED).days
+    return AnkiSchedule(
+        guid=guid,
+        type=card_type,
+        queue=-1 if suspended else card_type,
+        due=anki_due,
+        ivl=interval,
+        factor=round(easiness * 1000),
+        reps=max(logged, repetitions),
+        lapses=lapses,
+    )
+
+
+def scheduled_package(decks: Sequence[Any], schedules: Sequence[AnkiSchedule]) -> Any:
+    """A genanki.Package that also writes `schedules` into its cards when written."""
+    import genanki
+
+    class ScheduledPackage(genanki.Package):  # type: ignore[misc]  # genanki is untyped
+        def write_to_db(self, cursor: sqlite3.Cursor, timestamp: float, id_gen: Any) -> None:
+            super().write_to_db(cursor, timestamp, id_gen)
+            stamp_schedules(cursor, schedules)
+
+    return ScheduledPackage(list(decks))
+
+
+def stamp_schedules(cursor: sqlite3.Cursor, schedules: Sequence[AnkiSchedule]) -> None:
+    """Write the creation day and every card's schedule into an Anki collection (schema 11).
+
+    Goes through a temporary table so that 100,000 cards are one join, not 100,000 lookups
+    of an unindexed guid column.
+    """
+    cursor.execute("UPDATE col SET crt = ?", (CREATED_AT,))
+    cursor.execute(
+        "CREATE TEMP TABLE studyapp_schedule (guid TEXT PRIMARY KEY, type INTEGER, "
+        "queue INTEGER, due INTEGER, ivl INTEGER, factor INTEGER, reps INTEGER, lapses INTEGER)"
+    )
+    cursor.executemany(
+        "INSERT INTO studyapp_schedule VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(s.guid, s.type, s.queue, s.due, s.ivl, s.factor, s.reps, s.lapses) for s in schedules],
+    )
+    cursor.execute(
+        "UPDATE cards SET type = s.type, queue = s.queue, due = s.due, ivl = s.ivl, "
+        "factor = s.factor, reps = s.reps, lapses = s.lapses "
+        "FROM studyapp_schedule AS s JOIN notes AS n ON n.guid = s.guid "
+        "WHERE cards.nid = n.id"
+    )
+    cursor.execute("DROP TABLE studyapp_schedule")
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Note:
+    guid: str
+    fields: list[str]
+    field_names: list[str]
+    tags: tuple[str, ...]
+    deck: str
+
+
+@dataclass(frozen=True)
+class PackageContents:
+    """What an .apkg gave: one DeckSpec per Anki deck, and how many notes had no usable
+    front and back (empty fields, or a note type whose first two fields are something else)."""
+
+    decks: list[DeckSpec]
+    skipped: int
+
+
+def read_package(path: Path) -> list[DeckSpec]:
+    """Every deck of an .apkg (made by Anki or genanki) as a `DeckSpec`, in name order."""
+    return read_package_contents(path).decks
+
+
+def read_package_contents(path: Path) -> PackageContents:
+    """Read an .apkg. Raises PackageError for anything unreadable: not a zip, no collection
+    inside, only the newer zstd collection, a corrupt collection, or no usable notes."""
+    path = Path(path)
+    data = _read_bytes(path)
+    with tempfile.TemporaryDirectory(prefix="studyapp-apkg-") as folder:
+        target = Path(folder) / "collection.sqlite"
+        target.write_bytes(_collection_bytes(path))
+        try:
+            notes = _read_notes(target)
+        except (sqlite3.DatabaseError, ValueError, TypeError, AttributeError) as error:
+            raise PackageError(path, f"the collection inside cannot be read: {error}") from None
+    if not notes:
+        raise PackageError(path, "the package holds no notes")
+    return _deck_specs(path, data, notes)
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise PackageError(path, f"cannot read file: {error.strerror or error}") from None
+
+
+def _collection_bytes(path: Path) -> bytes:
+    try:
+        with zipfile.ZipFile(path) as package:
+            names = set(package.namelist())
+            # Anki 2.1.50+ adds a stub collection.anki2 ("please update Anki") beside the
+            # real one, so the newer names win.
+            if "collection.anki21" in names:
+                name = "collection.anki21"
+            elif "collection.anki21b" in names:
+                raise PackageError(
+                    path,
+                    "this package uses Anki's newer compressed format (collection.anki21b); "
+                    'export it again from Anki with "Support older Anki versions" ticked',
+                )
+            elif "collection.anki2" in names:
+                name = "collection.anki2"
+            else:
+                raise PackageError(path, "not an Anki package (no collection.anki2 inside)")
+            info = package.getinfo(name)
+            if info.file_size > MAX_COLLECTION_BYTES:
+                raise PackageError(path, f"the collection inside is larger than "
+                                   f"{MAX_COLLECTION_BYTES // 2**20} MiB")
+            return package.read(info)
+    except zipfile.BadZipFile as error:
+        raise PackageError(path, f"not an Anki package (not a readable zip file: {error})") from None
+    except (OSError, EOFError, RuntimeError, NotImplementedError) as error:
+        raise PackageError(path, f"cannot read the package: {error}") from None
+
+
+def _read_notes(collection: Path) -> list[_Note]:
+    connection = sqlite3.connect(f"file:{collection}?mode=ro", uri=True)
+    try:
+        decks = _deck_names(connection)
+        models = _field_names(connection)
+        rows = connection.execute(
+            "SELECT n.guid, n.mid, n.flds, n.tags, "
+            "(SELECT CASE WHEN c.odid THEN c.odid ELSE c.did END FROM cards AS c "
+            "WHERE c.nid = n.id ORDER BY c.ord LIMIT 1) "  # a filtered deck's card: its home deck
+            "FROM notes AS n ORDER BY n.id"
+        ).fetchall()
+    finally:
+        connection.close()
+    return [
+        _Note(
+            guid=str(guid),
+            fields=str(fields).split("\x1f"),
+            field_names=models.get(int(model), []),
+            tags=tuple(dict.fromkeys(str(tags).split())),
+            deck=decks.get(int(deck) if deck is not None else 1, "Default"),
+        )
+        for guid, model, fields, tags, deck in rows
+    ]
+
+
+def _tables(connection: sqlite3.Connection) -> set[str]:
+    return {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+
+def _deck_names(connection: sqlite3.Connection) -> dict[int, str]:
+    """Deck id -> full name (`Parent::Child`), from the `decks` table or the `col` JSON."""
+    if "decks" in _tables(connection):
+        rows = connection.execute("SELECT id, name FROM decks").fetchall()
+        return {int(i): str(name).replace("\x1f", "::") for i, name in rows}
+    row = connection.execute("SELECT decks FROM col").fetchone()
+    decks = json.loads(row[0]) if row and row[0] else {}
+    return {int(i): str(d.get("name", i)) for i, d in decks.items() if isinstance(d, dict)}
+
+
+def _field_names(connection: sqlite3.Connection) -> dict[int, list[str]]:
+    """Note type id -> its field names (used to recognise our own exported notes)."""
+    if "notetypes" in _tables(connection):
+        names: dict[int, list[str]] = {}
+        for model, name in connection.execute("SELECT ntid, name FROM fields ORDER BY ntid, ord"):
+            names.setdefault(int(model), []).append(str(name))
+        return names
+    row = connection.execute("SELECT models FROM col").fetchone()
+    models = json.loads(row[0]) if row and row[0] else {}
+    return {
+        int(i): [str(f.get("name", "")) for f in m.get("flds", [])]
+        for i, m in models.items()
+        if isinstance(m, dict)
+    }
+
+
+OWN_FIELDS = ["Front", "Back", "Mnemonic", "Why", "Source", "Id"]
+
+
+def _deck_specs(path: Path, data: bytes, notes: list[_Note]) -> PackageContents:
+    by_deck: dict[str, list[_Note]] = {}
+    for note in notes:
+        by_deck.setdefault(note.deck, []).append(note)
+    digest = hashlib.sha256(data).hexdigest()
+    deck_ids = deck_ids_for(sorted(by_deck))
+    specs = []
+    skipped = 0
+    for name in sorted(by_deck):
+        made = [_card(path, note, index) for index, note in enumerate(by_deck[name], start=1)]
+        cards = [card for card in made if card is not None]
+        skipped += len(made) - len(cards)
+        if cards:
+            shown = name.removeprefix(STUDYAPP_DECK_PREFIX)
+            specs.append(DeckSpec(deck_ids[name], shown, f"Imported from {path.name}", path,
+                                  digest, tuple(_unique(cards))))
+    if not specs:
+        raise PackageError(path, "no note has both a front and a back")
+    return PackageContents(specs, skipped)
+
+
+def deck_ids_for(names: Sequence[str]) -> dict[str, str]:
+    """A stable deck id per Anki deck name; `studyapp::x` maps back to our deck `x`.
+
+    Other names become a lower-case slug (`Lang::French` -> `lang-french`); when two names
+    give the same slug, each gets a short hash of its full name appended.
+    """
+    slugs: dict[str, str] = {}
+    for name in names:
+        own = name.removeprefix(STUDYAPP_DECK_PREFIX)
+        if name.startswith(STUDYAPP_DECK_PREFIX) and valid_id(own):
+            slugs[name] = own
+        else:
+            slug = re.sub(r"[^a-z0-9_]+", "-", name.lower()).strip("-_")[:64] or "anki"
+            slugs[name] = slug
+    counts: dict[str, int] = {}
+    for slug in slugs.values():
+        counts[slug] = counts.get(slug, 0) + 1
+    return {
+        name: slug if counts[slug] == 1 else f"{slug}-{_short_hash(name)}"
+        for name, slug in slugs.items()
+    }
+
+
+def card_id_for_guid(guid: str) -> str:
+    """The stable id of a card imported from an Anki note."""
+    return f"anki-{_short_hash(guid, 16)}"
+
+
+def _short_hash(text: str, digits: int = 8) -> str:
+    return hashlib.sha1(text.encode()).hexdigest()[:digits]
+
+
+def _card(path: Path, note: _Note, index: int) -> CardSpec | None:
+    fields = [html_to_text(field) for field in note.fields]
+    extra: dict[str, str | None] = {"mnemonic": None, "why": None, "source": path.name}
+    card_id = card_id_for_guid(note.guid)
+    if note.field_names == OWN_FIELDS and len(fields) == len(OWN_FIELDS):
+        own = dict(zip(OWN_FIELDS, note.fields, strict=True))
+        if valid_id(own["Id"]) and note.guid == _genanki_guid(own["Id"]):
+            card_id = own["Id"]  # one of our exported cards coming home
+            extra = {"mnemonic": fields[2] or None, "why": fields[3] or None,
+                     "source": html_to_text(own["Source"]) or None}
+    front = fields[0] if fields else ""
+    back = fields[1] if len(fields) > 1 else ""
+    if CLOZE.search(front):  # a cloze note: the gaps hidden on the front, filled on the back
+        front, back = CLOZE.sub(_gap, front), "\n".join(
+            part for part in (CLOZE.sub(r"\1", front), back) if part
+        )
+    if not front or not back:
+        return None
+    tags = tuple(tag for tag in note.tags if tag)
+    return CardSpec(id=card_id, front=front, back=back, tags=tags, line=index, **extra)
+
+
+CLOZE = re.compile(r"\{\{c\d+::(.*?)(?:::(.*?))?\}\}", re.DOTALL)
+
+
+def _gap(match: re.Match[str]) -> str:
+    return f"[{match.group(2)}]" if match.group(2) else "[...]"
+
+
+def _genanki_guid(card_id: str) -> str:
+    import genanki
+
+    return str(genanki.guid_for(STUDYAPP_GUID_NAMESPACE, card_id))
+
+
+def _unique(cards: list[CardSpec]) -> list[CardSpec]:
+    seen: set[str] = set()
+    kept = []
+    for card in cards:
+        if card.id not in seen:
+            seen.add(card.id)
+            kept.append(card)
+    return kept
