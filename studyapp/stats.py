@@ -10,15 +10,19 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import case, false, func, select
+from sqlalchemy import Connection, Integer, bindparam, case, false, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from studyapp.config import Settings
 from studyapp.store import Database
 from studyapp.store.models import Card, DailyTotal, Deck, DrillAttempt, DrillTopic, active_card
+from studyapp.store.types import Day
 from studyapp.study import daily_usage
 
 ACTIVE_CARD = active_card()
+# Every query here is Core, so a plain connection serves: home_counts and stats_data use
+# one (an ORM session adds its own bookkeeping to each query); callers may pass a session.
+Reader = Session | Connection
 MATURE_DAYS = 21
 
 
@@ -30,7 +34,7 @@ class DeckCounts:
     new: int
 
 
-def deck_sizes(session: Session) -> dict[str, int]:
+def deck_sizes(session: Reader) -> dict[str, int]:
     """Active cards per deck (a full count: for listings, not the home screen's hot path)."""
     return {
         deck: int(n)
@@ -58,39 +62,37 @@ class HomeCounts:
         return self.due_today + self.new_available
 
 
+# The home screen's queries, built once (bound to :today) so that each visit to the home
+# screen pays for running them, not for constructing them.
+_DUE_BY_DECK = (  # index-only: ix_cards_due
+    select(Card.deck_id, func.count())
+    .where(*ACTIVE_CARD, Card.due.is_not(None), Card.due <= bindparam("today", type_=Day))
+    .group_by(Card.deck_id)
+)
+_NEW_BY_DECK = (  # index-only: ix_cards_new_by_deck
+    select(Card.deck_id, func.count()).where(*ACTIVE_CARD, Card.due.is_(None)).group_by(Card.deck_id)
+)
+_DECK_NAMES = select(Deck.id, Deck.name).where(Deck.retired == false())
+_TOPIC_COUNTS = select(
+    func.count().filter(DrillTopic.due.is_not(None), DrillTopic.due <= bindparam("today", type_=Day)),
+    func.count().filter(DrillTopic.due.is_(None)),
+).where(DrillTopic.suspended == false())
+_REVIEWS_TODAY = select(func.sum(DailyTotal.reviews)).where(
+    DailyTotal.day == bindparam("today", type_=Day)
+)
+
+
 def home_counts(db: Database, settings: Settings) -> HomeCounts:
     today = settings.today()
-    with db.session() as session:
-        # Two index-only counts (ix_cards_due, ix_cards_new_by_deck): due and new per deck.
-        due_by_deck = dict(
-            session.execute(
-                select(Card.deck_id, func.count())
-                .where(*ACTIVE_CARD, Card.due.is_not(None), Card.due <= today)
-                .group_by(Card.deck_id)
-            ).all()
-        )
-        new_by_deck = dict(
-            session.execute(
-                select(Card.deck_id, func.count())
-                .where(*ACTIVE_CARD, Card.due.is_(None))
-                .group_by(Card.deck_id)
-            ).all()
-        )
-        names = dict(
-            session.execute(select(Deck.id, Deck.name).where(Deck.retired == false())).all()
-        )
-        topics_due, topics_new = session.execute(
-            select(
-                func.count().filter(DrillTopic.due.is_not(None), DrillTopic.due <= today),
-                func.count().filter(DrillTopic.due.is_(None)),
-            ).where(DrillTopic.suspended == false())
-        ).one()
-        usage = daily_usage(session, today)
-        reviews_today = (
-            session.scalar(select(func.sum(DailyTotal.reviews)).where(DailyTotal.day == today))
-            or 0
-        )
-        streak = streak_days(session, today)
+    at = {"today": today}
+    with db.engine.connect() as connection:
+        due_by_deck = dict(connection.execute(_DUE_BY_DECK, at).all())
+        new_by_deck = dict(connection.execute(_NEW_BY_DECK).all())
+        names = dict(connection.execute(_DECK_NAMES).all())
+        topics_due, topics_new = connection.execute(_TOPIC_COUNTS, at).one()
+        usage = daily_usage(connection, today)
+        reviews_today = connection.scalar(_REVIEWS_TODAY, at) or 0
+        streak = streak_days(connection, today)
     decks = sorted(
         (
             DeckCounts(d, name, int(due_by_deck.get(d, 0)), int(new_by_deck.get(d, 0)))
@@ -112,27 +114,32 @@ def home_counts(db: Database, settings: Settings) -> HomeCounts:
     )
 
 
-def streak_days(session: Session, today: date) -> int:
+# Study days up to :today, as day ordinals (the stored form of Day), newest first with their
+# rank n = 1, 2, ... While the days run without a gap, ordinal + n equals the newest
+# ordinal + 1; at the first gap it drops below, and stays below. So one statement gives
+# the newest study day and the length of the run that ends there.
+_STUDIED = (
+    select(type_coerce(DailyTotal.day, Integer).label("ordinal"))
+    .where(DailyTotal.day <= bindparam("today", type_=Day), DailyTotal.reviews > 0)
+    .distinct()
+    .subquery()
+)
+_RANKED = select(
+    _STUDIED.c.ordinal, func.row_number().over(order_by=_STUDIED.c.ordinal.desc()).label("n")
+).subquery()
+_STREAK = select(func.max(_RANKED.c.ordinal), func.count()).where(
+    _RANKED.c.ordinal + _RANKED.c.n == select(func.max(_STUDIED.c.ordinal)).scalar_subquery() + 1
+)
+
+
+def streak_days(session: Reader, today: date) -> int:
     """Study days in a row with at least one review, ending today (or yesterday, if today
     has none yet: a streak is not broken until the day is over). Days in the future — a
     clock that moved backwards — are ignored."""
-    days = session.scalars(
-        select(DailyTotal.day)
-        .where(DailyTotal.day <= today, DailyTotal.reviews > 0)
-        .distinct()
-        .order_by(DailyTotal.day.desc())
-    )
-    expected = today
-    count = 0
-    for day in days:
-        if day == expected:
-            count += 1
-            expected -= timedelta(days=1)
-        elif count == 0 and day == today - timedelta(days=1):
-            count, expected = 1, day - timedelta(days=1)
-        else:
-            break
-    return count
+    newest, run = session.execute(_STREAK, {"today": today}).one()
+    if newest is None or newest < today.toordinal() - 1:
+        return 0
+    return int(run)
 
 
 @dataclass(frozen=True)
@@ -142,7 +149,7 @@ class DayCount:
     correct: int
 
 
-def reviews_per_day(session: Session, first: date, last: date) -> list[DayCount]:
+def reviews_per_day(session: Reader, first: date, last: date) -> list[DayCount]:
     """Every logged grade per study day in [first, last] (days without reviews omitted)."""
     rows = session.execute(
         select(DailyTotal.day, func.sum(DailyTotal.reviews), func.sum(DailyTotal.correct))
@@ -154,7 +161,7 @@ def reviews_per_day(session: Session, first: date, last: date) -> list[DayCount]
     return [DayCount(day, int(n), int(ok or 0)) for day, n, ok in rows]
 
 
-def retention(session: Session, today: date, days: int = 30) -> float | None:
+def retention(session: Reader, today: date, days: int = 30) -> float | None:
     """Share of card reviews graded 3 or more in the last `days` days (None: no reviews)."""
     total, passed = session.execute(
         select(func.sum(DailyTotal.graded), func.sum(DailyTotal.graded_correct)).where(
@@ -166,7 +173,7 @@ def retention(session: Session, today: date, days: int = 30) -> float | None:
     return None if not total else int(passed or 0) / int(total)
 
 
-def forecast(session: Session, today: date, days: int = 30) -> list[tuple[date, int]]:
+def forecast(session: Reader, today: date, days: int = 30) -> list[tuple[date, int]]:
     """Cards due on each of the next `days` days; overdue cards count as due today."""
     last = today + timedelta(days=days - 1)
     rows = dict(
@@ -183,7 +190,7 @@ def forecast(session: Session, today: date, days: int = 30) -> list[tuple[date, 
     return [(today + timedelta(days=i), int(rows.get(today + timedelta(days=i), 0))) for i in range(days)]
 
 
-def maturity(session: Session) -> dict[str, int]:
+def maturity(session: Reader) -> dict[str, int]:
     """Active cards by stage: new, learning (failed, relearning), young, mature (≥ 21 days)."""
     learning, young, mature = session.execute(
         select(
@@ -205,7 +212,7 @@ class TopicStat:
     due: date | None
 
 
-def topic_stats(session: Session) -> list[TopicStat]:
+def topic_stats(session: Reader) -> list[TopicStat]:
     """Accuracy and time per drill topic, over every attempt, with the topic's next due day."""
     attempts = {
         topic: (int(n), int(ok or 0), float(ms or 0) / 1000)
@@ -226,7 +233,7 @@ def topic_stats(session: Session) -> list[TopicStat]:
     return result
 
 
-def topic_accuracy_by_week(session: Session, today: date, weeks: int = 12) -> dict[str, list[tuple[date, int, int]]]:
+def topic_accuracy_by_week(session: Reader, today: date, weeks: int = 12) -> dict[str, list[tuple[date, int, int]]]:
     """Per topic: (week start, attempts, correct) for the last `weeks` weeks that had attempts."""
     first = today - timedelta(weeks=weeks)
     rows = session.execute(
@@ -271,16 +278,16 @@ class StatsData:
 def stats_data(db: Database, settings: Settings) -> StatsData:
     home = home_counts(db, settings)
     today = home.today
-    with db.session() as session:
-        per_day = reviews_per_day(session, today - timedelta(days=364), today)
+    with db.engine.connect() as connection:
+        per_day = reviews_per_day(connection, today - timedelta(days=364), today)
         return StatsData(
             today=today,
             per_day=per_day,
-            retention_30d=retention(session, today),
-            forecast=forecast(session, today),
-            maturity=maturity(session),
-            topics=topic_stats(session),
-            topics_by_week=topic_accuracy_by_week(session, today),
+            retention_30d=retention(connection, today),
+            forecast=forecast(connection, today),
+            maturity=maturity(connection),
+            topics=topic_stats(connection),
+            topics_by_week=topic_accuracy_by_week(connection, today),
             streak_days=home.streak_days,
             reviews_today=home.reviews_today,
             due_today=home.due_today,

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import bindparam, false, func, insert, select, update
+from sqlalchemy import Connection, bindparam, false, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from studyapp.config import Settings
@@ -58,6 +58,43 @@ def _store_state(item: Card | DrillTopic, state: Sm2State) -> None:
     item.due, item.lapses, item.last_review = state.due, state.lapses, state.last_review
 
 
+def _log_values(
+    kind: ItemKind,
+    item_id: str,
+    before: Sm2State,
+    after: Sm2State,
+    quality: int,
+    moment: datetime,
+    today: date,
+    duration_ms: int,
+    repeat: bool,
+) -> dict[str, Any]:
+    """The columns of one review-log row, as a plain dict: the card hot path inserts it
+    with Core, without building an ORM object."""
+    return {
+        "kind": kind,
+        "item_id": item_id,
+        "reviewed_at": moment.astimezone(UTC),
+        "day": today,
+        "quality": quality,
+        "duration_ms": min(
+            max(0, int(duration_ms)), MAX_CARD_MS if kind == "card" else MAX_DRILL_MS
+        ),
+        "repeat": repeat,
+        "prev_easiness": before.easiness,
+        "prev_repetitions": before.repetitions,
+        "prev_interval": before.interval,
+        "prev_due": before.due,
+        "prev_lapses": before.lapses,
+        "prev_last_review": before.last_review,
+        "easiness": after.easiness,
+        "repetitions": after.repetitions,
+        "interval": after.interval,
+        "due": after.due,
+        "lapses": after.lapses,
+    }
+
+
 def _log_row(
     kind: ItemKind,
     item_id: str,
@@ -70,24 +107,7 @@ def _log_row(
     repeat: bool,
 ) -> Review:
     return Review(
-        kind=kind,
-        item_id=item_id,
-        reviewed_at=moment.astimezone(UTC),
-        day=today,
-        quality=quality,
-        duration_ms=min(max(0, int(duration_ms)), MAX_CARD_MS if kind == "card" else MAX_DRILL_MS),
-        repeat=repeat,
-        prev_easiness=before.easiness,
-        prev_repetitions=before.repetitions,
-        prev_interval=before.interval,
-        prev_due=before.due,
-        prev_lapses=before.lapses,
-        prev_last_review=before.last_review,
-        easiness=after.easiness,
-        repetitions=after.repetitions,
-        interval=after.interval,
-        due=after.due,
-        lapses=after.lapses,
+        **_log_values(kind, item_id, before, after, quality, moment, today, duration_ms, repeat)
     )
 
 
@@ -125,12 +145,13 @@ class DailyUsage:
     new_seen: int
 
 
-def daily_usage(session: Session, today: date) -> DailyUsage:
-    found = session.execute(
-        select(DailyTotal.graded, DailyTotal.new_seen).where(
-            DailyTotal.day == today, DailyTotal.kind == "card"
-        )
-    ).first()
+_USAGE = select(DailyTotal.graded, DailyTotal.new_seen).where(
+    DailyTotal.day == bindparam("today", type_=DailyTotal.day.type), DailyTotal.kind == "card"
+)
+
+
+def daily_usage(session: Session | Connection, today: date) -> DailyUsage:
+    found = session.execute(_USAGE, {"today": today}).first()
     if found is None:
         return DailyUsage(0, 0)
     graded, new = found
@@ -196,29 +217,44 @@ class CardView:
         return self.state.due is None
 
 
-def load_card(session: Session, card_id: str) -> CardView | None:
-    row = session.execute(
-        select(Card, Deck.name).join(Deck, Deck.id == Card.deck_id).where(Card.id == card_id)
-    ).first()
+# Every column the review screen shows, read as plain values (no ORM object per card);
+# the SM-2 columns come last, in Sm2State's field order.
+_LOAD_CARD = (
+    select(
+        Card.id, Card.deck_id, Deck.name, Card.front, Card.back, Card.mnemonic, Card.why,
+        Card.source, Card.tags,
+        Card.easiness, Card.repetitions, Card.interval, Card.due, Card.lapses, Card.last_review,
+    )
+    .join(Deck, Deck.id == Card.deck_id)
+    .where(Card.id == bindparam("card_id"))
+)
+
+
+def _read_card_view(connection: Connection | Session, card_id: str) -> CardView | None:
+    row = connection.execute(_LOAD_CARD, {"card_id": card_id}).first()
     if row is None:
         return None
-    card, deck_name = row
+    id_, deck_id, deck_name, front, back, mnemonic, why, source, tags, *state = row
     return CardView(
-        id=card.id,
-        deck_id=card.deck_id,
+        id=id_,
+        deck_id=deck_id,
         deck_name=deck_name,
-        front=card.front,
-        back=card.back,
-        mnemonic=card.mnemonic,
-        why=card.why,
-        source=card.source,
-        tags=tuple(card.tags.split()),
-        state=state_of(card),
+        front=front,
+        back=back,
+        mnemonic=mnemonic,
+        why=why,
+        source=source,
+        tags=tuple(tags.split()),
+        state=Sm2State(*state),
     )
 
 
-# The three statements of the review hot path, built once with bound parameters so that
-# each grade costs a cache lookup, not a statement construction.
+def load_card(session: Session, card_id: str) -> CardView | None:
+    return _read_card_view(session, card_id)
+
+
+# The statements of the review hot path, built once with bound parameters so that each
+# grade costs a cache lookup, not a statement construction.
 _READ_STATE = select(
     Card.easiness, Card.repetitions, Card.interval, Card.due, Card.lapses, Card.last_review
 ).where(Card.id == bindparam("card_id")).with_for_update()
@@ -234,7 +270,32 @@ _WRITE_STATE = (
         last_review=bindparam("last_review", type_=Card.last_review.type),
     )
 )
-_LOG_COLUMNS = tuple(c.key for c in Review.__table__.columns if c.key != "id")
+# The same update, applied only while the card still holds the state the session showed
+# (NULL-safe on due and last_review). When it matches — the usual case — the read above is
+# not needed: the shown state is the state before. When another writer got there first it
+# changes nothing, and the grade falls back to read-then-write.
+_CLAIM_STATE = _WRITE_STATE.where(
+    Card.easiness == bindparam("was_easiness", type_=Card.easiness.type),
+    Card.repetitions == bindparam("was_repetitions"),
+    Card.interval == bindparam("was_interval"),
+    Card.due.is_not_distinct_from(bindparam("was_due", type_=Card.due.type)),
+    Card.lapses == bindparam("was_lapses"),
+    Card.last_review.is_not_distinct_from(
+        bindparam("was_last_review", type_=Card.last_review.type)
+    ),
+)
+_INSERT_LOG = insert(Review)
+
+
+def _state_params(state: Sm2State, prefix: str = "") -> dict[str, Any]:
+    return {
+        f"{prefix}easiness": state.easiness,
+        f"{prefix}repetitions": state.repetitions,
+        f"{prefix}interval": state.interval,
+        f"{prefix}due": state.due,
+        f"{prefix}lapses": state.lapses,
+        f"{prefix}last_review": state.last_review,
+    }
 
 
 def record_card_grade(
@@ -245,38 +306,37 @@ def record_card_grade(
     today: date,
     duration_ms: int,
     repeat: bool,
+    shown: Sm2State | None = None,
 ) -> tuple[int, Sm2State]:
     """Apply one grade to a card and log it, in one transaction: (log row id, new state).
 
-    The hot path of every review, so it runs three prepared Core statements (read,
-    update, insert) instead of the ORM's unit of work. A same-day repeat is logged
-    without rescheduling.
+    The hot path of every review, so it runs prepared Core statements (read, update,
+    insert) instead of the ORM's unit of work. With `shown`, the state the learner was
+    shown, a first grade is one conditional update instead of a read and an update (the
+    result is the same; see _CLAIM_STATE). A same-day repeat is logged without
+    rescheduling.
     """
     with db.writer.begin() as connection:
-        found = connection.execute(_READ_STATE, {"card_id": card_id}).first()
-        if found is None:
-            raise LookupError(f"card {card_id} no longer exists")
-        before = Sm2State(*found)
-        after = before if repeat else review(before, quality, today)
-        if not repeat:
-            connection.execute(
-                _WRITE_STATE,
-                {
-                    "card_id": card_id,
-                    "easiness": after.easiness,
-                    "repetitions": after.repetitions,
-                    "interval": after.interval,
-                    "due": after.due,
-                    "lapses": after.lapses,
-                    "last_review": after.last_review,
-                },
-            )
-        log = _log_row("card", card_id, before, after, quality, moment, today, duration_ms, repeat)
-        result = connection.execute(
-            insert(Review), {name: getattr(log, name) for name in _LOG_COLUMNS}
+        before: Sm2State | None = None
+        if shown is not None and not repeat:
+            after = review(shown, quality, today)
+            claim = {"card_id": card_id, **_state_params(after), **_state_params(shown, "was_")}
+            if connection.execute(_CLAIM_STATE, claim).rowcount == 1:
+                before = shown
+        if before is None:
+            found = connection.execute(_READ_STATE, {"card_id": card_id}).first()
+            if found is None:
+                raise LookupError(f"card {card_id} no longer exists")
+            before = Sm2State(*found)
+            after = before if repeat else review(before, quality, today)
+            if not repeat:
+                connection.execute(_WRITE_STATE, {"card_id": card_id, **_state_params(after)})
+        log = _log_values(
+            "card", card_id, before, after, quality, moment, today, duration_ms, repeat
         )
+        result = connection.execute(_INSERT_LOG, log)
         totals.add_to_day(
-            connection, today, "card", quality, repeat, before.due is None, log.duration_ms
+            connection, today, "card", quality, repeat, before.due is None, log["duration_ms"]
         )
         key = result.inserted_primary_key
         assert key is not None
@@ -332,8 +392,9 @@ class ReviewSession:
         while self.queue:
             if self._current is not None and self._current.id == self.queue[0]:
                 return self._current
-            with self.db.session() as session:
-                self._current = load_card(session, self.queue[0])
+            # A bare Core connection: an ORM session costs more than the query itself.
+            with self.db.engine.connect() as connection:
+                self._current = _read_card_view(connection, self.queue[0])
             if self._current is not None:
                 return self._current
             self.queue.popleft()  # deleted under us: skip it
@@ -373,7 +434,8 @@ class ReviewSession:
         repeat = card_view.id in self.graded
         moment = self.settings.clock.now()
         review_id, after = record_card_grade(
-            self.db, card_view.id, quality, moment, self.today, duration_ms, repeat
+            self.db, card_view.id, quality, moment, self.today, duration_ms, repeat,
+            shown=card_view.state,
         )
         self._history.append(
             _Snapshot(review_id, deque(self.queue), dict(self.graded), self.repeats, self.elapsed_ms)
@@ -557,7 +619,9 @@ class DrillSession:
         quality = derived_quality(outcome, self.hint_used)
         repeat = topic_id in self.graded
         moment = self.settings.clock.now()
-        duration_ms = min(int((moment - self._shown_at).total_seconds() * 1000), MAX_DRILL_MS)
+        # In UTC: two wall times in one ZoneInfo zone subtract naively across a DST change.
+        elapsed = moment.astimezone(UTC) - self._shown_at.astimezone(UTC)
+        duration_ms = min(int(elapsed.total_seconds() * 1000), MAX_DRILL_MS)
         with self.db.write_session() as session, session.begin():
             topic = _topic_row(session, topic_id)
             before = state_of(topic)

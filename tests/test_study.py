@@ -175,3 +175,21 @@ def test_a_walked_away_review_counts_sixty_seconds_at_most(db, settings) -> None
     with db.session() as s:
         assert list(s.scalars(select(Review.duration_ms).order_by(Review.id))) == [60_000, 0]
     assert session.summary().seconds == 60
+
+
+def test_a_card_changed_by_another_writer_after_showing_is_graded_from_its_new_state(
+    db, settings
+) -> None:
+    [card_id] = add_cards(db, 1)
+    session = ReviewSession(db, settings)
+    assert session.current.state == Sm2State()  # what the learner is looking at
+    with db.write_session() as other, other.begin():  # another process grades it meanwhile
+        card = other.get(Card, card_id)
+        card.repetitions, card.interval, card.easiness = 2, 6, 2.5
+        card.due, card.last_review = TODAY, TODAY - timedelta(days=6)
+    after = session.grade(4)
+    # from (n=2, I=6, EF=2.5) a 4 gives I = ceil(6 × 2.5) = 15, not the new card's 1 day
+    assert (after.repetitions, after.interval) == (3, 15)
+    with db.session() as s:
+        log = s.scalars(select(Review)).one()
+    assert (log.prev_repetitions, log.prev_interval, log.repetitions, log.interval) == (2, 6, 3, 15)

@@ -118,7 +118,14 @@ def build_collection(db: Database, cards: int, reviews: int, today: date, seed: 
             )
         connection.execute(insert(DrillAttempt), attempts)
         totals.rebuild(connection)
-    with db.engine.connect() as connection:
-        if db.engine.dialect.name == "sqlite":
-            connection.exec_driver_sql("ANALYZE")
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    if db.engine.dialect.name == "sqlite":
+        # Outside any transaction (the store's "begin" hook would open one): a checkpoint
+        # inside BEGIN fails with "database table is locked".
+        raw = db.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute("ANALYZE")
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            cursor.close()
+        finally:
+            raw.close()

@@ -3,8 +3,11 @@
     python tests/bench/run.py                      # 100,000 cards, 1,000,000 reviews
     python tests/bench/run.py --cards 2000 --reviews 20000 --runs 3   # quick smoke run
     python tests/bench/run.py --json               # machine-readable figures
+    python tests/bench/run.py --against-anki       # Anki's matching calls, same size, same run
 
-Each figure is the median of several runs and is printed beside its budget.
+Each figure is the median of several runs and is printed beside its budget. With
+--against-anki (the optional `anki` package installed) the same collection is built in Anki
+too, and each row also shows Anki's figure and the ratio ours / Anki (below 1: we are faster).
 """
 
 from __future__ import annotations
@@ -19,32 +22,38 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from sqlalchemy import event  # noqa: E402
+
 from studyapp.config import FixedClock, Settings, content_dir  # noqa: E402
 from studyapp.store import open_database  # noqa: E402
 
-# (key, label, budget, unit) — budgets from DESIGN.md
-BUDGETS: list[tuple[str, str, float, str]] = [
+# (key, label, budget, unit) — budgets from DESIGN.md; None marks a row shown for information
+BUDGETS: list[tuple[str, str, float | None, str]] = [
     ("cli_help", "studyapp --help", 0.15, "s"),
     ("app_start", "app start to interactive home (headless)", 0.6, "s"),
+    ("open_home", "  import + open + home counts, no UI", None, "s"),
     ("home_counts", "home-screen counts", 25, "ms"),
     ("queue_build", "build the session queue", 20, "ms"),
     ("next_item", "then each next item", 1, "ms"),
     ("record_grade", "record a grade, committed", 0.5, "ms"),
+    ("record_grade_full", "  the same with synchronous=FULL, as Anki", None, "ms"),
     ("reviews_per_day", "reviews per day over 365 days", 50, "ms"),
     ("stats_data", "the whole stats screen's data", 250, "ms"),
     ("export_csv", "export cards + history to CSV", 0.5, "s"),
+    ("export_csv_cards", "  of which the cards-only CSV", 0.5, "s"),
     ("export_apkg", "export to .apkg", 5, "s"),
     ("problem", "generate one drill problem", 1, "ms"),
     ("check_answer", "check a typed answer", 10, "ms"),
     ("sync_unchanged", "sync bundled decks, unchanged", 50, "ms"),
     ("memory", "resident memory, collection open + home", 150, "MiB"),
+    ("memory_peak", "  peak resident memory, same process", None, "MiB"),
     ("db_size", "database size on disk", 100, "MB"),
 ]
 
@@ -82,7 +91,17 @@ c = Collection.open(sys.argv[1])
 c.home()
 with open("/proc/self/status") as f:
     rss = next(int(l.split()[1]) for l in f if l.startswith("VmRSS"))
-print(rss / 1024)
+    f.seek(0)
+    peak = next(int(l.split()[1]) for l in f if l.startswith("VmHWM"))
+print(rss / 1024, peak / 1024)
+"""
+
+OPEN_HOME_PROBE = """
+import sys, time
+start = time.perf_counter()
+from studyapp.collection import Collection
+Collection.open(sys.argv[1]).home()
+print(time.perf_counter() - start)
 """
 
 APP_START_PROBE = """
@@ -126,6 +145,14 @@ def measure(db_path: Path, runs: int) -> dict[str, float]:
         figures["app_start"] = statistics.median(samples)
     except ImportError:
         pass
+    samples = []
+    for _ in range(max(3, runs // 2)):
+        out = subprocess.run(
+            [sys.executable, "-c", OPEN_HOME_PROBE, str(db_path)],
+            check=True, capture_output=True, text=True, cwd=ROOT,
+        )
+        samples.append(float(out.stdout.strip().splitlines()[-1]))
+    figures["open_home"] = statistics.median(samples)
     figures["home_counts"] = median_time(collection.home, runs) * 1000
     figures["queue_build"] = median_time(lambda: ReviewSession(db, settings), runs) * 1000
     with db.session() as session:
@@ -145,7 +172,12 @@ def measure(db_path: Path, runs: int) -> dict[str, float]:
             with open(Path(folder) / "cards.reviews.csv", "w", newline="") as out:
                 export.write_reviews_csv(db, out)
 
+        def cards_csv() -> None:
+            with open(Path(folder) / "cards.csv", "w", newline="") as out:
+                export.write_cards_csv(db, out)
+
         figures["export_csv"] = median_time(to_csv, max(1, runs // 2))
+        figures["export_csv_cards"] = median_time(cards_csv, max(1, runs // 2))
         figures["export_apkg"] = median_time(
             lambda: export.write_apkg(db, Path(folder) / "out.apkg"), max(1, runs // 3)
         )
@@ -153,28 +185,51 @@ def measure(db_path: Path, runs: int) -> dict[str, float]:
     figures["sync_unchanged"] = (
         median_time(lambda: collection.sync(content_dir()), runs) * 1000
     )
-    # Grades last: they change the collection.
-    session = ReviewSession(db, settings)
-    grade_times, next_times = [], []
-    for index in range(min(200, session.remaining)):
-        start = time.perf_counter()
-        _ = session.current
-        next_times.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        session.grade((5, 4, 3)[index % 3], duration_ms=4000)
-        grade_times.append(time.perf_counter() - start)
+    # Grades last: they change the collection. Room for two rounds of 200 reviews.
+    roomy = settings.with_preferences({"reviews_per_day": 1000})
+    next_times, grade_times = review_round(db, roomy, 200)
     if grade_times:
         figures["record_grade"] = statistics.median(grade_times) * 1000
         figures["next_item"] = statistics.median(next_times[1:] or next_times) * 1000
+    # Anki commits every answer with synchronous=FULL (an fsync per grade: safe against a
+    # power cut); the store uses NORMAL (safe against a killed app). The same grades with
+    # FULL, for a like-with-like row.
+    db.engine.dispose()
+    event.listen(db.engine, "connect", _synchronous_full)
+    later = Settings(clock=FixedClock(NOON + timedelta(days=30)))  # a day with cards left
+    _, grade_times = review_round(db, later.with_preferences({"reviews_per_day": 1000}), 200)
+    if grade_times:
+        figures["record_grade_full"] = statistics.median(grade_times) * 1000
     collection.close()
     out = subprocess.run(
         [sys.executable, "-c", MEMORY_PROBE, str(db_path)],
         check=True, capture_output=True, text=True, cwd=ROOT,
     )
-    figures["memory"] = float(out.stdout.strip().splitlines()[-1])
+    resident, peak = out.stdout.strip().splitlines()[-1].split()
+    figures["memory"], figures["memory_peak"] = float(resident), float(peak)
     size = sum(p.stat().st_size for p in db_path.parent.glob(db_path.name + "*"))
     figures["db_size"] = size / 1e6
     return figures
+
+
+def _synchronous_full(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute("PRAGMA synchronous = FULL")
+
+
+def review_round(db: Any, settings: Settings, count: int) -> tuple[list[float], list[float]]:
+    """Show and grade up to `count` cards of a fresh session: (next-item times, grade times)."""
+    from studyapp.study import ReviewSession
+
+    review = ReviewSession(db, settings)
+    grade_times, next_times = [], []
+    for index in range(min(count, review.remaining)):
+        start = time.perf_counter()
+        _ = review.current
+        next_times.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        review.grade((5, 4, 3)[index % 3], duration_ms=4000)
+        grade_times.append(time.perf_counter() - start)
+    return next_times, grade_times
 
 
 def measure_drills(runs: int) -> dict[str, float]:
@@ -210,10 +265,105 @@ def measure_drills(runs: int) -> dict[str, float]:
             check_answer(text, problems[0])
 
     per_check = median_time(check_all, runs) / (len(problems) + len(expressions)) * 1000
-    worst = max(
-        median_time(lambda t=text: check_answer(t, problems[0]), 3) for text in expressions
-    ) * 1000
+    def checker(text: str) -> Callable[[], Any]:
+        return lambda: check_answer(text, problems[0])
+
+    worst = max(median_time(checker(text), 3) for text in expressions) * 1000
     return {"problem": per_problem, "check_answer": per_check, "check_answer_worst": worst}
+
+
+# Which Anki figure stands beside which of ours (anki_side.measure_anki's keys).
+ANKI_ROW = {
+    "open_home": "app_start",  # Anki: import + open + deck counts, no UI
+    "home_counts": "home_counts",
+    "queue_build": "queue_build",
+    "next_item": "next_item",
+    "record_grade": "record_grade",
+    "record_grade_full": "record_grade",
+    "reviews_per_day": "reviews_per_day",
+    "stats_data": "stats_data",  # the graphs backend call, 365 days
+    "export_csv_cards": "export_csv",  # Anki's text export: notes only
+    "export_apkg": "export_apkg",
+    "memory": "memory",
+    "memory_peak": "memory_peak",
+    "db_size": "db_size",
+}
+
+
+def _row(value: float, budget: float | None, anki: float | None) -> dict[str, Any]:
+    row: dict[str, Any] = {"value": round(value, 4), "budget": budget,
+                           "ok": None if budget is None else value <= budget}
+    if anki is not None:
+        row["anki"] = round(anki, 4)
+        row["ratio"] = round(value / anki, 3) if anki > 0 else None
+    return row
+
+
+def report_of(args: argparse.Namespace, built: float, figures: dict[str, float],
+              anki: dict[str, float] | None, anki_built: float | None) -> dict[str, Any]:
+    rows = {}
+    for key, label, budget, unit in BUDGETS:
+        if key not in figures:
+            continue
+        theirs = anki.get(ANKI_ROW.get(key, "")) if anki else None
+        rows[key] = {**_row(figures[key], budget, theirs), "unit": unit, "label": label.strip()}
+    report: dict[str, Any] = {
+        "cards": args.cards,
+        "reviews": args.reviews,
+        "runs": args.runs,
+        "build_seconds": round(built, 1),
+        "figures": rows,
+        "extra": {"check_answer_worst_ms": round(figures.get("check_answer_worst", 0), 3)},
+    }
+    if anki is not None:
+        report["anki"] = {
+            "version": anki_version(),
+            "build_seconds": round(anki_built or 0, 1),
+            "figures": {key: round(value, 4) for key, value in anki.items()},
+        }
+    return report
+
+
+def anki_version() -> str:
+    try:
+        from anki.buildinfo import version
+    except ImportError:
+        return "unknown"
+    return str(version)
+
+
+def print_table(report: dict[str, Any]) -> None:
+    figures, anki = report["figures"], report.get("anki")
+    print(f"studyapp benchmark: {report['cards']:,} cards, {report['reviews']:,} reviews "
+          f"(built in {report['build_seconds']:.1f} s), median of {report['runs']} runs")
+    if anki:
+        print(f"against Anki {anki['version']} (same collection built in "
+              f"{anki['build_seconds']:.1f} s); ratio = ours / Anki, below 1 is faster")
+    print()
+    head = f"{'operation':<44} {'ours':>13}"
+    if anki:
+        head += f" {'Anki':>13} {'ratio':>7}"
+    print(head + f" {'budget':>11}")
+    for key, label, budget, unit in BUDGETS:
+        row = figures.get(key)
+        line = f"{label:<44} "
+        if row is None:
+            print(line + f"{'n/a':>13}")
+            continue
+        line += f"{row['value']:>9.3f} {unit:<3}"
+        if anki:
+            if "anki" in row:
+                ratio = row["ratio"]
+                line += f" {row['anki']:>9.3f} {unit:<3} {ratio:>7.2f}" if ratio else f" {row['anki']:>9.3f} {unit:<3} {'-':>7}"
+            else:
+                line += f" {'-':>13} {'-':>7}"
+        if budget is not None:
+            line += f" {budget:>7} {unit:<3} {'ok' if row['ok'] else 'OVER'}"
+        print(line)
+    print(f"\nslowest typed-expression check: {report['extra']['check_answer_worst_ms']:.2f} ms")
+    if anki and "stats_legacy" in anki["figures"]:
+        print(f"Anki's legacy stats report (col.stats().report, year): "
+              f"{anki['figures']['stats_legacy']:.1f} ms")
 
 
 def main() -> None:
@@ -223,10 +373,19 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--db", type=Path, help="keep the synthetic database at this path")
+    parser.add_argument("--against-anki", action="store_true",
+                        help="build the same collection in Anki and time its matching calls")
     args = parser.parse_args()
+    if args.against_anki:
+        from tests.bench import anki_side
+
+        if not anki_side.available():
+            parser.error("--against-anki needs the anki package: pip install 'studyapp[anki]'")
 
     folder = Path(tempfile.mkdtemp(prefix="studyapp-bench-"))
     db_path = args.db or folder / "bench.db"
+    anki: dict[str, float] | None = None
+    anki_built: float | None = None
     try:
         if db_path.exists():
             for leftover in db_path.parent.glob(db_path.name + "*"):
@@ -239,35 +398,22 @@ def main() -> None:
         db.close()
         built = time.perf_counter() - start
         figures = measure(db_path, args.runs)
+        if args.against_anki:
+            from tests.bench.anki_side import build_anki_collection, measure_anki
+
+            anki_path = folder / "anki" / "collection.anki2"
+            anki_path.parent.mkdir()
+            start = time.perf_counter()
+            build_anki_collection(anki_path, args.cards, args.reviews)
+            anki_built = time.perf_counter() - start
+            anki = measure_anki(anki_path, args.runs, anki_path.parent)
     finally:
-        if args.db is None:
-            shutil.rmtree(folder, ignore_errors=True)
-    report = {
-        "cards": args.cards,
-        "reviews": args.reviews,
-        "build_seconds": round(built, 1),
-        "figures": {
-            key: {"value": round(figures[key], 4), "budget": budget, "unit": unit, "label": label,
-                  "ok": figures[key] <= budget}
-            for key, label, budget, unit in BUDGETS
-            if key in figures
-        },
-        "extra": {"check_answer_worst_ms": round(figures.get("check_answer_worst", 0), 3)},
-    }
+        shutil.rmtree(folder, ignore_errors=True)  # with --db, the database lives elsewhere
+    report = report_of(args, built, figures, anki, anki_built)
     if args.json:
         print(json.dumps(report, indent=2))
         return
-    print(f"studyapp benchmark: {args.cards:,} cards, {args.reviews:,} reviews "
-          f"(built in {built:.1f} s), median of {args.runs} runs\n")
-    print(f"{'operation':<44} {'ours':>12} {'budget':>10}  ")
-    for key, label, budget, unit in BUDGETS:
-        if key not in figures:
-            print(f"{label:<44} {'n/a':>12} {budget:>7} {unit:<3}")
-            continue
-        value = figures[key]
-        mark = "ok" if value <= budget else "OVER"
-        print(f"{label:<44} {value:>9.3f} {unit:<3}{budget:>6} {unit:<3} {mark}")
-    print(f"\nslowest typed-expression check: {figures.get('check_answer_worst', 0):.2f} ms")
+    print_table(report)
 
 
 if __name__ == "__main__":
