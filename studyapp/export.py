@@ -156,7 +156,7 @@ _SQLITE_CARDS = (
     "SELECT id, deck_id, front, back, tags, easiness / 100.0, repetitions, interval, "
     + _SQLITE_DAY.format("due")
     + ", lapses, CASE WHEN suspended THEN 'True' ELSE 'False' END FROM cards "
-    "WHERE retired = 0 ORDER BY deck_id, position"
+    "WHERE retired = 0 ORDER BY rowid"  # insertion order, with no sort of 100,000 rows
 )
 
 
