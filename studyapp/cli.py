@@ -28,6 +28,8 @@ def _open(ctx: click.Context, sync: bool = True, topics: bool = False) -> Collec
             collection.sync_topics()
     except DatabaseProblem as problem:
         raise click.ClickException(str(problem)) from None
+    if collection.db.backup is not None:
+        click.echo(f"upgraded {collection.db.url}; backup at {collection.db.backup}", err=True)
     report = collection.sync_report
     if report is not None:
         for error in report.errors:
@@ -35,7 +37,30 @@ def _open(ctx: click.Context, sync: bool = True, topics: bool = False) -> Collec
     return collection
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Turns a database error met mid-command (corrupt page, lock held too long, disk
+    turned read-only) into one plain line and exit status 1 instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as error:
+            if "sqlalchemy" not in sys.modules:
+                raise
+            from studyapp.config import resolve_db_url
+            from studyapp.store.db import explain
+
+            message = explain(error, resolve_db_url((ctx.obj or {}).get("db")))
+            if message is None:
+                raise
+            raise click.ClickException(message) from None
+
+
+@click.group(
+    cls=_Group,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.option(
     "--db",
     "db",
@@ -215,28 +240,86 @@ def problems(
 @main.command(name="import")
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--deck", "deck_id", help="Deck id for a CSV/TSV import (default: the file name).")
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="For a JSON export: replace a database that already holds study data.",
+)
 @click.pass_context
-def import_(ctx: click.Context, path: Path, deck_id: str | None) -> None:
-    """Import a deck: a TOML deck file, or a CSV/TSV with front, back and optional tags."""
+def import_(ctx: click.Context, path: Path, deck_id: str | None, replace: bool) -> None:
+    """Import cards, or restore a whole collection from a JSON export.
+
+    \b
+    PATH is read by its kind:
+      *.toml        a studyapp deck file
+      *.csv, *.tsv  front, back and optional tags, one card per row
+      *.txt         the same, or Anki's "Notes in Plain Text" export (#separator:tab ...)
+      *.apkg        an Anki package made by Anki or genanki: one deck per Anki deck,
+                    tags kept, cards arrive as new. Newer Anki must export it with
+                    "Support older Anki versions" ticked.
+      *.json        a `studyapp export --format json` file: the whole collection
+
+    Deck imports add or update cards by stable id (importing the same file again updates,
+    never duplicates) and leave other cards alone. A JSON import replaces everything in the
+    database (cards, decks, schedules, review log, drill attempts, preferences) with the
+    export's contents; into a database that holds no study data yet it just loads, otherwise
+    (any review, drill attempt, imported deck, suspended card or preference) it refuses
+    unless --replace is given. A file that cannot be imported is reported in one line and
+    the database is left unchanged.
+    """
+    from studyapp.anki_package import PackageError, read_package_contents
     from studyapp.content import DeckError, parse_deck
     from studyapp.importers import parse_table
-    from studyapp.sync import import_deck
+    from studyapp.interop import ImportProblem, import_decks, read_json, restore_json
 
     if not path.is_file():
         raise click.ClickException(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        try:
+            restored = read_json(path)
+        except ImportProblem as problem:
+            raise click.ClickException(str(problem)) from None
+        collection = _open(ctx, sync=False)
+        try:
+            restore_json(collection.db, restored, replace=replace)
+        except ImportProblem as problem:
+            raise click.ClickException(f"{path}: {problem}") from None
+        finally:
+            collection.close()
+        click.echo(
+            f"restored {len(restored.cards)} card(s) in {len(restored.decks)} deck(s), "
+            f"{len(restored.topics)} drill topic(s), {len(restored.reviews)} review(s) and "
+            f"{len(restored.attempts)} drill attempt(s) from {path}"
+        )
+        return
+    skipped = 0
     try:
-        spec = parse_deck(path) if path.suffix.lower() == ".toml" else parse_table(path, deck_id)
-    except DeckError as error:
+        if suffix in (".apkg", ".colpkg"):
+            contents = read_package_contents(path)
+            specs, skipped = contents.decks, contents.skipped
+        elif suffix == ".toml":
+            specs = [parse_deck(path)]
+        else:
+            specs = [parse_table(path, deck_id)]
+    except (DeckError, PackageError) as error:
         raise click.ClickException(str(error)) from None
     collection = _open(ctx)
-    report = import_deck(collection.db, spec)
-    collection.close()
+    try:
+        report = import_decks(collection.db, specs)
+    finally:
+        collection.close()
     if report.errors:
         raise click.ClickException("; ".join(str(e) for e in report.errors))
+    total = sum(len(spec.cards) for spec in specs)
+    ids = ", ".join(repr(spec.id) for spec in specs)
+    label = f"deck {ids}" if len(specs) == 1 else f"{len(specs)} decks ({ids})"
     click.echo(
-        f"imported deck {spec.id!r}: {report.added} new card(s), {report.updated} updated, "
-        f"{len(spec.cards) - report.added - report.updated} unchanged"
+        f"imported {label}: {report.added} new card(s), {report.updated} updated, "
+        f"{total - report.added - report.updated} unchanged"
     )
+    if skipped:
+        click.echo(f"skipped {skipped} note(s) without both a front and a back", err=True)
 
 
 @main.command()
@@ -248,8 +331,15 @@ def import_(ctx: click.Context, path: Path, deck_id: str | None) -> None:
 def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
     """Export cards with their schedules and the review history.
 
-    csv writes the cards to OUTPUT and the review history beside it (NAME.reviews.csv);
-    without -o it prints the cards. apkg (an Anki package) needs -o.
+    \b
+    json  the whole collection (decks, cards, schedules, drill topics, every review with
+          its state before and after, drill attempts, preferences); `studyapp import`
+          of this file restores it exactly.
+    csv   the cards to OUTPUT and the review history beside it (NAME.reviews.csv);
+          without -o it prints the cards.
+    apkg  an Anki package (needs -o): decks as studyapp::<deck>, tags, and each card's
+          schedule as far as Anki can hold it (interval, ease = EF x 1000, reviews,
+          lapses, due day, suspended).
     """
     from studyapp import export as exporting
 

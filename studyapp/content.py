@@ -257,6 +257,16 @@ def _type_name(value: object) -> str:
     return names.get(type(value), type(value).__name__)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def control_character(text: str) -> str | None:
+    """A description of the first control character (other than tab and line breaks)
+    in `text`, or None: a NUL or an escape sequence has no business on a card."""
+    found = _CONTROL.search(text.replace("\r\n", "\n"))
+    return None if found is None else f"U+{ord(found.group()):04X}"
+
+
 def _text(value: object, what: str, *, required: bool) -> str | None:
     """A stripped string field; raises ValueError with the reason when it is unusable."""
     if value is None:
@@ -270,6 +280,9 @@ def _text(value: object, what: str, *, required: bool) -> str | None:
         if required:
             raise ValueError(f"'{what}' is empty")
         return None
+    bad = control_character(stripped)
+    if bad is not None:
+        raise ValueError(f"'{what}' contains a control character ({bad})")
     return stripped
 
 
@@ -359,8 +372,27 @@ def _deck_table(path: Path, where: _Where, document: Mapping[str, Any]) -> tuple
     return deck_id, texts["name"], texts["description"]
 
 
+MAX_KEY_DEPTH = 64
+"""Deck files use no dotted keys; tomllib takes quadratic time over a long chain of them
+(a 200 KB `[a.a.a...]` header takes it 20 s), so a chain this long is refused unread."""
+
+_SEGMENT = r"""(?:[A-Za-z0-9_-]++|"[^"\n]*+"|'[^'\n]*+')"""
+_DOTTED = re.compile(rf"(?<![A-Za-z0-9_-]){_SEGMENT}(?:[ \t]*+\.[ \t]*+{_SEGMENT})++")
+
+
+def _deep_key_line(text: str) -> int | None:
+    """The line of the first chain of more than MAX_KEY_DEPTH dotted names, if any."""
+    for found in _DOTTED.finditer(text):
+        if found.group().count(".") >= MAX_KEY_DEPTH:
+            return text.count("\n", 0, found.start()) + 1
+    return None
+
+
 def parse_text(path: Path, data: bytes, text: str) -> DeckSpec:
     """Validate an already-read deck file; `parse_deck` is the usual entry point."""
+    deep = _deep_key_line(text)
+    if deep is not None:
+        raise DeckError(path, deep, f"keys are nested more than {MAX_KEY_DEPTH} levels deep")
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

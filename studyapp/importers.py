@@ -25,7 +25,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from studyapp.content import CardSpec, DeckError, DeckSpec, parse_deck, read_text, valid_id
+from studyapp.content import (
+    CardSpec,
+    DeckError,
+    DeckSpec,
+    control_character,
+    parse_deck,
+    read_text,
+    valid_id,
+)
 
 MAX_TABLE_BYTES = 16 * 1024 * 1024
 """Imports may be bigger than hand-written decks, but not unbounded."""
@@ -204,6 +212,9 @@ def _card(path: Path, line: int, row: list[str], layout: _Layout, deck_id: str) 
         raise DeckError(path, line, "empty front")
     if not back:
         raise DeckError(path, line, "empty back")
+    bad = control_character(front + back)
+    if bad is not None:
+        raise DeckError(path, line, f"a control character ({bad}) in the front or back")
     return CardSpec(id=card_id(deck_id, front), front=front, back=back, mnemonic=None,
                     why=None, tags=tags, source=path.name, line=line)
 

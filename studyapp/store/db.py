@@ -9,6 +9,7 @@ even imported, so start-up stays fast.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 from dataclasses import dataclass, field
@@ -25,7 +26,13 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 REVISIONS = ("0001", "0002", "0003")  # every schema version this build knows, oldest first
 HEAD = REVISIONS[-1]
 OUR_TABLES = {"decks", "cards", "drill_topics", "reviews", "drill_attempts"}
+BUSY_TIMEOUT_ENV = "STUDYAPP_BUSY_TIMEOUT_MS"
 BUSY_TIMEOUT_MS = 5000
+"""How long a writer waits for another process's write lock before giving up; the
+environment variable STUDYAPP_BUSY_TIMEOUT_MS overrides it (tests, slow shared disks)."""
+_override = os.environ.get(BUSY_TIMEOUT_ENV, "").strip()
+if _override.isdigit():
+    BUSY_TIMEOUT_MS = int(_override)
 
 
 class DatabaseProblem(Exception):
@@ -71,14 +78,16 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
     parsed = make_url(url)
     is_sqlite = parsed.get_backend_name() == "sqlite"
     path = _sqlite_path(url) if is_sqlite else None
+    backup = None
     if path is not None:
-        _refuse_foreign_sqlite(path)
+        stored = _refuse_foreign_sqlite(path)
         path.parent.mkdir(parents=True, exist_ok=True)
+        if stored is not None and stored != HEAD and migrate:
+            backup = _backup(path, stored)  # before our pragmas touch even its header
     engine = create_engine(url, **_engine_options(is_sqlite, path))
     if is_sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
-    backup = None
     try:
         revision = _current_revision(engine)
         if revision is not None and revision not in REVISIONS:
@@ -91,7 +100,7 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
         if revision != HEAD:
             if not migrate:
                 raise DatabaseProblem(f"{_describe(url)} needs a schema upgrade")
-            if revision is not None and path is not None:
+            if revision is not None and path is not None and backup is None:
                 backup = _backup(path, revision)
             _upgrade(engine)
     except DatabaseProblem:
@@ -139,14 +148,20 @@ def _sqlite_path(url: str) -> Path | None:
     return Path(database)
 
 
-def _refuse_foreign_sqlite(path: Path) -> None:
-    """Look at an existing file read-only, so a file that is not ours stays untouched."""
+def _refuse_foreign_sqlite(path: Path) -> str | None:
+    """Look at an existing file read-only, so a file that is not ours stays untouched.
+
+    Returns the schema revision stored in it (None for a new or empty file).
+    """
     if not path.exists():
-        return
+        folder = _existing_folder(path)
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise DatabaseProblem(f"cannot create {path}: the folder {folder} is read-only")
+        return None
     if path.is_dir():
         raise DatabaseProblem(f"{path} is a folder, not a database file")
     if path.stat().st_size == 0:
-        return
+        return None
     with path.open("rb") as handle:
         header = handle.read(100)
     if header[:16] != b"SQLite format 3\x00":
@@ -161,8 +176,12 @@ def _refuse_foreign_sqlite(path: Path) -> None:
     pages = int.from_bytes(header[28:32], "big")
     if header[24:28] == header[92:96] and path.stat().st_size < pages * page_size:
         raise DatabaseProblem(f"{path} is truncated or corrupt (shorter than its header says)")
+    # With no -wal beside it the file is all there is: read it as immutable, so that not
+    # even the -shm and -wal files a read-only connection would create are left behind.
+    wal = path.with_name(path.name + "-wal")
+    mode = "mode=ro" if wal.exists() else "immutable=1"
     try:
-        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?{mode}", uri=True)
         try:
             tables = {
                 row[0]
@@ -176,7 +195,7 @@ def _refuse_foreign_sqlite(path: Path) -> None:
         finally:
             connection.close()
     except sqlite3.DatabaseError as error:
-        raise DatabaseProblem(f"{path} cannot be read: {error}") from error
+        raise DatabaseProblem(f"{path} cannot be read (is it corrupt?): {error}") from error
     if version is None and tables - {"alembic_version"}:
         raise DatabaseProblem(f"{path} is not a studyapp database")
     if version is not None and version[0] not in REVISIONS:
@@ -184,6 +203,45 @@ def _refuse_foreign_sqlite(path: Path) -> None:
             f"{path} was written by a newer studyapp (schema {version[0]}); "
             "upgrade studyapp to open it"
         )
+    # Every session writes (grades, deck sync), and WAL mode needs its -wal and -shm
+    # files beside the database: refuse up front rather than fail halfway through.
+    if not os.access(path, os.R_OK | os.W_OK):
+        raise DatabaseProblem(f"{path} is read-only; studyapp needs to write to it")
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise DatabaseProblem(
+            f"{path} is in a read-only folder; studyapp needs to create files beside it"
+        )
+    return None if version is None else str(version[0])
+
+
+def _existing_folder(path: Path) -> Path:
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return folder
+
+
+def explain(error: BaseException, url: str) -> str | None:
+    """One line for a learner about a database error met after opening, else None.
+
+    Opening checks only what is cheap; damage deep inside a file, another process holding
+    the write lock past the busy timeout, or a disk that turned read-only show up later.
+    """
+    if not isinstance(error, DBAPIError):
+        return None
+    reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+    where = _describe(url)
+    lowered = reason.lower()
+    if "locked" in lowered or "busy" in lowered:
+        return (
+            f"{where} is busy: another studyapp is writing to it (waited "
+            f"{BUSY_TIMEOUT_MS / 1000:g} s); try again when it has finished"
+        )
+    if "malformed" in lowered or "not a database" in lowered or "corrupt" in lowered:
+        return f"{where} is corrupt ({reason}); restore it from a backup"
+    if "readonly" in lowered or "read-only" in lowered:
+        return f"{where} is read-only; studyapp needs to write to it"
+    return f"{where}: database error: {reason}"
 
 
 def _current_revision(engine: Engine) -> str | None:
@@ -201,9 +259,13 @@ def _has_foreign_tables(engine: Engine) -> bool:
 
 
 def _backup(path: Path, revision: str) -> Path:
-    """Copy the database (and its WAL) aside before an upgrade touches it."""
+    """Copy the database (and its WAL) aside before an upgrade touches it: byte for byte
+    when the file is all there is, else through SQLite's backup API."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     target = path.with_name(f"{path.stem}.backup-{revision}-{stamp}{path.suffix}")
+    if not path.with_name(path.name + "-wal").exists():
+        shutil.copy2(path, target)
+        return target
     source = sqlite3.connect(path)
     try:
         destination = sqlite3.connect(target)

@@ -1,0 +1,186 @@
+"""Two studyapp processes on one database (two terminals): no lost update, no "database is
+locked" traceback. Writers take the lock up front (BEGIN IMMEDIATE) and wait for it up to
+the busy timeout; past that, the command line says so in one line and exits non-zero."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from studyapp.cli import main
+from studyapp.store import db as store_db
+from tests.helpers import add_cards
+from tests.test_crash import assert_log_consistent, read_line
+
+REPO = Path(__file__).resolve().parent.parent
+
+GRADER = """
+import sys
+from datetime import datetime, timedelta
+from studyapp.config import FixedClock, Settings
+from studyapp.store import open_database
+from studyapp.study import ReviewSession
+
+db = open_database(f"sqlite:///{sys.argv[1]}")
+decks, mark, rounds = sys.argv[2].split(","), int(sys.argv[3]), int(sys.argv[4])
+clock = FixedClock(datetime(2026, 3, 10, 12).astimezone() + timedelta(milliseconds=mark))
+settings = Settings(new_per_day=100000, reviews_per_day=100000, clock=clock)
+print("ready", flush=True)
+sys.stdin.readline()  # both graders start together
+done = 0
+for day in range(rounds):
+    session = ReviewSession(db, settings, decks)
+    while session.current is not None:
+        session.grade([4, 2, 5, 3, 1][done % 5], duration_ms=done)
+        done += 1
+    clock.advance(days=1)
+print("done", done, flush=True)
+"""
+
+
+def start_graders(db_path: Path, tmp_path: Path, decks: list[str], rounds: int) -> list[int]:
+    """Two grader processes over `decks` (one comma-separated list each), released at the
+    same moment; returns how many grades each reported. Process n's clock reads n ms past
+    the second, which tells their log rows apart."""
+    script = tmp_path / "grader.py"
+    script.write_text(GRADER)
+    processes = [
+        subprocess.Popen(
+            [sys.executable, str(script), str(db_path), deck, str(n + 1), str(rounds)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+        )
+        for n, deck in enumerate(decks)
+    ]
+    for process in processes:
+        assert process.stdout is not None
+        assert read_line(process.stdout).strip() == "ready"
+    for process in processes:
+        assert process.stdin is not None
+        process.stdin.write("go\n")
+        process.stdin.flush()
+    counts = []
+    for process in processes:
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+        assert "locked" not in err and "Traceback" not in err
+        counts.append(int(out.split()[-1]))
+    return counts
+
+
+def grades_by_process(connection: sqlite3.Connection) -> tuple[int, int]:
+    first, second = connection.execute(
+        "SELECT sum(reviewed_at % 1000 = 1), sum(reviewed_at % 1000 = 2) FROM reviews"
+    ).fetchone()
+    return int(first or 0), int(second or 0)
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["different-cards", "same-cards"])
+def test_two_processes_grading_at_once_lose_nothing(db, db_path, tmp_path, shared) -> None:
+    add_cards(db, 60, deck="left")
+    add_cards(db, 60, deck="right")
+    db.close()
+    decks = ["left,right", "left,right"] if shared else ["left", "right"]
+    counts = start_graders(db_path, tmp_path, decks, rounds=4)
+    connection = sqlite3.connect(db_path)
+    try:
+        assert grades_by_process(connection) == tuple(counts)
+        assert_log_consistent(connection)
+        if shared:  # both really graded the same cards, interleaved
+            both = connection.execute(
+                "SELECT count(*) FROM (SELECT item_id FROM reviews GROUP BY item_id "
+                "HAVING min(reviewed_at % 1000) = 1 AND max(reviewed_at % 1000) = 2)"
+            ).fetchone()[0]
+            assert both > 0
+    finally:
+        connection.close()
+    assert min(counts) > 0
+
+
+class LockHolder(threading.Thread):
+    """Another writer: holds the database's write lock for `seconds` or until released."""
+
+    def __init__(self, path: Path, seconds: float) -> None:
+        super().__init__()
+        self.path, self.seconds = path, seconds
+        self.started, self.released = threading.Event(), threading.Event()
+
+    def run(self) -> None:
+        connection = sqlite3.connect(self.path, isolation_level=None)
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            self.started.set()
+            self.released.wait(self.seconds)
+            connection.execute("COMMIT")
+        finally:
+            connection.close()
+
+    def __enter__(self) -> LockHolder:
+        self.start()
+        assert self.started.wait(5)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.released.set()
+        self.join()
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    content = tmp_path / "content"
+    content.mkdir()
+    monkeypatch.setenv("STUDYAPP_CONTENT", str(content))
+    path = tmp_path / "busy.db"
+    assert CliRunner().invoke(main, ["--db", str(path), "stats"]).exit_code == 0
+    return path
+
+
+def test_a_short_lock_is_waited_for(cli_env: Path) -> None:
+    with LockHolder(cli_env, 0.6):
+        begun = time.perf_counter()
+        result = CliRunner().invoke(main, ["--db", str(cli_env), "config", "new_per_day", "30"])
+        waited = time.perf_counter() - begun
+    assert result.exit_code == 0, result.output
+    assert waited >= 0.4  # it waited for the other writer instead of failing
+    connection = sqlite3.connect(cli_env)
+    assert connection.execute("SELECT value FROM preferences WHERE key = 'new_per_day'").fetchone() == ("30",)
+    connection.close()
+
+
+@pytest.mark.parametrize("command", [["stats"], ["config", "new_per_day", "30"]])
+def test_a_lock_held_past_the_timeout_is_one_plain_line(cli_env, monkeypatch, command) -> None:
+    monkeypatch.setattr(store_db, "BUSY_TIMEOUT_MS", 300)
+    with LockHolder(cli_env, 10.0):
+        result = CliRunner().invoke(main, ["--db", str(cli_env), *command])
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert result.exit_code == 1, result.output
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
+    assert "busy" in lines[0] and "another studyapp" in lines[0] and str(cli_env) in lines[0]
+    assert "Traceback" not in result.output
+
+
+def test_the_busy_timeout_can_be_set_for_a_process(cli_env: Path) -> None:
+    """STUDYAPP_BUSY_TIMEOUT_MS, in a real second process: the message, no traceback."""
+    env = {**os.environ, store_db.BUSY_TIMEOUT_ENV: "200"}
+    with LockHolder(cli_env, 10.0):
+        begun = time.perf_counter()
+        result = subprocess.run(
+            [sys.executable, "-m", "studyapp", "--db", str(cli_env), "config", "new_per_day", "9"],
+            capture_output=True, text=True, env=env, cwd=REPO, timeout=60,
+        )  # fmt: skip
+        elapsed = time.perf_counter() - begun
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0 and "busy" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert elapsed < 5  # gave up after its own 0.2 s, not the default 5 s plus start-up

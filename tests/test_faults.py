@@ -1,0 +1,260 @@
+"""Damaged, foreign, newer and read-only databases: `studyapp --db FILE stats` says what is
+wrong in one line, exits non-zero, and leaves the file exactly as it was (same bytes, no
+-wal or -shm left beside it). An upgrade copies the database aside first and says where."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from studyapp.cli import main
+from studyapp.config import FixedClock, Settings
+from studyapp.store import open_database
+from studyapp.study import ReviewSession
+from tests.helpers import add_cards
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REPO = Path(__file__).resolve().parent.parent
+NOBODY = 65534  # uid/gid the read-only cases run under when the tests run as root
+
+
+@pytest.fixture(autouse=True)
+def no_bundled_decks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    empty = tmp_path / "content"
+    empty.mkdir()
+    monkeypatch.setenv("STUDYAPP_CONTENT", str(empty))
+
+
+@pytest.fixture(scope="module")
+def studied_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A valid studyapp database with cards, a review log and daily totals."""
+    path = tmp_path_factory.mktemp("studied") / "study.db"
+    db = open_database(f"sqlite:///{path}")
+    add_cards(db, 400)
+    clock = FixedClock(datetime(2026, 3, 10, 12, tzinfo=timezone(timedelta(hours=1))))
+    settings = Settings(new_per_day=150, clock=clock)
+    for _ in range(3):
+        session = ReviewSession(db, settings)
+        for i in range(150):
+            if session.current is None:
+                break
+            session.grade([5, 4, 3, 2][i % 4], duration_ms=1000 + i)
+        clock.advance(days=1)
+    db.close()
+    assert not Path(f"{path}-wal").exists()
+    return path
+
+
+@pytest.fixture
+def studied(studied_template: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "study.db"
+    shutil.copy(studied_template, path)
+    return path
+
+
+def snapshot(path: Path) -> tuple[bytes, list[str]]:
+    return path.read_bytes(), sorted(p.name for p in path.parent.iterdir())
+
+
+def run_stats(path: Path) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["--db", str(path), "stats"])
+    return result.exit_code, result.output
+
+
+def assert_refused(code: int, out: str, *words: str) -> None:
+    lines = [line for line in out.splitlines() if line.strip()]
+    assert code != 0, out
+    assert len(lines) == 1, out
+    assert "Traceback" not in out and lines[0].startswith("Error: "), out
+    for word in words:
+        assert word in lines[0], out
+
+
+def root_page(path: Path, name: str) -> int:
+    """Where the b-tree of a table or index starts in the file."""
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        row = connection.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name = ?", (name,)
+        ).fetchone()
+        page_size = connection.execute("PRAGMA page_size").fetchone()[0]
+    finally:
+        connection.close()
+    return int((row[0] - 1) * page_size)
+
+
+def scribble(path: Path, offset: int, length: int, seed: int) -> None:
+    """Overwrite `length` bytes at `offset` with random bytes (a bad sector, a bad copy)."""
+    rng = random.Random(seed)
+    data = bytearray(path.read_bytes())
+    data[offset : offset + length] = bytes(rng.randrange(256) for _ in range(length))
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("name", ["ix_cards_due", "ix_cards_new", "daily_totals", "decks"])
+def test_random_bytes_where_stats_reads_are_reported_and_nothing_written(studied, name) -> None:
+    """A page `stats` reads (a table or an index), overwritten with noise."""
+    scribble(studied, root_page(studied, name), 4096, seed=len(name))
+    before = snapshot(studied)
+    code, out = run_stats(studied)
+    assert_refused(code, out, str(studied), "corrupt")
+    assert snapshot(studied) == before
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_random_bytes_in_the_middle_never_crash_or_write(studied, seed) -> None:
+    """Damage where `stats` may never look (the review log) cannot be seen without reading
+    every page; the promise there is no traceback and no write."""
+    middle = studied.stat().st_size // 2
+    scribble(studied, middle - 2048 + 1024 * seed, 4096, seed)
+    before = snapshot(studied)
+    code, out = run_stats(studied)
+    assert "Traceback" not in out
+    if code != 0:
+        assert_refused(code, out, "corrupt")
+    else:
+        assert "streak" in out
+    assert snapshot(studied) == before
+
+
+@pytest.mark.parametrize("keep", [0.5, 0.9, 60 / 184320])
+def test_a_truncated_database_is_refused_untouched(studied, keep) -> None:
+    data = studied.read_bytes()
+    studied.write_bytes(data[: max(1, int(len(data) * keep))])
+    before = snapshot(studied)
+    code, out = run_stats(studied)
+    assert_refused(code, out, str(studied))
+    assert "truncated" in out or "not a SQLite database" in out
+    assert snapshot(studied) == before
+
+
+def test_a_database_from_a_newer_studyapp_is_refused_untouched(studied) -> None:
+    connection = sqlite3.connect(studied)
+    connection.execute("UPDATE alembic_version SET version_num = '9999'")
+    connection.commit()
+    connection.close()
+    before = snapshot(studied)
+    code, out = run_stats(studied)
+    assert_refused(code, out, "newer studyapp", "9999")
+    assert snapshot(studied) == before
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda p: p.write_bytes(b"name,score\nada,3\n" * 50),
+        lambda p: p.write_bytes(bytes(random.Random(3).randrange(256) for _ in range(8192))),
+        lambda p: p.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000),
+        lambda p: _foreign_sqlite(p),
+    ],
+    ids=["csv", "noise", "bad-header", "other-sqlite"],
+)
+def test_a_file_that_is_not_a_studyapp_database_is_refused_untouched(
+    tmp_path, make: Callable[[Path], None]
+) -> None:
+    path = tmp_path / "other.db"
+    make(path)
+    before = snapshot(path)
+    code, out = run_stats(path)
+    assert_refused(code, out, str(path))
+    assert snapshot(path) == before
+
+
+def _foreign_sqlite(path: Path) -> None:
+    connection = sqlite3.connect(path)
+    connection.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+    connection.execute("INSERT INTO notes (body) VALUES ('mine')")
+    connection.commit()
+    connection.close()
+
+
+# ------------------------------------------------------------------------------ read-only
+
+
+AS_LEARNER = ["setpriv", "--inh-caps=-all", "--bounding-set=-all"] if os.geteuid() == 0 else []
+"""Root ignores permission bits; without its capabilities it meets them like a learner."""
+
+needs_learner = pytest.mark.skipif(
+    bool(AS_LEARNER) and shutil.which("setpriv") is None,
+    reason="running as root without setpriv: permission bits cannot be tested",
+)
+
+
+def run_as_learner(path: Path, *args: str) -> tuple[int, str]:
+    """`studyapp --db path ARGS` in a fresh process bound by file permissions."""
+    result = subprocess.run(
+        [*AS_LEARNER, sys.executable, "-m", "studyapp", "--db", str(path), *args],
+        capture_output=True, text=True, cwd=REPO, timeout=60,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )  # fmt: skip
+    return result.returncode, result.stdout + result.stderr
+
+
+@needs_learner
+def test_the_learner_really_cannot_write_a_read_only_file(tmp_path) -> None:
+    """Guard for the tests below: the OS, not studyapp, refuses the write."""
+    target = tmp_path / "probe"
+    target.write_text("x")
+    target.chmod(0o444)
+    code = subprocess.run(
+        [*AS_LEARNER, sys.executable, "-c", f"open({str(target)!r}, 'a').write('y')"],
+        capture_output=True,
+    ).returncode
+    assert code != 0 and target.read_text() == "x"
+
+
+@needs_learner
+def test_a_read_only_file_is_refused_untouched(studied) -> None:
+    studied.chmod(0o444)
+    before = snapshot(studied)
+    code, out = run_as_learner(studied, "stats")
+    assert_refused(code, out, str(studied), "read-only")
+    assert snapshot(studied) == before
+
+
+@needs_learner
+def test_a_database_in_a_read_only_folder_is_refused_untouched(studied, tmp_path) -> None:
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    path = folder / "study.db"
+    shutil.move(studied, path)
+    folder.chmod(0o555)
+    try:
+        before = snapshot(path)
+        code, out = run_as_learner(path, "stats")
+        assert_refused(code, out, str(path), "read-only folder")
+        assert snapshot(path) == before
+        code, out = run_as_learner(folder / "new.db", "stats")
+        assert_refused(code, out, "read-only")
+        assert not (folder / "new.db").exists()
+    finally:
+        folder.chmod(0o755)
+
+
+# ------------------------------------------------------------------------------ upgrades
+
+
+def test_an_upgrade_says_where_the_backup_went(tmp_path) -> None:
+    path = tmp_path / "old.db"
+    shutil.copy(FIXTURES / "schema-0001.db", path)
+    original = path.read_bytes()
+    result = CliRunner().invoke(main, ["--db", str(path), "stats"])
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.output.splitlines() if line.startswith("upgraded ")]
+    assert len(notes) == 1 and "; backup at " in notes[0]
+    backup = Path(notes[0].split("; backup at ", 1)[1])
+    assert backup.parent == tmp_path and backup.name.startswith("old.backup-0001-")
+    assert backup.read_bytes() == original  # a byte-for-byte copy of the old file
+    again = CliRunner().invoke(main, ["--db", str(path), "stats"])
+    assert again.exit_code == 0 and "upgraded" not in again.output
+

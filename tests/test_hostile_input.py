@@ -1,0 +1,418 @@
+"""Hostile input, fuzzed with Hypothesis: deck TOML files, CSV imports and typed answers.
+
+Each example must end, within a time bound, in either a valid result or a clear one-line
+error (DeckError, an "unreadable" verdict, a CLI message with exit status 1): never an
+uncaught exception, never a hang, and nothing changed in the database.
+
+The default run keeps the example counts modest (FAST); `pytest -m slow` adds the long
+runs (LONG), still bounded in time by Hypothesis's example counts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import sqlite3
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from studyapp.cli import main
+from studyapp.config import FixedClock, Settings
+from studyapp.content import MAX_DECK_BYTES, DeckError, DeckSpec, parse_deck
+from studyapp.importers import MAX_TABLE_BYTES, parse_table
+from studyapp.store import Database, open_database
+from studyapp.study import DrillSession
+
+P = ParamSpec("P")
+R = TypeVar("R")
+HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]
+FAST = settings(max_examples=150, deadline=None, suppress_health_check=HEALTH)
+LONG = settings(max_examples=5000, deadline=None, suppress_health_check=HEALTH)
+TIME_BOUND = 3.0  # seconds per example: catches hangs on a busy two-core machine
+
+VALID_DECK = """\
+[deck]
+id = "fuzz"
+name = "Fuzz deck"
+description = "Two cards to break."
+
+[[cards]]
+id = "fuzz-one"
+front = "What does ReLU return for a negative input?"
+back = "Zero."
+tags = ["activation"]
+
+[[cards]]
+id = "fuzz-two"
+front = "What range does the sigmoid lie in?"
+back = "Between 0 and 1."
+mnemonic = "S-shaped squash"
+"""
+
+TOML_TOKENS = [
+    "[", "]", "[[", "]]", "{", "}", "=", ".", ",", '"', "'", '"""', "'''", "\n", "\r\n", "\r",
+    "#", "\\", "\\u0000", "\\uD800", "\x00", "\x01", "\x7f", "\ufeff", "\u202e", "é", "😀",
+    "1", "-0", "inf", "nan", "true", "1979-05-27T07:32:00Z", "0x1F", "1e999",
+    "[deck]", "[[cards]]", "[cards]", "[[deck]]", "[deck.sub]", 'id = "fuzz-one"', "id = 5",
+    'id = "has space"', 'id = ""', "front = []", "back = {}", "tags = [1, 2]",
+    'tags = ["a b"]', "deck = 3", "cards = 'x'", "cards = []", 'extra = "x"', "x.y.z = 1",
+    "name = true", "[[cards]]\nid = \"fuzz-one\"\nfront = \"f\"\nback = \"b\"\n",
+    "x = " + "[" * 300 + "]" * 300, "x = " + "{a=" * 300 + "1" + "}" * 300,
+    "[" + ".".join(["a"] * 200) + "]", ".".join(["a"] * 200) + " = 1",
+]  # fmt: skip
+
+CSV_TOKENS = [
+    ",", ";", "\t", "|", '"', '""', "'", "\n", "\r\n", "\r", "\x00", "\\", " ", "front",
+    "back", "tags", "front,back,tags\n", "#separator:tab\n", "#separator:Pipe\n",
+    "#html:true\n", "#tags column:3\n", "#guid column:0\n", "#tags column:x\n",
+    "#separator:??\n", "<br>", "&amp;", "&#0;", "<b>", "é", "😀", "\ufeff", "\u2028",
+    "a" * 300, '"' + "x" * 200,
+]  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def long_runs_only_when_asked(request: pytest.FixtureRequest) -> None:
+    if request.node.get_closest_marker("slow") and "slow" not in (
+        request.config.getoption("-m") or ""
+    ):
+        pytest.skip("long fuzz run: select it with -m slow")
+
+
+@pytest.fixture(scope="module")
+def scratch() -> Iterator[Path]:
+    """One folder for every example (function-scoped tmp_path does not mix with @given)."""
+    with tempfile.TemporaryDirectory(prefix="studyapp-fuzz-") as folder:
+        yield Path(folder)
+
+
+def timed(function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    """Call `function`, failing the example if it takes longer than TIME_BOUND."""
+    start = time.perf_counter()
+    try:
+        return function(*args, **kwargs)
+    finally:
+        elapsed = time.perf_counter() - start
+        assert elapsed < TIME_BOUND, f"{getattr(function, '__name__', function)} took {elapsed:.2f} s"
+
+
+def assert_clear(error: DeckError, path: Path) -> None:
+    message = str(error)
+    assert message.startswith(str(path)), message
+    assert "\n" not in message and "\r" not in message, repr(message)
+    assert error.reason.strip(), message
+    assert len(message) < 2000, message[:200]
+
+
+@st.composite
+def mutated(draw: st.DrawFn, base: str, tokens: list[str]) -> bytes:
+    """`base` with a few edits: tokens spliced in, spans cut or doubled, raw bytes written."""
+    text = base
+    for _ in range(draw(st.integers(1, 6))):
+        at = draw(st.integers(0, len(text)))
+        kind = draw(st.sampled_from(["insert", "insert", "cut", "double", "text"]))
+        if kind == "insert":
+            text = text[:at] + draw(st.sampled_from(tokens)) + text[at:]
+        elif kind == "cut":
+            text = text[:at] + text[at + draw(st.integers(1, 40)) :]
+        elif kind == "double":
+            text = text[:at] + text[at : at + draw(st.integers(1, 200))] * 2 + text[at:]
+        else:
+            text = text[:at] + draw(st.text(max_size=20)) + text[at:]
+    data = text.encode("utf-8", "surrogatepass")
+    if draw(st.integers(0, 4)) == 0:  # now and then, bytes that are not UTF-8
+        at = draw(st.integers(0, len(data)))
+        data = data[:at] + draw(st.binary(min_size=1, max_size=8)) + data[at:]
+    return data
+
+
+def deck_inputs() -> st.SearchStrategy[bytes]:
+    return st.one_of(
+        mutated(VALID_DECK, TOML_TOKENS),
+        st.lists(st.sampled_from(TOML_TOKENS), max_size=30).map(lambda t: "".join(t).encode()),
+        st.binary(max_size=300),
+    )
+
+
+def table_inputs() -> st.SearchStrategy[bytes]:
+    valid = "front,back,tags\nWhat is 2+2?,4,math\n\"Quoted, front\",\"multi\nline\",x y\n"
+    return st.one_of(
+        mutated(valid, CSV_TOKENS),
+        st.lists(st.sampled_from(CSV_TOKENS), max_size=30).map(lambda t: "".join(t).encode()),
+        st.binary(max_size=300),
+    )
+
+
+def check_deck_bytes(folder: Path, data: bytes) -> None:
+    path = folder / "hostile.toml"
+    path.write_bytes(data)
+    try:
+        spec = timed(parse_deck, path)
+    except DeckError as error:
+        assert_clear(error, path)
+        return
+    assert isinstance(spec, DeckSpec) and spec.id and spec.name
+    assert len({card.id for card in spec.cards}) == len(spec.cards)
+    for card in spec.cards:
+        assert card.front.strip() and card.back.strip()
+
+
+def check_table_bytes(folder: Path, data: bytes, suffix: str) -> None:
+    path = folder / f"hostile{suffix}"
+    path.write_bytes(data)
+    try:
+        spec = timed(parse_table, path)
+    except DeckError as error:
+        assert_clear(error, path)
+        return
+    assert spec.cards and len({card.id for card in spec.cards}) == len(spec.cards)
+    for card in spec.cards:
+        assert card.front.strip() and card.back.strip()
+
+
+@FAST
+@given(deck_inputs())
+def test_hostile_deck_files(scratch: Path, data: bytes) -> None:
+    check_deck_bytes(scratch, data)
+
+
+@pytest.mark.slow
+@LONG
+@given(deck_inputs())
+def test_hostile_deck_files_long(scratch: Path, data: bytes) -> None:
+    check_deck_bytes(scratch, data)
+
+
+@FAST
+@given(table_inputs(), st.sampled_from([".csv", ".tsv", ".txt"]))
+def test_hostile_csv_imports(scratch: Path, data: bytes, suffix: str) -> None:
+    check_table_bytes(scratch, data, suffix)
+
+
+@pytest.mark.slow
+@LONG
+@given(table_inputs(), st.sampled_from([".csv", ".tsv", ".txt"]))
+def test_hostile_csv_imports_long(scratch: Path, data: bytes, suffix: str) -> None:
+    check_table_bytes(scratch, data, suffix)
+
+
+# ------------------------------------------------------------------------------ named cases
+
+
+def deep_key_chain() -> str:
+    return "[" + ".".join(["a"] * 100_000) + "]\n"
+
+
+NAMED_DECKS = {
+    "nested-arrays": "[deck]\nid='d'\nname='n'\nx = " + "[" * 100_000 + "]" * 100_000,
+    "nested-inline-tables": "x = " + "{a=" * 50_000 + "1" + "}" * 50_000,
+    "nested-table-headers": deep_key_chain(),
+    "dotted-keys": ".".join(["a"] * 100_000) + " = 1\n",
+    "deck-is-a-number": "deck = 3\n",
+    "cards-is-a-string": "[deck]\nid = 'd'\nname = 'n'\ncards = 'x'\n",
+    "front-is-an-array": VALID_DECK.replace('front = "What range', 'front = ["What range') + "",
+    "tags-are-numbers": VALID_DECK.replace('tags = ["activation"]', "tags = [1, 2]"),
+    "duplicate-card-ids": VALID_DECK.replace('id = "fuzz-two"', 'id = "fuzz-one"'),
+    "nul-byte": VALID_DECK.replace("Zero.", "Zero.\x00"),
+    "nul-escape": VALID_DECK.replace("Zero.", "Zero.\\u0000"),
+    "invalid-utf8": "",  # filled in below as bytes
+}
+
+
+@pytest.mark.parametrize("name", sorted(NAMED_DECKS))
+def test_named_hostile_decks_are_refused_fast(scratch: Path, name: str) -> None:
+    path = scratch / f"{name}.toml"
+    if name == "invalid-utf8":
+        path.write_bytes(VALID_DECK.encode().replace(b"Zero.", b"Zero\xff\xfe."))
+    else:
+        path.write_bytes(NAMED_DECKS[name].encode("utf-8", "surrogatepass"))
+    with pytest.raises(DeckError) as caught:
+        timed(parse_deck, path)
+    assert_clear(caught.value, path)
+
+
+def test_a_deck_over_the_size_limit_is_refused_unread(scratch: Path) -> None:
+    path = scratch / "huge.toml"
+    path.write_bytes(VALID_DECK.encode() + b"# padding " * (MAX_DECK_BYTES // 10 + 1))
+    assert path.stat().st_size > MAX_DECK_BYTES
+    with pytest.raises(DeckError, match="larger than") as caught:
+        timed(parse_deck, path)
+    assert_clear(caught.value, path)
+
+
+def test_a_table_over_the_size_limit_is_refused_unread(scratch: Path) -> None:
+    path = scratch / "huge.csv"
+    with path.open("wb") as out:
+        out.truncate(MAX_TABLE_BYTES + 1)  # a sparse file: no need to write 16 MB
+    with pytest.raises(DeckError, match="larger than"):
+        timed(parse_table, path)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a," + "b" * 500_000 + "\n",  # one long line
+        '"' * 100_001,  # quotes never closed
+        'a,"b\nc',  # a quoted cell running off the end
+        "front,back\n" + "x,y,z,w\n",  # too many columns
+        "#separator:??\nfront\tback\n",
+        "#tags column:0\na\tb\n",
+    ],
+    ids=["long-line", "open-quotes", "unterminated", "too-many-columns", "bad-separator", "bad-column"],
+)
+def test_named_hostile_tables_are_refused_fast(scratch: Path, text: str) -> None:
+    path = scratch / "table.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DeckError) as caught:
+        timed(parse_table, path)
+    assert_clear(caught.value, path)
+
+
+# ------------------------------------------------------------------------------ via the CLI
+
+
+@pytest.fixture(scope="module")
+def cli_db(scratch: Path) -> Iterator[Path]:
+    path = scratch / "cli.db"
+    content = scratch / "content"
+    content.mkdir()
+    (content / "fuzz.toml").write_text(VALID_DECK)
+    saved = os.environ.get("STUDYAPP_CONTENT")
+    os.environ["STUDYAPP_CONTENT"] = str(content)
+    assert CliRunner().invoke(main, ["--db", str(path), "decks"]).exit_code == 0
+    yield path
+    if saved is None:
+        del os.environ["STUDYAPP_CONTENT"]
+    else:
+        os.environ["STUDYAPP_CONTENT"] = saved
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def check_cli_import(db_path: Path, folder: Path, data: bytes, suffix: str) -> None:
+    path = folder / f"cli-hostile{suffix}"
+    path.write_bytes(data)
+    parser = parse_deck if suffix == ".toml" else parse_table
+    try:
+        parser(path)
+        valid = True
+    except DeckError:
+        valid = False
+    before = digest(db_path)
+    start = time.perf_counter()
+    result = CliRunner().invoke(main, ["--db", str(db_path), "import", str(path)])
+    assert time.perf_counter() - start < TIME_BOUND * 2
+    assert result.exit_code in (0, 1), result.output
+    assert "Traceback" not in result.output and not isinstance(result.exception, Exception)
+    if result.exit_code == 1:
+        lines = [line for line in result.output.splitlines() if line.strip()]
+        assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
+    if not valid:
+        assert result.exit_code == 1 and digest(db_path) == before
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=HEALTH)
+@given(st.one_of(deck_inputs().map(lambda d: (d, ".toml")), table_inputs().map(lambda d: (d, ".csv"))))
+def test_hostile_imports_through_the_cli(cli_db: Path, scratch: Path, case: tuple[bytes, str]) -> None:
+    check_cli_import(cli_db, scratch, *case)
+
+
+@pytest.mark.slow
+@settings(max_examples=1000, deadline=None, suppress_health_check=HEALTH)
+@given(st.one_of(deck_inputs().map(lambda d: (d, ".toml")), table_inputs().map(lambda d: (d, ".csv"))))
+def test_hostile_imports_through_the_cli_long(cli_db: Path, scratch: Path, case: tuple[bytes, str]) -> None:
+    check_cli_import(cli_db, scratch, *case)
+
+
+# ------------------------------------------------------------------------------ typed answers
+
+HOSTILE_ANSWERS = [
+    "__import__('os').system('touch /tmp/owned')", "exec('1')", "eval('2')", "open('/etc/passwd')",
+    "().__class__.__bases__[0].__subclasses__()", "lambda: 1", "import os", "x.__globals__",
+    "9^9^9", "9**9**9", "10^10^10^10", "e^(e^(e^10))", "1e999999", "-1e999999", "1e-999999",
+    "9" * 5000, "(" * 10_000 + "1" + ")" * 10_000, "[" * 5000 + "1" + "]" * 5000,
+    "((((((((((((((((((((1))))))))))))))))))))" * 40, "sqrt(" * 300 + "2" + ")" * 300,
+    "1/0", "0/0", "ln(0)", "log(-1)", "sqrt(-1)", "0^-1", "inf", "nan", "-inf", "oo", "I",
+    "\x00", "\u202e1", "١٢٣", "𝟙𝟚𝟛", "½", "⁹⁹", "1" + "\u0301" * 1000, "😀" * 2000,
+    "a" * 100_000, " " * 100_000, "1," * 50_000, "1;" * 50_000, "[[1,2],[3]]", "",
+    "99999999999999!", "2**1e9", "exp(1e308)", "exp(exp(exp(10)))", "10^308*10", "1e308*10",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def drill_db(scratch: Path) -> Iterator[Database]:
+    db = open_database(f"sqlite:///{scratch / 'drill.db'}")
+    yield db
+    db.close()
+
+
+def db_counts(db: Database) -> tuple[Any, ...]:
+    with db.engine.connect() as connection:
+        raw = connection.connection.dbapi_connection
+        assert isinstance(raw, sqlite3.Connection)
+        return (
+            raw.execute("SELECT count(*), coalesce(max(id), 0) FROM reviews").fetchone(),
+            raw.execute("SELECT count(*) FROM drill_attempts").fetchone(),
+            raw.execute("SELECT * FROM drill_topics ORDER BY id").fetchall(),
+            raw.execute("SELECT * FROM daily_totals ORDER BY day, kind").fetchall(),
+        )
+
+
+def check_typed(db: Database, typed: str) -> None:
+    clock = FixedClock(datetime(2026, 3, 10, 12, tzinfo=timezone(timedelta(hours=1))))
+    session = DrillSession(db, Settings(clock=clock), ["softmax"], seed=random.Random(typed).randrange(2**31))
+    before = db_counts(db)
+    verdict = timed(session.submit, typed)
+    after = db_counts(db)
+    assert verdict.outcome in ("correct", "wrong", "unreadable")
+    assert verdict.message.strip() and len(verdict.message) < 2000
+    if verdict.outcome == "unreadable":
+        assert session.record is None
+        assert after == before  # nothing recorded, nothing changed
+    else:
+        assert session.record is not None
+        assert after[0][0] == before[0][0] + 1 and after[1][0] == before[1][0] + 1
+
+
+@pytest.mark.parametrize("typed", HOSTILE_ANSWERS, ids=range(len(HOSTILE_ANSWERS)))
+def test_named_hostile_answers(drill_db: Database, typed: str) -> None:
+    check_typed(drill_db, typed)
+    assert not Path("/tmp/owned").exists()
+
+
+ANSWER_TOKENS = [t for t in HOSTILE_ANSWERS if len(t) < 60] + [
+    "1", "0.5", "e", "pi", "^", "**", "(", ")", "[", "]", ",", ";", " ", "-", "/", "'", '"',
+]  # fmt: skip
+
+
+def answer_inputs() -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.text(max_size=200),
+        st.lists(st.sampled_from(ANSWER_TOKENS), max_size=25).map("".join),
+        st.integers(1, 20_000).map(lambda n: "(" * n + "1" + ")" * n),
+        st.integers(2, 400).map(lambda n: "^".join(["9"] * n)),
+    )
+
+
+@FAST
+@given(answer_inputs())
+def test_hostile_typed_answers(drill_db: Database, typed: str) -> None:
+    check_typed(drill_db, typed)
+
+
+@pytest.mark.slow
+@LONG
+@given(answer_inputs())
+def test_hostile_typed_answers_long(drill_db: Database, typed: str) -> None:
+    check_typed(drill_db, typed)
