@@ -373,7 +373,3 @@ def _write_or_print(output: Path | None, text: str) -> None:
     else:
         output.write_text(text, encoding="utf-8")
         click.echo(f"wrote {output}", err=True)
-
-
-def run(argv: list[str] | None = None) -> Any:  # pragma: no cover - convenience for scripts
-    return main.main(argv, standalone_mode=False)
