@@ -118,6 +118,12 @@ def build_collection(db: Database, cards: int, reviews: int, today: date, seed: 
             )
         connection.execute(insert(DrillAttempt), attempts)
         totals.rebuild(connection)
+    # As after a learner's first start: the drill topics are recorded as up to date, so
+    # later starts skip importing every drill family (see Collection.sync_topics).
+    from studyapp.collection import Collection
+    from studyapp.config import Settings
+
+    Collection(db, Settings()).sync_topics()
     if db.engine.dialect.name == "sqlite":
         # Outside any transaction (the store's "begin" hook would open one): a checkpoint
         # inside BEGIN fails with "database table is locked".
