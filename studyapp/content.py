@@ -66,9 +66,13 @@ class DeckSpec:
 class DeckError(Exception):
     """A deck file that cannot be used, with where and why: `path:line: reason`."""
 
+    MAX_REASON = 300  # a hostile file can put a megabyte into a bad id or key name
+
     def __init__(self, path: Path, line: int | None, reason: str) -> None:
         self.path = Path(path)
         self.line = line
+        if len(reason) > self.MAX_REASON:
+            reason = reason[: self.MAX_REASON - 1] + "…"
         self.reason = reason
         where = f"{self.path}:{line}" if line is not None else f"{self.path}"
         super().__init__(f"{where}: {reason}")

@@ -275,3 +275,16 @@ def test_load_decks_never_raises(tmp_path: Path, texts: list[str]) -> None:
         write(folder, HEAD.replace('"d"', f'"d{i}"') + text, f"{i}.toml")
     decks, errors = load_decks(folder)
     assert len(decks) + len(errors) == len(texts)
+
+
+def test_a_huge_bad_value_gives_a_short_message(tmp_path) -> None:
+    path = tmp_path / "long.toml"
+    bad_id = "x y" * 2000
+    path.write_text(
+        f'[deck]\nid = "long"\nname = "Long"\n\n[[cards]]\nid = "{bad_id}"\nfront = "q"\nback = "a"\n'
+    )
+    with pytest.raises(DeckError) as caught:
+        parse_deck(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}:6: card id 'x yx y") and len(message) < 300 + len(str(path)) + 10
+    assert message.endswith("…")
