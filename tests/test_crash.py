@@ -176,7 +176,11 @@ def kill_repeatedly(
                 lines.append(line.split())
             time.sleep(rng.random() * 0.02)  # land the kill at a random point mid-grade
             process.send_signal(signal.SIGKILL)
-            rest, _ = process.communicate()
+            # Read the rest through the same text stream: readline() may already hold the
+            # start of the next line in its buffer, which communicate() (raw pipe) skips.
+            rest = process.stdout.read()
+            process.stdin.close()
+            process.wait()
             assert process.returncode == -signal.SIGKILL
             # A line is a report only once its newline is out: the kill may cut one short.
             lines += [line.split() for line in rest.splitlines(keepends=True) if line.endswith("\n")]
