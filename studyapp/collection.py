@@ -10,32 +10,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-from sqlalchemy import false, or_, select
+from typing import TYPE_CHECKING
 
 from studyapp.config import PREFERENCES, Settings, content_dir, parse_preference, resolve_db_url
-from studyapp.stats import HomeCounts, StatsData, home_counts, stats_data
+from studyapp.freshness import (
+    DRILL_FINGERPRINT_KEY,
+    SyncReport,
+    bundled_decks_unchanged,
+    drill_fingerprint,
+    drill_topics_unchanged,
+)
 from studyapp.store import Database, open_database
-from studyapp.store.models import Card, Deck, Preference
-from studyapp.study import CardView, DrillSession, ReviewSession, reset_card, set_suspended
-from studyapp.sync import SyncReport, sync_bundled_decks, sync_topics
+from studyapp.today import HomeCounts, home_counts
 
-TOPICS_FINGERPRINT_KEY = "_drill_topics_fingerprint"  # bookkeeping, not a preference
+# Opening a collection and showing the home screen must not wait for SQLAlchemy's ORM
+# (see store/reader.py): what the other methods need is imported when they are called.
+if TYPE_CHECKING:
+    from studyapp.stats import StatsData
+    from studyapp.study import CardView, DrillSession, ReviewSession
 
-
-def _drill_fingerprint() -> str:
-    """Names, sizes and times of the drill family files, read without importing them."""
-    import hashlib
-    from importlib.util import find_spec
-
-    spec = find_spec("studyapp.drills")
-    folders = list(spec.submodule_search_locations or []) if spec else []
-    digest = hashlib.sha256()
-    for folder in folders:
-        for path in sorted(Path(folder).glob("*.py")):
-            stat = path.stat()
-            digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
-    return digest.hexdigest()[:32]
+_PREFERENCES = "SELECT key, value FROM preferences"
 
 
 @dataclass(frozen=True)
@@ -78,7 +72,15 @@ class Collection:
 
     def sync(self, content: Path | None = None) -> SyncReport:
         """Bring the bundled decks up to date (cheap when nothing changed)."""
-        self.sync_report = sync_bundled_decks(self.db, content or content_dir())
+        folder = content or content_dir()
+        with self.db.reading() as reader:
+            unchanged = bundled_decks_unchanged(reader, folder)
+        if unchanged:
+            self.sync_report = SyncReport()
+        else:
+            from studyapp.sync import sync_bundled_decks
+
+            self.sync_report = sync_bundled_decks(self.db, folder)
         return self.sync_report
 
     def sync_topics(self) -> int:
@@ -88,16 +90,17 @@ class Collection:
         skipped when the drill modules' files are unchanged since the last sync, so an
         ordinary start-up never pays for it; the UI runs it in a worker all the same.
         """
-        fingerprint = _drill_fingerprint()
-        with self.db.session() as session:
-            stored = session.get(Preference, TOPICS_FINGERPRINT_KEY)
-            if stored is not None and stored.value == fingerprint:
+        fingerprint = drill_fingerprint()
+        with self.db.reading() as reader:
+            if drill_topics_unchanged(reader, fingerprint):
                 return 0
         from studyapp.drills import registry
+        from studyapp.store.models import Preference
+        from studyapp.sync import sync_topics
 
         added = sync_topics(self.db, ((t.id, t.title) for t in registry().values()))
         with self.db.write_session() as session, session.begin():
-            session.merge(Preference(key=TOPICS_FINGERPRINT_KEY, value=fingerprint))
+            session.merge(Preference(key=DRILL_FINGERPRINT_KEY, value=fingerprint))
         return added
 
     def close(self) -> None:
@@ -105,12 +108,14 @@ class Collection:
 
     def preferences(self) -> dict[str, int]:
         """The preferences stored in this collection (only those the learner has set)."""
-        with self.db.session() as session:
-            stored = session.execute(select(Preference.key, Preference.value)).all()
+        with self.db.reading() as reader:
+            stored = reader.all(_PREFERENCES)
         return {key: parse_preference(key, value) for key, value in stored if key in PREFERENCES}
 
     def set_preference(self, key: str, value: str) -> int:
         """Store a preference (validated) and apply it to this collection's settings."""
+        from studyapp.store.models import Preference
+
         number = parse_preference(key, value)
         with self.db.write_session() as session, session.begin():
             session.merge(Preference(key=key, value=str(number)))
@@ -121,14 +126,29 @@ class Collection:
         return home_counts(self.db, self.settings)
 
     def stats(self) -> StatsData:
+        from studyapp.stats import stats_data
+
         return stats_data(self.db, self.settings)
 
+    def warm_up(self) -> None:
+        """Load what the first review or drill needs (SQLAlchemy and its ORM, the engine's
+        first connection), so that the first key press does not wait for it. The UI calls
+        this off its own thread once the home screen is up."""
+        import studyapp.stats
+        import studyapp.study  # noqa: F401
+
+        self.db.warm_up()
+
     def review(self, deck_ids: Sequence[str] | None = None) -> ReviewSession:
+        from studyapp.study import ReviewSession
+
         return ReviewSession(self.db, self.settings, deck_ids)
 
     def drill(
         self, topic_ids: Sequence[str] | None = None, difficulty: int = 1, seed: int | None = None
     ) -> DrillSession:
+        from studyapp.study import DrillSession
+
         return DrillSession(self.db, self.settings, topic_ids, difficulty, seed)
 
     def card(self, card_id: str) -> CardView | None:
@@ -138,6 +158,10 @@ class Collection:
             return load_card(session, card_id)
 
     def decks(self) -> list[tuple[str, str]]:
+        from sqlalchemy import false, select
+
+        from studyapp.store.models import Deck
+
         with self.db.session() as session:
             return list(
                 session.execute(
@@ -154,6 +178,10 @@ class Collection:
         limit: int = 1000,
     ) -> list[CardRow]:
         """Cards whose front, back or tags contain `text` (case-insensitive), by deck/tag."""
+        from sqlalchemy import false, or_, select
+
+        from studyapp.store.models import Card
+
         query = select(Card).where(Card.retired == false()).order_by(Card.deck_id, Card.position)
         needle = text.strip()
         if needle:
@@ -185,7 +213,11 @@ class Collection:
             ]
 
     def suspend(self, card_id: str, suspended: bool = True) -> None:
+        from studyapp.study import set_suspended
+
         set_suspended(self.db, card_id, suspended)
 
     def reset(self, card_id: str) -> None:
+        from studyapp.study import reset_card
+
         reset_card(self.db, card_id)

@@ -81,11 +81,6 @@ class DeckError(Exception):
         return (DeckError, (self.path, self.line, self.reason))
 
 
-def file_digest(path: Path) -> str:
-    """The sha256 of the file's bytes, hex: equal digests mean nothing needs syncing."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 def valid_id(value: str) -> bool:
     """True for a usable deck or card id (also used by the importers)."""
     return len(value) <= MAX_ID_LENGTH and ID_PATTERN.match(value) is not None

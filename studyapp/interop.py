@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from studyapp.content import DeckSpec
 from studyapp.export import FORMAT, FORMAT_VERSION, SCHEDULE_FIELDS
+from studyapp.freshness import SyncReport
 from studyapp.store import Database, totals
 from studyapp.store.models import (
     Card,
@@ -37,10 +38,7 @@ from studyapp.store.models import (
     Preference,
     Review,
 )
-from studyapp.sync import (
-    SyncReport,
-    write_deck,  # the same rules as `studyapp import`
-)
+from studyapp.sync import write_deck  # the same rules as `studyapp import`
 
 MAX_JSON_BYTES = 2 * 1024**3
 KINDS = ("card", "topic")

@@ -1,4 +1,4 @@
-"""Progress, computed in SQL: counts for the home screen and the numbers behind the charts.
+"""Progress, computed in SQL: the numbers behind the stats screen and `studyapp stats`.
 
 Every aggregate is one query over an index (reviews by day, cards by due date), so the
 cost grows with the days shown, not with the size of the collection's history.
@@ -10,28 +10,29 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Integer, bindparam, case, false, func, select, type_coerce
+from sqlalchemy import Connection, case, func, select
 from sqlalchemy.orm import Session
 
 from studyapp.config import Settings
 from studyapp.store import Database
-from studyapp.store.models import Card, DailyTotal, Deck, DrillAttempt, DrillTopic, active_card
-from studyapp.store.types import Day
-from studyapp.study import daily_usage
+from studyapp.store.models import Card, DailyTotal, DrillAttempt, DrillTopic, active_card
+from studyapp.today import DeckCounts, HomeCounts, home_counts, streak_days
+
+__all__ = [
+    "DeckCounts",
+    "HomeCounts",
+    "StatsData",
+    "home_counts",
+    "stats_data",
+    "stats_json",
+    "streak_days",
+]
 
 ACTIVE_CARD = active_card()
-# Every query here is Core, so a plain connection serves: home_counts and stats_data use
-# one (an ORM session adds its own bookkeeping to each query); callers may pass a session.
+# Every query here is Core, so a plain connection serves: stats_data uses one (an ORM
+# session adds its own bookkeeping to each query); callers may pass a session.
 Reader = Session | Connection
 MATURE_DAYS = 21
-
-
-@dataclass(frozen=True)
-class DeckCounts:
-    id: str
-    name: str
-    due: int
-    new: int
 
 
 def deck_sizes(session: Reader) -> dict[str, int]:
@@ -42,104 +43,6 @@ def deck_sizes(session: Reader) -> dict[str, int]:
             select(Card.deck_id, func.count()).where(*ACTIVE_CARD).group_by(Card.deck_id)
         ).all()
     }
-
-
-@dataclass(frozen=True)
-class HomeCounts:
-    """What the home screen shows: per deck, drills, and today's progress."""
-
-    today: date
-    decks: list[DeckCounts]
-    due_today: int  # cards due now (capped by the daily review limit left)
-    new_available: int  # new cards that today's limit still allows
-    topics_due: int
-    topics_new: int
-    reviews_today: int
-    streak_days: int
-
-    @property
-    def left_today(self) -> int:
-        return self.due_today + self.new_available
-
-
-# The home screen's queries, built once (bound to :today) so that each visit to the home
-# screen pays for running them, not for constructing them.
-_DUE_BY_DECK = (  # index-only: ix_cards_due
-    select(Card.deck_id, func.count())
-    .where(*ACTIVE_CARD, Card.due.is_not(None), Card.due <= bindparam("today", type_=Day))
-    .group_by(Card.deck_id)
-)
-_NEW_BY_DECK = (  # index-only: ix_cards_new_by_deck
-    select(Card.deck_id, func.count()).where(*ACTIVE_CARD, Card.due.is_(None)).group_by(Card.deck_id)
-)
-_DECK_NAMES = select(Deck.id, Deck.name).where(Deck.retired == false())
-_TOPIC_COUNTS = select(
-    func.count().filter(DrillTopic.due.is_not(None), DrillTopic.due <= bindparam("today", type_=Day)),
-    func.count().filter(DrillTopic.due.is_(None)),
-).where(DrillTopic.suspended == false())
-_REVIEWS_TODAY = select(func.sum(DailyTotal.reviews)).where(
-    DailyTotal.day == bindparam("today", type_=Day)
-)
-
-
-def home_counts(db: Database, settings: Settings) -> HomeCounts:
-    today = settings.today()
-    at = {"today": today}
-    with db.engine.connect() as connection:
-        due_by_deck = dict(connection.execute(_DUE_BY_DECK, at).all())
-        new_by_deck = dict(connection.execute(_NEW_BY_DECK).all())
-        names = dict(connection.execute(_DECK_NAMES).all())
-        topics_due, topics_new = connection.execute(_TOPIC_COUNTS, at).one()
-        usage = daily_usage(connection, today)
-        reviews_today = connection.scalar(_REVIEWS_TODAY, at) or 0
-        streak = streak_days(connection, today)
-    decks = sorted(
-        (
-            DeckCounts(d, name, int(due_by_deck.get(d, 0)), int(new_by_deck.get(d, 0)))
-            for d, name in names.items()
-        ),
-        key=lambda deck: deck.name.lower(),
-    )
-    due = sum(deck.due for deck in decks)
-    new = sum(deck.new for deck in decks)
-    return HomeCounts(
-        today=today,
-        decks=decks,
-        due_today=min(due, max(0, settings.reviews_per_day - usage.reviews_done)),
-        new_available=min(new, max(0, settings.new_per_day - usage.new_seen)),
-        topics_due=int(topics_due or 0),
-        topics_new=int(topics_new or 0),
-        reviews_today=int(reviews_today),
-        streak_days=streak,
-    )
-
-
-# Study days up to :today, as day ordinals (the stored form of Day), newest first with their
-# rank n = 1, 2, ... While the days run without a gap, ordinal + n equals the newest
-# ordinal + 1; at the first gap it drops below, and stays below. So one statement gives
-# the newest study day and the length of the run that ends there.
-_STUDIED = (
-    select(type_coerce(DailyTotal.day, Integer).label("ordinal"))
-    .where(DailyTotal.day <= bindparam("today", type_=Day), DailyTotal.reviews > 0)
-    .distinct()
-    .subquery()
-)
-_RANKED = select(
-    _STUDIED.c.ordinal, func.row_number().over(order_by=_STUDIED.c.ordinal.desc()).label("n")
-).subquery()
-_STREAK = select(func.max(_RANKED.c.ordinal), func.count()).where(
-    _RANKED.c.ordinal + _RANKED.c.n == select(func.max(_STUDIED.c.ordinal)).scalar_subquery() + 1
-)
-
-
-def streak_days(session: Reader, today: date) -> int:
-    """Study days in a row with at least one review, ending today (or yesterday, if today
-    has none yet: a streak is not broken until the day is over). Days in the future — a
-    clock that moved backwards — are ignored."""
-    newest, run = session.execute(_STREAK, {"today": today}).one()
-    if newest is None or newest < today.toordinal() - 1:
-        return 0
-    return int(run)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,9 @@ from sqlalchemy.orm import Session
 from studyapp.config import Settings
 from studyapp.scheduler import Sm2State, needs_repeat_today, preview_intervals, review
 from studyapp.store import Database, totals
-from studyapp.store.models import Card, DailyTotal, Deck, DrillAttempt, DrillTopic, Review
+from studyapp.store.models import Card, Deck, DrillAttempt, DrillTopic, Review
+from studyapp.store.reader import SqlAlchemyReader
+from studyapp.today import daily_usage
 
 if TYPE_CHECKING:  # the drills (and NumPy) load only when a drill starts
     from studyapp.drills import Problem
@@ -137,32 +139,11 @@ def _check_quality(quality: int) -> int:
 # ------------------------------------------------------------------------------ queues
 
 
-@dataclass(frozen=True)
-class DailyUsage:
-    """How much of today's limits is spent: reviews of learned cards and new cards seen."""
-
-    reviews_done: int
-    new_seen: int
-
-
-_USAGE = select(DailyTotal.graded, DailyTotal.new_seen).where(
-    DailyTotal.day == bindparam("today", type_=DailyTotal.day.type), DailyTotal.kind == "card"
-)
-
-
-def daily_usage(session: Session | Connection, today: date) -> DailyUsage:
-    found = session.execute(_USAGE, {"today": today}).first()
-    if found is None:
-        return DailyUsage(0, 0)
-    graded, new = found
-    return DailyUsage(int(graded) - int(new), int(new))
-
-
 def build_card_queue(
     session: Session, settings: Settings, today: date, deck_ids: Sequence[str] | None = None
 ) -> list[str]:
     """Today's card ids: due reviews (most overdue first), then new cards, within the limits."""
-    usage = daily_usage(session, today)
+    usage = daily_usage(SqlAlchemyReader(session), today)  # in the queue's own snapshot
     review_room = max(0, settings.reviews_per_day - usage.reviews_done)
     new_room = max(0, settings.new_per_day - usage.new_seen)
     active = (Card.suspended == false(), Card.retired == false())

@@ -8,36 +8,21 @@ files whose bytes have not changed since the last start are not even parsed.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import false, func, select, update
 from sqlalchemy.orm import Session
 
-from studyapp.content import DeckError, DeckSpec, file_digest, parse_deck
+from studyapp.content import DeckError, DeckSpec, parse_deck
+from studyapp.freshness import SyncReport, deck_files, file_digest
 from studyapp.store import Database
 from studyapp.store.models import Card, Deck, DrillTopic
-
-
-@dataclass
-class SyncReport:
-    """What a sync did: decks written, cards added/updated/retired, and files refused."""
-
-    decks_written: list[str] = field(default_factory=list)
-    added: int = 0
-    updated: int = 0
-    retired: int = 0
-    errors: list[DeckError] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.decks_written or self.retired)
 
 
 def sync_bundled_decks(db: Database, folder: Path) -> SyncReport:
     """Sync every `*.toml` in `folder`; unchanged files (same digest as last time) are skipped."""
     report = SyncReport()
-    files = sorted(folder.glob("*.toml")) if folder.is_dir() else []
+    files = deck_files(folder)
     with db.write_session() as session:
         known = {
             deck.source_path: deck

@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from studyapp import content
-from studyapp.content import CardSpec, DeckError, DeckSpec, file_digest, load_decks, parse_deck
+from studyapp.content import CardSpec, DeckError, DeckSpec, load_decks, parse_deck
+from studyapp.freshness import file_digest
 
 GOOD = """\
 # A small deck used by the tests.

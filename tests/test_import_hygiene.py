@@ -41,3 +41,27 @@ def test_cli_module_loads_no_heavy_library() -> None:
     loaded = loaded_after_import("studyapp.cli")
     for forbidden in ("textual", "sqlalchemy", "numpy", "sympy"):
         assert forbidden not in loaded, f"importing studyapp.cli loaded {forbidden}"
+
+
+START_UP = """
+import json, sys
+from studyapp.collection import Collection
+collection = Collection.open(sys.argv[1])
+collection.sync_topics()
+counts = collection.home()
+print(json.dumps({"modules": sorted(sys.modules), "decks": len(counts.decks)}))
+"""
+
+
+def test_an_ordinary_start_reads_without_sqlalchemy(tmp_path) -> None:
+    """Opening a current collection, checking the decks and drill topics for changes and
+    counting the home screen use sqlite3 alone (see studyapp/store/reader.py)."""
+    path = str(tmp_path / "study.db")
+    first = subprocess.run([sys.executable, "-c", START_UP, path], check=True, capture_output=True, text=True)
+    assert "sqlalchemy" in json.loads(first.stdout)["modules"]  # created and synced: the real work
+    again = subprocess.run([sys.executable, "-c", START_UP, path], check=True, capture_output=True, text=True)
+    report = json.loads(again.stdout)
+    assert report["decks"] > 10
+    loaded = {name.split(".")[0] for name in report["modules"]}
+    for heavy in ("sqlalchemy", "alembic", "numpy", "sympy", "textual", "tomllib"):
+        assert heavy not in loaded, f"an ordinary start loaded {heavy}"

@@ -33,13 +33,13 @@ def log(db, day: date, quality: int, kind: str = "card", item: str = "x", repeat
 def test_streak_counts_consecutive_days_and_survives_until_the_day_ends(db) -> None:
     for back in (1, 2, 3, 5):
         log(db, TODAY - timedelta(days=back), 4)
-    with db.session() as session:
-        assert streak_days(session, TODAY) == 3  # today not studied yet: still alive
-        assert streak_days(session, TODAY + timedelta(days=1)) == 0
+    with db.reading() as reader:
+        assert streak_days(reader, TODAY) == 3  # today not studied yet: still alive
+        assert streak_days(reader, TODAY + timedelta(days=1)) == 0
     log(db, TODAY, 4)
     log(db, TODAY + timedelta(days=3), 4)  # a clock that ran ahead, then came back
-    with db.session() as session:
-        assert streak_days(session, TODAY) == 4
+    with db.reading() as reader:
+        assert streak_days(reader, TODAY) == 4
 
 
 def test_per_day_retention_forecast_and_maturity(db, settings) -> None:

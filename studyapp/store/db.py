@@ -4,7 +4,9 @@ A file that is not ours, is corrupt, or comes from a newer studyapp is refused w
 clear message before anything is written to it. SQLite gets WAL (readers never block the
 writer), foreign keys and a busy timeout; any other SQLAlchemy URL (PostgreSQL) works too.
 The schema is created and upgraded by Alembic; when it is already current, Alembic is not
-even imported, so start-up stays fast.
+even imported, so start-up stays fast. A current SQLite file is checked with the standard
+library alone, and SQLAlchemy's engine is only built when something first needs it: the
+start-up reads go through store/reader.py.
 """
 
 from __future__ import annotations
@@ -12,15 +14,19 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-from dataclasses import dataclass, field
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from studyapp.store.reader import Reader, SqlAlchemyReader, SqliteFileReads
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
+    from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 REVISIONS = ("0001", "0002", "0003")  # every schema version this build knows, oldest first
@@ -39,27 +45,58 @@ class DatabaseProblem(Exception):
     """A database studyapp must not touch; the message says why, in one line."""
 
 
-@dataclass
 class Database:
     """An open, current studyapp database: the engine and session factories.
 
-    Read with `session()`; change anything with `write_session()` or `writer.begin()`. On
-    SQLite a writing transaction starts with BEGIN IMMEDIATE, taking the write lock up
-    front: a second process then waits (busy timeout) instead of failing halfway, and a
-    read-modify-write can never act on a stale snapshot. On PostgreSQL the hot path locks
-    the row it changes (SELECT ... FOR UPDATE).
+    Read with `session()` (or, for the plain-SQL reads of store/reader.py, `reading()`);
+    change anything with `write_session()` or `writer.begin()`. On SQLite a writing
+    transaction starts with BEGIN IMMEDIATE, taking the write lock up front: a second
+    process then waits (busy timeout) instead of failing halfway, and a read-modify-write
+    can never act on a stale snapshot. On PostgreSQL the hot path locks the row it changes
+    (SELECT ... FOR UPDATE).
+
+    The SQLAlchemy engine is built on first use, so a start that only reads need not
+    import SQLAlchemy at all.
     """
 
-    engine: Engine
-    sessions: sessionmaker[Session]
-    url: str
-    backup: Path | None = None  # where the pre-upgrade copy went, if an upgrade ran
-    writer: Engine = field(init=False)
-    write_sessions: sessionmaker[Session] = field(init=False)
+    def __init__(
+        self,
+        url: str,
+        *,
+        path: Path | None = None,
+        engine: Engine | None = None,
+        backup: Path | None = None,
+    ) -> None:
+        self.url = url
+        self.path = path  # the SQLite file, if this is one
+        self.backup = backup  # where the pre-upgrade copy went, if an upgrade ran
+        self._engine = engine
+        self._engine_lock = threading.Lock()
+        self._file_reads = SqliteFileReads(path, BUSY_TIMEOUT_MS) if path is not None else None
 
-    def __post_init__(self) -> None:
-        self.writer = self.engine.execution_options(studyapp_write=True)
-        self.write_sessions = sessionmaker(self.writer, expire_on_commit=False)
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            with self._engine_lock:
+                if self._engine is None:
+                    self._engine = _make_engine(self.url, self.path)
+        return self._engine
+
+    @cached_property
+    def writer(self) -> Engine:
+        return self.engine.execution_options(studyapp_write=True)
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        from sqlalchemy.orm import sessionmaker
+
+        return sessionmaker(self.engine, expire_on_commit=False)
+
+    @cached_property
+    def write_sessions(self) -> sessionmaker[Session]:
+        from sqlalchemy.orm import sessionmaker
+
+        return sessionmaker(self.writer, expire_on_commit=False)
 
     def session(self) -> Session:
         """A session for reading."""
@@ -69,25 +106,42 @@ class Database:
         """A session whose transaction holds the write lock from its first statement."""
         return self.write_sessions()
 
+    @contextmanager
+    def reading(self) -> Iterator[Reader]:
+        """One read transaction for plain SQL (see store/reader.py)."""
+        if self._file_reads is not None:
+            with self._file_reads.reading() as reader:
+                yield reader
+            return
+        with self.engine.connect() as connection:
+            yield SqlAlchemyReader(connection)
+
+    def warm_up(self) -> None:
+        """Build the engine and open its first connection now rather than at first use."""
+        with self.engine.connect():
+            pass
+
     def close(self) -> None:
-        self.engine.dispose()
+        if self._engine is not None:
+            self._engine.dispose()
+        if self._file_reads is not None:
+            self._file_reads.close()
 
 
 def open_database(url: str, *, migrate: bool = True) -> Database:
     """Open (creating or upgrading as needed) the database at a SQLAlchemy URL."""
-    parsed = make_url(url)
-    is_sqlite = parsed.get_backend_name() == "sqlite"
-    path = _sqlite_path(url) if is_sqlite else None
+    _, path = _sqlite_target(url)
     backup = None
     if path is not None:
         stored = _refuse_foreign_sqlite(path)
+        if stored == HEAD:
+            return Database(url, path=path)  # checked with sqlite3 alone: nothing to do
         path.parent.mkdir(parents=True, exist_ok=True)
-        if stored is not None and stored != HEAD and migrate:
+        if stored is not None and migrate:
             backup = _backup(path, stored)  # before our pragmas touch even its header
-    engine = create_engine(url, **_engine_options(is_sqlite, path))
-    if is_sqlite:
-        event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    engine = _make_engine(url, path)
     try:
         revision = _current_revision(engine)
         if revision is not None and revision not in REVISIONS:
@@ -109,7 +163,18 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
     except (OperationalError, DBAPIError) as error:
         engine.dispose()
         raise DatabaseProblem(f"{_describe(url)} cannot be opened: {error.orig}") from error
-    return Database(engine, sessionmaker(engine, expire_on_commit=False), url, backup)
+    return Database(url, path=path, engine=engine, backup=backup)
+
+
+def _make_engine(url: str, path: Path | None) -> Engine:
+    from sqlalchemy import create_engine, event
+
+    is_sqlite, _ = _sqlite_target(url)
+    engine = create_engine(url, **_engine_options(is_sqlite, path))
+    if is_sqlite:
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+    return engine
 
 
 def _engine_options(is_sqlite: bool, path: Path | None) -> dict[str, Any]:
@@ -141,7 +206,30 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
+def _sqlite_target(url: str) -> tuple[bool, Path | None]:
+    """(is it SQLite, its file or None for an in-memory database).
+
+    The common `sqlite:///path` form is read here without importing SQLAlchemy; anything
+    else (query strings, escapes, other databases) goes through SQLAlchemy's own parser.
+    """
+    scheme, separator, rest = url.partition("://")
+    if separator and scheme in ("sqlite", "sqlite+pysqlite") and not set(rest) & set("?%"):
+        database = rest[1:] if rest.startswith("/") else rest
+        if not database or database == ":memory:":
+            return True, None
+        if not database.startswith("file:"):
+            return True, Path(database)
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return False, None
+    return True, _sqlite_path(url)
+
+
 def _sqlite_path(url: str) -> Path | None:
+    from sqlalchemy.engine import make_url
+
     database = make_url(url).database
     if not database or database == ":memory:" or database.startswith("file::memory:"):
         return None
@@ -227,9 +315,14 @@ def explain(error: BaseException, url: str) -> str | None:
     Opening checks only what is cheap; damage deep inside a file, another process holding
     the write lock past the busy timeout, or a disk that turned read-only show up later.
     """
-    if not isinstance(error, DBAPIError):
-        return None
-    reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+    if isinstance(error, sqlite3.Error):  # met by the plain reads of store/reader.py
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    else:
+        from sqlalchemy.exc import DBAPIError
+
+        if not isinstance(error, DBAPIError):
+            return None
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
     where = _describe(url)
     lowered = reason.lower()
     if "locked" in lowered or "busy" in lowered:
@@ -245,6 +338,8 @@ def explain(error: BaseException, url: str) -> str | None:
 
 
 def _current_revision(engine: Engine) -> str | None:
+    from sqlalchemy import inspect, text
+
     with engine.connect() as connection:
         if not inspect(connection).has_table("alembic_version"):
             return None
@@ -253,6 +348,8 @@ def _current_revision(engine: Engine) -> str | None:
 
 
 def _has_foreign_tables(engine: Engine) -> bool:
+    from sqlalchemy import inspect
+
     with engine.connect() as connection:
         names = set(inspect(connection).get_table_names())
     return bool(names - {"alembic_version"})
@@ -290,7 +387,9 @@ def _upgrade(engine: Engine) -> None:
 
 
 def _describe(url: str) -> str:
-    path = _sqlite_path(url)
+    _, path = _sqlite_target(url)
     if path is not None:
         return str(path)
+    from sqlalchemy.engine import make_url
+
     return make_url(url).render_as_string(hide_password=True)

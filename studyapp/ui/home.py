@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from studyapp.ui.app import StudyApp
 
 ALL_DECKS = "__all__"
+PREPARE_AFTER_S = 0.3
+"""How long after the home screen first shows to start loading what the first review
+needs: long enough for the first paint to finish, shorter than a learner takes to read it."""
 NOTHING_DUE = "Nothing due — come back tomorrow, or drill a topic with t."
 
 
@@ -80,18 +83,20 @@ class HomeScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         self.refresh_counts()
-        if not self.topics_synced and self.study_app.schedule_new_topics:
-            self.topics_synced = True
-            self.sync_topics()
+        if not self.prepared:
+            self.prepared = True
+            # Not at once: the work would compete with the first paint for the GIL.
+            self.set_timer(PREPARE_AFTER_S, self.prepare)
 
-    topics_synced = False
+    prepared = False
 
-    @work(thread=True, exclusive=True, group="topics")
-    def sync_topics(self) -> None:
-        """Schedule any new drill topics off the UI thread (it imports every drill family),
-        then show the counts again."""
-        if self.collection.sync_topics():
+    @work(thread=True, exclusive=True, group="prepare")
+    def prepare(self) -> None:
+        """Once the first screen is painted, off the UI thread: schedule any new drill
+        topics (that imports every drill family) and load what the first review needs."""
+        if self.study_app.schedule_new_topics and self.collection.sync_topics():
             self.app.call_from_thread(self.refresh_counts)
+        self.collection.warm_up()
 
     # -------------------------------------------------------------- rendering
 

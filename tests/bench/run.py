@@ -38,6 +38,7 @@ from studyapp.store import open_database  # noqa: E402
 BUDGETS: list[tuple[str, str, float | None, str]] = [
     ("cli_help", "studyapp --help", 0.15, "s"),
     ("app_start", "app start to interactive home (headless)", 0.6, "s"),
+    ("first_review", "  then r at once: the first card shown", None, "s"),
     ("open_home", "  import + open + home counts, no UI", None, "s"),
     ("home_counts", "home-screen counts", 25, "ms"),
     ("queue_build", "build the session queue", 20, "ms"),
@@ -114,7 +115,14 @@ app = make_app(collection)
 async def main():
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
-        print(time.perf_counter() - start)
+        shown = time.perf_counter()
+        # The learner presses r at once: the review screen's first card, with whatever
+        # start-up left for later (SQLAlchemy's import, the engine) paid here.
+        await pilot.press("r")
+        await pilot.pause()
+        while type(app.screen).__name__ != "ReviewScreen":
+            await pilot.pause(0.01)
+        print(shown - start, time.perf_counter() - shown)
 asyncio.run(main())
 """
 
@@ -135,14 +143,17 @@ def measure(db_path: Path, runs: int) -> dict[str, float]:
     try:
         import studyapp.ui.app  # noqa: F401
 
-        samples = []
+        samples, first_cards = [], []
         for _ in range(max(3, runs // 2)):
             out = subprocess.run(
                 [sys.executable, "-c", APP_START_PROBE, str(db_path)],
                 check=True, capture_output=True, text=True, cwd=ROOT,
             )
-            samples.append(float(out.stdout.strip().splitlines()[-1]))
+            shown, first_card = out.stdout.strip().splitlines()[-1].split()
+            samples.append(float(shown))
+            first_cards.append(float(first_card))
         figures["app_start"] = statistics.median(samples)
+        figures["first_review"] = statistics.median(first_cards)
     except ImportError:
         pass
     samples = []

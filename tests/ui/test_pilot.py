@@ -447,8 +447,11 @@ async def test_home_schedules_every_registered_topic_in_the_background(
     from studyapp.drills import registry
     from studyapp.store.models import DrillTopic
 
+    from studyapp.ui.home import PREPARE_AFTER_S
+
     app = make_app(collection, seed=SEED)  # the default: schedule new topics at start
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(PREPARE_AFTER_S + 0.05)  # the work starts once the screen is up
         await app.workers.wait_for_complete()
         await pilot.pause()
         with collection.db.session() as session:

@@ -1,0 +1,125 @@
+"""Plain read-only SQL, run with or without SQLAlchemy.
+
+The home screen must paint soon after `studyapp` starts, and importing SQLAlchemy (with
+its ORM) costs about 0.3 s of the 0.6 s start-up budget. The few reads a start needs — the
+preferences, whether the deck files changed, the home counts — are therefore written once
+as SQL text with `:named` parameters, and run by a `Reader`:
+
+- on a SQLite file, through the standard library's sqlite3 (no SQLAlchemy import);
+- anywhere else (in-memory SQLite, PostgreSQL), through SQLAlchemy's `text()`.
+
+Days are passed and returned as ordinals (their stored form, see store/types.py). Write
+`{false}` for a false boolean literal: SQLite needs `0` to use the partial indexes, whose
+WHERE clauses say `suspended = 0`; PostgreSQL needs `false`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+    from sqlalchemy.orm import Session
+
+Params = Mapping[str, Any] | None
+
+
+class Reader:
+    """Runs SQL text inside one read transaction (one consistent snapshot)."""
+
+    def __init__(self, false_literal: str) -> None:
+        self._false = false_literal
+        self._rendered: dict[str, str] = {}
+
+    def render(self, sql: str) -> str:
+        """The SQL with this database's spelling of `{false}`."""
+        rendered = self._rendered.get(sql)
+        if rendered is None:
+            rendered = self._rendered[sql] = sql.replace("{false}", self._false)
+        return rendered
+
+    def all(self, sql: str, params: Params = None) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def one(self, sql: str, params: Params = None) -> tuple[Any, ...] | None:
+        rows = self.all(sql, params)
+        return rows[0] if rows else None
+
+    def scalar(self, sql: str, params: Params = None) -> Any:
+        row = self.one(sql, params)
+        return None if row is None else row[0]
+
+
+class SqliteReader(Reader):
+    """A Reader on a plain sqlite3 connection."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        super().__init__("0")
+        self.connection = connection
+
+    def all(self, sql: str, params: Params = None) -> list[tuple[Any, ...]]:
+        return self.connection.execute(self.render(sql), dict(params or {})).fetchall()
+
+
+class SqlAlchemyReader(Reader):
+    """A Reader on a SQLAlchemy connection or session (its transaction is the caller's)."""
+
+    def __init__(self, connection: Connection | Session) -> None:
+        bind = connection.get_bind() if hasattr(connection, "get_bind") else connection
+        super().__init__("0" if bind.dialect.name == "sqlite" else "false")
+        self.connection = connection
+
+    def all(self, sql: str, params: Params = None) -> list[tuple[Any, ...]]:
+        from sqlalchemy import text
+
+        result = self.connection.execute(text(self.render(sql)), dict(params or {}))
+        return [tuple(row) for row in result]
+
+
+class SqliteFileReads:
+    """Read transactions on a SQLite file, one plain connection per thread.
+
+    WAL mode lets these readers run beside the app's SQLAlchemy writer: every read
+    transaction sees what was committed before it began.
+    """
+
+    def __init__(self, path: Path, busy_timeout_ms: int) -> None:
+        self.path = path
+        self.timeout = busy_timeout_ms / 1000
+        self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def _connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            # Each thread uses only its own connection; check_same_thread=False is there
+            # so that close() may close them all from whichever thread ends the app.
+            connection = sqlite3.connect(
+                self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False
+            )
+            with self._lock:
+                self._opened.append(connection)
+            self._local.connection = connection
+        return connection
+
+    @contextmanager
+    def reading(self) -> Iterator[Reader]:
+        connection = self._connection()
+        connection.execute("BEGIN")
+        try:
+            yield SqliteReader(connection)
+        finally:
+            connection.execute("COMMIT")  # a read transaction: nothing to keep or undo
+
+    def close(self) -> None:
+        with self._lock:
+            opened, self._opened = self._opened, []
+        for connection in opened:
+            connection.close()
+        self._local = threading.local()

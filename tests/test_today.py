@@ -1,0 +1,111 @@
+"""The start-up reads (studyapp.today, studyapp.freshness) in plain SQL: the same answers
+through sqlite3 and through SQLAlchemy, on the indexes they were written for."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+
+from studyapp.collection import Collection
+from studyapp.config import FixedClock, Settings
+from studyapp.freshness import bundled_decks_unchanged
+from studyapp.store.models import Card, DrillTopic
+from studyapp.store.reader import SqlAlchemyReader, SqliteReader
+from studyapp.study import ReviewSession, set_suspended
+from studyapp.today import DUE_BY_DECK, NEW_BY_DECK, home_counts
+from tests.conftest import NOON
+from tests.helpers import add_cards
+
+
+def study_a_week(db) -> Settings:
+    """Two decks, a suspended and a retired card, drill topics, grades on five of the last
+    seven days: every count of the home screen has something to count."""
+    add_cards(db, 12, deck="alpha")
+    add_cards(db, 7, deck="beta")
+    add_cards(db, 3, deck="gamma", due=NOON.date() - timedelta(days=2), repetitions=2, interval=3)
+    set_suspended(db, "alpha-001", True)
+    with db.write_session() as session, session.begin():
+        session.execute(update(Card).where(Card.id == "beta-013").values(retired=True))
+        session.add_all(
+            [
+                DrillTopic(id="softmax", title="Softmax", due=NOON.date()),
+                DrillTopic(id="relu", title="ReLU"),
+                DrillTopic(id="adam", title="Adam", due=NOON.date(), suspended=True),
+            ]
+        )
+    for back in (6, 5, 3, 2, 1):
+        day = Settings(clock=FixedClock(NOON - timedelta(days=back)), new_per_day=3)
+        session = ReviewSession(db, day)
+        for grade in (5, 2, 4):
+            if session.current is not None:
+                session.grade(grade)
+    return Settings(clock=FixedClock(NOON), new_per_day=6)
+
+
+def test_plain_sqlite_and_sqlalchemy_readers_agree(db) -> None:
+    settings = study_a_week(db)
+    through_sqlite = home_counts(db, settings)
+    db._file_reads = None  # as on PostgreSQL or in memory: SQL text through SQLAlchemy
+    through_sqlalchemy = home_counts(db, settings)
+    assert through_sqlite == through_sqlalchemy
+    assert through_sqlite.streak_days == 3
+    assert (through_sqlite.topics_due, through_sqlite.topics_new) == (1, 1)
+    assert [d.id for d in through_sqlite.decks] == ["alpha", "beta", "gamma"]
+    assert sum(d.due for d in through_sqlite.decks) > 0 and through_sqlite.reviews_today == 0
+
+
+def test_reading_sees_what_was_just_committed(db, settings) -> None:
+    add_cards(db, 4)
+    assert home_counts(db, settings).new_available == 4
+    ReviewSession(db, settings).grade(5)  # written through SQLAlchemy
+    counts = home_counts(db, settings)  # read through sqlite3
+    assert counts.reviews_today == 1 and counts.new_available == 3
+
+
+@pytest.mark.parametrize(
+    ("sql", "index"), [(DUE_BY_DECK, "ix_cards_due"), (NEW_BY_DECK, "ix_cards_new_by_deck")]
+)
+def test_home_counts_are_answered_from_the_partial_indexes(db, sql, index) -> None:
+    """`{false}` is spelled 0 on SQLite so that the partial indexes (WHERE suspended = 0
+    AND retired = 0 ...) still apply: written `false`, SQLite would scan the table."""
+    with db.reading() as reader:
+        assert isinstance(reader, SqliteReader)
+        plan = reader.all("EXPLAIN QUERY PLAN " + sql, {"today": NOON.date().toordinal()})
+    assert any(f"INDEX {index}" in row[-1] for row in plan), plan
+
+
+def test_false_is_spelled_for_each_database(db) -> None:
+    with db.reading() as reader:
+        assert reader.render("suspended = {false}") == "suspended = 0"
+    with db.engine.connect() as connection:
+        assert SqlAlchemyReader(connection).render("x = {false}") == "x = 0"
+
+
+def test_unchanged_deck_files_are_seen_as_unchanged_and_every_change_is_not(db, tmp_path) -> None:
+    content = tmp_path / "content"
+    content.mkdir()
+    deck = content / "one.toml"
+    deck.write_text('[deck]\nid = "one"\nname = "One"\n\n[[cards]]\nid = "one-1"\nfront = "Q"\nback = "A"\n')
+    collection = Collection(db, Settings(clock=FixedClock(NOON)))
+
+    def unchanged() -> bool:
+        with db.reading() as reader:
+            return bundled_decks_unchanged(reader, content)
+
+    assert not unchanged()  # never synced
+    assert collection.sync(content).added == 1
+    assert unchanged()
+    assert not collection.sync(content).changed
+    deck.write_text(deck.read_text().replace('"A"', '"B"'))
+    assert not unchanged()  # edited
+    collection.sync(content)
+    assert unchanged()
+    (content / "two.toml").write_text(deck.read_text().replace("one", "two").replace("One", "Two"))
+    assert not unchanged()  # a new file
+    collection.sync(content)
+    (content / "two.toml").unlink()
+    assert not unchanged()  # a file gone: its deck must be retired
+    assert collection.sync(content).changed
+    assert unchanged()
