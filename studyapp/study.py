@@ -17,14 +17,14 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import Connection, bindparam, false, func, insert, select, update
+from sqlalchemy import bindparam, false, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from studyapp.config import Settings
 from studyapp.scheduler import Sm2State, needs_repeat_today, preview_intervals, review
 from studyapp.store import Database, totals
-from studyapp.store.models import Card, Deck, DrillAttempt, DrillTopic, Review
-from studyapp.store.reader import SqlAlchemyReader
+from studyapp.store.models import Card, DrillAttempt, DrillTopic, Review
+from studyapp.store.reader import Reader, SqlAlchemyReader
 from studyapp.today import daily_usage
 
 if TYPE_CHECKING:  # the drills (and NumPy) load only when a drill starts
@@ -199,23 +199,25 @@ class CardView:
 
 
 # Every column the review screen shows, read as plain values (no ORM object per card);
-# the SM-2 columns come last, in Sm2State's field order.
-_LOAD_CARD = (
-    select(
-        Card.id, Card.deck_id, Deck.name, Card.front, Card.back, Card.mnemonic, Card.why,
-        Card.source, Card.tags,
-        Card.easiness, Card.repetitions, Card.interval, Card.due, Card.lapses, Card.last_review,
-    )
-    .join(Deck, Deck.id == Card.deck_id)
-    .where(Card.id == bindparam("card_id"))
-)
+# the SM-2 columns come last, in Sm2State's field order. Plain SQL through a store Reader:
+# on a SQLite file each next card is one sqlite3 query, with no SQLAlchemy in between.
+_LOAD_CARD = """
+SELECT cards.id, cards.deck_id, decks.name, front, back, mnemonic, why, source, tags,
+       easiness, repetitions, interval, due, lapses, last_review
+FROM cards JOIN decks ON decks.id = cards.deck_id WHERE cards.id = :card_id
+"""
 
 
-def _read_card_view(connection: Connection | Session, card_id: str) -> CardView | None:
-    row = connection.execute(_LOAD_CARD, {"card_id": card_id}).first()
+def _day(ordinal: int | None) -> date | None:
+    return None if ordinal is None else date.fromordinal(ordinal)
+
+
+def _read_card_view(reader: Reader, card_id: str) -> CardView | None:
+    row = reader.one(_LOAD_CARD, {"card_id": card_id})
     if row is None:
         return None
     id_, deck_id, deck_name, front, back, mnemonic, why, source, tags, *state = row
+    easiness, repetitions, interval, due, lapses, last_review = state
     return CardView(
         id=id_,
         deck_id=deck_id,
@@ -226,12 +228,14 @@ def _read_card_view(connection: Connection | Session, card_id: str) -> CardView 
         why=why,
         source=source,
         tags=tuple(tags.split()),
-        state=Sm2State(*state),
+        state=Sm2State(
+            easiness / 100, repetitions, interval, _day(due), lapses, _day(last_review)
+        ),
     )
 
 
 def load_card(session: Session, card_id: str) -> CardView | None:
-    return _read_card_view(session, card_id)
+    return _read_card_view(SqlAlchemyReader(session), card_id)
 
 
 # The statements of the review hot path, built once with bound parameters so that each
@@ -373,9 +377,8 @@ class ReviewSession:
         while self.queue:
             if self._current is not None and self._current.id == self.queue[0]:
                 return self._current
-            # A bare Core connection: an ORM session costs more than the query itself.
-            with self.db.engine.connect() as connection:
-                self._current = _read_card_view(connection, self.queue[0])
+            with self.db.reading() as reader:
+                self._current = _read_card_view(reader, self.queue[0])
             if self._current is not None:
                 return self._current
             self.queue.popleft()  # deleted under us: skip it
