@@ -109,3 +109,27 @@ def test_unchanged_deck_files_are_seen_as_unchanged_and_every_change_is_not(db, 
     assert not unchanged()  # a file gone: its deck must be retired
     assert collection.sync(content).changed
     assert unchanged()
+
+
+def test_reads_from_many_threads_keep_few_connections(db, settings) -> None:
+    import sqlite3
+    import threading
+
+    add_cards(db, 3)
+    results = []
+
+    def read() -> None:
+        results.append(home_counts(db, settings).new_available)
+
+    for _ in range(3):
+        threads = [threading.Thread(target=read) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert results == [3] * 24
+    reads = db._file_reads
+    assert reads is not None and len(reads._idle) <= reads.KEEP_IDLE
+    with pytest.raises(sqlite3.OperationalError), db.reading() as reader:
+        reader.all("SELECT no_such_column FROM cards")
+    assert home_counts(db, settings).new_available == 3  # a failed read leaves nothing behind

@@ -82,44 +82,50 @@ class SqlAlchemyReader(Reader):
 
 
 class SqliteFileReads:
-    """Read transactions on a SQLite file, one plain connection per thread.
+    """Read transactions on a SQLite file, on a few plain connections kept for reuse.
 
     WAL mode lets these readers run beside the app's SQLAlchemy writer: every read
-    transaction sees what was committed before it began.
+    transaction sees what was committed before it began. A connection serves one read
+    at a time, from whichever thread asks (the UI's, or a worker's).
     """
+
+    KEEP_IDLE = 4
 
     def __init__(self, path: Path, busy_timeout_ms: int) -> None:
         self.path = path
         self.timeout = busy_timeout_ms / 1000
-        self._local = threading.local()
-        self._opened: list[sqlite3.Connection] = []
+        self._idle: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
 
-    def _connection(self) -> sqlite3.Connection:
-        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
-        if connection is None:
-            # Each thread uses only its own connection; check_same_thread=False is there
-            # so that close() may close them all from whichever thread ends the app.
-            connection = sqlite3.connect(
-                self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False
-            )
-            with self._lock:
-                self._opened.append(connection)
-            self._local.connection = connection
-        return connection
+    def _take(self) -> sqlite3.Connection:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return sqlite3.connect(
+            self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False
+        )
+
+    def _give_back(self, connection: sqlite3.Connection) -> None:
+        with self._lock:
+            if len(self._idle) < self.KEEP_IDLE:
+                self._idle.append(connection)
+                return
+        connection.close()
 
     @contextmanager
     def reading(self) -> Iterator[Reader]:
-        connection = self._connection()
-        connection.execute("BEGIN")
+        connection = self._take()
         try:
+            connection.execute("BEGIN")
             yield SqliteReader(connection)
-        finally:
             connection.execute("COMMIT")  # a read transaction: nothing to keep or undo
+        except BaseException:
+            connection.close()
+            raise
+        self._give_back(connection)
 
     def close(self) -> None:
         with self._lock:
-            opened, self._opened = self._opened, []
-        for connection in opened:
+            idle, self._idle = self._idle, []
+        for connection in idle:
             connection.close()
-        self._local = threading.local()
