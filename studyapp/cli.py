@@ -24,6 +24,9 @@ def _open(ctx: click.Context, sync: bool = True, topics: bool = False) -> Collec
 
     try:
         collection = Collection.open(ctx.obj["db"], sync=sync)
+        # Closed when the command ends, also when it fails halfway, so that a damaged
+        # database is let go of at once (and no -wal or -shm file is left beside it).
+        ctx.call_on_close(collection.close)
         if topics:
             collection.sync_topics()
     except DatabaseProblem as problem:
@@ -45,8 +48,6 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except Exception as error:
-            if "sqlalchemy" not in sys.modules:
-                raise
             from studyapp.config import resolve_db_url
             from studyapp.store.db import explain
 

@@ -65,9 +65,13 @@ class Collection:
         """Open the database at `db` (path or URL; default per config) and sync content."""
         database = open_database(resolve_db_url(db))
         collection = cls(database, settings or Settings())
-        collection.settings = collection.settings.with_preferences(collection.preferences())
-        if sync:
-            collection.sync(content)
+        try:
+            collection.settings = collection.settings.with_preferences(collection.preferences())
+            if sync:
+                collection.sync(content)
+        except BaseException:
+            database.close()  # a damaged file: let go of it, and of its -wal and -shm
+            raise
         return collection
 
     def sync(self, content: Path | None = None) -> SyncReport:

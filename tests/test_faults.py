@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from studyapp.cli import main
+from studyapp.collection import Collection
 from studyapp.config import FixedClock, Settings
 from studyapp.store import open_database
 from studyapp.study import ReviewSession
@@ -41,6 +42,11 @@ def studied_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("studied") / "study.db"
     db = open_database(f"sqlite:///{path}")
     add_cards(db, 400)
+    with db.writer.begin() as connection:  # an imported deck: no bundled file to sync it with
+        connection.exec_driver_sql("UPDATE decks SET origin = 'import'")
+    # As after any earlier start: the drill topics are scheduled, so that opening it again
+    # finds nothing to sync and only reads.
+    Collection(db, Settings()).sync_topics()
     clock = FixedClock(datetime(2026, 3, 10, 12, tzinfo=timezone(timedelta(hours=1))))
     settings = Settings(new_per_day=150, clock=clock)
     for _ in range(3):
@@ -82,7 +88,8 @@ def assert_refused(code: int, out: str, *words: str) -> None:
 
 def root_page(path: Path, name: str) -> int:
     """Where the b-tree of a table or index starts in the file."""
-    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    # immutable: a plain read-only connection to a WAL database would leave -wal and -shm
+    connection = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
     try:
         row = connection.execute(
             "SELECT rootpage FROM sqlite_master WHERE name = ?", (name,)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -318,6 +319,8 @@ def explain(error: BaseException, url: str) -> str | None:
     if isinstance(error, sqlite3.Error):  # met by the plain reads of store/reader.py
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     else:
+        if "sqlalchemy" not in sys.modules:
+            return None  # not a database error: nothing has loaded SQLAlchemy
         from sqlalchemy.exc import DBAPIError
 
         if not isinstance(error, DBAPIError):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -96,6 +97,9 @@ class SqliteFileReads:
         self.timeout = busy_timeout_ms / 1000
         self._idle: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        # Closed at the latest when the process exits, even after an error that skipped
+        # Database.close(): SQLite then folds the WAL back in and removes -wal and -shm.
+        weakref.finalize(self, _close_all, self._idle, self._lock)
 
     def _take(self) -> sqlite3.Connection:
         with self._lock:
@@ -125,7 +129,12 @@ class SqliteFileReads:
         self._give_back(connection)
 
     def close(self) -> None:
-        with self._lock:
-            idle, self._idle = self._idle, []
-        for connection in idle:
-            connection.close()
+        _close_all(self._idle, self._lock)
+
+
+def _close_all(connections: list[sqlite3.Connection], lock: threading.Lock) -> None:
+    with lock:
+        closing = connections[:]
+        connections.clear()
+    for connection in closing:
+        connection.close()
