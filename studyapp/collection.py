@@ -24,7 +24,7 @@ from studyapp.store import Database, open_database
 from studyapp.today import HomeCounts, home_counts
 
 # Opening a collection and showing the home screen must not wait for SQLAlchemy's ORM
-# (see store/reader.py): what the other methods need is imported when they are called.
+# (see store/plain.py): what the other methods need is imported when they are called.
 if TYPE_CHECKING:
     from studyapp.stats import StatsData
     from studyapp.study import CardView, DrillSession, ReviewSession

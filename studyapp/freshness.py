@@ -2,7 +2,7 @@
 
 Every start asks it twice: have the bundled deck files changed since the last sync, and
 have the drill families? The usual answer is no, and it is found from file digests and
-plain SQL (store/reader.py), so an ordinary start needs neither the deck parser nor
+plain SQL (store/plain.py), so an ordinary start needs neither the deck parser nor
 SQLAlchemy. Only when something did change does studyapp.sync do the real work.
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from studyapp.store.reader import Reader
+from studyapp.store.plain import PlainSql
 
 if TYPE_CHECKING:
     from studyapp.content import DeckError
@@ -48,7 +48,7 @@ def deck_files(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.toml")) if folder.is_dir() else []
 
 
-def bundled_decks_unchanged(reader: Reader, folder: Path) -> bool:
+def bundled_decks_unchanged(reader: PlainSql, folder: Path) -> bool:
     """True when a sync of `folder` would write nothing: every file has the digest stored
     for its deck, no such deck is retired, and no live deck's file has gone."""
     known = {source: (digest, bool(retired)) for source, digest, retired in reader.all(_BUNDLED_DECKS)}
@@ -80,7 +80,7 @@ def drill_fingerprint() -> str:
     return digest.hexdigest()[:32]
 
 
-def drill_topics_unchanged(reader: Reader, fingerprint: str) -> bool:
+def drill_topics_unchanged(reader: PlainSql, fingerprint: str) -> bool:
     """True when the drill topics were synced from drill files with this fingerprint."""
     stored = reader.scalar(_STORED_FINGERPRINT, {"key": DRILL_FINGERPRINT_KEY})
     return stored is not None and str(stored) == fingerprint

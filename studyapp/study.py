@@ -17,14 +17,15 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import bindparam, false, func, insert, select, update
+from sqlalchemy import false, func, select, update
 from sqlalchemy.orm import Session
 
 from studyapp.config import Settings
 from studyapp.scheduler import Sm2State, needs_repeat_today, preview_intervals, review
 from studyapp.store import Database, totals
 from studyapp.store.models import Card, DrillAttempt, DrillTopic, Review
-from studyapp.store.reader import Reader, SqlAlchemyReader
+from studyapp.store.plain import PlainSql, SqlAlchemySql
+from studyapp.store.types import day_value, ease_value, instant_value
 from studyapp.today import daily_usage
 
 if TYPE_CHECKING:  # the drills (and NumPy) load only when a drill starts
@@ -143,7 +144,7 @@ def build_card_queue(
     session: Session, settings: Settings, today: date, deck_ids: Sequence[str] | None = None
 ) -> list[str]:
     """Today's card ids: due reviews (most overdue first), then new cards, within the limits."""
-    usage = daily_usage(SqlAlchemyReader(session), today)  # in the queue's own snapshot
+    usage = daily_usage(SqlAlchemySql(session), today)  # in the queue's own snapshot
     review_room = max(0, settings.reviews_per_day - usage.reviews_done)
     new_room = max(0, settings.new_per_day - usage.new_seen)
     active = (Card.suspended == false(), Card.retired == false())
@@ -199,7 +200,7 @@ class CardView:
 
 
 # Every column the review screen shows, read as plain values (no ORM object per card);
-# the SM-2 columns come last, in Sm2State's field order. Plain SQL through a store Reader:
+# the SM-2 columns come last, in Sm2State's field order. Plain SQL through a store PlainSql:
 # on a SQLite file each next card is one sqlite3 query, with no SQLAlchemy in between.
 _LOAD_CARD = """
 SELECT cards.id, cards.deck_id, decks.name, front, back, mnemonic, why, source, tags,
@@ -212,7 +213,7 @@ def _day(ordinal: int | None) -> date | None:
     return None if ordinal is None else date.fromordinal(ordinal)
 
 
-def _read_card_view(reader: Reader, card_id: str) -> CardView | None:
+def _read_card_view(reader: PlainSql, card_id: str) -> CardView | None:
     row = reader.one(_LOAD_CARD, {"card_id": card_id})
     if row is None:
         return None
@@ -235,52 +236,56 @@ def _read_card_view(reader: Reader, card_id: str) -> CardView | None:
 
 
 def load_card(session: Session, card_id: str) -> CardView | None:
-    return _read_card_view(SqlAlchemyReader(session), card_id)
+    return _read_card_view(SqlAlchemySql(session), card_id)
 
 
-# The statements of the review hot path, built once with bound parameters so that each
-# grade costs a cache lookup, not a statement construction.
-_READ_STATE = select(
-    Card.easiness, Card.repetitions, Card.interval, Card.due, Card.lapses, Card.last_review
-).where(Card.id == bindparam("card_id")).with_for_update()
+# The statements of the review hot path, in plain SQL (store/plain.py): on a SQLite file
+# a grade is four sqlite3 statements and a commit, with no SQLAlchemy work in between.
+_STATE_COLUMNS = ("easiness", "repetitions", "interval", "due", "lapses", "last_review")
+_READ_STATE = (
+    "SELECT easiness, repetitions, interval, due, lapses, last_review FROM cards "
+    "WHERE id = :card_id{for_update}"
+)
 _WRITE_STATE = (
-    update(Card)
-    .where(Card.id == bindparam("card_id"))
-    .values(
-        easiness=bindparam("easiness", type_=Card.easiness.type),
-        repetitions=bindparam("repetitions"),
-        interval=bindparam("interval"),
-        due=bindparam("due", type_=Card.due.type),
-        lapses=bindparam("lapses"),
-        last_review=bindparam("last_review", type_=Card.last_review.type),
-    )
+    "UPDATE cards SET easiness = :easiness, repetitions = :repetitions, interval = :interval, "
+    "due = :due, lapses = :lapses, last_review = :last_review WHERE id = :card_id"
 )
 # The same update, applied only while the card still holds the state the session showed
 # (NULL-safe on due and last_review). When it matches — the usual case — the read above is
 # not needed: the shown state is the state before. When another writer got there first it
 # changes nothing, and the grade falls back to read-then-write.
-_CLAIM_STATE = _WRITE_STATE.where(
-    Card.easiness == bindparam("was_easiness", type_=Card.easiness.type),
-    Card.repetitions == bindparam("was_repetitions"),
-    Card.interval == bindparam("was_interval"),
-    Card.due.is_not_distinct_from(bindparam("was_due", type_=Card.due.type)),
-    Card.lapses == bindparam("was_lapses"),
-    Card.last_review.is_not_distinct_from(
-        bindparam("was_last_review", type_=Card.last_review.type)
-    ),
+_CLAIM_STATE = (
+    _WRITE_STATE
+    + " AND easiness = :was_easiness AND repetitions = :was_repetitions"
+    " AND interval = :was_interval AND due {is} :was_due AND lapses = :was_lapses"
+    " AND last_review {is} :was_last_review"
 )
-_INSERT_LOG = insert(Review)
+_LOG_COLUMNS = (
+    "kind", "item_id", "reviewed_at", "day", "quality", "duration_ms", "repeat",
+    *(f"prev_{name}" for name in _STATE_COLUMNS),
+    *_STATE_COLUMNS[:-1],  # the log keeps no "last review after": it is the row's own day
+)
+_INSERT_LOG = (
+    f"INSERT INTO reviews ({', '.join(_LOG_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + name for name in _LOG_COLUMNS)}) RETURNING id"
+)
 
 
-def _state_params(state: Sm2State, prefix: str = "") -> dict[str, Any]:
+def _stored_state(state: Sm2State, prefix: str = "") -> dict[str, Any]:
+    """An SM-2 state as stored (store/types.py), as parameters named `prefix` + column."""
     return {
-        f"{prefix}easiness": state.easiness,
+        f"{prefix}easiness": ease_value(state.easiness),
         f"{prefix}repetitions": state.repetitions,
         f"{prefix}interval": state.interval,
-        f"{prefix}due": state.due,
+        f"{prefix}due": day_value(state.due),
         f"{prefix}lapses": state.lapses,
-        f"{prefix}last_review": state.last_review,
+        f"{prefix}last_review": day_value(state.last_review),
     }
+
+
+def _state_from_row(row: Sequence[Any]) -> Sm2State:
+    easiness, repetitions, interval, due, lapses, last_review = row
+    return Sm2State(easiness / 100, repetitions, interval, _day(due), lapses, _day(last_review))
 
 
 def record_card_grade(
@@ -295,37 +300,45 @@ def record_card_grade(
 ) -> tuple[int, Sm2State]:
     """Apply one grade to a card and log it, in one transaction: (log row id, new state).
 
-    The hot path of every review, so it runs prepared Core statements (read, update,
-    insert) instead of the ORM's unit of work. With `shown`, the state the learner was
-    shown, a first grade is one conditional update instead of a read and an update (the
-    result is the same; see _CLAIM_STATE). A same-day repeat is logged without
-    rescheduling.
+    The hot path of every review, so it is plain SQL (store/plain.py) rather than the
+    ORM's unit of work. With `shown`, the state the learner was shown, a first grade is
+    one conditional update instead of a read and an update (the result is the same; see
+    _CLAIM_STATE). A same-day repeat is logged without rescheduling.
     """
-    with db.writer.begin() as connection:
+    with db.writing() as sql:
         before: Sm2State | None = None
         if shown is not None and not repeat:
             after = review(shown, quality, today)
-            claim = {"card_id": card_id, **_state_params(after), **_state_params(shown, "was_")}
-            if connection.execute(_CLAIM_STATE, claim).rowcount == 1:
+            claim = {"card_id": card_id, **_stored_state(after), **_stored_state(shown, "was_")}
+            if sql.run(_CLAIM_STATE, claim) == 1:
                 before = shown
         if before is None:
-            found = connection.execute(_READ_STATE, {"card_id": card_id}).first()
+            found = sql.one(_READ_STATE, {"card_id": card_id})
             if found is None:
                 raise LookupError(f"card {card_id} no longer exists")
-            before = Sm2State(*found)
+            before = _state_from_row(found)
             after = before if repeat else review(before, quality, today)
             if not repeat:
-                connection.execute(_WRITE_STATE, {"card_id": card_id, **_state_params(after)})
+                sql.run(_WRITE_STATE, {"card_id": card_id, **_stored_state(after)})
         log = _log_values(
             "card", card_id, before, after, quality, moment, today, duration_ms, repeat
         )
-        result = connection.execute(_INSERT_LOG, log)
-        totals.add_to_day(
-            connection, today, "card", quality, repeat, before.due is None, log["duration_ms"]
+        review_id = sql.scalar(_INSERT_LOG, _stored_log(log))
+        totals.count_grade(
+            sql, today, "card", quality, repeat, before.due is None, log["duration_ms"]
         )
-        key = result.inserted_primary_key
-        assert key is not None
-        return int(key[0]), after
+        return int(review_id), after
+
+
+def _stored_log(log: dict[str, Any]) -> dict[str, Any]:
+    """A review-log row of _log_values in its stored form, for _INSERT_LOG."""
+    stored = dict(log)
+    stored["reviewed_at"] = instant_value(log["reviewed_at"])
+    for name in ("day", "prev_due", "prev_last_review", "due"):
+        stored[name] = day_value(log[name])
+    for name in ("prev_easiness", "easiness"):
+        stored[name] = ease_value(log[name])
+    return stored
 
 
 @dataclass(frozen=True)

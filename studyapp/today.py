@@ -1,7 +1,7 @@
 """What today holds: the home screen's counts, the daily limits spent, the streak.
 
 These are the reads every start makes before the first screen can paint, so they are
-plain SQL run by a store Reader (see store/reader.py), with no SQLAlchemy import on a
+plain SQL run by a store PlainSql (see store/plain.py), with no SQLAlchemy import on a
 SQLite file. Each query is answered from an index: the partial covering indexes on
 `cards` (ix_cards_due, ix_cards_new_by_deck) and the `daily_totals` key.
 """
@@ -13,7 +13,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from studyapp.config import Settings
-from studyapp.store.reader import Reader
+from studyapp.store.plain import PlainSql
 
 if TYPE_CHECKING:
     from studyapp.store import Database
@@ -78,7 +78,7 @@ class DailyUsage:
     new_seen: int
 
 
-def daily_usage(reader: Reader, today: date) -> DailyUsage:
+def daily_usage(reader: PlainSql, today: date) -> DailyUsage:
     found = reader.one(CARD_USAGE, {"today": today.toordinal()})
     if found is None:
         return DailyUsage(0, 0)
@@ -86,7 +86,7 @@ def daily_usage(reader: Reader, today: date) -> DailyUsage:
     return DailyUsage(int(graded) - int(new), int(new))
 
 
-def streak_days(reader: Reader, today: date) -> int:
+def streak_days(reader: PlainSql, today: date) -> int:
     """Study days in a row with at least one review, ending today (or yesterday, if today
     has none yet: a streak is not broken until the day is over). Days in the future — a
     clock that moved backwards — are ignored."""

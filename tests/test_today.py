@@ -12,7 +12,7 @@ from studyapp.collection import Collection
 from studyapp.config import FixedClock, Settings
 from studyapp.freshness import bundled_decks_unchanged
 from studyapp.store.models import Card, DrillTopic
-from studyapp.store.reader import SqlAlchemyReader, SqliteReader
+from studyapp.store.plain import SqlAlchemySql, SqliteSql
 from studyapp.study import ReviewSession, set_suspended
 from studyapp.today import DUE_BY_DECK, NEW_BY_DECK, home_counts
 from tests.conftest import NOON
@@ -47,7 +47,7 @@ def study_a_week(db) -> Settings:
 def test_plain_sqlite_and_sqlalchemy_readers_agree(db) -> None:
     settings = study_a_week(db)
     through_sqlite = home_counts(db, settings)
-    db._file_reads = None  # as on PostgreSQL or in memory: SQL text through SQLAlchemy
+    db.sqlite_file = None  # as on PostgreSQL or in memory: SQL text through SQLAlchemy
     through_sqlalchemy = home_counts(db, settings)
     assert through_sqlite == through_sqlalchemy
     assert through_sqlite.streak_days == 3
@@ -71,7 +71,7 @@ def test_home_counts_are_answered_from_the_partial_indexes(db, sql, index) -> No
     """`{false}` is spelled 0 on SQLite so that the partial indexes (WHERE suspended = 0
     AND retired = 0 ...) still apply: written `false`, SQLite would scan the table."""
     with db.reading() as reader:
-        assert isinstance(reader, SqliteReader)
+        assert isinstance(reader, SqliteSql)
         plan = reader.all("EXPLAIN QUERY PLAN " + sql, {"today": NOON.date().toordinal()})
     assert any(f"INDEX {index}" in row[-1] for row in plan), plan
 
@@ -80,7 +80,7 @@ def test_false_is_spelled_for_each_database(db) -> None:
     with db.reading() as reader:
         assert reader.render("suspended = {false}") == "suspended = 0"
     with db.engine.connect() as connection:
-        assert SqlAlchemyReader(connection).render("x = {false}") == "x = 0"
+        assert SqlAlchemySql(connection).render("x = {false}") == "x = 0"
 
 
 def test_unchanged_deck_files_are_seen_as_unchanged_and_every_change_is_not(db, tmp_path) -> None:
@@ -128,7 +128,7 @@ def test_reads_from_many_threads_keep_few_connections(db, settings) -> None:
         for thread in threads:
             thread.join()
     assert results == [3] * 24
-    reads = db._file_reads
+    reads = db.sqlite_file
     assert reads is not None and len(reads._idle) <= reads.KEEP_IDLE
     with pytest.raises(sqlite3.OperationalError), db.reading() as reader:
         reader.all("SELECT no_such_column FROM cards")

@@ -6,7 +6,7 @@ writer), foreign keys and a busy timeout; any other SQLAlchemy URL (PostgreSQL) 
 The schema is created and upgraded by Alembic; when it is already current, Alembic is not
 even imported, so start-up stays fast. A current SQLite file is checked with the standard
 library alone, and SQLAlchemy's engine is only built when something first needs it: the
-start-up reads go through store/reader.py.
+start-up reads go through store/plain.py.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from studyapp.store.reader import Reader, SqlAlchemyReader, SqliteFileReads
+from studyapp.store.plain import PlainSql, SqlAlchemySql, SqliteFile
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -49,8 +49,8 @@ class DatabaseProblem(Exception):
 class Database:
     """An open, current studyapp database: the engine and session factories.
 
-    Read with `session()` (or, for the plain-SQL reads of store/reader.py, `reading()`);
-    change anything with `write_session()` or `writer.begin()`. On SQLite a writing
+    Read with `session()`, change anything with `write_session()` or `writer.begin()`;
+    the plain SQL of store/plain.py runs in `reading()` and `writing()`. On SQLite a writing
     transaction starts with BEGIN IMMEDIATE, taking the write lock up front: a second
     process then waits (busy timeout) instead of failing halfway, and a read-modify-write
     can never act on a stale snapshot. On PostgreSQL the hot path locks the row it changes
@@ -73,7 +73,8 @@ class Database:
         self.backup = backup  # where the pre-upgrade copy went, if an upgrade ran
         self._engine = engine
         self._engine_lock = threading.Lock()
-        self._file_reads = SqliteFileReads(path, BUSY_TIMEOUT_MS) if path is not None else None
+        # Plain connections to the file, for the reads of start-up and the grade (store/plain.py)
+        self.sqlite_file = SqliteFile(path, BUSY_TIMEOUT_MS) if path is not None else None
 
     @property
     def engine(self) -> Engine:
@@ -108,14 +109,25 @@ class Database:
         return self.write_sessions()
 
     @contextmanager
-    def reading(self) -> Iterator[Reader]:
-        """One read transaction for plain SQL (see store/reader.py)."""
-        if self._file_reads is not None:
-            with self._file_reads.reading() as reader:
-                yield reader
+    def reading(self) -> Iterator[PlainSql]:
+        """One read transaction for plain SQL (see store/plain.py)."""
+        if self.sqlite_file is not None:
+            with self.sqlite_file.reading() as sql:
+                yield sql
             return
         with self.engine.connect() as connection:
-            yield SqlAlchemyReader(connection)
+            yield SqlAlchemySql(connection)
+
+    @contextmanager
+    def writing(self) -> Iterator[PlainSql]:
+        """One writing transaction for plain SQL, holding the write lock from its start
+        (BEGIN IMMEDIATE) like `writer`; committed when the block ends without an error."""
+        if self.sqlite_file is not None:
+            with self.sqlite_file.writing() as sql:
+                yield sql
+            return
+        with self.writer.begin() as connection:
+            yield SqlAlchemySql(connection)
 
     def warm_up(self) -> None:
         """Build the engine and open its first connection now rather than at first use."""
@@ -125,8 +137,8 @@ class Database:
     def close(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
-        if self._file_reads is not None:
-            self._file_reads.close()
+        if self.sqlite_file is not None:
+            self.sqlite_file.close()
 
 
 def open_database(url: str, *, migrate: bool = True) -> Database:
@@ -316,7 +328,7 @@ def explain(error: BaseException, url: str) -> str | None:
     Opening checks only what is cheap; damage deep inside a file, another process holding
     the write lock past the busy timeout, or a disk that turned read-only show up later.
     """
-    if isinstance(error, sqlite3.Error):  # met by the plain reads of store/reader.py
+    if isinstance(error, sqlite3.Error):  # met by the plain reads of store/plain.py
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     else:
         if "sqlalchemy" not in sys.modules:

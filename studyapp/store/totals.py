@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy import Connection, bindparam, case, delete, func, insert, literal, select, update
 
 from studyapp.store.models import DailyTotal, Review
+from studyapp.store.plain import PlainSql
 
 _COUNTS = ("reviews", "correct", "graded", "graded_correct", "new_seen", "duration_ms")
 # Built once with bound parameters: this runs inside every grade's transaction.
@@ -22,6 +23,37 @@ _BUMP = (
     .where(DailyTotal.kind == bindparam("of_kind"))
     .values({name: getattr(DailyTotal, name) + bindparam(f"d_{name}") for name in _COUNTS})
 )
+
+
+def _deltas(quality: int, repeat: bool, was_new: bool, duration_ms: int) -> dict[str, int]:
+    """What one logged grade adds to each count of its day."""
+    first = 0 if repeat else 1
+    passed = int(quality >= 3)
+    return {
+        "reviews": 1,
+        "correct": passed,
+        "graded": first,
+        "graded_correct": first * passed,
+        "new_seen": first * int(was_new),
+        "duration_ms": max(0, duration_ms),
+    }
+
+
+# One statement on both SQLite and PostgreSQL: insert the day's row, or add to it.
+_COUNT_GRADE = (
+    f"INSERT INTO daily_totals (day, kind, {', '.join(_COUNTS)}) "
+    f"VALUES (:day, :kind, {', '.join(':' + name for name in _COUNTS)}) "
+    "ON CONFLICT (day, kind) DO UPDATE SET "
+    + ", ".join(f"{name} = daily_totals.{name} + excluded.{name}" for name in _COUNTS)
+)
+
+
+def count_grade(
+    sql: PlainSql, day: date, kind: str, quality: int, repeat: bool, was_new: bool, duration_ms: int
+) -> None:
+    """add_to_day for the plain-SQL grade of study.record_card_grade, in its transaction."""
+    deltas = _deltas(quality, repeat, was_new, duration_ms)
+    sql.run(_COUNT_GRADE, {"day": day.toordinal(), "kind": kind, **deltas})
 
 
 def add_to_day(
@@ -35,16 +67,7 @@ def add_to_day(
     sign: int = 1,
 ) -> None:
     """Count one logged grade into its day (sign=-1 removes it again, for undo)."""
-    first = 0 if repeat else 1
-    passed = int(quality >= 3)
-    deltas = {
-        "reviews": 1,
-        "correct": passed,
-        "graded": first,
-        "graded_correct": first * passed,
-        "new_seen": first * int(was_new),
-        "duration_ms": max(0, duration_ms),
-    }
+    deltas = _deltas(quality, repeat, was_new, duration_ms)
     if connection.dialect.name == "postgresql" and sign > 0:
         _upsert_postgresql(connection, day, kind, deltas)
         return

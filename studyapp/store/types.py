@@ -17,6 +17,29 @@ from sqlalchemy.types import TypeDecorator
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+# The stored forms, also used directly by the plain SQL of store/plain.py.
+def day_value(value: date | datetime | None) -> int | None:
+    """A day as its ordinal (a moment counts as its calendar date)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        value = value.date()
+    return int(value.toordinal())
+
+
+def instant_value(value: datetime) -> int:
+    """A moment as whole milliseconds since 1970-01-01 UTC (a naive moment is UTC)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    elapsed: timedelta = value - EPOCH
+    return round(elapsed.total_seconds() * 1000)
+
+
+def ease_value(value: float) -> int:
+    """An easiness factor as whole hundredths."""
+    return round(float(value) * 100)
+
+
 class Day(TypeDecorator[date]):
     """A calendar date as `date.toordinal()`."""
 
@@ -24,11 +47,7 @@ class Day(TypeDecorator[date]):
     cache_ok = True
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> int | None:
-        if value is None:
-            return None
-        if isinstance(value, datetime):
-            value = value.date()
-        return int(value.toordinal())
+        return day_value(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> date | None:
         return None if value is None else date.fromordinal(int(value))
@@ -41,12 +60,7 @@ class Instant(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> int | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        elapsed: timedelta = value - EPOCH
-        return round(elapsed.total_seconds() * 1000)
+        return None if value is None else instant_value(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
@@ -61,7 +75,7 @@ class Ease(TypeDecorator[float]):
     cache_ok = True
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> int | None:
-        return None if value is None else round(float(value) * 100)
+        return None if value is None else ease_value(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> float | None:
         return None if value is None else int(value) / 100

@@ -205,8 +205,10 @@ def measure(db_path: Path, runs: int) -> dict[str, float]:
     # Anki commits every answer with synchronous=FULL (an fsync per grade: safe against a
     # power cut); the store uses NORMAL (safe against a killed app). The same grades with
     # FULL, for a like-with-like row.
-    db.engine.dispose()
+    db.close()  # every connection is opened again, now with FULL
     event.listen(db.engine, "connect", _synchronous_full)
+    if db.sqlite_file is not None:  # the plain connections that record grades
+        db.sqlite_file.synchronous = "FULL"
     later = Settings(clock=FixedClock(NOON + timedelta(days=30)))  # a day with cards left
     _, grade_times = review_round(db, later.with_preferences({"reviews_per_day": 1000}), 200)
     if grade_times:

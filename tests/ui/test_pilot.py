@@ -446,7 +446,6 @@ async def test_home_schedules_every_registered_topic_in_the_background(
 
     from studyapp.drills import registry
     from studyapp.store.models import DrillTopic
-
     from studyapp.ui.home import PREPARE_AFTER_S
 
     app = make_app(collection, seed=SEED)  # the default: schedule new topics at start
