@@ -6,10 +6,10 @@ from Anki 2.1's "support older Anki versions" export; newer Anki writes a zstd-c
 column separated by \\x1f; each note has one or more cards, each card one deck.
 
 Writing: genanki builds the notes, decks and tags but writes every card as new. Our
-`ScheduledPackage` subclass runs one more step inside genanki's own SQLite file before it
-is zipped: it fixes the collection's creation time (`col.crt`, the day Anki counts review
-due dates from) and copies each card's schedule into Anki's columns, matching notes by
-guid. The mapping, SM-2 to Anki:
+`ScheduledPackage` subclass lets genanki make its rows as usual, collects them and writes
+them in batches, putting each card's schedule into Anki's columns on the way (matching
+notes by guid); it also fixes the collection's creation time (`col.crt`, the day Anki
+counts review due dates from). The mapping, SM-2 to Anki:
 
     new card (no due date)   type 0, queue 0, due = position in the new queue
     scheduled card           type 2, queue 2, due = days from the creation day to `due`
@@ -110,34 +110,80 @@ def scheduled_package(decks: Sequence[Any], schedules: Sequence[AnkiSchedule]) -
 
     class ScheduledPackage(genanki.Package):  # type: ignore[misc]  # genanki is untyped
         def write_to_db(self, cursor: sqlite3.Cursor, timestamp: float, id_gen: Any) -> None:
-            super().write_to_db(cursor, timestamp, id_gen)
-            stamp_schedules(cursor, schedules)
+            """genanki's write step, through a cursor that batches and stamps its rows."""
+            scheduling = ScheduledCursor(cursor, schedules)
+            super().write_to_db(scheduling, timestamp, id_gen)
+            scheduling.flush()
+            cursor.execute("UPDATE col SET crt = ?", (CREATED_AT,))
 
     return ScheduledPackage(list(decks))
 
 
-def stamp_schedules(cursor: sqlite3.Cursor, schedules: Sequence[AnkiSchedule]) -> None:
-    """Write the creation day and every card's schedule into an Anki collection (schema 11).
+NOTE_INSERT = "INSERT INTO notes VALUES"
+CARD_INSERT = "INSERT INTO cards VALUES"
+SCHEDULE_COLUMNS = slice(6, 13)
+"""Where type, queue, due, ivl, factor, reps and lapses sit in a row of Anki's `cards`."""
 
-    Goes through a temporary table so that 100,000 cards are one join, not 100,000 lookups
-    of an unindexed guid column.
+
+class BatchingCursor:
+    """A cursor for genanki's own write step that holds back its one-row note and card
+    INSERTs and runs them with `executemany`: about three times faster for 100,000 notes.
+
+    The rows are genanki's, made by genanki's code, and each table gets them in genanki's
+    order. Any other statement (schema, the `col` row's JSON) first writes the held rows.
     """
-    cursor.execute("UPDATE col SET crt = ?", (CREATED_AT,))
-    cursor.execute(
-        "CREATE TEMP TABLE studyapp_schedule (guid TEXT PRIMARY KEY, type INTEGER, "
-        "queue INTEGER, due INTEGER, ivl INTEGER, factor INTEGER, reps INTEGER, lapses INTEGER)"
-    )
-    cursor.executemany(
-        "INSERT INTO studyapp_schedule VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [(s.guid, s.type, s.queue, s.due, s.ivl, s.factor, s.reps, s.lapses) for s in schedules],
-    )
-    cursor.execute(
-        "UPDATE cards SET type = s.type, queue = s.queue, due = s.due, ivl = s.ivl, "
-        "factor = s.factor, reps = s.reps, lapses = s.lapses "
-        "FROM studyapp_schedule AS s JOIN notes AS n ON n.guid = s.guid "
-        "WHERE cards.nid = n.id"
-    )
-    cursor.execute("DROP TABLE studyapp_schedule")
+
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self.cursor = cursor
+        self.held: dict[str, list[Sequence[Any]]] = {}
+        self.lastrowid: int | None = None
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ()) -> Any:
+        """Hold a note or card row; run anything else straight away."""
+        if sql.startswith((NOTE_INSERT, CARD_INSERT)) and isinstance(parameters[0], int):
+            self.held.setdefault(sql, []).append(parameters)
+            self.lastrowid = parameters[0]  # an explicit id is the row's integer key
+            return self
+        self.flush()
+        return self.cursor.execute(sql, parameters)
+
+    def executescript(self, script: str) -> Any:
+        self.flush()
+        return self.cursor.executescript(script)
+
+    def flush(self) -> None:
+        """Write the held rows: notes first, as genanki does."""
+        for sql in sorted(self.held, key=lambda sql: not sql.startswith(NOTE_INSERT)):
+            self.cursor.executemany(sql, self.rows_to_write(sql, self.held[sql]))
+        self.held.clear()
+
+    def rows_to_write(self, sql: str, rows: list[Sequence[Any]]) -> list[Sequence[Any]]:
+        """The rows to write for the held ones: here, the same."""
+        return rows
+
+
+class ScheduledCursor(BatchingCursor):
+    """Also puts each card's schedule into its row (found through its note's guid) before
+    the row is written, instead of updating 100,000 written rows afterwards."""
+
+    def __init__(self, cursor: sqlite3.Cursor, schedules: Sequence[AnkiSchedule]) -> None:
+        super().__init__(cursor)
+        self.columns = {
+            s.guid: (s.type, s.queue, s.due, s.ivl, s.factor, s.reps, s.lapses) for s in schedules
+        }
+        self.guids: dict[int, str] = {}  # note id -> guid
+
+    def rows_to_write(self, sql: str, rows: list[Sequence[Any]]) -> list[Sequence[Any]]:
+        if sql.startswith(NOTE_INSERT):
+            self.guids.update((row[0], row[1]) for row in rows)
+            return rows
+        guids, columns = self.guids, self.columns
+        before, after = SCHEDULE_COLUMNS.start, SCHEDULE_COLUMNS.stop
+        stamped: list[Sequence[Any]] = []
+        for card in rows:
+            schedule = columns.get(guids.get(card[1], ""))  # card[1] is its note's id
+            stamped.append(card if schedule is None else (*card[:before], *schedule, *card[after:]))
+        return stamped
 
 
 # --- reading ---------------------------------------------------------------------------------

@@ -7,16 +7,26 @@ however long the review history is.
 from __future__ import annotations
 
 import csv
+import gc
+import io
 import json
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import cache
+from html import escape
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Generic, TypeVar
 
-from sqlalchemy import false, func, select
+from sqlalchemy import Select, false, func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import StaticPool
 
 from studyapp.store import Database
 from studyapp.store.models import Card, Deck, DrillAttempt, DrillTopic, Preference, Review
+
+_T = TypeVar("_T")
 
 SCHEDULE_FIELDS = ("easiness", "repetitions", "interval", "due", "lapses")
 
@@ -149,32 +159,180 @@ REVIEW_COLUMNS = (
 )
 
 
-# SQLite formats days (stored as ordinals) and moments (epoch ms) itself: streaming a
-# million rows through Python type conversion would cost several times more.
-_SQLITE_DAY = "date({} + 1721424.5)"
-_SQLITE_CARDS = (
-    "SELECT id, deck_id, front, back, tags, easiness / 100.0, repetitions, interval, "
-    + _SQLITE_DAY.format("due")
-    + ", lapses, CASE WHEN suspended THEN 'True' ELSE 'False' END FROM cards "
-    "WHERE retired = 0 ORDER BY rowid"  # insertion order, with no sort of 100,000 rows
+def write_cards_csv(db: Database, out: IO[str]) -> int:
+    """Every card that is not retired, one CSV line each; returns how many."""
+    if _is_sqlite(db):
+        return _write_sqlite_csv(db, out, CARD_COLUMNS, "cards", _SQLITE_CARD_LINE, "retired = 0")
+    return _write_rows_csv(out, CARD_COLUMNS, _card_rows(db))
+
+
+def write_reviews_csv(db: Database, out: IO[str]) -> int:
+    """The whole review log, oldest first, one CSV line each; returns how many."""
+    if _is_sqlite(db):
+        return _write_sqlite_csv(db, out, REVIEW_COLUMNS, "reviews", _SQLITE_REVIEW_LINE)
+    return _write_rows_csv(out, REVIEW_COLUMNS, _review_rows(db))
+
+
+def _is_sqlite(db: Database) -> bool:
+    return bool(db.engine.dialect.name == "sqlite")
+
+
+# --- CSV on SQLite: the database writes the lines -------------------------------------------
+#
+# A million review rows cost seconds as Python tuples going through the csv module, so on
+# SQLite each line is built by SQLite itself, exactly as csv.writer would write that row
+# (QUOTE_MINIMAL, "\n" line ends), and fetched 50,000 lines at a time as one string. The
+# old row-by-row queries (kept in tests/test_export_fast.py) are the reference: a day is
+# date(ordinal + 1721424.5), a moment strftime('%Y-%m-%dT%H:%M:%fZ', ms / 1000.0,
+# 'unixepoch'), an easiness Python's repr of hundredths / 100.0, an integer its digits, a
+# NULL an empty field. (Measured: splitting the rows between two threads, each with its
+# own connection, is no faster; SQLite's string building does not run in parallel.)
+
+_CSV_CHUNK = 50_000
+
+
+def _write_sqlite_csv(
+    db: Database, out: IO[str], columns: tuple[str, ...], table: str, line: str, where: str = ""
+) -> int:
+    """Write the header, then the table's lines in rowid order (insertion order: for the
+    review log, id order), all read in one transaction so the file is one snapshot."""
+    csv.writer(out, lineterminator="\n").writerow(columns)
+    first = _chunk_sql(table, line, where)
+    following = _chunk_sql(table, line, f"{where} AND rowid > ?" if where else "rowid > ?")
+    written = 0
+    with db.engine.connect() as connection:
+        text, last, rows, lines = connection.exec_driver_sql(first).one()
+        while rows:
+            if lines != rows:  # a NULL got past the line's SQL: never drop rows silently
+                raise RuntimeError(f"export: {rows - lines} {table} rows could not be written")
+            out.write(text)
+            written += rows
+            text, last, rows, lines = connection.exec_driver_sql(following, (last,)).one()
+    return written
+
+
+def _chunk_sql(table: str, line: str, where: str) -> str:
+    """The next _CSV_CHUNK lines as one string, with the last rowid they reached and how
+    many rows (and non-NULL lines) there were. Rows are taken after a rowid, not by
+    OFFSET, so each chunk starts where the last ended without counting through it."""
+    condition = f"WHERE {where} " if where else ""
+    return (
+        "SELECT group_concat(line, ''), max(rid), count(*), count(line) FROM ("
+        f"SELECT rowid AS rid, {line} AS line FROM {table} {condition}"
+        f"ORDER BY rowid LIMIT {_CSV_CHUNK})"
+    )
+
+
+@cache
+def _quoted_characters() -> tuple[str, ...]:
+    """The characters that make this Python's csv.writer quote a field. They vary: 3.13
+    also quotes a lone carriage return, which 3.11 and 3.12 leave bare."""
+    found = []
+    for char in (",", '"', "\n", "\r", "\t", " ", "\0", ";", "'"):
+        sample = io.StringIO()
+        csv.writer(sample, lineterminator="\n").writerow([f"a{char}b", ""])
+        if sample.getvalue().startswith('"'):
+            found.append(char)
+    return tuple(found)
+
+
+def _sql_text(column: str) -> str:
+    """SQL for a text column as csv.writer writes it: in quotes, quotes doubled, when it
+    holds a character that needs them. Built with || and replace(), which keep a NUL
+    character, where printf's %s would end the text there."""
+    needs_quotes = " OR ".join(f"instr({column}, char({ord(c)}))" for c in _quoted_characters())
+    quoted = f"""'"' || replace({column}, '"', '""') || '"'"""
+    return f"CASE WHEN {needs_quotes} THEN {quoted} ELSE ifnull({column}, '') END"
+
+
+def _sql_easiness(column: str) -> tuple[str, list[str]]:
+    """A printf format and its arguments for Python's repr of `column / 100.0`, from integer
+    arithmetic (SQLite's own text for the division is right too, but slower). Easiness is
+    kept in whole hundredths, so the decimal is exact: 250 -> 2.5, 236 -> 2.36,
+    205 -> 2.05, 200 -> 2.0. For a column that is not negative."""
+    return "%d.%0*d", [
+        f"{column} / 100",
+        f"2 - ({column} % 10 = 0)",  # one decimal when the hundredths digit is 0, else two
+        f"CASE WHEN {column} % 10 THEN {column} % 100 ELSE {column} % 100 / 10 END",
+    ]
+
+
+def _sql_day(column: str) -> str:
+    return f"date({column} + 1721424.5)"  # proleptic ordinal -> Julian day -> ISO date
+
+
+def _sql_csv_line(text_fields: list[str], fmt: str, arguments: list[str]) -> str:
+    """SQL for one CSV line: the text fields (already CSV fields) joined with commas, then
+    the other fields, which one printf call writes from `fmt` ("," before each field)."""
+    return " || ',' || ".join(text_fields) + f" || printf('{fmt}\n', {', '.join(arguments)})"
+
+
+_SQLITE_CARD_LINE = _sql_csv_line(
+    [_sql_text(column) for column in ("id", "deck_id", "front", "back", "tags")],
+    ",%s,%s,%s,%s,%s,%s",
+    [
+        "easiness / 100.0", "repetitions", "interval", _sql_day("due"), "lapses",
+        "CASE WHEN suspended THEN 'True' ELSE 'False' END",
+    ],
 )
 
 
-def _raw_rows(db: Database, sql: str) -> Iterator[tuple[Any, ...]]:
-    raw = db.engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        cursor.arraysize = 10000
-        cursor.execute(sql)
-        yield from cursor  # type: ignore[misc]  # a DB-API cursor iterates its rows
-    finally:
-        raw.close()
+def _sql_review_line() -> str:
+    """SQL for one line of the review log.
+
+    Most rows take a fast line: the moment (epoch milliseconds) and both easiness factors
+    are written with integer arithmetic inside the line's one printf call, for a fraction
+    of what strftime() and real-number text cost. A row with a moment outside years 1 to
+    9999 (no Python datetime is) or a negative easiness takes the plain line.
+    """
+    texts = ["id", _sql_text("kind"), _sql_text("item_id")]
+    before, before_args = _sql_easiness("prev_easiness")
+    after, after_args = _sql_easiness("easiness")
+    day_ms = 86_400_000
+    of_day = f"((reviewed_at % {day_ms} + {day_ms}) % {day_ms})"
+    fast = _sql_csv_line(
+        texts,
+        f",%sT%02d:%02d:%02d.%03dZ,%s,%s,%s,{before},%s,%s,%s,%s,{after},%s,%s,%s,%s",
+        [
+            f"date((reviewed_at - {of_day}) / {day_ms} + 2440587.5)",
+            f"{of_day} / 3600000", f"{of_day} / 60000 % 60", f"{of_day} / 1000 % 60",
+            f"{of_day} % 1000", "quality", "duration_ms", "repeat",
+            *before_args, "prev_repetitions", "prev_interval", _sql_day("prev_due"), "prev_lapses",
+            *after_args, "repetitions", "interval", _sql_day("due"), "lapses",
+        ],
+    )
+    plain = _sql_csv_line(
+        texts,
+        ",%s" * 14,
+        [
+            "strftime('%Y-%m-%dT%H:%M:%fZ', reviewed_at / 1000.0, 'unixepoch')",
+            "quality", "duration_ms", "repeat",
+            "prev_easiness / 100.0", "prev_repetitions", "prev_interval", _sql_day("prev_due"),
+            "prev_lapses", "easiness / 100.0", "repetitions", "interval", _sql_day("due"), "lapses",
+        ],
+    )
+    usual = (
+        "reviewed_at BETWEEN -62135596800000 AND 253402300799999 "  # 0001-01-01 .. 9999-12-31
+        "AND prev_easiness >= 0 AND easiness >= 0"
+    )
+    return f"CASE WHEN {usual} THEN {fast} ELSE {plain} END"
+
+
+_SQLITE_REVIEW_LINE = _sql_review_line()
+
+
+# --- CSV elsewhere (PostgreSQL): rows through the csv module --------------------------------
+
+
+def _write_rows_csv(out: IO[str], columns: tuple[str, ...], rows: Iterator[tuple[Any, ...]]) -> int:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    counted = _Counter(rows)
+    writer.writerows(counted)  # the loop runs in C
+    return counted.count
 
 
 def _card_rows(db: Database) -> Iterator[tuple[Any, ...]]:
-    if db.engine.dialect.name == "sqlite":
-        yield from _raw_rows(db, _SQLITE_CARDS)
-        return
     columns = (Card.id, Card.deck_id, Card.front, Card.back, Card.tags)
     schedule = (Card.easiness, Card.repetitions, Card.interval, Card.due, Card.lapses)
     with db.session() as session:
@@ -187,21 +345,7 @@ def _card_rows(db: Database) -> Iterator[tuple[Any, ...]]:
         yield from (tuple(row) for row in result)
 
 
-_SQLITE_REVIEWS = (
-    "SELECT id, kind, item_id, strftime('%Y-%m-%dT%H:%M:%fZ', reviewed_at / 1000.0, 'unixepoch'), "
-    "quality, duration_ms, repeat, "
-    "prev_easiness / 100.0, prev_repetitions, prev_interval, "
-    + _SQLITE_DAY.format("prev_due")
-    + ", prev_lapses, easiness / 100.0, repetitions, interval, "
-    + _SQLITE_DAY.format("due")
-    + ", lapses FROM reviews ORDER BY id"
-)
-
-
 def _review_rows(db: Database) -> Iterator[tuple[Any, ...]]:
-    if db.engine.dialect.name == "sqlite":
-        yield from _raw_rows(db, _SQLITE_REVIEWS)
-        return
     r = Review
     with db.session() as session:
         result = session.execute(
@@ -214,22 +358,6 @@ def _review_rows(db: Database) -> Iterator[tuple[Any, ...]]:
             .execution_options(yield_per=20000)
         )
         yield from (tuple(row) for row in result)
-
-
-def write_cards_csv(db: Database, out: IO[str]) -> int:
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CARD_COLUMNS)
-    counted = _Counter(_card_rows(db))
-    writer.writerows(counted)
-    return counted.count
-
-
-def write_reviews_csv(db: Database, out: IO[str]) -> int:
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(REVIEW_COLUMNS)
-    counted = _Counter(_review_rows(db))
-    writer.writerows(counted)  # the loop runs in C
-    return counted.count
 
 
 class _Counter:
@@ -254,15 +382,71 @@ def write_apkg(db: Database, path: Path) -> int:
     card's text, tags and schedule.
 
     Notes get a GUID derived from the card id, so importing again (into Anki, or back into
-    studyapp) updates rather than duplicates. genanki writes the notes; the SM-2 schedule
-    (type, queue, interval, EF x 1000, reps, lapses, due day) is then written into the same
-    collection before it is zipped: see studyapp.anki_package for the mapping.
+    studyapp) updates rather than duplicates. genanki makes the notes and their rows; the
+    SM-2 schedule (type, queue, interval, EF x 1000, reps, lapses, due day) is put into the
+    card rows as they are written: see studyapp.anki_package for the mapping.
     """
+    from studyapp.anki_package import scheduled_package
+
+    with _collector_paused():
+        decks, schedules = _apkg_decks(db)
+        scheduled_package(decks, schedules).write_to_file(str(path))
+    return len(schedules)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Run without the cyclic garbage collector: 100,000 notes are millions of objects, and
+    its repeated passes over them while they are made cost over a second. Whatever it
+    would have freed is freed when it runs again."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _apkg_decks(db: Database) -> tuple[list[Any], list[Any]]:
+    """One genanki deck per studyapp deck holding its cards' notes, and every card's
+    schedule in Anki's terms, in the order the notes were made."""
     import genanki  # only needed here
 
-    from studyapp.anki_package import STUDYAPP_GUID_NAMESPACE, anki_schedule, scheduled_package
+    from studyapp.anki_package import STUDYAPP_GUID_NAMESPACE, anki_schedule
 
-    model = genanki.Model(
+    model = _apkg_model()
+    decks: dict[str, Any] = {}
+    cards = []
+    counting = _Background(db, _logged_card_grades)
+    with db.session() as session:
+        for (card_id, deck_id, front, back, mnemonic, why, source, tags, easiness,
+             repetitions, interval, due, lapses, suspended) in session.execute(_apkg_card_query()):
+            deck = decks.get(deck_id)
+            if deck is None:
+                deck = decks[deck_id] = genanki.Deck(_stable_int(deck_id), f"studyapp::{deck_id}")
+            guid = genanki.guid_for(STUDYAPP_GUID_NAMESPACE, card_id)
+            fields = [_html(front), _html(back), _html(mnemonic or ""), _html(why or ""),
+                      source or "", card_id]
+            tag_list = [t.replace(" ", "_") for t in tags.split()]
+            deck.add_note(genanki.Note(model=model, fields=fields, tags=tag_list, guid=guid))
+            cards.append((card_id, guid, easiness, repetitions, interval, due, lapses, suspended))
+    logged: dict[str, int] = counting.result()
+    schedules = [
+        anki_schedule(
+            guid, easiness=easiness, repetitions=repetitions, interval=interval, due=due,
+            lapses=lapses, suspended=suspended, position=position, logged=logged.get(card_id, 0),
+        )
+        for position, (card_id, guid, easiness, repetitions, interval, due, lapses, suspended)
+        in enumerate(cards, start=1)
+    ]
+    return list(decks.values()), schedules
+
+
+def _apkg_model() -> Any:
+    import genanki
+
+    return genanki.Model(
         1607392319,
         "studyapp card",
         fields=[{"name": n} for n in ("Front", "Back", "Mnemonic", "Why", "Source", "Id")],
@@ -277,52 +461,66 @@ def write_apkg(db: Database, path: Path) -> int:
             }
         ],
     )
-    decks: dict[str, Any] = {}
-    schedules = []
-    count = 0
-    with db.session() as session:
-        logged = dict(
-            session.execute(
-                select(Review.item_id, func.count()).where(Review.kind == "card").group_by(Review.item_id)
-            ).all()
+
+
+class _Background(Generic[_T]):
+    """A read run in another thread, on its own connection, while this one builds notes:
+    SQLite leaves Python free while it works. An in-memory database has a single shared
+    connection, so there the read runs here, when its result is asked for."""
+
+    def __init__(self, db: Database, read: Callable[[Session], _T]) -> None:
+        self.db, self.read = db, read
+        self.value: list[_T] = []
+        self.error: list[BaseException] = []
+        self.thread: threading.Thread | None = None
+        if not isinstance(db.engine.pool, StaticPool):
+            self.thread = threading.Thread(target=self._run, name="studyapp-export", daemon=True)
+            self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            with self.db.session() as session:
+                self.value.append(self.read(session))
+        except BaseException as error:  # handed to the caller by result()
+            self.error.append(error)
+
+    def result(self) -> _T:
+        if self.thread is None:
+            self._run()
+        else:
+            self.thread.join()
+        if self.error:
+            raise self.error[0]
+        return self.value[0]
+
+
+def _logged_card_grades(session: Session) -> dict[str, int]:
+    """How many grades each card has in the review log. On SQLite as one JSON row: run in
+    another thread, a row at a time would wait for the interpreter lock at every row."""
+    grouped = (
+        select(Review.item_id.label("item"), func.count().label("grades"))
+        .where(Review.kind == "card")
+        .group_by(Review.item_id)
+        .subquery()
+    )
+    if session.get_bind().dialect.name == "sqlite":
+        text = session.execute(select(func.json_group_object(grouped.c.item, grouped.c.grades)))
+        return dict(json.loads(text.scalar_one()))
+    return {item: grades for item, grades in session.execute(select(grouped))}
+
+
+def _apkg_card_query() -> Select[*tuple[Any, ...]]:
+    """The columns a package needs, as plain rows: building 100,000 ORM objects (or even
+    reading named attributes off 100,000 rows) costs more than writing the package."""
+    c = Card
+    return (
+        select(
+            c.id, c.deck_id, c.front, c.back, c.mnemonic, c.why, c.source, c.tags,
+            c.easiness, c.repetitions, c.interval, c.due, c.lapses, c.suspended,
         )
-        query = select(Card).where(Card.retired == false()).order_by(Card.position, Card.id)
-        for card in session.scalars(query):
-            deck = decks.get(card.deck_id)
-            if deck is None:
-                deck = genanki.Deck(_stable_int(card.deck_id), f"studyapp::{card.deck_id}")
-                decks[card.deck_id] = deck
-            guid = genanki.guid_for(STUDYAPP_GUID_NAMESPACE, card.id)
-            note = genanki.Note(
-                model=model,
-                fields=[
-                    _html(card.front),
-                    _html(card.back),
-                    _html(card.mnemonic or ""),
-                    _html(card.why or ""),
-                    card.source or "",
-                    card.id,
-                ],
-                tags=[t.replace(" ", "_") for t in card.tags.split()],
-                guid=guid,
-            )
-            deck.add_note(note)
-            count += 1
-            schedules.append(
-                anki_schedule(
-                    guid,
-                    easiness=card.easiness,
-                    repetitions=card.repetitions,
-                    interval=card.interval,
-                    due=card.due,
-                    lapses=card.lapses,
-                    suspended=card.suspended,
-                    position=count,
-                    logged=logged.get(card.id, 0),
-                )
-            )
-    scheduled_package(list(decks.values()), schedules).write_to_file(str(path))
-    return count
+        .where(c.retired == false())
+        .order_by(c.position, c.id)
+    )
 
 
 def _stable_int(text: str) -> int:
@@ -332,6 +530,4 @@ def _stable_int(text: str) -> int:
 
 
 def _html(text: str) -> str:
-    import html
-
-    return html.escape(text).replace("\n", "<br>")
+    return escape(text).replace("\n", "<br>")
