@@ -68,3 +68,37 @@ def test_the_database_can_be_used_again_after_closing(db) -> None:
         assert sql.scalar(COUNT) == 1
     with db.session() as session:  # and the engine, built again on first use
         assert session.connection().exec_driver_sql(COUNT).scalar() == 1
+
+
+def test_a_card_deleted_after_it_was_shown_is_not_graded(db, settings) -> None:
+    from sqlalchemy import delete, func, select
+
+    from studyapp.store.models import Card, Review
+    from studyapp.study import ReviewSession
+
+    add_cards(db, 2)
+    review = ReviewSession(db, settings)
+    shown = review.current
+    assert shown is not None
+    with db.write_session() as session, session.begin():
+        session.execute(delete(Card).where(Card.id == shown.id))
+    with pytest.raises(LookupError, match="no longer exists"):
+        review.grade(4)
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Review)) == 0
+
+
+def test_only_database_troubles_become_one_line_messages(db_path) -> None:
+    from studyapp.store.db import explain
+
+    url = f"sqlite:///{db_path}"
+    assert "busy" in (explain(sqlite3.OperationalError("database is locked"), url) or "")
+    assert "corrupt" in (explain(sqlite3.DatabaseError("file is not a database"), url) or "")
+    assert explain(sqlite3.ProgrammingError("Incorrect number of bindings"), url) is None
+
+
+def test_databases_other_than_sqlite_and_postgresql_are_refused() -> None:
+    from studyapp.store import DatabaseProblem, open_database
+
+    with pytest.raises(DatabaseProblem, match="SQLite or PostgreSQL, not mysql"):
+        open_database("mysql://someone:secret@localhost/studyapp")

@@ -47,6 +47,8 @@ def study_a_week(db) -> Settings:
 def test_plain_sqlite_and_sqlalchemy_readers_agree(db) -> None:
     settings = study_a_week(db)
     through_sqlite = home_counts(db, settings)
+    assert db.sqlite_file is not None
+    db.sqlite_file.close()
     db.sqlite_file = None  # as on PostgreSQL or in memory: SQL text through SQLAlchemy
     through_sqlalchemy = home_counts(db, settings)
     assert through_sqlite == through_sqlalchemy
@@ -59,9 +61,12 @@ def test_plain_sqlite_and_sqlalchemy_readers_agree(db) -> None:
 def test_reading_sees_what_was_just_committed(db, settings) -> None:
     add_cards(db, 4)
     assert home_counts(db, settings).new_available == 4
-    ReviewSession(db, settings).grade(5)  # written through SQLAlchemy
-    counts = home_counts(db, settings)  # read through sqlite3
+    ReviewSession(db, settings).grade(5)  # through the plain sqlite3 writer
+    counts = home_counts(db, settings)
     assert counts.reviews_today == 1 and counts.new_available == 3
+    with db.write_session() as session, session.begin():  # through SQLAlchemy's engine
+        session.execute(update(Card).values(suspended=True))
+    assert home_counts(db, settings).new_available == 0
 
 
 @pytest.mark.parametrize(

@@ -121,7 +121,11 @@ class Database:
     @contextmanager
     def writing(self) -> Iterator[PlainSql]:
         """One writing transaction for plain SQL, holding the write lock from its start
-        (BEGIN IMMEDIATE) like `writer`; committed when the block ends without an error."""
+        (BEGIN IMMEDIATE) like `writer`; committed when the block ends without an error.
+
+        On a SQLite file this is a connection of its own: do not open it inside a write
+        transaction of `writer` or `write_session()` in the same thread, which holds the
+        lock it would wait for (nothing does: each grade is its own transaction)."""
         if self.sqlite_file is not None:
             with self.sqlite_file.writing() as sql:
                 yield sql
@@ -143,7 +147,7 @@ class Database:
 
 def open_database(url: str, *, migrate: bool = True) -> Database:
     """Open (creating or upgrading as needed) the database at a SQLAlchemy URL."""
-    _, path = _sqlite_target(url)
+    is_sqlite, path = _sqlite_target(url)
     backup = None
     if path is not None:
         stored = _refuse_foreign_sqlite(path)
@@ -154,6 +158,8 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
             backup = _backup(path, stored)  # before our pragmas touch even its header
     from sqlalchemy.exc import DBAPIError, OperationalError
 
+    if not is_sqlite:
+        _refuse_unsupported(url)
     engine = _make_engine(url, path)
     try:
         revision = _current_revision(engine)
@@ -177,6 +183,17 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
         engine.dispose()
         raise DatabaseProblem(f"{_describe(url)} cannot be opened: {error.orig}") from error
     return Database(url, path=path, engine=engine, backup=backup)
+
+
+def _refuse_unsupported(url: str) -> None:
+    """SQLite or PostgreSQL: the plain SQL of store/plain.py is written for those two."""
+    from sqlalchemy.engine import make_url
+
+    backend = make_url(url).get_backend_name()
+    if backend != "postgresql":
+        raise DatabaseProblem(
+            f"{_describe(url)}: studyapp keeps its data in SQLite or PostgreSQL, not {backend}"
+        )
 
 
 def _make_engine(url: str, path: Path | None) -> Engine:
@@ -328,7 +345,9 @@ def explain(error: BaseException, url: str) -> str | None:
     Opening checks only what is cheap; damage deep inside a file, another process holding
     the write lock past the busy timeout, or a disk that turned read-only show up later.
     """
-    if isinstance(error, sqlite3.Error):  # met by the plain reads of store/plain.py
+    if isinstance(error, sqlite3.OperationalError) or type(error) is sqlite3.DatabaseError:
+        # met by the plain SQL of store/plain.py (locked, busy, corrupt, read-only); other
+        # sqlite3 errors are mistakes in our own SQL and keep their traceback
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     else:
         if "sqlalchemy" not in sys.modules:

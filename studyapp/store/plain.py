@@ -130,12 +130,14 @@ class SqliteFile:
         self.synchronous = synchronous  # NORMAL with WAL: a killed process loses nothing
         self._idle: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._closed = False  # then a connection in use when close() ran is closed on return
         # Closed at the latest when the process exits, even after an error that skipped
         # Database.close(): SQLite then folds the WAL back in and removes -wal and -shm.
         weakref.finalize(self, _close_all, self._idle, self._lock)
 
     def _take(self) -> sqlite3.Connection:
         with self._lock:
+            self._closed = False  # used again after close(): pool again
             if self._idle:
                 return self._idle.pop()
         connection = sqlite3.connect(
@@ -147,7 +149,7 @@ class SqliteFile:
 
     def _give_back(self, connection: sqlite3.Connection) -> None:
         with self._lock:
-            if len(self._idle) < self.KEEP_IDLE:
+            if not self._closed and len(self._idle) < self.KEEP_IDLE:
                 self._idle.append(connection)
                 return
         connection.close()
@@ -183,6 +185,8 @@ class SqliteFile:
         self._give_back(connection)
 
     def close(self) -> None:
+        with self._lock:
+            self._closed = True
         _close_all(self._idle, self._lock)
 
 

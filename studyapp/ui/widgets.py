@@ -80,13 +80,16 @@ def saving(node: Widget, doing: str) -> Iterator[None]:
     Two studyapp windows on one file, or a sync client holding a lock, are things a
     learner can cause; a traceback is not the answer to them.
     """
+    import sqlite3
+
     from sqlalchemy.exc import OperationalError
 
     try:
         yield
-    except OperationalError as error:
+    except (OperationalError, sqlite3.OperationalError) as error:  # SQLAlchemy's, or plain SQL's
+        reason = error.orig if isinstance(error, OperationalError) else error
         node.notify(
-            f"Could not {doing}: the database is busy or locked ({error.orig}). "
+            f"Could not {doing}: the database is busy or locked ({reason}). "
             "Nothing was changed; try again in a moment.",
             title="Not saved",
             severity="error",

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from rich.console import Console
-from sqlalchemy import select
+from sqlalchemy import func, select
 from textual.widgets import DataTable, Input, Static
 
 from studyapp.collection import Collection
@@ -118,6 +118,42 @@ async def test_nothing_due_is_said_calmly(collection: Collection) -> None:
 
 
 # ------------------------------------------------------------------------------ review
+
+
+async def test_a_grade_met_by_a_held_lock_is_a_calm_message_and_can_be_given_again(
+    collection: Collection, monkeypatch: Any
+) -> None:
+    """Another process holds the write lock past the busy timeout: the grade is not saved,
+    the learner is told so, the card stays, and the same key works once the lock is gone."""
+    import sqlite3
+
+    assert collection.db.sqlite_file is not None
+    collection.db.close()
+    monkeypatch.setattr(collection.db.sqlite_file, "timeout", 0.2)
+    app = make_app(collection, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("r", "space")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        shown = screen.session.current
+        assert shown is not None
+        other = sqlite3.connect(collection.db.sqlite_file.path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            await pilot.press("4")
+            await pilot.pause()
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert any("Not saved" in str(n.title) for n in app._notifications)
+        assert app.screen is screen and screen.session.current == shown
+        with collection.db.session() as session:
+            assert session.scalar(select(func.count()).select_from(Review)) == 0
+        await pilot.press("4")
+        await pilot.pause()
+        with collection.db.session() as session:
+            assert session.scalars(select(Review.item_id)).all() == [shown.id]
 
 
 async def test_review_three_grades_and_undo(collection: Collection, ui_clock: FixedClock) -> None:
@@ -442,19 +478,20 @@ async def test_undo_from_the_summary(studied: Collection) -> None:
 async def test_home_schedules_every_registered_topic_in_the_background(
     collection: Collection,
 ) -> None:
-    from sqlalchemy import func
-
     from studyapp.drills import registry
     from studyapp.store.models import DrillTopic
-    from studyapp.ui.home import PREPARE_AFTER_S
 
     app = make_app(collection, seed=SEED)  # the default: schedule new topics at start
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(PREPARE_AFTER_S + 0.05)  # the work starts once the screen is up
-        await app.workers.wait_for_complete()
+        scheduled = 0
+        for _ in range(200):  # the work starts a moment after the screen is up: wait for it
+            await pilot.pause(0.02)
+            await app.workers.wait_for_complete()
+            with collection.db.session() as session:
+                scheduled = session.scalar(select(func.count()).select_from(DrillTopic)) or 0
+            if scheduled == len(registry()):
+                break
         await pilot.pause()
-        with collection.db.session() as session:
-            scheduled = session.scalar(select(func.count()).select_from(DrillTopic))
         assert scheduled == len(registry())
         home = app.screen
         assert isinstance(home, HomeScreen) and home.counts is not None
