@@ -67,7 +67,7 @@ class _Group(click.Group):
     "db",
     envvar="STUDYAPP_DB",
     metavar="PATH_OR_URL",
-    help="Database: a SQLite file path or a SQLAlchemy URL (default: data/studyapp.db in a "
+    help="Database: a SQLite file path or a PostgreSQL URL (default: data/studyapp.db in a "
     "checkout, else the user data folder). Also STUDYAPP_DB.",
 )
 @click.version_option(package_name="studyapp")

@@ -12,7 +12,7 @@ from studyapp.collection import Collection
 from studyapp.config import FixedClock, Settings
 from studyapp.freshness import bundled_decks_unchanged
 from studyapp.store.models import Card, DrillTopic
-from studyapp.store.plain import SqlAlchemySql, SqliteSql
+from studyapp.store.plain import SqliteSql
 from studyapp.study import ReviewSession, set_suspended
 from studyapp.today import DUE_BY_DECK, NEW_BY_DECK, home_counts
 from tests.conftest import NOON
@@ -79,13 +79,6 @@ def test_home_counts_are_answered_from_the_partial_indexes(db, sql, index) -> No
         assert isinstance(reader, SqliteSql)
         plan = reader.all("EXPLAIN QUERY PLAN " + sql, {"today": NOON.date().toordinal()})
     assert any(f"INDEX {index}" in row[-1] for row in plan), plan
-
-
-def test_false_is_spelled_for_each_database(db) -> None:
-    with db.reading() as reader:
-        assert reader.render("suspended = {false}") == "suspended = 0"
-    with db.engine.connect() as connection:
-        assert SqlAlchemySql(connection).render("x = {false}") == "x = 0"
 
 
 def test_unchanged_deck_files_are_seen_as_unchanged_and_every_change_is_not(db, tmp_path) -> None:

@@ -2,7 +2,7 @@
 
 A file that is not ours, is corrupt, or comes from a newer studyapp is refused with a
 clear message before anything is written to it. SQLite gets WAL (readers never block the
-writer), foreign keys and a busy timeout; any other SQLAlchemy URL (PostgreSQL) works too.
+writer), foreign keys and a busy timeout; a PostgreSQL URL works too.
 The schema is created and upgraded by Alembic; when it is already current, Alembic is not
 even imported, so start-up stays fast. A current SQLite file is checked with the standard
 library alone, and SQLAlchemy's engine is only built when something first needs it: the
