@@ -17,7 +17,7 @@ import sqlite3
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
@@ -108,18 +108,13 @@ class Database:
         """A session whose transaction holds the write lock from its first statement."""
         return self.write_sessions()
 
-    @contextmanager
-    def reading(self) -> Iterator[PlainSql]:
+    def reading(self) -> AbstractContextManager[PlainSql]:
         """One read transaction for plain SQL (see store/plain.py)."""
         if self.sqlite_file is not None:
-            with self.sqlite_file.reading() as sql:
-                yield sql
-            return
-        with self.engine.connect() as connection:
-            yield SqlAlchemySql(connection)
+            return self.sqlite_file.reading()
+        return self._through_sqlalchemy(self.engine)
 
-    @contextmanager
-    def writing(self) -> Iterator[PlainSql]:
+    def writing(self) -> AbstractContextManager[PlainSql]:
         """One writing transaction for plain SQL, holding the write lock from its start
         (BEGIN IMMEDIATE) like `writer`; committed when the block ends without an error.
 
@@ -127,10 +122,13 @@ class Database:
         transaction of `writer` or `write_session()` in the same thread, which holds the
         lock it would wait for (nothing does: each grade is its own transaction)."""
         if self.sqlite_file is not None:
-            with self.sqlite_file.writing() as sql:
-                yield sql
-            return
-        with self.writer.begin() as connection:
+            return self.sqlite_file.writing()
+        return self._through_sqlalchemy(self.writer)
+
+    @staticmethod
+    @contextmanager
+    def _through_sqlalchemy(engine: Engine) -> Iterator[PlainSql]:
+        with engine.begin() as connection:
             yield SqlAlchemySql(connection)
 
     def warm_up(self) -> None:

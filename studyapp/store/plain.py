@@ -27,7 +27,7 @@ import sqlite3
 import threading
 import weakref
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -154,15 +154,11 @@ class SqliteFile:
                 return
         connection.close()
 
-    @contextmanager
-    def reading(self) -> Iterator[PlainSql]:
-        with self._transaction("BEGIN") as sql:
-            yield sql
+    def reading(self) -> AbstractContextManager[PlainSql]:
+        return self._transaction("BEGIN")
 
-    @contextmanager
-    def writing(self) -> Iterator[PlainSql]:
-        with self._transaction("BEGIN IMMEDIATE") as sql:
-            yield sql
+    def writing(self) -> AbstractContextManager[PlainSql]:
+        return self._transaction("BEGIN IMMEDIATE")
 
     @contextmanager
     def _transaction(self, begin: str) -> Iterator[PlainSql]:
