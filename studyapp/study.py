@@ -25,7 +25,7 @@ from studyapp.scheduler import Sm2State, needs_repeat_today, preview_intervals, 
 from studyapp.store import Database, totals
 from studyapp.store.models import Card, DrillAttempt, DrillTopic, Review
 from studyapp.store.plain import PlainSql, SqlAlchemySql
-from studyapp.store.types import day_value, ease_value, instant_value
+from studyapp.store.types import day_from_value, day_value, ease_value, instant_value
 from studyapp.today import daily_usage
 
 if TYPE_CHECKING:  # the drills (and NumPy) load only when a drill starts
@@ -209,16 +209,11 @@ FROM cards JOIN decks ON decks.id = cards.deck_id WHERE cards.id = :card_id
 """
 
 
-def _day(ordinal: int | None) -> date | None:
-    return None if ordinal is None else date.fromordinal(ordinal)
-
-
 def _read_card_view(reader: PlainSql, card_id: str) -> CardView | None:
     row = reader.one(_LOAD_CARD, {"card_id": card_id})
     if row is None:
         return None
     id_, deck_id, deck_name, front, back, mnemonic, why, source, tags, *state = row
-    easiness, repetitions, interval, due, lapses, last_review = state
     return CardView(
         id=id_,
         deck_id=deck_id,
@@ -229,9 +224,7 @@ def _read_card_view(reader: PlainSql, card_id: str) -> CardView | None:
         why=why,
         source=source,
         tags=tuple(tags.split()),
-        state=Sm2State(
-            easiness / 100, repetitions, interval, _day(due), lapses, _day(last_review)
-        ),
+        state=_state_from_row(state),
     )
 
 
@@ -284,8 +277,12 @@ def _stored_state(state: Sm2State, prefix: str = "") -> dict[str, Any]:
 
 
 def _state_from_row(row: Sequence[Any]) -> Sm2State:
+    """An SM-2 state from its stored columns, in _STATE_COLUMNS order."""
     easiness, repetitions, interval, due, lapses, last_review = row
-    return Sm2State(easiness / 100, repetitions, interval, _day(due), lapses, _day(last_review))
+    return Sm2State(
+        easiness / 100, repetitions, interval, day_from_value(due), lapses,
+        day_from_value(last_review),
+    )
 
 
 def record_card_grade(

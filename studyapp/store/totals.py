@@ -2,8 +2,9 @@
 
 Streaks, reviews per day, retention and the daily limits read this small table (one row
 per study day and item kind) instead of scanning a review log of a million rows. Every
-writer of `reviews` goes through `add_to_day` (with sign -1 to take a grade back), and
-`rebuild` recomputes the table from the log after bulk loads and imports.
+writer of `reviews` goes through `count_grade` (plain SQL) or `add_to_day` (a SQLAlchemy
+connection; sign -1 takes a grade back), and `rebuild` recomputes the table from the log
+after bulk loads and imports.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import date
 from sqlalchemy import Connection, bindparam, case, delete, func, insert, literal, select, update
 
 from studyapp.store.models import DailyTotal, Review
-from studyapp.store.plain import PlainSql
+from studyapp.store.plain import PlainSql, SqlAlchemySql
 
 _COUNTS = ("reviews", "correct", "graded", "graded_correct", "new_seen", "duration_ms")
 # Built once with bound parameters: this runs inside every grade's transaction.
@@ -51,7 +52,7 @@ _COUNT_GRADE = (
 def count_grade(
     sql: PlainSql, day: date, kind: str, quality: int, repeat: bool, was_new: bool, duration_ms: int
 ) -> None:
-    """add_to_day for the plain-SQL grade of study.record_card_grade, in its transaction."""
+    """Count one logged grade into its day, in the grade's own transaction."""
     deltas = _deltas(quality, repeat, was_new, duration_ms)
     sql.run(_COUNT_GRADE, {"day": day.toordinal(), "kind": kind, **deltas})
 
@@ -67,28 +68,12 @@ def add_to_day(
     sign: int = 1,
 ) -> None:
     """Count one logged grade into its day (sign=-1 removes it again, for undo)."""
-    deltas = _deltas(quality, repeat, was_new, duration_ms)
-    if connection.dialect.name == "postgresql" and sign > 0:
-        _upsert_postgresql(connection, day, kind, deltas)
+    if sign > 0:
+        count_grade(SqlAlchemySql(connection), day, kind, quality, repeat, was_new, duration_ms)
         return
-    # SQLite: writers hold the database's write lock (BEGIN IMMEDIATE), so update-then-
-    # insert cannot race with another process.
+    deltas = _deltas(quality, repeat, was_new, duration_ms)
     params = {f"d_{name}": sign * value for name, value in deltas.items()}
-    result = connection.execute(_BUMP, {"at_day": day, "of_kind": kind, **params})
-    if result.rowcount == 0 and sign > 0:
-        connection.execute(insert(DailyTotal), {"day": day, "kind": kind, **deltas})
-
-
-def _upsert_postgresql(connection: Connection, day: date, kind: str, deltas: dict[str, int]) -> None:
-    """On a shared server two processes may create the same day's row at once: upsert."""
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-    statement = pg_insert(DailyTotal).values(day=day, kind=kind, **deltas)
-    statement = statement.on_conflict_do_update(
-        index_elements=[DailyTotal.day, DailyTotal.kind],
-        set_={name: getattr(DailyTotal, name) + statement.excluded[name] for name in _COUNTS},
-    )
-    connection.execute(statement)
+    connection.execute(_BUMP, {"at_day": day, "of_kind": kind, **params})
 
 
 def regrade(connection: Connection, day: date, kind: str, old: int, new: int, repeat: bool) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.types import TypeDecorator
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-# The stored forms, also used directly by the plain SQL of store/plain.py.
+# The stored forms, and back: also used directly with the plain SQL of store/plain.py.
 def day_value(value: date | datetime | None) -> int | None:
     """A day as its ordinal (a moment counts as its calendar date)."""
     if value is None:
@@ -40,6 +40,14 @@ def ease_value(value: float) -> int:
     return round(float(value) * 100)
 
 
+def day_from_value(value: Any) -> date | None:
+    return None if value is None else date.fromordinal(int(value))
+
+
+def ease_from_value(value: Any) -> float | None:
+    return None if value is None else int(value) / 100
+
+
 class Day(TypeDecorator[date]):
     """A calendar date as `date.toordinal()`."""
 
@@ -50,7 +58,7 @@ class Day(TypeDecorator[date]):
         return day_value(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> date | None:
-        return None if value is None else date.fromordinal(int(value))
+        return day_from_value(value)
 
 
 class Instant(TypeDecorator[datetime]):
@@ -78,4 +86,4 @@ class Ease(TypeDecorator[float]):
         return None if value is None else ease_value(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> float | None:
-        return None if value is None else int(value) / 100
+        return ease_from_value(value)
