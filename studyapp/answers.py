@@ -17,7 +17,7 @@ with 370 million digits. SymPy is imported for the first expression, not with th
 
 Conventions: `^` and `**` are powers (right-associative and above unary minus, so
 -2^2 = -4); `log` and `ln` are both the natural logarithm (PyTorch's convention,
-PRODUCT.md); a vector is `a, b, c`, optionally in [ ] or ( ); matrix rows are separated
+docs/formats.md); a vector is `a, b, c`, optionally in [ ] or ( ); matrix rows are separated
 by `;` or written as bracketed rows, `[[a, b], [c, d]]`.
 """
 

@@ -2,7 +2,7 @@
 
 Opening it opens (and if needed creates or upgrades) the database, brings the bundled
 decks and the drill topics up to date, and hands out sessions and statistics. Tests build
-it with an in-memory database, a fixed clock and a seed (the factory habit of DESIGN.md).
+it with an in-memory database, a fixed clock and a seed (the factory habit of docs/architecture.md).
 """
 
 from __future__ import annotations

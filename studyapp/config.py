@@ -46,7 +46,7 @@ class FixedClock:
 
 @dataclass(frozen=True)
 class Settings:
-    """The learner's choices; the defaults are those of PRODUCT.md."""
+    """The learner's choices; the defaults are those the README lists under `studyapp config`."""
 
     rollover_hour: int = 4
     new_per_day: int = 20

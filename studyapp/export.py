@@ -52,7 +52,7 @@ def _schedule(item: Any, prefix: str = "") -> dict[str, Any]:
 def export_json(db: Database) -> dict[str, Any]:
     """The whole collection as one JSON-ready object: what `import` needs to restore it exactly.
 
-    PRODUCT.md's `cards`, `topics` and `reviews`, plus `decks`, `drill_attempts` and
+    docs/formats.md's `cards`, `topics` and `reviews`, plus `decks`, `drill_attempts` and
     `preferences`, and every column those rows have (positions, suspensions, retired
     cards, last review days, study days of each grade). Moments are UTC to the millisecond,
     days ISO dates, easiness factors numbers such as 2.36.

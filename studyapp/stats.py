@@ -199,7 +199,7 @@ def stats_data(db: Database, settings: Settings) -> StatsData:
 
 
 def stats_json(data: StatsData) -> dict[str, Any]:
-    """The `studyapp stats --json` object of PRODUCT.md."""
+    """The `studyapp stats --json` object of docs/formats.md."""
     return {
         "today": data.today.isoformat(),
         "reviews_today": data.reviews_today,

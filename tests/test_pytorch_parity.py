@@ -1,6 +1,6 @@
 """The engine against PyTorch itself: every convention the engine claims to share with torch.
 
-PRODUCT.md says drill answers follow PyTorch's conventions, and the engine's docstrings say
+docs/formats.md says drill answers follow PyTorch's conventions, and the engine's docstrings say
 which ones. Here each claim is checked on random float64 inputs against torch (float64
 tensors, autograd for derivatives) to about 1e-10 relative. Torch is large and not a project
 dependency, so the whole module is skipped where it is not installed (e.g. in CI).
@@ -1067,7 +1067,7 @@ def test_parameter_counts(bias: bool) -> None:
 
 # ================================================================= the drills' answers
 #
-# The drills promise PyTorch's conventions (PRODUCT.md). Each generated problem's `inputs`
+# The drills promise PyTorch's conventions (docs/formats.md). Each generated problem's `inputs`
 # are complete, so torch can recompute every answer of the topics it has an analogue for.
 
 Inputs = dict[str, Any]

@@ -105,7 +105,7 @@ class Problem:
         return self.steps[0]
 
     def to_json(self) -> dict[str, JsonValue]:
-        """The stable drill JSON contract of PRODUCT.md."""
+        """The stable drill JSON contract of docs/formats.md."""
         return {
             "topic": self.topic,
             "seed": self.seed,

@@ -1,6 +1,6 @@
 """Build a synthetic collection of any size through the project's own store.
 
-The shape follows DESIGN.md: a third of the cards new, the rest in review with due dates
+The shape follows docs/architecture.md: a third of the cards new, the rest in review with due dates
 spread over the past 30 and the next 365 days; review-log rows spread over two years; a
 few thousand drill attempts. Rows go in with SQLAlchemy Core executemany, in batches.
 """

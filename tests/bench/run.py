@@ -1,4 +1,4 @@
-"""Benchmark studyapp against DESIGN.md's budgets on a synthetic collection.
+"""Benchmark studyapp against docs/architecture.md's budgets on a synthetic collection.
 
     python tests/bench/run.py                      # 100,000 cards, 1,000,000 reviews
     python tests/bench/run.py --cards 2000 --reviews 20000 --runs 3   # quick smoke run
@@ -34,7 +34,7 @@ from sqlalchemy import event  # noqa: E402
 from studyapp.config import FixedClock, Settings, content_dir  # noqa: E402
 from studyapp.store import open_database  # noqa: E402
 
-# (key, label, budget, unit) — budgets from DESIGN.md; None marks a row shown for information
+# (key, label, budget, unit) — budgets from docs/architecture.md; None marks a row shown for information
 BUDGETS: list[tuple[str, str, float | None, str]] = [
     ("cli_help", "studyapp --help", 0.15, "s"),
     ("app_start", "app start to interactive home (headless)", 0.6, "s"),

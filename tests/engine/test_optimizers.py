@@ -54,7 +54,7 @@ def test_nesterov_three_steps_by_hand() -> None:
 
 
 def test_momentum_with_given_velocity_is_the_product_formula() -> None:
-    # PRODUCT.md's sgd_momentum: θ − lr·(momentum·velocity + grad)
+    # docs/formats.md's sgd_momentum: θ − lr·(momentum·velocity + grad)
     theta, state = opt.sgd_momentum(
         [1.0, 2.0], [0.1, -0.3], opt.MomentumState(np.array([0.4, 0.2])), lr=0.5, momentum=0.9
     )

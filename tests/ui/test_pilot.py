@@ -1,6 +1,6 @@
 """Pilot tests: drive the app with keys at 100×32 and check what the database says.
 
-Expectations are worked out by hand from SM-2 (PRODUCT.md) and from the fixture decks,
+Expectations are worked out by hand from SM-2 (docs/architecture.md) and from the fixture decks,
 not read back from the code under test.
 """
 

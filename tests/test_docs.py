@@ -1,0 +1,66 @@
+"""The repository's own documentation: every link resolves, nothing points outside it.
+
+Readers of a checkout (or of the package on an index) have only what is in the repository,
+so the README and docs/ may not send them to files that live elsewhere.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = [ROOT / "README.md", ROOT / "content" / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
+OUTSIDE = re.compile(r"\b(PRODUCT|DESIGN)\.md\b|\.\./shared")
+
+
+def test_every_relative_link_resolves() -> None:
+    broken = [
+        f"{doc.relative_to(ROOT)} -> {target}"
+        for doc in DOCS
+        for target in LINK.findall(doc.read_text(encoding="utf-8"))
+        if "://" not in target and not (doc.parent / target).exists()
+    ]
+    assert broken == []
+
+
+def test_nothing_points_outside_the_repository() -> None:
+    sources = [*DOCS, *ROOT.glob("studyapp/**/*.py"), *ROOT.glob("tests/**/*.py")]
+    outside = [
+        str(path.relative_to(ROOT))
+        for path in sources
+        if path != Path(__file__).resolve() and OUTSIDE.search(path.read_text(encoding="utf-8"))
+    ]
+    assert outside == []
+
+
+def test_the_formats_page_names_every_stats_json_key() -> None:
+    from datetime import date
+
+    from studyapp.stats import StatsData, stats_json
+
+    data = StatsData(
+        today=date(2026, 1, 1),
+        per_day=[],
+        retention_30d=None,
+        forecast=[],
+        maturity={},
+        topics=[],
+        topics_by_week={},
+        streak_days=0,
+        reviews_today=0,
+        due_today=0,
+        new_available=0,
+    )
+    page = (ROOT / "docs" / "formats.md").read_text(encoding="utf-8")
+    missing = [key for key in stats_json(data) if f"`{key}`" not in page]
+    assert missing == []
+
+
+def test_the_formats_page_names_every_drill_json_key() -> None:
+    from studyapp.drills import make_problem
+
+    page = (ROOT / "docs" / "formats.md").read_text(encoding="utf-8")
+    keys = make_problem("softmax", seed=17, difficulty=1).to_json()
+    assert [key for key in keys if f"`{key}`" not in page] == []
