@@ -33,6 +33,8 @@ def _open(ctx: click.Context, sync: bool = True, topics: bool = False) -> Collec
         raise click.ClickException(str(problem)) from None
     if collection.db.backup is not None:
         click.echo(f"upgraded {collection.db.url}; backup at {collection.db.backup}", err=True)
+    for unusable in collection.preference_problems:
+        click.echo(f"warning: {unusable}", err=True)
     report = collection.sync_report
     if report is not None:
         for error in report.errors:

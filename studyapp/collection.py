@@ -8,11 +8,17 @@ it with an in-memory database, a fixed clock and a seed (the factory habit of do
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from studyapp.config import PREFERENCES, Settings, content_dir, parse_preference, resolve_db_url
+from studyapp.config import (
+    Settings,
+    content_dir,
+    parse_preference,
+    resolve_db_url,
+    stored_preferences,
+)
 from studyapp.freshness import (
     DRILL_FINGERPRINT_KEY,
     SyncReport,
@@ -53,6 +59,8 @@ class Collection:
     db: Database
     settings: Settings
     sync_report: SyncReport | None = None
+    preference_problems: list[str] = field(default_factory=list)
+    """One line per stored preference that could not be used (its default applies)."""
 
     @classmethod
     def open(
@@ -66,7 +74,8 @@ class Collection:
         database = open_database(resolve_db_url(db))
         collection = cls(database, settings or Settings())
         try:
-            collection.settings = collection.settings.with_preferences(collection.preferences())
+            values, collection.preference_problems = collection._stored_preferences()
+            collection.settings = collection.settings.with_preferences(values)
             if sync:
                 collection.sync(content)
         except BaseException:
@@ -111,10 +120,12 @@ class Collection:
         self.db.close()
 
     def preferences(self) -> dict[str, int]:
-        """The preferences stored in this collection (only those the learner has set)."""
+        """The usable preferences stored in this collection (only those the learner has set)."""
+        return self._stored_preferences()[0]
+
+    def _stored_preferences(self) -> tuple[dict[str, int], list[str]]:
         with self.db.reading() as reader:
-            stored = reader.all(_PREFERENCES)
-        return {key: parse_preference(key, value) for key, value in stored if key in PREFERENCES}
+            return stored_preferences(reader.all(_PREFERENCES))
 
     def set_preference(self, key: str, value: str) -> int:
         """Store a preference (validated) and apply it to this collection's settings."""

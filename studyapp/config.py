@@ -7,7 +7,7 @@ pass a fixed clock and an in-memory database instead of patching globals.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -87,6 +87,29 @@ def parse_preference(key: str, value: str) -> int:
     if not low <= number <= high:
         raise ValueError(f"{key} must be between {low} and {high}, not {number}")
     return number
+
+
+def stored_preferences(rows: Iterable[tuple[str, str]]) -> tuple[dict[str, int], list[str]]:
+    """The usable preferences among stored (key, value) rows, and a line for each unusable one.
+
+    A value written by an older version or by hand must not stop the collection from
+    opening, nor `studyapp config`, which repairs it: such a value is left out (its default
+    applies) and reported. Keys that are not preferences (bookkeeping) are skipped.
+    """
+    values: dict[str, int] = {}
+    problems: list[str] = []
+    for key, value in rows:
+        if key not in PREFERENCES:
+            continue
+        try:
+            values[key] = parse_preference(key, str(value))
+        except ValueError as error:
+            default = getattr(Settings, key)
+            problems.append(
+                f"the stored preference is unusable: {error}; using {default} until "
+                f"`studyapp config {key} VALUE` sets it"
+            )
+    return values, problems
 
 
 def study_day(moment: datetime, rollover_hour: int) -> date:

@@ -23,6 +23,8 @@ from sqlalchemy import Select, false, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
+from studyapp.config import stored_preferences
+from studyapp.freshness import DRILL_FINGERPRINT_KEY
 from studyapp.store import Database
 from studyapp.store.models import Card, Deck, DrillAttempt, DrillTopic, Preference, Review
 
@@ -130,9 +132,17 @@ def export_json(db: Database) -> dict[str, Any]:
             }
             for a in session.scalars(select(DrillAttempt).order_by(DrillAttempt.id))
         ]
-        preferences = dict(
-            session.execute(select(Preference.key, Preference.value).order_by(Preference.key)).all()
-        )
+        stored = session.execute(
+            select(Preference.key, Preference.value).order_by(Preference.key)
+        ).all()
+        # A stored value the app cannot use (an older version's, or typed into the table)
+        # is left out, as it is at start: the default applies, and the export restores.
+        usable, _problems = stored_preferences((key, value) for key, value in stored)
+        preferences = {
+            key: str(usable[key]) if key in usable else value
+            for key, value in stored
+            if key in usable or key == DRILL_FINGERPRINT_KEY
+        }
     return {
         "format": FORMAT,
         "version": FORMAT_VERSION,

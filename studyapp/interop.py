@@ -25,9 +25,11 @@ from sqlalchemy import delete, exists, insert, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from studyapp.content import DeckSpec
+from studyapp.config import PREFERENCES, parse_preference
+from studyapp.content import DeckSpec, control_character, valid_id
 from studyapp.export import FORMAT, FORMAT_VERSION, SCHEDULE_FIELDS
-from studyapp.freshness import SyncReport
+from studyapp.freshness import DRILL_FINGERPRINT_KEY, SyncReport
+from studyapp.scheduler import INITIAL_EASINESS
 from studyapp.store import Database, totals
 from studyapp.store.models import (
     Card,
@@ -38,10 +40,13 @@ from studyapp.store.models import (
     Preference,
     Review,
 )
+from studyapp.store.types import ease_value
 from studyapp.sync import write_deck  # the same rules as `studyapp import`
 
 MAX_JSON_BYTES = 2 * 1024**3
 KINDS = ("card", "topic")
+ORIGINS = ("bundled", "import")
+MAX_ID = 100  # the id columns' length (deck files allow 128, which PostgreSQL would refuse)
 OUTCOMES = ("correct", "wrong", "gave_up")
 MAX_INT = 2**63 - 1  # BigInteger columns (drill seeds)
 MAX_INT32 = 2**31 - 1  # Integer columns: PostgreSQL's are 32-bit
@@ -127,6 +132,7 @@ def check_document(document: Any) -> Restored:
     for index, card in enumerate(cards):
         if card["deck_id"] not in deck_ids:
             raise _Bad(f"cards[{index}].deck", f"no deck {card['deck_id']!r} in 'decks'")
+    _check_history(cards, topics, reviews)
     review_ids = {r["id"] for r in reviews}
     for index, attempt in enumerate(attempts):
         if attempt["review_id"] is not None and attempt["review_id"] not in review_ids:
@@ -195,6 +201,22 @@ class _Fields:
         _encodable(f"{self.where}.{key}", value)
         if len(value) > limit:
             raise _Bad(f"{self.where}.{key}", f"longer than {limit} characters")
+        _printable(f"{self.where}.{key}", value)
+        return value
+
+    def filled_text(self, key: str) -> str:
+        """A card's front or back: deck files and imports refuse an empty one."""
+        value = self.required_text(key)
+        if not value.strip():
+            raise _Bad(f"{self.where}.{key}", "is empty")
+        return value
+
+    def identifier(self, key: str) -> str:
+        """A deck, card or topic id, by the rule of deck files (no spaces, no slashes)."""
+        value = self.required_text(key, limit=MAX_ID)
+        if not valid_id(value):
+            raise _Bad(f"{self.where}.{key}", f"{value!r} is not a valid id: use letters, "
+                       "digits, '_', '-' or '.', no spaces")
         return value
 
     def required_text(self, key: str, limit: int = 10**6) -> str:
@@ -288,6 +310,14 @@ def _encodable(where: str, value: str) -> None:
         raise _Bad(where, "holds a lone surrogate, which is not valid Unicode text") from None
 
 
+def _printable(where: str, value: str) -> None:
+    """A NUL or an escape sequence has no place in stored text: the deck files refuse it,
+    and Anki cannot read an .apkg export holding one."""
+    bad = control_character(value)
+    if bad is not None:
+        raise _Bad(where, f"contains a control character ({bad})")
+
+
 def _implied_deck(deck_id: str) -> dict[str, Any]:
     return {"id": deck_id, "name": deck_id, "description": "", "origin": "import",
             "source_path": None, "digest": None, "retired": False}
@@ -295,10 +325,10 @@ def _implied_deck(deck_id: str) -> dict[str, Any]:
 
 def _deck(item: _Fields) -> dict[str, Any]:
     return {
-        "id": item.required_text("id", limit=100),
+        "id": item.identifier("id"),
         "name": item.required_text("name", limit=200),
         "description": item.text("description", optional=True) or "",
-        "origin": item.text("origin", optional=True, limit=20) or "import",
+        "origin": item.choice("origin", ORIGINS) if "origin" in item.value else "import",
         "source_path": item.text("source_path", optional=True),
         "digest": item.text("digest", optional=True, limit=64),
         "retired": item.flag("retired", optional=True),
@@ -311,16 +341,17 @@ def _tags(item: _Fields) -> str:
         raise _Bad(f"{item.where}.tags", "expected a list of words without spaces")
     joined = " ".join(tags)
     _encodable(f"{item.where}.tags", joined)
+    _printable(f"{item.where}.tags", joined)
     return joined
 
 
 def _card(item: _Fields) -> dict[str, Any]:
     return {
-        "id": item.required_text("id", limit=100),
-        "deck_id": item.required_text("deck", limit=100),
+        "id": item.identifier("id"),
+        "deck_id": item.identifier("deck"),
         "position": item.integer("position", -MAX_INT32, MAX_INT32, optional=True, default=0),
-        "front": item.required_text("front"),
-        "back": item.required_text("back"),
+        "front": item.filled_text("front"),
+        "back": item.filled_text("back"),
         "mnemonic": item.text("mnemonic", optional=True),
         "why": item.text("why", optional=True),
         "source": item.text("source", optional=True, limit=200),
@@ -333,7 +364,7 @@ def _card(item: _Fields) -> dict[str, Any]:
 
 def _topic(item: _Fields) -> dict[str, Any]:
     return {
-        "id": item.required_text("id", limit=100),
+        "id": item.identifier("id"),
         "title": item.text("title", optional=True) or "",
         "suspended": item.flag("suspended", optional=True),
         **item.schedule("schedule"),
@@ -344,7 +375,7 @@ def _review(item: _Fields) -> dict[str, Any]:
     return {
         "id": item.count("id", 1, MAX_INT32),
         "kind": item.choice("kind", KINDS),
-        "item_id": item.required_text("item_id", limit=100),
+        "item_id": item.identifier("item_id"),
         "reviewed_at": item.moment("time"),
         "day": item.day("day"),
         "quality": item.count("quality", 0, 5),
@@ -364,7 +395,7 @@ def _json_text(item: _Fields, key: str) -> str:
 def _attempt(item: _Fields) -> dict[str, Any]:
     return {
         "id": item.count("id", 1, MAX_INT32),
-        "topic_id": item.required_text("topic", limit=100),
+        "topic_id": item.identifier("topic"),
         "seed": item.count("seed", -MAX_INT, MAX_INT),
         "difficulty": item.count("difficulty", 0, 100),
         "inputs": _json_text(item, "inputs"),
@@ -381,15 +412,76 @@ def _attempt(item: _Fields) -> dict[str, Any]:
 
 
 def _preferences(value: Any) -> list[dict[str, Any]]:
+    """The preferences by the rules of `studyapp config`: a value the app could not use
+    would stop every later start (stored normalised, as `config` stores it)."""
     if not isinstance(value, dict):
         raise _Bad("preferences", f"expected an object, got {_kind(value)}")
     rows = []
     for key, setting in value.items():
+        where = f"preferences.{key}" if key in PREFERENCES or key == DRILL_FINGERPRINT_KEY else (
+            f"preferences[{key!r}]"
+        )
         if not isinstance(setting, str) or len(key) > 50 or len(setting) > 200:
-            raise _Bad(f"preferences.{key}", "expected a short string")
-        _encodable(f"preferences.{key}", key + setting)
-        rows.append({"key": key, "value": setting})
+            raise _Bad(where, "expected a short string")
+        _encodable(where, key + setting)
+        if key == DRILL_FINGERPRINT_KEY:  # bookkeeping: a wrong one only means a resync
+            _printable(where, setting)
+            rows.append({"key": key, "value": setting})
+            continue
+        try:
+            number = parse_preference(key, setting)
+        except ValueError as error:
+            raise _Bad(where, str(error)) from None
+        rows.append({"key": key, "value": str(number)})
     return rows
+
+
+def _check_history(
+    cards: list[dict[str, Any]], topics: list[dict[str, Any]], reviews: list[dict[str, Any]]
+) -> None:
+    """The review log must tell how each item got its schedule, as it does in a real
+    collection: each review starts from the state the item's previous review left (or from
+    a new item's, after a reset), a same-day repeat changes nothing, and the item holds the
+    state its last review left (or a new item's). An item's first review may start from
+    any state: a restored item may carry a schedule without its log (an older export)."""
+    items = {("card", card["id"]): (f"cards[{i}]", card) for i, card in enumerate(cards)}
+    items.update({("topic", topic["id"]): (f"topics[{i}]", topic) for i, topic in enumerate(topics)})
+    left: dict[tuple[str, str], tuple[int, tuple[Any, ...]]] = {}
+    for index, review in sorted(enumerate(reviews), key=lambda pair: pair[1]["id"]):
+        key = (review["kind"], review["item_id"])
+        if key not in items:
+            section = "cards" if key[0] == "card" else "topics"
+            raise _Bad(f"reviews[{index}].item_id", f"no {key[0]} {key[1]!r} in '{section}'")
+        before = _state(review, "prev_", review["prev_last_review"])
+        if key in left and before not in (left[key][1], NEW_STATE):
+            raise _Bad(f"reviews[{index}].before", f"does not follow from reviews[{left[key][0]}], "
+                       f"the previous review of {key[0]} {key[1]!r}")
+        last_review = review["prev_last_review"] if review["repeat"] else review["day"]
+        after = _state(review, last_review=last_review)
+        if review["repeat"] and after != before:
+            raise _Bad(f"reviews[{index}].after",
+                       "a same-day repeat does not change the schedule, but this one does")
+        left[key] = (index, after)
+    for key, (index, state) in left.items():
+        where, item = items[key]
+        if _state(item, last_review=item["last_review"]) not in (state, NEW_STATE):
+            raise _Bad(f"{where}.schedule",
+                       f"is not the state its last review left (reviews[{index}]) nor a new one")
+
+
+def _state(row: dict[str, Any], prefix: str = "", last_review: Any = None) -> tuple[Any, ...]:
+    """The schedule columns of a row, easiness as stored (whole hundredths), and the day of
+    the last review (the log keeps no "last review after": it is the review's own day)."""
+    return (
+        ease_value(row[prefix + "easiness"]),
+        *(row[prefix + name] for name in ("repetitions", "interval", "due", "lapses")),
+        last_review,
+    )
+
+
+NEW_STATE = _state({"easiness": INITIAL_EASINESS, "repetitions": 0, "interval": 0,
+                    "due": None, "lapses": 0})
+"""The state of a new item (scheduler.Sm2State()), as _check_history compares them."""
 
 
 # --- writing ---------------------------------------------------------------------------------

@@ -152,3 +152,59 @@ def test_someone_elses_sqlite_database_is_refused(tmp_path) -> None:
     code, out = run("--db", str(path), "stats")
     assert code == 1 and "not a studyapp database" in out
     assert path.read_bytes() == before
+
+
+def write_preference(db: str, key: str, value: str) -> None:
+    """What an older version, or a hand in the sqlite3 shell, may have left in the table."""
+    with sqlite3.connect(db) as connection:
+        connection.execute(
+            "INSERT OR REPLACE INTO preferences (key, value) VALUES (?, ?)", (key, value)
+        )
+    connection.close()
+
+
+@pytest.mark.parametrize(("key", "value"), [("rollover_hour", "99"), ("new_per_day", "abc")])
+def test_a_bad_stored_preference_is_said_and_can_be_repaired(env, key, value) -> None:
+    assert run("decks")[0] == 0
+    write_preference(env["db"], key, value)
+    default = {"rollover_hour": 4, "new_per_day": 20}[key]
+    for command in (["stats"], ["decks"], ["topics"], ["config"]):
+        code, out = run(*command)
+        assert code == 0, out
+        warnings = [line for line in out.splitlines() if line.startswith("warning:")]
+        assert len(warnings) == 1 and key in warnings[0] and value in warnings[0], out
+        assert f"using {default} until `studyapp config {key} VALUE`" in warnings[0]
+    code, out = run("config")
+    assert any(line.split()[:2] == [key, str(default)] for line in out.splitlines()), out
+    code, out = run("stats", "--json")
+    assert code == 0 and json.loads(out.split("\n", 1)[1])["new_available"] == 2
+    code, out = run("config", key, "4")
+    assert code == 0 and out.endswith(f"\n{key} = 4\n")
+    code, out = run("config")
+    assert "warning" not in out and any(
+        line.split()[:2] == [key, "4"] for line in out.splitlines()
+    ), out
+
+
+def test_a_bad_stored_preference_is_replaced_by_a_restore(env, tmp_path: Path) -> None:
+    saved = tmp_path / "all.json"
+    assert run("export", "--format", "json", "-o", str(saved))[0] == 0
+    write_preference(env["db"], "rollover_hour", "99")
+    write_preference(env["db"], "reviews_per_day", "12")
+    broken = tmp_path / "broken.json"
+    code, out = run("export", "--format", "json", "-o", str(broken))
+    assert code == 0 and out.startswith("warning: ")
+    # The export leaves the unusable value out, so it restores; the good one stays.
+    stored = json.loads(broken.read_text())["preferences"]
+    assert {k: v for k, v in stored.items() if not k.startswith("_")} == {"reviews_per_day": "12"}
+    code, out = run("import", "--replace", str(broken))
+    assert code == 0 and "restored" in out, out
+    code, out = run("import", "--replace", str(saved))
+    assert code == 0 and "restored" in out, out
+    code, out = run("config")
+    assert code == 0 and "warning" not in out
+    with sqlite3.connect(env["db"]) as connection:
+        assert connection.execute(
+            "SELECT count(*) FROM preferences WHERE key NOT LIKE '\\_%' ESCAPE '\\'"
+        ).fetchone() == (0,)
+    connection.close()

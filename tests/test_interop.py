@@ -10,6 +10,7 @@ import sqlite3
 import zipfile
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -24,7 +25,7 @@ from studyapp.export import export_json, write_apkg
 from studyapp.interop import ImportProblem, import_decks, read_json, restore_json
 from studyapp.store import Database, open_database
 from studyapp.store.models import Card, Deck, Preference
-from studyapp.study import DrillSession, ReviewSession, set_suspended
+from studyapp.study import DrillSession, ReviewSession, reset_card, set_suspended
 from tests.helpers import add_cards, assert_totals_match_log
 
 TABLES = ("decks", "cards", "drill_topics", "reviews", "drill_attempts", "preferences",
@@ -279,6 +280,113 @@ def test_bad_input_is_one_line_and_changes_nothing(cli_env, tmp_path, name, make
     assert code == 1
     assert out.count("\n") == 1 and str(path) in out and reason in out, out
     assert digest(cli_env) == before
+
+
+def _later_review(document: dict[str, Any]) -> int:
+    """The index of the first review that has an earlier review of the same item."""
+    seen = set()
+    for index, review in enumerate(document["reviews"]):
+        if (review["kind"], review["item_id"]) in seen:
+            return index
+        seen.add((review["kind"], review["item_id"]))
+    raise AssertionError("no item reviewed twice")
+
+
+def _reviewed_card(document: dict[str, Any]) -> int:
+    """The index in 'cards' of the card of the first card review."""
+    first = next(r["item_id"] for r in document["reviews"] if r["kind"] == "card")
+    return next(i for i, card in enumerate(document["cards"]) if card["id"] == first)
+
+
+def _first_repeat(document: dict[str, Any]) -> int:
+    return next(i for i, review in enumerate(document["reviews"]) if review["repeat"])
+
+
+def _bump(state: dict[str, Any]) -> None:
+    state["interval"] += 1
+
+
+# What a restore must refuse although each value has the right type: each would later
+# stop the app from opening, break the .apkg export, or contradict the log.
+BAD_RESTORES = [
+    (lambda d: d["preferences"].update(rollover_hour="99"),
+     "preferences.rollover_hour: rollover_hour must be between 0 and 23, not 99"),
+    (lambda d: d["preferences"].update(rollover_hour="abc"),
+     "preferences.rollover_hour: rollover_hour must be a whole number"),
+    (lambda d: d["preferences"].update(new_per_day="-5"),
+     "preferences.new_per_day: new_per_day must be between 0 and 9999, not -5"),
+    (lambda d: d["preferences"].update(theme="dark"), "unknown preference 'theme'"),
+    (lambda d: d["cards"][0].update(front="a\x00b"),
+     "cards[0].front: contains a control character (U+0000)"),
+    (lambda d: d["cards"][1].update(back="\x1b[31mred"),
+     "cards[1].back: contains a control character (U+001B)"),
+    (lambda d: d["cards"][0].update(tags=["ok", "b\x07"]),
+     "cards[0].tags: contains a control character (U+0007)"),
+    (lambda d: d["decks"][0].update(name="bell\x07"), "decks[0].name: contains a control"),
+    (lambda d: d["drill_attempts"][0].update(typed="\x00"), "drill_attempts[0].typed: contains"),
+    (lambda d: d["cards"][0].update(front=" \n "), "cards[0].front: is empty"),
+    (lambda d: d["cards"][0].update(back=""), "cards[0].back: is empty"),
+    (lambda d: d["cards"][0].update(id="has space/../x"), "cards[0].id: 'has space/../x' is not"),
+    (lambda d: d["decks"][0].update(id="../x"), "decks[0].id: '../x' is not a valid id"),
+    (lambda d: d["topics"][0].update(id="a b"), "topics[0].id: 'a b' is not a valid id"),
+    (lambda d: d["reviews"][0].update(item_id="x/y"), "reviews[0].item_id: 'x/y' is not"),
+    (lambda d: d["reviews"][0].update(item_id="nobody"), "reviews[0].item_id: no card 'nobody'"),
+    (lambda d: _bump(d["reviews"][_later_review(d)]["before"]), "before: does not follow"),
+    (lambda d: _bump(d["cards"][_reviewed_card(d)]["schedule"]),
+     "schedule: is not the state its last review left"),
+    (lambda d: _bump(d["reviews"][_first_repeat(d)]["after"]),
+     "after: a same-day repeat does not change the schedule"),
+]
+
+
+@pytest.mark.parametrize(("change", "reason"), BAD_RESTORES)
+def test_a_restore_that_would_break_the_collection_is_refused_in_one_line(
+    cli_env, small_document, tmp_path, change, reason
+) -> None:
+    db = open_database(f"sqlite:///{cli_env}")
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(small_document))
+    restore_json(db, read_json(good))
+    db.close()
+    document = json.loads(json.dumps(small_document))
+    change(document)
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(document))
+    before = digest(cli_env)
+    code, out = run("import", "--replace", str(path))
+    assert code == 1 and out.count("\n") == 1 and reason in out, out
+    assert out.startswith(f"Error: {path}: ")
+    assert digest(cli_env) == before
+
+
+def test_a_reset_card_and_a_bookkeeping_key_restore(db, history, tmp_path, settings) -> None:
+    """What a real collection holds: a card reset after its reviews, then graded again."""
+    reviewed = next(r["item_id"] for r in export_json(db)["reviews"] if r["kind"] == "card")
+    reset_card(db, reviewed)
+    with db.session() as session, session.begin():
+        session.add(Preference(key="_drill_topics_fingerprint", value="0" * 32))
+    saved = tmp_path / "reset.json"
+    saved.write_text(json.dumps(export_json(db)))  # reset, not graded since
+    read_json(saved)
+    settings.clock.advance(days=30)
+    session = ReviewSession(db, settings, ["basics", "extra"])
+    while session.current is not None and session.current.id != reviewed:
+        session.grade(4)
+    assert session.current is not None
+    session.grade(2)  # from the new state again: asked again today
+    while session.current is not None and session.current.id != reviewed:
+        session.grade(4)
+    assert session.is_repeat
+    session.grade(4)
+    document = export_json(db)
+    saved.write_text(json.dumps(document))
+    fresh = tmp_path / "fresh.db"
+    target = open_database(f"sqlite:///{fresh}")
+    try:
+        restore_json(target, read_json(saved))
+        assert export_json(target) == document
+    finally:
+        target.close()
 
 
 def test_a_bad_json_import_leaves_a_study_database_byte_identical(cli_env, tmp_path, clock) -> None:

@@ -67,6 +67,8 @@ class StudyApp(App[None]):
         else:
             self.theme = DEFAULT_THEME
             self.notify(f"Unknown theme {self._start_theme!r}; using {DEFAULT_THEME}.")
+        for problem in self.collection.preference_problems:
+            self.notify(problem, title="Preference not used", severity="warning")
         # Pushed rather than returned by get_default_screen, so that its CSS_PATH loads.
         self.push_screen(HomeScreen(self.collection))
 

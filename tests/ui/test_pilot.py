@@ -7,6 +7,7 @@ not read back from the code under test.
 from __future__ import annotations
 
 import io
+import sqlite3
 from datetime import date, timedelta
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy import func, select
 from textual.widgets import DataTable, Input, Static
 
 from studyapp.collection import Collection
-from studyapp.config import FixedClock
+from studyapp.config import FixedClock, Settings
 from studyapp.store.models import Card, DrillAttempt, Review
 from studyapp.ui.app import make_app
 from studyapp.ui.browse import BrowseScreen, CardScreen, ConfirmScreen
@@ -27,7 +28,7 @@ from studyapp.ui.stats import StatsScreen
 from studyapp.ui.topics import TopicsScreen
 from studyapp.ui.widgets import Heatmap
 
-from .builders import SEED, right_answer
+from .builders import SEED, open_collection, right_answer
 
 SIZE = (100, 32)
 TODAY = date(2026, 3, 10)
@@ -115,6 +116,26 @@ async def test_nothing_due_is_said_calmly(collection: Collection) -> None:
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
         assert any(NOTHING_DUE in str(n.message) for n in app._notifications)
+
+
+async def test_a_bad_stored_preference_opens_with_a_warning(tmp_path, ui_clock) -> None:
+    path = tmp_path / "ui.db"
+    open_collection(path, ui_clock).close()
+    with sqlite3.connect(path) as connection:
+        connection.execute("INSERT INTO preferences (key, value) VALUES ('rollover_hour', '99')")
+    connection.close()
+    collection = Collection.open(f"sqlite:///{path}", Settings(clock=ui_clock), sync=False)
+    try:
+        assert collection.settings.rollover_hour == 4
+        app = make_app(collection, seed=SEED, schedule_new_topics=False)
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await pilot.pause()
+            assert isinstance(app.screen, HomeScreen)
+            (shown,) = [n for n in app._notifications if "rollover_hour" in str(n.message)]
+            assert "between 0 and 23, not 99" in str(shown.message)
+            assert shown.severity == "warning"
+    finally:
+        collection.close()
 
 
 # ------------------------------------------------------------------------------ review
