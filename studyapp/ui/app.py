@@ -66,7 +66,9 @@ class StudyApp(App[None]):
             self.theme = self._start_theme
         else:
             self.theme = DEFAULT_THEME
-            self.notify(f"Unknown theme {self._start_theme!r}; using {DEFAULT_THEME}.")
+            self.notify(
+                f"Unknown theme {self._start_theme!r}; using {DEFAULT_THEME}.", markup=False
+            )
         # Pushed rather than returned by get_default_screen, so that its CSS_PATH loads.
         self.push_screen(HomeScreen(self.collection))
 

@@ -175,7 +175,7 @@ class HomeScreen(Screen[None]):
     def action_review(self) -> None:
         counts = self.counts or self.collection.home()
         if not counts.left_today:
-            self.notify(NOTHING_DUE, title="All caught up")
+            self.notify(NOTHING_DUE, title="All caught up", markup=False)
             return
         self.study_app.start_review()
 
@@ -197,7 +197,7 @@ class HomeScreen(Screen[None]):
                 )
             else:
                 message = f"{deck.name} has nothing waiting today."
-            self.notify(message, title="Nothing due")
+            self.notify(message, title="Nothing due", markup=False)
             return
         self.study_app.start_review([deck.id])
 
@@ -211,6 +211,7 @@ class HomeScreen(Screen[None]):
             self.notify(
                 "No drill topic is due today — press t to practise any topic.",
                 title="Drills done",
+                markup=False,
             )
             return
         self.study_app.start_drill()

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from rich import box
 from rich.console import Group, RenderableType
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 from textual.dom import DOMNode
@@ -94,6 +95,7 @@ def saving(node: Widget, doing: str) -> Iterator[None]:
             title="Not saved",
             severity="error",
             timeout=8,
+            markup=False,
         )
         raise NotSaved(doing) from error
 
@@ -159,7 +161,7 @@ def vector_table(rows: Sequence[tuple[str, Sequence[Any]]]) -> Table:
     for i in range(length):
         table.add_column(f"[{i}]", justify="right", header_style="dim", no_wrap=True)
     for name, values in rows:
-        table.add_row(name, *(number(v) for v in values))
+        table.add_row(escape(name), *(number(v) for v in values))
     return table
 
 
@@ -180,7 +182,7 @@ def matrix_table(name: str, rows: Sequence[Sequence[Any]]) -> Table:
     """A matrix as a grid with row and column indices (from 0) and its shape in the title."""
     columns = max((len(r) for r in rows), default=0)
     table = Table(
-        title=f"[bold]{name}[/]  [dim]{len(rows)}×{columns}[/]",
+        title=f"[bold]{escape(name)}[/]  [dim]{len(rows)}×{columns}[/]",
         title_justify="left",
         box=MATRIX_BOX,
         padding=(0, 1),

@@ -496,3 +496,132 @@ async def test_home_schedules_every_registered_topic_in_the_background(
         home = app.screen
         assert isinstance(home, HomeScreen) and home.counts is not None
         assert home.counts.topics_due + home.counts.topics_new == len(registry())
+
+
+# ------------------------------------------------------------------------------ learner text
+
+HOSTILE = "[/etc] [bold]b[link=x]l δ[l]"
+"""Text a learner or an imported deck may hold that looks like Rich/Textual markup: a
+closing tag with nothing open, a style, a link, and the bundled cards' δ[l]."""
+
+
+def toasts(app: Any) -> list[str]:
+    """Every notification on screen, as the learner reads it (title, then message)."""
+    from textual.widgets._toast import Toast
+
+    return [toast.render().plain for toast in app.screen.query(Toast)]
+
+
+def hostile_collection(tmp_path: Any, clock: FixedClock) -> Collection:
+    """One deck whose name, card text and tags all contain `HOSTILE`."""
+    from studyapp.config import Settings
+    from studyapp.sync import sync_bundled_decks
+
+    folder = tmp_path / "decks"
+    folder.mkdir()
+    (folder / "hostile.toml").write_text(
+        f"""[deck]
+id = "hostile"
+name = "Deck {HOSTILE}"
+
+[[cards]]
+id = "h-one"
+front = "Front {HOSTILE}"
+back = "Back {HOSTILE}"
+mnemonic = "Hook {HOSTILE}"
+why = "Why {HOSTILE}"
+tags = ["tag[/etc]", "[bold]"]
+source = "src {HOSTILE}"
+""",
+        encoding="utf-8",
+    )
+    opened = Collection.open(f"sqlite:///{tmp_path / 'h.db'}", Settings(clock=clock), sync=False)
+    report = sync_bundled_decks(opened.db, folder)
+    assert not report.errors
+    return opened
+
+
+async def test_learner_text_is_never_markup_on_review(tmp_path: Any, ui_clock: FixedClock) -> None:
+    hostile = hostile_collection(tmp_path, ui_clock)
+    app = make_app(hostile, seed=SEED, schedule_new_topics=False)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            table = app.screen.query_one("#decks", DataTable)
+            assert str(table.get_row_at(0)[0]) == f"Deck {HOSTILE}"
+            await pilot.press("r", "space")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, ReviewScreen)
+            assert f"Deck {HOSTILE}" in plain(screen.query_one("#review-deck", Static))
+            for name, label in (("front", "Front"), ("back", "Back"), ("mnemonic", "Hook")):
+                assert plain(screen.query_one(f"#{name}", Static)).strip().endswith(
+                    f"{label} {HOSTILE}"
+                ), name
+            assert plain(screen.query_one("#why", Static)).strip() == f"Why  Why {HOSTILE}"
+            await pilot.press("5")
+            await pilot.pause()
+            assert screen.finished
+    finally:
+        hostile.close()
+
+
+async def test_learner_text_is_never_markup_at_home(tmp_path: Any, ui_clock: FixedClock) -> None:
+    """Enter on a deck with nothing waiting names the deck in a notification."""
+    hostile = hostile_collection(tmp_path, ui_clock)
+    hostile.suspend("h-one")
+    app = make_app(hostile, seed=SEED, schedule_new_topics=False)
+    try:
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, HomeScreen)
+            assert f"Deck {HOSTILE} has nothing waiting today." in "\n".join(toasts(app))
+    finally:
+        hostile.close()
+
+
+async def test_learner_text_is_never_markup_in_browse(tmp_path: Any, ui_clock: FixedClock) -> None:
+    """Suspend, bring back, reset and open a card whose every text field looks like markup."""
+    from textual.widgets import Select
+
+    hostile = hostile_collection(tmp_path, ui_clock)
+    app = make_app(hostile, seed=SEED, schedule_new_topics=False)
+    try:
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await pilot.press("b")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, BrowseScreen)
+            table = screen.query_one("#cards", DataTable)
+            assert [str(c) for c in table.get_row_at(0)[:2]] == [f"Deck {HOSTILE}", f"Front {HOSTILE}"]
+            deck_box = screen.query_one("#deck", Select)
+            deck_box.value = "hostile"
+            await pilot.pause()
+            shown = deck_box.query_one("SelectCurrent Static", Static)
+            assert str(shown.visual) == f"Deck {HOSTILE}"
+            await pilot.press("down", "s")
+            await pilot.pause()
+            assert card(hostile, "h-one").suspended
+            assert f"Suspended: Front {HOSTILE}" in "\n".join(toasts(app))
+            await pilot.press("s")
+            await pilot.pause()
+            assert f"Brought back: Front {HOSTILE}" in "\n".join(toasts(app))
+            await pilot.press("r")
+            await pilot.pause()
+            confirm = app.screen
+            assert isinstance(confirm, ConfirmScreen)
+            assert f"“Front {HOSTILE}”" in plain(confirm.query_one("#confirm-detail", Static))
+            await pilot.press("y")
+            await pilot.pause()
+            assert f"Reset: Front {HOSTILE}" in "\n".join(toasts(app))
+            await pilot.press("enter")
+            await pilot.pause()
+            opened = app.screen
+            assert isinstance(opened, CardScreen)
+            body = plain(opened.query_one("#card-scroll Static", Static))
+            for text in (f"Front {HOSTILE}", f"Back {HOSTILE}", f"Source  src {HOSTILE}"):
+                assert text in body
+            assert "tag[/etc] [bold]" in body
+            assert f"Deck {HOSTILE}" in plain(opened.query_one("#card-head", Static))
+    finally:
+        hostile.close()
