@@ -10,6 +10,7 @@ import io
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
 from rich.console import Console
 from sqlalchemy import func, select
 from textual.widgets import DataTable, Input, Static
@@ -154,6 +155,39 @@ async def test_a_grade_met_by_a_held_lock_is_a_calm_message_and_can_be_given_aga
         await pilot.pause()
         with collection.db.session() as session:
             assert session.scalars(select(Review.item_id)).all() == [shown.id]
+
+
+@pytest.mark.parametrize(
+    ("reason", "said"),
+    [
+        ("database or disk is full", "the disk is full; free some space"),
+        ("attempt to write a readonly database", "is read-only"),
+        ("disk I/O error", "disk I/O error"),
+    ],
+)
+async def test_a_grade_not_saved_says_what_went_wrong(
+    collection: Collection, monkeypatch: Any, reason: str, said: str
+) -> None:
+    """A full disk or a read-only file is not "busy or locked": waiting would not help."""
+    import sqlite3
+
+    app = make_app(collection, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("r", "space")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+
+        def fail(*_: object) -> None:
+            raise sqlite3.OperationalError(reason)
+
+        monkeypatch.setattr(screen.session, "grade", fail)
+        await pilot.press("4")
+        await pilot.pause()
+        shown = "\n".join(toasts(app))
+        assert "Not saved" in shown and said in shown
+        assert "busy" not in shown and "locked" not in shown
+        assert app.screen is screen and not screen.finished
 
 
 async def test_review_three_grades_and_undo(collection: Collection, ui_clock: FixedClock) -> None:
