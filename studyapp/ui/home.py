@@ -93,10 +93,31 @@ class HomeScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="prepare")
     def prepare(self) -> None:
         """Once the first screen is painted, off the UI thread: schedule any new drill
-        topics (that imports every drill family) and load what the first review needs."""
-        if self.study_app.schedule_new_topics and self.collection.sync_topics():
-            self.app.call_from_thread(self.refresh_counts)
-        self.collection.warm_up()
+        topics (that imports every drill family) and load what the first review needs.
+
+        Another process may hold the write lock past the busy timeout: nothing here is
+        needed to study, so the learner is told, and it is tried again when the home
+        screen next comes back, instead of the app stopping.
+        """
+        from studyapp.store.db import explain
+
+        try:
+            if self.study_app.schedule_new_topics and self.collection.sync_topics():
+                self.app.call_from_thread(self.refresh_counts)
+            self.collection.warm_up()
+        except Exception as error:
+            message = explain(error, self.collection.db.url)
+            if message is None:
+                raise
+            self.prepared = False
+            self.notify(
+                f"New drill topics are not scheduled yet: {message}. Cards work as usual; "
+                "this is tried again when you come back to this screen.",
+                title="Later",
+                severity="warning",
+                timeout=8,
+                markup=False,
+            )
 
     # -------------------------------------------------------------- rendering
 

@@ -659,3 +659,55 @@ async def test_learner_text_is_never_markup_in_browse(tmp_path: Any, ui_clock: F
             assert f"Deck {HOSTILE}" in plain(opened.query_one("#card-head", Static))
     finally:
         hostile.close()
+
+
+async def test_a_lock_held_at_start_up_is_a_calm_message_not_a_crash(
+    collection: Collection, ui_clock: FixedClock, monkeypatch: Any
+) -> None:
+    """Another process holds the write lock past the busy timeout while the home screen
+    schedules the drill topics in the background: the app stays up, says so calmly, and
+    tries again when the home screen comes back."""
+    import sqlite3
+
+    from studyapp.config import Settings
+    from studyapp.drills import registry
+    from studyapp.store import db as store_db
+    from studyapp.store.models import DrillTopic
+    from studyapp.ui import home
+
+    path = collection.db.path
+    assert path is not None
+    collection.close()
+    monkeypatch.setattr(store_db, "BUSY_TIMEOUT_MS", 100)
+    monkeypatch.setattr(home, "PREPARE_AFTER_S", 0.01)
+    reopened = Collection.open(f"sqlite:///{path}", Settings(clock=ui_clock), sync=False)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    app = make_app(reopened, seed=SEED)  # schedules every registered topic at start
+    try:
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            for _ in range(200):  # the work starts a moment after the screen is up
+                await pilot.pause(0.02)
+                await app.workers.wait_for_complete()
+                if toasts(app):
+                    break
+            shown = "\n".join(toasts(app))
+            assert "busy" in shown and "Traceback" not in shown
+            assert app.is_running and app.return_code is None
+            assert isinstance(app.screen, HomeScreen)
+            other.execute("ROLLBACK")
+            await pilot.press("s")  # away and back home: the work is tried again
+            await app.workers.wait_for_complete()
+            await pilot.press("escape")
+            scheduled = 0
+            for _ in range(200):
+                await pilot.pause(0.02)
+                await app.workers.wait_for_complete()
+                with reopened.db.session() as session:
+                    scheduled = session.scalar(select(func.count()).select_from(DrillTopic)) or 0
+                if scheduled == len(registry()):
+                    break
+            assert scheduled == len(registry())
+    finally:
+        other.close()
+        reopened.close()
