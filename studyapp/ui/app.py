@@ -134,6 +134,12 @@ def make_app(
     )
 
 
-def run_app(collection: Collection) -> None:
-    """Run the app in the terminal until the learner quits."""
-    make_app(collection).run()
+def run_app(collection: Collection) -> int:
+    """Run the app in the terminal until the learner quits; returns the exit status.
+
+    Textual's run() returns normally also when an error ended the app (it has shown the
+    traceback) and keeps the status in return_code: non-zero then, so scripts see it.
+    """
+    app = make_app(collection)
+    app.run()
+    return app.return_code or 0
