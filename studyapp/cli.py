@@ -85,9 +85,11 @@ def main(ctx: click.Context, db: str | None) -> None:
         try:
             from studyapp.ui.app import run_app
 
-            run_app(collection)
+            status = run_app(collection)
         finally:
             collection.close()
+        if status:
+            ctx.exit(status)  # an error ended the app, not the learner
 
 
 @main.command()

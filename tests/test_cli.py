@@ -208,3 +208,25 @@ def test_a_bad_stored_preference_is_replaced_by_a_restore(env, tmp_path: Path) -
             "SELECT count(*) FROM preferences WHERE key NOT LIKE '\\_%' ESCAPE '\\'"
         ).fetchone() == (0,)
     connection.close()
+
+
+@pytest.mark.parametrize(("ending", "status"), [("crash", 1), ("quit", 0)])
+def test_the_app_s_exit_status_says_whether_it_crashed(
+    env, monkeypatch: pytest.MonkeyPatch, ending: str, status: int
+) -> None:
+    """Bare `studyapp` runs the app; an error that ends it must not look like a quit to
+    the shell (Textual's run() returns normally and keeps the status in return_code)."""
+    from textual.app import App
+
+    from studyapp.ui.app import StudyApp
+
+    def mounted(app: StudyApp) -> None:
+        if ending == "crash":
+            raise RuntimeError("an error inside the app")
+        app.exit()
+
+    run_textual = App.run
+    monkeypatch.setattr(StudyApp, "on_mount", mounted)
+    monkeypatch.setattr(StudyApp, "run", lambda app: run_textual(app, headless=True))
+    code, _ = run()
+    assert code == status

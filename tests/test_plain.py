@@ -97,6 +97,30 @@ def test_only_database_troubles_become_one_line_messages(db_path) -> None:
     assert explain(sqlite3.ProgrammingError("Incorrect number of bindings"), url) is None
 
 
+@pytest.mark.parametrize(
+    ("reason", "said", "not_said"),
+    [
+        ("database or disk is full", "free some space", "busy"),
+        ("disk I/O error", "could not read or write", "busy"),
+        ("attempt to write a readonly database", "read-only", "busy"),
+        ("database is locked", "busy", "full"),
+    ],
+)
+def test_each_write_failure_is_named_for_what_happened(db_path, reason, said, not_said) -> None:
+    """A full disk is not a lock: the learner would wait for nothing."""
+    from sqlalchemy.exc import OperationalError
+
+    from studyapp.store.db import explain
+
+    url = f"sqlite:///{db_path}"
+    for error in (
+        sqlite3.OperationalError(reason),
+        OperationalError("INSERT ...", {}, sqlite3.OperationalError(reason)),
+    ):
+        message = explain(error, url) or ""
+        assert said in message and not_said not in message
+
+
 def test_databases_other_than_sqlite_and_postgresql_are_refused() -> None:
     from studyapp.store import DatabaseProblem, open_database
 

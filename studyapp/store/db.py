@@ -341,7 +341,8 @@ def explain(error: BaseException, url: str) -> str | None:
     """One line for a learner about a database error met after opening, else None.
 
     Opening checks only what is cheap; damage deep inside a file, another process holding
-    the write lock past the busy timeout, or a disk that turned read-only show up later.
+    the write lock past the busy timeout, a full disk or one that turned read-only show up
+    later. The CLI and the app's `saving` both classify here, so they say the same thing.
     """
     if isinstance(error, sqlite3.OperationalError) or type(error) is sqlite3.DatabaseError:
         # met by the plain SQL of store/plain.py (locked, busy, corrupt, read-only); other
@@ -366,6 +367,10 @@ def explain(error: BaseException, url: str) -> str | None:
         return f"{where} is corrupt ({reason}); restore it from a backup"
     if "readonly" in lowered or "read-only" in lowered:
         return f"{where} is read-only; studyapp needs to write to it"
+    if "is full" in lowered:  # SQLITE_FULL: "database or disk is full"
+        return f"{where}: the disk is full; free some space and try again"
+    if "i/o error" in lowered:  # SQLITE_IOERR: the disk or the network share failed
+        return f"{where}: could not read or write the file (disk I/O error); check the disk"
     return f"{where}: database error: {reason}"
 
 

@@ -66,9 +66,11 @@ class StudyApp(App[None]):
             self.theme = self._start_theme
         else:
             self.theme = DEFAULT_THEME
-            self.notify(f"Unknown theme {self._start_theme!r}; using {DEFAULT_THEME}.")
+            self.notify(
+                f"Unknown theme {self._start_theme!r}; using {DEFAULT_THEME}.", markup=False
+            )
         for problem in self.collection.preference_problems:
-            self.notify(problem, title="Preference not used", severity="warning")
+            self.notify(problem, title="Preference not used", severity="warning", markup=False)
         # Pushed rather than returned by get_default_screen, so that its CSS_PATH loads.
         self.push_screen(HomeScreen(self.collection))
 
@@ -134,6 +136,12 @@ def make_app(
     )
 
 
-def run_app(collection: Collection) -> None:
-    """Run the app in the terminal until the learner quits."""
-    make_app(collection).run()
+def run_app(collection: Collection) -> int:
+    """Run the app in the terminal until the learner quits; returns the exit status.
+
+    Textual's run() returns normally also when an error ended the app (it has shown the
+    traceback) and keeps the status in return_code: non-zero then, so scripts see it.
+    """
+    app = make_app(collection)
+    app.run()
+    return app.return_code or 0

@@ -103,7 +103,7 @@ class CardScreen(ModalScreen[None]):
             f"{state.interval} d",
             state.due.isoformat() if state.due else "new",
             str(state.lapses),
-            " ".join(card.tags) or "–",
+            Text(" ".join(card.tags) or "–"),
         )
         parts += [Text(""), schedule]
         if self.suspended:
@@ -148,7 +148,7 @@ class BrowseScreen(Screen[None]):
         with Horizontal(id="filters"):
             yield Input(placeholder="search front, back, tags", id="search")
             yield Select[str](
-                [(name, deck_id) for deck_id, name in self.collection.decks()],
+                [(Text(name), deck_id) for deck_id, name in self.collection.decks()],
                 prompt="all decks",
                 id="deck",
             )
@@ -262,10 +262,12 @@ class BrowseScreen(Screen[None]):
         except NotSaved:
             return
         except LookupError as problem:
-            self.notify(str(problem), title="Not changed", severity="warning")
+            self.notify(str(problem), title="Not changed", severity="warning", markup=False)
             return
         self.notify(
-            f"{'Brought back' if row.suspended else 'Suspended'}: {row.front[:50]}", timeout=2
+            f"{'Brought back' if row.suspended else 'Suspended'}: {row.front[:50]}",
+            timeout=2,
+            markup=False,
         )
         self.search()
 
@@ -283,9 +285,9 @@ class BrowseScreen(Screen[None]):
             except NotSaved:
                 return
             except LookupError as problem:
-                self.notify(str(problem), title="Not reset", severity="warning")
+                self.notify(str(problem), title="Not reset", severity="warning", markup=False)
                 return
-            self.notify(f"Reset: {row.front[:50]}", timeout=2)
+            self.notify(f"Reset: {row.front[:50]}", timeout=2, markup=False)
             self.search()
 
         self.app.push_screen(
@@ -303,7 +305,7 @@ class BrowseScreen(Screen[None]):
             return
         card = self.collection.card(row.id)
         if card is None:
-            self.notify("That card is gone.", severity="warning")
+            self.notify("That card is gone.", severity="warning", markup=False)
             return
         self.app.push_screen(CardScreen(card, row.suspended))
 

@@ -338,7 +338,7 @@ class DrillScreen(Screen[None]):
         except NotSaved:
             return
         except LookupError as problem:
-            self.notify(str(problem), title="Grade not changed", severity="warning")
+            self.notify(str(problem), title="Grade not changed", severity="warning", markup=False)
             return
         self.query_one("#grade-line", Static).update(self._grade_line())
 

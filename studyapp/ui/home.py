@@ -93,10 +93,31 @@ class HomeScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="prepare")
     def prepare(self) -> None:
         """Once the first screen is painted, off the UI thread: schedule any new drill
-        topics (that imports every drill family) and load what the first review needs."""
-        if self.study_app.schedule_new_topics and self.collection.sync_topics():
-            self.app.call_from_thread(self.refresh_counts)
-        self.collection.warm_up()
+        topics (that imports every drill family) and load what the first review needs.
+
+        Another process may hold the write lock past the busy timeout: nothing here is
+        needed to study, so the learner is told, and it is tried again when the home
+        screen next comes back, instead of the app stopping.
+        """
+        from studyapp.store.db import explain
+
+        try:
+            if self.study_app.schedule_new_topics and self.collection.sync_topics():
+                self.app.call_from_thread(self.refresh_counts)
+            self.collection.warm_up()
+        except Exception as error:
+            message = explain(error, self.collection.db.url)
+            if message is None:
+                raise
+            self.prepared = False
+            self.notify(
+                f"New drill topics are not scheduled yet: {message}. Cards work as usual; "
+                "this is tried again when you come back to this screen.",
+                title="Later",
+                severity="warning",
+                timeout=8,
+                markup=False,
+            )
 
     # -------------------------------------------------------------- rendering
 
@@ -175,7 +196,7 @@ class HomeScreen(Screen[None]):
     def action_review(self) -> None:
         counts = self.counts or self.collection.home()
         if not counts.left_today:
-            self.notify(NOTHING_DUE, title="All caught up")
+            self.notify(NOTHING_DUE, title="All caught up", markup=False)
             return
         self.study_app.start_review()
 
@@ -197,7 +218,7 @@ class HomeScreen(Screen[None]):
                 )
             else:
                 message = f"{deck.name} has nothing waiting today."
-            self.notify(message, title="Nothing due")
+            self.notify(message, title="Nothing due", markup=False)
             return
         self.study_app.start_review([deck.id])
 
@@ -211,6 +232,7 @@ class HomeScreen(Screen[None]):
             self.notify(
                 "No drill topic is due today — press t to practise any topic.",
                 title="Drills done",
+                markup=False,
             )
             return
         self.study_app.start_drill()

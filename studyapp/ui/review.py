@@ -284,7 +284,7 @@ class ReviewScreen(Screen[None]):
         except NotSaved:
             return
         except LookupError as problem:  # the card vanished under us (deleted elsewhere)
-            self.notify(str(problem), title="Could not grade", severity="warning")
+            self.notify(str(problem), title="Could not grade", severity="warning", markup=False)
         self.show_current()
         self.refresh_bindings()
 
@@ -295,10 +295,10 @@ class ReviewScreen(Screen[None]):
         except NotSaved:
             return
         except NothingToUndo as problem:
-            self.notify(str(problem), title="Undo")
+            self.notify(str(problem), title="Undo", markup=False)
             return
         self.show_current()
-        self.notify("Last grade taken back.", timeout=2)
+        self.notify("Last grade taken back.", timeout=2, markup=False)
         self.refresh_bindings()
 
     def action_close(self) -> None:

@@ -94,6 +94,7 @@ class StatsScreen(Screen[None]):
                 f"Could not read the statistics: {event.worker.error}. r tries again.",
                 title="Stats",
                 severity="error",
+                markup=False,
             )
 
     def on_stats_loaded(self, message: StatsLoaded) -> None:
@@ -219,7 +220,7 @@ class StatsScreen(Screen[None]):
         for topic in sorted(tried, key=lambda t: (-t.attempts, t.topic)):
             share = round(100 * topic.correct / topic.attempts)
             table.add_row(
-                topic.topic,
+                Text(topic.topic),
                 f"{topic.correct}/{topic.attempts} · {share} %",
                 duration(topic.mean_seconds),
                 _due_text(topic.due, data.today),

@@ -11,14 +11,18 @@ import dataclasses
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, timedelta
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich import box
 from rich.console import Group, RenderableType
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 from textual.dom import DOMNode
 from textual.widget import Widget
+
+if TYPE_CHECKING:
+    from studyapp.ui.app import StudyApp
 
 GRADE_NAMES: dict[int, str] = {0: "Blank", 1: "Wrong", 2: "Close", 3: "Hard", 4: "Good", 5: "Easy"}
 """One word per SM-2 grade, short enough for the footer (QUALITY_LABELS says it in full)."""
@@ -75,25 +79,27 @@ class NotSaved(Exception):
 
 @contextmanager
 def saving(node: Widget, doing: str) -> Iterator[None]:
-    """Turn a busy or locked database into a calm notification and a `NotSaved`.
+    """Turn a database that cannot take the write into a calm notification and a `NotSaved`.
 
-    Two studyapp windows on one file, or a sync client holding a lock, are things a
-    learner can cause; a traceback is not the answer to them.
+    Two studyapp windows on one file, a sync client holding a lock, a full disk or a file
+    turned read-only are things a learner can meet; a traceback is not the answer to them.
+    What happened is said by `store.db.explain`, the one place that tells them apart (the
+    CLI says the same); errors it does not know keep their traceback.
     """
-    import sqlite3
-
-    from sqlalchemy.exc import OperationalError
+    from studyapp.store.db import explain
 
     try:
         yield
-    except (OperationalError, sqlite3.OperationalError) as error:  # SQLAlchemy's, or plain SQL's
-        reason = error.orig if isinstance(error, OperationalError) else error
+    except Exception as error:
+        message = explain(error, cast("StudyApp", node.app).collection.db.url)
+        if message is None:
+            raise
         node.notify(
-            f"Could not {doing}: the database is busy or locked ({reason}). "
-            "Nothing was changed; try again in a moment.",
+            f"Could not {doing}: {message}. Nothing was changed.",
             title="Not saved",
             severity="error",
             timeout=8,
+            markup=False,
         )
         raise NotSaved(doing) from error
 
@@ -159,7 +165,7 @@ def vector_table(rows: Sequence[tuple[str, Sequence[Any]]]) -> Table:
     for i in range(length):
         table.add_column(f"[{i}]", justify="right", header_style="dim", no_wrap=True)
     for name, values in rows:
-        table.add_row(name, *(number(v) for v in values))
+        table.add_row(escape(name), *(number(v) for v in values))
     return table
 
 
@@ -180,7 +186,7 @@ def matrix_table(name: str, rows: Sequence[Sequence[Any]]) -> Table:
     """A matrix as a grid with row and column indices (from 0) and its shape in the title."""
     columns = max((len(r) for r in rows), default=0)
     table = Table(
-        title=f"[bold]{name}[/]  [dim]{len(rows)}×{columns}[/]",
+        title=f"[bold]{escape(name)}[/]  [dim]{len(rows)}×{columns}[/]",
         title_justify="left",
         box=MATRIX_BOX,
         padding=(0, 1),

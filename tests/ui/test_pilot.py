@@ -11,6 +11,7 @@ import sqlite3
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
 from rich.console import Console
 from sqlalchemy import func, select
 from textual.widgets import DataTable, Input, Static
@@ -175,6 +176,39 @@ async def test_a_grade_met_by_a_held_lock_is_a_calm_message_and_can_be_given_aga
         await pilot.pause()
         with collection.db.session() as session:
             assert session.scalars(select(Review.item_id)).all() == [shown.id]
+
+
+@pytest.mark.parametrize(
+    ("reason", "said"),
+    [
+        ("database or disk is full", "the disk is full; free some space"),
+        ("attempt to write a readonly database", "is read-only"),
+        ("disk I/O error", "disk I/O error"),
+    ],
+)
+async def test_a_grade_not_saved_says_what_went_wrong(
+    collection: Collection, monkeypatch: Any, reason: str, said: str
+) -> None:
+    """A full disk or a read-only file is not "busy or locked": waiting would not help."""
+    import sqlite3
+
+    app = make_app(collection, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("r", "space")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+
+        def fail(*_: object) -> None:
+            raise sqlite3.OperationalError(reason)
+
+        monkeypatch.setattr(screen.session, "grade", fail)
+        await pilot.press("4")
+        await pilot.pause()
+        shown = "\n".join(toasts(app))
+        assert "Not saved" in shown and said in shown
+        assert "busy" not in shown and "locked" not in shown
+        assert app.screen is screen and not screen.finished
 
 
 async def test_review_three_grades_and_undo(collection: Collection, ui_clock: FixedClock) -> None:
@@ -517,3 +551,184 @@ async def test_home_schedules_every_registered_topic_in_the_background(
         home = app.screen
         assert isinstance(home, HomeScreen) and home.counts is not None
         assert home.counts.topics_due + home.counts.topics_new == len(registry())
+
+
+# ------------------------------------------------------------------------------ learner text
+
+HOSTILE = "[/etc] [bold]b[link=x]l δ[l]"
+"""Text a learner or an imported deck may hold that looks like Rich/Textual markup: a
+closing tag with nothing open, a style, a link, and the bundled cards' δ[l]."""
+
+
+def toasts(app: Any) -> list[str]:
+    """Every notification on screen, as the learner reads it (title, then message)."""
+    from textual.widgets._toast import Toast
+
+    return [toast.render().plain for toast in app.screen.query(Toast)]
+
+
+def hostile_collection(tmp_path: Any, clock: FixedClock) -> Collection:
+    """One deck whose name, card text and tags all contain `HOSTILE`."""
+    from studyapp.config import Settings
+    from studyapp.sync import sync_bundled_decks
+
+    folder = tmp_path / "decks"
+    folder.mkdir()
+    (folder / "hostile.toml").write_text(
+        f"""[deck]
+id = "hostile"
+name = "Deck {HOSTILE}"
+
+[[cards]]
+id = "h-one"
+front = "Front {HOSTILE}"
+back = "Back {HOSTILE}"
+mnemonic = "Hook {HOSTILE}"
+why = "Why {HOSTILE}"
+tags = ["tag[/etc]", "[bold]"]
+source = "src {HOSTILE}"
+""",
+        encoding="utf-8",
+    )
+    opened = Collection.open(f"sqlite:///{tmp_path / 'h.db'}", Settings(clock=clock), sync=False)
+    report = sync_bundled_decks(opened.db, folder)
+    assert not report.errors
+    return opened
+
+
+async def test_learner_text_is_never_markup_on_review(tmp_path: Any, ui_clock: FixedClock) -> None:
+    hostile = hostile_collection(tmp_path, ui_clock)
+    app = make_app(hostile, seed=SEED, schedule_new_topics=False)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            table = app.screen.query_one("#decks", DataTable)
+            assert str(table.get_row_at(0)[0]) == f"Deck {HOSTILE}"
+            await pilot.press("r", "space")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, ReviewScreen)
+            assert f"Deck {HOSTILE}" in plain(screen.query_one("#review-deck", Static))
+            for name, label in (("front", "Front"), ("back", "Back"), ("mnemonic", "Hook")):
+                assert plain(screen.query_one(f"#{name}", Static)).strip().endswith(
+                    f"{label} {HOSTILE}"
+                ), name
+            assert plain(screen.query_one("#why", Static)).strip() == f"Why  Why {HOSTILE}"
+            await pilot.press("5")
+            await pilot.pause()
+            assert screen.finished
+    finally:
+        hostile.close()
+
+
+async def test_learner_text_is_never_markup_at_home(tmp_path: Any, ui_clock: FixedClock) -> None:
+    """Enter on a deck with nothing waiting names the deck in a notification."""
+    hostile = hostile_collection(tmp_path, ui_clock)
+    hostile.suspend("h-one")
+    app = make_app(hostile, seed=SEED, schedule_new_topics=False)
+    try:
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, HomeScreen)
+            assert f"Deck {HOSTILE} has nothing waiting today." in "\n".join(toasts(app))
+    finally:
+        hostile.close()
+
+
+async def test_learner_text_is_never_markup_in_browse(tmp_path: Any, ui_clock: FixedClock) -> None:
+    """Suspend, bring back, reset and open a card whose every text field looks like markup."""
+    from textual.widgets import Select
+
+    hostile = hostile_collection(tmp_path, ui_clock)
+    app = make_app(hostile, seed=SEED, schedule_new_topics=False)
+    try:
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await pilot.press("b")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, BrowseScreen)
+            table = screen.query_one("#cards", DataTable)
+            assert [str(c) for c in table.get_row_at(0)[:2]] == [f"Deck {HOSTILE}", f"Front {HOSTILE}"]
+            deck_box = screen.query_one("#deck", Select)
+            deck_box.value = "hostile"
+            await pilot.pause()
+            shown = deck_box.query_one("SelectCurrent Static", Static)
+            assert str(shown.visual) == f"Deck {HOSTILE}"
+            await pilot.press("down", "s")
+            await pilot.pause()
+            assert card(hostile, "h-one").suspended
+            assert f"Suspended: Front {HOSTILE}" in "\n".join(toasts(app))
+            await pilot.press("s")
+            await pilot.pause()
+            assert f"Brought back: Front {HOSTILE}" in "\n".join(toasts(app))
+            await pilot.press("r")
+            await pilot.pause()
+            confirm = app.screen
+            assert isinstance(confirm, ConfirmScreen)
+            assert f"“Front {HOSTILE}”" in plain(confirm.query_one("#confirm-detail", Static))
+            await pilot.press("y")
+            await pilot.pause()
+            assert f"Reset: Front {HOSTILE}" in "\n".join(toasts(app))
+            await pilot.press("enter")
+            await pilot.pause()
+            opened = app.screen
+            assert isinstance(opened, CardScreen)
+            body = plain(opened.query_one("#card-scroll Static", Static))
+            for text in (f"Front {HOSTILE}", f"Back {HOSTILE}", f"Source  src {HOSTILE}"):
+                assert text in body
+            assert "tag[/etc] [bold]" in body
+            assert f"Deck {HOSTILE}" in plain(opened.query_one("#card-head", Static))
+    finally:
+        hostile.close()
+
+
+async def test_a_lock_held_at_start_up_is_a_calm_message_not_a_crash(
+    collection: Collection, ui_clock: FixedClock, monkeypatch: Any
+) -> None:
+    """Another process holds the write lock past the busy timeout while the home screen
+    schedules the drill topics in the background: the app stays up, says so calmly, and
+    tries again when the home screen comes back."""
+    import sqlite3
+
+    from studyapp.config import Settings
+    from studyapp.drills import registry
+    from studyapp.store import db as store_db
+    from studyapp.store.models import DrillTopic
+    from studyapp.ui import home
+
+    path = collection.db.path
+    assert path is not None
+    collection.close()
+    monkeypatch.setattr(store_db, "BUSY_TIMEOUT_MS", 100)
+    monkeypatch.setattr(home, "PREPARE_AFTER_S", 0.01)
+    reopened = Collection.open(f"sqlite:///{path}", Settings(clock=ui_clock), sync=False)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    app = make_app(reopened, seed=SEED)  # schedules every registered topic at start
+    try:
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            for _ in range(200):  # the work starts a moment after the screen is up
+                await pilot.pause(0.02)
+                await app.workers.wait_for_complete()
+                if toasts(app):
+                    break
+            shown = "\n".join(toasts(app))
+            assert "busy" in shown and "Traceback" not in shown
+            assert app.is_running and app.return_code is None
+            assert isinstance(app.screen, HomeScreen)
+            other.execute("ROLLBACK")
+            await pilot.press("s")  # away and back home: the work is tried again
+            await app.workers.wait_for_complete()
+            await pilot.press("escape")
+            scheduled = 0
+            for _ in range(200):
+                await pilot.pause(0.02)
+                await app.workers.wait_for_complete()
+                with reopened.db.session() as session:
+                    scheduled = session.scalar(select(func.count()).select_from(DrillTopic)) or 0
+                if scheduled == len(registry()):
+                    break
+            assert scheduled == len(registry())
+    finally:
+        other.close()
+        reopened.close()

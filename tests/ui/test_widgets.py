@@ -143,3 +143,34 @@ def test_every_binding_has_a_description() -> None:
         for binding in Binding.make_bindings(owner.BINDINGS):
             assert binding.description, f"{owner.__name__}: {binding.key} has no description"
             assert binding.tooltip, f"{owner.__name__}: {binding.key} has no help text"
+
+
+def test_every_notification_of_the_ui_is_plain_text() -> None:
+    """Notifications carry card fronts, deck names and error texts: Textual would read
+    `[/etc]` in them as markup (and crash), so every notify() call says markup=False."""
+    import ast
+    from pathlib import Path
+
+    import studyapp.ui
+
+    missing = []
+    for path in sorted(Path(studyapp.ui.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "notify"
+            ):
+                plain = any(
+                    k.arg == "markup" and isinstance(k.value, ast.Constant) and k.value.value is False
+                    for k in node.keywords
+                )
+                if not plain:
+                    missing.append(f"{path.name}:{node.lineno}")
+    assert missing == []
+
+
+def test_drill_input_names_are_not_markup() -> None:
+    lines = text_of(inputs_renderable({"w[/x]": [[1, 2], [3, 4]], "b[bold]": [1.5, 2.5]}))
+    assert any("w[/x]  2×2" in line for line in lines)
+    assert any("b[bold]" in line for line in lines)
