@@ -357,24 +357,34 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
             if output is None:
                 exporting.write_cards_csv(collection.db, sys.stdout)
             else:
-                with output.open("w", newline="", encoding="utf-8") as out:
-                    cards = exporting.write_cards_csv(collection.db, out)
                 reviews_path = exporting.reviews_path_for(output)
-                with reviews_path.open("w", newline="", encoding="utf-8") as out:
-                    reviews = exporting.write_reviews_csv(collection.db, out)
+                with exporting.replacing(output) as cards_file:  # both files, or neither
+                    with cards_file.open("w", newline="", encoding="utf-8") as out:
+                        cards = exporting.write_cards_csv(collection.db, out)
+                    with (
+                        exporting.replacing(reviews_path) as reviews_file,
+                        reviews_file.open("w", newline="", encoding="utf-8") as out,
+                    ):
+                        reviews = exporting.write_reviews_csv(collection.db, out)
                 click.echo(f"wrote {cards} cards to {output} and {reviews} reviews to {reviews_path}")
         else:
             if output is None:
                 raise click.UsageError("--format apkg needs -o FILE.apkg")
-            count = exporting.write_apkg(collection.db, output)
+            with exporting.replacing(output) as package:
+                count = exporting.write_apkg(collection.db, package)
             click.echo(f"wrote {count} cards to {output}")
+    except exporting.ExportProblem as problem:
+        raise click.ClickException(str(problem)) from None
     finally:
         collection.close()
 
 
 def _write_or_print(output: Path | None, text: str) -> None:
+    from studyapp.export import replacing
+
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        with replacing(output) as written:
+            written.write_text(text, encoding="utf-8")
         click.echo(f"wrote {output}", err=True)

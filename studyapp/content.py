@@ -86,8 +86,9 @@ def valid_id(value: str) -> bool:
     return len(value) <= MAX_ID_LENGTH and ID_PATTERN.match(value) is not None
 
 
-def read_text(path: Path, limit: int) -> tuple[bytes, str]:
-    """The file's bytes and its text, or a DeckError for a missing, huge or non-UTF-8 file.
+def read_text(path: Path, limit: int, not_utf8_advice: str | None = None) -> tuple[bytes, str]:
+    """The file's bytes and its text, or a DeckError for a missing, huge or non-UTF-8 file
+    (with `not_utf8_advice` on what to do about the last, when given).
 
     A leading byte-order mark is dropped (editors on Windows like to add one).
     """
@@ -102,7 +103,10 @@ def read_text(path: Path, limit: int) -> tuple[bytes, str]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        raise DeckError(path, line, f"invalid UTF-8 (byte 0x{data[error.start]:02x})") from None
+        byte = f"byte 0x{data[error.start]:02x}"
+        if not_utf8_advice is None:
+            raise DeckError(path, line, f"invalid UTF-8 ({byte})") from None
+        raise DeckError(path, line, f"not UTF-8 text ({byte}); {not_utf8_advice}") from None
     return data, text.removeprefix("\ufeff")
 
 

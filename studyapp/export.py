@@ -7,9 +7,12 @@ however long the review history is.
 from __future__ import annotations
 
 import csv
+import errno
 import gc
 import io
 import json
+import os
+import secrets
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -35,6 +38,49 @@ SCHEDULE_FIELDS = ("easiness", "repetitions", "interval", "due", "lapses")
 
 FORMAT = "studyapp"
 FORMAT_VERSION = 1
+
+
+class ExportProblem(Exception):
+    """An export file that cannot be written; the message says why and what to do, in one line."""
+
+
+@contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """A new temporary file beside `path` for the export to be written to, renamed over
+    `path` when the block ends without an error and removed when it does not: a failed
+    export leaves neither a half-written file nor a damaged older one. A folder that is
+    missing or not writable, or a full disk, becomes an ExportProblem."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.part")
+    try:
+        temporary.touch(exist_ok=False)
+    except OSError as error:
+        raise ExportProblem(_cannot_write(path, error)) from None
+    try:
+        yield temporary
+        if path.exists():
+            temporary.chmod(path.stat().st_mode & 0o7777)  # replaced, it keeps its permissions
+        os.replace(temporary, path)
+    except BaseException as error:
+        temporary.unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise ExportProblem(_cannot_write(path, error)) from None
+        raise
+
+
+def _cannot_write(path: Path, error: OSError) -> str:
+    folder = path.parent
+    reasons = {
+        errno.ENOENT: f"the folder {folder} does not exist; create it or export elsewhere",
+        errno.ENOTDIR: f"{folder} is not a folder; export into a folder",
+        errno.EISDIR: f"{path} is a folder; give a file name",
+        errno.EACCES: f"no permission to write in {folder}; export to a folder of yours",
+        errno.EPERM: f"no permission to write in {folder}; export to a folder of yours",
+        errno.EROFS: f"{folder} is on a read-only disk; export elsewhere",
+        errno.ENOSPC: "the disk is full; free some space or export to another disk",
+        errno.EDQUOT: "the disk quota is used up; free some space or export to another disk",
+    }
+    reason = reasons.get(error.errno or 0, error.strerror or str(error))
+    return f"cannot write {path}: {reason}"
 
 
 def _iso(value: Any) -> Any:

@@ -39,6 +39,9 @@ MAX_TABLE_BYTES = 16 * 1024 * 1024
 """Imports may be bigger than hand-written decks, but not unbounded."""
 
 TAB_SUFFIXES = frozenset({".tsv", ".tab"})
+SNIFFED_LINES = 20
+"""How many non-blank lines at the start of a table choose its separator."""
+NOT_UTF8_ADVICE = "save it as UTF-8 (in Excel: Save As, CSV UTF-8) and import again"
 HEADER = ("front", "back", "tags")
 
 ANKI_KEYS = frozenset({"separator", "html", "tags column", "guid column", "notetype column",
@@ -83,7 +86,9 @@ class _Layout:
 def parse_table(path: Path, deck_id: str | None = None) -> DeckSpec:
     """Read a CSV, TSV or Anki notes export; raises DeckError with the line of the problem."""
     path = Path(path)
-    data, text = read_text(path, MAX_TABLE_BYTES)
+    data, text = read_text(path, MAX_TABLE_BYTES, NOT_UTF8_ADVICE)
+    if "\n" not in text:  # carriage returns alone end the lines (old Mac spreadsheets)
+        text = text.replace("\r", "\n")
     if deck_id is None:
         deck_id = deck_id_from_stem(path.stem)
     elif not valid_id(deck_id):
@@ -123,16 +128,43 @@ def _layout(path: Path, lines: list[str]) -> _Layout:
         count += 1
     if options:
         return _anki_layout(path, options, count)
-    first = next((line for line in lines if line.strip()), "")
-    return _Layout(delimiter=_sniff(path, first))
+    sample = [line for line in lines if line.strip()][:SNIFFED_LINES]
+    return _Layout(delimiter=_sniff(path, sample))
 
 
-def _sniff(path: Path, first: str) -> str:
+def _sniff(path: Path, sample: list[str]) -> str:
+    """The separator of a table: tab, comma or semicolon (what Excel writes where the
+    decimal mark is a comma), whichever reads the most of the first lines as rows of two
+    or three cells. A header row decides at once; a tie goes to the comma in a .csv file
+    (to the tab in others) unless every comma sits inside a number, as in 0,01."""
     if path.suffix.lower() in TAB_SUFFIXES:
         return "\t"
-    if "\t" in first and ("," not in first or path.suffix.lower() != ".csv"):
-        return "\t"
-    return ","
+    candidates = [",", ";", "\t"] if path.suffix.lower() == ".csv" else ["\t", ",", ";"]
+    for delimiter in candidates:
+        if sample and _is_header(_first_row(sample[0], delimiter)):
+            return delimiter
+    fitting = {delimiter: _rows_that_fit(sample, delimiter) for delimiter in candidates}
+    best = max(fitting.values())
+    chosen = next(d for d in candidates if fitting[d] == best)
+    text = "".join(sample)
+    if best and chosen == "," and fitting[";"] == best and not re.search(r"(?<!\d),|,(?!\d)", text):
+        return ";"
+    return chosen
+
+
+def _first_row(line: str, delimiter: str) -> list[str]:
+    try:
+        return next(csv.reader([line], delimiter=delimiter), [])
+    except csv.Error:  # reported with its line when the rows are read
+        return []
+
+
+def _rows_that_fit(sample: list[str], delimiter: str) -> int:
+    """How many rows of the sample have two or three cells when split at `delimiter`."""
+    try:
+        return sum(2 <= len(row) <= 3 for row in csv.reader(sample, delimiter=delimiter))
+    except csv.Error:
+        return 0
 
 
 def _anki_layout(path: Path, options: dict[str, str], count: int) -> _Layout:

@@ -7,7 +7,7 @@ files whose bytes have not changed since the last start are not even parsed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from sqlalchemy import false, func, select, update
@@ -97,7 +97,9 @@ def write_deck(
     deck.name, deck.description = spec.name, spec.description
     deck.origin, deck.source_path, deck.digest, deck.retired = origin, source_path, spec.digest, False
     existing = {
-        card.id: card for card in session.scalars(select(Card).where(Card.id.in_(spec_ids(spec))))
+        card.id: card
+        for ids in id_batches(spec_ids(spec))
+        for card in session.scalars(select(Card).where(Card.id.in_(ids)))
     }
     next_position = (session.scalar(select(func.max(Card.position))) or 0) + 1
     for card_spec in spec.cards:
@@ -124,6 +126,17 @@ def spec_ids(spec: DeckSpec) -> list[str]:
     return [card.id for card in spec.cards]
 
 
+ID_BATCH = 500
+"""Ids per `IN (...)`: a statement binding one variable per card would pass SQLite's
+limit (999 in older builds, 32,766 in python.org's) on a large import."""
+
+
+def id_batches(ids: Sequence[str]) -> Iterator[Sequence[str]]:
+    """`ids` in slices of ID_BATCH, so that no statement grows with the number of cards."""
+    for start in range(0, len(ids), ID_BATCH):
+        yield ids[start : start + ID_BATCH]
+
+
 def _differs(card: Card, spec: object, deck_id: str) -> bool:
     fields = ("front", "back", "mnemonic", "why", "source")
     tags = " ".join(getattr(spec, "tags", ()))
@@ -137,22 +150,30 @@ def _differs(card: Card, spec: object, deck_id: str) -> bool:
 
 def _foreign_ids(session: Session, spec: DeckSpec, moving: set[str]) -> tuple[str, str] | None:
     """A card id of this deck that an active *other* deck (not being rewritten) still owns."""
-    rows = session.execute(
-        select(Card.id, Card.deck_id)
-        .join(Deck, Deck.id == Card.deck_id)
-        .where(Card.id.in_(spec_ids(spec)), Card.deck_id.not_in([spec.id, *moving]))
-        .where(Card.retired == false(), Deck.retired == false())
-    ).first()
-    return None if rows is None else (rows[0], rows[1])
+    for ids in id_batches(spec_ids(spec)):
+        row = session.execute(
+            select(Card.id, Card.deck_id)
+            .join(Deck, Deck.id == Card.deck_id)
+            .where(Card.id.in_(ids), Card.deck_id.not_in([spec.id, *moving]))
+            .where(Card.retired == false(), Deck.retired == false())
+        ).first()
+        if row is not None:
+            return row[0], row[1]
+    return None
 
 
 def _retire_cards(session: Session, deck_id: str, keep: Iterable[str]) -> int:
-    statement = update(Card).where(Card.deck_id == deck_id, Card.retired == false())
-    kept = list(keep)
-    if kept:
-        statement = statement.where(Card.id.not_in(kept))
-    result = session.execute(statement.values(retired=True))
-    return int(getattr(result, "rowcount", 0) or 0)
+    """Retire the deck's active cards whose ids are not in `keep`; returns how many.
+    The ids to retire are found here rather than with a `NOT IN` of every kept id."""
+    active = Card.deck_id == deck_id, Card.retired == false()
+    kept = set(keep)
+    if not kept:
+        result = session.execute(update(Card).where(*active).values(retired=True))
+        return int(getattr(result, "rowcount", 0) or 0)
+    leaving = [i for i in session.scalars(select(Card.id).where(*active)) if i not in kept]
+    for ids in id_batches(leaving):
+        session.execute(update(Card).where(Card.id.in_(ids)).values(retired=True))
+    return len(leaving)
 
 
 def sync_topics(db: Database, topics: Iterable[tuple[str, str]]) -> int:

@@ -9,6 +9,7 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -51,3 +52,21 @@ def clock() -> FixedClock:
 @pytest.fixture
 def settings(clock: FixedClock) -> Settings:
     return Settings(clock=clock)
+
+
+@pytest.fixture
+def few_sql_variables() -> Iterator[None]:
+    """Every SQLAlchemy connection opened during the test binds at most 999 variables per
+    statement (SQLite's default before 3.32; python.org's builds allow 32,766), so a
+    statement that grows with the number of rows fails here as it would on a larger
+    import with a stock SQLite."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    def limit(dbapi_connection: object, _record: object) -> None:
+        if isinstance(dbapi_connection, sqlite3.Connection):
+            dbapi_connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
+
+    event.listen(Engine, "connect", limit)
+    yield
+    event.remove(Engine, "connect", limit)

@@ -130,6 +130,87 @@ def test_export_csv_writes_cards_and_history(env, tmp_path: Path) -> None:
     assert (tmp_path / "out.reviews.csv").read_text().startswith("id,kind,item_id")
 
 
+class _FullDisk:
+    """A file whose writes fail as on a full disk; everything else is the real file's."""
+
+    def __init__(self, handle) -> None:
+        self.handle = handle
+
+    def write(self, data):
+        import errno
+
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def __getattr__(self, name):
+        return getattr(self.handle, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.handle.close()
+
+
+def _fill_the_disk(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files opened for writing in `folder` are created, then refuse every write (ENOSPC)."""
+    import builtins
+    import io
+
+    real_open = io.open
+
+    def fake_open(file, mode="r", *args, **kwargs):
+        handle = real_open(file, mode, *args, **kwargs)
+        if isinstance(file, (str, Path)) and Path(file).parent == folder and "r" not in mode:
+            return _FullDisk(handle)
+        return handle
+
+    monkeypatch.setattr(builtins, "open", fake_open)
+    monkeypatch.setattr(io, "open", fake_open)
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "apkg"])
+@pytest.mark.parametrize(
+    ("where", "reason"),
+    [
+        ("missing", "does not exist"),
+        ("under-a-file", "is not a folder"),
+        ("full-disk", "disk is full"),
+    ],
+)
+def test_an_export_that_cannot_be_written_is_one_line_and_leaves_nothing(
+    env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str, where: str, reason: str
+) -> None:
+    assert run("decks")[0] == 0
+    folder = tmp_path / "exports"
+    if where == "under-a-file":
+        folder.write_text("a file, not a folder")
+    else:
+        folder.mkdir()
+    target = folder / "missing" / f"out.{fmt}" if where == "missing" else folder / f"out.{fmt}"
+    if where == "full-disk":
+        _fill_the_disk(folder, monkeypatch)
+    result = CliRunner().invoke(main, ["export", "--format", fmt, "-o", str(target)])
+    monkeypatch.undo()
+    out = result.output
+    assert result.exit_code == 1 and out.count("\n") == 1, out
+    assert reason in out and str(target) in out and "Traceback" not in out, out
+    if where == "under-a-file":
+        assert folder.read_text() == "a file, not a folder"
+    else:
+        assert list(folder.iterdir()) == []  # no half-written file, no temporary one
+
+
+def test_an_export_replaces_an_old_file_whole(env, tmp_path: Path) -> None:
+    target = tmp_path / "out.json"
+    target.write_text("old")
+    target.chmod(0o640)
+    code, out = run("export", "--format", "json", "-o", str(target))
+    assert code == 0, out
+    assert json.loads(target.read_text())["format"] == "studyapp"
+    assert target.stat().st_mode & 0o777 == 0o640  # the file keeps its permissions
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
 @pytest.mark.parametrize(
     "content",
     [b"this is just some text, not a database at all", b"SQLite format 3\x00" + b"\x00" * 500],

@@ -72,6 +72,34 @@ def test_windows_line_endings(tmp_path: Path) -> None:
     assert rows(path) == [("q1", "a1", (), 2), ("q2", "a2", (), 3)]
 
 
+def test_old_mac_line_endings(tmp_path: Path) -> None:
+    """Carriage returns alone end the lines (Excel for Mac's "CSV (Macintosh)")."""
+    path = write(tmp_path, "nn.csv", 'front,back\rq1,a1\r"q\r2",a2\rq3,a3')
+    assert rows(path) == [("q1", "a1", (), 2), ("q\n2", "a2", (), 3), ("q3", "a3", (), 5)]
+
+
+def test_semicolon_separated_with_a_header(tmp_path: Path) -> None:
+    """Excel's "CSV" where the decimal mark is a comma (most of Europe)."""
+    path = write(tmp_path, "nn.csv", 'Front;Back;Tags\nWhat is ReLU?;"max(0; z)";act, relu\n'
+                 "Learning rate, often?;0,01;\n")
+    assert rows(path) == [
+        ("What is ReLU?", "max(0; z)", ("act", "relu"), 2),
+        ("Learning rate, often?", "0,01", (), 3),
+    ]
+
+
+def test_semicolon_separated_without_a_header(tmp_path: Path) -> None:
+    path = write(tmp_path, "nn.csv", "Learning rate?;0,01\nMomentum?;0,9\n")
+    assert rows(path) == [("Learning rate?", "0,01", (), 1), ("Momentum?", "0,9", (), 2)]
+    path = write(tmp_path, "nn.csv", "q1;a1\nq2;a2\nonly a front\n")
+    assert error_of(path).line == 3 and error_of(path).reason == "missing back column"
+
+
+def test_commas_still_win_when_both_fit(tmp_path: Path) -> None:
+    path = write(tmp_path, "nn.csv", "What is x?,a; b\nq2,c; d\n")
+    assert rows(path) == [("What is x?", "a; b", (), 1), ("q2", "c; d", (), 2)]
+
+
 def test_deck_id_comes_from_the_file_name_unless_given(tmp_path: Path) -> None:
     path = write(tmp_path, "My Deck (v2).csv", "q,a\n")
     deck = parse_table(path)
@@ -129,7 +157,16 @@ def test_each_error_names_its_line(
 def test_invalid_utf8_names_its_line(tmp_path: Path) -> None:
     error = error_of(write(tmp_path, "nn.csv", b"q1,a1\nq2,caf\xe9\n"))
     assert error.line == 2
-    assert "invalid UTF-8" in error.reason
+    assert "not UTF-8 text (byte 0xe9)" in error.reason
+
+
+def test_a_windows_1252_file_is_refused_saying_how_to_save_it(tmp_path: Path) -> None:
+    """Excel's plain "CSV" in Western Europe and America: curly quotes are 0x93 and 0x94."""
+    text = "front,back\nq1,a1\nq2,“quoted” café\n"
+    error = error_of(write(tmp_path, "nn.csv", text.encode("cp1252")))
+    assert error.line == 3 and "\n" not in str(error)
+    assert error.reason == ("not UTF-8 text (byte 0x93); save it as UTF-8 (in Excel: Save As, "
+                            "CSV UTF-8) and import again")
 
 
 def test_an_invalid_deck_id_is_refused(tmp_path: Path) -> None:

@@ -680,3 +680,47 @@ def test_an_export_without_decks_gets_a_deck_per_card_deck(db, tmp_path) -> None
     ]
     (again,) = exported["cards"]
     assert again["schedule"] == {**card["schedule"], "last_review": None}
+
+
+# --- imports larger than SQLite's limit on SQL variables (red team #7) ----------------------
+
+MANY = 3000  # more rows than one statement may bind (see few_sql_variables)
+
+
+def test_a_csv_of_more_cards_than_sql_variables_imports(few_sql_variables, cli_env, tmp_path):
+    table = tmp_path / "big.csv"
+    table.write_text("".join(f"question {i},answer {i},t{i % 7}\n" for i in range(MANY)))
+    code, out = run("import", str(table))
+    assert code == 0 and f"{MANY} new card(s)" in out, out
+    code, out = run("import", str(table))  # again: every card is looked up, none added
+    assert code == 0 and f"0 new card(s), 0 updated, {MANY} unchanged" in out, out
+
+
+def test_a_genanki_package_of_more_notes_than_sql_variables_imports(
+    few_sql_variables, cli_env, tmp_path
+):
+    import genanki
+
+    model = genanki.Model(7, "Basic", fields=[{"name": "Front"}, {"name": "Back"}],
+                          templates=[{"name": "c", "qfmt": "{{Front}}", "afmt": "{{Back}}"}])
+    deck = genanki.Deck(1, "Big")
+    for i in range(MANY):
+        deck.add_note(genanki.Note(model=model, fields=[f"q{i}", f"a{i}"], guid=f"n{i}"))
+    package = tmp_path / "big.apkg"
+    genanki.Package([deck]).write_to_file(str(package))
+    code, out = run("import", str(package))
+    assert code == 0 and f"{MANY} new card(s)" in out, out
+
+
+def test_our_own_large_export_comes_home(few_sql_variables, db, tmp_path) -> None:
+    add_cards(db, MANY // 2, deck="one")
+    add_cards(db, MANY - MANY // 2, deck="two")
+    package = tmp_path / "all.apkg"
+    assert write_apkg(db, package) == MANY
+    report = import_decks(db, read_package(package))
+    assert report.errors == [] and report.added == 0
+    saved = tmp_path / "all.json"
+    saved.write_text(json.dumps(export_json(db)))
+    restore_json(db, read_json(saved), replace=True)
+    with db.session() as session:
+        assert session.query(Card).count() == MANY

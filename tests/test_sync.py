@@ -77,6 +77,18 @@ def test_a_removed_card_is_retired_and_revived_with_its_history(db, tmp_path, se
         assert (card.retired, card.repetitions) == (False, 1)
 
 
+def test_a_deck_of_more_cards_than_sql_variables_syncs_and_retires(
+    few_sql_variables, db, tmp_path
+) -> None:
+    many = [(f"c{i}", f"question {i}") for i in range(3000)]
+    deck_file(tmp_path, "big", many)
+    assert sync_bundled_decks(db, tmp_path).added == 3000
+    deck_file(tmp_path, "big", many[1:])
+    report = sync_bundled_decks(db, tmp_path)
+    assert (report.retired, report.errors) == (1, [])
+    assert [c for c, (_, _, retired) in cards_in(db).items() if retired] == ["c0"]
+
+
 def test_a_deleted_file_retires_its_deck(db, tmp_path) -> None:
     path = deck_file(tmp_path, "alpha", [("a1", "one")])
     deck_file(tmp_path, "beta", [("b1", "two")])

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -201,8 +201,19 @@ def _make_engine(url: str, path: Path | None) -> Engine:
     engine = create_engine(url, **_engine_options(is_sqlite, path))
     if is_sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", partial(_sqlite_variable_limit, engine.dialect))
         event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def _sqlite_variable_limit(dialect: Any, dbapi_connection: Any, _record: Any) -> None:
+    """Keep SQLAlchemy's multi-row INSERTs within this SQLite's limit on bound variables.
+
+    SQLAlchemy assumes 32,700 from SQLite 3.32 on, but a build may allow fewer; a flush
+    of thousands of new cards would then fail with "too many SQL variables"."""
+    limit = dbapi_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    if limit < dialect.insertmanyvalues_max_parameters:
+        dialect.insertmanyvalues_max_parameters = limit
 
 
 def _engine_options(is_sqlite: bool, path: Path | None) -> dict[str, Any]:
