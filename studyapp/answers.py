@@ -342,7 +342,10 @@ def _fast_value(source: str, tokens: Sequence[_Token]) -> float | None:
         numerator, denominator = _literal(tokens[0]), _literal(tokens[2])
         if denominator == 0:
             raise AnswerFormatError(f"Cannot evaluate '{_clip(source)}': division by zero.")
-        return sign * numerator / denominator
+        quotient = numerator / denominator  # finite parts, yet 1/1e-320 is infinite
+        if not math.isfinite(quotient):
+            raise AnswerFormatError(f"Cannot evaluate '{_clip(source)}': {_TOO_LARGE}.")
+        return sign * quotient
     return None
 
 
@@ -612,6 +615,10 @@ def _read(text: str) -> tuple[Answer, bool]:
     shaped = _Reader(text, _lex(text)).read()
     entries = _entries_of(shaped)
     _evaluate(entries)
+    for entry in entries:  # both paths refuse infinity and nan; this keeps it so
+        assert entry.value is not None
+        if not math.isfinite(entry.value):
+            raise AnswerFormatError(f"Cannot evaluate '{_clip(entry.source)}': {_TOO_LARGE}.")
     return _values_of(shaped), any(entry.uses_log for entry in entries)
 
 
@@ -684,6 +691,8 @@ def _pairs(given: Any, expected: Any) -> list[tuple[float, float]] | None:
 
 
 def _close(given: float, expected: float, tolerance: Tolerance) -> bool:
+    if not (math.isfinite(given) and math.isfinite(expected)):
+        return False  # infinity would make the slack below infinite, and nan is no value
     # A few ulps of slack, so that typing exactly the boundary value (0.101 for 0.1 ± 0.001)
     # is not failed by binary rounding of the subtraction.
     slack = 4 * sys.float_info.epsilon * max(abs(given), abs(expected))

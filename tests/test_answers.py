@@ -557,6 +557,22 @@ def test_tolerance_is_elementwise() -> None:
     assert not within_tolerance([[1.0, 2.0], [3.0, 4.0]], [1.0, 2.0, 3.0, 4.0], tolerance)
 
 
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (math.inf, 1.0),
+        (-math.inf, -1.0),
+        (math.nan, 1.0),
+        (1.0, math.inf),
+        (math.inf, math.inf),
+        (math.nan, math.nan),
+        ([0.1, math.inf], [0.1, 0.2]),
+    ],
+)
+def test_non_finite_values_are_never_within_tolerance(given: Answer, expected: Answer) -> None:
+    assert not within_tolerance(given, expected, Tolerance(rel=0.5, abs=1.0))
+
+
 def test_within_tolerance_accepts_arrays_and_tuples() -> None:
     np = pytest.importorskip("numpy")
     assert within_tolerance((1.0, 2.0), np.array([1.0, 2.0]), EXACT)
@@ -617,6 +633,25 @@ def test_every_drill_answer_and_its_stated_form_are_accepted(
         wrong = check_answer("1e300", p)
         stated = wrong.message.rsplit("The answer is ", 1)[1].rstrip(".")
         assert check_answer(stated, p).outcome == "correct", (p.topic, stated)
+
+
+def overflowing(answer: Answer, entry: str) -> str:
+    """`entry` in every place of `answer`, so the typed answer has the right shape."""
+    if isinstance(answer, list):
+        return "[" + ", ".join(overflowing(item, entry) for item in answer) + "]"
+    return entry
+
+
+@pytest.mark.parametrize("entry", ["1/1e-320", "-1/1e-320", "1e308*10", "1e308+1e308"])
+def test_an_overflowing_answer_is_unreadable_in_every_drill(
+    drill_problems: list[Problem], entry: str
+) -> None:
+    """Infinity is no number: before, 1/1e-320 in every place was graded right everywhere,
+    because the slack of the closeness check grew infinite with the given value."""
+    for p in drill_problems:
+        verdict = check_answer(overflowing(p.answer, entry), p)
+        assert verdict.outcome == "unreadable", (p.topic, verdict)
+        assert "too large" in verdict.message and verdict.given is None, (p.topic, verdict)
 
 
 def test_every_drill_slip_gets_its_feedback(drill_problems: list[Problem]) -> None:

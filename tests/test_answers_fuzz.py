@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from studyapp.answers import MAX_LENGTH, check_answer, parse_answer, warm_up
+from studyapp.answers import MAX_LENGTH, AnswerFormatError, check_answer, parse_answer, warm_up
 from studyapp.drills.base import Problem, Tolerance
 
 TIME_BOUND = 0.5  # seconds per answer; the budget is 10 ms, this only catches hangs
@@ -125,6 +125,21 @@ def test_any_vector_reads_back_exactly(xs: list[float]) -> None:
 @given(st.integers(-(10**6), 10**6), st.integers(1, 10**6))
 def test_fractions(numerator: int, denominator: int) -> None:
     assert parse_answer(f"{numerator}/{denominator}") == numerator / denominator
+
+
+@FUZZ
+@given(finite, st.floats(min_value=0, exclude_min=True, allow_infinity=False))
+def test_a_fraction_is_its_finite_quotient_or_refused_as_too_large(
+    numerator: float, denominator: float
+) -> None:
+    """n/d overflows for a tiny d even when n and d are finite: never read as infinity."""
+    text = f"{numerator!r}/{denominator!r}"
+    quotient = numerator / denominator
+    if math.isfinite(quotient):
+        assert parse_answer(text) == quotient
+    else:
+        with pytest.raises(AnswerFormatError, match="too large"):
+            parse_answer(text)
 
 
 def leaves() -> st.SearchStrategy[tuple[str, float]]:

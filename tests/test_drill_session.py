@@ -65,6 +65,13 @@ def test_unreadable_then_wrong_then_right_with_a_fresh_instance(db, settings) ->
     assert rows[0].typed == "0.1, 0.2"
 
 
+def test_an_overflowing_answer_is_not_recorded(db, settings) -> None:
+    session = DrillSession(db, settings, topic_ids=["softmax"], seed=11)
+    verdict = session.submit(", ".join(["1/1e-320"] * len(session.problem.answer)))
+    assert verdict.outcome == "unreadable" and "too large" in verdict.message
+    assert attempts(db) == [] and session.record is None
+
+
 def test_hint_lowers_the_grade_and_override_replaces_it(db, settings) -> None:
     session = DrillSession(db, settings, topic_ids=["mse"], seed=5)
     assert session.hint() == session.problem.steps[0]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.table import Table
 from rich.text import Text
 from textual import work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, RenderResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.message import Message
@@ -37,6 +37,27 @@ MATURITY_NAMES = {
     "young": "interval under 21 d",
     "mature": "interval 21 d or more",
 }
+
+
+MIN_CHART_WIDTH = 24
+"""Narrowest chart drawn, in columns: room for the y tick labels and a readable plot."""
+
+TOO_NARROW = "Widen the window to see this chart."
+
+
+class Chart(PlotextPlot):
+    """A plotext chart that asks for a wider window rather than be drawn too narrow.
+
+    plotext fails inside its layout (a ValueError) when the plot area beside the y tick
+    labels is exactly 0 columns wide, and draws garbage when it is narrower still; a
+    chart of a few columns tells nothing anyway. Textual renders again on every resize,
+    so the chart comes back when the window is widened.
+    """
+
+    def render(self) -> RenderResult:
+        if self.size.width < MIN_CHART_WIDTH:
+            return Text(TOO_NARROW, style="dim")
+        return super().render()
 
 
 @dataclass
@@ -70,12 +91,12 @@ class StatsScreen(Screen[None]):
             yield Static("Reviews in the last year", classes="section")
             yield Heatmap(date.today(), {}, id="heatmap")
             with Grid(id="bar-plots"):
-                yield PlotextPlot(id="per-day")
-                yield PlotextPlot(id="forecast")
+                yield Chart(id="per-day")
+                yield Chart(id="forecast")
             with Horizontal(id="tables"):
                 yield Static(id="maturity")
                 yield Static(id="topics")
-            yield PlotextPlot(id="accuracy")
+            yield Chart(id="accuracy")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:

@@ -15,6 +15,7 @@ import pytest
 from rich.console import Console
 from sqlalchemy import func, select
 from textual.widgets import DataTable, Input, Static
+from textual_plotext import PlotextPlot
 
 from studyapp.collection import Collection
 from studyapp.config import FixedClock, Settings
@@ -418,6 +419,45 @@ async def test_stats_load_in_a_worker(studied: Collection) -> None:
         assert sum(screen.query_one("#heatmap", Heatmap).counts.values()) == len(logged)
         topics = plain(screen.query_one("#topics", Static))
         assert all(t in topics for t in ("chain_rule", "mse", "neuron", "softmax"))
+
+
+def draw_charts(screen: StatsScreen) -> list[str]:
+    """Every chart as the terminal would show it (the screen scrolls, so render them all)."""
+    return [str(chart.render()) for chart in screen.query(PlotextPlot)]
+
+
+async def open_stats(pilot: Any) -> StatsScreen:
+    await pilot.press("s")
+    screen = pilot.app.screen
+    assert isinstance(screen, StatsScreen)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    assert screen.data is not None
+    return screen
+
+
+@pytest.mark.parametrize("width", [1, 7, 8, 13, 14, 15])
+async def test_stats_open_in_a_narrow_terminal(studied: Collection, width: int) -> None:
+    """plotext fails inside its layout when a chart's plot area is 0 columns wide."""
+    app = make_app(studied, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=(width, 24)) as pilot:
+        screen = await open_stats(pilot)
+        app.export_screenshot()
+        assert all("Widen the window" in chart for chart in draw_charts(screen))
+
+
+async def test_stats_draw_at_every_width_and_redraw_on_resize(studied: Collection) -> None:
+    app = make_app(studied, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_stats(pilot)
+        for width in range(1, 41):
+            await pilot.resize_terminal(width, 24)
+            app.export_screenshot()
+            draw_charts(screen)
+        await pilot.resize_terminal(*SIZE)
+        drawn = draw_charts(screen)
+        assert drawn and not any("Widen the window" in chart for chart in drawn)
+        assert "Reviews per day" in drawn[0]
 
 
 async def test_browse_search_suspend_reset(studied: Collection) -> None:
