@@ -511,7 +511,7 @@ class ReviewSession:
         """
         if not self._history:
             raise NothingToUndo("nothing to undo in this session")
-        snapshot = self._history.pop()
+        snapshot = self._history[-1]  # kept if the database is locked: u can be tried again
         try:
             with self.db.write_session() as session, session.begin():
                 card, row = _latest_grade(
@@ -523,6 +523,7 @@ class ReviewSession:
         except GradeSuperseded:
             self._history.clear()
             raise
+        self._history.pop()
         self.queue, self.graded = snapshot.queue, snapshot.graded
         self.repeats, self.elapsed_ms = snapshot.repeats, snapshot.elapsed_ms
         self._current = None

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy.exc import OperationalError
 
 from studyapp.cli import main
 from studyapp.config import Settings
@@ -198,6 +199,25 @@ class LockHolder(threading.Thread):
     def __exit__(self, *_: object) -> None:
         self.released.set()
         self.join()
+
+
+def test_an_undo_met_by_a_held_lock_can_be_tried_again(db_path, settings, monkeypatch) -> None:
+    """The lock is another process's for longer than the busy timeout: the undo fails
+    (the screen says "Not saved"), and the session still holds the grade to take back."""
+    monkeypatch.setattr(store_db, "BUSY_TIMEOUT_MS", 200)
+    db = open_database(f"sqlite:///{db_path}")
+    try:
+        [card] = add_cards(db, 1)
+        session = ReviewSession(db, settings)
+        session.grade(4)
+        with LockHolder(db_path, 10.0), pytest.raises(OperationalError):
+            session.undo()
+        assert session.can_undo
+        assert session.undo() == card
+        log, state = log_and_card(db_path, card)
+        assert log == [] and state == (250, 0, 0, None, 0, None)
+    finally:
+        db.close()
 
 
 @pytest.fixture
