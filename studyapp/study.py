@@ -44,6 +44,12 @@ class NothingToUndo(LookupError):
     """Raised by undo when no grade of this session is left to take back."""
 
 
+class GradeSuperseded(NothingToUndo):
+    """Raised by undo (and a drill's grade override) when the grade is no longer its
+    item's latest: another terminal graded, reset or restored the item since, and taking
+    the grade back would rewind that work. Nothing is changed."""
+
+
 def state_of(item: Card | DrillTopic) -> Sm2State:
     """The SM-2 state stored on a card or topic row."""
     return Sm2State(
@@ -121,6 +127,53 @@ def _restore_from_log(item: Card | DrillTopic, row: Review) -> None:
         row.prev_interval,
     )
     item.due, item.lapses, item.last_review = row.prev_due, row.prev_lapses, row.prev_last_review
+
+
+def _after_state(row: Review) -> Sm2State:
+    """The state a logged grade left its item in. The log keeps no last review after: a
+    grade sets it to the row's own day, a same-day repeat leaves it as it was."""
+    return Sm2State(
+        row.easiness, row.repetitions, row.interval, row.due, row.lapses,
+        row.prev_last_review if row.repeat else row.day,
+    )
+
+
+def _latest_grade(
+    session: Session, kind: ItemKind, item_id: str, review_id: int, doing: str
+) -> tuple[Card | DrillTopic, Review]:
+    """The item and its logged grade `review_id`, only while that grade is still the item's
+    latest and the item holds the state it left. Otherwise another terminal graded, reset or
+    restored the item since; undoing or changing the grade then would rewind that work (or,
+    after a restore reused the id, touch another item's grade): GradeSuperseded instead.
+
+    The item's row is locked first, so on PostgreSQL a grade of it elsewhere waits for this
+    transaction, or this one waits for it and then sees it; on SQLite the writing
+    transaction already holds the database's write lock.
+    """
+    item: Card | DrillTopic | None
+    if kind == "card":
+        item, noun, again = session.get(Card, item_id, with_for_update=True), "card", "graded"
+    else:
+        item, noun, again = session.get(DrillTopic, item_id, with_for_update=True), "topic", "drilled"
+    row = session.get(Review, review_id)
+    if item is None or row is None or row.kind != kind or row.item_id != item_id:
+        raise GradeSuperseded(
+            f"This grade can no longer be {doing}: the {noun}'s history was replaced elsewhere"
+            " (a restore or a removal)"
+        )
+    later = select(Review.id).where(
+        Review.id > review_id, Review.kind == kind, Review.item_id == item_id
+    )  # an id range from this grade on: no full scan of the log
+    if session.scalar(later.limit(1)) is not None:
+        raise GradeSuperseded(
+            f"This grade can no longer be {doing}: the {noun} was {again} again elsewhere"
+        )
+    if state_of(item) != _after_state(row):
+        raise GradeSuperseded(
+            f"This grade can no longer be {doing}: the {noun}'s schedule was changed elsewhere"
+            " (graded or reset)"
+        )
+    return item, row
 
 
 def _uncount(session: Session, row: Review) -> None:
@@ -353,6 +406,7 @@ class SessionSummary:
 @dataclass
 class _Snapshot:
     review_id: int
+    card_id: str
     queue: deque[str]
     graded: dict[str, int]
     repeats: int
@@ -432,7 +486,10 @@ class ReviewSession:
             shown=card_view.state,
         )
         self._history.append(
-            _Snapshot(review_id, deque(self.queue), dict(self.graded), self.repeats, self.elapsed_ms)
+            _Snapshot(
+                review_id, card_view.id, deque(self.queue), dict(self.graded), self.repeats,
+                self.elapsed_ms,
+            )
         )
         self.queue.popleft()
         self._current = None
@@ -446,19 +503,27 @@ class ReviewSession:
         return after
 
     def undo(self) -> str:
-        """Take back the last grade exactly: state restored, log row removed, card shown again."""
+        """Take back the last grade exactly: state restored, log row removed, card shown again.
+
+        Only while it is still the card's latest grade (_latest_grade); otherwise
+        GradeSuperseded, and the session forgets its earlier grades too: going back past a
+        grade that stays would show its card again as never graded.
+        """
         if not self._history:
             raise NothingToUndo("nothing to undo in this session")
-        snapshot = self._history.pop()
-        with self.db.write_session() as session, session.begin():
-            row = session.get(Review, snapshot.review_id)
-            if row is None:
-                raise NothingToUndo("that grade is no longer in the database")
-            card = session.get(Card, row.item_id, with_for_update=True)
-            if card is not None:
+        snapshot = self._history[-1]  # kept if the database is locked: u can be tried again
+        try:
+            with self.db.write_session() as session, session.begin():
+                card, row = _latest_grade(
+                    session, "card", snapshot.card_id, snapshot.review_id, "undone"
+                )
                 _restore_from_log(card, row)
-            _uncount(session, row)
-            session.delete(row)
+                _uncount(session, row)
+                session.delete(row)
+        except GradeSuperseded:
+            self._history.clear()
+            raise
+        self._history.pop()
         self.queue, self.graded = snapshot.queue, snapshot.graded
         self.repeats, self.elapsed_ms = snapshot.repeats, snapshot.elapsed_ms
         self._current = None
@@ -660,11 +725,11 @@ class DrillSession:
         if self.record is None:
             raise LookupError("answer the problem before grading it")
         record = self.record
+        assert self.problem is not None  # answered, so still on screen
         with self.db.write_session() as session, session.begin():
-            row = session.get(Review, record.review_id)
-            if row is None:
-                raise LookupError("that attempt is no longer in the database")
-            topic = _topic_row(session, row.item_id)
+            topic, row = _latest_grade(
+                session, "topic", self.problem.topic, record.review_id, "changed"
+            )
             before = Sm2State(
                 row.prev_easiness,
                 row.prev_repetitions,

@@ -15,10 +15,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy.exc import OperationalError
 
 from studyapp.cli import main
+from studyapp.config import Settings
 from studyapp.store import db as store_db
-from tests.helpers import add_cards
+from studyapp.store import open_database
+from studyapp.study import GradeSuperseded, ReviewSession
+from tests.helpers import add_cards, assert_totals_match_log
 from tests.test_crash import assert_log_consistent, read_line
 
 REPO = Path(__file__).resolve().parent.parent
@@ -109,6 +113,66 @@ def test_two_processes_grading_at_once_lose_nothing(db, db_path, tmp_path, share
     assert min(counts) > 0
 
 
+def log_and_card(db_path: Path, card_id: str) -> tuple[list[tuple[object, ...]], tuple[object, ...]]:
+    """The whole review log and one card's stored schedule, read by a connection of its own
+    (after checking that the day totals still match the log)."""
+    connection = sqlite3.connect(db_path)
+    try:
+        assert_totals_match_log(connection)
+        log = connection.execute("SELECT * FROM reviews ORDER BY id").fetchall()
+        card = connection.execute(
+            "SELECT easiness, repetitions, interval, due, lapses, last_review FROM cards "
+            "WHERE id = ?", (card_id,),
+        ).fetchone()  # fmt: skip
+    finally:
+        connection.close()
+    return log, card
+
+
+def test_undo_refuses_a_grade_another_terminal_graded_over(db, db_path, settings: Settings) -> None:
+    """Two terminals show the same card and both grade it. Taking back the first grade would
+    put the card back to before both while the second stays in the log: refused, nothing
+    changes, and this session has nothing left to undo."""
+    [card] = add_cards(db, 1)
+    other = open_database(f"sqlite:///{db_path}")
+    try:
+        mine, theirs = ReviewSession(db, settings), ReviewSession(other, settings)
+        assert mine.current.id == theirs.current.id == card
+        mine.grade(4)
+        theirs.grade(5)
+        before = log_and_card(db_path, card)
+        with pytest.raises(GradeSuperseded, match="graded again elsewhere"):
+            mine.undo()
+        assert log_and_card(db_path, card) == before
+        assert not mine.can_undo
+        theirs.undo()  # the other terminal's grade is still the latest: it can be taken back
+        log, _ = log_and_card(db_path, card)
+        assert len(log) == 1
+    finally:
+        other.close()
+
+
+def test_undo_refuses_a_grade_another_terminal_logged_a_repeat_after(
+    db, db_path, settings: Settings
+) -> None:
+    """A same-day repeat elsewhere leaves the schedule as this grade set it, but the log's
+    latest grade of the card is no longer this one: refused as well."""
+    [card] = add_cards(db, 1)
+    other = open_database(f"sqlite:///{db_path}")
+    try:
+        mine, theirs = ReviewSession(db, settings), ReviewSession(other, settings)
+        assert mine.current.id == theirs.current.id == card
+        theirs.grade(1)  # comes back in that terminal
+        mine.grade(4)  # from the state the other terminal left
+        theirs.grade(5)  # its same-day repeat: logged, no reschedule
+        before = log_and_card(db_path, card)
+        with pytest.raises(GradeSuperseded):
+            mine.undo()
+        assert log_and_card(db_path, card) == before
+    finally:
+        other.close()
+
+
 class LockHolder(threading.Thread):
     """Another writer: holds the database's write lock for `seconds` or until released."""
 
@@ -135,6 +199,25 @@ class LockHolder(threading.Thread):
     def __exit__(self, *_: object) -> None:
         self.released.set()
         self.join()
+
+
+def test_an_undo_met_by_a_held_lock_can_be_tried_again(db_path, settings, monkeypatch) -> None:
+    """The lock is another process's for longer than the busy timeout: the undo fails
+    (the screen says "Not saved"), and the session still holds the grade to take back."""
+    monkeypatch.setattr(store_db, "BUSY_TIMEOUT_MS", 200)
+    db = open_database(f"sqlite:///{db_path}")
+    try:
+        [card] = add_cards(db, 1)
+        session = ReviewSession(db, settings)
+        session.grade(4)
+        with LockHolder(db_path, 10.0), pytest.raises(OperationalError):
+            session.undo()
+        assert session.can_undo
+        assert session.undo() == card
+        log, state = log_and_card(db_path, card)
+        assert log == [] and state == (250, 0, 0, None, 0, None)
+    finally:
+        db.close()
 
 
 @pytest.fixture

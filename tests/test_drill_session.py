@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from studyapp.drills.base import show
 from studyapp.scheduler import Sm2State
+from studyapp.store import open_database
 from studyapp.store.models import DrillAttempt, DrillTopic, Review
-from studyapp.study import DrillSession, derived_quality, state_of
+from studyapp.study import DrillSession, GradeSuperseded, derived_quality, state_of
 from studyapp.sync import sync_topics
 from tests.helpers import assert_totals_match_log
 
@@ -83,6 +85,33 @@ def test_hint_lowers_the_grade_and_override_replaces_it(db, settings) -> None:
     assert (state.easiness, state.repetitions, state.interval) == (2.6, 1, 1)
     with db.session() as s:
         assert s.scalar(select(Review.quality)) == 5
+    with db.engine.connect() as connection:
+        assert_totals_match_log(connection.connection.driver_connection)
+
+
+def test_override_is_refused_once_the_topic_was_drilled_again_elsewhere(
+    db, db_path, settings
+) -> None:
+    """Changing this attempt's grade would recompute the topic from before both attempts
+    and overwrite the other terminal's: refused, nothing changes."""
+    other = open_database(f"sqlite:///{db_path}")
+    try:
+        mine = DrillSession(db, settings, topic_ids=["mse"], seed=5)
+        theirs = DrillSession(other, settings, topic_ids=["mse"], seed=6)
+        mine.submit(right_answer(mine.problem))
+        theirs.give_up()
+        state = topic_state(db, "mse")
+        with db.session() as s:
+            logged = [(r.id, r.quality, r.interval) for r in s.scalars(select(Review))]
+        with pytest.raises(GradeSuperseded, match="drilled again elsewhere"):
+            mine.override(1)
+        assert topic_state(db, "mse") == state and mine.record.quality == 5
+        with db.session() as s:
+            assert [(r.id, r.quality, r.interval) for r in s.scalars(select(Review))] == logged
+        theirs.override(2)  # the latest grade of the topic can still be changed
+        assert topic_state(db, "mse").repetitions == 0
+    finally:
+        other.close()
     with db.engine.connect() as connection:
         assert_totals_match_log(connection.connection.driver_connection)
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
+import time
 from datetime import date
 from pathlib import Path
 
@@ -19,11 +21,12 @@ from sqlalchemy import create_engine, func, select, text
 from studyapp.collection import Collection
 from studyapp.config import FixedClock, Settings
 from studyapp.export import export_json
+from studyapp.interop import check_document, restore_json
 from studyapp.stats import stats_data
 from studyapp.store import open_database
 from studyapp.store.db import HEAD
 from studyapp.store.models import Card, DrillAttempt, Review
-from studyapp.study import DrillSession, ReviewSession, state_of
+from studyapp.study import DrillSession, GradeSuperseded, ReviewSession, state_of
 from tests.conftest import NOON
 from tests.helpers import TOTALS_FROM_LOG, TOTALS_STORED, add_cards
 
@@ -90,6 +93,112 @@ def test_review_session_same_day_repeat_and_undo(pg) -> None:
     with pg.session() as s:
         assert s.scalar(select(func.count()).select_from(Review)) == 2
     totals_match(pg)
+
+
+def log_and_states(db) -> tuple[list[tuple[object, ...]], dict[str, object]]:
+    with db.session() as s:
+        log = [tuple(r) for r in s.execute(select(Review.id, Review.item_id, Review.quality))]
+        cards = {c.id: state_of(c) for c in s.scalars(select(Card))}
+    return sorted(log), cards
+
+
+def test_undo_and_override_refuse_a_grade_another_connection_superseded(pg) -> None:
+    settings = Settings(clock=FixedClock(NOON))
+    [card] = add_cards(pg, 1)
+    other = open_database(URL)
+    try:
+        mine, theirs = ReviewSession(pg, settings), ReviewSession(other, settings)
+        assert mine.current.id == theirs.current.id == card
+        mine.grade(4)
+        theirs.grade(5)
+        before = log_and_states(pg)
+        with pytest.raises(GradeSuperseded):
+            mine.undo()
+        assert log_and_states(pg) == before
+        drill = DrillSession(pg, settings, topic_ids=["mse"], seed=5)
+        drill.give_up()
+        DrillSession(other, settings, topic_ids=["mse"], seed=6).give_up()
+        with pytest.raises(GradeSuperseded):
+            drill.override(4)
+    finally:
+        other.close()
+    totals_match(pg)
+
+
+def test_undo_after_another_connections_restore_deletes_no_other_cards_review(pg) -> None:
+    settings = Settings(clock=FixedClock(NOON))
+    [alpha] = add_cards(pg, 1, deck="alpha")
+    add_cards(pg, 1, deck="beta")
+    backup_session = ReviewSession(pg, settings, deck_ids=["alpha"])
+    backup_session.grade(4)
+    backup = export_json(pg)  # review 1: the alpha card
+    backup_session.undo()
+    with pg.engine.begin() as connection:  # a fresh log, as on another machine: ids start again
+        connection.execute(text("ALTER SEQUENCE reviews_id_seq RESTART WITH 1"))
+    mine = ReviewSession(pg, settings, deck_ids=["beta"])
+    mine.grade(5)
+    other = open_database(URL)
+    try:
+        restore_json(other, check_document(backup), replace=True)
+    finally:
+        other.close()
+    before = log_and_states(pg)
+    assert [item for _, item, _ in before[0]] == [alpha]
+    with pytest.raises(GradeSuperseded):
+        mine.undo()
+    assert log_and_states(pg) == before
+    totals_match(pg)
+
+
+def test_undo_waits_for_a_grade_in_progress_elsewhere_and_then_refuses(pg) -> None:
+    """Another connection is grading the card (row locked, not yet committed) when undo
+    starts: undo waits for it and then sees its grade, instead of rewinding it."""
+    settings = Settings(clock=FixedClock(NOON))
+    [card] = add_cards(pg, 1)
+    mine = ReviewSession(pg, settings)
+    mine.grade(4)
+    other = open_database(URL)
+    outcome: list[BaseException | None] = []
+
+    def undo() -> None:
+        try:
+            mine.undo()
+            outcome.append(None)
+        except BaseException as error:  # reported to the test below
+            outcome.append(error)
+
+    try:
+        with other.writing() as sql:  # a grade of the card, held open
+            sql.run("SELECT id FROM cards WHERE id = :id FOR UPDATE", {"id": card})
+            sql.run(
+                "UPDATE cards SET repetitions = repetitions + 1 WHERE id = :id", {"id": card}
+            )
+            sql.run(
+                "INSERT INTO reviews (kind, item_id, reviewed_at, day, quality, duration_ms,"
+                " repeat, prev_easiness, prev_repetitions, prev_interval, prev_due, prev_lapses,"
+                " prev_last_review, easiness, repetitions, interval, due, lapses)"
+                " SELECT kind, item_id, reviewed_at + 1, day, 5, 0, false, easiness,"
+                " repetitions, interval, due, lapses, day, easiness, repetitions + 1, interval,"
+                " due, lapses FROM reviews WHERE item_id = :id",
+                {"id": card},
+            )
+            worker = threading.Thread(target=undo)
+            worker.start()
+            with pg.engine.connect() as watcher:  # until undo waits on the card's row lock
+                for _ in range(500):
+                    waiting = watcher.execute(text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    )).scalar()
+                    if waiting or outcome:
+                        break
+                    time.sleep(0.01)  # another server process's state: nothing to await
+            assert waiting and not outcome, "undo did not wait for the grade in progress"
+        worker.join(timeout=30)
+        assert len(outcome) == 1 and isinstance(outcome[0], GradeSuperseded)
+    finally:
+        other.close()
+    with pg.session() as s:
+        assert s.scalar(select(func.count()).select_from(Review)) == 2
 
 
 def test_drills_stats_sync_and_export(pg, tmp_path) -> None:

@@ -3,15 +3,27 @@ repeats, undo, suspend and reset."""
 
 from __future__ import annotations
 
+import json
+import shutil
 from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from studyapp.config import FixedClock, Settings, study_day
+from studyapp.export import export_json
+from studyapp.interop import check_document, restore_json
 from studyapp.scheduler import Sm2State
+from studyapp.store import open_database
 from studyapp.store.models import Card, Review
-from studyapp.study import NothingToUndo, ReviewSession, reset_card, set_suspended, state_of
+from studyapp.study import (
+    GradeSuperseded,
+    NothingToUndo,
+    ReviewSession,
+    reset_card,
+    set_suspended,
+    state_of,
+)
 from tests.conftest import LOCAL, NOON
 from tests.helpers import add_cards, assert_totals_match_log
 
@@ -114,6 +126,73 @@ def test_undo_restores_state_and_log_exactly_several_steps_deep(db, settings) ->
     with db.engine.connect() as connection:
         assert_totals_match_log(connection.connection.driver_connection)
     assert list(session.queue) == queue_before and session.done == 0
+
+
+def test_undo_takes_back_a_same_day_repeat_and_then_the_first_grade(db, settings) -> None:
+    [card] = add_cards(db, 1, due=TODAY, repetitions=2, interval=6, easiness=2.5)
+    before = card_state(db, card)
+    session = ReviewSession(db, settings)
+    session.grade(2)
+    failed = card_state(db, card)
+    session.grade(4)  # the repeat: logged, no reschedule
+    assert session.undo() == card
+    assert card_state(db, card) == failed
+    assert session.undo() == card
+    assert card_state(db, card) == before
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Review)) == 0
+
+
+def log_rows(db):
+    with db.session() as s:
+        return [
+            (r.id, r.item_id, r.quality, r.easiness, r.interval, r.due)
+            for r in s.scalars(select(Review).order_by(Review.id))
+        ]
+
+
+def test_undo_after_a_reset_elsewhere_is_refused(db, settings) -> None:
+    """Taking the grade back would undo the reset too."""
+    [card] = add_cards(db, 1, due=TODAY, repetitions=2, interval=6)
+    session = ReviewSession(db, settings)
+    session.grade(5)
+    reset_card(db, card)
+    logged = log_rows(db)
+    with pytest.raises(GradeSuperseded):
+        session.undo()
+    assert card_state(db, card) == Sm2State() and log_rows(db) == logged
+    with pytest.raises(NothingToUndo):
+        session.undo()
+
+
+def test_undo_after_another_connections_restore_deletes_no_other_cards_review(
+    db, db_path, template_db, tmp_path, settings
+) -> None:
+    """Another terminal restores a backup (import --replace) whose review ids are reused for
+    other cards' grades: the session's review id now names a grade of a different card."""
+    [alpha_id] = add_cards(db, 1, deck="alpha")
+    [beta_id] = add_cards(db, 1, deck="beta")
+    session = ReviewSession(db, settings, deck_ids=["beta"])
+    session.grade(5)
+    elsewhere_path = tmp_path / "elsewhere.db"  # the same decks, studied on another machine
+    shutil.copy(template_db, elsewhere_path)
+    elsewhere = open_database(f"sqlite:///{elsewhere_path}")
+    add_cards(elsewhere, 1, deck="alpha")
+    add_cards(elsewhere, 1, deck="beta")
+    ReviewSession(elsewhere, settings, deck_ids=["alpha"]).grade(4)
+    backup = json.loads(json.dumps(export_json(elsewhere)))
+    elsewhere.close()
+    restorer = open_database(f"sqlite:///{db_path}")
+    restore_json(restorer, check_document(backup), replace=True)
+    restorer.close()
+    logged, alpha = log_rows(db), card_state(db, alpha_id)
+    assert [row[1] for row in logged] == [alpha_id]
+    with pytest.raises(GradeSuperseded):
+        session.undo()
+    assert log_rows(db) == logged and card_state(db, alpha_id) == alpha
+    assert card_state(db, beta_id) == Sm2State()
+    with db.engine.connect() as connection:
+        assert_totals_match_log(connection.connection.driver_connection)
 
 
 def test_undo_of_a_failed_card_removes_its_same_day_return(db, settings) -> None:

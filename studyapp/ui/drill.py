@@ -25,7 +25,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from studyapp.scheduler import QUALITY_LABELS
-from studyapp.study import derived_quality
+from studyapp.study import GradeSuperseded, derived_quality
 from studyapp.ui.widgets import (
     GRADE_NAMES,
     NotSaved,
@@ -336,6 +336,9 @@ class DrillScreen(Screen[None]):
             with saving(self, "change the grade"):
                 self.session.override(quality)
         except NotSaved:
+            return
+        except GradeSuperseded as problem:  # drilled again in another terminal: nothing wrong here
+            self.notify(str(problem), title="Grade not changed")
             return
         except LookupError as problem:
             self.notify(str(problem), title="Grade not changed", severity="warning", markup=False)

@@ -294,8 +294,9 @@ class ReviewScreen(Screen[None]):
                 self.session.undo()
         except NotSaved:
             return
-        except NothingToUndo as problem:
+        except NothingToUndo as problem:  # or a grade superseded elsewhere: the stack is empty now
             self.notify(str(problem), title="Undo", markup=False)
+            self.refresh_bindings()
             return
         self.show_current()
         self.notify("Last grade taken back.", timeout=2, markup=False)

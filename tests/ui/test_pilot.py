@@ -260,6 +260,37 @@ async def test_review_three_grades_and_undo(collection: Collection, ui_clock: Fi
         assert first is not None and first.duration_ms == 7000
 
 
+async def test_undo_of_a_grade_graded_over_elsewhere_is_a_calm_message(
+    collection: Collection,
+) -> None:
+    """Another terminal grades the same card after this one: u says why it cannot take the
+    grade back, changes nothing, and is no longer offered."""
+    from studyapp.store import open_database
+    from studyapp.study import ReviewSession
+
+    assert collection.db.path is not None
+    app = make_app(collection, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        other = open_database(f"sqlite:///{collection.db.path}")
+        try:
+            elsewhere = ReviewSession(other, collection.settings)
+            await pilot.press("space", "4")
+            elsewhere.grade(5)  # the same first card, in the other terminal
+        finally:
+            other.close()
+        graded = reviews(collection)
+        await pilot.press("u")
+        await pilot.pause()
+        assert reviews(collection) == graded
+        [note] = [n for n in app._notifications if n.title == "Undo"]
+        assert "graded again elsewhere" in str(note.message) and note.severity == "information"
+        assert "undo" not in {b.binding.action for b in screen.active_bindings.values()}
+
+
 async def test_grade_keys_wait_for_the_reveal(collection: Collection) -> None:
     app = make_app(collection, seed=SEED, schedule_new_topics=False)
     async with app.run_test(size=SIZE) as pilot:
@@ -374,6 +405,33 @@ async def test_drill_give_up_grades_zero(collection: Collection) -> None:
         assert screen.query_one("#solution", Static).display
     assert [(a.outcome, a.correct) for a in attempts(collection)] == [("gave_up", False)]
     assert [q for _, _, q, _ in reviews(collection)] == [0]
+
+
+async def test_regrading_an_attempt_drilled_over_elsewhere_is_a_calm_message(
+    collection: Collection,
+) -> None:
+    from studyapp.store import open_database
+    from studyapp.study import DrillSession
+
+    assert collection.db.path is not None
+    app = make_app(collection, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, DrillScreen) and screen.problem is not None
+        other = open_database(f"sqlite:///{collection.db.path}")
+        try:
+            DrillSession(other, collection.settings, topic_ids=[screen.problem.topic]).give_up()
+        finally:
+            other.close()
+        await pilot.press("5")
+        await pilot.pause()
+        [note] = [n for n in app._notifications if n.title == "Grade not changed"]
+        assert "drilled again elsewhere" in str(note.message) and note.severity == "information"
+    assert [q for _, _, q, _ in reviews(collection)] == [0, 0]
 
 
 async def test_topic_picker_starts_that_topic(collection: Collection) -> None:
