@@ -338,7 +338,7 @@ class DrillScreen(Screen[None]):
         except NotSaved:
             return
         except GradeSuperseded as problem:  # drilled again in another terminal: nothing wrong here
-            self.notify(str(problem), title="Grade not changed")
+            self.notify(str(problem), title="Grade not changed", markup=False)
             return
         except LookupError as problem:
             self.notify(str(problem), title="Grade not changed", severity="warning", markup=False)
