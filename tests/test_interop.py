@@ -352,6 +352,25 @@ def test_a_package_without_notes_is_refused(tmp_path) -> None:
         read_package(package)
 
 
+def test_a_collection_that_takes_more_steps_than_its_size_explains_is_refused(
+    tmp_path, monkeypatch
+) -> None:
+    import genanki
+
+    from studyapp import anki_package
+
+    deck = genanki.Deck(31, "Steps")
+    deck.add_note(genanki.Note(model=genanki.BASIC_MODEL, guid="s1", fields=["q", "a"]))
+    package = tmp_path / "steps.apkg"
+    genanki.Package([deck]).write_to_file(str(package))
+    assert len(read_package(package)[0].cards) == 1
+    monkeypatch.setattr(anki_package, "STEPS_PER_BYTE", 0)
+    monkeypatch.setattr(anki_package, "MIN_STEPS", 10)
+    monkeypatch.setattr(anki_package, "STEP_GRAIN", 1)
+    with pytest.raises(PackageError, match="takes far more work than a collection of its size"):
+        read_package(package)
+
+
 def test_apkg_schedule_columns(db, history, tmp_path) -> None:
     """The Anki columns written for each card, read back with sqlite3 from the zip."""
     package = tmp_path / "out.apkg"
