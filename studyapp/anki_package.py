@@ -466,21 +466,40 @@ def _card(path: Path, note: _Note, index: int) -> CardSpec | None:
                      "source": html_to_text(own["Source"]) or None}
     front = fields[0] if fields else ""
     back = fields[1] if len(fields) > 1 else ""
-    if CLOZE.search(front):  # a cloze note: the gaps hidden on the front, filled on the back
-        front, back = CLOZE.sub(_gap, front), "\n".join(
-            part for part in (CLOZE.sub(r"\1", front), back) if part
-        )
+    cloze = _cloze(front)
+    if cloze is not None:  # a cloze note: the gaps hidden on the front, filled on the back
+        front, back = cloze[0], "\n".join(part for part in (cloze[1], back) if part)
     if not front or not back:
         return None
     tags = tuple(tag for tag in note.tags if tag)
     return CardSpec(id=card_id, front=front, back=back, tags=tags, line=index, **extra)
 
 
-CLOZE = re.compile(r"\{\{c\d+::(.*?)(?:::(.*?))?\}\}", re.DOTALL)
+CLOZE_START = re.compile(r"\{\{c\d+::")
 
 
-def _gap(match: re.Match[str]) -> str:
-    return f"[{match.group(2)}]" if match.group(2) else "[...]"
+def _cloze(text: str) -> tuple[str, str] | None:
+    """`text` with its cloze deletions (`{{c1::answer}}`, `{{c2::answer::hint}}`) hidden as
+    `[...]` or `[hint]`, and with them filled in; None when it has none.
+
+    Each deletion runs to the first `}}` after its start, its hint from the first `::`. A
+    scan that moves forward only: one pattern for the whole deletion backtracked cubically
+    on thousands of openings never closed.
+    """
+    hidden: list[str] = []
+    filled: list[str] = []
+    done = 0
+    while (start := CLOZE_START.search(text, done)) is not None:
+        end = text.find("}}", start.end())
+        if end < 0:
+            break  # no deletion closes after here
+        answer, _, hint = text[start.end() : end].partition("::")
+        hidden += [text[done : start.start()], f"[{hint}]" if hint else "[...]"]
+        filled += [text[done : start.start()], answer]
+        done = end + 2
+    if not hidden:
+        return None
+    return "".join(hidden) + text[done:], "".join(filled) + text[done:]
 
 
 def _genanki_guid(card_id: str) -> str:

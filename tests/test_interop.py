@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import zipfile
 from datetime import date
@@ -505,6 +506,23 @@ def test_cloze_notes_and_notes_without_a_back(tmp_path) -> None:
     (card,) = contents.decks[0].cards
     assert (card.front, card.back) == ("[...] is max(0, [input])", "ReLU is max(0, z)")
     assert contents.skipped == 1
+
+
+OLD_CLOZE = re.compile(r"\{\{c\d+::(.*?)(?:::(.*?))?\}\}", re.DOTALL)
+"""The one pattern cloze deletions were read with (cubic on unclosed openings): the meaning."""
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["{{c1::", "{{c12::", "{{c", "::", ":", "}}", "}", "{", "a",
+                                 "\n", "1", "c"]), max_size=14).map("".join))
+def test_cloze_scan_reads_deletions_as_the_one_pattern_did(text) -> None:
+    from studyapp.anki_package import _cloze
+
+    def gap(match: re.Match[str]) -> str:
+        return f"[{match.group(2)}]" if match.group(2) else "[...]"
+
+    expected = (OLD_CLOZE.sub(gap, text), OLD_CLOZE.sub(r"\1", text)) if OLD_CLOZE.search(text) else None
+    assert _cloze(text) == expected
 
 
 def test_cli_imports_an_apkg_twice_without_copies(cli_env, tmp_path) -> None:
