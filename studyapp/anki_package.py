@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import sqlite3
 import tempfile
@@ -48,6 +49,15 @@ STUDYAPP_DECK_PREFIX = "studyapp::"
 STUDYAPP_GUID_NAMESPACE = "studyapp"
 MAX_COLLECTION_BYTES = 512 * 1024 * 1024
 """A collection inside a package larger than this is refused (a zip bomb, most likely)."""
+STEPS_PER_BYTE = 2
+"""SQLite VM steps allowed per byte of the collection (with a floor of MIN_STEPS): reading
+an Anki or genanki collection takes about 0.1 a byte, so more means a hostile file (a view
+over an endless recursive query, say) and it is refused instead of read forever."""
+MIN_STEPS = 1_000_000
+STEP_GRAIN = 1000
+"""How many VM steps SQLite runs between two calls of the step counter."""
+MAX_JSON_NUMBER = 40
+"""Characters in a number of the `col` JSON; Anki's are ids and times, at most 20."""
 
 
 class PackageError(Exception):
@@ -266,55 +276,123 @@ def _collection_bytes(path: Path) -> bytes:
 
 
 def _read_notes(collection: Path) -> list[_Note]:
+    """The notes of a collection, read with bounded work: only plain tables, no value longer
+    than the file, and at most STEPS_PER_BYTE SQLite steps a byte (ValueError beyond)."""
+    size = collection.stat().st_size
     connection = sqlite3.connect(f"file:{collection}?mode=ro", uri=True)
+    connection.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, max(size, 2**20))  # a computed column
+    steps_left = [max(MIN_STEPS, STEPS_PER_BYTE * size) // STEP_GRAIN]
+
+    def step() -> bool:
+        steps_left[0] -= 1
+        return steps_left[0] < 0  # true: SQLite stops the query ("interrupted")
+
+    connection.set_progress_handler(step, STEP_GRAIN)
     try:
-        decks = _deck_names(connection)
-        models = _field_names(connection)
-        rows = connection.execute(
-            "SELECT n.guid, n.mid, n.flds, n.tags, "
-            "(SELECT CASE WHEN c.odid THEN c.odid ELSE c.did END FROM cards AS c "
-            "WHERE c.nid = n.id ORDER BY c.ord LIMIT 1) "  # a filtered deck's card: its home deck
-            "FROM notes AS n ORDER BY n.id"
-        ).fetchall()
+        tables = _plain_tables(connection)
+        for needed in ("notes", "cards", "col", *(("fields",) if "notetypes" in tables else ())):
+            if needed not in tables:
+                raise ValueError(f"its `{needed}` is missing or not a plain table")
+        decks = _deck_names(connection, tables)
+        models = _field_names(connection, tables)
+        first_cards: dict[Any, tuple[Any, int]] = {}  # note id -> (ord, deck) of its first card
+        # One pass over the cards, not a search of them per note (no index needed).
+        for note, order, deck in connection.execute(
+            "SELECT nid, ord, CASE WHEN odid THEN odid ELSE did END FROM cards"
+        ):  # a filtered deck's card: its home deck
+            if note not in first_cards or order < first_cards[note][0]:
+                first_cards[note] = (order, 1 if deck is None else _id(deck, "deck"))
+        rows = connection.execute("SELECT id, guid, mid, flds, tags FROM notes ORDER BY id").fetchall()
+    except sqlite3.OperationalError:
+        if steps_left[0] < 0:
+            raise ValueError("reading it takes far more work than a collection of its size "
+                             "needs") from None
+        raise
     finally:
         connection.close()
     return [
         _Note(
             guid=str(guid),
             fields=str(fields).split("\x1f"),
-            field_names=models.get(int(model), []),
+            field_names=models.get(_id(model, "note type"), []),
             tags=tuple(dict.fromkeys(str(tags).split())),
-            deck=decks.get(int(deck) if deck is not None else 1, "Default"),
+            deck=decks.get(first_cards.get(note, (0, 1))[1], "Default"),
         )
-        for guid, model, fields, tags, deck in rows
+        for note, guid, model, fields, tags in rows
     ]
 
 
-def _tables(connection: sqlite3.Connection) -> set[str]:
-    return {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+def _plain_tables(connection: sqlite3.Connection) -> set[str]:
+    """The tables that just hold rows: no views, virtual tables or columns computed when read
+    (the query or expression behind them could take any time)."""
+    names = [row[0] for row in connection.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE TABLE %'"
+    )]
+    computed = "SELECT 1 FROM pragma_table_xinfo(?) WHERE hidden != 0"
+    return {name for name in names if connection.execute(computed, (name,)).fetchone() is None}
 
 
-def _deck_names(connection: sqlite3.Connection) -> dict[int, str]:
+def _id(value: object, what: str) -> int:
+    """An Anki id: an integer, or one written in decimal (a JSON key); ValueError otherwise,
+    rather than OverflowError for an infinite one."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,19}", value):
+        return int(value)
+    raise ValueError(f"a {what} id is not an integer: {str(value)[:40]}")
+
+
+def _json(text: Any, what: str) -> Any:
+    """A JSON column of `col`, parsed with limits: ValueError for nesting too deep or a
+    number that is no ordinary one (1e999, NaN, thousands of digits)."""
+    if not text:
+        return {}
+    try:
+        return json.loads(text, parse_int=_json_int, parse_float=_json_float,
+                          parse_constant=_json_float)
+    except RecursionError:
+        raise ValueError(f"its {what} JSON is nested too deeply") from None
+
+
+def _json_int(text: str) -> int:
+    if len(text) > MAX_JSON_NUMBER:
+        raise ValueError(f"a number in its JSON has {len(text)} digits")
+    return int(text)
+
+
+def _json_float(text: str) -> float:
+    number = float(text) if len(text) <= MAX_JSON_NUMBER else math.inf
+    if not math.isfinite(number):
+        raise ValueError(f"a number in its JSON is not finite: {text[:MAX_JSON_NUMBER]}")
+    return number
+
+
+def _deck_names(connection: sqlite3.Connection, tables: set[str]) -> dict[int, str]:
     """Deck id -> full name (`Parent::Child`), from the `decks` table or the `col` JSON."""
-    if "decks" in _tables(connection):
+    if "decks" in tables:
         rows = connection.execute("SELECT id, name FROM decks").fetchall()
-        return {int(i): str(name).replace("\x1f", "::") for i, name in rows}
+        return {_id(i, "deck"): str(name).replace("\x1f", "::") for i, name in rows}
     row = connection.execute("SELECT decks FROM col").fetchone()
-    decks = json.loads(row[0]) if row and row[0] else {}
-    return {int(i): str(d.get("name", i)) for i, d in decks.items() if isinstance(d, dict)}
+    decks = _json(row[0] if row else None, "deck")
+    return {
+        _id(i, "deck"): d["name"] if isinstance(d.get("name"), str) else i
+        for i, d in decks.items()
+        if isinstance(d, dict)
+    }
 
 
-def _field_names(connection: sqlite3.Connection) -> dict[int, list[str]]:
+def _field_names(connection: sqlite3.Connection, tables: set[str]) -> dict[int, list[str]]:
     """Note type id -> its field names (used to recognise our own exported notes)."""
-    if "notetypes" in _tables(connection):
+    if "notetypes" in tables:  # and so `fields` too, checked by _read_notes
         names: dict[int, list[str]] = {}
         for model, name in connection.execute("SELECT ntid, name FROM fields ORDER BY ntid, ord"):
-            names.setdefault(int(model), []).append(str(name))
+            names.setdefault(_id(model, "note type"), []).append(str(name))
         return names
     row = connection.execute("SELECT models FROM col").fetchone()
-    models = json.loads(row[0]) if row and row[0] else {}
+    models = _json(row[0] if row else None, "note type")
     return {
-        int(i): [str(f.get("name", "")) for f in m.get("flds", [])]
+        _id(i, "note type"): [f["name"] if isinstance(f.get("name"), str) else ""
+                              for f in m.get("flds", [])]
         for i, m in models.items()
         if isinstance(m, dict)
     }
@@ -388,21 +466,40 @@ def _card(path: Path, note: _Note, index: int) -> CardSpec | None:
                      "source": html_to_text(own["Source"]) or None}
     front = fields[0] if fields else ""
     back = fields[1] if len(fields) > 1 else ""
-    if CLOZE.search(front):  # a cloze note: the gaps hidden on the front, filled on the back
-        front, back = CLOZE.sub(_gap, front), "\n".join(
-            part for part in (CLOZE.sub(r"\1", front), back) if part
-        )
+    cloze = _cloze(front)
+    if cloze is not None:  # a cloze note: the gaps hidden on the front, filled on the back
+        front, back = cloze[0], "\n".join(part for part in (cloze[1], back) if part)
     if not front or not back:
         return None
     tags = tuple(tag for tag in note.tags if tag)
     return CardSpec(id=card_id, front=front, back=back, tags=tags, line=index, **extra)
 
 
-CLOZE = re.compile(r"\{\{c\d+::(.*?)(?:::(.*?))?\}\}", re.DOTALL)
+CLOZE_START = re.compile(r"\{\{c\d+::")
 
 
-def _gap(match: re.Match[str]) -> str:
-    return f"[{match.group(2)}]" if match.group(2) else "[...]"
+def _cloze(text: str) -> tuple[str, str] | None:
+    """`text` with its cloze deletions (`{{c1::answer}}`, `{{c2::answer::hint}}`) hidden as
+    `[...]` or `[hint]`, and with them filled in; None when it has none.
+
+    Each deletion runs to the first `}}` after its start, its hint from the first `::`. A
+    scan that moves forward only: one pattern for the whole deletion backtracked cubically
+    on thousands of openings never closed.
+    """
+    hidden: list[str] = []
+    filled: list[str] = []
+    done = 0
+    while (start := CLOZE_START.search(text, done)) is not None:
+        end = text.find("}}", start.end())
+        if end < 0:
+            break  # no deletion closes after here
+        answer, _, hint = text[start.end() : end].partition("::")
+        hidden += [text[done : start.start()], f"[{hint}]" if hint else "[...]"]
+        filled += [text[done : start.start()], answer]
+        done = end + 2
+    if not hidden:
+        return None
+    return "".join(hidden) + text[done:], "".join(filled) + text[done:]
 
 
 def _genanki_guid(card_id: str) -> str:

@@ -260,7 +260,8 @@ def _split_tags(cell: str) -> tuple[str, ...]:
     return tuple(tags)
 
 
-_BREAK = re.compile(r"<\s*br\s*/?\s*>|<\s*/\s*(?:div|p|li)\s*>", re.IGNORECASE)
+# Spaces inside a tag match one way only: `\s*/?\s*` was quadratic on `<br` and no `>`.
+_BREAK = re.compile(r"<\s*br\s*(?:/\s*)?>|<\s*/\s*(?:div|p|li)\s*>", re.IGNORECASE)
 _TAG = re.compile(r"<[^<>]*>")
 
 

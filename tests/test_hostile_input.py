@@ -14,8 +14,11 @@ import hashlib
 import os
 import random
 import sqlite3
+import subprocess
+import sys
 import tempfile
 import time
+import zipfile
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -333,6 +336,145 @@ def test_hostile_imports_through_the_cli(cli_db: Path, scratch: Path, case: tupl
 @given(st.one_of(deck_inputs().map(lambda d: (d, ".toml")), table_inputs().map(lambda d: (d, ".csv"))))
 def test_hostile_imports_through_the_cli_long(cli_db: Path, scratch: Path, case: tuple[bytes, str]) -> None:
     check_cli_import(cli_db, scratch, *case)
+
+
+# ------------------------------------------------------------------------------ Anki packages
+
+INFINITE = "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r)"
+ENDLESS = 60.0  # seconds: the subprocess is stopped there; a bounded read takes under 1 s
+
+HOSTILE_PACKAGES = {
+    "notes-is-an-endless-view": [
+        "DROP TABLE notes",
+        f"CREATE VIEW notes AS {INFINITE} SELECT i AS id, 'g' || i AS guid, 1 AS mid, "
+        "'q' || char(31) || 'a' AS flds, '' AS tags FROM r",
+    ],
+    "cards-is-an-endless-view": [
+        "DROP TABLE cards",
+        f"CREATE VIEW cards AS {INFINITE} SELECT i AS id, i AS nid, 0 AS ord, 1 AS did, "
+        "0 AS odid FROM r",
+    ],
+    "fields-is-an-endless-view": [
+        "CREATE TABLE notetypes (id INTEGER PRIMARY KEY, name TEXT)",
+        f"CREATE VIEW fields AS {INFINITE} SELECT 1 AS ntid, i AS ord, 'f' AS name FROM r",
+    ],
+    "a-field-computed-by-an-expression": [  # half a second a row, however long it may be
+        "DROP TABLE notes",
+        "CREATE TABLE notes (id INTEGER PRIMARY KEY, guid, mid, "
+        "flds AS (printf('%.*c', 100000000 + id, 'x')), tags)",
+        f"INSERT INTO notes (id, guid, mid, tags) "
+        f"{INFINITE.replace('FROM r)', 'FROM r WHERE i < 100)')} SELECT i, i, 1, '' FROM r",
+    ],
+    "an-infinite-note-type-id": ["UPDATE notes SET mid = 1e999"],
+    "an-infinite-deck-id": ["UPDATE cards SET did = -1e999"],
+    "a-deck-id-that-is-a-float": ["UPDATE col SET decks = '{\"1e999\": {\"name\": \"x\"}}'"],
+    "a-4000-digit-note-type-id": [f"UPDATE col SET models = '{{\"{'9' * 5000}\": {{}}}}'"],
+    "a-4000-digit-number": [f"UPDATE col SET models = '{{\"1\": {{\"id\": {'9' * 5000}}}}}'"],
+    "an-infinite-number": ["UPDATE col SET models = '{\"1\": {\"id\": 1e999, \"flds\": []}}'"],
+    "a-nan": ["UPDATE col SET decks = '{\"1\": {\"name\": \"x\", \"id\": NaN}}'"],
+    "deeply-nested-note-types": [f"UPDATE col SET models = '{'[' * 100_000}{']' * 100_000}'"],
+    "deeply-nested-decks": ["UPDATE col SET decks = '" + '{"a":' * 100_000 + "1" + "}" * 100_000 + "'"],
+}
+
+MANY_NOTES_WITHOUT_THE_CARD_INDEX = [  # 60,000 more notes, each card found by scanning all cards
+    "DROP INDEX ix_cards_nid",
+    f"INSERT INTO notes (id, guid, mid, mod, usn, tags, flds, sfld, csum, flags, data) "
+    f"{INFINITE.replace('FROM r)', 'FROM r WHERE i < 60000)')} SELECT i + 10, 'n' || i, "
+    "(SELECT mid FROM notes LIMIT 1), 0, 0, '', 'q' || char(31) || 'a', 'q', 0, 0, '' FROM r",
+    "INSERT INTO cards (id, nid, did, ord, mod, usn, type, queue, due, ivl, factor, reps, "
+    "lapses, left, odue, odid, flags, data) SELECT id, id, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "
+    "0, 0, 0, 0, '' FROM notes WHERE id < 100000",
+]
+
+
+@pytest.fixture(scope="module")
+def plain_collection(scratch: Path) -> bytes:
+    """The collection of a small genanki package: two notes in one deck."""
+    import genanki
+
+    model = genanki.Model(7, "Basic", fields=[{"name": "Front"}, {"name": "Back"}],
+                          templates=[{"name": "c", "qfmt": "{{Front}}", "afmt": "{{Back}}"}])
+    deck = genanki.Deck(11, "Hostile")
+    deck.add_note(genanki.Note(model=model, fields=["What is ReLU?", "max(0, z)"], guid="h1"))
+    deck.add_note(genanki.Note(model=model, fields=["tanh(0)?", "0"], guid="h2"))
+    package = scratch / "plain.apkg"
+    genanki.Package([deck]).write_to_file(str(package))
+    with zipfile.ZipFile(package) as archive:
+        return archive.read("collection.anki2")
+
+
+def changed_package(folder: Path, collection: bytes, name: str, statements: list[str]) -> Path:
+    """A package holding `collection` changed by the SQL `statements`."""
+    database = folder / f"{name}.anki2"
+    database.write_bytes(collection)
+    with sqlite3.connect(database) as connection:
+        for statement in statements:
+            connection.execute(statement)
+    connection.close()
+    package = folder / f"{name}.apkg"
+    with zipfile.ZipFile(package, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.write(database, "collection.anki2")
+    return package
+
+
+def run_bounded(code: str, *args: str) -> tuple[int, str]:
+    """Python `code` in its own process, so that work that never ends is stopped."""
+    try:
+        done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True,
+                              text=True, timeout=ENDLESS)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{code[:80]} did not finish in {ENDLESS:.0f} s")
+    return done.returncode, done.stdout + done.stderr
+
+
+def import_in_subprocess(db_path: Path, package: Path) -> tuple[int, str]:
+    """`studyapp import` in its own process."""
+    return run_bounded("from studyapp.cli import main; main()", "--db", str(db_path),
+                       "import", str(package))
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_PACKAGES))
+def test_hostile_anki_packages_are_refused_in_one_line(
+    cli_db: Path, scratch: Path, plain_collection: bytes, name: str
+) -> None:
+    package = changed_package(scratch, plain_collection, name, HOSTILE_PACKAGES[name])
+    before = digest(cli_db)
+    code, output = import_in_subprocess(cli_db, package)
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert code == 1 and len(lines) == 1, output[-3000:]
+    assert lines[0].startswith(f"Error: {package}: ") and len(lines[0]) < 2000, lines[0][:300]
+    assert digest(cli_db) == before
+
+
+def test_many_notes_without_the_card_index_are_read_in_one_pass(
+    scratch: Path, plain_collection: bytes
+) -> None:
+    """Without Anki's index on cards.nid, finding each note's card is still one pass."""
+    package = changed_package(scratch, plain_collection, "no-index",
+                              MANY_NOTES_WITHOUT_THE_CARD_INDEX)
+    code, output = run_bounded("from studyapp.anki_package import read_package; "
+                               f"print(sum(len(d.cards) for d in read_package({str(package)!r})))")
+    assert code == 0 and output.split() == ["60002"], output[-3000:]
+
+
+def test_unclosed_cloze_openings_are_read_in_one_pass(scratch: Path, plain_collection: bytes) -> None:
+    """10,000 `{{c1::` never closed: no cloze, read in one pass (the old pattern backtracked
+    cubically: 85 s for 1,600 of them)."""
+    front = "{{c1::" * 10_000
+    package = changed_package(scratch, plain_collection, "open-cloze", [
+        f"UPDATE notes SET flds = '{front}' || char(31) || 'the back' WHERE guid = 'h1'"
+    ])
+    code, output = run_bounded("from studyapp.anki_package import read_package; "
+                               f"print(read_package({str(package)!r})[0].cards[0].front == {front!r})")
+    assert code == 0 and output.split() == ["True"], output[-3000:]
+
+
+def test_an_unclosed_line_break_tag_is_read_in_one_pass() -> None:
+    """`<br` and a million spaces in an Anki field (or an HTML table cell): the old pattern
+    tried every split of the spaces between its two `\\s*`, quadratic."""
+    code, output = run_bounded("from studyapp.importers import html_to_text; "
+                               "print(len(html_to_text('x<br' + ' ' * 1_000_000 + 'y')))")
+    assert code == 0 and output.split() == [str(1_000_005)], output[-3000:]
 
 
 # ------------------------------------------------------------------------------ typed answers

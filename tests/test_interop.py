@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import zipfile
 from datetime import date
@@ -460,6 +461,25 @@ def test_a_package_without_notes_is_refused(tmp_path) -> None:
         read_package(package)
 
 
+def test_a_collection_that_takes_more_steps_than_its_size_explains_is_refused(
+    tmp_path, monkeypatch
+) -> None:
+    import genanki
+
+    from studyapp import anki_package
+
+    deck = genanki.Deck(31, "Steps")
+    deck.add_note(genanki.Note(model=genanki.BASIC_MODEL, guid="s1", fields=["q", "a"]))
+    package = tmp_path / "steps.apkg"
+    genanki.Package([deck]).write_to_file(str(package))
+    assert len(read_package(package)[0].cards) == 1
+    monkeypatch.setattr(anki_package, "STEPS_PER_BYTE", 0)
+    monkeypatch.setattr(anki_package, "MIN_STEPS", 10)
+    monkeypatch.setattr(anki_package, "STEP_GRAIN", 1)
+    with pytest.raises(PackageError, match="takes far more work than a collection of its size"):
+        read_package(package)
+
+
 def test_apkg_schedule_columns(db, history, tmp_path) -> None:
     """The Anki columns written for each card, read back with sqlite3 from the zip."""
     package = tmp_path / "out.apkg"
@@ -594,6 +614,23 @@ def test_cloze_notes_and_notes_without_a_back(tmp_path) -> None:
     (card,) = contents.decks[0].cards
     assert (card.front, card.back) == ("[...] is max(0, [input])", "ReLU is max(0, z)")
     assert contents.skipped == 1
+
+
+OLD_CLOZE = re.compile(r"\{\{c\d+::(.*?)(?:::(.*?))?\}\}", re.DOTALL)
+"""The one pattern cloze deletions were read with (cubic on unclosed openings): the meaning."""
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["{{c1::", "{{c12::", "{{c", "::", ":", "}}", "}", "{", "a",
+                                 "\n", "1", "c"]), max_size=14).map("".join))
+def test_cloze_scan_reads_deletions_as_the_one_pattern_did(text) -> None:
+    from studyapp.anki_package import _cloze
+
+    def gap(match: re.Match[str]) -> str:
+        return f"[{match.group(2)}]" if match.group(2) else "[...]"
+
+    expected = (OLD_CLOZE.sub(gap, text), OLD_CLOZE.sub(r"\1", text)) if OLD_CLOZE.search(text) else None
+    assert _cloze(text) == expected
 
 
 def test_cli_imports_an_apkg_twice_without_copies(cli_env, tmp_path) -> None:
