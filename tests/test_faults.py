@@ -265,3 +265,74 @@ def test_an_upgrade_says_where_the_backup_went(tmp_path) -> None:
     again = CliRunner().invoke(main, ["--db", str(path), "stats"])
     assert again.exit_code == 0 and "upgraded" not in again.output
 
+
+
+# ------------------------------------------------------------------------------ a stale -wal
+
+
+def _grade_some(path: Path, count: int) -> None:
+    """A later study session, closed cleanly: its grades are checkpointed into the file."""
+    db = open_database(f"sqlite:///{path}")
+    clock = FixedClock(datetime(2026, 3, 20, 12, tzinfo=timezone(timedelta(hours=1))))
+    session = ReviewSession(db, Settings(new_per_day=50, clock=clock))
+    for _ in range(count):
+        session.grade(4, duration_ms=1000)
+    db.close()
+    assert not Path(f"{path}-wal").exists()
+
+
+def _pending_wal(path: Path, changes: int, aside: Path) -> None:
+    """Changes still in the -wal (as when a session is cut short): -wal and -shm are copied
+    to `aside` before the connection closes and checkpoints them into the file."""
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA wal_autocheckpoint = 0")
+    ids = [row[0] for row in connection.execute("SELECT id FROM cards ORDER BY id")]
+    for i in range(changes):
+        connection.execute(
+            "UPDATE cards SET interval = interval + 1, due = '2026-05-01' WHERE id = ?",
+            (ids[(i * 7) % len(ids)],),
+        )
+        connection.commit()
+    aside.mkdir()
+    for suffix in ("-wal", "-shm"):
+        shutil.copy(f"{path}{suffix}", aside / f"{path.name}{suffix}")
+    connection.close()
+
+
+@pytest.mark.parametrize("changes", [1, 300], ids=["index-rows-missing", "pages-unused"])
+def test_a_restored_file_with_a_stale_wal_beside_it_is_refused_untouched(
+    studied, tmp_path, changes
+) -> None:
+    """The learner copies an older studyapp.db back over the current one, but the current
+    -wal stays: SQLite would replay its pages into a file they do not belong to. With one
+    change the result even passes SQLite's quick check (only index entries are missing).
+    (Had the -wal rewritten every page of the tables it touches, the mix would be consistent
+    and no check of the file's structure could tell.)"""
+    older = tmp_path / "older.db"
+    shutil.copy(studied, older)
+    _grade_some(studied, 20)
+    _pending_wal(studied, changes, tmp_path / "left")
+    shutil.copy(older, studied)  # the restore
+    for left in (tmp_path / "left").iterdir():
+        shutil.copy(left, studied.parent / left.name)
+    wal = Path(f"{studied}-wal")
+    wal_bytes = wal.read_bytes()
+    before = snapshot(studied)
+    code, out = run_stats(studied)
+    assert_refused(code, out, str(studied), "study.db-wal", "does not belong", "move it away")
+    assert snapshot(studied) == before
+    assert wal.read_bytes() == wal_bytes
+
+
+def test_a_wal_left_by_a_cut_short_session_is_replayed(studied, tmp_path) -> None:
+    """The -wal beside its own file (a crash, a power cut) holds the last grades: they count."""
+    cut_short = tmp_path / "cut" / "study.db"
+    cut_short.parent.mkdir()
+    shutil.copy(studied, cut_short)
+    _pending_wal(studied, 3, tmp_path / "left")  # studied: the same changes, checkpointed
+    for left in (tmp_path / "left").iterdir():
+        shutil.copy(left, cut_short.parent / left.name)
+    code, out = run_stats(cut_short)
+    assert code == 0, out
+    assert (code, out) == run_stats(studied)
+    assert snapshot(cut_short)[0] == snapshot(studied)[0]  # replayed into the file
