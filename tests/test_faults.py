@@ -185,6 +185,45 @@ def _foreign_sqlite(path: Path) -> None:
     connection.close()
 
 
+# ------------------------------------------------------------------------------ odd paths
+
+
+def _symlink_loop(tmp_path: Path) -> Path:
+    (tmp_path / "loop-a").symlink_to(tmp_path / "loop-b")
+    (tmp_path / "loop-b").symlink_to(tmp_path / "loop-a")
+    return tmp_path / "loop-a"
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (_symlink_loop, ["symbolic links"]),
+        (lambda t: _symlink_loop(t) / "study.db", ["symbolic links"]),
+        (lambda t: t / ("x" * 300 + ".db"), ["name too long"]),
+        (lambda t: t.joinpath(*["deep"] * 2100, "study.db"), ["name too long"]),
+        (lambda t: t / "missing" / ("x" * 300 + ".db"), ["name too long"]),
+        (lambda t: t / "folder.db", ["is a folder"]),
+        (lambda t: t / "notes.txt" / "study.db", ["notes.txt is a file, not a folder"]),
+        (lambda t: t / "notes.txt" / "sub" / "study.db", ["notes.txt is a file, not a folder"]),
+        (lambda t: Path("~nobody-here-at-all/study.db"), ["nobody-here-at-all"]),
+    ],
+    ids=[
+        "symlink-loop", "under-symlink-loop", "name-too-long", "path-too-long",
+        "name-too-long-in-new-folder", "directory", "under-a-file", "deep-under-a-file",
+        "unknown-home",
+    ],
+)  # fmt: skip
+def test_an_odd_db_path_is_refused_in_one_line(tmp_path, make, words) -> None:
+    (tmp_path / "folder.db").mkdir()
+    (tmp_path / "notes.txt").write_text("mine")
+    path = make(tmp_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    code, out = run_stats(path)
+    assert_refused(code, out, *words)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
 # ------------------------------------------------------------------------------ read-only
 
 

@@ -269,11 +269,17 @@ def _refuse_foreign_sqlite(path: Path) -> str | None:
 
     Returns the schema revision stored in it (None for a new or empty file).
     """
-    if not path.exists():
-        folder = _existing_folder(path)
-        if not os.access(folder, os.W_OK | os.X_OK):
-            raise DatabaseProblem(f"cannot create {path}: the folder {folder} is read-only")
+    try:
+        path.stat()
+    except FileNotFoundError:
+        _refuse_uncreatable(path)
         return None
+    except NotADirectoryError:
+        raise DatabaseProblem(
+            f"cannot create {path}: {_existing_folder(path)} is a file, not a folder"
+        ) from None
+    except OSError as error:  # a symlink loop, a name too long, a disk error
+        raise DatabaseProblem(f"{path} cannot be opened: {_os_reason(error)}") from None
     if path.is_dir():
         raise DatabaseProblem(f"{path} is a folder, not a database file")
     if path.stat().st_size == 0:
@@ -372,6 +378,22 @@ def _integrity_problem(uri: str) -> str | None:
         return str(error)
     result = str(row[0]) if row else "no answer"
     return None if result == "ok" else " ".join(result.replace("***", "").split())
+
+
+def _refuse_uncreatable(path: Path) -> None:
+    """A new file: its folder must let us create it (and the folders on the way to it)."""
+    folder = _existing_folder(path)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise DatabaseProblem(f"cannot create {path}: the folder {folder} is read-only")
+    longest = os.pathconf(folder, "PC_NAME_MAX")
+    new = path.relative_to(folder).parts
+    if any(len(os.fsencode(name)) > longest for name in new):
+        raise DatabaseProblem(f"cannot create {path}: file name too long")
+
+
+def _os_reason(error: OSError) -> str:
+    reason = error.strerror or str(error)
+    return reason[:1].lower() + reason[1:]
 
 
 def _existing_folder(path: Path) -> Path:
