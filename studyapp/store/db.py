@@ -146,6 +146,8 @@ class Database:
 def open_database(url: str, *, migrate: bool = True) -> Database:
     """Open (creating or upgrading as needed) the database at a SQLAlchemy URL."""
     is_sqlite, path = _sqlite_target(url)
+    if is_sqlite:
+        _refuse_sqlite_options(url)
     backup = None
     if path is not None:
         stored = _refuse_foreign_sqlite(path)
@@ -191,6 +193,21 @@ def _refuse_unsupported(url: str) -> None:
     if backend != "postgresql":
         raise DatabaseProblem(
             f"{_describe(url)}: studyapp keeps its data in SQLite or PostgreSQL, not {backend}"
+        )
+
+
+def _refuse_sqlite_options(url: str) -> None:
+    """Refuse `?mode=ro` and the like rather than ignore them: the reads and grades of
+    store/plain.py open the file themselves, read-write, and every session writes."""
+    if "?" not in url:
+        return
+    from sqlalchemy.engine import make_url
+
+    options = sorted(make_url(url).query)
+    if options:
+        raise DatabaseProblem(
+            f"{_describe(url)}: studyapp takes no options in a SQLite URL "
+            f"({', '.join(options)}); it opens the file read-write, so give sqlite:///PATH"
         )
 
 
