@@ -375,6 +375,19 @@ def test_a_restored_file_with_a_stale_wal_beside_it_is_refused_untouched(
     assert wal.read_bytes() == wal_bytes
 
 
+def test_without_a_wal_left_over_no_page_is_checked(studied, monkeypatch) -> None:
+    """The check reads every page: an ordinary start (a clean close removed the -wal) and a
+    -wal holding no changes must not pay for it."""
+
+    def must_not_run(uri: str) -> None:
+        raise AssertionError(f"integrity check of {uri}")
+
+    monkeypatch.setattr("studyapp.store.db._integrity_problem", must_not_run)
+    assert run_stats(studied)[0] == 0
+    Path(f"{studied}-wal").write_bytes(b"")
+    assert run_stats(studied)[0] == 0
+
+
 def test_a_wal_left_by_a_cut_short_session_is_replayed(studied, tmp_path) -> None:
     """The -wal beside its own file (a crash, a power cut) holds the last grades: they count."""
     cut_short = tmp_path / "cut" / "study.db"
