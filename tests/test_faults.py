@@ -400,3 +400,19 @@ def test_a_wal_left_by_a_cut_short_session_is_replayed(studied, tmp_path) -> Non
     assert code == 0, out
     assert (code, out) == run_stats(studied)
     assert snapshot(cut_short)[0] == snapshot(studied)[0]  # replayed into the file
+
+
+def test_a_wal_that_cannot_be_read_now_is_not_called_foreign(studied, monkeypatch) -> None:
+    """Another process holding the file locked makes the check fail with "locked": that
+    says nothing about the -wal, so it must not be blamed."""
+    monkeypatch.setattr("studyapp.store.db.BUSY_TIMEOUT_MS", 50)
+    holder = sqlite3.connect(studied)
+    try:
+        holder.execute("PRAGMA locking_mode = EXCLUSIVE")
+        holder.execute("UPDATE cards SET interval = interval + 1")
+        holder.commit()
+        assert Path(f"{studied}-wal").stat().st_size > 32
+        code, out = run_stats(studied)
+    finally:
+        holder.close()
+    assert code != 0 and "does not belong" not in out, out

@@ -384,14 +384,20 @@ def _refuse_foreign_wal(path: Path, wal: Path) -> None:
 
 
 def _integrity_problem(uri: str) -> str | None:
-    """SQLite's first complaint about the database at `uri`, or None when it is sound."""
+    """SQLite's first complaint about the database at `uri`, or None when it is sound.
+
+    Only damage counts: a lock held elsewhere or an I/O error (OperationalError) says
+    nothing about the pages, and opening goes on to meet and report it.
+    """
     try:
-        connection = sqlite3.connect(uri, uri=True)
+        connection = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
         try:
             row = connection.execute("PRAGMA integrity_check(1)").fetchone()
         finally:
             connection.close()
-    except sqlite3.DatabaseError as error:
+    except sqlite3.OperationalError:
+        return None
+    except sqlite3.DatabaseError as error:  # "malformed", "not a database"
         return str(error)
     result = str(row[0]) if row else "no answer"
     return None if result == "ok" else " ".join(result.replace("***", "").split())
