@@ -49,6 +49,8 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.ClickException:
+            raise  # already one line (and its --db may be one that cannot be resolved)
         except Exception as error:
             from studyapp.config import resolve_db_url
             from studyapp.store.db import explain

@@ -26,7 +26,7 @@ from studyapp.freshness import (
     drill_fingerprint,
     drill_topics_unchanged,
 )
-from studyapp.store import Database, open_database
+from studyapp.store import Database, DatabaseProblem, open_database
 from studyapp.today import HomeCounts, home_counts
 
 # Opening a collection and showing the home screen must not wait for SQLAlchemy's ORM
@@ -71,7 +71,11 @@ class Collection:
         sync: bool = True,
     ) -> Collection:
         """Open the database at `db` (path or URL; default per config) and sync content."""
-        database = open_database(resolve_db_url(db))
+        try:
+            url = resolve_db_url(db)
+        except ValueError as error:
+            raise DatabaseProblem(str(error)) from None
+        database = open_database(url)
         collection = cls(database, settings or Settings())
         try:
             values, collection.preference_problems = collection._stored_preferences()

@@ -135,11 +135,21 @@ def resolve_db_url(value: str | None = None) -> str:
     """Turn `--db` (or STUDYAPP_DB, or the default) into a SQLAlchemy URL.
 
     A value containing "://" is taken as a URL; anything else is a SQLite file path.
+    Raises ValueError for a `~user` whose home folder is unknown. A path that cannot be
+    resolved (a symlink loop, a name too long) is kept as given, made absolute, for
+    opening to say what is wrong with it.
     """
     chosen = value or os.environ.get(DB_ENV) or str(default_db_path())
     if "://" in chosen:
         return chosen
-    path = Path(chosen).expanduser().resolve()
+    try:
+        path = Path(chosen).expanduser()
+    except RuntimeError:
+        raise ValueError(f"{chosen}: there is no home folder for {chosen.split('/')[0]}") from None
+    try:
+        path = path.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop, before Python 3.13
+        path = path.absolute()
     return f"sqlite:///{path}"
 
 

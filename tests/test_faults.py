@@ -185,6 +185,57 @@ def _foreign_sqlite(path: Path) -> None:
     connection.close()
 
 
+# ------------------------------------------------------------------------------ odd paths
+
+
+def _symlink_loop(tmp_path: Path) -> Path:
+    (tmp_path / "loop-a").symlink_to(tmp_path / "loop-b")
+    (tmp_path / "loop-b").symlink_to(tmp_path / "loop-a")
+    return tmp_path / "loop-a"
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (_symlink_loop, ["symbolic links"]),
+        (lambda t: _symlink_loop(t) / "study.db", ["symbolic links"]),
+        (lambda t: t / ("x" * 300 + ".db"), ["name too long"]),
+        (lambda t: t.joinpath(*["deep"] * 2100, "study.db"), ["name too long"]),
+        (lambda t: t / "missing" / ("x" * 300 + ".db"), ["name too long"]),
+        (lambda t: t / "folder.db", ["is a folder"]),
+        (lambda t: t / "notes.txt" / "study.db", ["notes.txt is a file, not a folder"]),
+        (lambda t: t / "notes.txt" / "sub" / "study.db", ["notes.txt is a file, not a folder"]),
+        (lambda t: Path("~nobody-here-at-all/study.db"), ["nobody-here-at-all"]),
+    ],
+    ids=[
+        "symlink-loop", "under-symlink-loop", "name-too-long", "path-too-long",
+        "name-too-long-in-new-folder", "directory", "under-a-file", "deep-under-a-file",
+        "unknown-home",
+    ],
+)  # fmt: skip
+def test_an_odd_db_path_is_refused_in_one_line(tmp_path, make, words) -> None:
+    (tmp_path / "folder.db").mkdir()
+    (tmp_path / "notes.txt").write_text("mine")
+    path = make(tmp_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    code, out = run_stats(path)
+    assert_refused(code, out, *words)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize("options", ["mode=ro", "mode=ro&uri=true", "timeout=1"])
+@pytest.mark.parametrize("command", [["stats"], ["config", "new_per_day", "5"]])
+def test_options_in_a_sqlite_url_are_refused_not_ignored(studied, options, command) -> None:
+    """`?mode=ro` used to be dropped with a warning and the file opened read-write: the
+    store opens the file itself (store/plain.py), so no option could be honoured."""
+    before = snapshot(studied)
+    result = CliRunner().invoke(main, ["--db", f"sqlite:///{studied}?{options}", *command])
+    assert_refused(result.exit_code, result.output, str(studied), options.split("=")[0])
+    assert "read-write" in result.output
+    assert snapshot(studied) == before
+
+
 # ------------------------------------------------------------------------------ read-only
 
 
@@ -265,3 +316,103 @@ def test_an_upgrade_says_where_the_backup_went(tmp_path) -> None:
     again = CliRunner().invoke(main, ["--db", str(path), "stats"])
     assert again.exit_code == 0 and "upgraded" not in again.output
 
+
+
+# ------------------------------------------------------------------------------ a stale -wal
+
+
+def _grade_some(path: Path, count: int) -> None:
+    """A later study session, closed cleanly: its grades are checkpointed into the file."""
+    db = open_database(f"sqlite:///{path}")
+    clock = FixedClock(datetime(2026, 3, 20, 12, tzinfo=timezone(timedelta(hours=1))))
+    session = ReviewSession(db, Settings(new_per_day=50, clock=clock))
+    for _ in range(count):
+        session.grade(4, duration_ms=1000)
+    db.close()
+    assert not Path(f"{path}-wal").exists()
+
+
+def _pending_wal(path: Path, changes: int, aside: Path) -> None:
+    """Changes still in the -wal (as when a session is cut short): -wal and -shm are copied
+    to `aside` before the connection closes and checkpoints them into the file."""
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA wal_autocheckpoint = 0")
+    ids = [row[0] for row in connection.execute("SELECT id FROM cards ORDER BY id")]
+    for i in range(changes):
+        connection.execute(
+            "UPDATE cards SET interval = interval + 1, due = '2026-05-01' WHERE id = ?",
+            (ids[(i * 7) % len(ids)],),
+        )
+        connection.commit()
+    aside.mkdir()
+    for suffix in ("-wal", "-shm"):
+        shutil.copy(f"{path}{suffix}", aside / f"{path.name}{suffix}")
+    connection.close()
+
+
+@pytest.mark.parametrize("changes", [1, 300], ids=["index-rows-missing", "pages-unused"])
+def test_a_restored_file_with_a_stale_wal_beside_it_is_refused_untouched(
+    studied, tmp_path, changes
+) -> None:
+    """The learner copies an older studyapp.db back over the current one, but the current
+    -wal stays: SQLite would replay its pages into a file they do not belong to. With one
+    change the result even passes SQLite's quick check (only index entries are missing).
+    (Had the -wal rewritten every page of the tables it touches, the mix would be consistent
+    and no check of the file's structure could tell.)"""
+    older = tmp_path / "older.db"
+    shutil.copy(studied, older)
+    _grade_some(studied, 20)
+    _pending_wal(studied, changes, tmp_path / "left")
+    shutil.copy(older, studied)  # the restore
+    for left in (tmp_path / "left").iterdir():
+        shutil.copy(left, studied.parent / left.name)
+    wal = Path(f"{studied}-wal")
+    wal_bytes = wal.read_bytes()
+    before = snapshot(studied)
+    code, out = run_stats(studied)
+    assert_refused(code, out, str(studied), "study.db-wal", "does not belong", "move it away")
+    assert snapshot(studied) == before
+    assert wal.read_bytes() == wal_bytes
+
+
+def test_without_a_wal_left_over_no_page_is_checked(studied, monkeypatch) -> None:
+    """The check reads every page: an ordinary start (a clean close removed the -wal) and a
+    -wal holding no changes must not pay for it."""
+
+    def must_not_run(uri: str) -> None:
+        raise AssertionError(f"integrity check of {uri}")
+
+    monkeypatch.setattr("studyapp.store.db._integrity_problem", must_not_run)
+    assert run_stats(studied)[0] == 0
+    Path(f"{studied}-wal").write_bytes(b"")
+    assert run_stats(studied)[0] == 0
+
+
+def test_a_wal_left_by_a_cut_short_session_is_replayed(studied, tmp_path) -> None:
+    """The -wal beside its own file (a crash, a power cut) holds the last grades: they count."""
+    cut_short = tmp_path / "cut" / "study.db"
+    cut_short.parent.mkdir()
+    shutil.copy(studied, cut_short)
+    _pending_wal(studied, 3, tmp_path / "left")  # studied: the same changes, checkpointed
+    for left in (tmp_path / "left").iterdir():
+        shutil.copy(left, cut_short.parent / left.name)
+    code, out = run_stats(cut_short)
+    assert code == 0, out
+    assert (code, out) == run_stats(studied)
+    assert snapshot(cut_short)[0] == snapshot(studied)[0]  # replayed into the file
+
+
+def test_a_wal_that_cannot_be_read_now_is_not_called_foreign(studied, monkeypatch) -> None:
+    """Another process holding the file locked makes the check fail with "locked": that
+    says nothing about the -wal, so it must not be blamed."""
+    monkeypatch.setattr("studyapp.store.db.BUSY_TIMEOUT_MS", 50)
+    holder = sqlite3.connect(studied)
+    try:
+        holder.execute("PRAGMA locking_mode = EXCLUSIVE")
+        holder.execute("UPDATE cards SET interval = interval + 1")
+        holder.commit()
+        assert Path(f"{studied}-wal").stat().st_size > 32
+        code, out = run_stats(studied)
+    finally:
+        holder.close()
+    assert code != 0 and "does not belong" not in out, out
