@@ -99,7 +99,7 @@ def main(ctx: click.Context, db: str | None) -> None:
 @click.pass_context
 def stats(ctx: click.Context, as_json: bool) -> None:
     """Progress: today, streak, retention, reviews per day, forecast, drill accuracy."""
-    from studyapp.stats import stats_json
+    from studyapp.progress.stats import stats_json
 
     collection = _open(ctx, topics=True)
     data = stats_json(collection.stats())
@@ -167,7 +167,7 @@ def config(ctx: click.Context, key: str | None, value: str | None) -> None:
 @click.pass_context
 def decks(ctx: click.Context) -> None:
     """The decks, with due, new and total card counts."""
-    from studyapp.stats import deck_sizes
+    from studyapp.progress.stats import deck_sizes
 
     collection = _open(ctx)
     home = collection.home()
@@ -190,7 +190,7 @@ def decks(ctx: click.Context) -> None:
 def topics(ctx: click.Context) -> None:
     """The drill topics, with their schedule and the learner's accuracy."""
     from studyapp.drills import registry
-    from studyapp.stats import topic_stats
+    from studyapp.progress.stats import topic_stats
 
     collection = _open(ctx, topics=True)
     with collection.db.session() as session:
@@ -239,7 +239,7 @@ def problems(
     if fmt == "json":
         click.echo(json.dumps([p.to_json() for p in made], indent=2))
     else:
-        from studyapp.worksheet import worksheet_markdown
+        from studyapp.transfer.worksheet import worksheet_markdown
 
         click.echo(worksheet_markdown(made))
 
@@ -274,10 +274,10 @@ def import_(ctx: click.Context, path: Path, deck_id: str | None, replace: bool) 
     unless --replace is given. A file that cannot be imported is reported in one line and
     the database is left unchanged.
     """
-    from studyapp.anki_package import PackageError, read_package_contents
-    from studyapp.content import DeckError, parse_deck
-    from studyapp.importers import parse_table
-    from studyapp.interop import ImportProblem, import_decks, read_json, restore_json
+    from studyapp.decks.format import DeckError, parse_deck
+    from studyapp.transfer.anki import PackageError, read_package_contents
+    from studyapp.transfer.restore import ImportProblem, import_decks, read_json, restore_json
+    from studyapp.transfer.text_files import parse_table
 
     if not path.is_file():
         raise click.ClickException(f"{path}: no such file")
@@ -348,7 +348,7 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
           schedule as far as Anki can hold it (interval, ease = EF x 1000, reviews,
           lapses, due day, suspended).
     """
-    from studyapp import export as exporting
+    from studyapp.transfer import export as exporting
 
     collection = _open(ctx, topics=True)
     try:
@@ -382,7 +382,7 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
 
 
 def _write_or_print(output: Path | None, text: str) -> None:
-    from studyapp.export import replacing
+    from studyapp.transfer.export import replacing
 
     if output is None:
         click.echo(text, nl=False)

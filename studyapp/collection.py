@@ -19,21 +19,22 @@ from studyapp.config import (
     resolve_db_url,
     stored_preferences,
 )
-from studyapp.freshness import (
+from studyapp.decks.freshness import (
     DRILL_FINGERPRINT_KEY,
     SyncReport,
     bundled_decks_unchanged,
     drill_fingerprint,
     drill_topics_unchanged,
 )
+from studyapp.progress.today import HomeCounts, home_counts
 from studyapp.store import Database, DatabaseProblem, open_database
-from studyapp.today import HomeCounts, home_counts
+from studyapp.store.errors import StoreError as StoreError  # the UI catches it from here
 
 # Opening a collection and showing the home screen must not wait for SQLAlchemy's ORM
 # (see store/plain.py): what the other methods need is imported when they are called.
 if TYPE_CHECKING:
-    from studyapp.stats import StatsData
-    from studyapp.study import CardView, DrillSession, ReviewSession
+    from studyapp.progress.stats import StatsData
+    from studyapp.review.sessions import CardView, DrillSession, ReviewSession
 
 _PREFERENCES = "SELECT key, value FROM preferences"
 
@@ -95,7 +96,7 @@ class Collection:
         if unchanged:
             self.sync_report = SyncReport()
         else:
-            from studyapp.sync import sync_bundled_decks
+            from studyapp.decks.sync import sync_bundled_decks
 
             self.sync_report = sync_bundled_decks(self.db, folder)
         return self.sync_report
@@ -111,9 +112,9 @@ class Collection:
         with self.db.reading() as reader:
             if drill_topics_unchanged(reader, fingerprint):
                 return 0
+        from studyapp.decks.sync import sync_topics
         from studyapp.drills import registry
         from studyapp.store.models import Preference
-        from studyapp.sync import sync_topics
 
         added = sync_topics(self.db, ((t.id, t.title) for t in registry().values()))
         with self.db.write_session() as session, session.begin():
@@ -145,7 +146,7 @@ class Collection:
         return home_counts(self.db, self.settings)
 
     def stats(self) -> StatsData:
-        from studyapp.stats import stats_data
+        from studyapp.progress.stats import stats_data
 
         return stats_data(self.db, self.settings)
 
@@ -153,25 +154,25 @@ class Collection:
         """Load what the first review or drill needs (SQLAlchemy and its ORM, the engine's
         first connection), so that the first key press does not wait for it. The UI calls
         this off its own thread once the home screen is up."""
-        import studyapp.stats
-        import studyapp.study  # noqa: F401
+        import studyapp.progress.stats
+        import studyapp.review.sessions  # noqa: F401
 
         self.db.warm_up()
 
     def review(self, deck_ids: Sequence[str] | None = None) -> ReviewSession:
-        from studyapp.study import ReviewSession
+        from studyapp.review.sessions import ReviewSession
 
         return ReviewSession(self.db, self.settings, deck_ids)
 
     def drill(
         self, topic_ids: Sequence[str] | None = None, difficulty: int = 1, seed: int | None = None
     ) -> DrillSession:
-        from studyapp.study import DrillSession
+        from studyapp.review.sessions import DrillSession
 
         return DrillSession(self.db, self.settings, topic_ids, difficulty, seed)
 
     def card(self, card_id: str) -> CardView | None:
-        from studyapp.study import load_card
+        from studyapp.review.sessions import load_card
 
         with self.db.session() as session:
             return load_card(session, card_id)
@@ -232,11 +233,11 @@ class Collection:
             ]
 
     def suspend(self, card_id: str, suspended: bool = True) -> None:
-        from studyapp.study import set_suspended
+        from studyapp.review.sessions import set_suspended
 
         set_suspended(self.db, card_id, suspended)
 
     def reset(self, card_id: str) -> None:
-        from studyapp.study import reset_card
+        from studyapp.review.sessions import reset_card
 
         reset_card(self.db, card_id)

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from studyapp.anki_package import PackageError, read_package
-from studyapp.export import write_apkg
-from studyapp.interop import import_decks
 from studyapp.store.models import Card, Deck
+from studyapp.transfer.anki import PackageError, read_package
+from studyapp.transfer.export import write_apkg
+from studyapp.transfer.restore import import_decks
 from tests.helpers import add_cards
 
 anki_collection = pytest.importorskip("anki.collection")
@@ -134,7 +134,7 @@ def test_anki_newer_package_format_asks_for_the_older_export(tmp_path) -> None:
 
 def test_anki_plain_text_notes_export_imports(tmp_path) -> None:
     """Anki's "Notes in Plain Text" file (its `#separator:tab` header) as studyapp reads it."""
-    from studyapp.importers import parse_import
+    from studyapp.transfer.text_files import parse_import
 
     col = fresh_anki(tmp_path / "text")
     try:

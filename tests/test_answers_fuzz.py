@@ -17,7 +17,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from studyapp.answers import MAX_LENGTH, AnswerFormatError, check_answer, parse_answer, warm_up
+from studyapp.answers.reading import (
+    MAX_LENGTH,
+    AnswerFormatError,
+    check_answer,
+    parse_answer,
+    warm_up,
+)
 from studyapp.drills.base import Problem, Tolerance
 
 TIME_BOUND = 0.5  # seconds per answer; the budget is 10 ms, this only catches hangs

@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import select
 
 from studyapp.config import FixedClock, Settings, study_day
-from studyapp.stats import home_counts, stats_data
+from studyapp.progress.stats import home_counts, stats_data
+from studyapp.review.sessions import DrillSession, ReviewSession
 from studyapp.store import Database
 from studyapp.store.models import DrillAttempt, Review
-from studyapp.study import DrillSession, ReviewSession
 from tests.helpers import add_cards, assert_totals_match_log
 from tests.test_crash import assert_log_consistent
 

@@ -19,9 +19,9 @@ from sqlalchemy.exc import OperationalError
 
 from studyapp.cli import main
 from studyapp.config import Settings
+from studyapp.review.sessions import GradeSuperseded, ReviewSession
 from studyapp.store import db as store_db
 from studyapp.store import open_database
-from studyapp.study import GradeSuperseded, ReviewSession
 from tests.helpers import add_cards, assert_totals_match_log
 from tests.test_crash import assert_log_consistent, read_line
 
@@ -32,7 +32,7 @@ import sys
 from datetime import datetime, timedelta
 from studyapp.config import FixedClock, Settings
 from studyapp.store import open_database
-from studyapp.study import ReviewSession
+from studyapp.review.sessions import ReviewSession
 
 db = open_database(f"sqlite:///{sys.argv[1]}")
 decks, mark, rounds = sys.argv[2].split(","), int(sys.argv[3]), int(sys.argv[4])

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from studyapp import content
-from studyapp.content import CardSpec, DeckError, DeckSpec, load_decks, parse_deck
-from studyapp.freshness import file_digest
+from studyapp.decks import format as content
+from studyapp.decks.format import CardSpec, DeckError, DeckSpec, load_decks, parse_deck
+from studyapp.decks.freshness import file_digest
 
 GOOD = """\
 # A small deck used by the tests.

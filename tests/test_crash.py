@@ -29,7 +29,7 @@ import sys
 from datetime import datetime, timedelta
 from studyapp.config import FixedClock, Settings
 from studyapp.store import open_database
-from studyapp.study import ReviewSession
+from studyapp.review.sessions import ReviewSession
 
 db = open_database(f"sqlite:///{sys.argv[1]}")
 days, i = map(int, sys.stdin.readline().split())  # wait for the go: days ahead, first index
@@ -61,7 +61,7 @@ import json, sys
 from datetime import datetime, timedelta
 from studyapp.config import FixedClock, Settings
 from studyapp.store import open_database
-from studyapp.study import DrillSession
+from studyapp.review.sessions import DrillSession
 
 from studyapp.drills import registry
 
@@ -208,8 +208,8 @@ def test_killed_drill_loses_no_reported_attempt(
 ) -> None:
     if long:
         only_when_asked(request)
+    from studyapp.decks.sync import sync_topics
     from studyapp.drills import registry
-    from studyapp.sync import sync_topics
 
     sync_topics(db, ((t.id, t.title) for t in registry().values()))
     db.close()

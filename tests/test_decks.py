@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from studyapp.content import CardSpec, DeckSpec, load_decks
+from studyapp.decks.format import CardSpec, DeckSpec, load_decks
 
 REPO = Path(__file__).resolve().parent.parent
 CONTENT = REPO / "content"

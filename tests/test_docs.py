@@ -38,7 +38,7 @@ def test_nothing_points_outside_the_repository() -> None:
 def test_the_formats_page_names_every_stats_json_key() -> None:
     from datetime import date
 
-    from studyapp.stats import StatsData, stats_json
+    from studyapp.progress.stats import StatsData, stats_json
 
     data = StatsData(
         today=date(2026, 1, 1),

@@ -9,12 +9,12 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from studyapp.decks.sync import sync_topics
 from studyapp.drills.base import show
-from studyapp.scheduler import Sm2State
+from studyapp.review.sessions import DrillSession, GradeSuperseded, derived_quality, state_of
+from studyapp.review.sm2 import Sm2State
 from studyapp.store import open_database
 from studyapp.store.models import DrillAttempt, DrillTopic, Review
-from studyapp.study import DrillSession, GradeSuperseded, derived_quality, state_of
-from studyapp.sync import sync_topics
 from tests.helpers import assert_totals_match_log
 
 TODAY = date(2026, 3, 10)

@@ -24,9 +24,9 @@ from typing import Any
 
 import pytest
 
-from studyapp import export
-from studyapp.anki_package import CREATED_AT, BatchingCursor, scheduled_package
 from studyapp.store import Database
+from studyapp.transfer import export
+from studyapp.transfer.anki import CREATED_AT, BatchingCursor, scheduled_package
 from tests.helpers import add_cards
 
 # --- CSV ---------------------------------------------------------------------------------------

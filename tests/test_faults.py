@@ -20,8 +20,8 @@ from click.testing import CliRunner
 from studyapp.cli import main
 from studyapp.collection import Collection
 from studyapp.config import FixedClock, Settings
+from studyapp.review.sessions import ReviewSession
 from studyapp.store import open_database
-from studyapp.study import ReviewSession
 from tests.helpers import add_cards
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -31,10 +31,10 @@ from hypothesis import strategies as st
 
 from studyapp.cli import main
 from studyapp.config import FixedClock, Settings
-from studyapp.content import MAX_DECK_BYTES, DeckError, DeckSpec, parse_deck
-from studyapp.importers import MAX_TABLE_BYTES, parse_table
+from studyapp.decks.format import MAX_DECK_BYTES, DeckError, DeckSpec, parse_deck
+from studyapp.review.sessions import DrillSession
 from studyapp.store import Database, open_database
-from studyapp.study import DrillSession
+from studyapp.transfer.text_files import MAX_TABLE_BYTES, parse_table
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -452,7 +452,7 @@ def test_many_notes_without_the_card_index_are_read_in_one_pass(
     """Without Anki's index on cards.nid, finding each note's card is still one pass."""
     package = changed_package(scratch, plain_collection, "no-index",
                               MANY_NOTES_WITHOUT_THE_CARD_INDEX)
-    code, output = run_bounded("from studyapp.anki_package import read_package; "
+    code, output = run_bounded("from studyapp.transfer.anki import read_package; "
                                f"print(sum(len(d.cards) for d in read_package({str(package)!r})))")
     assert code == 0 and output.split() == ["60002"], output[-3000:]
 
@@ -464,7 +464,7 @@ def test_unclosed_cloze_openings_are_read_in_one_pass(scratch: Path, plain_colle
     package = changed_package(scratch, plain_collection, "open-cloze", [
         f"UPDATE notes SET flds = '{front}' || char(31) || 'the back' WHERE guid = 'h1'"
     ])
-    code, output = run_bounded("from studyapp.anki_package import read_package; "
+    code, output = run_bounded("from studyapp.transfer.anki import read_package; "
                                f"print(read_package({str(package)!r})[0].cards[0].front == {front!r})")
     assert code == 0 and output.split() == ["True"], output[-3000:]
 
@@ -472,7 +472,7 @@ def test_unclosed_cloze_openings_are_read_in_one_pass(scratch: Path, plain_colle
 def test_an_unclosed_line_break_tag_is_read_in_one_pass() -> None:
     """`<br` and a million spaces in an Anki field (or an HTML table cell): the old pattern
     tried every split of the spaces between its two `\\s*`, quadratic."""
-    code, output = run_bounded("from studyapp.importers import html_to_text; "
+    code, output = run_bounded("from studyapp.transfer.text_files import html_to_text; "
                                "print(len(html_to_text('x<br' + ' ' * 1_000_000 + 'y')))")
     assert code == 0 and output.split() == [str(1_000_005)], output[-3000:]
 

@@ -24,13 +24,13 @@ def test_engine_loads_nothing_of_ours_nor_heavy_frameworks(module: str) -> None:
 
 
 def test_scheduler_is_pure() -> None:
-    loaded = loaded_after_import("studyapp.scheduler")
+    loaded = loaded_after_import("studyapp.review.sm2")
     for forbidden in ("sqlalchemy", "textual", "numpy", "sympy"):
-        assert forbidden not in loaded, f"importing studyapp.scheduler loaded {forbidden}"
+        assert forbidden not in loaded, f"importing studyapp.review.sm2 loaded {forbidden}"
 
 
 @pytest.mark.parametrize(
-    "module", ["studyapp.study", "studyapp.stats", "studyapp.sync", "studyapp.store", "studyapp.drills"]
+    "module", ["studyapp.review.sessions", "studyapp.progress.stats", "studyapp.decks.sync", "studyapp.store", "studyapp.drills"]
 )
 def test_core_loads_no_ui(module: str) -> None:
     loaded = loaded_after_import(module)

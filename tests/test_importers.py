@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from studyapp.content import DeckError
-from studyapp.importers import html_to_text, parse_import, parse_table
+from studyapp.decks.format import DeckError
+from studyapp.transfer.text_files import html_to_text, parse_import, parse_table
 
 
 def write(tmp_path: Path, name: str, text: str | bytes) -> Path:

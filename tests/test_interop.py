@@ -19,14 +19,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from studyapp.anki_package import PackageError, card_id_for_guid, deck_ids_for, read_package
 from studyapp.cli import main
 from studyapp.config import Settings
-from studyapp.export import export_json, write_apkg
-from studyapp.interop import ImportProblem, import_decks, read_json, restore_json
+from studyapp.review.sessions import DrillSession, ReviewSession, reset_card, set_suspended
 from studyapp.store import Database, open_database
 from studyapp.store.models import Card, Deck, Preference
-from studyapp.study import DrillSession, ReviewSession, reset_card, set_suspended
+from studyapp.transfer.anki import PackageError, card_id_for_guid, deck_ids_for, read_package
+from studyapp.transfer.export import export_json, write_apkg
+from studyapp.transfer.restore import ImportProblem, import_decks, read_json, restore_json
 from tests.helpers import add_cards, assert_totals_match_log
 
 TABLES = ("decks", "cards", "drill_topics", "reviews", "drill_attempts", "preferences",
@@ -466,7 +466,7 @@ def test_a_collection_that_takes_more_steps_than_its_size_explains_is_refused(
 ) -> None:
     import genanki
 
-    from studyapp import anki_package
+    from studyapp.transfer import anki as anki_package
 
     deck = genanki.Deck(31, "Steps")
     deck.add_note(genanki.Note(model=genanki.BASIC_MODEL, guid="s1", fields=["q", "a"]))
@@ -600,7 +600,7 @@ def test_random_files_give_import_problems(tmp_path, raw) -> None:
 def test_cloze_notes_and_notes_without_a_back(tmp_path) -> None:
     import genanki
 
-    from studyapp.anki_package import read_package_contents
+    from studyapp.transfer.anki import read_package_contents
 
     deck = genanki.Deck(21, "Cloze")
     deck.add_note(genanki.Note(model=genanki.CLOZE_MODEL, guid="z1",
@@ -624,7 +624,7 @@ OLD_CLOZE = re.compile(r"\{\{c\d+::(.*?)(?:::(.*?))?\}\}", re.DOTALL)
 @given(st.lists(st.sampled_from(["{{c1::", "{{c12::", "{{c", "::", ":", "}}", "}", "{", "a",
                                  "\n", "1", "c"]), max_size=14).map("".join))
 def test_cloze_scan_reads_deletions_as_the_one_pattern_did(text) -> None:
-    from studyapp.anki_package import _cloze
+    from studyapp.transfer.anki import _cloze
 
     def gap(match: re.Match[str]) -> str:
         return f"[{match.group(2)}]" if match.group(2) else "[...]"

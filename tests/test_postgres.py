@@ -20,13 +20,13 @@ from sqlalchemy import create_engine, func, select, text
 
 from studyapp.collection import Collection
 from studyapp.config import FixedClock, Settings
-from studyapp.export import export_json
-from studyapp.interop import check_document, restore_json
-from studyapp.stats import stats_data
+from studyapp.progress.stats import stats_data
+from studyapp.review.sessions import DrillSession, GradeSuperseded, ReviewSession, state_of
 from studyapp.store import open_database
 from studyapp.store.db import HEAD
 from studyapp.store.models import Card, DrillAttempt, Review
-from studyapp.study import DrillSession, GradeSuperseded, ReviewSession, state_of
+from studyapp.transfer.export import export_json
+from studyapp.transfer.restore import check_document, restore_json
 from tests.conftest import NOON
 from tests.helpers import TOTALS_FROM_LOG, TOTALS_STORED, add_cards
 
@@ -232,7 +232,7 @@ import sys
 from datetime import datetime
 from studyapp.config import FixedClock, Settings
 from studyapp.store import open_database
-from studyapp.study import ReviewSession
+from studyapp.review.sessions import ReviewSession
 
 db = open_database(sys.argv[1])
 settings = Settings(new_per_day=10000, clock=FixedClock(datetime(2026, 3, 10, 12).astimezone()))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from studyapp.config import FixedClock, Settings
-from studyapp.stats import home_counts, stats_data, stats_json, streak_days
+from studyapp.progress.stats import home_counts, stats_data, stats_json, streak_days
+from studyapp.review.sessions import ReviewSession
 from studyapp.store import totals
 from studyapp.store.models import Review
-from studyapp.study import ReviewSession
 from tests.conftest import LOCAL
 from tests.helpers import add_cards
 

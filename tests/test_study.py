@@ -11,12 +11,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from studyapp.config import FixedClock, Settings, study_day
-from studyapp.export import export_json
-from studyapp.interop import check_document, restore_json
-from studyapp.scheduler import Sm2State
-from studyapp.store import open_database
-from studyapp.store.models import Card, Review
-from studyapp.study import (
+from studyapp.review.sessions import (
     GradeSuperseded,
     NothingToUndo,
     ReviewSession,
@@ -24,6 +19,11 @@ from studyapp.study import (
     set_suspended,
     state_of,
 )
+from studyapp.review.sm2 import Sm2State
+from studyapp.store import open_database
+from studyapp.store.models import Card, Review
+from studyapp.transfer.export import export_json
+from studyapp.transfer.restore import check_document, restore_json
 from tests.conftest import LOCAL, NOON
 from tests.helpers import add_cards, assert_totals_match_log
 

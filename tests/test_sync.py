@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-import studyapp.sync as sync_module
+import studyapp.decks.sync as sync_module
+from studyapp.decks.sync import sync_bundled_decks
+from studyapp.review.sessions import ReviewSession
 from studyapp.store.models import Card, Deck, Review
-from studyapp.study import ReviewSession
-from studyapp.sync import sync_bundled_decks
 
 
 def deck_file(folder: Path, deck_id: str, cards: list[tuple[str, str]], name: str | None = None) -> Path:

@@ -1,4 +1,4 @@
-"""The start-up reads (studyapp.today, studyapp.freshness) in plain SQL: the same answers
+"""The start-up reads (studyapp.progress.today, studyapp.decks.freshness) in plain SQL: the same answers
 through sqlite3 and through SQLAlchemy, on the indexes they were written for."""
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from sqlalchemy import update
 
 from studyapp.collection import Collection
 from studyapp.config import FixedClock, Settings
-from studyapp.freshness import bundled_decks_unchanged
+from studyapp.decks.freshness import bundled_decks_unchanged
+from studyapp.progress.today import DUE_BY_DECK, NEW_BY_DECK, home_counts
+from studyapp.review.sessions import ReviewSession, set_suspended
 from studyapp.store.models import Card, DrillTopic
 from studyapp.store.plain import SqliteSql
-from studyapp.study import ReviewSession, set_suspended
-from studyapp.today import DUE_BY_DECK, NEW_BY_DECK, home_counts
 from tests.conftest import NOON
 from tests.helpers import add_cards
 

@@ -33,7 +33,7 @@ class Base(DeclarativeBase):
 
 
 class Sm2Columns:
-    """The SM-2 state as columns; see studyapp.scheduler.Sm2State."""
+    """The SM-2 state as columns; see studyapp.review.sm2.Sm2State."""
 
     easiness: Mapped[float] = mapped_column(Ease, default=2.5, server_default=text("250"))
     repetitions: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))

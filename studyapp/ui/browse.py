@@ -24,7 +24,7 @@ from studyapp.ui.widgets import NotSaved, number, saving
 
 if TYPE_CHECKING:
     from studyapp.collection import CardRow, Collection
-    from studyapp.study import CardView
+    from studyapp.review.sessions import CardView
 
 SEARCH_DELAY = 0.25
 """Seconds of quiet typing before the search runs."""

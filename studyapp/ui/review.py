@@ -1,6 +1,6 @@
 """The review screen: front, Space, back, grade — one card at a time, then a summary.
 
-The session (`studyapp.study.ReviewSession`) builds the queue, records each grade
+The session (`studyapp.review.sessions.ReviewSession`) builds the queue, records each grade
 (committed before the next card appears) and undoes exactly; this screen shows the
 card, times the answer with the collection's clock, and offers only the keys that
 apply: grades once the back is shown, undo once something was graded.
@@ -23,8 +23,8 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, ProgressBar, Static
 
-from studyapp.scheduler import QUALITY_LABELS, needs_repeat_today
-from studyapp.study import NothingToUndo
+from studyapp.review.sessions import NothingToUndo
+from studyapp.review.sm2 import QUALITY_LABELS, needs_repeat_today
 from studyapp.ui.widgets import (
     AGAIN_MARK,
     GRADE_NAMES,
@@ -39,7 +39,7 @@ from studyapp.ui.widgets import (
 
 if TYPE_CHECKING:
     from studyapp.collection import Collection
-    from studyapp.study import CardView, ReviewSession
+    from studyapp.review.sessions import CardView, ReviewSession
 
 NOTHING_TO_REVIEW = "Nothing due — come back tomorrow, or drill a topic with t on the home screen."
 

@@ -27,7 +27,7 @@ from studyapp.ui.widgets import Heatmap, duration, plural
 
 if TYPE_CHECKING:
     from studyapp.collection import Collection
-    from studyapp.stats import StatsData
+    from studyapp.progress.stats import StatsData
 
 RECENT_DAYS = 30
 PLOTTED_TOPICS = 5

@@ -1,6 +1,6 @@
 """The topic picker: every drill topic with its schedule; Enter practises the highlighted one.
 
-Rows come from the drill registry (titles) and `studyapp.stats.topic_stats` (attempts,
+Rows come from the drill registry (titles) and `studyapp.progress.stats.topic_stats` (attempts,
 accuracy, next due day), the same numbers `studyapp topics` prints.
 """
 
@@ -74,7 +74,7 @@ class TopicsScreen(Screen[None]):
 
     def _fill(self) -> None:
         from studyapp.drills import registry
-        from studyapp.stats import topic_stats
+        from studyapp.progress.stats import topic_stats
 
         with self.collection.db.session() as session:
             stats = {t.topic: t for t in topic_stats(session)}

@@ -129,8 +129,8 @@ asyncio.run(main())
 
 def measure(db_path: Path, runs: int) -> dict[str, float]:
     from studyapp.collection import Collection
-    from studyapp.stats import reviews_per_day, stats_data
-    from studyapp.study import ReviewSession
+    from studyapp.progress.stats import reviews_per_day, stats_data
+    from studyapp.review.sessions import ReviewSession
 
     url = f"sqlite:///{db_path}"
     settings = Settings(clock=FixedClock(NOON))
@@ -175,7 +175,7 @@ def measure(db_path: Path, runs: int) -> dict[str, float]:
         )
     figures["stats_data"] = median_time(lambda: stats_data(db, settings), runs) * 1000
     with tempfile.TemporaryDirectory() as folder:
-        from studyapp import export
+        from studyapp.transfer import export
 
         def to_csv() -> None:
             with open(Path(folder) / "cards.csv", "w", newline="") as out:
@@ -231,7 +231,7 @@ def _synchronous_full(dbapi_connection: Any, _record: Any) -> None:
 
 def review_round(db: Any, settings: Settings, count: int) -> tuple[list[float], list[float]]:
     """Show and grade up to `count` cards of a fresh session: (next-item times, grade times)."""
-    from studyapp.study import ReviewSession
+    from studyapp.review.sessions import ReviewSession
 
     review = ReviewSession(db, settings)
     grade_times, next_times = [], []
@@ -246,7 +246,7 @@ def review_round(db: Any, settings: Settings, count: int) -> tuple[list[float], 
 
 
 def measure_drills(runs: int) -> dict[str, float]:
-    from studyapp.answers import check_answer
+    from studyapp.answers.reading import check_answer
     from studyapp.drills import make_problem, registry
 
     topics = list(registry())

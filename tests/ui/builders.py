@@ -14,9 +14,9 @@ from pathlib import Path
 
 from studyapp.collection import Collection
 from studyapp.config import FixedClock, Settings
+from studyapp.decks.sync import sync_bundled_decks, sync_topics
 from studyapp.drills import registry
 from studyapp.drills.base import show
-from studyapp.sync import sync_bundled_decks, sync_topics
 
 LOCAL = timezone(timedelta(hours=1))
 TODAY_NOON = datetime(2026, 3, 10, 12, 0, tzinfo=LOCAL)

@@ -265,8 +265,8 @@ async def test_undo_of_a_grade_graded_over_elsewhere_is_a_calm_message(
 ) -> None:
     """Another terminal grades the same card after this one: u says why it cannot take the
     grade back, changes nothing, and is no longer offered."""
+    from studyapp.review.sessions import ReviewSession
     from studyapp.store import open_database
-    from studyapp.study import ReviewSession
 
     assert collection.db.path is not None
     app = make_app(collection, seed=SEED, schedule_new_topics=False)
@@ -410,8 +410,8 @@ async def test_drill_give_up_grades_zero(collection: Collection) -> None:
 async def test_regrading_an_attempt_drilled_over_elsewhere_is_a_calm_message(
     collection: Collection,
 ) -> None:
+    from studyapp.review.sessions import DrillSession
     from studyapp.store import open_database
-    from studyapp.study import DrillSession
 
     assert collection.db.path is not None
     app = make_app(collection, seed=SEED, schedule_new_topics=False)
@@ -668,7 +668,7 @@ def toasts(app: Any) -> list[str]:
 def hostile_collection(tmp_path: Any, clock: FixedClock) -> Collection:
     """One deck whose name, card text and tags all contain `HOSTILE`."""
     from studyapp.config import Settings
-    from studyapp.sync import sync_bundled_decks
+    from studyapp.decks.sync import sync_bundled_decks
 
     folder = tmp_path / "decks"
     folder.mkdir()

@@ -37,8 +37,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from studyapp.content import CardSpec, DeckSpec, valid_id
-from studyapp.importers import html_to_text
+from studyapp.decks.format import CardSpec, DeckSpec, valid_id
+from studyapp.transfer.text_files import html_to_text
 
 CREATED = date(2020, 1, 1)
 """The creation day written into exported packages; review due dates count from it.

@@ -21,12 +21,12 @@ from sqlalchemy import false, func, select, update
 from sqlalchemy.orm import Session
 
 from studyapp.config import Settings
-from studyapp.scheduler import Sm2State, needs_repeat_today, preview_intervals, review
+from studyapp.progress.today import daily_usage
+from studyapp.review.sm2 import Sm2State, needs_repeat_today, preview_intervals, review
 from studyapp.store import Database, totals
 from studyapp.store.models import Card, DrillAttempt, DrillTopic, Review
 from studyapp.store.plain import PlainSql, SqlAlchemySql
 from studyapp.store.types import day_from_value, day_value, ease_value, instant_value
-from studyapp.today import daily_usage
 
 if TYPE_CHECKING:  # the drills (and NumPy) load only when a drill starts
     from studyapp.drills import Problem
@@ -655,7 +655,7 @@ class DrillSession:
 
     def submit(self, typed: str) -> Any:
         """Check a typed answer. Unreadable input is returned as such and records nothing."""
-        from studyapp.answers import check_answer
+        from studyapp.answers.reading import check_answer
 
         if self.problem is None:
             raise LookupError("no problem to answer")

@@ -13,8 +13,8 @@ from pathlib import Path
 from sqlalchemy import false, func, select, update
 from sqlalchemy.orm import Session
 
-from studyapp.content import DeckError, DeckSpec, parse_deck
-from studyapp.freshness import SyncReport, deck_files, file_digest
+from studyapp.decks.format import DeckError, DeckSpec, parse_deck
+from studyapp.decks.freshness import SyncReport, deck_files, file_digest
 from studyapp.store import Database
 from studyapp.store.models import Card, Deck, DrillTopic
 

@@ -26,10 +26,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from studyapp.config import PREFERENCES, parse_preference
-from studyapp.content import DeckSpec, control_character, valid_id
-from studyapp.export import FORMAT, FORMAT_VERSION, SCHEDULE_FIELDS
-from studyapp.freshness import DRILL_FINGERPRINT_KEY, SyncReport
-from studyapp.scheduler import INITIAL_EASINESS
+from studyapp.decks.format import DeckSpec, control_character, valid_id
+from studyapp.decks.freshness import DRILL_FINGERPRINT_KEY, SyncReport
+from studyapp.decks.sync import write_deck  # the same rules as `studyapp import`
+from studyapp.review.sm2 import INITIAL_EASINESS
 from studyapp.store import Database, totals
 from studyapp.store.models import (
     Card,
@@ -41,7 +41,7 @@ from studyapp.store.models import (
     Review,
 )
 from studyapp.store.types import ease_value
-from studyapp.sync import write_deck  # the same rules as `studyapp import`
+from studyapp.transfer.export import FORMAT, FORMAT_VERSION, SCHEDULE_FIELDS
 
 MAX_JSON_BYTES = 2 * 1024**3
 KINDS = ("card", "topic")

@@ -14,9 +14,9 @@ from sqlalchemy import Connection, case, func, select
 from sqlalchemy.orm import Session
 
 from studyapp.config import Settings
+from studyapp.progress.today import DeckCounts, HomeCounts, home_counts, streak_days
 from studyapp.store import Database
 from studyapp.store.models import Card, DailyTotal, DrillAttempt, DrillTopic, active_card
-from studyapp.today import DeckCounts, HomeCounts, home_counts, streak_days
 
 __all__ = [
     "DeckCounts",

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
 from studyapp.config import stored_preferences
-from studyapp.freshness import DRILL_FINGERPRINT_KEY
+from studyapp.decks.freshness import DRILL_FINGERPRINT_KEY
 from studyapp.store import Database
 from studyapp.store.models import Card, Deck, DrillAttempt, DrillTopic, Preference, Review
 
@@ -440,9 +440,9 @@ def write_apkg(db: Database, path: Path) -> int:
     Notes get a GUID derived from the card id, so importing again (into Anki, or back into
     studyapp) updates rather than duplicates. genanki makes the notes and their rows; the
     SM-2 schedule (type, queue, interval, EF x 1000, reps, lapses, due day) is put into the
-    card rows as they are written: see studyapp.anki_package for the mapping.
+    card rows as they are written: see studyapp.transfer.anki for the mapping.
     """
-    from studyapp.anki_package import scheduled_package
+    from studyapp.transfer.anki import scheduled_package
 
     with _collector_paused():
         decks, schedules = _apkg_decks(db)
@@ -469,7 +469,7 @@ def _apkg_decks(db: Database) -> tuple[list[Any], list[Any]]:
     schedule in Anki's terms, in the order the notes were made."""
     import genanki  # only needed here
 
-    from studyapp.anki_package import STUDYAPP_GUID_NAMESPACE, anki_schedule
+    from studyapp.transfer.anki import STUDYAPP_GUID_NAMESPACE, anki_schedule
 
     model = _apkg_model()
     decks: dict[str, Any] = {}

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from studyapp.content import (
+from studyapp.decks.format import (
     CardSpec,
     DeckError,
     DeckSpec,

@@ -3,7 +3,7 @@
 Every start asks it twice: have the bundled deck files changed since the last sync, and
 have the drill families? The usual answer is no, and it is found from file digests and
 plain SQL (store/plain.py), so an ordinary start needs neither the deck parser nor
-SQLAlchemy. Only when something did change does studyapp.sync do the real work.
+SQLAlchemy. Only when something did change does studyapp.decks.sync do the real work.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from studyapp.store.plain import PlainSql
 
 if TYPE_CHECKING:
-    from studyapp.content import DeckError
+    from studyapp.decks.format import DeckError
 
 DRILL_FINGERPRINT_KEY = "_drill_topics_fingerprint"  # bookkeeping, not a preference
 _BUNDLED_DECKS = "SELECT source_path, digest, retired FROM decks WHERE origin = 'bundled'"

@@ -1,0 +1,1 @@
+"""What the learner sees of their progress: home counts, stats."""

@@ -1,0 +1,1 @@
+"""Every format that crosses the boundary: JSON backup/restore, CSV, Anki, worksheets."""
