@@ -306,26 +306,55 @@ def rmsprop(rng: np.random.Generator, difficulty: int) -> Draft:
 
 
 def draw_adam_case(rng: np.random.Generator, difficulty: int) -> dict[str, Any]:
-    """theta, grad, the moments after step t − 1 (zeros when t = 1), t and the hyperparameters."""
+    """theta, grad, the moments after step t − 1 (zeros when t = 1), t and the hyperparameters.
+
+    The moments are the ones t − 1 real steps leave behind, with gradients that wander around
+    the current one as in steady training; drawn independently, v̂ came out far larger than
+    grad² and the step several times smaller than a real Adam step.
+    """
     shape = parameter_shape(rng, difficulty)
     nd = decimals(difficulty)
-    size = shape if shape else None
     t = int(rng.integers(1, 4 if difficulty == 1 else (11 if difficulty == 2 else 201)))
-    first = t == 1
     grad = draw_params(rng, shape, 0.1, 1.0, nd)
-    # a running mean pointing the way the current gradient points, as in steady training
-    m = np.sign(grad) * draw(rng, size, 0.1, 0.5, nd)
+    beta1 = pick(rng, [0.9] if difficulty == 1 else [0.8, 0.9])
+    beta2 = pick(rng, [0.999] if difficulty == 1 else [0.99, 0.999])
+    m, v = earlier_moments(rng, grad, t - 1, beta1, beta2)
     return {
         "theta": draw_params(rng, shape, 0.5 if difficulty == 1 else 0.1, 2.0, nd),
         "grad": grad,
-        "m": np.zeros(shape) if first else m,
-        "v": np.zeros(shape) if first else draw(rng, size, 0.01, 0.5, nd + 1, nonzero=True),
+        "m": m,
+        "v": v,
         "t": t,
         "lr": pick(rng, [0.1] if difficulty == 1 else [0.05, 0.1, 0.2]),
-        "beta1": pick(rng, [0.9] if difficulty == 1 else [0.8, 0.9]),
-        "beta2": pick(rng, [0.999] if difficulty == 1 else [0.99, 0.999]),
+        "beta1": beta1,
+        "beta2": beta2,
         "eps": 1e-8,
     }
+
+
+def earlier_moments(
+    rng: np.random.Generator, grad: np.ndarray, steps: int, beta1: float, beta2: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Adam's m and v after `steps` updates from zero, with gradients grad·u, u in [0.6, 1.4].
+
+    The recursions m ← β1·m + (1 − β1)·g and v ← β2·v + (1 − β2)·g², unrolled: the k-th of
+    n earlier gradients carries the weight (1 − β)·β^(n − k). Rounded to 4 significant
+    digits, as the learner reads them.
+    """
+    if steps == 0:
+        return np.zeros(np.shape(grad)), np.zeros(np.shape(grad))
+    earlier = grad * rng.uniform(0.6, 1.4, size=(steps, *np.shape(grad)))
+    age = np.arange(steps - 1, -1, -1, dtype=np.float64)
+    m = np.tensordot((1 - beta1) * beta1**age, earlier, axes=1)
+    v = np.tensordot((1 - beta2) * beta2**age, np.square(earlier), axes=1)
+    return significant(m), significant(v)
+
+
+def significant(values: np.ndarray, digits: int = 4) -> np.ndarray:
+    """Each entry rounded to `digits` significant digits."""
+    array = np.asarray(values, dtype=np.float64)
+    scale = 10.0 ** (digits - 1 - np.floor(np.log10(np.abs(np.where(array == 0, 1, array)))))
+    return np.asarray(np.round(array * scale) / scale, dtype=np.float64)
 
 
 def adam_hyper(case: dict[str, Any]) -> dict[str, float]:

@@ -161,3 +161,23 @@ def test_problems_are_sound(topic: str, seed: int, difficulty: int) -> None:
     json.dumps(problem.to_json())
     assert problem.steps and all(problem.steps)
     assert make_problem(topic, seed, difficulty) == problem
+
+
+@pytest.mark.parametrize("topic", ["adam_step", "adamw_step"])
+@pytest.mark.parametrize("difficulty", [1, 2, 3])
+def test_adam_moments_are_those_real_steps_leave(topic: str, difficulty: int) -> None:
+    """m and v come from t − 1 real steps, so after bias correction v̂ is about grad² and
+    the step moves each weight by about lr, as a real Adam step does (independent draws
+    made v̂ far larger than grad², and steps 5-10 times too small)."""
+    for seed in range(40):
+        i = make_problem(topic, seed, difficulty).inputs
+        if i["t"] == 1:
+            continue
+        g, m, v = arrays(i, "grad", "m", "v")
+        m = i["beta1"] * m + (1 - i["beta1"]) * g
+        v = i["beta2"] * v + (1 - i["beta2"]) * g * g
+        m_hat = m / (1 - i["beta1"] ** i["t"])
+        v_hat = v / (1 - i["beta2"] ** i["t"])
+        step = np.abs(m_hat / (np.sqrt(v_hat) + i["eps"]))
+        assert np.all((step > 0.3) & (step < 1.5)), (seed, i["t"], step)
+        assert np.all(np.sign(m) == np.sign(g))  # steady training: m follows the gradient
