@@ -241,6 +241,12 @@ def vanishing_gradient(rng: np.random.Generator, difficulty: int) -> Draft:
 # ---------------------------------------------------------------- gradient_check
 
 CHECK_FUNCTIONS = ("sigmoid", "tanh", "softplus", "swish")
+CHECK_TOLERANCE = Tolerance(rel=0.001, abs=0.0001)
+
+
+def allowance(expected: float, tolerance: Tolerance) -> float:
+    """How far from `expected` an answer may be and still be right."""
+    return tolerance.abs + tolerance.rel * abs(expected)
 
 
 @topic("gradient_check", "Central-difference estimate of a derivative", source=SEED_NOTES)
@@ -251,20 +257,23 @@ def gradient_check(rng: np.random.Generator, difficulty: int) -> Draft:
     def f(v: float) -> float:
         return float(act.fn(v))
 
-    h = float(rng.choice((0.1, 0.2, 0.5) if difficulty == 1 else (0.05, 0.1, 0.2)))
+    # The estimate's error is about f‴(x)·h²/6: h and x are drawn so that it is several
+    # times the tolerance, and typing the exact derivative is a named slip, never right.
+    tolerance = CHECK_TOLERANCE
     while True:
+        h = float(rng.choice((0.25, 0.5) if difficulty == 1 else (0.2, 0.3, 0.5)))
         x = float(draw(rng, None, -2.0, 2.0, decimals(difficulty)))
         estimate = gradcheck.central_difference(f, x, h)
-        if abs(estimate) >= 0.05:
+        exact = float(act.derivative(x))
+        if abs(estimate) >= 0.05 and abs(estimate - exact) > 3 * allowance(estimate, tolerance):
             break
-    exact = float(act.derivative(x))
     error = gradcheck.relative_error(np.array([exact]), np.array([estimate]))
     f_plus, f_minus = f(x + h), f(x - h)
     prompt = (
         f"Gradient checking: estimate the derivative of f = {name} ({act.formula}) "
         f"at the given x with the central difference (f(x + h) − f(x − h)) / (2h) and "
         f"the given h. Keep at least 6 significant digits in f(x ± h). Answer: the estimate, one "
-        f"number. {TOLERANCE_NOTE}"
+        f"number, to 4 significant digits (tolerance 0.1%)."
     )
     steps = [
         f"Evaluate f on both sides of x = {num(x)}: at x + h = {num(x + h)} and x − h = {num(x - h)}.",
@@ -275,7 +284,6 @@ def gradient_check(rng: np.random.Generator, difficulty: int) -> Draft:
         f"Check against the formula {act.derivative_formula}: f′({num(x)}) = {num(exact, 6)}; "
         f"relative error |a − n|/(|a| + |n|) = {error:.1e} (error shrinks like h²).",
     ]
-    tolerance = Tolerance()
     slips = [
         Slip(2.0 * estimate, "The two points are 2h apart: divide the difference by 2h, not h."),
         Slip(

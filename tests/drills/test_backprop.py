@@ -175,3 +175,31 @@ def test_prompts_state_the_conventions() -> None:
     assert "out × in" in make_problem("dense_backward", 1, 1).prompt
     assert "(f(x + h) − f(x − h)) / (2h)" in make_problem("gradient_check", 1, 1).prompt
     assert "½‖ŷ − t‖²" in make_problem("mlp_backward_w1", 1, 1).prompt
+
+
+@pytest.mark.parametrize("difficulty", [1, 2, 3])
+def test_gradient_check_refuses_the_exact_derivative(difficulty: int) -> None:
+    """Only the finite-difference estimate passes: the exact f′(x) is a named slip, never
+    right (with a small h it was accepted in 81-95 % of problems)."""
+    from studyapp.answers.reading import check_answer
+
+    for seed in range(60):
+        p = make_problem("gradient_check", seed, difficulty)
+        x, function = p.inputs["x"], p.inputs["function"]
+        exact = REF_DERIVATIVE[function](x)
+        verdict = check_answer(repr(exact), p)
+        assert verdict.outcome == "wrong", (seed, function, x, p.inputs["h"])
+        assert "exact derivative" in verdict.message
+        assert check_answer(num(p.answer, 6), p).outcome == "correct"
+
+
+def _sigmoid(z: float) -> float:
+    return 1 / (1 + math.exp(-z))
+
+
+REF_DERIVATIVE = {
+    "sigmoid": lambda z: _sigmoid(z) * (1 - _sigmoid(z)),
+    "tanh": lambda z: 1 - math.tanh(z) ** 2,
+    "softplus": _sigmoid,
+    "swish": lambda z: _sigmoid(z) + z * _sigmoid(z) * (1 - _sigmoid(z)),
+}
