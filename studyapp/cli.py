@@ -52,6 +52,10 @@ class _Group(click.Group):
         except click.ClickException:
             raise  # already one line (and its --db may be one that cannot be resolved)
         except Exception as error:
+            from studyapp.collection import StoreError
+
+            if isinstance(error, StoreError):
+                raise click.ClickException(str(error)) from None
             from studyapp.config import resolve_db_url
             from studyapp.store.db import explain
 
@@ -167,12 +171,9 @@ def config(ctx: click.Context, key: str | None, value: str | None) -> None:
 @click.pass_context
 def decks(ctx: click.Context) -> None:
     """The decks, with due, new and total card counts."""
-    from studyapp.progress.stats import deck_sizes
-
     collection = _open(ctx)
     home = collection.home()
-    with collection.db.session() as session:
-        sizes = deck_sizes(session)
+    sizes = collection.deck_sizes()
     collection.close()
     width = max((len(d.name) for d in home.decks), default=4)
     click.echo(f"{'deck':<{width}}  {'due':>5}  {'new':>5}  {'total':>5}  id")
@@ -189,23 +190,18 @@ def decks(ctx: click.Context) -> None:
 @click.pass_context
 def topics(ctx: click.Context) -> None:
     """The drill topics, with their schedule and the learner's accuracy."""
-    from studyapp.drills import registry
-    from studyapp.progress.stats import topic_stats
-
     collection = _open(ctx, topics=True)
-    with collection.db.session() as session:
-        by_topic = {t.topic: t for t in topic_stats(session)}
+    rows = collection.topics()
     collection.close()
     today = collection.settings.today()
-    for topic in registry().values():
-        stat = by_topic.get(topic.id)
-        if stat is None or stat.due is None:
+    for topic in rows:
+        if topic.due is None:
             schedule = "new"
-        elif stat.due <= today:
+        elif topic.due <= today:
             schedule = "due now"
         else:
-            schedule = f"due {stat.due.isoformat()}"
-        accuracy = f"{stat.correct}/{stat.attempts}" if stat and stat.attempts else "-"
+            schedule = f"due {topic.due.isoformat()}"
+        accuracy = f"{topic.correct}/{topic.attempts}" if topic.attempts else "-"
         click.echo(f"{topic.id:<28} {schedule:<15} {accuracy:>7}  {topic.title}")
 
 
