@@ -190,8 +190,14 @@ async def test_a_grade_met_by_a_held_lock_is_a_calm_message_and_can_be_given_aga
 async def test_a_grade_not_saved_says_what_went_wrong(
     collection: Collection, monkeypatch: Any, reason: str, said: str
 ) -> None:
-    """A full disk or a read-only file is not "busy or locked": waiting would not help."""
+    """A full disk or a read-only file is not "busy or locked": waiting would not help.
+
+    The store turns the driver's error into a `StoreError` whose message says which (one
+    classifier, `store.db.explain`); the UI shows that message as it is."""
     import sqlite3
+
+    from studyapp.collection import StoreError
+    from studyapp.store.db import explain
 
     app = make_app(collection, seed=SEED, schedule_new_topics=False)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -201,7 +207,9 @@ async def test_a_grade_not_saved_says_what_went_wrong(
         assert isinstance(screen, ReviewScreen)
 
         def fail(*_: object) -> None:
-            raise sqlite3.OperationalError(reason)
+            message = explain(sqlite3.OperationalError(reason), collection.db.url)
+            assert message is not None
+            raise StoreError(message)
 
         monkeypatch.setattr(screen.session, "grade", fail)
         await pilot.press("4")
