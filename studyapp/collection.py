@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from studyapp.config import (
     Settings,
@@ -39,6 +39,9 @@ from studyapp.store.errors import StoreError as StoreError
 # (see store/plain.py): what the other methods need is imported when they are called,
 # and the domain names re-exported below for the UI are loaded on first use (__getattr__).
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from studyapp.decks.format import DeckSpec
     from studyapp.drills import Problem as Problem
     from studyapp.drills.base import num as num
     from studyapp.progress.stats import StatsData as StatsData
@@ -48,6 +51,7 @@ if TYPE_CHECKING:
     from studyapp.review.sessions import NothingToUndo as NothingToUndo
     from studyapp.review.sessions import ReviewSession as ReviewSession
     from studyapp.review.sessions import derived_quality as derived_quality
+    from studyapp.transfer.restore import Restored
 
 _FROM_SESSIONS = frozenset(
     {
@@ -189,6 +193,16 @@ class Collection:
 
     def close(self) -> None:
         self.db.close()
+
+    @property
+    def url(self) -> str:
+        """The database's URL (a SQLite file as sqlite:///PATH)."""
+        return self.db.url
+
+    @property
+    def upgrade_backup(self) -> Path | None:
+        """Where opening copied the file before upgrading its schema, if it did."""
+        return self.db.backup
 
     def preferences(self) -> dict[str, int]:
         """The usable preferences stored in this collection (only those the learner has set)."""
@@ -352,6 +366,48 @@ class Collection:
                 )
                 for c in session.scalars(query.limit(limit))
             ]
+
+    # -------------------------------------------------------------- import and export
+    # The CLI's commands parse and write files themselves (transfer/, decks/format.py);
+    # everything that reads or writes the database goes through here.
+
+    def restore(self, restored: Restored, replace: bool = False) -> None:
+        """Make the collection hold exactly a JSON export (see transfer/restore.py)."""
+        from studyapp.transfer.restore import restore_json
+
+        restore_json(self.db, restored, replace=replace)
+
+    def import_decks(self, specs: Iterable[DeckSpec]) -> SyncReport:
+        """Add or update imported decks in one transaction: all or nothing."""
+        from studyapp.transfer.restore import import_decks
+
+        return import_decks(self.db, specs)
+
+    def export_json(self) -> dict[str, Any]:
+        """The whole collection as one JSON-ready object (docs/formats.md)."""
+        from studyapp.transfer.export import export_json
+
+        return export_json(self.db)
+
+    def write_cards_csv(self, out: IO[str]) -> int:
+        """Every card that is not retired, one CSV line each; returns how many."""
+        from studyapp.transfer.export import write_cards_csv
+
+        return write_cards_csv(self.db, out)
+
+    def write_reviews_csv(self, out: IO[str]) -> int:
+        """The whole review log, oldest first; returns how many lines."""
+        from studyapp.transfer.export import write_reviews_csv
+
+        return write_reviews_csv(self.db, out)
+
+    def write_apkg(self, path: Path) -> int:
+        """An Anki package of every deck with its schedules; returns how many cards."""
+        from studyapp.transfer.export import write_apkg
+
+        return write_apkg(self.db, path)
+
+    # -------------------------------------------------------------- cards
 
     def suspend(self, card_id: str, suspended: bool = True) -> None:
         from studyapp.review.sessions import set_suspended

@@ -59,6 +59,8 @@ def test_the_shared_ui_modules_import_no_screen_nor_the_app() -> None:
         assert not [n for _, n in imports(path) if n.startswith("studyapp.ui")], path.name
 
 
-def test_the_cli_opens_no_database_session_of_its_own() -> None:
+def test_the_cli_reaches_the_database_only_through_the_collection() -> None:
+    """Commands may parse and write files with transfer/ and decks/ helpers; every read or
+    write of the database is a `Collection` method, never `collection.db`."""
     source = (UI.parent / "cli.py").read_text(encoding="utf-8")
-    assert ".db.session(" not in source
+    assert "collection.db" not in source and ".session(" not in source
