@@ -99,7 +99,10 @@ class HomeScreen(Screen[None]):
                 self.app.call_from_thread(self.refresh_counts)
             self.collection.warm_up()
         except Exception as error:
-            message = str(error) if isinstance(error, StoreError) else self.collection.explain(error)
+            if isinstance(error, StoreError):
+                message: str | None = str(error)
+            else:
+                message = self.collection.explain(error)
             if message is None:
                 raise
             self.prepared = False
