@@ -659,6 +659,32 @@ async def test_home_schedules_every_registered_topic_in_the_background(
         assert home.counts.topics_due + home.counts.topics_new == len(registry())
 
 
+async def test_a_store_error_in_the_background_work_is_shown_as_the_store_says_it(
+    collection: Collection, monkeypatch: Any
+) -> None:
+    """What the store raises at its boundary (`StoreError`, one line) is what the learner
+    reads; the app stays on the home screen."""
+    from studyapp.collection import StoreError
+    from studyapp.ui import home
+
+    monkeypatch.setattr(home, "PREPARE_AFTER_S", 0.01)
+
+    def busy() -> int:
+        raise StoreError("the study file is busy: another studyapp is writing to it")
+
+    monkeypatch.setattr(collection, "sync_topics", busy)
+    app = make_app(collection, seed=SEED)  # schedules new topics at start: meets the error
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        for _ in range(200):
+            await pilot.pause(0.02)
+            await app.workers.wait_for_complete()
+            if toasts(app):
+                break
+        shown = "\n".join(toasts(app))
+        assert "the study file is busy: another studyapp is writing to it" in shown
+        assert app.is_running and isinstance(app.screen, HomeScreen)
+
+
 # ------------------------------------------------------------------------------ learner text
 
 HOSTILE = "[/etc] [bold]b[link=x]l δ[l]"
