@@ -30,8 +30,6 @@ from studyapp.decks.freshness import (
 from studyapp.progress.today import DeckCounts as DeckCounts
 from studyapp.progress.today import HomeCounts as HomeCounts
 from studyapp.progress.today import home_counts
-from studyapp.review.sm2 import QUALITY_LABELS as QUALITY_LABELS
-from studyapp.review.sm2 import needs_repeat_today as needs_repeat_today
 from studyapp.store import Database, DatabaseProblem, open_database
 from studyapp.store.errors import StoreError as StoreError
 
@@ -51,6 +49,8 @@ if TYPE_CHECKING:
     from studyapp.review.sessions import NothingToUndo as NothingToUndo
     from studyapp.review.sessions import ReviewSession as ReviewSession
     from studyapp.review.sessions import derived_quality as derived_quality
+    from studyapp.review.sm2 import QUALITY_LABELS as QUALITY_LABELS
+    from studyapp.review.sm2 import needs_repeat_today as needs_repeat_today
     from studyapp.transfer.restore import Restored
 
 _FROM_SESSIONS = frozenset(
@@ -66,9 +66,10 @@ _FROM_SESSIONS = frozenset(
 
 
 def __getattr__(name: str) -> object:
-    """The UI's domain names that need SQLAlchemy or NumPy, imported when first asked for.
+    """The UI's domain names, imported when a screen first asks for them (most need
+    SQLAlchemy or NumPy).
 
-    `studyapp.collection` is the one door of the UI (it imports nothing else of ours);
+    `studyapp.collection` is the UI's one door (the UI imports nothing else of ours);
     loading these eagerly would put SQLAlchemy and NumPy on the path to the home screen.
     """
     value: object
@@ -76,6 +77,10 @@ def __getattr__(name: str) -> object:
         from studyapp.review import sessions
 
         value = getattr(sessions, name)
+    elif name in ("QUALITY_LABELS", "needs_repeat_today"):
+        from studyapp.review import sm2
+
+        value = getattr(sm2, name)
     elif name == "StatsData":
         from studyapp.progress.stats import StatsData
 
