@@ -64,3 +64,20 @@ def test_the_cli_reaches_the_database_only_through_the_collection() -> None:
     write of the database is a `Collection` method, never `collection.db`."""
     source = (UI.parent / "cli.py").read_text(encoding="utf-8")
     assert "collection.db" not in source and ".session(" not in source
+
+
+def test_every_name_the_ui_takes_from_the_collection_is_there() -> None:
+    """The collection loads some of its re-exports on first use (`__getattr__`): each
+    name a UI module imports from it must resolve, and a misspelt one must not."""
+    import studyapp.collection as collection
+
+    wanted = set()
+    for path in UI.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "studyapp.collection":
+                wanted.update(alias.name for alias in node.names)
+    assert {"Collection", "StoreError", "QUALITY_LABELS", "NothingToUndo"} <= wanted
+    for name in sorted(wanted):
+        assert getattr(collection, name) is not None, name
+    with pytest.raises(AttributeError):
+        collection.NoSuchName  # type: ignore[attr-defined]  # noqa: B018
