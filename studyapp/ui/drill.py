@@ -1,8 +1,8 @@
 """The drill screen: a generated problem, its numbers as tables, an answer box, the solution.
 
 The session (`Collection.drill()`, a `DrillSession`) makes the problems, checks answers
-and records attempts; this screen lays the numbers out, keeps the
-typed text when it cannot be read, and shows the verdict with every worked step.
+and records attempts; this screen lays the numbers out, keeps the typed text when it
+cannot be read, and shows the verdict with every worked step.
 
 Keys while typing: Enter checks, F2 (or ctrl+t) shows the hint, ctrl+g gives up —
 none of them types a character, so they work inside the answer box. After the answer,
