@@ -31,8 +31,8 @@ def _open(ctx: click.Context, sync: bool = True, topics: bool = False) -> Collec
             collection.sync_topics()
     except DatabaseProblem as problem:
         raise click.ClickException(str(problem)) from None
-    if collection.db.backup is not None:
-        click.echo(f"upgraded {collection.db.url}; backup at {collection.db.backup}", err=True)
+    if collection.upgrade_backup is not None:
+        click.echo(f"upgraded {collection.url}; backup at {collection.upgrade_backup}", err=True)
     for unusable in collection.preference_problems:
         click.echo(f"warning: {unusable}", err=True)
     report = collection.sync_report
@@ -52,6 +52,10 @@ class _Group(click.Group):
         except click.ClickException:
             raise  # already one line (and its --db may be one that cannot be resolved)
         except Exception as error:
+            from studyapp.collection import StoreError
+
+            if isinstance(error, StoreError):
+                raise click.ClickException(str(error)) from None
             from studyapp.config import resolve_db_url
             from studyapp.store.db import explain
 
@@ -167,12 +171,9 @@ def config(ctx: click.Context, key: str | None, value: str | None) -> None:
 @click.pass_context
 def decks(ctx: click.Context) -> None:
     """The decks, with due, new and total card counts."""
-    from studyapp.progress.stats import deck_sizes
-
     collection = _open(ctx)
     home = collection.home()
-    with collection.db.session() as session:
-        sizes = deck_sizes(session)
+    sizes = collection.deck_sizes()
     collection.close()
     width = max((len(d.name) for d in home.decks), default=4)
     click.echo(f"{'deck':<{width}}  {'due':>5}  {'new':>5}  {'total':>5}  id")
@@ -189,23 +190,18 @@ def decks(ctx: click.Context) -> None:
 @click.pass_context
 def topics(ctx: click.Context) -> None:
     """The drill topics, with their schedule and the learner's accuracy."""
-    from studyapp.drills import registry
-    from studyapp.progress.stats import topic_stats
-
     collection = _open(ctx, topics=True)
-    with collection.db.session() as session:
-        by_topic = {t.topic: t for t in topic_stats(session)}
+    rows = collection.topics()
     collection.close()
     today = collection.settings.today()
-    for topic in registry().values():
-        stat = by_topic.get(topic.id)
-        if stat is None or stat.due is None:
+    for topic in rows:
+        if topic.due is None:
             schedule = "new"
-        elif stat.due <= today:
+        elif topic.due <= today:
             schedule = "due now"
         else:
-            schedule = f"due {stat.due.isoformat()}"
-        accuracy = f"{stat.correct}/{stat.attempts}" if stat and stat.attempts else "-"
+            schedule = f"due {topic.due.isoformat()}"
+        accuracy = f"{topic.correct}/{topic.attempts}" if topic.attempts else "-"
         click.echo(f"{topic.id:<28} {schedule:<15} {accuracy:>7}  {topic.title}")
 
 
@@ -276,7 +272,7 @@ def import_(ctx: click.Context, path: Path, deck_id: str | None, replace: bool) 
     """
     from studyapp.decks.format import DeckError, parse_deck
     from studyapp.transfer.anki import PackageError, read_package_contents
-    from studyapp.transfer.restore import ImportProblem, import_decks, read_json, restore_json
+    from studyapp.transfer.restore import ImportProblem, read_json
     from studyapp.transfer.text_files import parse_table
 
     if not path.is_file():
@@ -289,7 +285,7 @@ def import_(ctx: click.Context, path: Path, deck_id: str | None, replace: bool) 
             raise click.ClickException(str(problem)) from None
         collection = _open(ctx, sync=False)
         try:
-            restore_json(collection.db, restored, replace=replace)
+            collection.restore(restored, replace=replace)
         except ImportProblem as problem:
             raise click.ClickException(f"{path}: {problem}") from None
         finally:
@@ -313,7 +309,7 @@ def import_(ctx: click.Context, path: Path, deck_id: str | None, replace: bool) 
         raise click.ClickException(str(error)) from None
     collection = _open(ctx)
     try:
-        report = import_decks(collection.db, specs)
+        report = collection.import_decks(specs)
     finally:
         collection.close()
     if report.errors:
@@ -353,27 +349,27 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
     collection = _open(ctx, topics=True)
     try:
         if fmt == "json":
-            text = json.dumps(exporting.export_json(collection.db), indent=1, ensure_ascii=False)
+            text = json.dumps(collection.export_json(), indent=1, ensure_ascii=False)
             _write_or_print(output, text + "\n")
         elif fmt == "csv":
             if output is None:
-                exporting.write_cards_csv(collection.db, sys.stdout)
+                collection.write_cards_csv(sys.stdout)
             else:
                 reviews_path = exporting.reviews_path_for(output)
                 with exporting.replacing(output) as cards_file:  # both files, or neither
                     with cards_file.open("w", newline="", encoding="utf-8") as out:
-                        cards = exporting.write_cards_csv(collection.db, out)
+                        cards = collection.write_cards_csv(out)
                     with (
                         exporting.replacing(reviews_path) as reviews_file,
                         reviews_file.open("w", newline="", encoding="utf-8") as out,
                     ):
-                        reviews = exporting.write_reviews_csv(collection.db, out)
+                        reviews = collection.write_reviews_csv(out)
                 click.echo(f"wrote {cards} cards to {output} and {reviews} reviews to {reviews_path}")
         else:
             if output is None:
                 raise click.UsageError("--format apkg needs -o FILE.apkg")
             with exporting.replacing(output) as package:
-                count = exporting.write_apkg(collection.db, package)
+                count = collection.write_apkg(package)
             click.echo(f"wrote {count} cards to {output}")
     except exporting.ExportProblem as problem:
         raise click.ClickException(str(problem)) from None

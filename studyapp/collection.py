@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from studyapp.config import (
     Settings,
@@ -26,15 +27,76 @@ from studyapp.decks.freshness import (
     drill_fingerprint,
     drill_topics_unchanged,
 )
-from studyapp.progress.today import HomeCounts, home_counts
+from studyapp.progress.today import DeckCounts as DeckCounts
+from studyapp.progress.today import HomeCounts as HomeCounts
+from studyapp.progress.today import home_counts
 from studyapp.store import Database, DatabaseProblem, open_database
-from studyapp.store.errors import StoreError as StoreError  # the UI catches it from here
+from studyapp.store.errors import StoreError as StoreError
 
 # Opening a collection and showing the home screen must not wait for SQLAlchemy's ORM
-# (see store/plain.py): what the other methods need is imported when they are called.
+# (see store/plain.py): what the other methods need is imported when they are called,
+# and the domain names re-exported below for the UI are loaded on first use (__getattr__).
 if TYPE_CHECKING:
-    from studyapp.progress.stats import StatsData
-    from studyapp.review.sessions import CardView, DrillSession, ReviewSession
+    from collections.abc import Iterable
+
+    from studyapp.decks.format import DeckSpec
+    from studyapp.drills import Problem as Problem
+    from studyapp.drills.base import num as num
+    from studyapp.progress.stats import StatsData as StatsData
+    from studyapp.review.sessions import CardView as CardView
+    from studyapp.review.sessions import DrillSession as DrillSession
+    from studyapp.review.sessions import GradeSuperseded as GradeSuperseded
+    from studyapp.review.sessions import NothingToUndo as NothingToUndo
+    from studyapp.review.sessions import ReviewSession as ReviewSession
+    from studyapp.review.sessions import derived_quality as derived_quality
+    from studyapp.review.sm2 import QUALITY_LABELS as QUALITY_LABELS
+    from studyapp.review.sm2 import needs_repeat_today as needs_repeat_today
+    from studyapp.transfer.restore import Restored
+
+_FROM_SESSIONS = frozenset(
+    {
+        "CardView",
+        "DrillSession",
+        "GradeSuperseded",
+        "NothingToUndo",
+        "ReviewSession",
+        "derived_quality",
+    }
+)
+
+
+def __getattr__(name: str) -> object:
+    """The UI's domain names, imported when a screen first asks for them (most need
+    SQLAlchemy or NumPy).
+
+    `studyapp.collection` is the UI's one door (the UI imports nothing else of ours);
+    loading these eagerly would put SQLAlchemy and NumPy on the path to the home screen.
+    """
+    value: object
+    if name in _FROM_SESSIONS:
+        from studyapp.review import sessions
+
+        value = getattr(sessions, name)
+    elif name in ("QUALITY_LABELS", "needs_repeat_today"):
+        from studyapp.review import sm2
+
+        value = getattr(sm2, name)
+    elif name == "StatsData":
+        from studyapp.progress.stats import StatsData
+
+        value = StatsData
+    elif name == "Problem":
+        from studyapp.drills import Problem
+
+        value = Problem
+    elif name == "num":
+        from studyapp.drills.base import num
+
+        value = num
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
 _PREFERENCES = "SELECT key, value FROM preferences"
 
@@ -53,6 +115,19 @@ class CardRow:
     due: str | None
     lapses: int
     suspended: bool
+
+
+@dataclass(frozen=True)
+class TopicRow:
+    """One drill topic as the topic picker and `studyapp topics` list it."""
+
+    id: str
+    title: str
+    attempts: int
+    correct: int
+    mean_seconds: float
+    due: date | None
+    """The next due day; None for a topic never drilled."""
 
 
 @dataclass
@@ -124,6 +199,16 @@ class Collection:
     def close(self) -> None:
         self.db.close()
 
+    @property
+    def url(self) -> str:
+        """The database's URL (a SQLite file as sqlite:///PATH)."""
+        return self.db.url
+
+    @property
+    def upgrade_backup(self) -> Path | None:
+        """Where opening copied the file before upgrading its schema, if it did."""
+        return self.db.backup
+
     def preferences(self) -> dict[str, int]:
         """The usable preferences stored in this collection (only those the learner has set)."""
         return self._stored_preferences()[0]
@@ -149,6 +234,61 @@ class Collection:
         from studyapp.progress.stats import stats_data
 
         return stats_data(self.db, self.settings)
+
+    def explain(self, error: BaseException) -> str | None:
+        """One line for a learner about a database error met after opening, else None.
+
+        For errors that reach the UI or the CLI without having become a `StoreError` at the
+        store's boundary; `store.db.explain` is the one classifier.
+        """
+        from studyapp.store.db import explain
+
+        return explain(error, self.db.url)
+
+    def topics(self) -> list[TopicRow]:
+        """Every registered drill topic, in registry order, with its attempts and due day."""
+        from studyapp.drills import registry
+        from studyapp.progress.stats import topic_stats
+
+        with self.db.session() as session:
+            stats = {t.topic: t for t in topic_stats(session)}
+        rows = []
+        for topic in registry().values():
+            stat = stats.get(topic.id)
+            rows.append(
+                TopicRow(
+                    topic.id,
+                    topic.title,
+                    stat.attempts if stat else 0,
+                    stat.correct if stat else 0,
+                    stat.mean_seconds if stat else 0.0,
+                    stat.due if stat else None,
+                )
+            )
+        return rows
+
+    @staticmethod
+    def topic_title(topic_id: str) -> str:
+        """The topic's one-line title, or its id when no registered topic has it."""
+        from studyapp.drills import registry
+
+        found = registry().get(topic_id)
+        return found.title if found else topic_id
+
+    def deck_sizes(self) -> dict[str, int]:
+        """Active cards per deck (a full count: for listings, not the home screen)."""
+        from studyapp.progress.stats import deck_sizes
+
+        with self.db.session() as session:
+            return deck_sizes(session)
+
+    @staticmethod
+    def warm_up_answers(problem: Problem) -> None:
+        """Read one throwaway expression against `problem`, so that the first real answer
+        (which loads SymPy, a third of a second) does not stall the drill screen."""
+        from studyapp.answers.reading import check_answer
+
+        check_answer("1/(1+e^-2)", problem)
 
     def warm_up(self) -> None:
         """Load what the first review or drill needs (SQLAlchemy and its ORM, the engine's
@@ -231,6 +371,48 @@ class Collection:
                 )
                 for c in session.scalars(query.limit(limit))
             ]
+
+    # -------------------------------------------------------------- import and export
+    # The CLI's commands parse and write files themselves (transfer/, decks/format.py);
+    # everything that reads or writes the database goes through here.
+
+    def restore(self, restored: Restored, replace: bool = False) -> None:
+        """Make the collection hold exactly a JSON export (see transfer/restore.py)."""
+        from studyapp.transfer.restore import restore_json
+
+        restore_json(self.db, restored, replace=replace)
+
+    def import_decks(self, specs: Iterable[DeckSpec]) -> SyncReport:
+        """Add or update imported decks in one transaction: all or nothing."""
+        from studyapp.transfer.restore import import_decks
+
+        return import_decks(self.db, specs)
+
+    def export_json(self) -> dict[str, Any]:
+        """The whole collection as one JSON-ready object (docs/formats.md)."""
+        from studyapp.transfer.export import export_json
+
+        return export_json(self.db)
+
+    def write_cards_csv(self, out: IO[str]) -> int:
+        """Every card that is not retired, one CSV line each; returns how many."""
+        from studyapp.transfer.export import write_cards_csv
+
+        return write_cards_csv(self.db, out)
+
+    def write_reviews_csv(self, out: IO[str]) -> int:
+        """The whole review log, oldest first; returns how many lines."""
+        from studyapp.transfer.export import write_reviews_csv
+
+        return write_reviews_csv(self.db, out)
+
+    def write_apkg(self, path: Path) -> int:
+        """An Anki package of every deck with its schedules; returns how many cards."""
+        from studyapp.transfer.export import write_apkg
+
+        return write_apkg(self.db, path)
+
+    # -------------------------------------------------------------- cards
 
     def suspend(self, card_id: str, suspended: bool = True) -> None:
         from studyapp.review.sessions import set_suspended

@@ -4,7 +4,9 @@
 database and the clock; the seed fixes the drill problems), so tests build the app
 around a temporary database, a fixed date and known problems. Screens only call the
 collection and render what it returns; the app wires screens together and owns the
-keys that work everywhere (`?`/F1 help, ctrl+p commands, ctrl+q quit).
+keys that work everywhere (`?`/F1 help, ctrl+p commands, ctrl+q quit). Screens ask for
+the next screen with a message (ui/messages.py) and get their options from the app when
+it builds them, so no screen imports another screen or this module.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import on
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from studyapp.ui.help import HelpScreen, help_entries
 from studyapp.ui.home import HomeScreen
+from studyapp.ui.messages import Open, StartDrill, StartReview
 
 if TYPE_CHECKING:
     from studyapp.collection import Collection
@@ -72,7 +76,7 @@ class StudyApp(App[None]):
         for problem in self.collection.preference_problems:
             self.notify(problem, title="Preference not used", severity="warning", markup=False)
         # Pushed rather than returned by get_default_screen, so that its CSS_PATH loads.
-        self.push_screen(HomeScreen(self.collection))
+        self.push_screen(HomeScreen(self.collection, self.schedule_new_topics))
 
     # -------------------------------------------------------------- screens
 
@@ -87,6 +91,20 @@ class StudyApp(App[None]):
     def screen_title(screen: Screen[object]) -> str:
         return getattr(screen, "HELP_TITLE", type(screen).__name__)
 
+    @on(StartReview)
+    def _start_review(self, message: StartReview) -> None:
+        self.start_review(message.deck_ids)
+
+    @on(StartDrill)
+    def _start_drill(self, message: StartDrill) -> None:
+        self.start_drill(message.topic_ids, message.difficulty)
+
+    @on(Open)
+    def _open(self, message: Open) -> None:
+        {"topics": self.open_topics, "stats": self.open_stats, "browse": self.open_browse}[
+            message.screen
+        ]()
+
     def start_review(self, deck_ids: Sequence[str] | None = None) -> None:
         from studyapp.ui.review import ReviewScreen
 
@@ -95,7 +113,11 @@ class StudyApp(App[None]):
     def start_drill(self, topic_ids: Sequence[str] | None = None, difficulty: int = 1) -> None:
         from studyapp.ui.drill import DrillScreen
 
-        self.push_screen(DrillScreen(self.collection, topic_ids, difficulty, self.seed))
+        self.push_screen(
+            DrillScreen(
+                self.collection, topic_ids, difficulty, self.seed, cursor_blink=self.cursor_blink
+            )
+        )
 
     def open_topics(self) -> None:
         from studyapp.ui.topics import TopicsScreen
@@ -110,7 +132,7 @@ class StudyApp(App[None]):
     def open_browse(self) -> None:
         from studyapp.ui.browse import BrowseScreen
 
-        self.push_screen(BrowseScreen(self.collection))
+        self.push_screen(BrowseScreen(self.collection, cursor_blink=self.cursor_blink))
 
 
 def make_app(

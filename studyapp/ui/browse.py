@@ -23,8 +23,7 @@ from textual.widgets import DataTable, Footer, Input, Select, Static
 from studyapp.ui.widgets import NotSaved, number, saving
 
 if TYPE_CHECKING:
-    from studyapp.collection import CardRow, Collection
-    from studyapp.review.sessions import CardView
+    from studyapp.collection import CardRow, CardView, Collection
 
 SEARCH_DELAY = 0.25
 """Seconds of quiet typing before the search runs."""
@@ -137,9 +136,11 @@ class BrowseScreen(Screen[None]):
         Binding("escape", "close", "Home", tooltip="Back to the home screen"),
     ]
 
-    def __init__(self, collection: Collection) -> None:
+    def __init__(self, collection: Collection, cursor_blink: bool = True) -> None:
         super().__init__()
         self.collection = collection
+        self.cursor_blink = cursor_blink
+        """False freezes the text boxes' cursors (for screenshots)."""
         self.rows: dict[str, CardRow] = {}
         self._search_timer: Timer | None = None
 
@@ -158,9 +159,8 @@ class BrowseScreen(Screen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        steady = not getattr(self.app, "cursor_blink", True)
         for box in self.query(Input):
-            box.cursor_blink = not steady
+            box.cursor_blink = self.cursor_blink
         width = self.app.size.width
         deck_width = 10 if width < 100 else 16
         table = self.query_one("#cards", DataTable)
@@ -257,7 +257,7 @@ class BrowseScreen(Screen[None]):
         if row is None:
             return
         try:
-            with saving(self, "change the card"):
+            with saving(self, "change the card", self.collection):
                 self.collection.suspend(row.id, not row.suspended)
         except NotSaved:
             return
@@ -280,7 +280,7 @@ class BrowseScreen(Screen[None]):
             if not yes:
                 return
             try:
-                with saving(self, "reset the card"):
+                with saving(self, "reset the card", self.collection):
                     self.collection.reset(row.id)
             except NotSaved:
                 return

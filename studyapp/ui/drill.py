@@ -1,8 +1,8 @@
 """The drill screen: a generated problem, its numbers as tables, an answer box, the solution.
 
-`studyapp.review.sessions.DrillSession` makes the problems, checks answers (through
-`studyapp.answers.reading`) and records attempts; this screen lays the numbers out, keeps the
-typed text when it cannot be read, and shows the verdict with every worked step.
+The session (`Collection.drill()`, a `DrillSession`) makes the problems, checks answers
+and records attempts; this screen lays the numbers out, keeps the typed text when it
+cannot be read, and shows the verdict with every worked step.
 
 Keys while typing: Enter checks, F2 (or ctrl+t) shows the hint, ctrl+g gives up —
 none of them types a character, so they work inside the answer box. After the answer,
@@ -24,8 +24,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from studyapp.review.sessions import GradeSuperseded, derived_quality
-from studyapp.review.sm2 import QUALITY_LABELS
+from studyapp.collection import QUALITY_LABELS, Collection, GradeSuperseded, derived_quality
 from studyapp.ui.widgets import (
     GRADE_NAMES,
     NotSaved,
@@ -37,9 +36,7 @@ from studyapp.ui.widgets import (
 )
 
 if TYPE_CHECKING:
-    from studyapp.collection import Collection
-    from studyapp.drills import Problem
-    from studyapp.review.sessions import DrillSession
+    from studyapp.collection import DrillSession, Problem
 
 OUTCOME_WORDS = {
     "correct": "right answer",
@@ -63,10 +60,7 @@ class AnswerInput(Input):
 
 def topic_title(topic_id: str) -> str:
     """The topic's one-line title, capitalised, or its id when it is unknown."""
-    from studyapp.drills import registry
-
-    found = registry().get(topic_id)
-    title = found.title if found else topic_id
+    title = Collection.topic_title(topic_id)
     return title[:1].upper() + title[1:]
 
 
@@ -109,9 +103,12 @@ class DrillScreen(Screen[None]):
         topic_ids: Sequence[str] | None = None,
         difficulty: int = 1,
         seed: int | None = None,
+        cursor_blink: bool = True,
     ) -> None:
         super().__init__()
         self.collection = collection
+        self.cursor_blink = cursor_blink
+        """False freezes the answer box's cursor (for screenshots)."""
         self.picked = bool(topic_ids)
         self.session: DrillSession = collection.drill(topic_ids, difficulty, seed)
         self.typed = ""
@@ -133,7 +130,7 @@ class DrillScreen(Screen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.query_one("#answer", Input).cursor_blink = getattr(self.app, "cursor_blink", True)
+        self.query_one("#answer", Input).cursor_blink = self.cursor_blink
         self.show_problem()
         self.warm_up_reader()
 
@@ -141,11 +138,9 @@ class DrillScreen(Screen[None]):
     def warm_up_reader(self) -> None:
         """Read one throwaway expression while the learner thinks, so that the first real
         expression (which loads SymPy, a third of a second) does not stall the screen."""
-        from studyapp.answers.reading import check_answer
-
         problem = self.problem
         if problem is not None:
-            check_answer("1/(1+e^-2)", problem)
+            self.collection.warm_up_answers(problem)
 
     # -------------------------------------------------------------- showing
 
@@ -290,7 +285,7 @@ class DrillScreen(Screen[None]):
             )
             return
         try:
-            with saving(self, "record the answer"):
+            with saving(self, "record the answer", self.collection):
                 verdict = self.session.submit(typed)
         except NotSaved:
             return
@@ -325,7 +320,7 @@ class DrillScreen(Screen[None]):
         if self.problem is None or self.session.record is not None:
             return
         try:
-            with saving(self, "record giving up"):
+            with saving(self, "record giving up", self.collection):
                 self.session.give_up()
         except NotSaved:
             return
@@ -333,7 +328,7 @@ class DrillScreen(Screen[None]):
 
     def action_grade(self, quality: int) -> None:
         try:
-            with saving(self, "change the grade"):
+            with saving(self, "change the grade", self.collection):
                 self.session.override(quality)
         except NotSaved:
             return

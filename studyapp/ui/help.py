@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from rich.table import Table
 from rich.text import Text
+from textual.actions import parse as parse_action
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
@@ -61,18 +62,9 @@ def help_entries(screen: Screen[Any]) -> list[HelpEntry]:
 
 
 def _split_action(action: str) -> tuple[str, tuple[object, ...]]:
-    """`grade(4)` -> ("grade", (4,)); plain names have no parameters."""
-    if "(" not in action:
-        return action, ()
-    name, _, rest = action.partition("(")
-    raw = rest.rstrip(")").strip()
-    params: list[object] = []
-    for part in filter(None, (p.strip() for p in raw.split(","))):
-        try:
-            params.append(int(part))
-        except ValueError:
-            params.append(part.strip("'\""))
-    return name, tuple(params)
+    """`grade(4)` -> ("grade", (4,)); plain names have no parameters (Textual's own parser)."""
+    _namespace, name, params = parse_action(action)
+    return name, params
 
 
 class HelpScreen(ModalScreen[None]):

@@ -6,7 +6,7 @@ they are fresh after a review, a drill or a suspension in browse.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
 from textual import work
@@ -16,12 +16,9 @@ from textual.containers import Center, Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from studyapp.collection import Collection, HomeCounts, StoreError
+from studyapp.ui.messages import Open, StartDrill, StartReview
 from studyapp.ui.widgets import plural
-
-if TYPE_CHECKING:
-    from studyapp.collection import Collection
-    from studyapp.progress.stats import HomeCounts
-    from studyapp.ui.app import StudyApp
 
 ALL_DECKS = "__all__"
 PREPARE_AFTER_S = 0.3
@@ -47,14 +44,12 @@ class HomeScreen(Screen[None]):
         Binding("q", "quit", "Quit", tooltip="Close studyapp (every grade is already saved)"),
     ]
 
-    def __init__(self, collection: Collection) -> None:
+    def __init__(self, collection: Collection, schedule_new_topics: bool = True) -> None:
         super().__init__()
         self.collection = collection
+        self.schedule_new_topics = schedule_new_topics
+        """False keeps the collection's drill topics as they are (tests pin a handful)."""
         self.counts: HomeCounts | None = None
-
-    @property
-    def study_app(self) -> StudyApp:
-        return cast("StudyApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Static(id="home-title", classes="title-bar")
@@ -99,14 +94,15 @@ class HomeScreen(Screen[None]):
         needed to study, so the learner is told, and it is tried again when the home
         screen next comes back, instead of the app stopping.
         """
-        from studyapp.store.db import explain
-
         try:
-            if self.study_app.schedule_new_topics and self.collection.sync_topics():
+            if self.schedule_new_topics and self.collection.sync_topics():
                 self.app.call_from_thread(self.refresh_counts)
             self.collection.warm_up()
         except Exception as error:
-            message = explain(error, self.collection.db.url)
+            if isinstance(error, StoreError):
+                message: str | None = str(error)
+            else:
+                message = self.collection.explain(error)
             if message is None:
                 raise
             self.prepared = False
@@ -198,7 +194,7 @@ class HomeScreen(Screen[None]):
         if not counts.left_today:
             self.notify(NOTHING_DUE, title="All caught up", markup=False)
             return
-        self.study_app.start_review()
+        self.post_message(StartReview())
 
     def action_review_deck(self) -> None:
         table = self.query_one("#decks", DataTable)
@@ -220,7 +216,7 @@ class HomeScreen(Screen[None]):
                 message = f"{deck.name} has nothing waiting today."
             self.notify(message, title="Nothing due", markup=False)
             return
-        self.study_app.start_review([deck.id])
+        self.post_message(StartReview([deck.id]))
 
     def action_cursor(self, step: int) -> None:
         table = self.query_one("#decks", DataTable)
@@ -235,16 +231,16 @@ class HomeScreen(Screen[None]):
                 markup=False,
             )
             return
-        self.study_app.start_drill()
+        self.post_message(StartDrill())
 
     def action_topics(self) -> None:
-        self.study_app.open_topics()
+        self.post_message(Open("topics"))
 
     def action_stats(self) -> None:
-        self.study_app.open_stats()
+        self.post_message(Open("stats"))
 
     def action_browse(self) -> None:
-        self.study_app.open_browse()
+        self.post_message(Open("browse"))
 
     def action_quit(self) -> None:
         self.app.exit()

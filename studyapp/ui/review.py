@@ -1,6 +1,6 @@
 """The review screen: front, Space, back, grade — one card at a time, then a summary.
 
-The session (`studyapp.review.sessions.ReviewSession`) builds the queue, records each grade
+The session (`Collection.review()`, a `ReviewSession`) builds the queue, records each grade
 (committed before the next card appears) and undoes exactly; this screen shows the
 card, times the answer with the collection's clock, and offers only the keys that
 apply: grades once the back is shown, undo once something was graded.
@@ -16,15 +16,14 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import ActiveBinding, Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, ProgressBar, Static
 
-from studyapp.review.sessions import NothingToUndo
-from studyapp.review.sm2 import QUALITY_LABELS, needs_repeat_today
+from studyapp.collection import QUALITY_LABELS, NothingToUndo, needs_repeat_today
 from studyapp.ui.widgets import (
     AGAIN_MARK,
     GRADE_NAMES,
@@ -33,13 +32,12 @@ from studyapp.ui.widgets import (
     duration,
     grade_labels,
     plural,
-    relabel,
+    relabeled,
     saving,
 )
 
 if TYPE_CHECKING:
-    from studyapp.collection import Collection
-    from studyapp.review.sessions import CardView, ReviewSession
+    from studyapp.collection import CardView, Collection, ReviewSession
 
 NOTHING_TO_REVIEW = "Nothing due — come back tomorrow, or drill a topic with t on the home screen."
 
@@ -121,6 +119,13 @@ class ReviewScreen(Screen[None]):
         self.collection = collection
         self.session: ReviewSession = collection.review(deck_ids)
         self.shown_at: datetime = collection.settings.clock.now()
+        self.grade_descriptions: dict[str, str] = {}
+        """Footer words of the grade keys, by action, fitted to the width (`_label_grades`)."""
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """Textual's, with the grade keys described by this card's intervals."""
+        return relabeled(super().active_bindings, self.grade_descriptions)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="review-top", classes="title-bar"):
@@ -219,8 +224,7 @@ class ReviewScreen(Screen[None]):
         if self.session.can_undo and not any(text == "Undo" for _, text in others):
             reserved += len("u Undo") + 1
         labels = grade_labels(self.session.intervals(), self.size.width, reserved)
-        for q, label in labels.items():
-            relabel(self, f"grade({q})", label)
+        self.grade_descriptions = {f"grade({q})": label for q, label in labels.items()}
         self.refresh_bindings()
 
     def _show_summary(self) -> None:
@@ -279,7 +283,7 @@ class ReviewScreen(Screen[None]):
         elapsed = self.collection.settings.clock.now() - self.shown_at
         duration_ms = max(0, int(elapsed.total_seconds() * 1000))
         try:
-            with saving(self, "save the grade"):
+            with saving(self, "save the grade", self.collection):
                 self.session.grade(quality, duration_ms)
         except NotSaved:
             return
@@ -290,7 +294,7 @@ class ReviewScreen(Screen[None]):
 
     def action_undo(self) -> None:
         try:
-            with saving(self, "undo"):
+            with saving(self, "undo", self.collection):
                 self.session.undo()
         except NotSaved:
             return

@@ -26,8 +26,7 @@ from textual_plotext import PlotextPlot
 from studyapp.ui.widgets import Heatmap, duration, plural
 
 if TYPE_CHECKING:
-    from studyapp.collection import Collection
-    from studyapp.progress.stats import StatsData
+    from studyapp.collection import Collection, StatsData
 
 RECENT_DAYS = 30
 PLOTTED_TOPICS = 5
@@ -89,7 +88,7 @@ class StatsScreen(Screen[None]):
         with VerticalScroll(id="stats-body"):
             yield Static(id="summary")
             yield Static("Reviews in the last year", classes="section")
-            yield Heatmap(date.today(), {}, id="heatmap")
+            yield Heatmap(self.collection.settings.today(), {}, id="heatmap")
             with Grid(id="bar-plots"):
                 yield Chart(id="per-day")
                 yield Chart(id="forecast")

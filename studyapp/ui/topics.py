@@ -1,12 +1,12 @@
 """The topic picker: every drill topic with its schedule; Enter practises the highlighted one.
 
-Rows come from the drill registry (titles) and `studyapp.progress.stats.topic_stats` (attempts,
-accuracy, next due day), the same numbers `studyapp topics` prints.
+Rows come from `Collection.topics()` (title, attempts, accuracy, next due day), the same
+numbers `studyapp topics` prints. Enter asks the app for a drill with a `StartDrill` message.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -15,11 +15,11 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from studyapp.ui.messages import StartDrill
 from studyapp.ui.widgets import duration
 
 if TYPE_CHECKING:
     from studyapp.collection import Collection
-    from studyapp.ui.app import StudyApp
 
 
 class TopicTable(DataTable[Text]):
@@ -73,27 +73,21 @@ class TopicsScreen(Screen[None]):
         self._fill()
 
     def _fill(self) -> None:
-        from studyapp.drills import registry
-        from studyapp.progress.stats import topic_stats
-
-        with self.collection.db.session() as session:
-            stats = {t.topic: t for t in topic_stats(session)}
         today = self.collection.settings.today()
         table = self.query_one("#topics", DataTable)
         cursor = table.cursor_row
         table.clear()
-        for topic in registry().values():
-            stat = stats.get(topic.id)
-            if stat is None or stat.due is None:
+        for topic in self.collection.topics():
+            if topic.due is None:
                 schedule = Text("new", style="bold")
-            elif stat.due <= today:
+            elif topic.due <= today:
                 schedule = Text("due now", style="bold")
             else:
-                ahead = (stat.due - today).days
+                ahead = (topic.due - today).days
                 schedule = Text(f"in {ahead} day{'s' if ahead != 1 else ''}", style="dim")
-            attempts = stat.attempts if stat else 0
-            accuracy = f"{stat.correct}/{attempts}" if stat and attempts else "–"
-            mean = duration(stat.mean_seconds) if stat and attempts else "–"
+            attempts = topic.attempts
+            accuracy = f"{topic.correct}/{attempts}" if attempts else "–"
+            mean = duration(topic.mean_seconds) if attempts else "–"
             title = topic.title[:1].upper() + topic.title[1:]
             cells = [
                 Text(title),
@@ -135,7 +129,7 @@ class TopicsScreen(Screen[None]):
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         if key is None:
             return
-        cast("StudyApp", self.app).start_drill([key], self.difficulty)
+        self.post_message(StartDrill([key], self.difficulty))
 
     def action_difficulty(self, level: int) -> None:
         self.difficulty = level

@@ -11,18 +11,20 @@ import dataclasses
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich import box
 from rich.console import Group, RenderableType
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
-from textual.dom import DOMNode
+from textual.binding import ActiveBinding
 from textual.widget import Widget
 
+from studyapp.collection import StoreError
+
 if TYPE_CHECKING:
-    from studyapp.ui.app import StudyApp
+    from studyapp.collection import Collection
 
 GRADE_NAMES: dict[int, str] = {0: "Blank", 1: "Wrong", 2: "Close", 3: "Hard", 4: "Good", 5: "Easy"}
 """One word per SM-2 grade, short enough for the footer (QUALITY_LABELS says it in full)."""
@@ -36,7 +38,7 @@ AGAIN_MARK = "↻"
 
 def number(value: Any, digits: int = 4) -> str:
     """A number the way the drills print it: integers plainly, others trimmed to `digits`."""
-    from studyapp.drills.base import num
+    from studyapp.collection import num
 
     if isinstance(value, bool):
         return str(value).lower()
@@ -78,30 +80,36 @@ class NotSaved(Exception):
 
 
 @contextmanager
-def saving(node: Widget, doing: str) -> Iterator[None]:
+def saving(node: Widget, doing: str, collection: Collection) -> Iterator[None]:
     """Turn a database that cannot take the write into a calm notification and a `NotSaved`.
 
     Two studyapp windows on one file, a sync client holding a lock, a full disk or a file
     turned read-only are things a learner can meet; a traceback is not the answer to them.
-    What happened is said by `store.db.explain`, the one place that tells them apart (the
-    CLI says the same); errors it does not know keep their traceback.
+    The store says what happened as a `StoreError` (one line, the CLI says the same); an
+    error that reaches here unconverted is classified by `Collection.explain`, and errors
+    it does not know keep their traceback.
     """
-    from studyapp.store.db import explain
-
     try:
         yield
+    except StoreError as error:
+        _not_saved(node, doing, str(error))
+        raise NotSaved(doing) from error
     except Exception as error:
-        message = explain(error, cast("StudyApp", node.app).collection.db.url)
+        message = collection.explain(error)
         if message is None:
             raise
-        node.notify(
-            f"Could not {doing}: {message}. Nothing was changed.",
-            title="Not saved",
-            severity="error",
-            timeout=8,
-            markup=False,
-        )
+        _not_saved(node, doing, message)
         raise NotSaved(doing) from error
+
+
+def _not_saved(node: Widget, doing: str, message: str) -> None:
+    node.notify(
+        f"Could not {doing}: {message}. Nothing was changed.",
+        title="Not saved",
+        severity="error",
+        timeout=8,
+        markup=False,
+    )
 
 
 # ------------------------------------------------------------------------------ grades
@@ -129,19 +137,25 @@ def grade_labels(intervals: dict[int, int], width: int, reserved: int) -> dict[i
     return labels
 
 
-def relabel(node: DOMNode, action: str, description: str) -> None:
-    """Give the bindings of `action` on `node` a new footer description.
+def relabeled(
+    active: dict[str, ActiveBinding], descriptions: dict[str, str]
+) -> dict[str, ActiveBinding]:
+    """`active` (a screen's `active_bindings`) with new footer descriptions, by action.
 
-    Textual has no public call for this (bindings are class data), so the node's own
-    copy of its bindings map gets new Binding objects; the class's stay untouched.
+    Bindings are class data and Textual has no call to relabel one; a screen whose key
+    descriptions change (the grade keys show each card's intervals) returns this from its
+    `active_bindings` property, which the footer reads.
     """
-    bindings_map = node._bindings
-    for key, bindings in list(bindings_map.key_to_bindings.items()):
-        if any(b.action == action for b in bindings):
-            bindings_map.key_to_bindings[key] = [
-                dataclasses.replace(b, description=description) if b.action == action else b
-                for b in bindings
-            ]
+    return {
+        key: item._replace(
+            binding=dataclasses.replace(
+                item.binding, description=descriptions[item.binding.action]
+            )
+        )
+        if item.binding.action in descriptions
+        else item
+        for key, item in active.items()
+    }
 
 
 # ------------------------------------------------------------------------------ problem inputs

@@ -190,8 +190,14 @@ async def test_a_grade_met_by_a_held_lock_is_a_calm_message_and_can_be_given_aga
 async def test_a_grade_not_saved_says_what_went_wrong(
     collection: Collection, monkeypatch: Any, reason: str, said: str
 ) -> None:
-    """A full disk or a read-only file is not "busy or locked": waiting would not help."""
+    """A full disk or a read-only file is not "busy or locked": waiting would not help.
+
+    The store turns the driver's error into a `StoreError` whose message says which (one
+    classifier, `store.db.explain`); the UI shows that message as it is."""
     import sqlite3
+
+    from studyapp.collection import StoreError
+    from studyapp.store.db import explain
 
     app = make_app(collection, seed=SEED, schedule_new_topics=False)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -201,7 +207,9 @@ async def test_a_grade_not_saved_says_what_went_wrong(
         assert isinstance(screen, ReviewScreen)
 
         def fail(*_: object) -> None:
-            raise sqlite3.OperationalError(reason)
+            message = explain(sqlite3.OperationalError(reason), collection.db.url)
+            assert message is not None
+            raise StoreError(message)
 
         monkeypatch.setattr(screen.session, "grade", fail)
         await pilot.press("4")
@@ -649,6 +657,32 @@ async def test_home_schedules_every_registered_topic_in_the_background(
         home = app.screen
         assert isinstance(home, HomeScreen) and home.counts is not None
         assert home.counts.topics_due + home.counts.topics_new == len(registry())
+
+
+async def test_a_store_error_in_the_background_work_is_shown_as_the_store_says_it(
+    collection: Collection, monkeypatch: Any
+) -> None:
+    """What the store raises at its boundary (`StoreError`, one line) is what the learner
+    reads; the app stays on the home screen."""
+    from studyapp.collection import StoreError
+    from studyapp.ui import home
+
+    monkeypatch.setattr(home, "PREPARE_AFTER_S", 0.01)
+
+    def busy() -> int:
+        raise StoreError("the study file is busy: another studyapp is writing to it")
+
+    monkeypatch.setattr(collection, "sync_topics", busy)
+    app = make_app(collection, seed=SEED)  # schedules new topics at start: meets the error
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        for _ in range(200):
+            await pilot.pause(0.02)
+            await app.workers.wait_for_complete()
+            if toasts(app):
+                break
+        shown = "\n".join(toasts(app))
+        assert "the study file is busy: another studyapp is writing to it" in shown
+        assert app.is_running and isinstance(app.screen, HomeScreen)
 
 
 # ------------------------------------------------------------------------------ learner text

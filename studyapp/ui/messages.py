@@ -1,0 +1,35 @@
+"""What a screen asks of the app: messages up, so that no screen imports another or the app.
+
+A screen posts one of these; it bubbles to `StudyApp`, which builds the next screen and
+hands it what it needs (the collection, the seed, display options) as attributes down.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from textual.message import Message
+
+
+@dataclass
+class StartReview(Message):
+    """Review today's cards: of these decks, or of every deck when None."""
+
+    deck_ids: Sequence[str] | None = None
+
+
+@dataclass
+class StartDrill(Message):
+    """Drill these topics at this level, or the topics due today when None."""
+
+    topic_ids: Sequence[str] | None = None
+    difficulty: int = 1
+
+
+@dataclass
+class Open(Message):
+    """Open one of the screens that take nothing but the collection."""
+
+    screen: Literal["topics", "stats", "browse"]
