@@ -613,7 +613,7 @@ def test_importing_answers_loads_neither_sympy_nor_numpy() -> None:
 
 @pytest.fixture(scope="module")
 def drill_problems() -> list[Problem]:
-    from studyapp.drills.base import make_problem, registry
+    from studyapp.drills.registry import make_problem, registry
 
     return [
         make_problem(topic_id, seed, difficulty)

@@ -25,9 +25,9 @@ from studyapp.drills.base import (
     draw,
     mat,
     num,
-    topic,
     vec,
 )
+from studyapp.drills.registry import topic
 
 SEED_MNEMONICS = "000_d2aab639bad9f743.txt"
 SEED_NOTES = "001_9b016ee9fe251ca9.txt"

@@ -19,10 +19,10 @@ from studyapp.drills.base import (
     draw,
     mat,
     num,
-    topic,
     vec,
 )
 from studyapp.drills.neurons import SEED_NOTES, SEED_TUTORIAL, paren
+from studyapp.drills.registry import topic
 
 TOLERANCE_NOTE = "Rounding to 4 decimals is fine (tolerance 1%)."
 

@@ -18,9 +18,9 @@ from studyapp.drills.base import (
     draw,
     num,
     plain,
-    topic,
     vec,
 )
+from studyapp.drills.registry import topic
 
 SEED_TUTORIAL = "002_546d246df68e4ade.txt"
 SEED_NOTES = "001_9b016ee9fe251ca9.txt"

@@ -24,8 +24,8 @@ from studyapp.drills.base import (
     draw,
     num,
     show,
-    topic,
 )
+from studyapp.drills.registry import topic
 
 SEED_NOTES = "001_9b016ee9fe251ca9.txt"
 SEED_TUTORIAL = "002_546d246df68e4ade.txt"

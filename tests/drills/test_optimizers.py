@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from studyapp.drills.base import Problem, make_problem
+from studyapp.drills.base import Problem
+from studyapp.drills.registry import make_problem
 
 TOPICS = ["sgd_momentum", "nesterov", "adagrad", "rmsprop", "adam_step", "adamw_step"]
 ALL_TOPICS = [*TOPICS, "lr_schedule"]
