@@ -267,7 +267,8 @@ def gradient_check(rng: np.random.Generator, difficulty: int) -> Draft:
         f"number. {TOLERANCE_NOTE}"
     )
     steps = [
-        f"Evaluate f on both sides of x = {num(x)}: at x + h = {num(x + h)} and x − h = {num(x - h)}.",
+        f"Evaluate f on both sides of x = {num(x)}: at x + h = {num(x + h)} and x − h = "
+        f"{num(x - h)}.",
         f"f(x + h) = f({num(x + h)}) = {num(f_plus, 6)}",
         f"f(x − h) = f({num(x - h)}) = {num(f_minus, 6)}",
         f"estimate = ({num(f_plus, 6)} − {paren(f_minus, 6)}) / (2 × {num(h)}) "

@@ -121,7 +121,8 @@ class Problem:
 
 
 def plain(value: Any) -> Any:
-    """NumPy scalars and arrays as plain Python floats, ints, strings and nested lists (for JSON)."""
+    """NumPy scalars and arrays as plain Python floats, ints, strings and nested lists (for
+    JSON)."""
     if isinstance(value, np.ndarray):
         return value.tolist()
     if isinstance(value, np.generic):

@@ -1,4 +1,5 @@
-"""Optimizer and schedule drills: answers recomputed from the inputs by formulas written out here."""
+"""Optimizer and schedule drills: answers recomputed from the inputs by formulas written out
+here."""
 
 import json
 import math
