@@ -109,7 +109,9 @@ def children_of_studyapp() -> set[str]:
         ("sqlite3-in-store", {"studyapp.store", "engine"}),
     ],
 )
-def test_contracts_listing_every_other_package_miss_none(contract_id: str, exempt: set[str]) -> None:
+def test_contracts_listing_every_other_package_miss_none(
+    contract_id: str, exempt: set[str]
+) -> None:
     """A new package must not be silently exempt from a rule written as a list."""
     sources = set(contract(contract_id)["source_modules"])  # type: ignore[call-overload]
     assert children_of_studyapp() - exempt == sources - {"engine"}

@@ -20,7 +20,7 @@ from studyapp.ui.widgets import plural
 
 if TYPE_CHECKING:
     from studyapp.collection import Collection
-    from studyapp.progress.stats import HomeCounts
+    from studyapp.progress.today import HomeCounts
     from studyapp.ui.app import StudyApp
 
 ALL_DECKS = "__all__"
