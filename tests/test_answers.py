@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from studyapp.answers.reading import (
+from studyapp.answers import (
     LOG_NOTE,
     MAX_EXPRESSION_LENGTH,
     MAX_LENGTH,
@@ -601,7 +601,7 @@ def test_fast_path_answers_check_in_well_under_a_millisecond() -> None:
 
 
 def test_importing_answers_loads_neither_sympy_nor_numpy() -> None:
-    code = "import json, sys; import studyapp.answers.reading; print(json.dumps(sorted(sys.modules)))"
+    code = "import json, sys; import studyapp.answers; print(json.dumps(sorted(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     loaded = {name.split(".")[0] for name in json.loads(out.stdout)}
     assert "sympy" not in loaded

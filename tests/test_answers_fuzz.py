@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from studyapp.answers.reading import (
+from studyapp.answers import (
     MAX_LENGTH,
     AnswerFormatError,
     check_answer,

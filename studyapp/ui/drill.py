@@ -1,7 +1,7 @@
 """The drill screen: a generated problem, its numbers as tables, an answer box, the solution.
 
 `studyapp.review.sessions.DrillSession` makes the problems, checks answers (through
-`studyapp.answers.reading`) and records attempts; this screen lays the numbers out, keeps the
+`studyapp.answers`) and records attempts; this screen lays the numbers out, keeps the
 typed text when it cannot be read, and shows the verdict with every worked step.
 
 Keys while typing: Enter checks, F2 (or ctrl+t) shows the hint, ctrl+g gives up —
@@ -141,7 +141,7 @@ class DrillScreen(Screen[None]):
     def warm_up_reader(self) -> None:
         """Read one throwaway expression while the learner thinks, so that the first real
         expression (which loads SymPy, a third of a second) does not stall the screen."""
-        from studyapp.answers.reading import check_answer
+        from studyapp.answers import check_answer
 
         problem = self.problem
         if problem is not None:

@@ -246,7 +246,7 @@ def review_round(db: Any, settings: Settings, count: int) -> tuple[list[float], 
 
 
 def measure_drills(runs: int) -> dict[str, float]:
-    from studyapp.answers.reading import check_answer
+    from studyapp.answers import check_answer
     from studyapp.drills import make_problem, registry
 
     topics = list(registry())
