@@ -113,7 +113,8 @@ def conv2d(
 
 
 def pool_windows(X: ArrayLike, kernel: Pair, stride: Pair | None = None) -> Array:
-    """The windows pooling reduces: X (..., H, W) -> (..., H_out, W_out, kh, kw); stride = kernel if None."""
+    """The windows pooling reduces: X (..., H, W) -> (..., H_out, W_out, kh, kw); stride = kernel
+    if None."""
     x = np.asarray(X, dtype=np.float64)
     kh, kw = _pair(kernel)
     sh, sw = _pair(kernel if stride is None else stride)
@@ -122,7 +123,8 @@ def pool_windows(X: ArrayLike, kernel: Pair, stride: Pair | None = None) -> Arra
 
 
 def max_pool2d(X: ArrayLike, kernel: Pair, stride: Pair | None = None) -> Array:
-    """The largest entry of each window (torch.nn.MaxPool2d, no padding). Shape (..., H_out, W_out)."""
+    """The largest entry of each window (torch.nn.MaxPool2d, no padding).
+    Shape (..., H_out, W_out)."""
     pooled: Array = pool_windows(X, kernel, stride).max(axis=(-2, -1))
     return pooled
 

@@ -32,7 +32,8 @@ def _f64(a: ArrayLike) -> Array:
 
 @dataclass(frozen=True, eq=False)
 class DenseGrads:
-    """Gradients of L through one dense layer: dW (out, in), db (out,), da_prev (in,) or (batch, in)."""
+    """Gradients of L through one dense layer: dW (out, in), db (out,), da_prev (in,)
+    or (batch, in)."""
 
     dW: Array
     db: Array
@@ -71,7 +72,8 @@ def dense_backward(W: ArrayLike, a_prev: ArrayLike, delta: ArrayLike) -> DenseGr
 
 
 def dense_forward_batch(W: ArrayLike, X: ArrayLike, b: ArrayLike) -> Array:
-    """Z = X @ Wᵀ + b. W (out, in), X (batch, in), b (out,) broadcast over rows -> Z (batch, out)."""
+    """Z = X @ Wᵀ + b. W (out, in), X (batch, in), b (out,) broadcast over rows
+    -> Z (batch, out)."""
     Z: Array = _f64(X) @ _f64(W).T + _f64(b)
     return Z
 

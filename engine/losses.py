@@ -244,7 +244,8 @@ def _class_indices(target: ArrayLike, k: int) -> NDArray[np.intp]:
 
 
 def one_hot(target: ArrayLike, k: int) -> Array:
-    """The one-hot vector(s) of 0-based class index(es). int -> (k,); shape (batch,) -> (batch, k)."""
+    """The one-hot vector(s) of 0-based class index(es).
+    int -> (k,); shape (batch,) -> (batch, k)."""
     indices = _class_indices(target, k)
     result: Array = np.eye(k, dtype=np.float64)[indices]
     return result

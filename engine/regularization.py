@@ -71,7 +71,8 @@ def clip_vector_norm(grad: ArrayLike, max_norm: float) -> Array:
 
 
 def clip_grad_value(grads: Sequence[ArrayLike], clip_value: float) -> list[Array]:
-    """Each entry clamped to [−clip_value, clip_value]; directions may change, norms are not kept."""
+    """Each entry clamped to [−clip_value, clip_value]; directions may change, norms are not
+    kept."""
     return [np.clip(_as_float(g), -clip_value, clip_value) for g in grads]
 
 

@@ -43,7 +43,8 @@ def cosine_factor(step: float, total_steps: float) -> float:
 
 
 def cosine_annealing(base_lr: float, step: float, total_steps: float, min_lr: float = 0.0) -> float:
-    """CosineAnnealingLR (T_max = total_steps, η_min = min_lr): η_min + (base − η_min)·cosine_factor.
+    """CosineAnnealingLR (T_max = total_steps, η_min = min_lr):
+    η_min + (base − η_min)·cosine_factor.
 
     Meant for 0 ≤ t ≤ T; like PyTorch's closed form, the cosine rises again past T.
     """

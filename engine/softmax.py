@@ -41,7 +41,8 @@ def logsumexp(z: ArrayLike) -> Array:
 
 
 def softmax_jacobian(z: ArrayLike) -> Array:
-    """∂softmax_i/∂z_j = s_i(δ_ij − s_j) = diag(s) − s sᵀ for one logit vector. Shape (k,) -> (k, k)."""
+    """∂softmax_i/∂z_j = s_i(δ_ij − s_j) = diag(s) − s sᵀ for one logit vector.
+    Shape (k,) -> (k, k)."""
     s = softmax(np.asarray(z, dtype=np.float64).reshape(-1))
     result: Array = np.diag(s) - np.outer(s, s)
     return result

@@ -286,7 +286,7 @@ class Collection:
     def warm_up_answers(problem: Problem) -> None:
         """Read one throwaway expression against `problem`, so that the first real answer
         (which loads SymPy, a third of a second) does not stall the drill screen."""
-        from studyapp.answers.reading import check_answer
+        from studyapp.answers import check_answer
 
         check_answer("1/(1+e^-2)", problem)
 

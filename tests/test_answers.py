@@ -14,13 +14,14 @@ import time
 
 import pytest
 
-from studyapp.answers.reading import (
+from studyapp.answers import (
     LOG_NOTE,
     MAX_EXPRESSION_LENGTH,
     MAX_LENGTH,
     AnswerFormatError,
     Verdict,
     check_answer,
+    evaluation,
     parse_answer,
     warm_up,
     within_tolerance,
@@ -307,27 +308,25 @@ HUGE = [
 ]
 
 
+HANG_GUARD = 10.0
+"""Seconds a huge value may take to be refused: a guard against computing it in full (SymPy
+would build 9^9^9's 370 million digits for ever), not a budget. The speed of refusing is
+the `refuse_huge` row of tests/bench/run.py."""
+
+
 @pytest.mark.parametrize("text", HUGE)
-def test_huge_values_are_refused_quickly(text: str) -> None:
-    timings = []
-    for _ in range(3):  # the best of three, so a busy machine does not fail the test
-        start = time.perf_counter()
-        with pytest.raises(AnswerFormatError, match="too large"):
-            parse_answer(text)
-        timings.append(time.perf_counter() - start)
-    assert min(timings) < 0.1
+def test_huge_values_are_refused_not_computed(text: str) -> None:
+    start = time.perf_counter()
+    with pytest.raises(AnswerFormatError, match="too large"):
+        parse_answer(text)
+    assert time.perf_counter() - start < HANG_GUARD, "computed in full instead of refused"
 
 
-def test_a_long_expression_at_the_length_cap_is_read_within_budget() -> None:
+def test_a_long_expression_at_the_length_cap_is_read() -> None:
+    """Its speed (10 ms budget) is the `check_answer_long` row of tests/bench/run.py."""
     text = "+".join(["1/(1+e^-2)"] * 27)
     assert len(text) <= MAX_EXPRESSION_LENGTH
-    timings = []
-    for _ in range(3):
-        start = time.perf_counter()
-        value = parse_answer(text)
-        timings.append(time.perf_counter() - start)
-    assert value == pytest.approx(27 / (1 + math.exp(-2)), rel=1e-12)
-    assert min(timings) < 0.05  # the budget is 10 ms; allow a slow, busy machine
+    assert parse_answer(text) == pytest.approx(27 / (1 + math.exp(-2)), rel=1e-12)
 
 
 def test_expressions_have_their_own_length_cap() -> None:
@@ -589,19 +588,23 @@ def test_check_answer_never_raises_even_for_non_text(text: object) -> None:
     assert verdict.message
 
 
-def test_fast_path_answers_check_in_well_under_a_millisecond() -> None:
+def test_plain_number_answers_never_reach_sympy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast path: numbers and simple fractions, right or wrong (the wrong verdict states
+    the expected answer, read back too), are valued without SymPy. Its speed (under 1 ms)
+    is the `check_answer_fast` row of tests/bench/run.py."""
+
+    def no_sympy() -> None:
+        raise AssertionError("SymPy was asked to parse a plain-number answer")
+
+    monkeypatch.setattr(evaluation, "_sympy_parser", no_sympy)
     p = problem([0.0900, 0.2447, 0.6652])
-    check_answer("0.09, 0.24, 0.67", p)  # graded wrong: the slower of the two paths
-    timings = []
-    for _ in range(20):
-        start = time.perf_counter()
-        check_answer("0.09, 0.24, 0.67", p)
-        timings.append(time.perf_counter() - start)
-    assert sorted(timings)[len(timings) // 2] < 0.001
+    assert check_answer("0.09, 0.24, 0.67", p).outcome == "wrong"
+    assert check_answer("0.09, 0.2447, 2/3", p).outcome == "correct"
+    assert check_answer("-1/2", problem(-0.5)).outcome == "correct"
 
 
 def test_importing_answers_loads_neither_sympy_nor_numpy() -> None:
-    code = "import json, sys; import studyapp.answers.reading; print(json.dumps(sorted(sys.modules)))"
+    code = "import json, sys; import studyapp.answers; print(json.dumps(sorted(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     loaded = {name.split(".")[0] for name in json.loads(out.stdout)}
     assert "sympy" not in loaded
@@ -613,7 +616,7 @@ def test_importing_answers_loads_neither_sympy_nor_numpy() -> None:
 
 @pytest.fixture(scope="module")
 def drill_problems() -> list[Problem]:
-    from studyapp.drills.base import make_problem, registry
+    from studyapp.drills.registry import make_problem, registry
 
     return [
         make_problem(topic_id, seed, difficulty)

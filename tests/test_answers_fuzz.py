@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from studyapp.answers.reading import (
+from studyapp.answers import (
     MAX_LENGTH,
     AnswerFormatError,
     check_answer,
@@ -26,7 +26,9 @@ from studyapp.answers.reading import (
 )
 from studyapp.drills.base import Problem, Tolerance
 
-TIME_BOUND = 0.5  # seconds per answer; the budget is 10 ms, this only catches hangs
+HANG_GUARD = 5.0
+"""Seconds one check may take: a guard against hangs (a parser asked for 9^9^9 in full),
+not a budget. The budget, 10 ms, is the `check_answer` row of tests/bench/run.py."""
 
 FUZZ = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -74,7 +76,7 @@ def assert_well_behaved(text: str) -> None:
         start = time.perf_counter()
         verdict = check_answer(text, problem)
         elapsed = time.perf_counter() - start
-        assert elapsed < TIME_BOUND, f"{text!r} took {elapsed:.3f} s"
+        assert elapsed < HANG_GUARD, f"{text!r} hung: {elapsed:.3f} s"
         assert verdict.outcome in ("correct", "wrong", "unreadable")
         assert verdict.message
         if verdict.outcome == "unreadable":

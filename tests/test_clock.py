@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import select
 
 from studyapp.config import FixedClock, Settings, study_day
-from studyapp.progress.stats import home_counts, stats_data
+from studyapp.progress.stats import stats_data
+from studyapp.progress.today import home_counts
 from studyapp.review.sessions import DrillSession, ReviewSession
 from studyapp.store import Database
 from studyapp.store.models import DrillAttempt, Review

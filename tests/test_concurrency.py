@@ -10,7 +10,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -174,17 +173,20 @@ def test_undo_refuses_a_grade_another_terminal_logged_a_repeat_after(
 
 
 class LockHolder(threading.Thread):
-    """Another writer: holds the database's write lock for `seconds` or until released."""
+    """Another writer: holds the database's write lock for `seconds` or until released,
+    then commits (with `statement`'s write, if given)."""
 
-    def __init__(self, path: Path, seconds: float) -> None:
+    def __init__(self, path: Path, seconds: float, statement: str | None = None) -> None:
         super().__init__()
-        self.path, self.seconds = path, seconds
+        self.path, self.seconds, self.statement = path, seconds, statement
         self.started, self.released = threading.Event(), threading.Event()
 
     def run(self) -> None:
         connection = sqlite3.connect(self.path, isolation_level=None)
         try:
             connection.execute("BEGIN IMMEDIATE")
+            if self.statement is not None:
+                connection.execute(self.statement)  # committed when the lock is let go
             self.started.set()
             self.released.wait(self.seconds)
             connection.execute("COMMIT")
@@ -230,13 +232,16 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-def test_a_short_lock_is_waited_for(cli_env: Path) -> None:
-    with LockHolder(cli_env, 0.6):
-        begun = time.perf_counter()
+def test_a_short_lock_is_waited_for(cli_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The other writer holds the lock when the command starts and commits its own value
+    after 0.6 s: the command succeeds, and its value is the last one, so it wrote after the
+    other writer let go: it waited instead of failing. (A busy timeout of 10 minutes, so no
+    machine is too slow for this; a lock never released would hang, not pass.)"""
+    monkeypatch.setattr(store_db, "BUSY_TIMEOUT_MS", 600_000)
+    other_write = "INSERT OR REPLACE INTO preferences (key, value) VALUES ('new_per_day', '7')"
+    with LockHolder(cli_env, 0.6, other_write):
         result = CliRunner().invoke(main, ["--db", str(cli_env), "config", "new_per_day", "30"])
-        waited = time.perf_counter() - begun
     assert result.exit_code == 0, result.output
-    assert waited >= 0.4  # it waited for the other writer instead of failing
     connection = sqlite3.connect(cli_env)
     assert connection.execute("SELECT value FROM preferences WHERE key = 'new_per_day'").fetchone() == ("30",)
     connection.close()
@@ -253,30 +258,31 @@ def test_a_lock_held_past_the_timeout_is_one_plain_line(cli_env, monkeypatch) ->
     assert "Traceback" not in result.output
 
 
-def test_reading_needs_no_write_lock(cli_env, monkeypatch) -> None:
+def test_reading_needs_no_write_lock(cli_env: Path) -> None:
     """With nothing to sync, `stats` only reads: another process's write lock (WAL) does
-    not hold it up."""
-    monkeypatch.setattr(store_db, "BUSY_TIMEOUT_MS", 300)
-    with LockHolder(cli_env, 10.0):
-        begun = time.perf_counter()
-        result = CliRunner().invoke(main, ["--db", str(cli_env), "stats", "--json"])
-        waited = time.perf_counter() - begun
-    assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["reviews_today"] == 0
-    assert waited < 0.3  # did not sit out the busy timeout
+    not hold it up. The lock is held and the busy timeout is 10 minutes, in a real second
+    process with a 2-minute timeout: a read that waited for the lock would hang and fail."""
+    env = {**os.environ, store_db.BUSY_TIMEOUT_ENV: "600000"}
+    with LockHolder(cli_env, 600.0):
+        result = subprocess.run(
+            [sys.executable, "-m", "studyapp", "--db", str(cli_env), "stats", "--json"],
+            capture_output=True, text=True, env=env, cwd=REPO, timeout=120,
+        )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["reviews_today"] == 0
 
 
 def test_the_busy_timeout_can_be_set_for_a_process(cli_env: Path) -> None:
     """STUDYAPP_BUSY_TIMEOUT_MS, in a real second process: the message, no traceback."""
     env = {**os.environ, store_db.BUSY_TIMEOUT_ENV: "200"}
-    with LockHolder(cli_env, 10.0):
-        begun = time.perf_counter()
+    with LockHolder(cli_env, 600.0):
         result = subprocess.run(
             [sys.executable, "-m", "studyapp", "--db", str(cli_env), "config", "new_per_day", "9"],
-            capture_output=True, text=True, env=env, cwd=REPO, timeout=60,
+            capture_output=True, text=True, env=env, cwd=REPO, timeout=120,
         )  # fmt: skip
-        elapsed = time.perf_counter() - begun
     assert result.returncode == 1
     assert result.stderr.strip().count("\n") == 0 and "busy" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
-    assert elapsed < 5  # gave up after its own 0.2 s, not the default 5 s plus start-up
+    # It gave up after its own 0.2 s (the message states the timeout it used), not the
+    # default 5 s; the lock is held for 10 minutes, so it did give up.
+    assert "0.2 s" in result.stderr, result.stderr

@@ -41,7 +41,10 @@ R = TypeVar("R")
 HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=HEALTH)
 LONG = settings(max_examples=5000, deadline=None, suppress_health_check=HEALTH)
-TIME_BOUND = 3.0  # seconds per example: catches hangs on a busy two-core machine
+HANG_GUARD = 20.0
+"""Seconds one example may take: a guard against hangs and blow-ups (the old cloze pattern
+took 85 s), not a budget; it is far above any time a busy machine takes. The budgets are
+rows of tests/bench/run.py."""
 
 VALID_DECK = """\
 [deck]
@@ -99,13 +102,13 @@ def scratch() -> Iterator[Path]:
 
 
 def timed(function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
-    """Call `function`, failing the example if it takes longer than TIME_BOUND."""
+    """Call `function`, failing the example if it runs past HANG_GUARD (it hung)."""
     start = time.perf_counter()
     try:
         return function(*args, **kwargs)
     finally:
         elapsed = time.perf_counter() - start
-        assert elapsed < TIME_BOUND, f"{getattr(function, '__name__', function)} took {elapsed:.2f} s"
+        assert elapsed < HANG_GUARD, f"{getattr(function, '__name__', function)} hung: {elapsed:.2f} s"
 
 
 def assert_clear(error: DeckError, path: Path) -> None:
@@ -315,7 +318,7 @@ def check_cli_import(db_path: Path, folder: Path, data: bytes, suffix: str) -> N
     before = digest(db_path)
     start = time.perf_counter()
     result = CliRunner().invoke(main, ["--db", str(db_path), "import", str(path)])
-    assert time.perf_counter() - start < TIME_BOUND * 2
+    assert time.perf_counter() - start < HANG_GUARD * 2  # hung, not slow
     assert result.exit_code in (0, 1), result.output
     assert "Traceback" not in result.output and not isinstance(result.exception, Exception)
     if result.exit_code == 1:

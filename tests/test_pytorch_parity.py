@@ -1342,7 +1342,7 @@ DIFFICULTIES = (1, 2, 3)
 
 
 def _problems(topic_id: str) -> list[Any]:
-    from studyapp.drills.base import make_problem
+    from studyapp.drills.registry import make_problem
 
     return [make_problem(topic_id, seed, d) for seed in DRILL_SEEDS for d in DIFFICULTIES]
 

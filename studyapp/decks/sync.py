@@ -61,18 +61,6 @@ def sync_bundled_decks(db: Database, folder: Path) -> SyncReport:
     return report
 
 
-def import_deck(db: Database, spec: DeckSpec) -> SyncReport:
-    """Add or update a deck from `studyapp import`; cards missing from it are left alone."""
-    report = SyncReport()
-    with db.write_session() as session:
-        write_deck(session, spec, "import", str(spec.path), report, retire_missing=False)
-        if report.errors:
-            session.rollback()
-        else:
-            session.commit()
-    return report
-
-
 def write_deck(
     session: Session,
     spec: DeckSpec,

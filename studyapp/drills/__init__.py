@@ -1,24 +1,18 @@
 """Generated computation drills.
 
-Each module in this package (not starting with `_`, other than `base`) is a family of
-topics that registers itself with `@topic`. `load_families` imports them all, so adding a
-family is adding a file.
+Each module in this package (not starting with `_`, other than `base` and `registry`) is a
+family of topics that registers itself with `@topic`. `load_families` imports them all, so
+adding a family is adding a file.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
-from studyapp.drills.base import (
-    EXACT,
-    Draft,
-    Problem,
-    Slip,
-    Tolerance,
+from studyapp.drills.base import EXACT, Draft, Problem, Slip, Tolerance
+from studyapp.drills.registry import (
     Topic,
     UnknownTopicError,
     get_topic,
+    load_families,
     make_problem,
     registry,
     topic,
@@ -38,16 +32,3 @@ __all__ = [
     "registry",
     "topic",
 ]
-
-_loaded = False
-
-
-def load_families() -> None:
-    """Import every family module once so their topics register."""
-    global _loaded
-    if _loaded:
-        return
-    for info in pkgutil.iter_modules(__path__):
-        if info.name != "base" and not info.name.startswith("_"):
-            importlib.import_module(f"{__name__}.{info.name}")
-    _loaded = True

@@ -25,9 +25,9 @@ from studyapp.drills.base import (
     draw,
     mat,
     num,
-    topic,
     vec,
 )
+from studyapp.drills.registry import topic
 
 SEED_MNEMONICS = "000_d2aab639bad9f743.txt"
 SEED_NOTES = "001_9b016ee9fe251ca9.txt"
@@ -96,7 +96,8 @@ def conv_output_size(rng: np.random.Generator, difficulty: int) -> Draft:
         "(PyTorch's floor). A whole number."
     )
     steps = [
-        f"(n − kernel + 2·padding)/stride = ({n} − {kernel} + 2·{padding})/{stride} = {num(quotient)}",
+        f"(n − kernel + 2·padding)/stride = ({n} − {kernel} + 2·{padding})/{stride} = "
+        f"{num(quotient)}",
         f"Only whole strides fit: ⌊{num(quotient)}⌋ = {strides}",
         f"Add the first placement of the window: {strides} + 1 = {size}",
     ]
@@ -176,7 +177,8 @@ def pooling_output(rng: np.random.Generator, difficulty: int) -> Draft:
     )
     steps = [
         f"Output size per side: ⌊({X.shape[0]} − {kernel})/{stride}⌋ + 1 = {side}, "
-        f"so the result is {side}×{side}; window (i, j) starts at row {stride}·i, column {stride}·j",
+        f"so the result is {side}×{side}; window (i, j) starts at row {stride}·i, column "
+        f"{stride}·j",
     ]
     for i in range(side):
         for j in range(side):
@@ -317,7 +319,8 @@ def draw_qk(
 
 
 def lively(weights: np.ndarray, scores: np.ndarray, allowed: np.ndarray | None = None) -> bool:
-    """No saturated weights and no row whose allowed scores all tie (a uniform row teaches nothing)."""
+    """No saturated weights and no row whose allowed scores all tie (a uniform row teaches
+    nothing)."""
     mask = np.ones_like(weights, dtype=bool) if allowed is None else allowed
     for row_w, row_s, row_m in zip(weights, scores, mask, strict=True):
         if row_m.sum() < 2:
@@ -368,7 +371,8 @@ def attention(rng: np.random.Generator, difficulty: int) -> Draft:
         slips.append(
             slip(
                 result.output.T,
-                "That is the transpose: with rows as positions the output is A·V, one row per query.",
+                "That is the transpose: with rows as positions the output is A·V, one row per "
+                "query.",
             )
         )
     return Draft(

@@ -19,10 +19,10 @@ from studyapp.drills.base import (
     draw,
     mat,
     num,
-    topic,
     vec,
 )
 from studyapp.drills.neurons import SEED_NOTES, SEED_TUTORIAL, paren
+from studyapp.drills.registry import topic
 
 TOLERANCE_NOTE = "Rounding to 4 decimals is fine (tolerance 1%)."
 
@@ -276,7 +276,8 @@ def gradient_check(rng: np.random.Generator, difficulty: int) -> Draft:
         f"number, to 4 significant digits (tolerance 0.1%)."
     )
     steps = [
-        f"Evaluate f on both sides of x = {num(x)}: at x + h = {num(x + h)} and x − h = {num(x - h)}.",
+        f"Evaluate f on both sides of x = {num(x)}: at x + h = {num(x + h)} and x − h = "
+        f"{num(x - h)}.",
         f"f(x + h) = f({num(x + h)}) = {num(f_plus, 6)}",
         f"f(x − h) = f({num(x - h)}) = {num(f_minus, 6)}",
         f"estimate = ({num(f_plus, 6)} − {paren(f_minus, 6)}) / (2 × {num(h)}) "

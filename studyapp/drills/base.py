@@ -1,17 +1,16 @@
-"""What a drill problem is, how topics register, and how numbers are shown.
+"""What a drill problem is and how numbers are shown.
 
-A topic is a generator function registered with `@topic(...)`. It receives a seeded
-`numpy.random.Generator` and a difficulty (1 = by hand, 2-3 = larger numbers and
-shapes) and returns a `Draft`: the prompt, every input by name, the engine's answer,
-the worked steps and the known slips. `make_problem` turns a draft into a `Problem`
-with its topic, seed and difficulty, so the same three always give the same problem.
+A topic is a generator function (registered with `@topic(...)` from `registry`). It
+receives a seeded `numpy.random.Generator` and a difficulty (1 = by hand, 2-3 = larger
+numbers and shapes) and returns a `Draft`: the prompt, every input by name, the engine's
+answer, the worked steps and the known slips. `registry.make_problem` turns a draft into a
+`Problem` with its topic, seed and difficulty, so the same three always give the same problem.
 """
 
 from __future__ import annotations
 
 import math
-import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
@@ -118,79 +117,12 @@ class Problem:
         }
 
 
-Generator: TypeAlias = Callable[[np.random.Generator, int], Draft]
-
-
-@dataclass(frozen=True)
-class Topic:
-    """A drillable computation: its stable id, a one-line title and the seed it comes from."""
-
-    id: str
-    title: str
-    source: str
-    generate: Generator
-
-
-class UnknownTopicError(LookupError):
-    """Raised for a topic id that is not registered; the message lists the valid ones."""
-
-
-_REGISTRY: dict[str, Topic] = {}
-
-
-def topic(topic_id: str, title: str, source: str) -> Callable[[Generator], Generator]:
-    """Register a generator under a stable topic id."""
-
-    def register(generate: Generator) -> Generator:
-        if topic_id in _REGISTRY:
-            raise ValueError(f"drill topic {topic_id!r} registered twice")
-        _REGISTRY[topic_id] = Topic(topic_id, title, source, generate)
-        return generate
-
-    return register
-
-
-def registry() -> dict[str, Topic]:
-    """Every registered topic by id (family modules are imported on first use)."""
-    from studyapp.drills import load_families
-
-    load_families()
-    return dict(sorted(_REGISTRY.items()))
-
-
-def get_topic(topic_id: str) -> Topic:
-    topics = registry()
-    if topic_id not in topics:
-        valid = ", ".join(topics)
-        raise UnknownTopicError(f"unknown topic {topic_id!r}; valid topics: {valid}")
-    return topics[topic_id]
-
-
-def make_problem(topic_id: str, seed: int, difficulty: int = 1) -> Problem:
-    """The problem for (topic, seed, difficulty): identical on every machine."""
-    if difficulty not in (1, 2, 3):
-        raise ValueError("difficulty must be 1, 2 or 3")
-    found = get_topic(topic_id)
-    rng = np.random.default_rng([seed, difficulty, zlib.crc32(topic_id.encode())])
-    draft = found.generate(rng, difficulty)
-    return Problem(
-        topic=topic_id,
-        seed=seed,
-        difficulty=difficulty,
-        prompt=draft.prompt,
-        inputs={name: plain(value) for name, value in draft.inputs.items()},
-        answer=plain(draft.answer),
-        tolerance=draft.tolerance,
-        steps=tuple(draft.steps),
-        slips=tuple(Slip(plain(s.value), s.feedback) for s in draft.slips),
-    )
-
-
 # ---------------------------------------------------------------- numbers in, numbers out
 
 
 def plain(value: Any) -> Any:
-    """NumPy scalars and arrays as plain Python floats, ints, strings and nested lists (for JSON)."""
+    """NumPy scalars and arrays as plain Python floats, ints, strings and nested lists (for
+    JSON)."""
     if isinstance(value, np.ndarray):
         return value.tolist()
     if isinstance(value, np.generic):

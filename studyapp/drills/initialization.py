@@ -18,8 +18,8 @@ from studyapp.drills.base import (
     Tolerance,
     distinct_slips,
     num,
-    topic,
 )
+from studyapp.drills.registry import topic
 
 SOURCE_NOTES = "001_9b016ee9fe251ca9.txt"
 SOURCE_TUTORIAL = "002_546d246df68e4ade.txt"
@@ -84,7 +84,7 @@ def _two_fans(rng: np.random.Generator, difficulty: int) -> tuple[int, int]:
 # ------------------------------------------------------------------------ init_variance
 
 
-def _variancedistinct_slips(scheme: str, fan_in: int, fan_out: int) -> list[Slip]:
+def _variance_slips(scheme: str, fan_in: int, fan_out: int) -> list[Slip]:
     std = {
         "xavier": init.xavier_std(fan_in, fan_out),
         "he": init.he_std(fan_in, fan_out),
@@ -176,7 +176,7 @@ def init_variance_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         answer=answer,
         steps=steps,
         tolerance=FRACTION_TOLERANCE,
-        slips=distinct_slips(answer, _variancedistinct_slips(scheme, fan_in, fan_out), FRACTION_TOLERANCE),
+        slips=distinct_slips(answer, _variance_slips(scheme, fan_in, fan_out), FRACTION_TOLERANCE),
     )
 
 

@@ -18,9 +18,9 @@ from studyapp.drills.base import (
     draw,
     num,
     plain,
-    topic,
     vec,
 )
+from studyapp.drills.registry import topic
 
 SEED_TUTORIAL = "002_546d246df68e4ade.txt"
 SEED_NOTES = "001_9b016ee9fe251ca9.txt"
@@ -55,7 +55,8 @@ def value_steps(name: str, z: float) -> list[str]:
         return [f"σ({num(z)}) = 1/(1 + e^{paren(-z)}) = {num(value)}"]
     if name == "tanh":
         return [
-            f"tanh({num(z)}) = (e^{num(z)} − e^{paren(-z)})/(e^{num(z)} + e^{paren(-z)}) = {num(value)}"
+            f"tanh({num(z)}) = (e^{num(z)} − e^{paren(-z)})/(e^{num(z)} + e^{paren(-z)}) = "
+            f"{num(value)}"
         ]
     if name in ("relu", "leaky_relu", "elu"):
         if z > 0:
@@ -281,7 +282,8 @@ def affine_layer(rng: np.random.Generator, difficulty: int) -> Draft:
     b = draw(rng, n_out, -1.0, 1.0, digits)
     z = layers.dense_forward(W, x, b)
     prompt = (
-        f"Compute the affine layer z = W·x + b. W has shape out × in ({n_out} × {n_in}): row i of W "
+        f"Compute the affine layer z = W·x + b. W has shape out × in ({n_out} × {n_in}): "
+        "row i of W "
         f"holds the weights of output i. Answer: a vector of {n_out} numbers. {TOLERANCE_NOTE}"
     )
     rows = [
@@ -390,7 +392,8 @@ def perceptron_update(rng: np.random.Generator, difficulty: int) -> Draft:
         f"ŷ = step({num(result.s)}) = {num(result.y_hat)}, but y = {num(y)}: misclassified",
         f"Error y − ŷ = {num(y)} − {num(result.y_hat)} = {num(result.error)}, "
         f"so each weight moves by {sign}lr·x",
-        f"w ← w + lr·(y − ŷ)·x = {vec(w)} + {num(lr)} × {paren(result.error)} × {vec(x)} = {vec(result.w)}",
+        f"w ← w + lr·(y − ŷ)·x = {vec(w)} + {num(lr)} × {paren(result.error)} × {vec(x)} = "
+        f"{vec(result.w)}",
         f"b ← b + lr·(y − ŷ) = {paren(b)} + {num(lr)} × {paren(result.error)} = {num(result.b)}",
         f"Answer [w, b] = {vec(answer)}",
     ]

@@ -22,9 +22,9 @@ from studyapp.drills.base import (
     draw,
     mat,
     num,
-    topic,
     vec,
 )
+from studyapp.drills.registry import topic
 
 SOURCE_NOTES = "001_9b016ee9fe251ca9.txt"
 SOURCE_TUTORIAL = "002_546d246df68e4ade.txt"
@@ -106,7 +106,8 @@ def layer_norm_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         f"{BIASED}. Answer: {_vector_form(n)} ({CHECK})."
     )
     steps = [
-        f"LayerNorm uses the statistics of this one vector. Mean: μ = Σx / {n} = {num(parts.mean[0])}",
+        f"LayerNorm uses the statistics of this one vector. Mean: μ = Σx / {n} = "
+        f"{num(parts.mean[0])}",
         f"Deviations: x − μ = {vec(parts.centered)}",
         f"Biased variance: σ² = Σ(x − μ)² / {n} = {num(parts.var[0], 6)}",
         f"√(σ² + eps) = √({num(parts.var[0], 6)} + {num(eps)}) = {num(parts.std[0], 6)}",

@@ -24,8 +24,8 @@ from studyapp.drills.base import (
     draw,
     num,
     show,
-    topic,
 )
+from studyapp.drills.registry import topic
 
 SEED_NOTES = "001_9b016ee9fe251ca9.txt"
 SEED_TUTORIAL = "002_546d246df68e4ade.txt"
@@ -469,7 +469,8 @@ def adamw_step(rng: np.random.Generator, difficulty: int) -> Draft:
         slip(
             coupled,
             "That is Adam with L2: weight_decay·theta added to the gradient, so it passes through "
-            "m and v and gets divided by √v̂. AdamW shrinks theta directly by lr·weight_decay·theta.",
+            "m and v and gets divided by √v̂. AdamW shrinks theta directly by "
+            "lr·weight_decay·theta.",
         ),
         slip(plain_adam, "That is plain Adam: the weight decay was left out."),
     ]

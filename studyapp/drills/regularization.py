@@ -22,9 +22,9 @@ from studyapp.drills.base import (
     distinct_slips,
     draw,
     num,
-    topic,
     vec,
 )
+from studyapp.drills.registry import topic
 
 SOURCE_NOTES = "001_9b016ee9fe251ca9.txt"
 SOURCE_TUTORIAL = "002_546d246df68e4ade.txt"

@@ -20,9 +20,9 @@ from studyapp.drills.base import (
     distinct_slips,
     draw,
     num,
-    topic,
     vec,
 )
+from studyapp.drills.registry import topic
 
 SOURCE_NOTES = "001_9b016ee9fe251ca9.txt"
 SOURCE_TUTORIAL = "002_546d246df68e4ade.txt"
@@ -227,7 +227,8 @@ def softmax_ce_gradient_drill(rng: np.random.Generator, difficulty: int) -> Draf
         f"compute the gradient ∂L/∂z. Answer: {_answer_form(z.size)} ({CHECK})."
     )
     steps = [
-        "Softmax followed by cross-entropy has a short gradient: ∂L/∂z = softmax(z) − onehot(target), "
+        "Softmax followed by cross-entropy has a short gradient: ∂L/∂z = softmax(z) − "
+        "onehot(target), "
         "prediction minus truth.",
         f"softmax(z) = {vec(s)}",
         f"onehot({t}) = {vec(e)} (a 1 at index {t}, counting from 0)",
@@ -275,7 +276,8 @@ def label_smoothing_ce_drill(rng: np.random.Generator, difficulty: int) -> Draft
         f"({LN}). Answer: one number ({CHECK})."
     )
     steps = [
-        f"Smoothed target: every class gets epsilon/K = {num(q[(t + 1) % k])}, and the target class "
+        f"Smoothed target: every class gets epsilon/K = {num(q[(t + 1) % k])}, and the "
+        "target class "
         f"gets 1 − epsilon on top: q = {vec(q)}",
         f"Log-probabilities: ln softmax(z) = {vec(log_s)}",
         f"L = −Σ q_c · ln softmax(z)_c = {num(answer)}",
@@ -340,7 +342,8 @@ def mse_gradient_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         f"Answer: {_answer_form(n)} ({CHECK})."
     )
     steps = [
-        f"Each ŷ_i appears in one term of (1/n)Σ(y_j − ŷ_j)², so ∂L/∂ŷ_i = 2(ŷ_i − y_i)/n with n = {n}",
+        "Each ŷ_i appears in one term of (1/n)Σ(y_j − ŷ_j)², so ∂L/∂ŷ_i = 2(ŷ_i − y_i)/n "
+        f"with n = {n}",
         f"2(ŷ − y) = {vec(doubled)}",
         f"Divide by n = {n}: ∂L/∂ŷ = {vec(answer)}",
     ]
@@ -385,7 +388,8 @@ def mae_drill(rng: np.random.Generator, difficulty: int) -> Draft:
 
 
 def _huber_case(rng: np.random.Generator, difficulty: int) -> tuple[Vector, Vector, float]:
-    """y, ŷ and δ with no residual on the boundary |r| = δ; at difficulty ≥ 2 residuals on both sides."""
+    """y, ŷ and δ with no residual on the boundary |r| = δ; at difficulty ≥ 2 residuals on both
+    sides."""
     deltas = [1.0] if difficulty == 1 else [0.5, 1.0, 1.5]
     while True:
         y, y_hat = _regression_pair(rng, difficulty)

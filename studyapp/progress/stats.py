@@ -14,19 +14,11 @@ from sqlalchemy import Connection, case, func, select
 from sqlalchemy.orm import Session
 
 from studyapp.config import Settings
-from studyapp.progress.today import DeckCounts, HomeCounts, home_counts, streak_days
+from studyapp.progress.today import home_counts
 from studyapp.store import Database
 from studyapp.store.models import Card, DailyTotal, DrillAttempt, DrillTopic, active_card
 
-__all__ = [
-    "DeckCounts",
-    "HomeCounts",
-    "StatsData",
-    "home_counts",
-    "stats_data",
-    "stats_json",
-    "streak_days",
-]
+__all__ = ["StatsData", "stats_data", "stats_json"]
 
 ACTIVE_CARD = active_card()
 # Every query here is Core, so a plain connection serves: stats_data uses one (an ORM

@@ -655,7 +655,7 @@ class DrillSession:
 
     def submit(self, typed: str) -> Any:
         """Check a typed answer. Unreadable input is returned as such and records nothing."""
-        from studyapp.answers.reading import check_answer
+        from studyapp.answers import check_answer
 
         if self.problem is None:
             raise LookupError("no problem to answer")

@@ -52,6 +52,9 @@ BUDGETS: list[tuple[str, str, float | None, str]] = [
     ("export_apkg", "export to .apkg", 5, "s"),
     ("problem", "generate one drill problem", 1, "ms"),
     ("check_answer", "check a typed answer", 10, "ms"),
+    ("check_answer_fast", "  a plain-number answer (no SymPy)", 1, "ms"),
+    ("check_answer_long", "  read an expression at the length cap", 10, "ms"),
+    ("refuse_huge", "  refuse a huge value (9^9^9 and the like)", 10, "ms"),
     ("sync_unchanged", "sync bundled decks, unchanged", 50, "ms"),
     ("memory", "resident memory, collection open + home", 150, "MiB"),
     ("memory_peak", "  peak resident memory, same process", None, "MiB"),
@@ -246,7 +249,7 @@ def review_round(db: Any, settings: Settings, count: int) -> tuple[list[float], 
 
 
 def measure_drills(runs: int) -> dict[str, float]:
-    from studyapp.answers.reading import check_answer
+    from studyapp.answers import check_answer, parse_answer
     from studyapp.drills import make_problem, registry
 
     topics = list(registry())
@@ -282,7 +285,21 @@ def measure_drills(runs: int) -> dict[str, float]:
         return lambda: check_answer(text, problems[0])
 
     worst = max(median_time(checker(text), 3) for text in expressions) * 1000
-    return {"problem": per_problem, "check_answer": per_check, "check_answer_worst": worst}
+    # Moved here from tests/test_answers.py, where wall-clock bounds made unit tests flaky.
+    plain = make_problem("softmax", 7, 1)
+    fast = median_time(lambda: check_answer("0.09, 0.24, 0.67", plain), max(runs, 20)) * 1000
+    long_text = "+".join(["1/(1+e^-2)"] * 27)  # at MAX_EXPRESSION_LENGTH
+    long = median_time(lambda: parse_answer(long_text), runs) * 1000
+    huge = ["9^9^9", "exp(exp(exp(10)))", "2^2^2^2^2^2^2^2", "10^308 * 10^308"]
+    refuse = max(median_time(checker(text), 3) for text in huge) * 1000
+    return {
+        "problem": per_problem,
+        "check_answer": per_check,
+        "check_answer_worst": worst,
+        "check_answer_fast": fast,
+        "check_answer_long": long,
+        "refuse_huge": refuse,
+    }
 
 
 # Which Anki figure stands beside which of ours (anki_side.measure_anki's keys).

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from studyapp.drills.base import EXACT, make_problem
+from studyapp.drills.base import EXACT
+from studyapp.drills.registry import make_problem
 
 CASES = [(seed, difficulty) for seed in range(20) for difficulty in (1, 2, 3)]
 TOPICS = [

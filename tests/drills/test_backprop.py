@@ -181,7 +181,7 @@ def test_prompts_state_the_conventions() -> None:
 def test_gradient_check_refuses_the_exact_derivative(difficulty: int) -> None:
     """Only the finite-difference estimate passes: the exact f′(x) is a named slip, never
     right (with a small h it was accepted in 81-95 % of problems)."""
-    from studyapp.answers.reading import check_answer
+    from studyapp.answers import check_answer
 
     for seed in range(60):
         p = make_problem("gradient_check", seed, difficulty)

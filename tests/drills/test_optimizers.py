@@ -1,4 +1,5 @@
-"""Optimizer and schedule drills: answers recomputed from the inputs by formulas written out here."""
+"""Optimizer and schedule drills: answers recomputed from the inputs by formulas written out
+here."""
 
 import json
 import math
@@ -9,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from studyapp.drills.base import Problem, make_problem
+from studyapp.drills.base import Problem
+from studyapp.drills.registry import make_problem
 
 TOPICS = ["sgd_momentum", "nesterov", "adagrad", "rmsprop", "adam_step", "adamw_step"]
 ALL_TOPICS = [*TOPICS, "lr_schedule"]

@@ -1,0 +1,103 @@
+"""The drill topics by id: `@topic` registers a generator, `registry` lists them all.
+
+Kept apart from `base` (what a problem is) so that the package `__init__` and the family
+modules import in one direction only: families → registry → base, with `load_families`
+importing the families by name at run time rather than by an import statement.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeAlias
+
+import numpy as np
+
+from studyapp.drills.base import Draft, Problem, Slip, plain
+
+Generator: TypeAlias = Callable[[np.random.Generator, int], Draft]
+
+_PACKAGE = __name__.rpartition(".")[0]
+"""`studyapp.drills`, found by name (importing it here would be an import cycle)."""
+_NOT_FAMILIES = frozenset({"base", "registry"})
+"""Modules of the package that hold machinery, not topics."""
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A drillable computation: its stable id, a one-line title and the seed it comes from."""
+
+    id: str
+    title: str
+    source: str
+    generate: Generator
+
+
+class UnknownTopicError(LookupError):
+    """Raised for a topic id that is not registered; the message lists the valid ones."""
+
+
+_REGISTRY: dict[str, Topic] = {}
+_loaded = False
+
+
+def topic(topic_id: str, title: str, source: str) -> Callable[[Generator], Generator]:
+    """Register a generator under a stable topic id."""
+
+    def register(generate: Generator) -> Generator:
+        if topic_id in _REGISTRY:
+            raise ValueError(f"drill topic {topic_id!r} registered twice")
+        _REGISTRY[topic_id] = Topic(topic_id, title, source, generate)
+        return generate
+
+    return register
+
+
+def load_families() -> None:
+    """Import every family module once so their topics register (adding a family is adding
+    a file to the package)."""
+    global _loaded
+    if _loaded:
+        return
+    for info in pkgutil.iter_modules([str(Path(__file__).parent)]):
+        if info.name not in _NOT_FAMILIES and not info.name.startswith("_"):
+            importlib.import_module(f"{_PACKAGE}.{info.name}")
+    _loaded = True
+
+
+def registry() -> dict[str, Topic]:
+    """Every registered topic by id (family modules are imported on first use)."""
+    load_families()
+    return dict(sorted(_REGISTRY.items()))
+
+
+def get_topic(topic_id: str) -> Topic:
+    topics = registry()
+    if topic_id not in topics:
+        valid = ", ".join(topics)
+        raise UnknownTopicError(f"unknown topic {topic_id!r}; valid topics: {valid}")
+    return topics[topic_id]
+
+
+def make_problem(topic_id: str, seed: int, difficulty: int = 1) -> Problem:
+    """The problem for (topic, seed, difficulty): identical on every machine."""
+    if difficulty not in (1, 2, 3):
+        raise ValueError("difficulty must be 1, 2 or 3")
+    found = get_topic(topic_id)
+    rng = np.random.default_rng([seed, difficulty, zlib.crc32(topic_id.encode())])
+    draft = found.generate(rng, difficulty)
+    return Problem(
+        topic=topic_id,
+        seed=seed,
+        difficulty=difficulty,
+        prompt=draft.prompt,
+        inputs={name: plain(value) for name, value in draft.inputs.items()},
+        answer=plain(draft.answer),
+        tolerance=draft.tolerance,
+        steps=tuple(draft.steps),
+        slips=tuple(Slip(plain(s.value), s.feedback) for s in draft.slips),
+    )
