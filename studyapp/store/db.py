@@ -6,7 +6,7 @@ writer), foreign keys and a busy timeout; a PostgreSQL URL works too.
 The schema is created and upgraded by Alembic; when it is already current, Alembic is not
 even imported, so start-up stays fast. A current SQLite file is checked with the standard
 library alone, and SQLAlchemy's engine is only built when something first needs it: the
-start-up reads go through store/plain.py.
+start-up reads go through store/runner.py.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from studyapp.store.plain import PlainSql, SqlAlchemySql, SqliteFile
+from studyapp.store.runner import CoreRunner, Runner, SqliteFile
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -50,7 +50,7 @@ class Database:
     """An open, current studyapp database: the engine and session factories.
 
     Read with `session()`, change anything with `write_session()` or `writer.begin()`;
-    the plain SQL of store/plain.py runs in `reading()` and `writing()`. On SQLite a writing
+    the plain SQL of store/runner.py runs in `reading()` and `writing()`. On SQLite a writing
     transaction starts with BEGIN IMMEDIATE, taking the write lock up front: a second
     process then waits (busy timeout) instead of failing halfway, and a read-modify-write
     can never act on a stale snapshot. On PostgreSQL the hot path locks the row it changes
@@ -73,7 +73,7 @@ class Database:
         self.backup = backup  # where the pre-upgrade copy went, if an upgrade ran
         self._engine = engine
         self._engine_lock = threading.Lock()
-        # Plain connections to the file, for the reads of start-up and the grade (store/plain.py)
+        # Plain connections to the file, for the reads of start-up and the grade (store/runner.py)
         self.sqlite_file = SqliteFile(path, BUSY_TIMEOUT_MS) if path is not None else None
 
     @property
@@ -108,13 +108,13 @@ class Database:
         """A session whose transaction holds the write lock from its first statement."""
         return self.write_sessions()
 
-    def reading(self) -> AbstractContextManager[PlainSql]:
-        """One read transaction for plain SQL (see store/plain.py)."""
+    def reading(self) -> AbstractContextManager[Runner]:
+        """One read transaction for plain SQL (see store/runner.py)."""
         if self.sqlite_file is not None:
             return self.sqlite_file.reading()
         return self._through_sqlalchemy(self.engine)
 
-    def writing(self) -> AbstractContextManager[PlainSql]:
+    def writing(self) -> AbstractContextManager[Runner]:
         """One writing transaction for plain SQL, holding the write lock from its start
         (BEGIN IMMEDIATE) like `writer`; committed when the block ends without an error.
 
@@ -127,9 +127,9 @@ class Database:
 
     @staticmethod
     @contextmanager
-    def _through_sqlalchemy(engine: Engine) -> Iterator[PlainSql]:
+    def _through_sqlalchemy(engine: Engine) -> Iterator[Runner]:
         with engine.begin() as connection:
-            yield SqlAlchemySql(connection)
+            yield CoreRunner(connection)
 
     def warm_up(self) -> None:
         """Build the engine and open its first connection now rather than at first use."""
@@ -186,7 +186,7 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
 
 
 def _refuse_unsupported(url: str) -> None:
-    """SQLite or PostgreSQL: the plain SQL of store/plain.py is written for those two."""
+    """SQLite or PostgreSQL: the plain SQL of store/runner.py is written for those two."""
     from sqlalchemy.engine import make_url
 
     backend = make_url(url).get_backend_name()
@@ -198,7 +198,7 @@ def _refuse_unsupported(url: str) -> None:
 
 def _refuse_sqlite_options(url: str) -> None:
     """Refuse `?mode=ro` and the like rather than ignore them: the reads and grades of
-    store/plain.py open the file themselves, read-write, and every session writes."""
+    store/runner.py open the file themselves, read-write, and every session writes."""
     if "?" not in url:
         return
     from sqlalchemy.engine import make_url
@@ -445,7 +445,7 @@ def explain(error: BaseException, url: str) -> str | None:
     later. The CLI and the app's `saving` both classify here, so they say the same thing.
     """
     if isinstance(error, sqlite3.OperationalError) or type(error) is sqlite3.DatabaseError:
-        # met by the plain SQL of store/plain.py (locked, busy, corrupt, read-only); other
+        # met by the plain SQL of store/runner.py (locked, busy, corrupt, read-only); other
         # sqlite3 errors are mistakes in our own SQL and keep their traceback
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     else:

@@ -40,7 +40,7 @@ from studyapp.store.models import (
     Preference,
     Review,
 )
-from studyapp.store.types import ease_value
+from studyapp.store.rows import ease_value
 from studyapp.transfer.export import FORMAT, FORMAT_VERSION, SCHEDULE_FIELDS
 
 MAX_JSON_BYTES = 2 * 1024**3
