@@ -123,3 +123,30 @@ def test_databases_other_than_sqlite_and_postgresql_are_refused() -> None:
 
     with pytest.raises(DatabaseProblem, match="SQLite or PostgreSQL, not mysql"):
         open_database("mysql://someone:secret@localhost/studyapp")
+
+
+def test_a_held_lock_is_a_store_error_on_both_paths(db_path, monkeypatch) -> None:
+    """The store's transaction boundaries say StoreError (one line, from explain), with the
+    driver's error as the cause: callers above the store need neither sqlite3 nor SQLAlchemy."""
+    from studyapp.store import db as store_db
+    from studyapp.store import open_database
+    from studyapp.store.errors import StoreError
+
+    monkeypatch.setattr(store_db, "BUSY_TIMEOUT_MS", 100)
+    db = open_database(f"sqlite:///{db_path}")
+    other = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(StoreError, match="busy") as plain, db.writing() as sql:
+            sql.run("write_preference", ADD)
+        assert isinstance(plain.value.__cause__, sqlite3.OperationalError)
+        busy = pytest.raises(StoreError, match="busy")
+        with busy as core, db.write_session() as session, session.begin():
+            session.connection().exec_driver_sql(COUNT)
+        assert isinstance(core.value.__cause__, sqlite3.OperationalError)  # the driver's own
+        assert store_db.explain(core.value, db.url) == str(core.value)  # the same line
+    finally:
+        other.close()
+        db.close()
+    with db.reading() as sql:
+        assert count(sql) == 0

@@ -14,6 +14,7 @@ from studyapp.decks.freshness import bundled_decks_unchanged
 from studyapp.progress.today import home_counts
 from studyapp.review.sessions import ReviewSession, set_suspended
 from studyapp.store.compiled_sqlite import SQL
+from studyapp.store.errors import StoreError
 from studyapp.store.models import Card, DrillTopic
 from studyapp.store.runner import SqliteRunner
 from tests.conftest import NOON
@@ -113,7 +114,6 @@ def test_unchanged_deck_files_are_seen_as_unchanged_and_every_change_is_not(db, 
 
 
 def test_reads_from_many_threads_keep_few_connections(db, settings) -> None:
-    import sqlite3
     import threading
 
     add_cards(db, 3)
@@ -131,7 +131,7 @@ def test_reads_from_many_threads_keep_few_connections(db, settings) -> None:
     assert results == [3] * 24
     reads = db.sqlite_file
     assert reads is not None and len(reads._idle) <= reads.KEEP_IDLE
-    with pytest.raises(sqlite3.OperationalError), db.reading() as reader:
+    with pytest.raises(StoreError, match="no_such_column"), db.reading() as reader:
         assert isinstance(reader, SqliteRunner)
         reader.connection.execute("SELECT no_such_column FROM cards")
     assert home_counts(db, settings).new_available == 3  # a failed read leaves nothing behind

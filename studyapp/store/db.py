@@ -23,6 +23,7 @@ from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from studyapp.store.errors import StoreError
 from studyapp.store.runner import CoreRunner, Runner, SqliteFile
 
 if TYPE_CHECKING:
@@ -72,16 +73,22 @@ class Database:
         self.path = path  # the SQLite file, if this is one
         self.backup = backup  # where the pre-upgrade copy went, if an upgrade ran
         self._engine = engine
+        if engine is not None:
+            _raise_store_errors(engine, url)
         self._engine_lock = threading.Lock()
         # Plain connections to the file, for the reads of start-up and the grade (store/runner.py)
-        self.sqlite_file = SqliteFile(path, BUSY_TIMEOUT_MS) if path is not None else None
+        self.sqlite_file = (
+            SqliteFile(path, BUSY_TIMEOUT_MS, url=url) if path is not None else None
+        )
 
     @property
     def engine(self) -> Engine:
         if self._engine is None:
             with self._engine_lock:
                 if self._engine is None:
-                    self._engine = _make_engine(self.url, self.path)
+                    engine = _make_engine(self.url, self.path)
+                    _raise_store_errors(engine, self.url)
+                    self._engine = engine
         return self._engine
 
     @cached_property
@@ -221,6 +228,21 @@ def _make_engine(url: str, path: Path | None) -> Engine:
         event.listen(engine, "connect", partial(_sqlite_variable_limit, engine.dialect))
         event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def _raise_store_errors(engine: Engine, url: str) -> None:
+    """Every statement, begin and commit of an open database's engine (its sessions too)
+    turns an operational error into StoreError. Not while opening: open_database reports
+    those as DatabaseProblem."""
+    from sqlalchemy import event
+
+    event.listen(engine, "handle_error", partial(_handle_error, url))
+
+
+def _handle_error(url: str, context: Any) -> None:
+    converted = store_error(context.sqlalchemy_exception or context.original_exception, url)
+    if converted is not None:
+        raise converted from context.sqlalchemy_exception
 
 
 def _sqlite_variable_limit(dialect: Any, dbapi_connection: Any, _record: Any) -> None:
@@ -437,13 +459,35 @@ def _existing_folder(path: Path) -> Path:
     return folder
 
 
+def store_error(error: BaseException, url: str) -> StoreError | None:
+    """The StoreError for a database's operational error (locked, busy, corrupt, read-only,
+    full, I/O), met at one of the store's transaction boundaries; None for anything else
+    (a mistake in a statement, a constraint refused), which keeps its own type."""
+    if isinstance(error, StoreError):
+        return None
+    if not (isinstance(error, sqlite3.OperationalError) or type(error) is sqlite3.DatabaseError):
+        if "sqlalchemy" not in sys.modules:
+            return None
+        from sqlalchemy.exc import DatabaseError, OperationalError
+
+        if not isinstance(error, OperationalError) and not (
+            type(error) is DatabaseError and type(error.orig) is sqlite3.DatabaseError
+        ):
+            return None
+    message = explain(error, url)
+    return None if message is None else StoreError(message)
+
+
 def explain(error: BaseException, url: str) -> str | None:
     """One line for a learner about a database error met after opening, else None.
 
     Opening checks only what is cheap; damage deep inside a file, another process holding
     the write lock past the busy timeout, a full disk or one that turned read-only show up
     later. The CLI and the app's `saving` both classify here, so they say the same thing.
+    A StoreError was classified here already: its message is the line.
     """
+    if isinstance(error, StoreError):
+        return str(error)
     if isinstance(error, sqlite3.OperationalError) or type(error) is sqlite3.DatabaseError:
         # met by the plain SQL of store/runner.py (locked, busy, corrupt, read-only); other
         # sqlite3 errors are mistakes in our own SQL and keep their traceback

@@ -122,8 +122,11 @@ class SqliteFile:
 
     KEEP_IDLE = 4
 
-    def __init__(self, path: Path, busy_timeout_ms: int, synchronous: str = "NORMAL") -> None:
+    def __init__(
+        self, path: Path, busy_timeout_ms: int, synchronous: str = "NORMAL", url: str = ""
+    ) -> None:
         self.path = path
+        self.url = url or f"sqlite:///{path}"  # for the messages of StoreError
         self.timeout = busy_timeout_ms / 1000
         self.synchronous = synchronous  # NORMAL with WAL: a killed process loses nothing
         self._idle: list[sqlite3.Connection] = []
@@ -160,6 +163,21 @@ class SqliteFile:
 
     @contextmanager
     def _transaction(self, begin: str) -> Iterator[Runner]:
+        """One transaction; an operational error met in it (or at BEGIN or COMMIT) leaves
+        as StoreError, the sqlite3 error as its cause."""
+        try:
+            with self._plain_transaction(begin) as runner:
+                yield runner
+        except sqlite3.DatabaseError as error:  # OperationalError is one
+            from studyapp.store.db import store_error
+
+            converted = store_error(error, self.url)
+            if converted is None:
+                raise
+            raise converted from error
+
+    @contextmanager
+    def _plain_transaction(self, begin: str) -> Iterator[Runner]:
         connection = self._take()
         try:
             connection.execute(begin)
