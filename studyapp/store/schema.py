@@ -15,6 +15,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Connection,
     ForeignKey,
     Index,
     Integer,
@@ -23,6 +24,8 @@ from sqlalchemy import (
     Table,
     Text,
     false,
+    func,
+    select,
     text,
 )
 
@@ -177,3 +180,14 @@ preferences = Table(
     Column("key", String(50), primary_key=True),  # see studyapp.config.PREFERENCES
     Column("value", String(200), nullable=False),
 )
+
+
+def move_id_sequences(connection: Connection) -> None:
+    """After rows were inserted with their own ids (a restore), move PostgreSQL's id
+    sequences past them; SQLite needs nothing (its next rowid is the largest + 1)."""
+    if connection.dialect.name != "postgresql":
+        return
+    for table in (reviews, drill_attempts):
+        highest = select(func.coalesce(func.max(table.c.id), 0)).scalar_subquery()
+        sequence = func.pg_get_serial_sequence(table.name, "id")
+        connection.execute(select(func.setval(sequence, highest + 1, false())))
