@@ -34,13 +34,19 @@ from studyapp.store.runner import CoreRunner, Runner
 if TYPE_CHECKING:  # the drills (and NumPy) load only when a drill starts
     from studyapp.drills import Problem
 
-ItemKind = Literal["card", "topic"]
-
 MAX_CARD_MS = 60_000
 """A card's answer time counts at most 60 s (Anki's default cap): a learner who walks away
 mid-card should not turn an afternoon into one review's duration."""
 MAX_DRILL_MS = 15 * 60_000
 """A drill is real work, so its cap is 15 minutes."""
+
+
+def _schedule(quality: int, today: date, repeat: bool) -> grades.Schedule:
+    """How a grade moves an item's state (for store.grades): by SM-2, except that a
+    same-day repeat is logged without rescheduling."""
+    if repeat:
+        return lambda before: before
+    return lambda before: review(before, quality, today)
 
 
 def _check_quality(quality: int) -> int:
@@ -215,7 +221,7 @@ class ReviewSession:
         review_id, after, _ = grades.record_grade(
             self.db, "card", card_view.id, quality, moment, self.today,
             min(max(0, int(duration_ms)), MAX_CARD_MS), repeat,
-            (lambda before: before) if repeat else (lambda before: review(before, quality, self.today)),
+            _schedule(quality, self.today, repeat),
             shown=card_view.state,
         )
         self._history.append(
@@ -424,7 +430,7 @@ class DrillSession:
         review_id, _, attempt_id = grades.record_grade(
             self.db, "topic", topic_id, quality, moment, self.today,
             min(max(0, duration_ms), MAX_DRILL_MS), repeat,
-            (lambda before: before) if repeat else (lambda before: review(before, quality, self.today)),
+            _schedule(quality, self.today, repeat),
             new_title=found.title if found else "",
             attempt=attempt,
         )
@@ -446,7 +452,7 @@ class DrillSession:
         topic_id = self.problem.topic
         grades.regrade(
             self.db, "topic", topic_id, record.review_id, quality,
-            (lambda before: before) if record.repeat else (lambda before: review(before, quality, self.today)),
+            _schedule(quality, self.today, record.repeat),
         )
         if not record.repeat:
             self.graded[topic_id] = quality
