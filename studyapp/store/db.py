@@ -51,7 +51,7 @@ class Database:
     """An open, current studyapp database: the engine and session factories.
 
     Read with `session()`, change anything with `write_session()` or `writer.begin()`;
-    the plain SQL of store/runner.py runs in `reading()` and `writing()`. On SQLite a writing
+    the named statements of store/statements.py run in `reading()` and `writing()`. On SQLite a writing
     transaction starts with BEGIN IMMEDIATE, taking the write lock up front: a second
     process then waits (busy timeout) instead of failing halfway, and a read-modify-write
     can never act on a stale snapshot. On PostgreSQL the hot path locks the row it changes
@@ -116,13 +116,13 @@ class Database:
         return self.write_sessions()
 
     def reading(self) -> AbstractContextManager[Runner]:
-        """One read transaction for plain SQL (see store/runner.py)."""
+        """One read transaction for the named statements (see store/runner.py)."""
         if self.sqlite_file is not None:
             return self.sqlite_file.reading()
         return self._through_sqlalchemy(self.engine)
 
     def writing(self) -> AbstractContextManager[Runner]:
-        """One writing transaction for plain SQL, holding the write lock from its start
+        """One writing transaction for the named statements, holding the write lock from its start
         (BEGIN IMMEDIATE) like `writer`; committed when the block ends without an error.
 
         On a SQLite file this is a connection of its own: do not open it inside a write
@@ -193,7 +193,7 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
 
 
 def _refuse_unsupported(url: str) -> None:
-    """SQLite or PostgreSQL: the plain SQL of store/runner.py is written for those two."""
+    """SQLite or PostgreSQL: the statements of store/statements.py are built for those two."""
     from sqlalchemy.engine import make_url
 
     backend = make_url(url).get_backend_name()
@@ -489,7 +489,7 @@ def explain(error: BaseException, url: str) -> str | None:
     if isinstance(error, StoreError):
         return str(error)
     if isinstance(error, sqlite3.OperationalError) or type(error) is sqlite3.DatabaseError:
-        # met by the plain SQL of store/runner.py (locked, busy, corrupt, read-only); other
+        # met by the sqlite3 path of store/runner.py (locked, busy, corrupt, read-only); other
         # sqlite3 errors are mistakes in our own SQL and keep their traceback
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     else:
