@@ -2,18 +2,19 @@
 
 These are the reads every start makes before the first screen can paint, so they are
 store statements (store/statements.py) run by name, with no SQLAlchemy import on a
-SQLite file. Each query is answered from an index: the partial covering indexes on
-`cards` (ix_cards_due, ix_cards_new_by_deck) and the `daily_totals` key.
+SQLite file. A day goes in and comes out as its ordinal, its stored form (store/rows.py
+converts everything else; importing it here would cost start-up a few milliseconds).
+Each query is answered from an index: the partial covering indexes on `cards`
+(ix_cards_due, ix_cards_new_by_deck) and the `daily_totals` key.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import TYPE_CHECKING
 
 from studyapp.config import Settings
-from studyapp.store.rows import day_from_value, day_value
 from studyapp.store.runner import Runner
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ class DailyUsage:
 
 
 def daily_usage(reader: Runner, today: date) -> DailyUsage:
-    found = reader.one("card_usage", {"today": day_value(today)})
+    found = reader.one("card_usage", {"today": today.toordinal()})
     if found is None:
         return DailyUsage(0, 0)
     graded, new = found
@@ -65,9 +66,8 @@ def streak_days(reader: Runner, today: date) -> int:
     """Study days in a row with at least one review, ending today (or yesterday, if today
     has none yet: a streak is not broken until the day is over). Days in the future — a
     clock that moved backwards — are ignored."""
-    stored, run = reader.one("streak", {"today": day_value(today)}) or (None, 0)
-    newest = day_from_value(stored)
-    if newest is None or newest < today - timedelta(days=1):
+    newest, run = reader.one("streak", {"today": today.toordinal()}) or (None, 0)
+    if newest is None or newest < today.toordinal() - 1:
         return 0
     return int(run)
 
@@ -75,7 +75,7 @@ def streak_days(reader: Runner, today: date) -> int:
 def home_counts(db: Database, settings: Settings) -> HomeCounts:
     """Every count of the home screen, read in one snapshot."""
     today = settings.today()
-    at = {"today": day_value(today)}
+    at = {"today": today.toordinal()}
     with db.reading() as reader:
         due_by_deck = dict(reader.all("due_by_deck", at))
         new_by_deck = dict(reader.all("new_by_deck"))
