@@ -34,7 +34,7 @@ from studyapp.store import Database, DatabaseProblem, open_database
 from studyapp.store.errors import StoreError as StoreError
 
 # Opening a collection and showing the home screen must not wait for SQLAlchemy's ORM
-# (see store/plain.py): what the other methods need is imported when they are called,
+# (see store/runner.py): what the other methods need is imported when they are called,
 # and the domain names re-exported below for the UI are loaded on first use (__getattr__).
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -97,8 +97,6 @@ def __getattr__(name: str) -> object:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     globals()[name] = value
     return value
-
-_PREFERENCES = "SELECT key, value FROM preferences"
 
 
 @dataclass(frozen=True)
@@ -189,11 +187,10 @@ class Collection:
                 return 0
         from studyapp.decks.sync import sync_topics
         from studyapp.drills import registry
-        from studyapp.store.models import Preference
 
         added = sync_topics(self.db, ((t.id, t.title) for t in registry().values()))
-        with self.db.write_session() as session, session.begin():
-            session.merge(Preference(key=DRILL_FINGERPRINT_KEY, value=fingerprint))
+        with self.db.writing() as sql:
+            sql.run("write_preference", {"key": DRILL_FINGERPRINT_KEY, "value": fingerprint})
         return added
 
     def close(self) -> None:
@@ -215,15 +212,13 @@ class Collection:
 
     def _stored_preferences(self) -> tuple[dict[str, int], list[str]]:
         with self.db.reading() as reader:
-            return stored_preferences(reader.all(_PREFERENCES))
+            return stored_preferences(reader.all("preferences"))
 
     def set_preference(self, key: str, value: str) -> int:
         """Store a preference (validated) and apply it to this collection's settings."""
-        from studyapp.store.models import Preference
-
         number = parse_preference(key, value)
-        with self.db.write_session() as session, session.begin():
-            session.merge(Preference(key=key, value=str(number)))
+        with self.db.writing() as sql:
+            sql.run("write_preference", {"key": key, "value": str(number)})
         self.settings = self.settings.with_preferences({key: number})
         return number
 

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy.exc import OperationalError
 
 from studyapp.cli import main
 from studyapp.config import Settings
 from studyapp.review.sessions import GradeSuperseded, ReviewSession
 from studyapp.store import db as store_db
 from studyapp.store import open_database
+from studyapp.store.errors import StoreError
 from tests.helpers import add_cards, assert_totals_match_log
 from tests.test_crash import assert_log_consistent, read_line
 
@@ -212,7 +212,7 @@ def test_an_undo_met_by_a_held_lock_can_be_tried_again(db_path, settings, monkey
         [card] = add_cards(db, 1)
         session = ReviewSession(db, settings)
         session.grade(4)
-        with LockHolder(db_path, 10.0), pytest.raises(OperationalError):
+        with LockHolder(db_path, 10.0), pytest.raises(StoreError, match="busy"):
             session.undo()
         assert session.can_undo
         assert session.undo() == card

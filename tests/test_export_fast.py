@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from studyapp.store import Database
+from studyapp.store import Database, csv_lines
 from studyapp.transfer import export
 from studyapp.transfer.anki import CREATED_AT, BatchingCursor, scheduled_package
 from tests.helpers import add_cards
@@ -177,9 +177,9 @@ def tricky_db(db: Database) -> Database:
     return db
 
 
-@pytest.mark.parametrize("chunk", [export._CSV_CHUNK, 1, 7])
+@pytest.mark.parametrize("chunk", [csv_lines._CSV_CHUNK, 1, 7])
 def test_sqlite_csv_lines_are_what_csv_writer_wrote(tricky_db, monkeypatch, chunk) -> None:
-    monkeypatch.setattr(export, "_CSV_CHUNK", chunk)
+    monkeypatch.setattr(csv_lines, "_CSV_CHUNK", chunk)
     cards, card_count = fast_csv(tricky_db, export.write_cards_csv)
     reviews, review_count = fast_csv(tricky_db, export.write_reviews_csv)
     assert cards == reference_csv(tricky_db, REFERENCE_CARDS, export.CARD_COLUMNS)
@@ -213,7 +213,7 @@ def test_easiness_text_is_pythons_repr_for_every_stored_value() -> None:
     connection = sqlite3.connect(":memory:")
     connection.execute("CREATE TABLE t (e SMALLINT)")
     connection.executemany("INSERT INTO t VALUES (?)", [(e,) for e in range(-32768, 32768)])
-    fmt, args = export._sql_easiness("e")
+    fmt, args = csv_lines._sql_easiness("e")
     rows = connection.execute(
         f"SELECT e, e / 100.0, printf('{fmt}', {', '.join(args)}), printf('%s', e / 100.0) FROM t"
     )
@@ -245,7 +245,7 @@ def test_review_lines_over_many_moments_and_factors() -> None:
     connection.executemany(f"INSERT INTO reviews VALUES ({', '.join('?' * 17)})", rows)
     expected = io.StringIO()
     csv.writer(expected, lineterminator="\n").writerows(connection.execute(REFERENCE_REVIEWS))
-    lines = connection.execute(f"SELECT {export._SQLITE_REVIEW_LINE} FROM reviews ORDER BY id")
+    lines = connection.execute(f"SELECT {csv_lines._SQLITE_REVIEW_LINE} FROM reviews ORDER BY id")
     assert "".join(line for (line,) in lines) == expected.getvalue()
 
 
@@ -253,7 +253,7 @@ def test_quoted_characters_are_the_csv_modules() -> None:
     for char in map(chr, range(0, 0x3000)):
         out = io.StringIO()
         csv.writer(out, lineterminator="\n").writerow([f"a{char}b", "c"])
-        assert out.getvalue().startswith('"') == (char in export._quoted_characters()), repr(char)
+        assert out.getvalue().startswith('"') == (char in csv_lines._quoted_characters()), repr(char)
 
 
 # --- .apkg -------------------------------------------------------------------------------------

@@ -228,7 +228,7 @@ def test_an_odd_db_path_is_refused_in_one_line(tmp_path, make, words) -> None:
 @pytest.mark.parametrize("command", [["stats"], ["config", "new_per_day", "5"]])
 def test_options_in_a_sqlite_url_are_refused_not_ignored(studied, options, command) -> None:
     """`?mode=ro` used to be dropped with a warning and the file opened read-write: the
-    store opens the file itself (store/plain.py), so no option could be honoured."""
+    store opens the file itself (store/runner.py), so no option could be honoured."""
     before = snapshot(studied)
     result = CliRunner().invoke(main, ["--db", f"sqlite:///{studied}?{options}", *command])
     assert_refused(result.exit_code, result.output, str(studied), options.split("=")[0])

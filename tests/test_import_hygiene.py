@@ -55,7 +55,7 @@ print(json.dumps({"modules": sorted(sys.modules), "decks": len(counts.decks)}))
 
 def test_an_ordinary_start_reads_without_sqlalchemy(tmp_path) -> None:
     """Opening a current collection, checking the decks and drill topics for changes and
-    counting the home screen use sqlite3 alone (see studyapp/store/plain.py)."""
+    counting the home screen use sqlite3 alone (see studyapp/store/runner.py)."""
     path = str(tmp_path / "study.db")
     first = subprocess.run([sys.executable, "-c", START_UP, path], check=True, capture_output=True, text=True)
     assert "sqlalchemy" in json.loads(first.stdout)["modules"]  # created and synced: the real work

@@ -168,18 +168,18 @@ def test_undo_waits_for_a_grade_in_progress_elsewhere_and_then_refuses(pg) -> No
             outcome.append(error)
 
     try:
-        with other.writing() as sql:  # a grade of the card, held open
-            sql.run("SELECT id FROM cards WHERE id = :id FOR UPDATE", {"id": card})
-            sql.run(
-                "UPDATE cards SET repetitions = repetitions + 1 WHERE id = :id", {"id": card}
+        with other.writer.begin() as sql:  # a grade of the card, held open
+            sql.execute(text("SELECT id FROM cards WHERE id = :id FOR UPDATE"), {"id": card})
+            sql.execute(
+                text("UPDATE cards SET repetitions = repetitions + 1 WHERE id = :id"), {"id": card}
             )
-            sql.run(
+            sql.execute(text(
                 "INSERT INTO reviews (kind, item_id, reviewed_at, day, quality, duration_ms,"
                 " repeat, prev_easiness, prev_repetitions, prev_interval, prev_due, prev_lapses,"
                 " prev_last_review, easiness, repetitions, interval, due, lapses)"
                 " SELECT kind, item_id, reviewed_at + 1, day, 5, 0, false, easiness,"
                 " repetitions, interval, due, lapses, day, easiness, repetitions + 1, interval,"
-                " due, lapses FROM reviews WHERE item_id = :id",
+                " due, lapses FROM reviews WHERE item_id = :id"),
                 {"id": card},
             )
             worker = threading.Thread(target=undo)

@@ -1,5 +1,5 @@
-"""The start-up reads (studyapp.progress.today, studyapp.decks.freshness) in plain SQL: the same answers
-through sqlite3 and through SQLAlchemy, on the indexes they were written for."""
+"""The start-up reads (studyapp.progress.today, studyapp.decks.freshness) as store statements: the
+same answers through sqlite3 and through SQLAlchemy, on the indexes they were written for."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from sqlalchemy import update
 from studyapp.collection import Collection
 from studyapp.config import FixedClock, Settings
 from studyapp.decks.freshness import bundled_decks_unchanged
-from studyapp.progress.today import DUE_BY_DECK, NEW_BY_DECK, home_counts
+from studyapp.progress.today import home_counts
 from studyapp.review.sessions import ReviewSession, set_suspended
+from studyapp.store.compiled_sqlite import SQL
+from studyapp.store.errors import StoreError
 from studyapp.store.models import Card, DrillTopic
-from studyapp.store.plain import SqliteSql
+from studyapp.store.runner import SqliteRunner
 from tests.conftest import NOON
 from tests.helpers import add_cards
 
@@ -70,14 +72,16 @@ def test_reading_sees_what_was_just_committed(db, settings) -> None:
 
 
 @pytest.mark.parametrize(
-    ("sql", "index"), [(DUE_BY_DECK, "ix_cards_due"), (NEW_BY_DECK, "ix_cards_new_by_deck")]
+    ("name", "index"), [("due_by_deck", "ix_cards_due"), ("new_by_deck", "ix_cards_new_by_deck")]
 )
-def test_home_counts_are_answered_from_the_partial_indexes(db, sql, index) -> None:
-    """`{false}` is spelled 0 on SQLite so that the partial indexes (WHERE suspended = 0
+def test_home_counts_are_answered_from_the_partial_indexes(db, name, index) -> None:
+    """`false()` is compiled 0 on SQLite so that the partial indexes (WHERE suspended = 0
     AND retired = 0 ...) still apply: written `false`, SQLite would scan the table."""
     with db.reading() as reader:
-        assert isinstance(reader, SqliteSql)
-        plan = reader.all("EXPLAIN QUERY PLAN " + sql, {"today": NOON.date().toordinal()})
+        assert isinstance(reader, SqliteRunner)
+        plan = reader.connection.execute(
+            "EXPLAIN QUERY PLAN " + SQL[name], {"today": NOON.date().toordinal()}
+        ).fetchall()
     assert any(f"INDEX {index}" in row[-1] for row in plan), plan
 
 
@@ -110,7 +114,6 @@ def test_unchanged_deck_files_are_seen_as_unchanged_and_every_change_is_not(db, 
 
 
 def test_reads_from_many_threads_keep_few_connections(db, settings) -> None:
-    import sqlite3
     import threading
 
     add_cards(db, 3)
@@ -128,6 +131,7 @@ def test_reads_from_many_threads_keep_few_connections(db, settings) -> None:
     assert results == [3] * 24
     reads = db.sqlite_file
     assert reads is not None and len(reads._idle) <= reads.KEEP_IDLE
-    with pytest.raises(sqlite3.OperationalError), db.reading() as reader:
-        reader.all("SELECT no_such_column FROM cards")
+    with pytest.raises(StoreError, match="no_such_column"), db.reading() as reader:
+        assert isinstance(reader, SqliteRunner)
+        reader.connection.execute("SELECT no_such_column FROM cards")
     assert home_counts(db, settings).new_available == 3  # a failed read leaves nothing behind

@@ -2,7 +2,7 @@
 
 Every start asks it twice: have the bundled deck files changed since the last sync, and
 have the drill families? The usual answer is no, and it is found from file digests and
-plain SQL (store/plain.py), so an ordinary start needs neither the deck parser nor
+store statements run by name (store/runner.py), so an ordinary start needs neither the deck parser nor
 SQLAlchemy. Only when something did change does studyapp.decks.sync do the real work.
 """
 
@@ -13,14 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from studyapp.store.plain import PlainSql
+from studyapp.store.runner import Runner
 
 if TYPE_CHECKING:
     from studyapp.decks.format import DeckError
 
 DRILL_FINGERPRINT_KEY = "_drill_topics_fingerprint"  # bookkeeping, not a preference
-_BUNDLED_DECKS = "SELECT source_path, digest, retired FROM decks WHERE origin = 'bundled'"
-_STORED_FINGERPRINT = "SELECT value FROM preferences WHERE key = :key"
 
 
 @dataclass
@@ -48,10 +46,10 @@ def deck_files(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.toml")) if folder.is_dir() else []
 
 
-def bundled_decks_unchanged(reader: PlainSql, folder: Path) -> bool:
+def bundled_decks_unchanged(reader: Runner, folder: Path) -> bool:
     """True when a sync of `folder` would write nothing: every file has the digest stored
     for its deck, no such deck is retired, and no live deck's file has gone."""
-    known = {source: (digest, bool(retired)) for source, digest, retired in reader.all(_BUNDLED_DECKS)}
+    known = {source: (digest, bool(retired)) for source, digest, retired in reader.all("bundled_decks")}
     present = set()
     for path in deck_files(folder):
         present.add(path.name)
@@ -80,7 +78,7 @@ def drill_fingerprint() -> str:
     return digest.hexdigest()[:32]
 
 
-def drill_topics_unchanged(reader: PlainSql, fingerprint: str) -> bool:
+def drill_topics_unchanged(reader: Runner, fingerprint: str) -> bool:
     """True when the drill topics were synced from drill files with this fingerprint."""
-    stored = reader.scalar(_STORED_FINGERPRINT, {"key": DRILL_FINGERPRINT_KEY})
+    stored = reader.scalar("preference", {"key": DRILL_FINGERPRINT_KEY})
     return stored is not None and str(stored) == fingerprint

@@ -17,21 +17,22 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import false, func, select, update
+from sqlalchemy import false, select, update
 from sqlalchemy.orm import Session
 
 from studyapp.config import Settings
 from studyapp.progress.today import daily_usage
 from studyapp.review.sm2 import Sm2State, needs_repeat_today, preview_intervals, review
-from studyapp.store import Database, totals
-from studyapp.store.models import Card, DrillAttempt, DrillTopic, Review
-from studyapp.store.plain import PlainSql, SqlAlchemySql
-from studyapp.store.types import day_from_value, day_value, ease_value, instant_value
+from studyapp.store import Database, grades, rows
+from studyapp.store.grades import GradeSuperseded as GradeSuperseded  # the UI's and tests'
+from studyapp.store.grades import NothingToUndo as NothingToUndo
+from studyapp.store.models import Card, DrillTopic, active_card
+from studyapp.store.rows import day_value, instant_value, store_state
+from studyapp.store.rows import state_of as state_of
+from studyapp.store.runner import CoreRunner, Runner
 
 if TYPE_CHECKING:  # the drills (and NumPy) load only when a drill starts
     from studyapp.drills import Problem
-
-ItemKind = Literal["card", "topic"]
 
 MAX_CARD_MS = 60_000
 """A card's answer time counts at most 60 s (Anki's default cap): a learner who walks away
@@ -40,148 +41,12 @@ MAX_DRILL_MS = 15 * 60_000
 """A drill is real work, so its cap is 15 minutes."""
 
 
-class NothingToUndo(LookupError):
-    """Raised by undo when no grade of this session is left to take back."""
-
-
-class GradeSuperseded(NothingToUndo):
-    """Raised by undo (and a drill's grade override) when the grade is no longer its
-    item's latest: another terminal graded, reset or restored the item since, and taking
-    the grade back would rewind that work. Nothing is changed."""
-
-
-def state_of(item: Card | DrillTopic) -> Sm2State:
-    """The SM-2 state stored on a card or topic row."""
-    return Sm2State(
-        easiness=item.easiness,
-        repetitions=item.repetitions,
-        interval=item.interval,
-        due=item.due,
-        lapses=item.lapses,
-        last_review=item.last_review,
-    )
-
-
-def _store_state(item: Card | DrillTopic, state: Sm2State) -> None:
-    item.easiness, item.repetitions, item.interval = state.easiness, state.repetitions, state.interval
-    item.due, item.lapses, item.last_review = state.due, state.lapses, state.last_review
-
-
-def _log_values(
-    kind: ItemKind,
-    item_id: str,
-    before: Sm2State,
-    after: Sm2State,
-    quality: int,
-    moment: datetime,
-    today: date,
-    duration_ms: int,
-    repeat: bool,
-) -> dict[str, Any]:
-    """The columns of one review-log row, as a plain dict: the card hot path inserts it
-    with Core, without building an ORM object."""
-    return {
-        "kind": kind,
-        "item_id": item_id,
-        "reviewed_at": moment.astimezone(UTC),
-        "day": today,
-        "quality": quality,
-        "duration_ms": min(
-            max(0, int(duration_ms)), MAX_CARD_MS if kind == "card" else MAX_DRILL_MS
-        ),
-        "repeat": repeat,
-        "prev_easiness": before.easiness,
-        "prev_repetitions": before.repetitions,
-        "prev_interval": before.interval,
-        "prev_due": before.due,
-        "prev_lapses": before.lapses,
-        "prev_last_review": before.last_review,
-        "easiness": after.easiness,
-        "repetitions": after.repetitions,
-        "interval": after.interval,
-        "due": after.due,
-        "lapses": after.lapses,
-    }
-
-
-def _log_row(
-    kind: ItemKind,
-    item_id: str,
-    before: Sm2State,
-    after: Sm2State,
-    quality: int,
-    moment: datetime,
-    today: date,
-    duration_ms: int,
-    repeat: bool,
-) -> Review:
-    return Review(
-        **_log_values(kind, item_id, before, after, quality, moment, today, duration_ms, repeat)
-    )
-
-
-def _restore_from_log(item: Card | DrillTopic, row: Review) -> None:
-    item.easiness, item.repetitions, item.interval = (
-        row.prev_easiness,
-        row.prev_repetitions,
-        row.prev_interval,
-    )
-    item.due, item.lapses, item.last_review = row.prev_due, row.prev_lapses, row.prev_last_review
-
-
-def _after_state(row: Review) -> Sm2State:
-    """The state a logged grade left its item in. The log keeps no last review after: a
-    grade sets it to the row's own day, a same-day repeat leaves it as it was."""
-    return Sm2State(
-        row.easiness, row.repetitions, row.interval, row.due, row.lapses,
-        row.prev_last_review if row.repeat else row.day,
-    )
-
-
-def _latest_grade(
-    session: Session, kind: ItemKind, item_id: str, review_id: int, doing: str
-) -> tuple[Card | DrillTopic, Review]:
-    """The item and its logged grade `review_id`, only while that grade is still the item's
-    latest and the item holds the state it left. Otherwise another terminal graded, reset or
-    restored the item since; undoing or changing the grade then would rewind that work (or,
-    after a restore reused the id, touch another item's grade): GradeSuperseded instead.
-
-    The item's row is locked first, so on PostgreSQL a grade of it elsewhere waits for this
-    transaction, or this one waits for it and then sees it; on SQLite the writing
-    transaction already holds the database's write lock.
-    """
-    item: Card | DrillTopic | None
-    if kind == "card":
-        item, noun, again = session.get(Card, item_id, with_for_update=True), "card", "graded"
-    else:
-        item, noun, again = session.get(DrillTopic, item_id, with_for_update=True), "topic", "drilled"
-    row = session.get(Review, review_id)
-    if item is None or row is None or row.kind != kind or row.item_id != item_id:
-        raise GradeSuperseded(
-            f"This grade can no longer be {doing}: the {noun}'s history was replaced elsewhere"
-            " (a restore or a removal)"
-        )
-    later = select(Review.id).where(
-        Review.id > review_id, Review.kind == kind, Review.item_id == item_id
-    )  # an id range from this grade on: no full scan of the log
-    if session.scalar(later.limit(1)) is not None:
-        raise GradeSuperseded(
-            f"This grade can no longer be {doing}: the {noun} was {again} again elsewhere"
-        )
-    if state_of(item) != _after_state(row):
-        raise GradeSuperseded(
-            f"This grade can no longer be {doing}: the {noun}'s schedule was changed elsewhere"
-            " (graded or reset)"
-        )
-    return item, row
-
-
-def _uncount(session: Session, row: Review) -> None:
-    """Take a logged grade back out of its day's totals (undo)."""
-    totals.add_to_day(
-        session.connection(), row.day, row.kind, row.quality, row.repeat,
-        row.prev_due is None, row.duration_ms, sign=-1,
-    )
+def _schedule(quality: int, today: date, repeat: bool) -> grades.Schedule:
+    """How a grade moves an item's state (for store.grades): by SM-2, except that a
+    same-day repeat is logged without rescheduling."""
+    if repeat:
+        return lambda before: before
+    return lambda before: review(before, quality, today)
 
 
 def _check_quality(quality: int) -> int:
@@ -197,10 +62,10 @@ def build_card_queue(
     session: Session, settings: Settings, today: date, deck_ids: Sequence[str] | None = None
 ) -> list[str]:
     """Today's card ids: due reviews (most overdue first), then new cards, within the limits."""
-    usage = daily_usage(SqlAlchemySql(session), today)  # in the queue's own snapshot
+    usage = daily_usage(CoreRunner(session), today)  # in the queue's own snapshot
     review_room = max(0, settings.reviews_per_day - usage.reviews_done)
     new_room = max(0, settings.new_per_day - usage.new_seen)
-    active = (Card.suspended == false(), Card.retired == false())
+    active = active_card()
     due = (
         select(Card.id)
         .where(*active, Card.due.is_not(None), Card.due <= today)
@@ -252,143 +117,15 @@ class CardView:
         return self.state.due is None
 
 
-# Every column the review screen shows, read as plain values (no ORM object per card);
-# the SM-2 columns come last, in Sm2State's field order. Plain SQL through a store PlainSql:
-# on a SQLite file each next card is one sqlite3 query, with no SQLAlchemy in between.
-_LOAD_CARD = """
-SELECT cards.id, cards.deck_id, decks.name, front, back, mnemonic, why, source, tags,
-       easiness, repetitions, interval, due, lapses, last_review
-FROM cards JOIN decks ON decks.id = cards.deck_id WHERE cards.id = :card_id
-"""
-
-
-def _read_card_view(reader: PlainSql, card_id: str) -> CardView | None:
-    row = reader.one(_LOAD_CARD, {"card_id": card_id})
-    if row is None:
-        return None
-    id_, deck_id, deck_name, front, back, mnemonic, why, source, tags, *state = row
-    return CardView(
-        id=id_,
-        deck_id=deck_id,
-        deck_name=deck_name,
-        front=front,
-        back=back,
-        mnemonic=mnemonic,
-        why=why,
-        source=source,
-        tags=tuple(tags.split()),
-        state=_state_from_row(state),
-    )
+def _read_card_view(reader: Runner, card_id: str) -> CardView | None:
+    """Everything the review screen shows of one card, read as plain values (no ORM
+    object per card): on a SQLite file one sqlite3 query, with no SQLAlchemy in between."""
+    row = reader.one("card_view", {"card_id": card_id})
+    return None if row is None else CardView(**rows.card_view_values(row))
 
 
 def load_card(session: Session, card_id: str) -> CardView | None:
-    return _read_card_view(SqlAlchemySql(session), card_id)
-
-
-# The statements of the review hot path, in plain SQL (store/plain.py): on a SQLite file
-# a grade is four sqlite3 statements and a commit, with no SQLAlchemy work in between.
-_STATE_COLUMNS = ("easiness", "repetitions", "interval", "due", "lapses", "last_review")
-_READ_STATE = (
-    "SELECT easiness, repetitions, interval, due, lapses, last_review FROM cards "
-    "WHERE id = :card_id{for_update}"
-)
-_WRITE_STATE = (
-    "UPDATE cards SET easiness = :easiness, repetitions = :repetitions, interval = :interval, "
-    "due = :due, lapses = :lapses, last_review = :last_review WHERE id = :card_id"
-)
-# The same update, applied only while the card still holds the state the session showed
-# (NULL-safe on due and last_review). When it matches — the usual case — the read above is
-# not needed: the shown state is the state before. When another writer got there first it
-# changes nothing, and the grade falls back to read-then-write.
-_CLAIM_STATE = (
-    _WRITE_STATE
-    + " AND easiness = :was_easiness AND repetitions = :was_repetitions"
-    " AND interval = :was_interval AND due {is} :was_due AND lapses = :was_lapses"
-    " AND last_review {is} :was_last_review"
-)
-_LOG_COLUMNS = (
-    "kind", "item_id", "reviewed_at", "day", "quality", "duration_ms", "repeat",
-    *(f"prev_{name}" for name in _STATE_COLUMNS),
-    *_STATE_COLUMNS[:-1],  # the log keeps no "last review after": it is the row's own day
-)
-_INSERT_LOG = (
-    f"INSERT INTO reviews ({', '.join(_LOG_COLUMNS)}) "
-    f"VALUES ({', '.join(':' + name for name in _LOG_COLUMNS)}) RETURNING id"
-)
-
-
-def _stored_state(state: Sm2State, prefix: str = "") -> dict[str, Any]:
-    """An SM-2 state as stored (store/types.py), as parameters named `prefix` + column."""
-    return {
-        f"{prefix}easiness": ease_value(state.easiness),
-        f"{prefix}repetitions": state.repetitions,
-        f"{prefix}interval": state.interval,
-        f"{prefix}due": day_value(state.due),
-        f"{prefix}lapses": state.lapses,
-        f"{prefix}last_review": day_value(state.last_review),
-    }
-
-
-def _state_from_row(row: Sequence[Any]) -> Sm2State:
-    """An SM-2 state from its stored columns, in _STATE_COLUMNS order."""
-    easiness, repetitions, interval, due, lapses, last_review = row
-    return Sm2State(
-        easiness / 100, repetitions, interval, day_from_value(due), lapses,
-        day_from_value(last_review),
-    )
-
-
-def record_card_grade(
-    db: Database,
-    card_id: str,
-    quality: int,
-    moment: datetime,
-    today: date,
-    duration_ms: int,
-    repeat: bool,
-    shown: Sm2State | None = None,
-) -> tuple[int, Sm2State]:
-    """Apply one grade to a card and log it, in one transaction: (log row id, new state).
-
-    The hot path of every review, so it is plain SQL (store/plain.py) rather than the
-    ORM's unit of work. With `shown`, the state the learner was shown, a first grade is
-    one conditional update instead of a read and an update (the result is the same; see
-    _CLAIM_STATE). A same-day repeat is logged without rescheduling.
-    """
-    with db.writing() as sql:
-        before: Sm2State | None = None
-        if shown is not None and not repeat:
-            after = review(shown, quality, today)
-            claim = {"card_id": card_id, **_stored_state(after), **_stored_state(shown, "was_")}
-            if sql.run(_CLAIM_STATE, claim) == 1:
-                before = shown
-        if before is None:
-            found = sql.one(_READ_STATE, {"card_id": card_id})
-            if found is None:
-                raise LookupError(f"card {card_id} no longer exists")
-            before = _state_from_row(found)
-            after = before if repeat else review(before, quality, today)
-            if not repeat:
-                sql.run(_WRITE_STATE, {"card_id": card_id, **_stored_state(after)})
-        log = _log_values(
-            "card", card_id, before, after, quality, moment, today, duration_ms, repeat
-        )
-        review_id = sql.scalar(_INSERT_LOG, _stored_log(log))
-        totals.count_grade(
-            sql, today, "card", quality, repeat, before.due is None, log["duration_ms"]
-        )
-        return int(review_id), after
-
-
-def _stored_log(log: dict[str, Any]) -> dict[str, Any]:
-    """A review-log row of _log_values in its stored form, for _INSERT_LOG."""
-    stored = dict(log)
-    stored["reviewed_at"] = instant_value(log["reviewed_at"])
-    for name in ("day", "prev_due", "prev_last_review", "due"):
-        stored[name] = day_value(log[name])
-    for name in ("prev_easiness", "easiness"):
-        stored[name] = ease_value(log[name])
-    return stored
+    return _read_card_view(CoreRunner(session), card_id)
 
 
 @dataclass(frozen=True)
@@ -481,8 +218,10 @@ class ReviewSession:
             raise LookupError("no card to grade: the session is over")
         repeat = card_view.id in self.graded
         moment = self.settings.clock.now()
-        review_id, after = record_card_grade(
-            self.db, card_view.id, quality, moment, self.today, duration_ms, repeat,
+        review_id, after, _ = grades.record_grade(
+            self.db, "card", card_view.id, quality, moment, self.today,
+            min(max(0, int(duration_ms)), MAX_CARD_MS), repeat,
+            _schedule(quality, self.today, repeat),
             shown=card_view.state,
         )
         self._history.append(
@@ -505,7 +244,7 @@ class ReviewSession:
     def undo(self) -> str:
         """Take back the last grade exactly: state restored, log row removed, card shown again.
 
-        Only while it is still the card's latest grade (_latest_grade); otherwise
+        Only while it is still the card's latest grade (store.grades); otherwise
         GradeSuperseded, and the session forgets its earlier grades too: going back past a
         grade that stays would show its card again as never graded.
         """
@@ -513,13 +252,7 @@ class ReviewSession:
             raise NothingToUndo("nothing to undo in this session")
         snapshot = self._history[-1]  # kept if the database is locked: u can be tried again
         try:
-            with self.db.write_session() as session, session.begin():
-                card, row = _latest_grade(
-                    session, "card", snapshot.card_id, snapshot.review_id, "undone"
-                )
-                _restore_from_log(card, row)
-                _uncount(session, row)
-                session.delete(row)
+            grades.undo_grade(self.db, "card", snapshot.card_id, snapshot.review_id)
         except GradeSuperseded:
             self._history.clear()
             raise
@@ -535,12 +268,8 @@ class ReviewSession:
 
     def summary(self) -> SessionSummary:
         tomorrow = self.today + timedelta(days=1)
-        with self.db.session() as session:
-            due_tomorrow = session.scalar(
-                select(func.count())
-                .select_from(Card)
-                .where(Card.suspended == false(), Card.retired == false(), Card.due == tomorrow)
-            )
+        with self.db.reading() as reader:
+            due_tomorrow = reader.scalar("due_on_day", {"day": day_value(tomorrow)})
         return SessionSummary(
             graded=self.done,
             cards=len(self.graded),
@@ -570,7 +299,7 @@ def reset_card(db: Database, card_id: str) -> None:
         card = session.get(Card, card_id)
         if card is None:
             raise LookupError(f"no card with id {card_id!r}")
-        _store_state(card, Sm2State())
+        store_state(card, Sm2State())
 
 
 # ------------------------------------------------------------------------------ drills
@@ -681,38 +410,32 @@ class DrillSession:
         # In UTC: two wall times in one ZoneInfo zone subtract naively across a DST change.
         elapsed = moment.astimezone(UTC) - self._shown_at.astimezone(UTC)
         duration_ms = min(int(elapsed.total_seconds() * 1000), MAX_DRILL_MS)
-        with self.db.write_session() as session, session.begin():
-            topic = _topic_row(session, topic_id)
-            before = state_of(topic)
-            after = before if repeat else review(before, quality, self.today)
-            _store_state(topic, after)
-            row = _log_row(
-                "topic", topic_id, before, after, quality, moment, self.today, duration_ms, repeat
-            )
-            session.add(row)
-            session.flush()
-            totals.add_to_day(
-                session.connection(), self.today, "topic", quality, repeat,
-                before.due is None, row.duration_ms,
-            )
-            attempt = DrillAttempt(
-                topic_id=topic_id,
-                seed=problem.seed,
-                difficulty=problem.difficulty,
-                inputs=json.dumps(problem.inputs),
-                expected=json.dumps(problem.answer),
-                typed=typed,
-                outcome=outcome,
-                correct=outcome == "correct",
-                hint_used=self.hint_used,
-                attempted_at=moment.astimezone(UTC),
-                day=self.today,
-                duration_ms=max(0, duration_ms),
-                review_id=row.id,
-            )
-            session.add(attempt)
-            session.flush()
-            self.record = DrillRecord(attempt.id, row.id, outcome, quality, repeat)
+        from studyapp.drills import registry
+
+        found = registry().get(topic_id)
+        attempt = {
+            "topic_id": topic_id,
+            "seed": problem.seed,
+            "difficulty": problem.difficulty,
+            "inputs": json.dumps(problem.inputs),
+            "expected": json.dumps(problem.answer),
+            "typed": typed,
+            "outcome": outcome,
+            "correct": outcome == "correct",
+            "hint_used": self.hint_used,
+            "attempted_at": instant_value(moment.astimezone(UTC)),
+            "day": day_value(self.today),
+            "duration_ms": max(0, duration_ms),
+        }
+        review_id, _, attempt_id = grades.record_grade(
+            self.db, "topic", topic_id, quality, moment, self.today,
+            min(max(0, duration_ms), MAX_DRILL_MS), repeat,
+            _schedule(quality, self.today, repeat),
+            new_title=found.title if found else "",
+            attempt=attempt,
+        )
+        assert attempt_id is not None
+        self.record = DrillRecord(attempt_id, review_id, outcome, quality, repeat)
         if not repeat:
             self.graded[topic_id] = quality
         self.attempts += 1
@@ -726,30 +449,13 @@ class DrillSession:
             raise LookupError("answer the problem before grading it")
         record = self.record
         assert self.problem is not None  # answered, so still on screen
-        with self.db.write_session() as session, session.begin():
-            topic, row = _latest_grade(
-                session, "topic", self.problem.topic, record.review_id, "changed"
-            )
-            before = Sm2State(
-                row.prev_easiness,
-                row.prev_repetitions,
-                row.prev_interval,
-                row.prev_due,
-                row.prev_lapses,
-                row.prev_last_review,
-            )
-            after = before if record.repeat else review(before, quality, self.today)
-            _store_state(topic, after)
-            totals.regrade(session.connection(), row.day, "topic", row.quality, quality, row.repeat)
-            row.quality = quality
-            row.easiness, row.repetitions, row.interval = (
-                after.easiness,
-                after.repetitions,
-                after.interval,
-            )
-            row.due, row.lapses = after.due, after.lapses
+        topic_id = self.problem.topic
+        grades.regrade(
+            self.db, "topic", topic_id, record.review_id, quality,
+            _schedule(quality, self.today, record.repeat),
+        )
         if not record.repeat:
-            self.graded[row.item_id] = quality
+            self.graded[topic_id] = quality
         self.record = replace(record, quality=quality)
         return self.record
 
@@ -767,15 +473,3 @@ def _make_problem(topic_id: str, seed: int, difficulty: int) -> Problem:
     from studyapp.drills import make_problem
 
     return make_problem(topic_id, seed, difficulty)
-
-
-def _topic_row(session: Session, topic_id: str) -> DrillTopic:
-    topic = session.get(DrillTopic, topic_id, with_for_update=True)
-    if topic is None:
-        from studyapp.drills import registry
-
-        found = registry().get(topic_id)
-        topic = DrillTopic(id=topic_id, title=found.title if found else "")
-        _store_state(topic, Sm2State())
-        session.add(topic)
-    return topic

@@ -6,7 +6,7 @@ writer), foreign keys and a busy timeout; a PostgreSQL URL works too.
 The schema is created and upgraded by Alembic; when it is already current, Alembic is not
 even imported, so start-up stays fast. A current SQLite file is checked with the standard
 library alone, and SQLAlchemy's engine is only built when something first needs it: the
-start-up reads go through store/plain.py.
+start-up reads go through store/runner.py.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from studyapp.store.plain import PlainSql, SqlAlchemySql, SqliteFile
+from studyapp.store.errors import StoreError
+from studyapp.store.runner import CoreRunner, Runner, SqliteFile
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -50,7 +51,7 @@ class Database:
     """An open, current studyapp database: the engine and session factories.
 
     Read with `session()`, change anything with `write_session()` or `writer.begin()`;
-    the plain SQL of store/plain.py runs in `reading()` and `writing()`. On SQLite a writing
+    the named statements of store/statements.py run in `reading()` and `writing()`. On SQLite a writing
     transaction starts with BEGIN IMMEDIATE, taking the write lock up front: a second
     process then waits (busy timeout) instead of failing halfway, and a read-modify-write
     can never act on a stale snapshot. On PostgreSQL the hot path locks the row it changes
@@ -72,16 +73,22 @@ class Database:
         self.path = path  # the SQLite file, if this is one
         self.backup = backup  # where the pre-upgrade copy went, if an upgrade ran
         self._engine = engine
+        if engine is not None:
+            _raise_store_errors(engine, url)
         self._engine_lock = threading.Lock()
-        # Plain connections to the file, for the reads of start-up and the grade (store/plain.py)
-        self.sqlite_file = SqliteFile(path, BUSY_TIMEOUT_MS) if path is not None else None
+        # Plain connections to the file, for the reads of start-up and the grade (store/runner.py)
+        self.sqlite_file = (
+            SqliteFile(path, BUSY_TIMEOUT_MS, url=url) if path is not None else None
+        )
 
     @property
     def engine(self) -> Engine:
         if self._engine is None:
             with self._engine_lock:
                 if self._engine is None:
-                    self._engine = _make_engine(self.url, self.path)
+                    engine = _make_engine(self.url, self.path)
+                    _raise_store_errors(engine, self.url)
+                    self._engine = engine
         return self._engine
 
     @cached_property
@@ -108,14 +115,14 @@ class Database:
         """A session whose transaction holds the write lock from its first statement."""
         return self.write_sessions()
 
-    def reading(self) -> AbstractContextManager[PlainSql]:
-        """One read transaction for plain SQL (see store/plain.py)."""
+    def reading(self) -> AbstractContextManager[Runner]:
+        """One read transaction for the named statements (see store/runner.py)."""
         if self.sqlite_file is not None:
             return self.sqlite_file.reading()
         return self._through_sqlalchemy(self.engine)
 
-    def writing(self) -> AbstractContextManager[PlainSql]:
-        """One writing transaction for plain SQL, holding the write lock from its start
+    def writing(self) -> AbstractContextManager[Runner]:
+        """One writing transaction for the named statements, holding the write lock from its start
         (BEGIN IMMEDIATE) like `writer`; committed when the block ends without an error.
 
         On a SQLite file this is a connection of its own: do not open it inside a write
@@ -127,9 +134,9 @@ class Database:
 
     @staticmethod
     @contextmanager
-    def _through_sqlalchemy(engine: Engine) -> Iterator[PlainSql]:
+    def _through_sqlalchemy(engine: Engine) -> Iterator[Runner]:
         with engine.begin() as connection:
-            yield SqlAlchemySql(connection)
+            yield CoreRunner(connection)
 
     def warm_up(self) -> None:
         """Build the engine and open its first connection now rather than at first use."""
@@ -186,7 +193,7 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
 
 
 def _refuse_unsupported(url: str) -> None:
-    """SQLite or PostgreSQL: the plain SQL of store/plain.py is written for those two."""
+    """SQLite or PostgreSQL: the statements of store/statements.py are built for those two."""
     from sqlalchemy.engine import make_url
 
     backend = make_url(url).get_backend_name()
@@ -198,7 +205,7 @@ def _refuse_unsupported(url: str) -> None:
 
 def _refuse_sqlite_options(url: str) -> None:
     """Refuse `?mode=ro` and the like rather than ignore them: the reads and grades of
-    store/plain.py open the file themselves, read-write, and every session writes."""
+    store/runner.py open the file themselves, read-write, and every session writes."""
     if "?" not in url:
         return
     from sqlalchemy.engine import make_url
@@ -221,6 +228,21 @@ def _make_engine(url: str, path: Path | None) -> Engine:
         event.listen(engine, "connect", partial(_sqlite_variable_limit, engine.dialect))
         event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def _raise_store_errors(engine: Engine, url: str) -> None:
+    """Every statement, begin and commit of an open database's engine (its sessions too)
+    turns an operational error into StoreError. Not while opening: open_database reports
+    those as DatabaseProblem."""
+    from sqlalchemy import event
+
+    event.listen(engine, "handle_error", partial(_handle_error, url))
+
+
+def _handle_error(url: str, context: Any) -> None:
+    converted = store_error(context.sqlalchemy_exception or context.original_exception, url)
+    if converted is not None:
+        raise converted from context.sqlalchemy_exception
 
 
 def _sqlite_variable_limit(dialect: Any, dbapi_connection: Any, _record: Any) -> None:
@@ -437,15 +459,37 @@ def _existing_folder(path: Path) -> Path:
     return folder
 
 
+def store_error(error: BaseException, url: str) -> StoreError | None:
+    """The StoreError for a database's operational error (locked, busy, corrupt, read-only,
+    full, I/O), met at one of the store's transaction boundaries; None for anything else
+    (a mistake in a statement, a constraint refused), which keeps its own type."""
+    if isinstance(error, StoreError):
+        return None
+    if not (isinstance(error, sqlite3.OperationalError) or type(error) is sqlite3.DatabaseError):
+        if "sqlalchemy" not in sys.modules:
+            return None
+        from sqlalchemy.exc import DatabaseError, OperationalError
+
+        if not isinstance(error, OperationalError) and not (
+            type(error) is DatabaseError and type(error.orig) is sqlite3.DatabaseError
+        ):
+            return None
+    message = explain(error, url)
+    return None if message is None else StoreError(message)
+
+
 def explain(error: BaseException, url: str) -> str | None:
     """One line for a learner about a database error met after opening, else None.
 
     Opening checks only what is cheap; damage deep inside a file, another process holding
     the write lock past the busy timeout, a full disk or one that turned read-only show up
     later. The CLI and the app's `saving` both classify here, so they say the same thing.
+    A StoreError was classified here already: its message is the line.
     """
+    if isinstance(error, StoreError):
+        return str(error)
     if isinstance(error, sqlite3.OperationalError) or type(error) is sqlite3.DatabaseError:
-        # met by the plain SQL of store/plain.py (locked, busy, corrupt, read-only); other
+        # met by the sqlite3 path of store/runner.py (locked, busy, corrupt, read-only); other
         # sqlite3 errors are mistakes in our own SQL and keep their traceback
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     else:

@@ -8,46 +8,22 @@ Python code sees `date`, aware `datetime` and `float` as usual.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, Dialect, Integer, SmallInteger
 from sqlalchemy.types import TypeDecorator
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+from studyapp.store.rows import (
+    day_from_value,
+    day_value,
+    ease_from_value,
+    ease_value,
+    instant_value,
+)
 
 
-# The stored forms, and back: also used directly with the plain SQL of store/plain.py.
-def day_value(value: date | datetime | None) -> int | None:
-    """A day as its ordinal (a moment counts as its calendar date)."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        value = value.date()
-    return int(value.toordinal())
-
-
-def instant_value(value: datetime) -> int:
-    """A moment as whole milliseconds since 1970-01-01 UTC (a naive moment is UTC)."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    elapsed: timedelta = value - EPOCH
-    return round(elapsed.total_seconds() * 1000)
-
-
-def ease_value(value: float) -> int:
-    """An easiness factor as whole hundredths."""
-    return round(float(value) * 100)
-
-
-def day_from_value(value: Any) -> date | None:
-    return None if value is None else date.fromordinal(int(value))
-
-
-def ease_from_value(value: Any) -> float | None:
-    return None if value is None else int(value) / 100
-
-
+# The stored forms, and back, are store/rows.py's (the one module that converts).
 class Day(TypeDecorator[date]):
     """A calendar date as `date.toordinal()`."""
 

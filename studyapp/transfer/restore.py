@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, exists, insert, select, text
+from sqlalchemy import delete, exists, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -40,7 +40,8 @@ from studyapp.store.models import (
     Preference,
     Review,
 )
-from studyapp.store.types import ease_value
+from studyapp.store.rows import ease_value
+from studyapp.store.schema import move_id_sequences
 from studyapp.transfer.export import FORMAT, FORMAT_VERSION, SCHEDULE_FIELDS
 
 MAX_JSON_BYTES = 2 * 1024**3
@@ -534,12 +535,7 @@ def _restore(db: Database, restored: Restored, replace: bool) -> None:
                 session.execute(insert(model), rows[start : start + CHUNK])
         connection = session.connection()
         totals.rebuild(connection)
-        if connection.dialect.name == "postgresql":
-            for table in ("reviews", "drill_attempts"):  # ids were given: move the sequences on
-                connection.execute(text(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                    f"COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)"
-                ))
+        move_id_sequences(connection)  # ids were given: on PostgreSQL, move the sequences on
 
 
 def import_decks(db: Database, specs: Iterable[DeckSpec]) -> SyncReport:

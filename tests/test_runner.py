@@ -1,4 +1,5 @@
-"""store/plain.py: SQL text per database, and transactions on the pooled sqlite3 connections."""
+"""store/runner.py: the store's statements run by name, and transactions on the pooled sqlite3
+connections."""
 
 from __future__ import annotations
 
@@ -6,42 +7,34 @@ import sqlite3
 
 import pytest
 
-from studyapp.store.plain import PlainSql
+from studyapp.store.schema import SM2_COLUMNS as STATE
 from tests.helpers import add_cards
 
-COUNT = "SELECT count(*) FROM preferences"
-ADD = "INSERT INTO preferences (key, value) VALUES (:key, :value)"
+COUNT = "SELECT count(*) FROM preferences"  # the tests' own look, beside the store's
+ADD = {"key": "k", "value": "v"}
 
 
-@pytest.mark.parametrize(
-    ("dialect", "expected"),
-    [
-        ("sqlite", "a = 0 AND b IS :b FROM t WHERE id = :id"),
-        ("postgresql", "a = false AND b IS NOT DISTINCT FROM :b FROM t WHERE id = :id FOR UPDATE"),
-    ],
-)
-def test_placeholders_are_spelled_for_each_database(dialect: str, expected: str) -> None:
-    sql = PlainSql(dialect)
-    assert sql.render("a = {false} AND b {is} :b FROM t WHERE id = :id{for_update}") == expected
+def count(sql) -> int:
+    return len(sql.all("preferences"))
 
 
 def test_a_writing_block_commits_when_it_ends(db) -> None:
     with db.writing() as sql:
-        assert sql.run(ADD, {"key": "k", "value": "v"}) == 1
+        assert sql.run("write_preference", ADD) == 1
     with db.reading() as sql:
-        assert sql.scalar(COUNT) == 1
+        assert count(sql) == 1
 
 
 def test_a_writing_block_that_fails_leaves_nothing_and_the_pool_works_on(db) -> None:
     with pytest.raises(RuntimeError), db.writing() as sql:
-        sql.run(ADD, {"key": "k", "value": "v"})
+        sql.run("write_preference", ADD)
         raise RuntimeError("halfway")
     with db.reading() as sql:
-        assert sql.scalar(COUNT) == 0
+        assert count(sql) == 0
     with db.writing() as sql:
-        sql.run(ADD, {"key": "k", "value": "v"})
+        sql.run("write_preference", ADD)
     with db.reading() as sql:
-        assert sql.scalar(COUNT) == 1
+        assert count(sql) == 1
 
 
 def test_a_writing_block_holds_the_write_lock_from_its_start(db, db_path) -> None:
@@ -51,7 +44,11 @@ def test_a_writing_block_holds_the_write_lock_from_its_start(db, db_path) -> Non
     other = sqlite3.connect(db_path, timeout=0, isolation_level=None)
     try:
         with db.writing() as sql:
-            sql.run("UPDATE cards SET lapses = 7")
+            state = sql.one("card_state", {"item_id": "basics-000"})
+            assert state is not None
+            sql.run("write_card_state", {
+                "item_id": "basics-000", **dict(zip(STATE, state, strict=True)), "lapses": 7,
+            })
             with pytest.raises(sqlite3.OperationalError, match="locked"):
                 other.execute("BEGIN IMMEDIATE")
             assert other.execute("SELECT lapses FROM cards").fetchone() == (0,)  # not yet
@@ -62,10 +59,10 @@ def test_a_writing_block_holds_the_write_lock_from_its_start(db, db_path) -> Non
 
 def test_the_database_can_be_used_again_after_closing(db) -> None:
     with db.writing() as sql:
-        sql.run(ADD, {"key": "k", "value": "v"})
+        sql.run("write_preference", ADD)
     db.close()
     with db.reading() as sql:
-        assert sql.scalar(COUNT) == 1
+        assert count(sql) == 1
     with db.session() as session:  # and the engine, built again on first use
         assert session.connection().exec_driver_sql(COUNT).scalar() == 1
 
@@ -126,3 +123,30 @@ def test_databases_other_than_sqlite_and_postgresql_are_refused() -> None:
 
     with pytest.raises(DatabaseProblem, match="SQLite or PostgreSQL, not mysql"):
         open_database("mysql://someone:secret@localhost/studyapp")
+
+
+def test_a_held_lock_is_a_store_error_on_both_paths(db_path, monkeypatch) -> None:
+    """The store's transaction boundaries say StoreError (one line, from explain), with the
+    driver's error as the cause: callers above the store need neither sqlite3 nor SQLAlchemy."""
+    from studyapp.store import db as store_db
+    from studyapp.store import open_database
+    from studyapp.store.errors import StoreError
+
+    monkeypatch.setattr(store_db, "BUSY_TIMEOUT_MS", 100)
+    db = open_database(f"sqlite:///{db_path}")
+    other = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(StoreError, match="busy") as plain, db.writing() as sql:
+            sql.run("write_preference", ADD)
+        assert isinstance(plain.value.__cause__, sqlite3.OperationalError)
+        busy = pytest.raises(StoreError, match="busy")
+        with busy as core, db.write_session() as session, session.begin():
+            session.connection().exec_driver_sql(COUNT)
+        assert isinstance(core.value.__cause__, sqlite3.OperationalError)  # the driver's own
+        assert store_db.explain(core.value, db.url) == str(core.value)  # the same line
+    finally:
+        other.close()
+        db.close()
+    with db.reading() as sql:
+        assert count(sql) == 0

@@ -1,0 +1,176 @@
+"""The one write path for grades, of cards and drill topics alike: record, undo, regrade.
+
+Each is one transaction: the item's new SM-2 state, its log row (and a drill's attempt
+row) and its day's totals (daily_totals) together, so a killed app never loses an answered
+review and never leaves half of one. The SM-2 rules stay with the caller (`schedule`: the
+state after, from the state before); this module only stores.
+
+On a SQLite file the writing transaction holds the database's write lock from its start
+(BEGIN IMMEDIATE); on PostgreSQL the item's row is read FOR UPDATE before it is changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from studyapp.review.sm2 import Sm2State
+from studyapp.store import rows
+from studyapp.store.rows import day_value
+from studyapp.store.runner import Runner
+
+if TYPE_CHECKING:
+    from studyapp.store.db import Database
+
+ItemKind = Literal["card", "topic"]
+Schedule = Callable[[Sm2State], Sm2State]
+
+
+class NothingToUndo(LookupError):
+    """Raised by undo when no grade of this session is left to take back."""
+
+
+class GradeSuperseded(NothingToUndo):
+    """Raised by undo (and a drill's grade override) when the grade is no longer its
+    item's latest: another terminal graded, reset or restored the item since, and taking
+    the grade back would rewind that work. Nothing is changed."""
+
+
+_NOUN = {"card": ("card", "graded"), "topic": ("topic", "drilled")}
+
+
+def record_grade(
+    db: Database,
+    kind: ItemKind,
+    item_id: str,
+    quality: int,
+    moment: datetime,
+    today: date,
+    duration_ms: int,
+    repeat: bool,
+    schedule: Schedule,
+    *,
+    shown: Sm2State | None = None,
+    new_title: str | None = None,
+    attempt: Mapping[str, Any] | None = None,
+) -> tuple[int, Sm2State, int | None]:
+    """Apply one grade to an item and log it, in one transaction:
+    (log row id, the item's new state, the drill attempt's row id or None).
+
+    `schedule` gives the state after from the state before (a same-day repeat: unchanged,
+    and the item is not written). With `shown`, the state the learner was shown, a first
+    grade is one conditional update (statement claim_*_state) instead of a read and an
+    update; the result is the same. With `new_title`, a topic without a row gets one
+    (a new state); otherwise a missing item is a LookupError. With `attempt` (a drill
+    attempt's stored columns but review_id), the attempt is logged too.
+    """
+    with db.writing() as sql:
+        before: Sm2State | None = None
+        if shown is not None and not repeat:
+            after = schedule(shown)
+            claim = {"item_id": item_id, **rows.state_params(after), **rows.state_params(shown, "was_")}
+            if sql.run(f"claim_{kind}_state", claim) == 1:
+                before = shown
+        if before is None:
+            before = _state_for_update(sql, kind, item_id, new_title)
+            after = schedule(before)
+            if not repeat:
+                sql.run(f"write_{kind}_state", {"item_id": item_id, **rows.state_params(after)})
+        log = rows.log_params(
+            kind, item_id, before, after, quality, moment, today, duration_ms, repeat
+        )
+        review_id = int(sql.scalar("insert_log", log))
+        sql.run(
+            "count_grade",
+            rows.day_count_params(today, kind, quality, repeat, before.due is None, duration_ms),
+        )
+        attempt_id = None
+        if attempt is not None:
+            attempt_id = int(sql.scalar("insert_attempt", {**attempt, "review_id": review_id}))
+        return review_id, after, attempt_id
+
+
+def _state_for_update(sql: Runner, kind: ItemKind, item_id: str, new_title: str | None) -> Sm2State:
+    found = sql.one(f"{kind}_state", {"item_id": item_id})
+    if found is not None:
+        return rows.state_from_row(found)
+    if new_title is None:
+        raise LookupError(f"{kind} {item_id} no longer exists")
+    fresh = Sm2State()
+    sql.run(
+        "insert_topic",
+        {"id": item_id, "title": new_title, "suspended": False, **rows.state_params(fresh)},
+    )
+    return fresh
+
+
+def _latest_grade(
+    sql: Runner, kind: ItemKind, item_id: str, review_id: int, doing: str
+) -> rows.LoggedGrade:
+    """The logged grade `review_id` of the item, only while that grade is still the item's
+    latest and the item holds the state it left. Otherwise another terminal graded, reset or
+    restored the item since; undoing or changing the grade then would rewind that work (or,
+    after a restore reused the id, touch another item's grade): GradeSuperseded instead.
+
+    The item's row is locked first, so on PostgreSQL a grade of it elsewhere waits for this
+    transaction, or this one waits for it and then sees it; on SQLite the writing
+    transaction already holds the database's write lock.
+    """
+    noun, again = _NOUN[kind]
+    item = sql.one(f"{kind}_state", {"item_id": item_id})
+    found = sql.one("review_row", {"review_id": review_id})
+    logged = rows.LoggedGrade.from_row(found) if found is not None else None
+    if item is None or logged is None or logged.kind != kind or logged.item_id != item_id:
+        raise GradeSuperseded(
+            f"This grade can no longer be {doing}: the {noun}'s history was replaced elsewhere"
+            " (a restore or a removal)"
+        )
+    later = {"review_id": review_id, "kind": kind, "item_id": item_id}
+    if sql.one("later_grade", later) is not None:
+        raise GradeSuperseded(
+            f"This grade can no longer be {doing}: the {noun} was {again} again elsewhere"
+        )
+    if rows.state_from_row(item) != logged.after:
+        raise GradeSuperseded(
+            f"This grade can no longer be {doing}: the {noun}'s schedule was changed elsewhere"
+            " (graded or reset)"
+        )
+    return logged
+
+
+def undo_grade(db: Database, kind: ItemKind, item_id: str, review_id: int) -> None:
+    """Take back a logged grade exactly: the item's state before it restored, its log row
+    removed and its day's counts taken back; GradeSuperseded when it is no longer the
+    item's latest grade (nothing is changed then)."""
+    with db.writing() as sql:
+        logged = _latest_grade(sql, kind, item_id, review_id, "undone")
+        sql.run(f"write_{kind}_state", {"item_id": item_id, **rows.state_params(logged.before)})
+        counts = logged.day_count_params()
+        sql.run("uncount_grade", {
+            "at_day": counts.pop("day"), "of_kind": counts.pop("kind"),
+            **{f"d_{name}": value for name, value in counts.items()},
+        })
+        sql.run("delete_review", {"review_id": review_id})
+
+
+def regrade(
+    db: Database, kind: ItemKind, item_id: str, review_id: int, quality: int, schedule: Schedule
+) -> Sm2State:
+    """Replace a logged grade's quality (a drill's grade override): the item rescheduled
+    from its state before the grade (`schedule`), the log row and its day's counts
+    changed to match. GradeSuperseded when it is no longer the item's latest grade."""
+    with db.writing() as sql:
+        logged = _latest_grade(sql, kind, item_id, review_id, "changed")
+        after = schedule(logged.before)
+        sql.run(f"write_{kind}_state", {"item_id": item_id, **rows.state_params(after)})
+        delta = int(quality >= 3) - int(logged.quality >= 3)
+        if delta:
+            sql.run("regrade_day", {
+                "at_day": day_value(logged.day), "of_kind": kind,
+                "d_correct": delta, "d_graded_correct": 0 if logged.repeat else delta,
+            })
+        stored = rows.state_params(after)
+        del stored["last_review"]
+        sql.run("regrade_review", {"review_id": review_id, "quality": quality, **stored})
+        return after

@@ -1,0 +1,193 @@
+"""The schema, as SQLAlchemy Core tables on one MetaData.
+
+The ORM classes of store/models.py are mapped onto these tables, and the hot statements of
+store/statements.py are written against them, so each column is declared once. Cards and
+drill topics both carry an SM-2 state (the same five columns plus the last review day).
+Every grade is appended to `reviews` with the state before and after, so undo can restore
+the exact previous state and exports can show the whole history. Dates are study days (the
+day rolls over at the configured hour); see store/types.py for the compact encodings of
+days, moments and easiness.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    false,
+    func,
+    select,
+    text,
+)
+
+from studyapp.store.types import Day, Ease, Instant
+
+metadata = MetaData()
+
+SM2_COLUMNS = ("easiness", "repetitions", "interval", "due", "lapses", "last_review")
+"""The stored SM-2 state, in studyapp.review.sm2.Sm2State's field order."""
+
+
+def _sm2_columns() -> list[Column[object]]:
+    """The SM-2 state as columns (a fresh set per table)."""
+    return [
+        Column("easiness", Ease, nullable=False, default=2.5, server_default=text("250")),
+        Column("repetitions", Integer, nullable=False, default=0, server_default=text("0")),
+        Column("interval", Integer, nullable=False, default=0, server_default=text("0")),
+        Column("due", Day, nullable=True),
+        Column("lapses", Integer, nullable=False, default=0, server_default=text("0")),
+        Column("last_review", Day, nullable=True),
+    ]
+
+
+def _flag(name: str) -> Column[bool]:
+    return Column(name, Boolean, nullable=False, default=False, server_default=false())
+
+
+decks = Table(
+    "decks",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("origin", String(20), nullable=False, default="bundled"),  # bundled | import
+    Column("source_path", Text, nullable=True),
+    Column("digest", String(64), nullable=True),
+    _flag("retired"),
+)
+
+cards = Table(
+    "cards",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("deck_id", ForeignKey("decks.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False, default=0),  # order in which new cards appear
+    Column("front", Text, nullable=False),
+    Column("back", Text, nullable=False),
+    Column("mnemonic", Text, nullable=True),
+    Column("why", Text, nullable=True),
+    Column("tags", Text, nullable=False, default=""),  # space-separated
+    Column("source", String(200), nullable=True),
+    _flag("suspended"),
+    _flag("retired"),
+    *_sm2_columns(),
+    # Home counts, the queue, the forecast and maturity read only active cards: due ones
+    # by date, new ones by position or deck. Partial covering indexes answer them all
+    # without touching the table. The migrations create the same partial indexes on
+    # PostgreSQL (postgresql_where); naming that keyword here would load SQLAlchemy's
+    # PostgreSQL dialect at every start-up (~40 ms) for nothing on SQLite.
+    Index(
+        "ix_cards_due",
+        "due",
+        "position",
+        "deck_id",
+        "repetitions",
+        "interval",
+        sqlite_where=text("suspended = 0 AND retired = 0 AND due IS NOT NULL"),
+    ),
+    Index(
+        "ix_cards_new_by_deck",
+        "deck_id",
+        sqlite_where=text("suspended = 0 AND retired = 0 AND due IS NULL"),
+    ),
+    Index(
+        "ix_cards_new",
+        "position",
+        sqlite_where=text("suspended = 0 AND retired = 0 AND due IS NULL"),
+    ),
+)
+
+drill_topics = Table(
+    "drill_topics",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("title", Text, nullable=False, default=""),
+    _flag("suspended"),
+    *_sm2_columns(),
+)
+
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(10), nullable=False),  # card | topic
+    Column("item_id", String(100), nullable=False),
+    Column("reviewed_at", Instant, nullable=False),
+    Column("day", Day, nullable=False),  # the study day, after the rollover hour
+    Column("quality", Integer, nullable=False),
+    Column("duration_ms", Integer, nullable=False, default=0),
+    Column("repeat", Boolean, nullable=False, default=False),  # same-day re-ask: no reschedule
+    Column("prev_easiness", Ease, nullable=False),
+    Column("prev_repetitions", Integer, nullable=False),
+    Column("prev_interval", Integer, nullable=False),
+    Column("prev_due", Day, nullable=True),
+    Column("prev_lapses", Integer, nullable=False),
+    Column("prev_last_review", Day, nullable=True),
+    Column("easiness", Ease, nullable=False),
+    Column("repetitions", Integer, nullable=False),
+    Column("interval", Integer, nullable=False),
+    Column("due", Day, nullable=True),
+    Column("lapses", Integer, nullable=False),
+    # No secondary index: per-day aggregates come from `daily_totals`, which keeps the
+    # log — the one table that grows without bound — as small as it can be.
+)
+
+drill_attempts = Table(
+    "drill_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("topic_id", String(100), nullable=False),
+    Column("seed", BigInteger, nullable=False),
+    Column("difficulty", Integer, nullable=False, default=1),
+    Column("inputs", Text, nullable=False),  # JSON
+    Column("expected", Text, nullable=False),  # JSON
+    Column("typed", Text, nullable=False, default=""),
+    Column("outcome", String(20), nullable=False),  # correct | wrong | gave_up
+    Column("correct", Boolean, nullable=False),
+    Column("hint_used", Boolean, nullable=False, default=False),
+    Column("attempted_at", Instant, nullable=False),
+    Column("day", Day, nullable=False),
+    Column("duration_ms", Integer, nullable=False, default=0),
+    Column("review_id", ForeignKey("reviews.id", ondelete="SET NULL"), nullable=True),
+    Index("ix_drill_attempts_topic_day", "topic_id", "day"),
+)
+
+daily_totals = Table(
+    "daily_totals",
+    metadata,
+    Column("day", Day, primary_key=True),
+    Column("kind", String(10), primary_key=True),
+    Column("reviews", Integer, nullable=False, default=0),  # every logged grade
+    Column("correct", Integer, nullable=False, default=0),  # of those, quality >= 3
+    Column("graded", Integer, nullable=False, default=0),  # first grades (not repeats)
+    Column("graded_correct", Integer, nullable=False, default=0),
+    Column("new_seen", Integer, nullable=False, default=0),  # first grades of new items
+    Column("duration_ms", BigInteger, nullable=False, default=0),
+)
+
+preferences = Table(
+    "preferences",
+    metadata,
+    Column("key", String(50), primary_key=True),  # see studyapp.config.PREFERENCES
+    Column("value", String(200), nullable=False),
+)
+
+
+def move_id_sequences(connection: Connection) -> None:
+    """After rows were inserted with their own ids (a restore), move PostgreSQL's id
+    sequences past them; SQLite needs nothing (its next rowid is the largest + 1)."""
+    if connection.dialect.name != "postgresql":
+        return
+    for table in (reviews, drill_attempts):
+        highest = select(func.coalesce(func.max(table.c.id), 0)).scalar_subquery()
+        sequence = func.pg_get_serial_sequence(table.name, "id")
+        connection.execute(select(func.setval(sequence, highest + 1, false())))

@@ -1,0 +1,261 @@
+"""Every hot statement of the store, written once as SQLAlchemy Core with named parameters.
+
+These are the statements of start-up (home counts, streak, whether the decks changed, the
+preferences), of the review screen (the next card) and of every grade (claim, read, write,
+log, day totals, undo and override checks). They take and return values in their stored
+form (store/types.py: days as ordinals, moments as epoch milliseconds, easiness as
+hundredths); store/rows.py converts. They are compiled once per database: for SQLite ahead
+of time into store/compiled_sqlite.py (so that an ordinary start on a SQLite file never
+imports SQLAlchemy), for PostgreSQL at first use (store/runner.py).
+
+Rules for a statement here: every parameter is a named `bindparam` (the generator refuses
+an anonymous one, such as a bare Python constant: write `_const(...)`); an INSERT or
+UPDATE without `.values()` names its columns in COLUMN_KEYS, and takes parameters named
+after them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    delete,
+    false,
+    func,
+    insert,
+    literal_column,
+    select,
+    update,
+)
+from sqlalchemy.sql import ColumnElement
+
+from studyapp.store.schema import (
+    SM2_COLUMNS,
+    cards,
+    daily_totals,
+    decks,
+    drill_attempts,
+    drill_topics,
+    preferences,
+    reviews,
+)
+
+ACTIVE_CARD: tuple[ColumnElement[bool], ColumnElement[bool]] = (
+    cards.c.suspended == false(),
+    cards.c.retired == false(),
+)
+"""The one definition of a card in play. Compared with `= false` (`= 0` on SQLite), as the
+partial indexes' WHERE clauses say `suspended = 0 AND retired = 0`, so that SQLite uses them."""
+
+DAY_COUNTS = ("reviews", "correct", "graded", "graded_correct", "new_seen", "duration_ms")
+"""The counts of daily_totals that each logged grade adds to."""
+
+LOG_COLUMNS = (
+    "kind", "item_id", "reviewed_at", "day", "quality", "duration_ms", "repeat",
+    *(f"prev_{name}" for name in SM2_COLUMNS),
+    *SM2_COLUMNS[:-1],  # the log keeps no "last review after": it is the row's own day
+)
+"""The columns of a review-log row, as written by a grade (store/rows.py builds them)."""
+
+ATTEMPT_COLUMNS = (
+    "topic_id", "seed", "difficulty", "inputs", "expected", "typed", "outcome", "correct",
+    "hint_used", "attempted_at", "day", "duration_ms", "review_id",
+)
+
+
+def _day(name: str) -> Any:
+    return bindparam(name, type_=Integer)
+
+
+def _text(name: str) -> Any:
+    return bindparam(name, type_=String)
+
+
+def _const(sql: str) -> Any:
+    """A constant in the statement's text (a Python value would become an anonymous
+    parameter that no caller supplies)."""
+    return literal_column(sql)
+
+
+def _state_select(table: Any) -> Any:
+    """An item's SM-2 state, its row locked on PostgreSQL (SQLite: the writing transaction
+    already holds the database's write lock)."""
+    return (
+        select(*(table.c[name] for name in SM2_COLUMNS))
+        .where(table.c.id == _text("item_id"))
+        .with_for_update()
+    )
+
+
+def _state_update(table: Any) -> Any:
+    """Set an item's SM-2 state (parameters named after the columns)."""
+    return update(table).where(table.c.id == _text("item_id"))
+
+
+def _claim(table: Any) -> Any:
+    """The state update, applied only while the item still holds the state the session
+    showed (`was_*`, NULL-safe on due and last_review). When it matches — the usual case —
+    no read is needed: the shown state is the state before. When another writer got there
+    first it changes nothing, and the grade falls back to read-then-write."""
+    return _state_update(table).where(
+        table.c.easiness == bindparam("was_easiness", type_=Integer),
+        table.c.repetitions == bindparam("was_repetitions", type_=Integer),
+        table.c.interval == bindparam("was_interval", type_=Integer),
+        table.c.due.is_not_distinct_from(bindparam("was_due", type_=Integer)),
+        table.c.lapses == bindparam("was_lapses", type_=Integer),
+        table.c.last_review.is_not_distinct_from(bindparam("was_last_review", type_=Integer)),
+    )
+
+
+def _streak() -> Any:
+    """Study days up to :today, newest first with their rank n = 1, 2, ... While the days
+    run without a gap, day + n equals the newest day + 1; at the first gap it drops below,
+    and stays below. So one statement gives the newest study day and the length of its run."""
+    studied = (
+        select(daily_totals.c.day)
+        .distinct()
+        .where(daily_totals.c.day <= _day("today"), daily_totals.c.reviews > _const("0"))
+        .cte("studied")
+    )
+    ranked = select(
+        studied.c.day, func.row_number().over(order_by=studied.c.day.desc()).label("n")
+    ).cte("ranked")
+    newest = select(func.max(studied.c.day)).scalar_subquery()
+    return select(func.max(ranked.c.day), func.count()).where(
+        ranked.c.day + ranked.c.n == newest + _const("1")
+    )
+
+
+def _upsert(dialect: str, table: Any, keys: list[Any], set_: dict[str, Any]) -> Any:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE, in the database's own dialect."""
+    statement: Any
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(table)
+    else:
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        statement = postgresql_insert(table)
+    values = {name: fn(statement.excluded) for name, fn in set_.items()}
+    return statement.on_conflict_do_update(index_elements=keys, set_=values)
+
+
+def build(dialect: str) -> dict[str, tuple[Any, tuple[str, ...] | None]]:
+    """Every hot statement by name, for a database of `dialect` ("sqlite" or
+    "postgresql"): (statement, the column keys an INSERT or UPDATE takes, or None)."""
+    due, today = cards.c.due, _day("today")
+    topic_due = drill_topics.c.due
+    built: dict[str, tuple[Any, tuple[str, ...] | None]] = {}
+
+    def add(name: str, statement: Any, keys: tuple[str, ...] | None = None) -> None:
+        built[name] = (statement, keys)
+
+    # -- start-up: the home counts, the streak, whether anything on disk changed
+    add("due_by_deck", select(cards.c.deck_id, func.count()).where(
+        *ACTIVE_CARD, due.is_not(None), due <= today).group_by(cards.c.deck_id))
+    add("new_by_deck", select(cards.c.deck_id, func.count()).where(
+        *ACTIVE_CARD, due.is_(None)).group_by(cards.c.deck_id))
+    add("deck_names", select(decks.c.id, decks.c.name).where(decks.c.retired == false()))
+    add("topic_counts", select(
+        func.count().filter(and_(topic_due.is_not(None), topic_due <= today)),
+        func.count().filter(topic_due.is_(None)),
+    ).where(drill_topics.c.suspended == false()))
+    add("reviews_on_day", select(func.sum(daily_totals.c.reviews)).where(
+        daily_totals.c.day == today))
+    add("card_usage", select(daily_totals.c.graded, daily_totals.c.new_seen).where(
+        daily_totals.c.day == today, daily_totals.c.kind == _const("'card'")))
+    add("streak", _streak())
+    add("bundled_decks", select(decks.c.source_path, decks.c.digest, decks.c.retired).where(
+        decks.c.origin == _const("'bundled'")))
+    add("preferences", select(preferences.c.key, preferences.c.value))
+    add("preference", select(preferences.c.value).where(preferences.c.key == _text("key")))
+    add("write_preference", _upsert(
+        dialect, preferences, [preferences.c.key], {"value": lambda new: new.value}
+    ), ("key", "value"))
+
+    # -- the review screen: everything it shows of one card, SM-2 columns last
+    add("card_view", select(
+        cards.c.id, cards.c.deck_id, decks.c.name, cards.c.front, cards.c.back,
+        cards.c.mnemonic, cards.c.why, cards.c.source, cards.c.tags,
+        *(cards.c[name] for name in SM2_COLUMNS),
+    ).select_from(cards.join(decks)).where(cards.c.id == _text("card_id")))
+    add("due_on_day", select(func.count()).select_from(cards).where(
+        *ACTIVE_CARD, due == _day("day")))
+
+    # -- a grade: one item's state, its log row, its day's totals
+    for kind, table in (("card", cards), ("topic", drill_topics)):
+        add(f"{kind}_state", _state_select(table))
+        add(f"write_{kind}_state", _state_update(table), SM2_COLUMNS)
+        add(f"claim_{kind}_state", _claim(table), SM2_COLUMNS)
+    add("insert_topic", insert(drill_topics), ("id", "title", "suspended", *SM2_COLUMNS))
+    add("insert_log", insert(reviews).returning(reviews.c.id), LOG_COLUMNS)
+    add("insert_attempt", insert(drill_attempts).returning(drill_attempts.c.id), ATTEMPT_COLUMNS)
+    add("count_grade", _upsert(
+        dialect, daily_totals, [daily_totals.c.day, daily_totals.c.kind],
+        {name: (lambda new, name=name: daily_totals.c[name] + new[name]) for name in DAY_COUNTS},
+    ), ("day", "kind", *DAY_COUNTS))
+    day_and_kind = (daily_totals.c.day == _day("at_day"), daily_totals.c.kind == _text("of_kind"))
+    add("uncount_grade", update(daily_totals).where(*day_and_kind).values({
+        name: daily_totals.c[name] - bindparam(f"d_{name}", type_=BigInteger)
+        for name in DAY_COUNTS
+    }))
+    add("regrade_day", update(daily_totals).where(*day_and_kind).values(
+        correct=daily_totals.c.correct + bindparam("d_correct", type_=Integer),
+        graded_correct=daily_totals.c.graded_correct
+        + bindparam("d_graded_correct", type_=Integer),
+    ))
+
+    # -- undo and override: the logged grade, whether a later one exists, taking it back
+    add("review_row", select(
+        reviews.c.kind, reviews.c.item_id, reviews.c.day, reviews.c.quality,
+        reviews.c.duration_ms, reviews.c.repeat,
+        *(reviews.c[f"prev_{name}"] for name in SM2_COLUMNS),
+        *(reviews.c[name] for name in SM2_COLUMNS[:-1]),
+    ).where(reviews.c.id == bindparam("review_id", type_=Integer)))
+    add("later_grade", select(reviews.c.id).where(  # an id range: no full scan of the log
+        reviews.c.id > bindparam("review_id", type_=Integer),
+        reviews.c.kind == _text("kind"),
+        reviews.c.item_id == _text("item_id"),
+    ).limit(_const("1")).offset(_const("0")))
+    add("delete_review", delete(reviews).where(
+        reviews.c.id == bindparam("review_id", type_=Integer)))
+    add("regrade_review", update(reviews).where(
+        reviews.c.id == bindparam("review_id", type_=Integer)),
+        ("quality", *SM2_COLUMNS[:-1]))
+    return built
+
+
+def _compiled(dialect: Any) -> dict[str, Any]:
+    """Every statement compiled for `dialect` (a SQLAlchemy Dialect), by name.
+
+    Refuses a statement with an anonymous parameter: no caller would supply it."""
+    compiled: dict[str, Any] = {}
+    for name, (statement, keys) in build(dialect.name).items():
+        result = statement.compile(
+            dialect=dialect, column_keys=list(keys) if keys is not None else None
+        )
+        constants = [key for key, bind in result.binds.items() if not bind.required]
+        if constants:
+            raise ValueError(f"statement {name} has anonymous parameters: {constants}")
+        compiled[name] = result
+    return compiled
+
+
+def compile_all(dialect: Any) -> dict[str, str]:
+    """Every statement's SQL text for `dialect`, by name (store/generate.py)."""
+    return {name: str(result) for name, result in _compiled(dialect).items()}
+
+
+def compile_for_driver(dialect: Any) -> dict[str, tuple[str, tuple[str, ...] | None]]:
+    """Every statement for `dialect`'s driver, by name: (SQL text, the parameter names in
+    order when the driver takes positional parameters, else None)."""
+    return {
+        name: (str(result), tuple(result.positiontup) if dialect.positional else None)
+        for name, result in _compiled(dialect).items()
+    }
