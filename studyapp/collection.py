@@ -49,8 +49,8 @@ if TYPE_CHECKING:
     from studyapp.review.sessions import NothingToUndo as NothingToUndo
     from studyapp.review.sessions import ReviewSession as ReviewSession
     from studyapp.review.sessions import derived_quality as derived_quality
-    from studyapp.review.sm2 import QUALITY_LABELS as QUALITY_LABELS
-    from studyapp.review.sm2 import needs_repeat_today as needs_repeat_today
+    from studyapp.schedulers.sm2 import QUALITY_LABELS as QUALITY_LABELS
+    from studyapp.schedulers.sm2 import needs_repeat_today as needs_repeat_today
     from studyapp.transfer.restore import Restored
 
 _FROM_SESSIONS = frozenset(
@@ -78,7 +78,7 @@ def __getattr__(name: str) -> object:
 
         value = getattr(sessions, name)
     elif name in ("QUALITY_LABELS", "needs_repeat_today"):
-        from studyapp.review import sm2
+        from studyapp.schedulers import sm2
 
         value = getattr(sm2, name)
     elif name == "StatsData":

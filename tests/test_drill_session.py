@@ -12,7 +12,7 @@ from sqlalchemy import select
 from studyapp.decks.sync import sync_topics
 from studyapp.drills.base import show
 from studyapp.review.sessions import DrillSession, GradeSuperseded, derived_quality, state_of
-from studyapp.review.sm2 import Sm2State
+from studyapp.schedulers.sm2 import Sm2State
 from studyapp.store import open_database
 from studyapp.store.models import DrillAttempt, DrillTopic, Review
 from tests.helpers import assert_totals_match_log

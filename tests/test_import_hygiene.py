@@ -24,9 +24,9 @@ def test_engine_loads_nothing_of_ours_nor_heavy_frameworks(module: str) -> None:
 
 
 def test_scheduler_is_pure() -> None:
-    loaded = loaded_after_import("studyapp.review.sm2")
+    loaded = loaded_after_import("studyapp.schedulers.sm2")
     for forbidden in ("sqlalchemy", "textual", "numpy", "sympy"):
-        assert forbidden not in loaded, f"importing studyapp.review.sm2 loaded {forbidden}"
+        assert forbidden not in loaded, f"importing studyapp.schedulers.sm2 loaded {forbidden}"
 
 
 @pytest.mark.parametrize(

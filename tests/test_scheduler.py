@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from studyapp.review.sm2 import (
+from studyapp.schedulers.sm2 import (
     QUALITY_LABELS,
     Sm2State,
     is_passing,
@@ -376,7 +376,7 @@ def test_review_leaves_the_input_alone(s: Sm2State, q: int, today: date) -> None
 
 
 def test_intervals_stop_at_one_hundred_years_so_due_dates_stay_real() -> None:
-    from studyapp.review.sm2 import MAX_INTERVAL
+    from studyapp.schedulers.sm2 import MAX_INTERVAL
 
     state = Sm2State(easiness=3.0, repetitions=9, interval=30_000, due=date(2100, 1, 1))
     after = review(state, 5, date(2100, 1, 1))

@@ -19,7 +19,7 @@ from studyapp.review.sessions import (
     set_suspended,
     state_of,
 )
-from studyapp.review.sm2 import Sm2State
+from studyapp.schedulers.sm2 import Sm2State
 from studyapp.store import open_database
 from studyapp.store.models import Card, Review
 from studyapp.transfer.export import export_json

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from studyapp.config import Settings
 from studyapp.progress.today import daily_usage
-from studyapp.review.sm2 import Sm2State, needs_repeat_today, preview_intervals, review
+from studyapp.schedulers.sm2 import Sm2State, needs_repeat_today, preview_intervals, review
 from studyapp.store import Database, grades, rows
 from studyapp.store.grades import GradeSuperseded as GradeSuperseded  # the UI's and tests'
 from studyapp.store.grades import NothingToUndo as NothingToUndo

@@ -78,7 +78,9 @@ class Database:
         self._engine_lock = threading.Lock()
         # Plain connections to the file, for the reads of start-up and the grade (store/runner.py)
         self.sqlite_file = (
-            SqliteFile(path, BUSY_TIMEOUT_MS, url=url) if path is not None else None
+            SqliteFile(path, BUSY_TIMEOUT_MS, classify=partial(store_error, url=url))
+            if path is not None
+            else None
         )
 
     @property

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from studyapp.review.sm2 import Sm2State
+from studyapp.schedulers.sm2 import Sm2State
 from studyapp.store import rows
 from studyapp.store.rows import day_value
 from studyapp.store.runner import Runner

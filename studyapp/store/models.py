@@ -29,7 +29,7 @@ def active_card() -> tuple[ColumnElement[bool], ColumnElement[bool]]:
 
 
 class Sm2Columns:
-    """The SM-2 state as attributes; see studyapp.review.sm2.Sm2State."""
+    """The SM-2 state as attributes; see studyapp.schedulers.sm2.Sm2State."""
 
     easiness: Mapped[float]
     repetitions: Mapped[int]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from studyapp.review.sm2 import Sm2State
+from studyapp.schedulers.sm2 import Sm2State
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

@@ -18,12 +18,13 @@ from __future__ import annotations
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from studyapp.store.compiled_sqlite import SQL
+from studyapp.store.errors import StoreError
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Dialect
@@ -123,10 +124,16 @@ class SqliteFile:
     KEEP_IDLE = 4
 
     def __init__(
-        self, path: Path, busy_timeout_ms: int, synchronous: str = "NORMAL", url: str = ""
+        self,
+        path: Path,
+        busy_timeout_ms: int,
+        synchronous: str = "NORMAL",
+        classify: Callable[[BaseException], StoreError | None] = lambda _error: None,
     ) -> None:
         self.path = path
-        self.url = url or f"sqlite:///{path}"  # for the messages of StoreError
+        # Turns an operational error into the StoreError to raise (store.db.store_error,
+        # passed down so that the runner needs nothing from db.py); None keeps the error.
+        self.classify = classify
         self.timeout = busy_timeout_ms / 1000
         self.synchronous = synchronous  # NORMAL with WAL: a killed process loses nothing
         self._idle: list[sqlite3.Connection] = []
@@ -169,9 +176,7 @@ class SqliteFile:
             with self._plain_transaction(begin) as runner:
                 yield runner
         except sqlite3.DatabaseError as error:  # OperationalError is one
-            from studyapp.store.db import store_error
-
-            converted = store_error(error, self.url)
+            converted = self.classify(error)
             if converted is None:
                 raise
             raise converted from error

@@ -34,7 +34,7 @@ from studyapp.store.types import Day, Ease, Instant
 metadata = MetaData()
 
 SM2_COLUMNS = ("easiness", "repetitions", "interval", "due", "lapses", "last_review")
-"""The stored SM-2 state, in studyapp.review.sm2.Sm2State's field order."""
+"""The stored SM-2 state, in studyapp.schedulers.sm2.Sm2State's field order."""
 
 
 def _sm2_columns() -> list[Column[object]]:

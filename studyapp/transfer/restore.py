@@ -29,7 +29,7 @@ from studyapp.config import PREFERENCES, parse_preference
 from studyapp.decks.format import DeckSpec, control_character, valid_id
 from studyapp.decks.freshness import DRILL_FINGERPRINT_KEY, SyncReport
 from studyapp.decks.sync import write_deck  # the same rules as `studyapp import`
-from studyapp.review.sm2 import INITIAL_EASINESS
+from studyapp.schedulers.sm2 import INITIAL_EASINESS
 from studyapp.store import Database, totals
 from studyapp.store.models import (
     Card,
