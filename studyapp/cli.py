@@ -210,9 +210,7 @@ def topics(ctx: click.Context) -> None:
 @click.option("--count", "-n", default=5, show_default=True, type=click.IntRange(1, 10000))
 @click.option("--seed", "-s", type=click.IntRange(0, 2**63 - 1), help="Seed of the first problem.")
 @click.option("--difficulty", "-d", default=1, show_default=True, type=click.IntRange(1, 3))
-@click.option(
-    "--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True
-)
+@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
 def problems(
     topic_ids: tuple[str, ...], count: int, seed: int | None, difficulty: int, fmt: str
 ) -> None:
@@ -229,9 +227,7 @@ def problems(
     except UnknownTopicError as error:
         raise click.UsageError(str(error).strip("'\"")) from None
     first = seed if seed is not None else random.randrange(2**31)
-    made = [
-        make_problem(chosen[i % len(chosen)], first + i, difficulty) for i in range(count)
-    ]
+    made = [make_problem(chosen[i % len(chosen)], first + i, difficulty) for i in range(count)]
     if fmt == "json":
         click.echo(json.dumps([p.to_json() for p in made], indent=2))
     else:
@@ -329,7 +325,9 @@ def import_(ctx: click.Context, path: Path, deck_id: str | None, replace: bool) 
 @click.option(
     "--format", "fmt", type=click.Choice(["csv", "json", "apkg"]), default="json", show_default=True
 )
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="File to write.")
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="File to write."
+)
 @click.pass_context
 def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
     """Export cards with their schedules and the review history.
@@ -364,7 +362,9 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
                         reviews_file.open("w", newline="", encoding="utf-8") as out,
                     ):
                         reviews = collection.write_reviews_csv(out)
-                click.echo(f"wrote {cards} cards to {output} and {reviews} reviews to {reviews_path}")
+                click.echo(
+                    f"wrote {cards} cards to {output} and {reviews} reviews to {reviews_path}"
+                )
         else:
             if output is None:
                 raise click.UsageError("--format apkg needs -o FILE.apkg")

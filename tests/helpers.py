@@ -47,4 +47,7 @@ TOTALS_STORED = """
 
 def assert_totals_match_log(connection) -> None:
     """The per-day totals equal what the review log says (a raw DB-API connection)."""
-    assert connection.execute(TOTALS_STORED).fetchall() == connection.execute(TOTALS_FROM_LOG).fetchall()
+    assert (
+        connection.execute(TOTALS_STORED).fetchall()
+        == connection.execute(TOTALS_FROM_LOG).fetchall()
+    )

@@ -32,10 +32,27 @@ def anki_today(col: Any) -> date:
 
 def test_our_package_opens_in_anki_with_its_schedule(db, tmp_path) -> None:
     add_cards(db, 2, deck="basics")
-    add_cards(db, 1, deck="formulas", due=date.today() + timedelta(days=9), repetitions=4,
-              interval=37, easiness=2.18, lapses=3)
-    add_cards(db, 1, deck="formulas", due=date.today() - timedelta(days=2), repetitions=1,
-              interval=1, easiness=1.3, lapses=0, suspended=True)
+    add_cards(
+        db,
+        1,
+        deck="formulas",
+        due=date.today() + timedelta(days=9),
+        repetitions=4,
+        interval=37,
+        easiness=2.18,
+        lapses=3,
+    )
+    add_cards(
+        db,
+        1,
+        deck="formulas",
+        due=date.today() - timedelta(days=2),
+        repetitions=1,
+        interval=1,
+        easiness=1.3,
+        lapses=0,
+        suspended=True,
+    )
     with db.session() as session, session.begin():
         card = session.get(Card, "basics-000")
         assert card is not None
@@ -70,7 +87,9 @@ def test_our_package_opens_in_anki_with_its_schedule(db, tmp_path) -> None:
             assert deck == f"studyapp::{ours.deck_id}"
             assert sorted(note.tags) == sorted(ours.tags.split())
             assert (card.ivl, card.factor, card.lapses) == (
-                ours.interval, round(ours.easiness * 1000), ours.lapses
+                ours.interval,
+                round(ours.easiness * 1000),
+                ours.lapses,
             )
             assert card.reps == ours.repetitions  # no grades logged: the SM-2 count
             if ours.due is None:
@@ -81,8 +100,14 @@ def test_our_package_opens_in_anki_with_its_schedule(db, tmp_path) -> None:
     basics = arrived["basics-000"][1]
     assert (basics.type, basics.ivl, basics.factor, basics.reps) == (0, 0, 2500, 0)
     formula = arrived["formulas-002"][1]
-    assert (formula.type, formula.queue, formula.ivl, formula.factor, formula.reps,
-            formula.lapses) == (2, 2, 37, 2180, 4, 3)
+    assert (
+        formula.type,
+        formula.queue,
+        formula.ivl,
+        formula.factor,
+        formula.reps,
+        formula.lapses,
+    ) == (2, 2, 37, 2180, 4, 3)
     assert (arrived["formulas-003"][1].queue, arrived["formulas-003"][1].factor) == (-1, 1300)
 
 
@@ -139,15 +164,24 @@ def test_anki_plain_text_notes_export_imports(tmp_path) -> None:
     col = fresh_anki(tmp_path / "text")
     try:
         basic = col.models.by_name("Basic")
-        for front, back, tags in (("Sigmoid range?", "(0, 1)<br>open", ["act"]),
-                                  ("tanh(0)?", "0", [])):
+        for front, back, tags in (
+            ("Sigmoid range?", "(0, 1)<br>open", ["act"]),
+            ("tanh(0)?", "0", []),
+        ):
             note = col.new_note(basic)
             note["Front"], note["Back"] = front, back
             note.tags = tags
             col.add_note(note, col.decks.id("Maths"))
         out = tmp_path / "notes.txt"
-        col.export_note_csv(out_path=str(out), limit=None, with_html=True, with_tags=True,
-                            with_deck=True, with_notetype=True, with_guid=True)
+        col.export_note_csv(
+            out_path=str(out),
+            limit=None,
+            with_html=True,
+            with_tags=True,
+            with_deck=True,
+            with_notetype=True,
+            with_guid=True,
+        )
     finally:
         col.close()
     assert out.read_text().startswith("#separator:tab")
@@ -162,10 +196,12 @@ def test_cards_sent_through_anki_come_home_to_their_ids(db, tmp_path) -> None:
     write_apkg(db, package)
     col = fresh_anki(tmp_path / "roundtrip")
     try:
-        col.import_anki_package(anki_collection.ImportAnkiPackageRequest(
-            package_path=str(package),
-            options=anki_collection.ImportAnkiPackageOptions(with_scheduling=True),
-        ))
+        col.import_anki_package(
+            anki_collection.ImportAnkiPackageRequest(
+                package_path=str(package),
+                options=anki_collection.ImportAnkiPackageOptions(with_scheduling=True),
+            )
+        )
         back = tmp_path / "back.apkg"
         options = anki_collection.ExportAnkiPackageOptions(
             with_scheduling=True, with_deck_configs=False, with_media=False, legacy=True
@@ -174,8 +210,11 @@ def test_cards_sent_through_anki_come_home_to_their_ids(db, tmp_path) -> None:
     finally:
         col.close()
     (spec,) = read_package(back)
-    assert spec.id == "basics" and [c.id for c in spec.cards] == ["basics-000", "basics-001",
-                                                                  "basics-002"]
+    assert spec.id == "basics" and [c.id for c in spec.cards] == [
+        "basics-000",
+        "basics-001",
+        "basics-002",
+    ]
     report = import_decks(db, [spec])
     assert (report.added, report.updated, report.errors) == (0, 0, [])
     with db.session() as session:

@@ -21,9 +21,22 @@ EXPECTED = {key for key, *_ in BUDGETS}
 
 def test_smoke_run_reports_every_figure() -> None:
     result = subprocess.run(
-        [sys.executable, str(ROOT / "tests" / "bench" / "run.py"),
-         "--cards", "2000", "--reviews", "20000", "--runs", "1", "--json"],
-        capture_output=True, text=True, cwd=ROOT, timeout=120, check=False,
+        [
+            sys.executable,
+            str(ROOT / "tests" / "bench" / "run.py"),
+            "--cards",
+            "2000",
+            "--reviews",
+            "20000",
+            "--runs",
+            "1",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     report = json.loads(result.stdout)

@@ -86,7 +86,14 @@ def test_problems_are_reproducible_json_and_markdown(env) -> None:
     problems = json.loads(first[1])
     assert [p["seed"] for p in problems] == [17, 18]
     assert set(problems[0]) == {
-        "topic", "seed", "difficulty", "prompt", "inputs", "answer", "tolerance", "steps"
+        "topic",
+        "seed",
+        "difficulty",
+        "prompt",
+        "inputs",
+        "answer",
+        "tolerance",
+        "steps",
     }
     code, out = run("problems", "--topic", "softmax", "--count", "1", "--seed", "1")
     assert code == 0 and "# Answer key" in out
@@ -106,7 +113,13 @@ def test_import_csv_then_export_json(env, tmp_path: Path) -> None:
     data = json.loads(out)
     fronts = {c["front"]: c for c in data["cards"]}
     assert "What is 2+2?" in fronts and fronts["What is 2+2?"]["tags"] == ["math", "easy"]
-    assert set(fronts["What is 2+2?"]["schedule"]) >= {"easiness", "repetitions", "interval", "due", "lapses"}
+    assert set(fronts["What is 2+2?"]["schedule"]) >= {
+        "easiness",
+        "repetitions",
+        "interval",
+        "due",
+        "lapses",
+    }
     assert {"cards", "topics", "reviews"} <= set(data)
     again = run("import", str(table))
     assert again[0] == 0 and "0 new" in again[1]

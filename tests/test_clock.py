@@ -71,7 +71,9 @@ def check_files(db_path: Path) -> None:
 )
 def test_study_day_turns_at_the_rollover_hour(hour, moment, day) -> None:
     assert study_day(moment.replace(tzinfo=BERLIN), hour) == day
-    assert Settings(rollover_hour=hour, clock=FixedClock(moment.replace(tzinfo=BERLIN))).today() == day
+    assert (
+        Settings(rollover_hour=hour, clock=FixedClock(moment.replace(tzinfo=BERLIN))).today() == day
+    )
 
 
 def test_late_night_reviews_count_for_the_day_before(db, db_path) -> None:
@@ -120,14 +122,20 @@ def test_a_review_at_0330_on_a_daylight_saving_night(db, db_path, night, utc_of_
     eve = night - timedelta(days=1)
     clock = FixedClock(datetime.combine(eve, datetime.min.time(), BERLIN))
     grade_one(db, at(clock, datetime.combine(eve, datetime.min.time(), BERLIN).replace(hour=20)))
-    card = grade_one(db, at(clock, datetime(night.year, night.month, night.day, 3, 30, tzinfo=BERLIN)))
+    card = grade_one(
+        db, at(clock, datetime(night.year, night.month, night.day, 3, 30, tzinfo=BERLIN))
+    )
     (row,) = logged(db, card)
     # 03:30 is before the 04:00 rollover: it belongs to the evening's study day.
     assert row.day == eve and row.due == night
     assert row.reviewed_at == datetime.combine(night, datetime.min.time(), UTC) + utc_of_0330
-    counts = home_counts(db, at(clock, datetime(night.year, night.month, night.day, 3, 59, tzinfo=BERLIN)))
+    counts = home_counts(
+        db, at(clock, datetime(night.year, night.month, night.day, 3, 59, tzinfo=BERLIN))
+    )
     assert counts.today == eve and counts.due_today == 0 and counts.streak_days == 1
-    counts = home_counts(db, at(clock, datetime(night.year, night.month, night.day, 4, 0, tzinfo=BERLIN)))
+    counts = home_counts(
+        db, at(clock, datetime(night.year, night.month, night.day, 4, 0, tzinfo=BERLIN))
+    )
     assert counts.today == night and counts.due_today == 2 and counts.streak_days == 1
     grade_one(db, at(clock, datetime(night.year, night.month, night.day, 4, 30, tzinfo=BERLIN)))
     assert home_counts(db, at(clock, clock.current)).streak_days == 2
@@ -139,7 +147,10 @@ def test_a_review_at_0330_on_a_daylight_saving_night(db, db_path, night, utc_of_
     [
         # One real minute across spring-forward: 01:59:30 CET is 00:59:30 UTC,
         # 03:00:30 CEST is 01:00:30 UTC.
-        (datetime(2026, 3, 29, 1, 59, 30, tzinfo=BERLIN), datetime(2026, 3, 29, 3, 0, 30, tzinfo=BERLIN)),
+        (
+            datetime(2026, 3, 29, 1, 59, 30, tzinfo=BERLIN),
+            datetime(2026, 3, 29, 3, 0, 30, tzinfo=BERLIN),
+        ),
         # One real minute across fall-back: 02:59:30 CEST (fold 0) is 00:59:30 UTC,
         # 02:00:30 CET (fold 1) is 01:00:30 UTC.
         (

@@ -112,7 +112,9 @@ def test_two_processes_grading_at_once_lose_nothing(db, db_path, tmp_path, share
     assert min(counts) > 0
 
 
-def log_and_card(db_path: Path, card_id: str) -> tuple[list[tuple[object, ...]], tuple[object, ...]]:
+def log_and_card(
+    db_path: Path, card_id: str
+) -> tuple[list[tuple[object, ...]], tuple[object, ...]]:
     """The whole review log and one card's stored schedule, read by a connection of its own
     (after checking that the day totals still match the log)."""
     connection = sqlite3.connect(db_path)
@@ -243,7 +245,9 @@ def test_a_short_lock_is_waited_for(cli_env: Path, monkeypatch: pytest.MonkeyPat
         result = CliRunner().invoke(main, ["--db", str(cli_env), "config", "new_per_day", "30"])
     assert result.exit_code == 0, result.output
     connection = sqlite3.connect(cli_env)
-    assert connection.execute("SELECT value FROM preferences WHERE key = 'new_per_day'").fetchone() == ("30",)
+    assert connection.execute(
+        "SELECT value FROM preferences WHERE key = 'new_per_day'"
+    ).fetchone() == ("30",)
     connection.close()
 
 

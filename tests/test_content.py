@@ -128,39 +128,104 @@ CASES = [
     ("empty deck name", '[deck]\nid = "d"\nname = "  "\n', 3, "'name' is empty"),
     ("deck id not a string", '[deck]\nid = 7\nname = "D"\n', 2, "must be a string, not an integer"),
     ("bad deck id", '[deck]\nid = "my deck"\nname = "D"\n', 2, "not a valid id"),
-    ("unknown deck key", '[deck]\nid = "d"\nname = "D"\ntitle = "T"\n', 4, "unknown deck field 'title'"),
+    (
+        "unknown deck key",
+        '[deck]\nid = "d"\nname = "D"\ntitle = "T"\n',
+        4,
+        "unknown deck field 'title'",
+    ),
     ("deck as array", '[[deck]]\nid = "d"\nname = "D"\n', 1, "'deck' must be a table"),
-    ("unknown top key", HEAD + '[extra]\nx = 1\n', 5, "unknown top-level key 'extra'"),
+    ("unknown top key", HEAD + "[extra]\nx = 1\n", 5, "unknown top-level key 'extra'"),
     ("cards as table", HEAD + '[cards]\nid = "a"\n', 5, "'cards' must be an array of tables"),
-    ("missing front", HEAD + '[[cards]]\nid = "a"\nback = "b"\n', 5, "missing required field 'front'"),
+    (
+        "missing front",
+        HEAD + '[[cards]]\nid = "a"\nback = "b"\n',
+        5,
+        "missing required field 'front'",
+    ),
     ("missing id", HEAD + '[[cards]]\nfront = "f"\nback = "b"\n', 5, "missing required field 'id'"),
     ("empty back", HEAD + '[[cards]]\nid = "a"\nfront = "f"\nback = " "\n', 8, "'back' is empty"),
-    ("front not a string", HEAD + '[[cards]]\nid = "a"\nfront = 3\nback = "b"\n', 7,
-     "'front' must be a string, not an integer"),
-    ("why not a string", HEAD + '[[cards]]\nid = "a"\nfront = "f"\nback = "b"\nwhy = ["x"]\n', 9,
-     "'why' must be a string, not an array"),
-    ("tags not a list", HEAD + '[[cards]]\nid = "a"\nfront = "f"\nback = "b"\ntags = "x"\n', 9,
-     "'tags' must be an array of strings"),
-    ("tag not a string", HEAD + '[[cards]]\nid = "a"\nfront = "f"\nback = "b"\ntags = [\n  "x",\n  1,\n]\n',
-     9, "'tags' must be an array of strings"),
-    ("tag with a space", HEAD + '[[cards]]\nid = "a"\nfront = "f"\nback = "b"\ntags = ["two words"]\n', 9,
-     "one word"),
-    ("typo in a key", HEAD + '[[cards]]\nid = "a"\nfrnt = "f"\nback = "b"\n', 7,
-     "unknown card field 'frnt'"),
-    ("id with a space", HEAD + '[[cards]]\nid = "a b"\nfront = "f"\nback = "b"\n', 6, "not a valid id"),
-    ("id with a slash", HEAD + '[[cards]]\nid = "a/b"\nfront = "f"\nback = "b"\n', 6, "not a valid id"),
-    ("duplicate id", HEAD + '[[cards]]\nid = "a"\nfront = "f"\nback = "b"\n\n'
-     '[[cards]]\nid = "a"\nfront = "g"\nback = "c"\n', 11, "duplicate card id 'a' (first used at line 6)"),
-    ("second card bad", HEAD + '[[cards]]\nid = "a"\nfront = "f"\nback = "b"\n\n'
-     '[[cards]]\nid = "b"\nfront = "g"\n', 10, "missing required field 'back'"),
-    ("header in a string", HEAD + '[[cards]]\nid = "a"\nfront = """\n[[cards]]\n"""\nback = "b"\n\n'
-     '[[cards]]\nid = "b"\nfront = "g"\n', 12, "missing required field 'back'"),
+    (
+        "front not a string",
+        HEAD + '[[cards]]\nid = "a"\nfront = 3\nback = "b"\n',
+        7,
+        "'front' must be a string, not an integer",
+    ),
+    (
+        "why not a string",
+        HEAD + '[[cards]]\nid = "a"\nfront = "f"\nback = "b"\nwhy = ["x"]\n',
+        9,
+        "'why' must be a string, not an array",
+    ),
+    (
+        "tags not a list",
+        HEAD + '[[cards]]\nid = "a"\nfront = "f"\nback = "b"\ntags = "x"\n',
+        9,
+        "'tags' must be an array of strings",
+    ),
+    (
+        "tag not a string",
+        HEAD + '[[cards]]\nid = "a"\nfront = "f"\nback = "b"\ntags = [\n  "x",\n  1,\n]\n',
+        9,
+        "'tags' must be an array of strings",
+    ),
+    (
+        "tag with a space",
+        HEAD + '[[cards]]\nid = "a"\nfront = "f"\nback = "b"\ntags = ["two words"]\n',
+        9,
+        "one word",
+    ),
+    (
+        "typo in a key",
+        HEAD + '[[cards]]\nid = "a"\nfrnt = "f"\nback = "b"\n',
+        7,
+        "unknown card field 'frnt'",
+    ),
+    (
+        "id with a space",
+        HEAD + '[[cards]]\nid = "a b"\nfront = "f"\nback = "b"\n',
+        6,
+        "not a valid id",
+    ),
+    (
+        "id with a slash",
+        HEAD + '[[cards]]\nid = "a/b"\nfront = "f"\nback = "b"\n',
+        6,
+        "not a valid id",
+    ),
+    (
+        "duplicate id",
+        HEAD + '[[cards]]\nid = "a"\nfront = "f"\nback = "b"\n\n'
+        '[[cards]]\nid = "a"\nfront = "g"\nback = "c"\n',
+        11,
+        "duplicate card id 'a' (first used at line 6)",
+    ),
+    (
+        "second card bad",
+        HEAD + '[[cards]]\nid = "a"\nfront = "f"\nback = "b"\n\n[[cards]]\nid = "b"\nfront = "g"\n',
+        10,
+        "missing required field 'back'",
+    ),
+    (
+        "header in a string",
+        HEAD + '[[cards]]\nid = "a"\nfront = """\n[[cards]]\n"""\nback = "b"\n\n'
+        '[[cards]]\nid = "b"\nfront = "g"\n',
+        12,
+        "missing required field 'back'",
+    ),
     ("empty file", "", None, "missing [deck] table"),
-    ("no deck table", '[[cards]]\nid = "a"\nfront = "f"\nback = "b"\n', None, "missing [deck] table"),
+    (
+        "no deck table",
+        '[[cards]]\nid = "a"\nfront = "f"\nback = "b"\n',
+        None,
+        "missing [deck] table",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("text", "line", "reason"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("text", "line", "reason"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_each_mistake_is_reported_with_its_line(
     tmp_path: Path, text: str, line: int | None, reason: str
 ) -> None:
@@ -207,8 +272,12 @@ def test_a_bad_deck_beside_a_good_one_does_not_stop_it(tmp_path: Path) -> None:
 
 def test_a_card_id_used_in_two_files_names_both_places(tmp_path: Path) -> None:
     write(tmp_path, GOOD, "a.toml")
-    write(tmp_path, '[deck]\nid = "other"\nname = "O"\n\n[[cards]]\nid = "tiny-relu"\n'
-          'front = "f"\nback = "b"\n', "b.toml")
+    write(
+        tmp_path,
+        '[deck]\nid = "other"\nname = "O"\n\n[[cards]]\nid = "tiny-relu"\n'
+        'front = "f"\nback = "b"\n',
+        "b.toml",
+    )
     decks, errors = load_decks(tmp_path)
     assert [deck.id for deck in decks] == ["tiny"]
     (error,) = errors
@@ -234,16 +303,57 @@ def test_a_missing_folder_is_reported_not_raised(tmp_path: Path) -> None:
 # --- nothing but DeckError, whatever the input ---------------------------------------------
 
 
-FRAGMENTS = st.sampled_from([
-    "[deck]", "[[cards]]", "[cards]", "[[deck]]", "[deck.x]", "id", "front", "back", "tags",
-    "why", "frnt", "name", " = ", "=", '"', "'", '"""', "'''", "\\", "#", "\n", "\r\n", " ",
-    "[", "]", "{", "}", ",", "1", "1979-05-27", "true", "é", "\x00", "\x7f", '"x"', "[1, 2]",
-    '["a", "b"]', "a b", ".", "inf", "\t",
-])
+FRAGMENTS = st.sampled_from(
+    [
+        "[deck]",
+        "[[cards]]",
+        "[cards]",
+        "[[deck]]",
+        "[deck.x]",
+        "id",
+        "front",
+        "back",
+        "tags",
+        "why",
+        "frnt",
+        "name",
+        " = ",
+        "=",
+        '"',
+        "'",
+        '"""',
+        "'''",
+        "\\",
+        "#",
+        "\n",
+        "\r\n",
+        " ",
+        "[",
+        "]",
+        "{",
+        "}",
+        ",",
+        "1",
+        "1979-05-27",
+        "true",
+        "é",
+        "\x00",
+        "\x7f",
+        '"x"',
+        "[1, 2]",
+        '["a", "b"]',
+        "a b",
+        ".",
+        "inf",
+        "\t",
+    ]
+)
 TOMLISH = st.lists(FRAGMENTS, max_size=60).map("".join)
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.binary(max_size=400))
 def test_random_bytes_raise_only_deck_errors(tmp_path: Path, data: bytes) -> None:
     path = write(tmp_path, data)
@@ -253,7 +363,9 @@ def test_random_bytes_raise_only_deck_errors(tmp_path: Path, data: bytes) -> Non
         assert str(error).startswith(str(path))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(text=TOMLISH)
 def test_random_toml_like_text_raises_only_deck_errors(tmp_path: Path, text: str) -> None:
     path = write(tmp_path, HEAD + text)
@@ -265,7 +377,9 @@ def test_random_toml_like_text_raises_only_deck_errors(tmp_path: Path, text: str
         assert all(card.id and card.front and card.back for card in deck.cards)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(texts=st.lists(TOMLISH, min_size=1, max_size=3))
 def test_load_decks_never_raises(tmp_path: Path, texts: list[str]) -> None:
     folder = tmp_path / "decks"
@@ -282,10 +396,14 @@ def test_a_huge_bad_value_gives_a_short_message(tmp_path) -> None:
     path = tmp_path / "long.toml"
     bad_id = "x y" * 2000
     path.write_text(
-        f'[deck]\nid = "long"\nname = "Long"\n\n[[cards]]\nid = "{bad_id}"\nfront = "q"\nback = "a"\n'
+        f'[deck]\nid = "long"\nname = "Long"\n\n'
+        f'[[cards]]\nid = "{bad_id}"\nfront = "q"\nback = "a"\n'
     )
     with pytest.raises(DeckError) as caught:
         parse_deck(path)
     message = str(caught.value)
-    assert message.startswith(f"{path}:6: card id 'x yx y") and len(message) < 300 + len(str(path)) + 10
+    assert (
+        message.startswith(f"{path}:6: card id 'x yx y")
+        and len(message) < 300 + len(str(path)) + 10
+    )
     assert message.endswith("…")

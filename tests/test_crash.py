@@ -183,7 +183,9 @@ def kill_repeatedly(
             process.wait()
             assert process.returncode == -signal.SIGKILL
             # A line is a report only once its newline is out: the kill may cut one short.
-            lines += [line.split() for line in rest.splitlines(keepends=True) if line.endswith("\n")]
+            lines += [
+                line.split() for line in rest.splitlines(keepends=True) if line.endswith("\n")
+            ]
             reported += lines
     finally:  # a failed assertion must not leave victims running (they loop forever)
         for leftover in [process, *victims]:

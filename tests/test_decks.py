@@ -152,7 +152,10 @@ def test_no_card_copies_an_eight_word_run_from_a_seed() -> None:
 
 @needs_seeds
 def test_the_copy_check_would_catch_a_pasted_sentence() -> None:
-    pasted = "Without activation functions, stacking layers is pointless -- still just one linear function"
+    pasted = (
+        "Without activation functions, stacking layers is pointless -- "
+        "still just one linear function"
+    )
     tokens = words(pasted)
     runs = {" ".join(tokens[i : i + WINDOW]) for i in range(len(tokens) - WINDOW + 1)}
     assert runs & set(seed_windows())

@@ -73,15 +73,53 @@ TRICKY = [
 
 DAY_MS = 86_400_000
 MOMENTS = [
-    0, 1, 999, 1000, DAY_MS - 1, DAY_MS, -1, -999, -1000, -DAY_MS, -DAY_MS - 1,
-    1_718_452_800_000, 1_781_524_800_123, 1_700_000_000_999,
+    0,
+    1,
+    999,
+    1000,
+    DAY_MS - 1,
+    DAY_MS,
+    -1,
+    -999,
+    -1000,
+    -DAY_MS,
+    -DAY_MS - 1,
+    1_718_452_800_000,
+    1_781_524_800_123,
+    1_700_000_000_999,
     -62_135_596_800_000,  # 0001-01-01T00:00:00.000Z, the first Python datetime
     253_402_300_799_999,  # 9999-12-31T23:59:59.999Z, the last
-    -62_135_596_800_001, 253_402_300_800_000,  # just outside: strftime decides
-    -210_866_760_000_000, -300_000_000_000_000, 10**15,  # far outside: no date at all
+    -62_135_596_800_001,
+    253_402_300_800_000,  # just outside: strftime decides
+    -210_866_760_000_000,
+    -300_000_000_000_000,
+    10**15,  # far outside: no date at all
 ]
-EASES = [0, 1, 5, 9, 10, 50, 99, 100, 101, 130, 200, 205, 236, 250, 251, 999, 1000, 32767,
-         -1, -5, -130, -236, -32768]
+EASES = [
+    0,
+    1,
+    5,
+    9,
+    10,
+    50,
+    99,
+    100,
+    101,
+    130,
+    200,
+    205,
+    236,
+    250,
+    251,
+    999,
+    1000,
+    32767,
+    -1,
+    -5,
+    -130,
+    -236,
+    -32768,
+]
 DAYS = [None, 1, 719163, 738000, 739738, 3652059, 0, -1, 4_000_000]
 
 
@@ -130,49 +168,56 @@ REVIEW_INSERT = (
 def tricky_db(db: Database) -> Database:
     """Cards and reviews whose every column holds something awkward to write as CSV."""
     decks = ["plain", "de,ck", 'de"ck', "dé\nck"]
-    insert(db, "INSERT INTO decks (id, name, description, origin) VALUES (?, ?, '', 'bundled')",
-           [(d, d) for d in decks])
+    insert(
+        db,
+        "INSERT INTO decks (id, name, description, origin) VALUES (?, ?, '', 'bundled')",
+        [(d, d) for d in decks],
+    )
     rng = random.Random(7)
     cards = []
     for i, text in enumerate(TRICKY * 3):
-        cards.append((
-            f"card-{i}" if i % 5 else f"odd,id\"{i}",
-            decks[i % len(decks)],
-            rng.randint(-5, 50),
-            text,
-            TRICKY[(i * 7) % len(TRICKY)],
-            TRICKY[(i * 3) % len(TRICKY)],
-            i % 3 == 0,
-            i % 11 == 0,
-            EASES[i % len(EASES)],
-            rng.randint(0, 30),
-            rng.randint(0, 400),
-            DAYS[i % len(DAYS)],
-            rng.randint(0, 9),
-        ))
+        cards.append(
+            (
+                f"card-{i}" if i % 5 else f'odd,id"{i}',
+                decks[i % len(decks)],
+                rng.randint(-5, 50),
+                text,
+                TRICKY[(i * 7) % len(TRICKY)],
+                TRICKY[(i * 3) % len(TRICKY)],
+                i % 3 == 0,
+                i % 11 == 0,
+                EASES[i % len(EASES)],
+                rng.randint(0, 30),
+                rng.randint(0, 400),
+                DAYS[i % len(DAYS)],
+                rng.randint(0, 9),
+            )
+        )
     rng.shuffle(cards)  # insertion order is not id order
     insert(db, CARD_INSERT, cards)
     reviews = []
     for i in range(600):
-        reviews.append((
-            rng.choice([i + 1, i * 1000 + 3, 2**40 + i]) if i else -5,
-            rng.choice(["card", "topic", "we,ird", 'q"k', ""]),
-            rng.choice([*TRICKY[:12], "c0000001", "topic-x"]),
-            MOMENTS[i % len(MOMENTS)] if i < 200 else rng.randint(-10**13, 3 * 10**14),
-            rng.randint(0, 5),
-            rng.randint(0, 10**9),
-            i % 2,
-            EASES[i % len(EASES)],
-            rng.randint(0, 99),
-            rng.randint(0, 10**5),
-            DAYS[i % len(DAYS)],
-            rng.randint(0, 40),
-            EASES[(i * 5) % len(EASES)],
-            rng.randint(0, 99),
-            rng.randint(0, 10**5),
-            DAYS[(i * 3) % len(DAYS)],
-            rng.randint(0, 40),
-        ))
+        reviews.append(
+            (
+                rng.choice([i + 1, i * 1000 + 3, 2**40 + i]) if i else -5,
+                rng.choice(["card", "topic", "we,ird", 'q"k', ""]),
+                rng.choice([*TRICKY[:12], "c0000001", "topic-x"]),
+                MOMENTS[i % len(MOMENTS)] if i < 200 else rng.randint(-(10**13), 3 * 10**14),
+                rng.randint(0, 5),
+                rng.randint(0, 10**9),
+                i % 2,
+                EASES[i % len(EASES)],
+                rng.randint(0, 99),
+                rng.randint(0, 10**5),
+                DAYS[i % len(DAYS)],
+                rng.randint(0, 40),
+                EASES[(i * 5) % len(EASES)],
+                rng.randint(0, 99),
+                rng.randint(0, 10**5),
+                DAYS[(i * 3) % len(DAYS)],
+                rng.randint(0, 40),
+            )
+        )
     insert(db, REVIEW_INSERT, list({r[0]: r for r in reviews}.values()))
     return db
 
@@ -187,7 +232,10 @@ def test_sqlite_csv_lines_are_what_csv_writer_wrote(tricky_db, monkeypatch, chun
     raw = tricky_db.engine.raw_connection()
     try:
         cursor = raw.cursor()
-        assert card_count == cursor.execute("SELECT count(*) FROM cards WHERE NOT retired").fetchone()[0]
+        assert (
+            card_count
+            == cursor.execute("SELECT count(*) FROM cards WHERE NOT retired").fetchone()[0]
+        )
         assert review_count == cursor.execute("SELECT count(*) FROM reviews").fetchone()[0]
     finally:
         raw.close()
@@ -196,8 +244,17 @@ def test_sqlite_csv_lines_are_what_csv_writer_wrote(tricky_db, monkeypatch, chun
 
 def test_sqlite_csv_of_an_ordinary_collection(db) -> None:
     add_cards(db, 3, deck="basics")
-    add_cards(db, 2, deck="more", due=date(2026, 3, 1), easiness=2.36, repetitions=3,
-              interval=12, lapses=1, suspended=True)
+    add_cards(
+        db,
+        2,
+        deck="more",
+        due=date(2026, 3, 1),
+        easiness=2.36,
+        repetitions=3,
+        interval=12,
+        lapses=1,
+        suspended=True,
+    )
     cards, count = fast_csv(db, export.write_cards_csv)
     assert count == 5
     assert cards == reference_csv(db, REFERENCE_CARDS, export.CARD_COLUMNS)
@@ -229,15 +286,32 @@ def test_review_lines_over_many_moments_and_factors() -> None:
     rng = random.Random(3)
     connection = sqlite3.connect(":memory:")
     connection.execute(
-        "CREATE TABLE reviews (id INTEGER PRIMARY KEY, kind TEXT, item_id TEXT, reviewed_at BIGINT, "
+        "CREATE TABLE reviews (id INTEGER PRIMARY KEY, kind TEXT, item_id TEXT, "
+        "reviewed_at BIGINT, "
         "quality INT, duration_ms INT, repeat BOOLEAN, prev_easiness SMALLINT, "
         "prev_repetitions INT, prev_interval INT, prev_due INT, prev_lapses INT, "
         "easiness SMALLINT, repetitions INT, interval INT, due INT, lapses INT)"
     )
     rows = [
-        (i, "card", f"c{i}", moment, rng.randint(0, 5), rng.randint(0, 10**6), i % 2,
-         rng.randint(-400, 32767), 1, 2, rng.choice(DAYS), 0,
-         rng.randint(0, 400), 3, 4, rng.choice(DAYS), 1)
+        (
+            i,
+            "card",
+            f"c{i}",
+            moment,
+            rng.randint(0, 5),
+            rng.randint(0, 10**6),
+            i % 2,
+            rng.randint(-400, 32767),
+            1,
+            2,
+            rng.choice(DAYS),
+            0,
+            rng.randint(0, 400),
+            3,
+            4,
+            rng.choice(DAYS),
+            1,
+        )
         for i, moment in enumerate(
             MOMENTS + [rng.randint(-62_135_596_800_000, 253_402_300_799_999) for _ in range(20_000)]
         )
@@ -253,7 +327,9 @@ def test_quoted_characters_are_the_csv_modules() -> None:
     for char in map(chr, range(0, 0x3000)):
         out = io.StringIO()
         csv.writer(out, lineterminator="\n").writerow([f"a{char}b", "c"])
-        assert out.getvalue().startswith('"') == (char in csv_lines._quoted_characters()), repr(char)
+        assert out.getvalue().startswith('"') == (char in csv_lines._quoted_characters()), repr(
+            char
+        )
 
 
 # --- .apkg -------------------------------------------------------------------------------------
@@ -271,8 +347,11 @@ def tables(package: Path) -> dict[str, list[tuple[Any, ...]]]:
     connection = sqlite3.connect(collection)
     try:
         names = [n for (n,) in connection.execute("SELECT name FROM sqlite_master ORDER BY name")]
-        found = {name: connection.execute(f"SELECT * FROM {name} ORDER BY rowid").fetchall()
-                 for name in names if not name.startswith(("ix_", "sqlite_autoindex"))}
+        found = {
+            name: connection.execute(f"SELECT * FROM {name} ORDER BY rowid").fetchall()
+            for name in names
+            if not name.startswith(("ix_", "sqlite_autoindex"))
+        }
         found["sqlite_master"] = connection.execute("SELECT * FROM sqlite_master").fetchall()
     finally:
         connection.close()
@@ -288,11 +367,13 @@ def stamp_like_before(package: Path, schedules: list[Any]) -> Path:
     collection.write_bytes(data)
     connection = sqlite3.connect(collection)
     connection.execute("UPDATE col SET crt = ?", (CREATED_AT,))
-    connection.execute("CREATE TEMP TABLE s (guid TEXT PRIMARY KEY, type, queue, due, ivl, "
-                       "factor, reps, lapses)")
-    connection.executemany("INSERT INTO s VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
-        (s.guid, s.type, s.queue, s.due, s.ivl, s.factor, s.reps, s.lapses) for s in schedules
-    ])
+    connection.execute(
+        "CREATE TEMP TABLE s (guid TEXT PRIMARY KEY, type, queue, due, ivl, factor, reps, lapses)"
+    )
+    connection.executemany(
+        "INSERT INTO s VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(s.guid, s.type, s.queue, s.due, s.ivl, s.factor, s.reps, s.lapses) for s in schedules],
+    )
     connection.execute(
         "UPDATE cards SET type = s.type, queue = s.queue, due = s.due, ivl = s.ivl, "
         "factor = s.factor, reps = s.reps, lapses = s.lapses "
@@ -310,17 +391,44 @@ def stamp_like_before(package: Path, schedules: list[Any]) -> Path:
 @pytest.fixture
 def apkg_db(db: Database) -> Database:
     add_cards(db, 4, deck="basics")
-    add_cards(db, 3, deck="formulas", due=date(2026, 5, 1), repetitions=4, interval=37,
-              easiness=2.18, lapses=3)
-    add_cards(db, 2, deck="formulas", due=date(2026, 2, 1) - timedelta(days=2), repetitions=1,
-              interval=1, easiness=1.3, suspended=True)
+    add_cards(
+        db,
+        3,
+        deck="formulas",
+        due=date(2026, 5, 1),
+        repetitions=4,
+        interval=37,
+        easiness=2.18,
+        lapses=3,
+    )
+    add_cards(
+        db,
+        2,
+        deck="formulas",
+        due=date(2026, 2, 1) - timedelta(days=2),
+        repetitions=1,
+        interval=1,
+        easiness=1.3,
+        suspended=True,
+    )
     add_cards(db, 1, deck="retired", retired=True)
-    insert(db, "UPDATE cards SET front = ?, back = ?, mnemonic = ?, why = ?, source = ?, "
-           "tags = ? WHERE id = ?", [
-               ("Is 1 < 2 & 3 > 2?", "Yes\nboth", "m <i>", "w", "<b>src</b>", "logic math",
-                "basics-000"),
-               ("é,\"q\"", "中文", None, "", "", "", "basics-001"),
-           ])
+    insert(
+        db,
+        "UPDATE cards SET front = ?, back = ?, mnemonic = ?, why = ?, source = ?, "
+        "tags = ? WHERE id = ?",
+        [
+            (
+                "Is 1 < 2 & 3 > 2?",
+                "Yes\nboth",
+                "m <i>",
+                "w",
+                "<b>src</b>",
+                "logic math",
+                "basics-000",
+            ),
+            ('é,"q"', "中文", None, "", "", "", "basics-001"),
+        ],
+    )
     return db
 
 

@@ -317,7 +317,6 @@ def test_an_upgrade_says_where_the_backup_went(tmp_path) -> None:
     assert again.exit_code == 0 and "upgraded" not in again.output
 
 
-
 # ------------------------------------------------------------------------------ a stale -wal
 
 

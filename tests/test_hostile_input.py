@@ -108,7 +108,9 @@ def timed(function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         return function(*args, **kwargs)
     finally:
         elapsed = time.perf_counter() - start
-        assert elapsed < HANG_GUARD, f"{getattr(function, '__name__', function)} hung: {elapsed:.2f} s"
+        assert elapsed < HANG_GUARD, (
+            f"{getattr(function, '__name__', function)} hung: {elapsed:.2f} s"
+        )
 
 
 def assert_clear(error: DeckError, path: Path) -> None:
@@ -150,7 +152,7 @@ def deck_inputs() -> st.SearchStrategy[bytes]:
 
 
 def table_inputs() -> st.SearchStrategy[bytes]:
-    valid = "front,back,tags\nWhat is 2+2?,4,math\n\"Quoted, front\",\"multi\nline\",x y\n"
+    valid = 'front,back,tags\nWhat is 2+2?,4,math\n"Quoted, front","multi\nline",x y\n'
     return st.one_of(
         mutated(valid, CSV_TOKENS),
         st.lists(st.sampled_from(CSV_TOKENS), max_size=30).map(lambda t: "".join(t).encode()),
@@ -273,7 +275,14 @@ def test_a_table_over_the_size_limit_is_refused_unread(scratch: Path) -> None:
         "#separator:??\nfront\tback\n",
         "#tags column:0\na\tb\n",
     ],
-    ids=["long-line", "open-quotes", "unterminated", "too-many-columns", "bad-separator", "bad-column"],
+    ids=[
+        "long-line",
+        "open-quotes",
+        "unterminated",
+        "too-many-columns",
+        "bad-separator",
+        "bad-column",
+    ],
 )
 def test_named_hostile_tables_are_refused_fast(scratch: Path, text: str) -> None:
     path = scratch / "table.csv"
@@ -329,15 +338,23 @@ def check_cli_import(db_path: Path, folder: Path, data: bytes, suffix: str) -> N
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=HEALTH)
-@given(st.one_of(deck_inputs().map(lambda d: (d, ".toml")), table_inputs().map(lambda d: (d, ".csv"))))
-def test_hostile_imports_through_the_cli(cli_db: Path, scratch: Path, case: tuple[bytes, str]) -> None:
+@given(
+    st.one_of(deck_inputs().map(lambda d: (d, ".toml")), table_inputs().map(lambda d: (d, ".csv")))
+)
+def test_hostile_imports_through_the_cli(
+    cli_db: Path, scratch: Path, case: tuple[bytes, str]
+) -> None:
     check_cli_import(cli_db, scratch, *case)
 
 
 @pytest.mark.slow
 @settings(max_examples=1000, deadline=None, suppress_health_check=HEALTH)
-@given(st.one_of(deck_inputs().map(lambda d: (d, ".toml")), table_inputs().map(lambda d: (d, ".csv"))))
-def test_hostile_imports_through_the_cli_long(cli_db: Path, scratch: Path, case: tuple[bytes, str]) -> None:
+@given(
+    st.one_of(deck_inputs().map(lambda d: (d, ".toml")), table_inputs().map(lambda d: (d, ".csv")))
+)
+def test_hostile_imports_through_the_cli_long(
+    cli_db: Path, scratch: Path, case: tuple[bytes, str]
+) -> None:
     check_cli_import(cli_db, scratch, *case)
 
 
@@ -370,13 +387,15 @@ HOSTILE_PACKAGES = {
     ],
     "an-infinite-note-type-id": ["UPDATE notes SET mid = 1e999"],
     "an-infinite-deck-id": ["UPDATE cards SET did = -1e999"],
-    "a-deck-id-that-is-a-float": ["UPDATE col SET decks = '{\"1e999\": {\"name\": \"x\"}}'"],
+    "a-deck-id-that-is-a-float": ['UPDATE col SET decks = \'{"1e999": {"name": "x"}}\''],
     "a-4000-digit-note-type-id": [f"UPDATE col SET models = '{{\"{'9' * 5000}\": {{}}}}'"],
-    "a-4000-digit-number": [f"UPDATE col SET models = '{{\"1\": {{\"id\": {'9' * 5000}}}}}'"],
-    "an-infinite-number": ["UPDATE col SET models = '{\"1\": {\"id\": 1e999, \"flds\": []}}'"],
-    "a-nan": ["UPDATE col SET decks = '{\"1\": {\"name\": \"x\", \"id\": NaN}}'"],
+    "a-4000-digit-number": [f'UPDATE col SET models = \'{{"1": {{"id": {"9" * 5000}}}}}\''],
+    "an-infinite-number": ['UPDATE col SET models = \'{"1": {"id": 1e999, "flds": []}}\''],
+    "a-nan": ['UPDATE col SET decks = \'{"1": {"name": "x", "id": NaN}}\''],
     "deeply-nested-note-types": [f"UPDATE col SET models = '{'[' * 100_000}{']' * 100_000}'"],
-    "deeply-nested-decks": ["UPDATE col SET decks = '" + '{"a":' * 100_000 + "1" + "}" * 100_000 + "'"],
+    "deeply-nested-decks": [
+        "UPDATE col SET decks = '" + '{"a":' * 100_000 + "1" + "}" * 100_000 + "'"
+    ],
 }
 
 MANY_NOTES_WITHOUT_THE_CARD_INDEX = [  # 60,000 more notes, each card found by scanning all cards
@@ -395,8 +414,12 @@ def plain_collection(scratch: Path) -> bytes:
     """The collection of a small genanki package: two notes in one deck."""
     import genanki
 
-    model = genanki.Model(7, "Basic", fields=[{"name": "Front"}, {"name": "Back"}],
-                          templates=[{"name": "c", "qfmt": "{{Front}}", "afmt": "{{Back}}"}])
+    model = genanki.Model(
+        7,
+        "Basic",
+        fields=[{"name": "Front"}, {"name": "Back"}],
+        templates=[{"name": "c", "qfmt": "{{Front}}", "afmt": "{{Back}}"}],
+    )
     deck = genanki.Deck(11, "Hostile")
     deck.add_note(genanki.Note(model=model, fields=["What is ReLU?", "max(0, z)"], guid="h1"))
     deck.add_note(genanki.Note(model=model, fields=["tanh(0)?", "0"], guid="h2"))
@@ -423,8 +446,9 @@ def changed_package(folder: Path, collection: bytes, name: str, statements: list
 def run_bounded(code: str, *args: str) -> tuple[int, str]:
     """Python `code` in its own process, so that work that never ends is stopped."""
     try:
-        done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True,
-                              text=True, timeout=ENDLESS)
+        done = subprocess.run(
+            [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=ENDLESS
+        )
     except subprocess.TimeoutExpired:
         pytest.fail(f"{code[:80]} did not finish in {ENDLESS:.0f} s")
     return done.returncode, done.stdout + done.stderr
@@ -432,8 +456,9 @@ def run_bounded(code: str, *args: str) -> tuple[int, str]:
 
 def import_in_subprocess(db_path: Path, package: Path) -> tuple[int, str]:
     """`studyapp import` in its own process."""
-    return run_bounded("from studyapp.cli import main; main()", "--db", str(db_path),
-                       "import", str(package))
+    return run_bounded(
+        "from studyapp.cli import main; main()", "--db", str(db_path), "import", str(package)
+    )
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE_PACKAGES))
@@ -453,30 +478,42 @@ def test_many_notes_without_the_card_index_are_read_in_one_pass(
     scratch: Path, plain_collection: bytes
 ) -> None:
     """Without Anki's index on cards.nid, finding each note's card is still one pass."""
-    package = changed_package(scratch, plain_collection, "no-index",
-                              MANY_NOTES_WITHOUT_THE_CARD_INDEX)
-    code, output = run_bounded("from studyapp.transfer.anki import read_package; "
-                               f"print(sum(len(d.cards) for d in read_package({str(package)!r})))")
+    package = changed_package(
+        scratch, plain_collection, "no-index", MANY_NOTES_WITHOUT_THE_CARD_INDEX
+    )
+    code, output = run_bounded(
+        "from studyapp.transfer.anki import read_package; "
+        f"print(sum(len(d.cards) for d in read_package({str(package)!r})))"
+    )
     assert code == 0 and output.split() == ["60002"], output[-3000:]
 
 
-def test_unclosed_cloze_openings_are_read_in_one_pass(scratch: Path, plain_collection: bytes) -> None:
+def test_unclosed_cloze_openings_are_read_in_one_pass(
+    scratch: Path, plain_collection: bytes
+) -> None:
     """10,000 `{{c1::` never closed: no cloze, read in one pass (the old pattern backtracked
     cubically: 85 s for 1,600 of them)."""
     front = "{{c1::" * 10_000
-    package = changed_package(scratch, plain_collection, "open-cloze", [
-        f"UPDATE notes SET flds = '{front}' || char(31) || 'the back' WHERE guid = 'h1'"
-    ])
-    code, output = run_bounded("from studyapp.transfer.anki import read_package; "
-                               f"print(read_package({str(package)!r})[0].cards[0].front == {front!r})")
+    package = changed_package(
+        scratch,
+        plain_collection,
+        "open-cloze",
+        [f"UPDATE notes SET flds = '{front}' || char(31) || 'the back' WHERE guid = 'h1'"],
+    )
+    code, output = run_bounded(
+        "from studyapp.transfer.anki import read_package; "
+        f"print(read_package({str(package)!r})[0].cards[0].front == {front!r})"
+    )
     assert code == 0 and output.split() == ["True"], output[-3000:]
 
 
 def test_an_unclosed_line_break_tag_is_read_in_one_pass() -> None:
     """`<br` and a million spaces in an Anki field (or an HTML table cell): the old pattern
     tried every split of the spaces between its two `\\s*`, quadratic."""
-    code, output = run_bounded("from studyapp.transfer.text_files import html_to_text; "
-                               "print(len(html_to_text('x<br' + ' ' * 1_000_000 + 'y')))")
+    code, output = run_bounded(
+        "from studyapp.transfer.text_files import html_to_text; "
+        "print(len(html_to_text('x<br' + ' ' * 1_000_000 + 'y')))"
+    )
     assert code == 0 and output.split() == [str(1_000_005)], output[-3000:]
 
 
@@ -516,7 +553,9 @@ def db_counts(db: Database) -> tuple[Any, ...]:
 
 def check_typed(db: Database, typed: str) -> None:
     clock = FixedClock(datetime(2026, 3, 10, 12, tzinfo=timezone(timedelta(hours=1))))
-    session = DrillSession(db, Settings(clock=clock), ["softmax"], seed=random.Random(typed).randrange(2**31))
+    session = DrillSession(
+        db, Settings(clock=clock), ["softmax"], seed=random.Random(typed).randrange(2**31)
+    )
     before = db_counts(db)
     verdict = timed(session.submit, typed)
     after = db_counts(db)

@@ -30,7 +30,14 @@ def test_scheduler_is_pure() -> None:
 
 
 @pytest.mark.parametrize(
-    "module", ["studyapp.review.sessions", "studyapp.progress.stats", "studyapp.decks.sync", "studyapp.store", "studyapp.drills"]
+    "module",
+    [
+        "studyapp.review.sessions",
+        "studyapp.progress.stats",
+        "studyapp.decks.sync",
+        "studyapp.store",
+        "studyapp.drills",
+    ],
 )
 def test_core_loads_no_ui(module: str) -> None:
     loaded = loaded_after_import(module)
@@ -57,9 +64,13 @@ def test_an_ordinary_start_reads_without_sqlalchemy(tmp_path) -> None:
     """Opening a current collection, checking the decks and drill topics for changes and
     counting the home screen use sqlite3 alone (see studyapp/store/runner.py)."""
     path = str(tmp_path / "study.db")
-    first = subprocess.run([sys.executable, "-c", START_UP, path], check=True, capture_output=True, text=True)
+    first = subprocess.run(
+        [sys.executable, "-c", START_UP, path], check=True, capture_output=True, text=True
+    )
     assert "sqlalchemy" in json.loads(first.stdout)["modules"]  # created and synced: the real work
-    again = subprocess.run([sys.executable, "-c", START_UP, path], check=True, capture_output=True, text=True)
+    again = subprocess.run(
+        [sys.executable, "-c", START_UP, path], check=True, capture_output=True, text=True
+    )
     report = json.loads(again.stdout)
     assert report["decks"] > 10
     loaded = {name.split(".")[0] for name in report["modules"]}

@@ -43,8 +43,12 @@ def error_of(path: Path) -> DeckError:
 
 
 def test_csv_with_header_and_tags(tmp_path: Path) -> None:
-    path = write(tmp_path, "nn.csv", 'Front,Back,Tags\nWhat is ReLU?,"max(0, z)",act relu\n'
-                 '"Sigmoid\nrange?",(0; 1),"act, sigmoid"\n\nσ′(0)?,0.25\n')
+    path = write(
+        tmp_path,
+        "nn.csv",
+        'Front,Back,Tags\nWhat is ReLU?,"max(0, z)",act relu\n'
+        '"Sigmoid\nrange?",(0; 1),"act, sigmoid"\n\nσ′(0)?,0.25\n',
+    )
     assert rows(path) == [
         ("What is ReLU?", "max(0, z)", ("act", "relu"), 2),
         ("Sigmoid\nrange?", "(0; 1)", ("act", "sigmoid"), 3),
@@ -80,8 +84,11 @@ def test_old_mac_line_endings(tmp_path: Path) -> None:
 
 def test_semicolon_separated_with_a_header(tmp_path: Path) -> None:
     """Excel's "CSV" where the decimal mark is a comma (most of Europe)."""
-    path = write(tmp_path, "nn.csv", 'Front;Back;Tags\nWhat is ReLU?;"max(0; z)";act, relu\n'
-                 "Learning rate, often?;0,01;\n")
+    path = write(
+        tmp_path,
+        "nn.csv",
+        'Front;Back;Tags\nWhat is ReLU?;"max(0; z)";act, relu\nLearning rate, often?;0,01;\n',
+    )
     assert rows(path) == [
         ("What is ReLU?", "max(0; z)", ("act", "relu"), 2),
         ("Learning rate, often?", "0,01", (), 3),
@@ -112,12 +119,17 @@ def test_card_ids_are_stable_across_imports_and_edits_of_the_back(tmp_path: Path
     first = parse_table(write(tmp_path, "nn.csv", "What is ReLU?,max(0 z)\n"))
     again = parse_table(write(tmp_path, "nn.csv", "front,back\nWhat is ReLU?,max(0; z) — edited\n"))
     assert first.cards[0].id == again.cards[0].id == expected_id("nn", "What is ReLU?")
-    assert parse_table(tmp_path / "nn.csv", "other").cards[0].id == expected_id("other", "What is ReLU?")
+    assert parse_table(tmp_path / "nn.csv", "other").cards[0].id == expected_id(
+        "other", "What is ReLU?"
+    )
 
 
 def test_parse_import_reads_toml_decks_too(tmp_path: Path) -> None:
-    path = write(tmp_path, "d.toml", '[deck]\nid = "d"\nname = "D"\n\n[[cards]]\nid = "c"\n'
-                 'front = "f"\nback = "b"\n')
+    path = write(
+        tmp_path,
+        "d.toml",
+        '[deck]\nid = "d"\nname = "D"\n\n[[cards]]\nid = "c"\nfront = "f"\nback = "b"\n',
+    )
     assert [card.id for card in parse_import(path).cards] == ["c"]
     assert parse_import(write(tmp_path, "t.csv", "f,b\n")).id == "t"
 
@@ -143,8 +155,9 @@ ERRORS = [
 ]
 
 
-@pytest.mark.parametrize(("name", "text", "line", "reason"), [e[1:] for e in ERRORS],
-                         ids=[e[0] for e in ERRORS])
+@pytest.mark.parametrize(
+    ("name", "text", "line", "reason"), [e[1:] for e in ERRORS], ids=[e[0] for e in ERRORS]
+)
 def test_each_error_names_its_line(
     tmp_path: Path, name: str, text: str, line: int | None, reason: str
 ) -> None:
@@ -165,8 +178,10 @@ def test_a_windows_1252_file_is_refused_saying_how_to_save_it(tmp_path: Path) ->
     text = "front,back\nq1,a1\nq2,“quoted” café\n"
     error = error_of(write(tmp_path, "nn.csv", text.encode("cp1252")))
     assert error.line == 3 and "\n" not in str(error)
-    assert error.reason == ("not UTF-8 text (byte 0x93); save it as UTF-8 (in Excel: Save As, "
-                            "CSV UTF-8) and import again")
+    assert error.reason == (
+        "not UTF-8 text (byte 0x93); save it as UTF-8 (in Excel: Save As, "
+        "CSV UTF-8) and import again"
+    )
 
 
 def test_an_invalid_deck_id_is_refused(tmp_path: Path) -> None:
@@ -178,10 +193,13 @@ def test_an_invalid_deck_id_is_refused(tmp_path: Path) -> None:
 
 
 def test_anki_notes_export_with_html_and_tags(tmp_path: Path) -> None:
-    path = write(tmp_path, "anki.txt",
-                 "#separator:tab\n#html:true\n#tags column:3\n"
-                 "Sigmoid<br>derivative?\tσ(z)(1 &minus; σ(z))<br/>max 0.25\tactivation sigmoid\n"
-                 '"Two\tcells?"\t<div>yes</div><div>quoted</div>\t\n')
+    path = write(
+        tmp_path,
+        "anki.txt",
+        "#separator:tab\n#html:true\n#tags column:3\n"
+        "Sigmoid<br>derivative?\tσ(z)(1 &minus; σ(z))<br/>max 0.25\tactivation sigmoid\n"
+        '"Two\tcells?"\t<div>yes</div><div>quoted</div>\t\n',
+    )
     assert rows(path) == [
         ("Sigmoid\nderivative?", "σ(z)(1 − σ(z))\nmax 0.25", ("activation", "sigmoid"), 4),
         ("Two\tcells?", "yes\nquoted", (), 5),
@@ -189,11 +207,14 @@ def test_anki_notes_export_with_html_and_tags(tmp_path: Path) -> None:
 
 
 def test_anki_export_with_guid_notetype_and_deck_columns(tmp_path: Path) -> None:
-    path = write(tmp_path, "anki.txt",
-                 "#separator:comma\n#html:false\n#guid column:1\n#notetype column:2\n"
-                 "#deck column:3\n#tags column:6\n#deck:Neural nets\n"
-                 "g1,Basic,NN,What is He init?,Var = 2/n_in,init\n"
-                 'g2,Basic (and reversed),NN,"a, b",<b>kept</b>,\n')
+    path = write(
+        tmp_path,
+        "anki.txt",
+        "#separator:comma\n#html:false\n#guid column:1\n#notetype column:2\n"
+        "#deck column:3\n#tags column:6\n#deck:Neural nets\n"
+        "g1,Basic,NN,What is He init?,Var = 2/n_in,init\n"
+        'g2,Basic (and reversed),NN,"a, b",<b>kept</b>,\n',
+    )
     deck = parse_table(path)
     assert deck.name == "Neural nets"
     assert rows(path) == [
@@ -217,14 +238,39 @@ def test_html_to_text() -> None:
 
 
 CSVISH = st.lists(
-    st.sampled_from([",", "\t", '"', "\n", "\r\n", "\r", " ", "front", "back", "tags", "q", "a",
-                     "é", "\x00", "#separator:tab\n", "#html:true\n", "#tags column:2\n",
-                     "#separator:x\n", "<br>", "&amp;", ";", "#"]),
+    st.sampled_from(
+        [
+            ",",
+            "\t",
+            '"',
+            "\n",
+            "\r\n",
+            "\r",
+            " ",
+            "front",
+            "back",
+            "tags",
+            "q",
+            "a",
+            "é",
+            "\x00",
+            "#separator:tab\n",
+            "#html:true\n",
+            "#tags column:2\n",
+            "#separator:x\n",
+            "<br>",
+            "&amp;",
+            ";",
+            "#",
+        ]
+    ),
     max_size=40,
 ).map("".join)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(text=CSVISH, suffix=st.sampled_from([".csv", ".tsv", ".txt"]))
 def test_random_csv_text_raises_only_deck_errors(tmp_path: Path, text: str, suffix: str) -> None:
     path = write(tmp_path, "random" + suffix, text)
@@ -239,7 +285,9 @@ def test_random_csv_text_raises_only_deck_errors(tmp_path: Path, text: str, suff
         assert len({card.id for card in deck.cards}) == len(deck.cards)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.binary(max_size=300))
 def test_random_bytes_raise_only_deck_errors(tmp_path: Path, data: bytes) -> None:
     path = write(tmp_path, "random.csv", data)

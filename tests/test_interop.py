@@ -29,16 +29,32 @@ from studyapp.transfer.export import export_json, write_apkg
 from studyapp.transfer.restore import ImportProblem, import_decks, read_json, restore_json
 from tests.helpers import add_cards, assert_totals_match_log
 
-TABLES = ("decks", "cards", "drill_topics", "reviews", "drill_attempts", "preferences",
-          "daily_totals")
+TABLES = (
+    "decks",
+    "cards",
+    "drill_topics",
+    "reviews",
+    "drill_attempts",
+    "preferences",
+    "daily_totals",
+)
 
 
 def build_history(db: Database, settings: Settings) -> None:
     """Two decks, three days of grades (with same-day repeats and an undo), two drill
     attempts, a suspended card, a retired card and a preference."""
     add_cards(db, 4, deck="basics")
-    add_cards(db, 2, deck="extra", due=date(2026, 3, 8), repetitions=2, interval=6,
-              easiness=2.36, lapses=1, last_review=date(2026, 3, 2))
+    add_cards(
+        db,
+        2,
+        deck="extra",
+        due=date(2026, 3, 8),
+        repetitions=2,
+        interval=6,
+        easiness=2.36,
+        lapses=1,
+        last_review=date(2026, 3, 2),
+    )
     clock = settings.clock
     for grades in ((5, 2, 4, 4), (3, 1, 4), (5, 5, 0, 4)):
         session = ReviewSession(db, settings)
@@ -63,11 +79,30 @@ def build_history(db: Database, settings: Settings) -> None:
         card = session.get(Card, "extra-005")
         assert card is not None
         card.retired = True
-        session.add(Deck(id="mine", name="My own", description="typed in", origin="import",
-                         source_path="/tmp/mine.csv", digest="ab" * 32))
+        session.add(
+            Deck(
+                id="mine",
+                name="My own",
+                description="typed in",
+                origin="import",
+                source_path="/tmp/mine.csv",
+                digest="ab" * 32,
+            )
+        )
         session.flush()
-        session.add(Card(id="mine-1", deck_id="mine", position=99, front="f", back="b",
-                         mnemonic="m", why="w", source="s", tags="x y"))
+        session.add(
+            Card(
+                id="mine-1",
+                deck_id="mine",
+                position=99,
+                front="f",
+                back="b",
+                mnemonic="m",
+                why="w",
+                source="s",
+                tags="x y",
+            )
+        )
         session.add(Preference(key="new_per_day", value="30"))
 
 
@@ -261,15 +296,20 @@ def zip_with(path: Path, members: dict[str, bytes]) -> Path:
     [
         ("broken.json", lambda p: p.write_text('{"cards": [}'), "not valid JSON"),
         ("shape.json", lambda p: p.write_text('{"decks": []}'), "not a studyapp JSON export"),
-        ("fields.json", lambda p: p.write_text('{"cards": [{"id": 3}], "topics": [], '
-                                                '"reviews": []}'), "cards[0].id"),
+        (
+            "fields.json",
+            lambda p: p.write_text('{"cards": [{"id": 3}], "topics": [], "reviews": []}'),
+            "cards[0].id",
+        ),
         ("latin1.json", lambda p: p.write_bytes(b'{"cards": "\xe9"}'), "invalid UTF-8"),
         ("text.apkg", lambda p: p.write_text("hello"), "not a readable zip file"),
         ("empty.apkg", lambda p: zip_with(p, {"media": b"{}"}), "no collection.anki2 inside"),
-        ("new.apkg", lambda p: zip_with(p, {"collection.anki21b": b"\x28\xb5\x2f\xfd"}),
-         "Support older Anki versions"),
-        ("junk.apkg", lambda p: zip_with(p, {"collection.anki2": b"junk" * 100}),
-         "cannot be read"),
+        (
+            "new.apkg",
+            lambda p: zip_with(p, {"collection.anki21b": b"\x28\xb5\x2f\xfd"}),
+            "Support older Anki versions",
+        ),
+        ("junk.apkg", lambda p: zip_with(p, {"collection.anki2": b"junk" * 100}), "cannot be read"),
     ],
 )
 def test_bad_input_is_one_line_and_changes_nothing(cli_env, tmp_path, name, make, reason) -> None:
@@ -310,19 +350,31 @@ def _bump(state: dict[str, Any]) -> None:
 # What a restore must refuse although each value has the right type: each would later
 # stop the app from opening, break the .apkg export, or contradict the log.
 BAD_RESTORES = [
-    (lambda d: d["preferences"].update(rollover_hour="99"),
-     "preferences.rollover_hour: rollover_hour must be between 0 and 23, not 99"),
-    (lambda d: d["preferences"].update(rollover_hour="abc"),
-     "preferences.rollover_hour: rollover_hour must be a whole number"),
-    (lambda d: d["preferences"].update(new_per_day="-5"),
-     "preferences.new_per_day: new_per_day must be between 0 and 9999, not -5"),
+    (
+        lambda d: d["preferences"].update(rollover_hour="99"),
+        "preferences.rollover_hour: rollover_hour must be between 0 and 23, not 99",
+    ),
+    (
+        lambda d: d["preferences"].update(rollover_hour="abc"),
+        "preferences.rollover_hour: rollover_hour must be a whole number",
+    ),
+    (
+        lambda d: d["preferences"].update(new_per_day="-5"),
+        "preferences.new_per_day: new_per_day must be between 0 and 9999, not -5",
+    ),
     (lambda d: d["preferences"].update(theme="dark"), "unknown preference 'theme'"),
-    (lambda d: d["cards"][0].update(front="a\x00b"),
-     "cards[0].front: contains a control character (U+0000)"),
-    (lambda d: d["cards"][1].update(back="\x1b[31mred"),
-     "cards[1].back: contains a control character (U+001B)"),
-    (lambda d: d["cards"][0].update(tags=["ok", "b\x07"]),
-     "cards[0].tags: contains a control character (U+0007)"),
+    (
+        lambda d: d["cards"][0].update(front="a\x00b"),
+        "cards[0].front: contains a control character (U+0000)",
+    ),
+    (
+        lambda d: d["cards"][1].update(back="\x1b[31mred"),
+        "cards[1].back: contains a control character (U+001B)",
+    ),
+    (
+        lambda d: d["cards"][0].update(tags=["ok", "b\x07"]),
+        "cards[0].tags: contains a control character (U+0007)",
+    ),
     (lambda d: d["decks"][0].update(name="bell\x07"), "decks[0].name: contains a control"),
     (lambda d: d["drill_attempts"][0].update(typed="\x00"), "drill_attempts[0].typed: contains"),
     (lambda d: d["cards"][0].update(front=" \n "), "cards[0].front: is empty"),
@@ -333,10 +385,14 @@ BAD_RESTORES = [
     (lambda d: d["reviews"][0].update(item_id="x/y"), "reviews[0].item_id: 'x/y' is not"),
     (lambda d: d["reviews"][0].update(item_id="nobody"), "reviews[0].item_id: no card 'nobody'"),
     (lambda d: _bump(d["reviews"][_later_review(d)]["before"]), "before: does not follow"),
-    (lambda d: _bump(d["cards"][_reviewed_card(d)]["schedule"]),
-     "schedule: is not the state its last review left"),
-    (lambda d: _bump(d["reviews"][_first_repeat(d)]["after"]),
-     "after: a same-day repeat does not change the schedule"),
+    (
+        lambda d: _bump(d["cards"][_reviewed_card(d)]["schedule"]),
+        "schedule: is not the state its last review left",
+    ),
+    (
+        lambda d: _bump(d["reviews"][_first_repeat(d)]["after"]),
+        "after: a same-day repeat does not change the schedule",
+    ),
 ]
 
 
@@ -413,12 +469,24 @@ def test_our_apkg_comes_home_to_the_same_cards(db, history, tmp_path) -> None:
     specs = read_package(package)
     assert {s.id: s.name for s in specs} == {"basics": "basics", "extra": "extra", "mine": "mine"}
     by_id = {card.id: card for spec in specs for card in spec.cards}
-    assert set(by_id) == {"basics-000", "basics-001", "basics-002", "basics-003", "extra-004",
-                          "mine-1"}  # extra-005 is retired: not exported
-    assert (by_id["mine-1"].front, by_id["mine-1"].back, by_id["mine-1"].tags) == ("f", "b",
-                                                                                    ("x", "y"))
-    assert (by_id["mine-1"].mnemonic, by_id["mine-1"].why, by_id["mine-1"].source) == ("m", "w",
-                                                                                        "s")
+    assert set(by_id) == {
+        "basics-000",
+        "basics-001",
+        "basics-002",
+        "basics-003",
+        "extra-004",
+        "mine-1",
+    }  # extra-005 is retired: not exported
+    assert (by_id["mine-1"].front, by_id["mine-1"].back, by_id["mine-1"].tags) == (
+        "f",
+        "b",
+        ("x", "y"),
+    )
+    assert (by_id["mine-1"].mnemonic, by_id["mine-1"].why, by_id["mine-1"].source) == (
+        "m",
+        "w",
+        "s",
+    )
     report = import_decks(db, specs)
     assert report.errors == [] and report.added == 0
 
@@ -426,13 +494,24 @@ def test_our_apkg_comes_home_to_the_same_cards(db, history, tmp_path) -> None:
 def test_a_genanki_package_from_elsewhere(db, tmp_path) -> None:
     import genanki
 
-    model = genanki.Model(1234, "Basic", fields=[{"name": "Front"}, {"name": "Back"}],
-                          templates=[{"name": "c", "qfmt": "{{Front}}", "afmt": "{{Back}}"}])
+    model = genanki.Model(
+        1234,
+        "Basic",
+        fields=[{"name": "Front"}, {"name": "Back"}],
+        templates=[{"name": "c", "qfmt": "{{Front}}", "afmt": "{{Back}}"}],
+    )
     french = genanki.Deck(11, "Languages::French")
-    french.add_note(genanki.Note(model=model, fields=["<b>chat</b>", "cat<br>(animal)"],
-                                 tags=["noun", "animals"], guid="g1"))
-    french.add_note(genanki.Note(model=model, fields=["chien &amp; loup", "dog &amp; wolf"],
-                                 guid="g2"))
+    french.add_note(
+        genanki.Note(
+            model=model,
+            fields=["<b>chat</b>", "cat<br>(animal)"],
+            tags=["noun", "animals"],
+            guid="g1",
+        )
+    )
+    french.add_note(
+        genanki.Note(model=model, fields=["chien &amp; loup", "dog &amp; wolf"], guid="g2")
+    )
     other = genanki.Deck(12, "languages french")
     other.add_note(genanki.Note(model=model, fields=["un", "one"], guid="g3"))
     package = tmp_path / "fr.apkg"
@@ -498,9 +577,11 @@ def test_apkg_schedule_columns(db, history, tmp_path) -> None:
     connection.close()
     assert crt == 1577880000  # 2020-01-01 12:00 UTC
     with sqlite3.connect(history) as log:
-        logged = dict(log.execute(
-            "SELECT item_id, count(*) FROM reviews WHERE kind = 'card' GROUP BY item_id"
-        ).fetchall())
+        logged = dict(
+            log.execute(
+                "SELECT item_id, count(*) FROM reviews WHERE kind = 'card' GROUP BY item_id"
+            ).fetchall()
+        )
     assert len(logged) >= 4
     with db.session() as session:
         for card_id, (kind, queue, due, ivl, factor, reps, lapses) in rows.items():
@@ -511,8 +592,11 @@ def test_apkg_schedule_columns(db, history, tmp_path) -> None:
             else:
                 assert kind == 2 and queue == (-1 if card.suspended else 2)
                 assert due == (card.due - date(2020, 1, 1)).days
-            assert (ivl, factor, lapses) == (card.interval, round(card.easiness * 1000),
-                                             card.lapses)
+            assert (ivl, factor, lapses) == (
+                card.interval,
+                round(card.easiness * 1000),
+                card.lapses,
+            )
             assert reps == max(logged.get(card_id, 0), card.repetitions)  # Anki counts answers
     assert rows["basics-001"][1] == -1  # suspended
     assert rows["mine-1"] == [0, 0, rows["mine-1"][2], 0, 2500, 0, 0]  # new, never graded
@@ -521,10 +605,14 @@ def test_apkg_schedule_columns(db, history, tmp_path) -> None:
 # --- fuzzing: whatever the file holds, a clear ImportProblem or a clean restore -------------
 
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**70), 2**70)
-    | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
-                                                                max_size=4),
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=12,
 )
 
@@ -565,8 +653,9 @@ def small_document(tmp_path_factory, template_db) -> dict[str, object]:
         source.close()
 
 
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data())
 def test_fuzzed_documents_give_import_problems_or_restore_cleanly(
     db, tmp_path, small_document, data
@@ -585,8 +674,9 @@ def test_fuzzed_documents_give_import_problems_or_restore_cleanly(
     export_json(db)  # and export again
 
 
-@settings(max_examples=100, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(raw=st.binary(max_size=200) | JSON_VALUES.map(lambda v: json.dumps(v).encode()))
 def test_random_files_give_import_problems(tmp_path, raw) -> None:
     target = tmp_path / "random.json"
@@ -603,10 +693,19 @@ def test_cloze_notes_and_notes_without_a_back(tmp_path) -> None:
     from studyapp.transfer.anki import read_package_contents
 
     deck = genanki.Deck(21, "Cloze")
-    deck.add_note(genanki.Note(model=genanki.CLOZE_MODEL, guid="z1",
-                               fields=["{{c1::ReLU}} is max(0, {{c2::z::input}})", ""]))
-    basic = genanki.Model(5, "Basic", fields=[{"name": "Front"}, {"name": "Back"}],
-                          templates=[{"name": "c", "qfmt": "{{Front}}", "afmt": "{{Back}}"}])
+    deck.add_note(
+        genanki.Note(
+            model=genanki.CLOZE_MODEL,
+            guid="z1",
+            fields=["{{c1::ReLU}} is max(0, {{c2::z::input}})", ""],
+        )
+    )
+    basic = genanki.Model(
+        5,
+        "Basic",
+        fields=[{"name": "Front"}, {"name": "Back"}],
+        templates=[{"name": "c", "qfmt": "{{Front}}", "afmt": "{{Back}}"}],
+    )
     deck.add_note(genanki.Note(model=basic, guid="z2", fields=["front only", ""]))
     package = tmp_path / "cloze.apkg"
     genanki.Package([deck]).write_to_file(str(package))
@@ -621,23 +720,35 @@ OLD_CLOZE = re.compile(r"\{\{c\d+::(.*?)(?:::(.*?))?\}\}", re.DOTALL)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(["{{c1::", "{{c12::", "{{c", "::", ":", "}}", "}", "{", "a",
-                                 "\n", "1", "c"]), max_size=14).map("".join))
+@given(
+    st.lists(
+        st.sampled_from(
+            ["{{c1::", "{{c12::", "{{c", "::", ":", "}}", "}", "{", "a", "\n", "1", "c"]
+        ),
+        max_size=14,
+    ).map("".join)
+)
 def test_cloze_scan_reads_deletions_as_the_one_pattern_did(text) -> None:
     from studyapp.transfer.anki import _cloze
 
     def gap(match: re.Match[str]) -> str:
         return f"[{match.group(2)}]" if match.group(2) else "[...]"
 
-    expected = (OLD_CLOZE.sub(gap, text), OLD_CLOZE.sub(r"\1", text)) if OLD_CLOZE.search(text) else None
+    expected = (
+        (OLD_CLOZE.sub(gap, text), OLD_CLOZE.sub(r"\1", text)) if OLD_CLOZE.search(text) else None
+    )
     assert _cloze(text) == expected
 
 
 def test_cli_imports_an_apkg_twice_without_copies(cli_env, tmp_path) -> None:
     import genanki
 
-    model = genanki.Model(7, "Basic", fields=[{"name": "Front"}, {"name": "Back"}],
-                          templates=[{"name": "c", "qfmt": "{{Front}}", "afmt": "{{Back}}"}])
+    model = genanki.Model(
+        7,
+        "Basic",
+        fields=[{"name": "Front"}, {"name": "Back"}],
+        templates=[{"name": "c", "qfmt": "{{Front}}", "afmt": "{{Back}}"}],
+    )
     one, two = genanki.Deck(1, "One"), genanki.Deck(2, "Two::Sub")
     one.add_note(genanki.Note(model=model, fields=["q1", "a1"], tags=["t"], guid="n1"))
     two.add_note(genanki.Note(model=model, fields=["q2", "a2"], guid="n2"))
@@ -705,9 +816,20 @@ def test_a_database_with_only_bundled_content_is_restored_without_replace(
 
 
 def test_an_export_without_decks_gets_a_deck_per_card_deck(db, tmp_path) -> None:
-    card = {"id": "c1", "deck": "old-deck", "front": "f", "back": "b", "tags": ["t"],
-            "schedule": {"easiness": 2.6, "repetitions": 1, "interval": 1,
-                         "due": "2026-03-11", "lapses": 0}}
+    card = {
+        "id": "c1",
+        "deck": "old-deck",
+        "front": "f",
+        "back": "b",
+        "tags": ["t"],
+        "schedule": {
+            "easiness": 2.6,
+            "repetitions": 1,
+            "interval": 1,
+            "due": "2026-03-11",
+            "lapses": 0,
+        },
+    }
     path = tmp_path / "old.json"
     path.write_text(json.dumps({"cards": [card], "topics": [], "reviews": []}))
     restore_json(db, read_json(path))
@@ -738,8 +860,12 @@ def test_a_genanki_package_of_more_notes_than_sql_variables_imports(
 ):
     import genanki
 
-    model = genanki.Model(7, "Basic", fields=[{"name": "Front"}, {"name": "Back"}],
-                          templates=[{"name": "c", "qfmt": "{{Front}}", "afmt": "{{Back}}"}])
+    model = genanki.Model(
+        7,
+        "Basic",
+        fields=[{"name": "Front"}, {"name": "Back"}],
+        templates=[{"name": "c", "qfmt": "{{Front}}", "afmt": "{{Back}}"}],
+    )
     deck = genanki.Deck(1, "Big")
     for i in range(MANY):
         deck.add_note(genanki.Note(model=model, fields=[f"q{i}", f"a{i}"], guid=f"n{i}"))

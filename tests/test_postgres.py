@@ -84,7 +84,9 @@ def test_review_session_same_day_repeat_and_undo(pg) -> None:
     assert session.current is None
     with pg.session() as s:
         states = {i: state_of(s.get(Card, i)) for i in ids}
-        rows = s.execute(select(Review.item_id, Review.quality, Review.repeat).order_by(Review.id)).all()
+        rows = s.execute(
+            select(Review.item_id, Review.quality, Review.repeat).order_by(Review.id)
+        ).all()
     assert states[ids[0]].interval == 1 and states[ids[0]].easiness == 2.6
     assert states[ids[1]].repetitions == 0 and states[ids[1]].interval == 1
     assert rows[-1] == (ids[1], 4, True)
@@ -173,22 +175,25 @@ def test_undo_waits_for_a_grade_in_progress_elsewhere_and_then_refuses(pg) -> No
             sql.execute(
                 text("UPDATE cards SET repetitions = repetitions + 1 WHERE id = :id"), {"id": card}
             )
-            sql.execute(text(
-                "INSERT INTO reviews (kind, item_id, reviewed_at, day, quality, duration_ms,"
-                " repeat, prev_easiness, prev_repetitions, prev_interval, prev_due, prev_lapses,"
-                " prev_last_review, easiness, repetitions, interval, due, lapses)"
-                " SELECT kind, item_id, reviewed_at + 1, day, 5, 0, false, easiness,"
-                " repetitions, interval, due, lapses, day, easiness, repetitions + 1, interval,"
-                " due, lapses FROM reviews WHERE item_id = :id"),
+            sql.execute(
+                text(
+                    "INSERT INTO reviews (kind, item_id, reviewed_at, day, quality, duration_ms,"
+                    " repeat, prev_easiness, prev_repetitions, prev_interval, prev_due,"
+                    " prev_lapses,"
+                    " prev_last_review, easiness, repetitions, interval, due, lapses)"
+                    " SELECT kind, item_id, reviewed_at + 1, day, 5, 0, false, easiness,"
+                    " repetitions, interval, due, lapses, day, easiness, repetitions + 1, interval,"
+                    " due, lapses FROM reviews WHERE item_id = :id"
+                ),
                 {"id": card},
             )
             worker = threading.Thread(target=undo)
             worker.start()
             with pg.engine.connect() as watcher:  # until undo waits on the card's row lock
                 for _ in range(500):
-                    waiting = watcher.execute(text(
-                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                    )).scalar()
+                    waiting = watcher.execute(
+                        text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+                    ).scalar()
                     if waiting or outcome:
                         break
                     time.sleep(0.01)  # another server process's state: nothing to await
@@ -249,8 +254,12 @@ def test_two_processes_studying_against_one_server_lose_nothing(pg, tmp_path) ->
     script = tmp_path / "writer.py"
     script.write_text(WRITER)
     processes = [
-        subprocess.Popen([sys.executable, str(script), URL, "1", deck], cwd=ROOT,
-                         stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, str(script), URL, "1", deck],
+            cwd=ROOT,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for deck in ("alpha", "beta", "alpha")  # two of them on the same cards
     ]
     for process in processes:
@@ -261,8 +270,9 @@ def test_two_processes_studying_against_one_server_lose_nothing(pg, tmp_path) ->
         # Every card is graded once, whichever process got there first; the state of each
         # card is the after-state of its last log row (no update lost or half-applied).
         last = s.execute(
-            select(Review.item_id, Review.repetitions, Review.interval)
-            .where(Review.id.in_(select(func.max(Review.id)).group_by(Review.item_id)))
+            select(Review.item_id, Review.repetitions, Review.interval).where(
+                Review.id.in_(select(func.max(Review.id)).group_by(Review.item_id))
+            )
         ).all()
         cards = {c.id: (c.repetitions, c.interval) for c in s.scalars(select(Card))}
     assert logged >= 80
@@ -273,8 +283,12 @@ def test_two_processes_studying_against_one_server_lose_nothing(pg, tmp_path) ->
 def test_the_cli_runs_against_the_server(pg) -> None:
     env = {**os.environ, "STUDYAPP_DB": URL}
     out = subprocess.run(
-        [sys.executable, "-m", "studyapp", "stats", "--json"], cwd=ROOT, env=env,
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "studyapp", "stats", "--json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert out.returncode == 0, out.stderr
     assert '"streak_days": 0' in out.stdout

@@ -1149,7 +1149,8 @@ def _running_var(i: Inputs) -> Any:
 
 
 def _init_by_seed(i: Inputs, scale: float) -> tuple[np.ndarray, np.ndarray]:
-    """Torch's initializer for these inputs, and a plain normal_/uniform_ with `scale`, same seed."""
+    """Torch's initializer for these inputs, and a plain normal_/uniform_ with `scale`,
+    from the same seed."""
     shape = (int(i["fan_out"]), int(i["fan_in"]))
     init, distribution = torch.nn.init, i.get("distribution", "normal")
     if i["scheme"] == "xavier":

@@ -46,9 +46,14 @@ def test_a_writing_block_holds_the_write_lock_from_its_start(db, db_path) -> Non
         with db.writing() as sql:
             state = sql.one("card_state", {"item_id": "basics-000"})
             assert state is not None
-            sql.run("write_card_state", {
-                "item_id": "basics-000", **dict(zip(STATE, state, strict=True)), "lapses": 7,
-            })
+            sql.run(
+                "write_card_state",
+                {
+                    "item_id": "basics-000",
+                    **dict(zip(STATE, state, strict=True)),
+                    "lapses": 7,
+                },
+            )
             with pytest.raises(sqlite3.OperationalError, match="locked"):
                 other.execute("BEGIN IMMEDIATE")
             assert other.execute("SELECT lapses FROM cards").fetchone() == (0,)  # not yet

@@ -88,7 +88,8 @@ def test_four_perfect_grades_from_new() -> None:
     # Fifth: EF' = 3.0 exactly, I = 50 * 3 = 150. Adding 0.1 five times in floats gives
     # 3.0000000000000004 and ceil(150.00000000000003) = 151; we must say 150.
     s5 = review(s4, 5, date(2024, 5, 14))
-    # 14 May + 150: 17 to 31 May, +30 Jun (47), +31 Jul (78), +31 Aug (109), +30 Sep (139), 11 Oct (150).
+    # 14 May + 150: 17 to 31 May, +30 Jun (47), +31 Jul (78), +31 Aug (109), +30 Sep (139),
+    # 11 Oct (150).
     assert s5 == Sm2State(3.0, 5, 150, date(2024, 10, 11), 0, date(2024, 5, 14))
     assert math.ceil(50 * (2.5 + 0.1 + 0.1 + 0.1 + 0.1 + 0.1)) == 151  # the trap avoided
 

@@ -47,8 +47,12 @@ def test_a_statement_with_an_unnamed_parameter_is_refused(monkeypatch) -> None:
 
     real = statements.build
     monkeypatch.setattr(
-        statements, "build",
-        lambda dialect: {**real(dialect), "bad": (select(cards.c.id).where(cards.c.due == 3), None)},
+        statements,
+        "build",
+        lambda dialect: {
+            **real(dialect),
+            "bad": (select(cards.c.id).where(cards.c.due == 3), None),
+        },
     )
     with pytest.raises(ValueError, match="bad has anonymous parameters"):
         compile_all(sqlite.dialect(paramstyle="named"))

@@ -22,11 +22,23 @@ def log(db, day: date, quality: int, kind: str = "card", item: str = "x", repeat
         totals.add_to_day(session.connection(), day, kind, quality, repeat, True, 1000)
         session.add(
             Review(
-                kind=kind, item_id=item, day=day, quality=quality, duration_ms=1000,
+                kind=kind,
+                item_id=item,
+                day=day,
+                quality=quality,
+                duration_ms=1000,
                 reviewed_at=datetime(day.year, day.month, day.day, 12, tzinfo=UTC),
-                repeat=repeat, prev_easiness=2.5, prev_repetitions=0, prev_interval=0,
-                prev_due=None, prev_lapses=0, easiness=2.5, repetitions=1, interval=1,
-                due=day + timedelta(days=1), lapses=0,
+                repeat=repeat,
+                prev_easiness=2.5,
+                prev_repetitions=0,
+                prev_interval=0,
+                prev_due=None,
+                prev_lapses=0,
+                easiness=2.5,
+                repetitions=1,
+                interval=1,
+                due=day + timedelta(days=1),
+                lapses=0,
             )
         )
 
@@ -63,8 +75,17 @@ def test_per_day_retention_forecast_and_maturity(db, settings) -> None:
     assert len(data.forecast) == 30 and sum(n for _, n in data.forecast) == 2
     assert data.maturity == {"new": 2, "learning": 1, "young": 1, "mature": 2}
     payload = stats_json(data)
-    for key in ("today", "reviews_today", "streak_days", "due_today", "new_available",
-                "retention_30d", "per_day", "forecast", "topics"):
+    for key in (
+        "today",
+        "reviews_today",
+        "streak_days",
+        "due_today",
+        "new_available",
+        "retention_30d",
+        "per_day",
+        "forecast",
+        "topics",
+    ):
         assert key in payload
     assert payload["today"] == "2026-03-10" and payload["reviews_today"] == 4
 

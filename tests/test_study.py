@@ -220,7 +220,9 @@ def test_the_day_rolls_over_at_four_in_the_morning(db) -> None:
     assert study_day(early + timedelta(minutes=1), 4) == date(2026, 3, 11)
     add_cards(db, 1, due=date(2026, 3, 11), repetitions=1, interval=1)
     assert list(ReviewSession(db, Settings(clock=FixedClock(early))).queue) == []
-    assert len(ReviewSession(db, Settings(clock=FixedClock(early + timedelta(minutes=1)))).queue) == 1
+    assert (
+        len(ReviewSession(db, Settings(clock=FixedClock(early + timedelta(minutes=1)))).queue) == 1
+    )
 
 
 def test_suspend_hides_a_card_and_reset_makes_it_new(db, settings) -> None:

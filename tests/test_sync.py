@@ -13,10 +13,25 @@ from studyapp.review.sessions import ReviewSession
 from studyapp.store.models import Card, Deck, Review
 
 
-def deck_file(folder: Path, deck_id: str, cards: list[tuple[str, str]], name: str | None = None) -> Path:
-    lines = ["[deck]", f'id = "{deck_id}"', f'name = "{name or deck_id.title()}"', 'description = "test"', ""]
+def deck_file(
+    folder: Path, deck_id: str, cards: list[tuple[str, str]], name: str | None = None
+) -> Path:
+    lines = [
+        "[deck]",
+        f'id = "{deck_id}"',
+        f'name = "{name or deck_id.title()}"',
+        'description = "test"',
+        "",
+    ]
     for card_id, front in cards:
-        lines += ["[[cards]]", f'id = "{card_id}"', f'front = "{front}"', 'back = "an answer"', 'tags = ["t"]', ""]
+        lines += [
+            "[[cards]]",
+            f'id = "{card_id}"',
+            f'front = "{front}"',
+            'back = "an answer"',
+            'tags = ["t"]',
+            "",
+        ]
     path = folder / f"{deck_id}.toml"
     path.write_text("\n".join(lines))
     return path

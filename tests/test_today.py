@@ -89,7 +89,9 @@ def test_unchanged_deck_files_are_seen_as_unchanged_and_every_change_is_not(db, 
     content = tmp_path / "content"
     content.mkdir()
     deck = content / "one.toml"
-    deck.write_text('[deck]\nid = "one"\nname = "One"\n\n[[cards]]\nid = "one-1"\nfront = "Q"\nback = "A"\n')
+    deck.write_text(
+        '[deck]\nid = "one"\nname = "One"\n\n[[cards]]\nid = "one-1"\nfront = "Q"\nback = "A"\n'
+    )
     collection = Collection(db, Settings(clock=FixedClock(NOON)))
 
     def unchanged() -> bool:

@@ -76,6 +76,8 @@ def warm_up() -> None:
 
 class _Undefined(ArithmeticError):
     """An expression with no finite real value; the message says why."""
+
+
 def _power(base: float, exponent: float) -> float:
     if base == 0 and exponent < 0:
         raise _Undefined("division by zero")

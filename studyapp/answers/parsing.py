@@ -296,8 +296,7 @@ def _entry(text: str, tokens: Sequence[Token]) -> Entry:
                 expect_operand, tight = True, ""
             else:
                 raise AnswerFormatError(
-                    f"Unknown name '{clip(token.text)}': the names you can use are "
-                    f"{ALLOWED_NAMES}."
+                    f"Unknown name '{clip(token.text)}': the names you can use are {ALLOWED_NAMES}."
                 )
         elif token.kind == "op":
             unary = expect_operand

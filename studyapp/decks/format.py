@@ -234,8 +234,9 @@ def _locate(text: str, n_cards: int) -> _Where:
     top, sections = _scan_sections(text)
     decks = [s for s in sections if s.name == "deck" and not s.array]
     cards = [s for s in sections if s.name == "cards" and s.array]
-    return _Where(top, sections, decks[0] if decks else None,
-                  cards if len(cards) == n_cards else None)
+    return _Where(
+        top, sections, decks[0] if decks else None, cards if len(cards) == n_cards else None
+    )
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -255,8 +256,14 @@ def _syntax_error(path: Path, text: str, error: tomllib.TOMLDecodeError) -> Deck
 
 
 def _type_name(value: object) -> str:
-    names = {str: "a string", int: "an integer", float: "a number", bool: "a boolean",
-             list: "an array", dict: "a table"}
+    names = {
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        bool: "a boolean",
+        list: "an array",
+        dict: "a table",
+    }
     return names.get(type(value), type(value).__name__)
 
 
@@ -327,8 +334,11 @@ def _card(path: Path, where: _Where, index: int, raw: object) -> CardSpec:
     unknown = _unknown(raw, CARD_KEYS)
     if unknown is not None:
         allowed = ", ".join(sorted(CARD_KEYS))
-        raise DeckError(path, where.card_line(index, unknown),
-                        f"unknown card field '{unknown}' (allowed: {allowed})")
+        raise DeckError(
+            path,
+            where.card_line(index, unknown),
+            f"unknown card field '{unknown}' (allowed: {allowed})",
+        )
     fields: dict[str, Any] = {}
     for key, convert in (
         ("id", lambda v: _identifier(v, "card id")),
@@ -350,8 +360,11 @@ def _card(path: Path, where: _Where, index: int, raw: object) -> CardSpec:
 def _deck_table(path: Path, where: _Where, document: Mapping[str, Any]) -> tuple[str, str, str]:
     unknown = _unknown(document, TOP_KEYS)
     if unknown is not None:
-        raise DeckError(path, where.top_line(unknown),
-                        f"unknown top-level key '{unknown}' (expected [deck] and [[cards]])")
+        raise DeckError(
+            path,
+            where.top_line(unknown),
+            f"unknown top-level key '{unknown}' (expected [deck] and [[cards]])",
+        )
     deck = document.get("deck")
     if deck is None:
         raise DeckError(path, None, "missing [deck] table")
@@ -359,8 +372,11 @@ def _deck_table(path: Path, where: _Where, document: Mapping[str, Any]) -> tuple
         raise DeckError(path, where.deck_line(), f"'deck' must be a table, not {_type_name(deck)}")
     unknown = _unknown(deck, DECK_KEYS)
     if unknown is not None:
-        raise DeckError(path, where.deck_line(unknown),
-                        f"unknown deck field '{unknown}' (allowed: description, id, name)")
+        raise DeckError(
+            path,
+            where.deck_line(unknown),
+            f"unknown deck field '{unknown}' (allowed: description, id, name)",
+        )
     try:
         deck_id = _identifier(deck.get("id"), "deck id")
     except ValueError as error:
@@ -407,15 +423,19 @@ def parse_text(path: Path, data: bytes, text: str) -> DeckSpec:
     where = _locate(text, n_cards)
     deck_id, name, description = _deck_table(path, where, document)
     if not isinstance(raw_cards, list):
-        raise DeckError(path, where.top_line("cards"),
-                        "'cards' must be an array of tables written as [[cards]]")
+        raise DeckError(
+            path, where.top_line("cards"), "'cards' must be an array of tables written as [[cards]]"
+        )
     cards: list[CardSpec] = []
     first_seen: dict[str, int] = {}
     for index, raw in enumerate(raw_cards):
         card = _card(path, where, index, raw)
         if card.id in first_seen:
-            raise DeckError(path, where.card_line(index, "id"),
-                            f"duplicate card id '{card.id}' (first used at line {first_seen[card.id]})")
+            raise DeckError(
+                path,
+                where.card_line(index, "id"),
+                f"duplicate card id '{card.id}' (first used at line {first_seen[card.id]})",
+            )
         first_seen[card.id] = where.card_line(index, "id") or card.line
         cards.append(card)
     digest = hashlib.sha256(data).hexdigest()
@@ -475,6 +495,9 @@ def _clash(
     for card in deck.cards:
         if card.id in card_owner:
             other_path, other_line = card_owner[card.id]
-            return DeckError(deck.path, card.line,
-                             f"card id '{card.id}' is already used at {other_path}:{other_line}")
+            return DeckError(
+                deck.path,
+                card.line,
+                f"card id '{card.id}' is already used at {other_path}:{other_line}",
+            )
     return None

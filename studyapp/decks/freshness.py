@@ -2,8 +2,9 @@
 
 Every start asks it twice: have the bundled deck files changed since the last sync, and
 have the drill families? The usual answer is no, and it is found from file digests and
-store statements run by name (store/runner.py), so an ordinary start needs neither the deck parser nor
-SQLAlchemy. Only when something did change does studyapp.decks.sync do the real work.
+store statements run by name (store/runner.py), so an ordinary start needs neither the
+deck parser nor SQLAlchemy. Only when something did change does studyapp.decks.sync do
+the real work.
 """
 
 from __future__ import annotations
@@ -49,7 +50,9 @@ def deck_files(folder: Path) -> list[Path]:
 def bundled_decks_unchanged(reader: Runner, folder: Path) -> bool:
     """True when a sync of `folder` would write nothing: every file has the digest stored
     for its deck, no such deck is retired, and no live deck's file has gone."""
-    known = {source: (digest, bool(retired)) for source, digest, retired in reader.all("bundled_decks")}
+    known = {
+        source: (digest, bool(retired)) for source, digest, retired in reader.all("bundled_decks")
+    }
     present = set()
     for path in deck_files(folder):
         present.add(path.name)

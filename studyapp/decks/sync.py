@@ -83,7 +83,12 @@ def write_deck(
         deck = Deck(id=spec.id, name=spec.name, origin=origin)
         session.add(deck)
     deck.name, deck.description = spec.name, spec.description
-    deck.origin, deck.source_path, deck.digest, deck.retired = origin, source_path, spec.digest, False
+    deck.origin, deck.source_path, deck.digest, deck.retired = (
+        origin,
+        source_path,
+        spec.digest,
+        False,
+    )
     existing = {
         card.id: card
         for ids in id_batches(spec_ids(spec))

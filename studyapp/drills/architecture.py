@@ -45,10 +45,6 @@ def slip(value: Any, feedback: str) -> Slip:
     return Slip(np.asarray(value, dtype=np.float64), feedback)
 
 
-
-
-
-
 def matrix_form(value: Any) -> str:
     rows, cols = np.shape(value)
     return f"a {rows}×{cols} matrix, rows separated by ;"

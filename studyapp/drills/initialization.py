@@ -71,10 +71,6 @@ _GAIN_TEXT = {
 # ------------------------------------------------------------------------------ helpers
 
 
-
-
-
-
 def _two_fans(rng: np.random.Generator, difficulty: int) -> tuple[int, int]:
     """Two different layer widths (so fan_in and fan_out cannot be confused silently)."""
     fan_in, fan_out = rng.choice(_FANS[difficulty], size=2, replace=False)

@@ -43,10 +43,6 @@ def paren(x: float, digits: int = 4) -> str:
     return f"({text})" if float(x) < 0 else text
 
 
-
-
-
-
 def value_steps(name: str, z: float) -> list[str]:
     """Worked steps for φ(z), every number from the engine."""
     act = activations.get(name)
@@ -287,8 +283,7 @@ def affine_layer(rng: np.random.Generator, difficulty: int) -> Draft:
         f"holds the weights of output i. Answer: a vector of {n_out} numbers. {TOLERANCE_NOTE}"
     )
     rows = [
-        f"z[{i}] = row {i} of W · x + b[{i}] = {_dot_text(W[i], x)} + {paren(b[i])} "
-        f"= {num(z[i])}"
+        f"z[{i}] = row {i} of W · x + b[{i}] = {_dot_text(W[i], x)} + {paren(b[i])} = {num(z[i])}"
         for i in range(n_out)
     ]
     steps = [

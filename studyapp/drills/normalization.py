@@ -39,10 +39,6 @@ Vector = np.ndarray
 # ------------------------------------------------------------------------------ helpers
 
 
-
-
-
-
 def _plain(values: Vector) -> Answer:
     """A vector or matrix as plain floats (−0.0 shown as 0)."""
     result: Answer = (np.asarray(values, dtype=np.float64) + 0.0).tolist()

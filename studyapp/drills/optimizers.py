@@ -76,10 +76,6 @@ def slip(value: Any, feedback: str) -> Slip:
     return Slip(np.asarray(value, dtype=np.float64), feedback)
 
 
-
-
-
-
 def term(value: Any, digits: int = 4) -> str:
     """A value ready to sit inside a formula: a negative scalar in parentheses."""
     text = show(value, digits)

@@ -38,10 +38,6 @@ Vector = np.ndarray
 # ------------------------------------------------------------------------------ helpers
 
 
-
-
-
-
 def _vector(values: Vector) -> list[float]:
     """Plain floats, with −0.0 (a dropped negative unit) shown as 0."""
     return [float(v) + 0.0 for v in values]

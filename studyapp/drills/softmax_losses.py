@@ -96,10 +96,6 @@ def _labels(rng: np.random.Generator, n: int) -> list[int]:
             return [int(v) for v in y]
 
 
-
-
-
-
 def _vector(values: Vector) -> list[float]:
     return [float(v) for v in values]
 

@@ -82,7 +82,10 @@ def forecast(session: Reader, today: date, days: int = 30) -> list[tuple[date, i
         select(func.count()).where(*ACTIVE_CARD, Card.due.is_not(None), Card.due <= today)
     )
     rows[today] = int(overdue or 0)
-    return [(today + timedelta(days=i), int(rows.get(today + timedelta(days=i), 0))) for i in range(days)]
+    return [
+        (today + timedelta(days=i), int(rows.get(today + timedelta(days=i), 0)))
+        for i in range(days)
+    ]
 
 
 def maturity(session: Reader) -> dict[str, int]:
@@ -128,7 +131,9 @@ def topic_stats(session: Reader) -> list[TopicStat]:
     return result
 
 
-def topic_accuracy_by_week(session: Reader, today: date, weeks: int = 12) -> dict[str, list[tuple[date, int, int]]]:
+def topic_accuracy_by_week(
+    session: Reader, today: date, weeks: int = 12
+) -> dict[str, list[tuple[date, int, int]]]:
     """Per topic: (week start, attempts, correct) for the last `weeks` weeks that had attempts."""
     first = today - timedelta(weeks=weeks)
     rows = session.execute(
@@ -216,5 +221,3 @@ def stats_json(data: StatsData) -> dict[str, Any]:
             for t in data.topics
         ],
     }
-
-

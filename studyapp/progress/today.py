@@ -20,6 +20,7 @@ from studyapp.store.runner import Runner
 if TYPE_CHECKING:
     from studyapp.store import Database
 
+
 @dataclass(frozen=True)
 class DeckCounts:
     id: str

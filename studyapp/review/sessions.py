@@ -219,14 +219,24 @@ class ReviewSession:
         repeat = card_view.id in self.graded
         moment = self.settings.clock.now()
         review_id, after, _ = grades.record_grade(
-            self.db, "card", card_view.id, quality, moment, self.today,
-            min(max(0, int(duration_ms)), MAX_CARD_MS), repeat,
+            self.db,
+            "card",
+            card_view.id,
+            quality,
+            moment,
+            self.today,
+            min(max(0, int(duration_ms)), MAX_CARD_MS),
+            repeat,
             _schedule(quality, self.today, repeat),
             shown=card_view.state,
         )
         self._history.append(
             _Snapshot(
-                review_id, card_view.id, deque(self.queue), dict(self.graded), self.repeats,
+                review_id,
+                card_view.id,
+                deque(self.queue),
+                dict(self.graded),
+                self.repeats,
                 self.elapsed_ms,
             )
         )
@@ -286,9 +296,7 @@ class ReviewSession:
 def set_suspended(db: Database, card_id: str, suspended: bool) -> None:
     """Suspend a card (it leaves every queue, keeps its schedule) or bring it back."""
     with db.write_session() as session, session.begin():
-        result = session.execute(
-            update(Card).where(Card.id == card_id).values(suspended=suspended)
-        )
+        result = session.execute(update(Card).where(Card.id == card_id).values(suspended=suspended))
         if not getattr(result, "rowcount", 0):
             raise LookupError(f"no card with id {card_id!r}")
 
@@ -428,8 +436,14 @@ class DrillSession:
             "duration_ms": max(0, duration_ms),
         }
         review_id, _, attempt_id = grades.record_grade(
-            self.db, "topic", topic_id, quality, moment, self.today,
-            min(max(0, duration_ms), MAX_DRILL_MS), repeat,
+            self.db,
+            "topic",
+            topic_id,
+            quality,
+            moment,
+            self.today,
+            min(max(0, duration_ms), MAX_DRILL_MS),
+            repeat,
             _schedule(quality, self.today, repeat),
             new_title=found.title if found else "",
             attempt=attempt,
@@ -451,7 +465,11 @@ class DrillSession:
         assert self.problem is not None  # answered, so still on screen
         topic_id = self.problem.topic
         grades.regrade(
-            self.db, "topic", topic_id, record.review_id, quality,
+            self.db,
+            "topic",
+            topic_id,
+            record.review_id,
+            quality,
             _schedule(quality, self.today, record.repeat),
         )
         if not record.repeat:

@@ -109,7 +109,10 @@ def _check_quality(quality: object) -> int:
 
 
 def _easiness_delta(quality: int) -> int:
-    """0.1 - (5 - q)(0.08 + (5 - q) * 0.02), in hundredths: +10, 0, -14, -32, -54, -80 for q = 5..0."""
+    """0.1 - (5 - q)(0.08 + (5 - q) * 0.02), in hundredths.
+
+    That is +10, 0, -14, -32, -54, -80 for q = 5..0.
+    """
     miss = 5 - quality
     return 10 - miss * (8 + miss * 2)
 

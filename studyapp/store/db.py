@@ -51,11 +51,11 @@ class Database:
     """An open, current studyapp database: the engine and session factories.
 
     Read with `session()`, change anything with `write_session()` or `writer.begin()`;
-    the named statements of store/statements.py run in `reading()` and `writing()`. On SQLite a writing
-    transaction starts with BEGIN IMMEDIATE, taking the write lock up front: a second
-    process then waits (busy timeout) instead of failing halfway, and a read-modify-write
-    can never act on a stale snapshot. On PostgreSQL the hot path locks the row it changes
-    (SELECT ... FOR UPDATE).
+    the named statements of store/statements.py run in `reading()` and `writing()`. On
+    SQLite a writing transaction starts with BEGIN IMMEDIATE, taking the write lock up
+    front: a second process then waits (busy timeout) instead of failing halfway, and a
+    read-modify-write can never act on a stale snapshot. On PostgreSQL the hot path locks
+    the row it changes (SELECT ... FOR UPDATE).
 
     The SQLAlchemy engine is built on first use, so a start that only reads need not
     import SQLAlchemy at all.

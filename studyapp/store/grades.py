@@ -69,7 +69,11 @@ def record_grade(
         before: Sm2State | None = None
         if shown is not None and not repeat:
             after = schedule(shown)
-            claim = {"item_id": item_id, **rows.state_params(after), **rows.state_params(shown, "was_")}
+            claim = {
+                "item_id": item_id,
+                **rows.state_params(after),
+                **rows.state_params(shown, "was_"),
+            }
             if sql.run(f"claim_{kind}_state", claim) == 1:
                 before = shown
         if before is None:
@@ -147,10 +151,14 @@ def undo_grade(db: Database, kind: ItemKind, item_id: str, review_id: int) -> No
         logged = _latest_grade(sql, kind, item_id, review_id, "undone")
         sql.run(f"write_{kind}_state", {"item_id": item_id, **rows.state_params(logged.before)})
         counts = logged.day_count_params()
-        sql.run("uncount_grade", {
-            "at_day": counts.pop("day"), "of_kind": counts.pop("kind"),
-            **{f"d_{name}": value for name, value in counts.items()},
-        })
+        sql.run(
+            "uncount_grade",
+            {
+                "at_day": counts.pop("day"),
+                "of_kind": counts.pop("kind"),
+                **{f"d_{name}": value for name, value in counts.items()},
+            },
+        )
         sql.run("delete_review", {"review_id": review_id})
 
 
@@ -166,10 +174,15 @@ def regrade(
         sql.run(f"write_{kind}_state", {"item_id": item_id, **rows.state_params(after)})
         delta = int(quality >= 3) - int(logged.quality >= 3)
         if delta:
-            sql.run("regrade_day", {
-                "at_day": day_value(logged.day), "of_kind": kind,
-                "d_correct": delta, "d_graded_correct": 0 if logged.repeat else delta,
-            })
+            sql.run(
+                "regrade_day",
+                {
+                    "at_day": day_value(logged.day),
+                    "of_kind": kind,
+                    "d_correct": delta,
+                    "d_graded_correct": 0 if logged.repeat else delta,
+                },
+            )
         stored = rows.state_params(after)
         del stored["last_review"]
         sql.run("regrade_review", {"review_id": review_id, "quality": quality, **stored})

@@ -68,8 +68,12 @@ def state_from_row(row: Sequence[Any]) -> Sm2State:
     """An SM-2 state from its stored columns, in STATE_FIELDS order."""
     easiness, repetitions, interval, due, lapses, last_review = row
     return Sm2State(
-        ease_from_value(easiness) or 0.0, int(repetitions), int(interval), day_from_value(due),
-        int(lapses), day_from_value(last_review),
+        ease_from_value(easiness) or 0.0,
+        int(repetitions),
+        int(interval),
+        day_from_value(due),
+        int(lapses),
+        day_from_value(last_review),
     )
 
 
@@ -143,14 +147,24 @@ class LoggedGrade:
         last_review = before.last_review if repeat else logged_day
         after = state_from_row((*row[12:17], day_value(last_review)))
         return cls(
-            str(kind), str(item_id), logged_day, int(quality), int(duration_ms), bool(repeat),
-            before, after,
+            str(kind),
+            str(item_id),
+            logged_day,
+            int(quality),
+            int(duration_ms),
+            bool(repeat),
+            before,
+            after,
         )
 
     def day_count_params(self) -> dict[str, Any]:
         """What this grade added to its day's counts (taken out again by undo)."""
         return day_count_params(
-            self.day, self.kind, self.quality, self.repeat, self.before.due is None,
+            self.day,
+            self.kind,
+            self.quality,
+            self.repeat,
+            self.before.due is None,
             self.duration_ms,
         )
 
@@ -186,5 +200,9 @@ def state_of(item: Any) -> Sm2State:
 
 def store_state(item: Any, state: Sm2State) -> None:
     """Set the SM-2 state on a card or topic ORM object."""
-    item.easiness, item.repetitions, item.interval = state.easiness, state.repetitions, state.interval
+    item.easiness, item.repetitions, item.interval = (
+        state.easiness,
+        state.repetitions,
+        state.interval,
+    )
     item.due, item.lapses, item.last_review = state.due, state.lapses, state.last_review

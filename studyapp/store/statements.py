@@ -56,15 +56,32 @@ DAY_COUNTS = ("reviews", "correct", "graded", "graded_correct", "new_seen", "dur
 """The counts of daily_totals that each logged grade adds to."""
 
 LOG_COLUMNS = (
-    "kind", "item_id", "reviewed_at", "day", "quality", "duration_ms", "repeat",
+    "kind",
+    "item_id",
+    "reviewed_at",
+    "day",
+    "quality",
+    "duration_ms",
+    "repeat",
     *(f"prev_{name}" for name in SM2_COLUMNS),
     *SM2_COLUMNS[:-1],  # the log keeps no "last review after": it is the row's own day
 )
 """The columns of a review-log row, as written by a grade (store/rows.py builds them)."""
 
 ATTEMPT_COLUMNS = (
-    "topic_id", "seed", "difficulty", "inputs", "expected", "typed", "outcome", "correct",
-    "hint_used", "attempted_at", "day", "duration_ms", "review_id",
+    "topic_id",
+    "seed",
+    "difficulty",
+    "inputs",
+    "expected",
+    "typed",
+    "outcome",
+    "correct",
+    "hint_used",
+    "attempted_at",
+    "day",
+    "duration_ms",
+    "review_id",
 )
 
 
@@ -157,36 +174,73 @@ def build(dialect: str) -> dict[str, tuple[Any, tuple[str, ...] | None]]:
         built[name] = (statement, keys)
 
     # -- start-up: the home counts, the streak, whether anything on disk changed
-    add("due_by_deck", select(cards.c.deck_id, func.count()).where(
-        *ACTIVE_CARD, due.is_not(None), due <= today).group_by(cards.c.deck_id))
-    add("new_by_deck", select(cards.c.deck_id, func.count()).where(
-        *ACTIVE_CARD, due.is_(None)).group_by(cards.c.deck_id))
+    add(
+        "due_by_deck",
+        select(cards.c.deck_id, func.count())
+        .where(*ACTIVE_CARD, due.is_not(None), due <= today)
+        .group_by(cards.c.deck_id),
+    )
+    add(
+        "new_by_deck",
+        select(cards.c.deck_id, func.count())
+        .where(*ACTIVE_CARD, due.is_(None))
+        .group_by(cards.c.deck_id),
+    )
     add("deck_names", select(decks.c.id, decks.c.name).where(decks.c.retired == false()))
-    add("topic_counts", select(
-        func.count().filter(and_(topic_due.is_not(None), topic_due <= today)),
-        func.count().filter(topic_due.is_(None)),
-    ).where(drill_topics.c.suspended == false()))
-    add("reviews_on_day", select(func.sum(daily_totals.c.reviews)).where(
-        daily_totals.c.day == today))
-    add("card_usage", select(daily_totals.c.graded, daily_totals.c.new_seen).where(
-        daily_totals.c.day == today, daily_totals.c.kind == _const("'card'")))
+    add(
+        "topic_counts",
+        select(
+            func.count().filter(and_(topic_due.is_not(None), topic_due <= today)),
+            func.count().filter(topic_due.is_(None)),
+        ).where(drill_topics.c.suspended == false()),
+    )
+    add(
+        "reviews_on_day",
+        select(func.sum(daily_totals.c.reviews)).where(daily_totals.c.day == today),
+    )
+    add(
+        "card_usage",
+        select(daily_totals.c.graded, daily_totals.c.new_seen).where(
+            daily_totals.c.day == today, daily_totals.c.kind == _const("'card'")
+        ),
+    )
     add("streak", _streak())
-    add("bundled_decks", select(decks.c.source_path, decks.c.digest, decks.c.retired).where(
-        decks.c.origin == _const("'bundled'")))
+    add(
+        "bundled_decks",
+        select(decks.c.source_path, decks.c.digest, decks.c.retired).where(
+            decks.c.origin == _const("'bundled'")
+        ),
+    )
     add("preferences", select(preferences.c.key, preferences.c.value))
     add("preference", select(preferences.c.value).where(preferences.c.key == _text("key")))
-    add("write_preference", _upsert(
-        dialect, preferences, [preferences.c.key], {"value": lambda new: new.value}
-    ), ("key", "value"))
+    add(
+        "write_preference",
+        _upsert(dialect, preferences, [preferences.c.key], {"value": lambda new: new.value}),
+        ("key", "value"),
+    )
 
     # -- the review screen: everything it shows of one card, SM-2 columns last
-    add("card_view", select(
-        cards.c.id, cards.c.deck_id, decks.c.name, cards.c.front, cards.c.back,
-        cards.c.mnemonic, cards.c.why, cards.c.source, cards.c.tags,
-        *(cards.c[name] for name in SM2_COLUMNS),
-    ).select_from(cards.join(decks)).where(cards.c.id == _text("card_id")))
-    add("due_on_day", select(func.count()).select_from(cards).where(
-        *ACTIVE_CARD, due == _day("day")))
+    add(
+        "card_view",
+        select(
+            cards.c.id,
+            cards.c.deck_id,
+            decks.c.name,
+            cards.c.front,
+            cards.c.back,
+            cards.c.mnemonic,
+            cards.c.why,
+            cards.c.source,
+            cards.c.tags,
+            *(cards.c[name] for name in SM2_COLUMNS),
+        )
+        .select_from(cards.join(decks))
+        .where(cards.c.id == _text("card_id")),
+    )
+    add(
+        "due_on_day",
+        select(func.count()).select_from(cards).where(*ACTIVE_CARD, due == _day("day")),
+    )
 
     # -- a grade: one item's state, its log row, its day's totals
     for kind, table in (("card", cards), ("topic", drill_topics)):
@@ -196,38 +250,76 @@ def build(dialect: str) -> dict[str, tuple[Any, tuple[str, ...] | None]]:
     add("insert_topic", insert(drill_topics), ("id", "title", "suspended", *SM2_COLUMNS))
     add("insert_log", insert(reviews).returning(reviews.c.id), LOG_COLUMNS)
     add("insert_attempt", insert(drill_attempts).returning(drill_attempts.c.id), ATTEMPT_COLUMNS)
-    add("count_grade", _upsert(
-        dialect, daily_totals, [daily_totals.c.day, daily_totals.c.kind],
-        {name: (lambda new, name=name: daily_totals.c[name] + new[name]) for name in DAY_COUNTS},
-    ), ("day", "kind", *DAY_COUNTS))
+    add(
+        "count_grade",
+        _upsert(
+            dialect,
+            daily_totals,
+            [daily_totals.c.day, daily_totals.c.kind],
+            {
+                name: (lambda new, name=name: daily_totals.c[name] + new[name])
+                for name in DAY_COUNTS
+            },
+        ),
+        ("day", "kind", *DAY_COUNTS),
+    )
     day_and_kind = (daily_totals.c.day == _day("at_day"), daily_totals.c.kind == _text("of_kind"))
-    add("uncount_grade", update(daily_totals).where(*day_and_kind).values({
-        name: daily_totals.c[name] - bindparam(f"d_{name}", type_=BigInteger)
-        for name in DAY_COUNTS
-    }))
-    add("regrade_day", update(daily_totals).where(*day_and_kind).values(
-        correct=daily_totals.c.correct + bindparam("d_correct", type_=Integer),
-        graded_correct=daily_totals.c.graded_correct
-        + bindparam("d_graded_correct", type_=Integer),
-    ))
+    add(
+        "uncount_grade",
+        update(daily_totals)
+        .where(*day_and_kind)
+        .values(
+            {
+                name: daily_totals.c[name] - bindparam(f"d_{name}", type_=BigInteger)
+                for name in DAY_COUNTS
+            }
+        ),
+    )
+    add(
+        "regrade_day",
+        update(daily_totals)
+        .where(*day_and_kind)
+        .values(
+            correct=daily_totals.c.correct + bindparam("d_correct", type_=Integer),
+            graded_correct=daily_totals.c.graded_correct
+            + bindparam("d_graded_correct", type_=Integer),
+        ),
+    )
 
     # -- undo and override: the logged grade, whether a later one exists, taking it back
-    add("review_row", select(
-        reviews.c.kind, reviews.c.item_id, reviews.c.day, reviews.c.quality,
-        reviews.c.duration_ms, reviews.c.repeat,
-        *(reviews.c[f"prev_{name}"] for name in SM2_COLUMNS),
-        *(reviews.c[name] for name in SM2_COLUMNS[:-1]),
-    ).where(reviews.c.id == bindparam("review_id", type_=Integer)))
-    add("later_grade", select(reviews.c.id).where(  # an id range: no full scan of the log
-        reviews.c.id > bindparam("review_id", type_=Integer),
-        reviews.c.kind == _text("kind"),
-        reviews.c.item_id == _text("item_id"),
-    ).limit(_const("1")).offset(_const("0")))
-    add("delete_review", delete(reviews).where(
-        reviews.c.id == bindparam("review_id", type_=Integer)))
-    add("regrade_review", update(reviews).where(
-        reviews.c.id == bindparam("review_id", type_=Integer)),
-        ("quality", *SM2_COLUMNS[:-1]))
+    add(
+        "review_row",
+        select(
+            reviews.c.kind,
+            reviews.c.item_id,
+            reviews.c.day,
+            reviews.c.quality,
+            reviews.c.duration_ms,
+            reviews.c.repeat,
+            *(reviews.c[f"prev_{name}"] for name in SM2_COLUMNS),
+            *(reviews.c[name] for name in SM2_COLUMNS[:-1]),
+        ).where(reviews.c.id == bindparam("review_id", type_=Integer)),
+    )
+    add(
+        "later_grade",
+        select(reviews.c.id)
+        .where(  # an id range: no full scan of the log
+            reviews.c.id > bindparam("review_id", type_=Integer),
+            reviews.c.kind == _text("kind"),
+            reviews.c.item_id == _text("item_id"),
+        )
+        .limit(_const("1"))
+        .offset(_const("0")),
+    )
+    add(
+        "delete_review",
+        delete(reviews).where(reviews.c.id == bindparam("review_id", type_=Integer)),
+    )
+    add(
+        "regrade_review",
+        update(reviews).where(reviews.c.id == bindparam("review_id", type_=Integer)),
+        ("quality", *SM2_COLUMNS[:-1]),
+    )
     return built
 
 

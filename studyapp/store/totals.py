@@ -48,7 +48,13 @@ def rebuild(connection: Connection) -> None:
     connection.execute(
         insert(DailyTotal).from_select(
             [
-                "day", "kind", "reviews", "correct", "graded", "graded_correct", "new_seen",
+                "day",
+                "kind",
+                "reviews",
+                "correct",
+                "graded",
+                "graded_correct",
+                "new_seen",
                 "duration_ms",
             ],
             select(
@@ -58,9 +64,7 @@ def rebuild(connection: Connection) -> None:
                 func.sum(passed),
                 func.sum(first),
                 func.sum(case((Review.repeat.is_(False) & (Review.quality >= 3), 1), else_=0)),
-                func.sum(
-                    case((Review.repeat.is_(False) & Review.prev_due.is_(None), 1), else_=0)
-                ),
+                func.sum(case((Review.repeat.is_(False) & Review.prev_due.is_(None), 1), else_=0)),
                 func.coalesce(func.sum(Review.duration_ms), literal(0)),
             ).group_by(Review.day, Review.kind),
         )

@@ -266,11 +266,15 @@ def _collection_bytes(path: Path) -> bytes:
                 raise PackageError(path, "not an Anki package (no collection.anki2 inside)")
             info = package.getinfo(name)
             if info.file_size > MAX_COLLECTION_BYTES:
-                raise PackageError(path, f"the collection inside is larger than "
-                                   f"{MAX_COLLECTION_BYTES // 2**20} MiB")
+                raise PackageError(
+                    path,
+                    f"the collection inside is larger than {MAX_COLLECTION_BYTES // 2**20} MiB",
+                )
             return package.read(info)
     except zipfile.BadZipFile as error:
-        raise PackageError(path, f"not an Anki package (not a readable zip file: {error})") from None
+        raise PackageError(
+            path, f"not an Anki package (not a readable zip file: {error})"
+        ) from None
     except (OSError, EOFError, RuntimeError, NotImplementedError) as error:
         raise PackageError(path, f"cannot read the package: {error}") from None
 
@@ -302,11 +306,14 @@ def _read_notes(collection: Path) -> list[_Note]:
         ):  # a filtered deck's card: its home deck
             if note not in first_cards or order < first_cards[note][0]:
                 first_cards[note] = (order, 1 if deck is None else _id(deck, "deck"))
-        rows = connection.execute("SELECT id, guid, mid, flds, tags FROM notes ORDER BY id").fetchall()
+        rows = connection.execute(
+            "SELECT id, guid, mid, flds, tags FROM notes ORDER BY id"
+        ).fetchall()
     except sqlite3.OperationalError:
         if steps_left[0] < 0:
-            raise ValueError("reading it takes far more work than a collection of its size "
-                             "needs") from None
+            raise ValueError(
+                "reading it takes far more work than a collection of its size needs"
+            ) from None
         raise
     finally:
         connection.close()
@@ -325,9 +332,12 @@ def _read_notes(collection: Path) -> list[_Note]:
 def _plain_tables(connection: sqlite3.Connection) -> set[str]:
     """The tables that just hold rows: no views, virtual tables or columns computed when read
     (the query or expression behind them could take any time)."""
-    names = [row[0] for row in connection.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE TABLE %'"
-    )]
+    names = [
+        row[0]
+        for row in connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE TABLE %'"
+        )
+    ]
     computed = "SELECT 1 FROM pragma_table_xinfo(?) WHERE hidden != 0"
     return {name for name in names if connection.execute(computed, (name,)).fetchone() is None}
 
@@ -348,8 +358,9 @@ def _json(text: Any, what: str) -> Any:
     if not text:
         return {}
     try:
-        return json.loads(text, parse_int=_json_int, parse_float=_json_float,
-                          parse_constant=_json_float)
+        return json.loads(
+            text, parse_int=_json_int, parse_float=_json_float, parse_constant=_json_float
+        )
     except RecursionError:
         raise ValueError(f"its {what} JSON is nested too deeply") from None
 
@@ -391,8 +402,9 @@ def _field_names(connection: sqlite3.Connection, tables: set[str]) -> dict[int, 
     row = connection.execute("SELECT models FROM col").fetchone()
     models = _json(row[0] if row else None, "note type")
     return {
-        _id(i, "note type"): [f["name"] if isinstance(f.get("name"), str) else ""
-                              for f in m.get("flds", [])]
+        _id(i, "note type"): [
+            f["name"] if isinstance(f.get("name"), str) else "" for f in m.get("flds", [])
+        ]
         for i, m in models.items()
         if isinstance(m, dict)
     }
@@ -415,8 +427,16 @@ def _deck_specs(path: Path, data: bytes, notes: list[_Note]) -> PackageContents:
         skipped += len(made) - len(cards)
         if cards:
             shown = name.removeprefix(STUDYAPP_DECK_PREFIX)
-            specs.append(DeckSpec(deck_ids[name], shown, f"Imported from {path.name}", path,
-                                  digest, tuple(_unique(cards))))
+            specs.append(
+                DeckSpec(
+                    deck_ids[name],
+                    shown,
+                    f"Imported from {path.name}",
+                    path,
+                    digest,
+                    tuple(_unique(cards)),
+                )
+            )
     if not specs:
         raise PackageError(path, "no note has both a front and a back")
     return PackageContents(specs, skipped)
@@ -462,8 +482,11 @@ def _card(path: Path, note: _Note, index: int) -> CardSpec | None:
         own = dict(zip(OWN_FIELDS, note.fields, strict=True))
         if valid_id(own["Id"]) and note.guid == _genanki_guid(own["Id"]):
             card_id = own["Id"]  # one of our exported cards coming home
-            extra = {"mnemonic": fields[2] or None, "why": fields[3] or None,
-                     "source": html_to_text(own["Source"]) or None}
+            extra = {
+                "mnemonic": fields[2] or None,
+                "why": fields[3] or None,
+                "source": html_to_text(own["Source"]) or None,
+            }
     front = fields[0] if fields else ""
     back = fields[1] if len(fields) > 1 else ""
     cloze = _cloze(front)

@@ -260,9 +260,23 @@ def _review_rows(db: Database) -> Iterator[tuple[Any, ...]]:
     with db.session() as session:
         result = session.execute(
             select(
-                r.id, r.kind, r.item_id, r.reviewed_at, r.quality, r.duration_ms, r.repeat,
-                r.prev_easiness, r.prev_repetitions, r.prev_interval, r.prev_due, r.prev_lapses,
-                r.easiness, r.repetitions, r.interval, r.due, r.lapses,
+                r.id,
+                r.kind,
+                r.item_id,
+                r.reviewed_at,
+                r.quality,
+                r.duration_ms,
+                r.repeat,
+                r.prev_easiness,
+                r.prev_repetitions,
+                r.prev_interval,
+                r.prev_due,
+                r.prev_lapses,
+                r.easiness,
+                r.repetitions,
+                r.interval,
+                r.due,
+                r.lapses,
             )
             .order_by(r.id)
             .execution_options(yield_per=20000)
@@ -330,25 +344,60 @@ def _apkg_decks(db: Database) -> tuple[list[Any], list[Any]]:
     cards = []
     counting = _Background(db, _logged_card_grades)
     with db.session() as session:
-        for (card_id, deck_id, front, back, mnemonic, why, source, tags, easiness,
-             repetitions, interval, due, lapses, suspended) in session.execute(_apkg_card_query()):
+        for (
+            card_id,
+            deck_id,
+            front,
+            back,
+            mnemonic,
+            why,
+            source,
+            tags,
+            easiness,
+            repetitions,
+            interval,
+            due,
+            lapses,
+            suspended,
+        ) in session.execute(_apkg_card_query()):
             deck = decks.get(deck_id)
             if deck is None:
                 deck = decks[deck_id] = genanki.Deck(_stable_int(deck_id), f"studyapp::{deck_id}")
             guid = genanki.guid_for(STUDYAPP_GUID_NAMESPACE, card_id)
-            fields = [_html(front), _html(back), _html(mnemonic or ""), _html(why or ""),
-                      source or "", card_id]
+            fields = [
+                _html(front),
+                _html(back),
+                _html(mnemonic or ""),
+                _html(why or ""),
+                source or "",
+                card_id,
+            ]
             tag_list = [t.replace(" ", "_") for t in tags.split()]
             deck.add_note(genanki.Note(model=model, fields=fields, tags=tag_list, guid=guid))
             cards.append((card_id, guid, easiness, repetitions, interval, due, lapses, suspended))
     logged: dict[str, int] = counting.result()
     schedules = [
         anki_schedule(
-            guid, easiness=easiness, repetitions=repetitions, interval=interval, due=due,
-            lapses=lapses, suspended=suspended, position=position, logged=logged.get(card_id, 0),
+            guid,
+            easiness=easiness,
+            repetitions=repetitions,
+            interval=interval,
+            due=due,
+            lapses=lapses,
+            suspended=suspended,
+            position=position,
+            logged=logged.get(card_id, 0),
         )
-        for position, (card_id, guid, easiness, repetitions, interval, due, lapses, suspended)
-        in enumerate(cards, start=1)
+        for position, (
+            card_id,
+            guid,
+            easiness,
+            repetitions,
+            interval,
+            due,
+            lapses,
+            suspended,
+        ) in enumerate(cards, start=1)
     ]
     return list(decks.values()), schedules
 
@@ -425,8 +474,20 @@ def _apkg_card_query() -> Select[*tuple[Any, ...]]:
     c = Card
     return (
         select(
-            c.id, c.deck_id, c.front, c.back, c.mnemonic, c.why, c.source, c.tags,
-            c.easiness, c.repetitions, c.interval, c.due, c.lapses, c.suspended,
+            c.id,
+            c.deck_id,
+            c.front,
+            c.back,
+            c.mnemonic,
+            c.why,
+            c.source,
+            c.tags,
+            c.easiness,
+            c.repetitions,
+            c.interval,
+            c.due,
+            c.lapses,
+            c.suspended,
         )
         .where(c.retired == false())
         .order_by(c.position, c.id)

@@ -111,8 +111,10 @@ def read_json(path: Path) -> Restored:
 def check_document(document: Any) -> Restored:
     """The rows of an export document, or _Bad at the first thing that is wrong."""
     if not isinstance(document, dict) or "cards" not in document:
-        raise _Bad("", "not a studyapp JSON export (expected an object with 'cards', "
-                   "'topics' and 'reviews')")
+        raise _Bad(
+            "",
+            "not a studyapp JSON export (expected an object with 'cards', 'topics' and 'reviews')",
+        )
     if document.get("format", FORMAT) != FORMAT:
         raise _Bad("format", f"expected {FORMAT!r}, got {document['format']!r}")
     version = document.get("version", FORMAT_VERSION)
@@ -126,8 +128,13 @@ def check_document(document: Any) -> Restored:
     reviews = _each(document, "reviews", _review)
     attempts = _each(document, "drill_attempts", _attempt, required=False)
     preferences = _preferences(document.get("preferences", {}))
-    for name, rows in (("decks", decks), ("cards", cards), ("topics", topics),
-                       ("reviews", reviews), ("drill_attempts", attempts)):
+    for name, rows in (
+        ("decks", decks),
+        ("cards", cards),
+        ("topics", topics),
+        ("reviews", reviews),
+        ("drill_attempts", attempts),
+    ):
         _unique_ids(name, rows)
     deck_ids = {d["id"] for d in decks}
     for index, card in enumerate(cards):
@@ -137,8 +144,10 @@ def check_document(document: Any) -> Restored:
     review_ids = {r["id"] for r in reviews}
     for index, attempt in enumerate(attempts):
         if attempt["review_id"] is not None and attempt["review_id"] not in review_ids:
-            raise _Bad(f"drill_attempts[{index}].review_id",
-                       f"no review {attempt['review_id']} in 'reviews'")
+            raise _Bad(
+                f"drill_attempts[{index}].review_id",
+                f"no review {attempt['review_id']} in 'reviews'",
+            )
     return Restored(decks, cards, topics, reviews, attempts, preferences)
 
 
@@ -167,8 +176,15 @@ def _unique_ids(name: str, rows: list[dict[str, Any]]) -> None:
 
 
 def _kind(value: Any) -> str:
-    names = {dict: "an object", list: "a list", str: "a string", bool: "true/false",
-             int: "an integer", float: "a number", type(None): "null"}
+    names = {
+        dict: "an object",
+        list: "a list",
+        str: "a string",
+        bool: "true/false",
+        int: "an integer",
+        float: "a number",
+        type(None): "null",
+    }
     return names.get(type(value), type(value).__name__)
 
 
@@ -216,8 +232,10 @@ class _Fields:
         """A deck, card or topic id, by the rule of deck files (no spaces, no slashes)."""
         value = self.required_text(key, limit=MAX_ID)
         if not valid_id(value):
-            raise _Bad(f"{self.where}.{key}", f"{value!r} is not a valid id: use letters, "
-                       "digits, '_', '-' or '.', no spaces")
+            raise _Bad(
+                f"{self.where}.{key}",
+                f"{value!r} is not a valid id: use letters, digits, '_', '-' or '.', no spaces",
+            )
         return value
 
     def required_text(self, key: str, limit: int = 10**6) -> str:
@@ -225,8 +243,14 @@ class _Fields:
         assert value is not None
         return value
 
-    def integer(self, key: str, low: int = 0, high: int = MAX_INT, optional: bool = False,
-                default: int | None = None) -> int | None:
+    def integer(
+        self,
+        key: str,
+        low: int = 0,
+        high: int = MAX_INT,
+        optional: bool = False,
+        default: int | None = None,
+    ) -> int | None:
         value = self._get(key, optional)
         if value is None and optional:
             return default
@@ -320,8 +344,15 @@ def _printable(where: str, value: str) -> None:
 
 
 def _implied_deck(deck_id: str) -> dict[str, Any]:
-    return {"id": deck_id, "name": deck_id, "description": "", "origin": "import",
-            "source_path": None, "digest": None, "retired": False}
+    return {
+        "id": deck_id,
+        "name": deck_id,
+        "description": "",
+        "origin": "import",
+        "source_path": None,
+        "digest": None,
+        "retired": False,
+    }
 
 
 def _deck(item: _Fields) -> dict[str, Any]:
@@ -419,8 +450,10 @@ def _preferences(value: Any) -> list[dict[str, Any]]:
         raise _Bad("preferences", f"expected an object, got {_kind(value)}")
     rows = []
     for key, setting in value.items():
-        where = f"preferences.{key}" if key in PREFERENCES or key == DRILL_FINGERPRINT_KEY else (
-            f"preferences[{key!r}]"
+        where = (
+            f"preferences.{key}"
+            if key in PREFERENCES or key == DRILL_FINGERPRINT_KEY
+            else (f"preferences[{key!r}]")
         )
         if not isinstance(setting, str) or len(key) > 50 or len(setting) > 200:
             raise _Bad(where, "expected a short string")
@@ -446,7 +479,9 @@ def _check_history(
     state its last review left (or a new item's). An item's first review may start from
     any state: a restored item may carry a schedule without its log (an older export)."""
     items = {("card", card["id"]): (f"cards[{i}]", card) for i, card in enumerate(cards)}
-    items.update({("topic", topic["id"]): (f"topics[{i}]", topic) for i, topic in enumerate(topics)})
+    items.update(
+        {("topic", topic["id"]): (f"topics[{i}]", topic) for i, topic in enumerate(topics)}
+    )
     left: dict[tuple[str, str], tuple[int, tuple[Any, ...]]] = {}
     for index, review in sorted(enumerate(reviews), key=lambda pair: pair[1]["id"]):
         key = (review["kind"], review["item_id"])
@@ -455,19 +490,26 @@ def _check_history(
             raise _Bad(f"reviews[{index}].item_id", f"no {key[0]} {key[1]!r} in '{section}'")
         before = _state(review, "prev_", review["prev_last_review"])
         if key in left and before not in (left[key][1], NEW_STATE):
-            raise _Bad(f"reviews[{index}].before", f"does not follow from reviews[{left[key][0]}], "
-                       f"the previous review of {key[0]} {key[1]!r}")
+            raise _Bad(
+                f"reviews[{index}].before",
+                f"does not follow from reviews[{left[key][0]}], "
+                f"the previous review of {key[0]} {key[1]!r}",
+            )
         last_review = review["prev_last_review"] if review["repeat"] else review["day"]
         after = _state(review, last_review=last_review)
         if review["repeat"] and after != before:
-            raise _Bad(f"reviews[{index}].after",
-                       "a same-day repeat does not change the schedule, but this one does")
+            raise _Bad(
+                f"reviews[{index}].after",
+                "a same-day repeat does not change the schedule, but this one does",
+            )
         left[key] = (index, after)
     for key, (index, state) in left.items():
         where, item = items[key]
         if _state(item, last_review=item["last_review"]) not in (state, NEW_STATE):
-            raise _Bad(f"{where}.schedule",
-                       f"is not the state its last review left (reviews[{index}]) nor a new one")
+            raise _Bad(
+                f"{where}.schedule",
+                f"is not the state its last review left (reviews[{index}]) nor a new one",
+            )
 
 
 def _state(row: dict[str, Any], prefix: str = "", last_review: Any = None) -> tuple[Any, ...]:
@@ -480,8 +522,9 @@ def _state(row: dict[str, Any], prefix: str = "", last_review: Any = None) -> tu
     )
 
 
-NEW_STATE = _state({"easiness": INITIAL_EASINESS, "repetitions": 0, "interval": 0,
-                    "due": None, "lapses": 0})
+NEW_STATE = _state(
+    {"easiness": INITIAL_EASINESS, "repetitions": 0, "interval": 0, "due": None, "lapses": 0}
+)
 """The state of a new item (scheduler.Sm2State()), as _check_history compares them."""
 
 

@@ -44,10 +44,27 @@ SNIFFED_LINES = 20
 NOT_UTF8_ADVICE = "save it as UTF-8 (in Excel: Save As, CSV UTF-8) and import again"
 HEADER = ("front", "back", "tags")
 
-ANKI_KEYS = frozenset({"separator", "html", "tags column", "guid column", "notetype column",
-                       "deck column", "notetype", "deck", "columns"})
-ANKI_SEPARATORS = {"tab": "\t", "comma": ",", "semicolon": ";", "space": " ",
-                   "pipe": "|", "colon": ":"}
+ANKI_KEYS = frozenset(
+    {
+        "separator",
+        "html",
+        "tags column",
+        "guid column",
+        "notetype column",
+        "deck column",
+        "notetype",
+        "deck",
+        "columns",
+    }
+)
+ANKI_SEPARATORS = {
+    "tab": "\t",
+    "comma": ",",
+    "semicolon": ";",
+    "space": " ",
+    "pipe": "|",
+    "colon": ":",
+}
 
 
 def card_id(deck_id: str, front: str) -> str:
@@ -105,8 +122,12 @@ def parse_table(path: Path, deck_id: str | None = None) -> DeckSpec:
             continue
         card = _card(path, line, row, layout, deck_id)
         if card.id in seen:
-            raise DeckError(path, line, f"the same front already appears at line {seen[card.id]}"
-                            " (imported cards are identified by their front)")
+            raise DeckError(
+                path,
+                line,
+                f"the same front already appears at line {seen[card.id]}"
+                " (imported cards are identified by their front)",
+            )
         seen[card.id] = line
         cards.append(card)
     if not cards:
@@ -172,9 +193,13 @@ def _anki_layout(path: Path, options: dict[str, str], count: int) -> _Layout:
     delimiter = ANKI_SEPARATORS.get(separator.lower(), separator)
     if len(delimiter) != 1:
         raise DeckError(path, 1, f"unknown Anki separator {separator!r}")
-    layout = _Layout(delimiter=delimiter, anki=True, first_line=count + 1,
-                     html=options.get("html", "false").lower() == "true",
-                     deck_name=options.get("deck") or None)
+    layout = _Layout(
+        delimiter=delimiter,
+        anki=True,
+        first_line=count + 1,
+        html=options.get("html", "false").lower() == "true",
+        deck_name=options.get("deck") or None,
+    )
     for key, value in options.items():
         if not key.endswith(" column"):
             continue
@@ -220,8 +245,11 @@ def _is_header(row: list[str]) -> bool:
 def _card(path: Path, line: int, row: list[str], layout: _Layout, deck_id: str) -> CardSpec:
     tags: tuple[str, ...] = ()
     if layout.anki:
-        fields = [cell for i, cell in enumerate(row)
-                  if i not in layout.skip_columns and i != layout.tags_column]
+        fields = [
+            cell
+            for i, cell in enumerate(row)
+            if i not in layout.skip_columns and i != layout.tags_column
+        ]
         if layout.tags_column is not None and layout.tags_column < len(row):
             tags = _split_tags(row[layout.tags_column])
         if layout.html:
@@ -232,8 +260,11 @@ def _card(path: Path, line: int, row: list[str], layout: _Layout, deck_id: str) 
             fields[1] = "\n".join([fields[1].strip(), *extra])
     else:
         if len(row) > len(HEADER):
-            raise DeckError(path, line, f"too many columns ({len(row)}); expected front, back"
-                            " and optionally tags")
+            raise DeckError(
+                path,
+                line,
+                f"too many columns ({len(row)}); expected front, back and optionally tags",
+            )
         fields = row[:2]
         if len(row) == 3:
             tags = _split_tags(row[2])
@@ -247,8 +278,16 @@ def _card(path: Path, line: int, row: list[str], layout: _Layout, deck_id: str) 
     bad = control_character(front + back)
     if bad is not None:
         raise DeckError(path, line, f"a control character ({bad}) in the front or back")
-    return CardSpec(id=card_id(deck_id, front), front=front, back=back, mnemonic=None,
-                    why=None, tags=tags, source=path.name, line=line)
+    return CardSpec(
+        id=card_id(deck_id, front),
+        front=front,
+        back=back,
+        mnemonic=None,
+        why=None,
+        tags=tags,
+        source=path.name,
+        line=line,
+    )
 
 
 def _split_tags(cell: str) -> tuple[str, ...]:

@@ -128,10 +128,22 @@ class BrowseScreen(Screen[None]):
     CSS_PATH = "browse.tcss"
     AUTO_FOCUS = "#search"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("s", "suspend", "Suspend/resume", tooltip="Suspend the highlighted card or bring it back"),
-        Binding("r", "reset", "Reset", tooltip="Forget the card's schedule (asks first); history is kept"),
+        Binding(
+            "s",
+            "suspend",
+            "Suspend/resume",
+            tooltip="Suspend the highlighted card or bring it back",
+        ),
+        Binding(
+            "r",
+            "reset",
+            "Reset",
+            tooltip="Forget the card's schedule (asks first); history is kept",
+        ),
         Binding("enter", "show_card", "Card", tooltip="The whole highlighted card"),
-        Binding("down", "focus_table", "To the table", show=False, tooltip="From a box: to the cards"),
+        Binding(
+            "down", "focus_table", "To the table", show=False, tooltip="From a box: to the cards"
+        ),
         Binding("slash,ctrl+f", "focus_search", "Search", tooltip="Jump to the search box"),
         Binding("escape", "close", "Home", tooltip="Back to the home screen"),
     ]

@@ -82,7 +82,12 @@ class DrillScreen(Screen[None]):
         Binding("n", "next", "Next", tooltip="The next problem"),
         Binding("enter", "next", "Next", show=False, tooltip="The next problem"),
         *(
-            Binding(str(q), f"grade({q})", f"{GRADE_NAMES[q]}", tooltip=f"Grade {q}: {QUALITY_LABELS[q]}")
+            Binding(
+                str(q),
+                f"grade({q})",
+                f"{GRADE_NAMES[q]}",
+                tooltip=f"Grade {q}: {QUALITY_LABELS[q]}",
+            )
             for q in range(6)
         ),
         Binding("escape", "close", "Home", tooltip="Back home; answered problems are saved"),
@@ -154,7 +159,12 @@ class DrillScreen(Screen[None]):
         self.hinted = False
         self.finished = problem is None
         for name in (
-            "#hint", "#verdict", "#grade-line", "#expected", "#solution", "#reader-message"
+            "#hint",
+            "#verdict",
+            "#grade-line",
+            "#expected",
+            "#solution",
+            "#reader-message",
         ):
             self.query_one(name, Static).display = False
         answer_box = self.query_one("#answer", Input)
@@ -226,12 +236,12 @@ class DrillScreen(Screen[None]):
         grade_line.update(self._grade_line())
         expected = self.query_one("#expected", Static)
         expected.display = True
-        expected.update(
-            Group(Text("Expected", style="bold"), answer_renderable(problem.answer))
-        )
+        expected.update(Group(Text("Expected", style="bold"), answer_renderable(problem.answer)))
         solution = self.query_one("#solution", Static)
         solution.display = True
-        solution.update(Group(Text("Worked solution", style="bold"), steps_renderable(problem.steps)))
+        solution.update(
+            Group(Text("Worked solution", style="bold"), steps_renderable(problem.steps))
+        )
         self._update_top()
         self.refresh_bindings()
         self.call_after_refresh(lambda: self.call_after_refresh(self._bring_answer_into_view))
@@ -280,9 +290,7 @@ class DrillScreen(Screen[None]):
         message = self.query_one("#reader-message", Static)
         if not typed:
             message.display = True
-            message.update(
-                Text("Type an answer first — or F2 for a hint, ctrl+g to give up.")
-            )
+            message.update(Text("Type an answer first — or F2 for a hint, ctrl+g to give up."))
             return
         try:
             with saving(self, "record the answer", self.collection):

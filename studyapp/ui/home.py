@@ -68,7 +68,12 @@ class HomeScreen(Screen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        titles = {"done": "Done today", "left": "Left today", "streak": "Streak", "drills": "Drills"}
+        titles = {
+            "done": "Done today",
+            "left": "Left today",
+            "streak": "Streak",
+            "drills": "Drills",
+        }
         for name, title in titles.items():
             self.query_one(f"#stat-{name}", Static).border_title = title
         table = self.query_one("#decks", DataTable)

@@ -106,7 +106,9 @@ class ReviewScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space,enter", "reveal", "Show answer", tooltip="Turn the card over"),
         *(_grade_binding(q) for q in range(6)),
-        Binding("u", "undo", "Undo", tooltip="Take back the last grade; that card returns, front up"),
+        Binding(
+            "u", "undo", "Undo", tooltip="Take back the last grade; that card returns, front up"
+        ),
         Binding("enter", "done", "Done", tooltip="After the summary: back to the home screen"),
         Binding("escape", "close", "Home", tooltip="Back home; every grade given is saved"),
     ]

@@ -190,9 +190,7 @@ class StatsScreen(Screen[None]):
         plt.clear_data()
         plt.clear_figure()
         labels = [d.strftime("%d/%m") for d, _ in data.forecast]
-        plt.bar(
-            list(range(len(labels))), [n for _, n in data.forecast], width=0.6, color="blue"
-        )
+        plt.bar(list(range(len(labels))), [n for _, n in data.forecast], width=0.6, color="blue")
         plt.xlim(-1, len(labels))
         plt.title(f"Due in the next {len(labels)} days")
         _y_from_zero(plt, max((n for _, n in data.forecast), default=0))

@@ -148,9 +148,7 @@ def relabeled(
     """
     return {
         key: item._replace(
-            binding=dataclasses.replace(
-                item.binding, description=descriptions[item.binding.action]
-            )
+            binding=dataclasses.replace(item.binding, description=descriptions[item.binding.action])
         )
         if item.binding.action in descriptions
         else item
@@ -162,9 +160,7 @@ def relabeled(
 
 
 def _is_matrix(value: Any) -> bool:
-    return (
-        isinstance(value, list) and bool(value) and all(isinstance(row, list) for row in value)
-    )
+    return isinstance(value, list) and bool(value) and all(isinstance(row, list) for row in value)
 
 
 def _is_vector(value: Any) -> bool:
@@ -183,16 +179,7 @@ def vector_table(rows: Sequence[tuple[str, Sequence[Any]]]) -> Table:
     return table
 
 
-MATRIX_BOX = box.Box(
-    "╭──╮\n"
-    "│  │\n"
-    "├──┤\n"
-    "│  │\n"
-    "├──┤\n"
-    "├──┤\n"
-    "│  │\n"
-    "╰──╯\n"
-)
+MATRIX_BOX = box.Box("╭──╮\n│  │\n├──┤\n│  │\n├──┤\n├──┤\n│  │\n╰──╯\n")
 """A rounded frame with no lines between cells: the numbers line up, the frame says "matrix"."""
 
 

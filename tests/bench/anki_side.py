@@ -72,9 +72,7 @@ def build_anki_collection(path: Path, cards: int, reviews: int, seed: int = 1) -
             card_rows: list[tuple[Any, ...]] = []
 
             def flush() -> None:
-                col.db.executemany(
-                    "insert into notes values (?,?,?,?,?,?,?,?,?,?,?)", notes
-                )
+                col.db.executemany("insert into notes values (?,?,?,?,?,?,?,?,?,?,?)", notes)
                 col.db.executemany(
                     "insert into cards values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", card_rows
                 )
@@ -87,19 +85,66 @@ def build_anki_collection(path: Path, cards: int, reviews: int, seed: int = 1) -
                 front = f"Synthetic question number {i} about neural networks?"
                 fields = f"{front}\x1fSynthetic answer {i}."
                 notes.append(
-                    (note_id, f"g{i:09d}", model_id, now, -1, " synthetic bench ", fields, front,
-                     _checksum(front), 0, "")
+                    (
+                        note_id,
+                        f"g{i:09d}",
+                        model_id,
+                        now,
+                        -1,
+                        " synthetic bench ",
+                        fields,
+                        front,
+                        _checksum(front),
+                        0,
+                        "",
+                    )
                 )
                 if i % 3:
                     interval = rng.choice([1, 3, 6, 15, 40, 90, 200])
                     factor = rng.choice(range(1300, 3001, 20))
                     due = today + rng.randint(-30, 365)
-                    card = (card_id, note_id, decks[i % DECKS], 0, now, -1, REVIEW, REVIEW, due,
-                            interval, factor, rng.randint(1, 12), rng.randint(0, 3), 0, 0, 0, 0, "")
+                    card = (
+                        card_id,
+                        note_id,
+                        decks[i % DECKS],
+                        0,
+                        now,
+                        -1,
+                        REVIEW,
+                        REVIEW,
+                        due,
+                        interval,
+                        factor,
+                        rng.randint(1, 12),
+                        rng.randint(0, 3),
+                        0,
+                        0,
+                        0,
+                        0,
+                        "",
+                    )
                     review_cards.append((card_id, interval, factor))
                 else:
-                    card = (card_id, note_id, decks[i % DECKS], 0, now, -1, NEW, NEW, i,
-                            0, 0, 0, 0, 0, 0, 0, 0, "")
+                    card = (
+                        card_id,
+                        note_id,
+                        decks[i % DECKS],
+                        0,
+                        now,
+                        -1,
+                        NEW,
+                        NEW,
+                        i,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        "",
+                    )
                 card_rows.append(card)
                 if len(notes) == BATCH:
                     flush()
@@ -116,8 +161,17 @@ def build_anki_collection(path: Path, cards: int, reviews: int, seed: int = 1) -
                 quality = rng.choices(*QUALITY_WEIGHTS)[0]
                 card_id, interval, factor = review_cards[n % len(review_cards)]
                 rows.append(
-                    (stamp, card_id, -1, BUTTON_OF_QUALITY[quality], interval, max(1, interval // 2),
-                     factor, rng.randint(1500, 15000), REVLOG_REVIEW)
+                    (
+                        stamp,
+                        card_id,
+                        -1,
+                        BUTTON_OF_QUALITY[quality],
+                        interval,
+                        max(1, interval // 2),
+                        factor,
+                        rng.randint(1500, 15000),
+                        REVLOG_REVIEW,
+                    )
                 )
                 if len(rows) == BATCH:
                     col.db.executemany("insert into revlog values (?,?,?,?,?,?,?,?,?)", rows)
@@ -177,7 +231,9 @@ def measure_anki(path: Path, runs: int, folder: Path) -> dict[str, float]:
     opens, rss, peak = [], [], []
     for _ in range(max(3, runs // 2)):
         out = subprocess.run(
-            [sys.executable, "-c", OPEN_PROBE, str(path)], check=True, capture_output=True,
+            [sys.executable, "-c", OPEN_PROBE, str(path)],
+            check=True,
+            capture_output=True,
             text=True,
         )
         elapsed, resident, high = (float(x) for x in out.stdout.split())
@@ -215,8 +271,13 @@ def measure_anki(path: Path, runs: int, folder: Path) -> dict[str, float]:
         )
         figures["export_csv"] = _median(
             lambda: col.export_note_csv(
-                out_path=str(folder / "anki-notes.csv"), limit=None, with_html=True,
-                with_tags=True, with_deck=True, with_notetype=False, with_guid=False,
+                out_path=str(folder / "anki-notes.csv"),
+                limit=None,
+                with_html=True,
+                with_tags=True,
+                with_deck=True,
+                with_notetype=False,
+                with_guid=False,
             ),
             max(1, runs // 2),
         )

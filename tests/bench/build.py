@@ -25,7 +25,10 @@ def build_collection(db: Database, cards: int, reviews: int, today: date, seed: 
     with db.engine.begin() as connection:
         connection.execute(
             insert(Deck),
-            [{"id": d, "name": f"Synthetic {d}", "description": "", "origin": "import"} for d in decks],
+            [
+                {"id": d, "name": f"Synthetic {d}", "description": "", "origin": "import"}
+                for d in decks
+            ],
         )
         rows = []
         for i in range(cards):
@@ -68,9 +71,16 @@ def build_collection(db: Database, cards: int, reviews: int, today: date, seed: 
         connection.execute(
             insert(DrillTopic),
             [
-                {"id": t, "title": t, "due": today + timedelta(days=rng.randint(-5, 20)),
-                 "repetitions": 2, "interval": 6, "easiness": 2.5, "lapses": 0,
-                 "last_review": today - timedelta(days=3)}
+                {
+                    "id": t,
+                    "title": t,
+                    "due": today + timedelta(days=rng.randint(-5, 20)),
+                    "repetitions": 2,
+                    "interval": 6,
+                    "easiness": 2.5,
+                    "lapses": 0,
+                    "last_review": today - timedelta(days=3),
+                }
                 for t in topics
             ],
         )
@@ -91,10 +101,17 @@ def build_collection(db: Database, cards: int, reviews: int, today: date, seed: 
                     "quality": quality,
                     "duration_ms": rng.randint(1500, 15000),
                     "repeat": False,
-                    "prev_easiness": 2.5, "prev_repetitions": 1, "prev_interval": 1,
-                    "prev_due": day, "prev_lapses": 0, "prev_last_review": None,
-                    "easiness": 2.5, "repetitions": 2, "interval": 6,
-                    "due": day + timedelta(days=6), "lapses": 0,
+                    "prev_easiness": 2.5,
+                    "prev_repetitions": 1,
+                    "prev_interval": 1,
+                    "prev_due": day,
+                    "prev_lapses": 0,
+                    "prev_last_review": None,
+                    "easiness": 2.5,
+                    "repetitions": 2,
+                    "interval": 6,
+                    "due": day + timedelta(days=6),
+                    "lapses": 0,
                 }
             )
             if len(rows) == BATCH:
@@ -108,12 +125,19 @@ def build_collection(db: Database, cards: int, reviews: int, today: date, seed: 
             correct = rng.random() < 0.7
             attempts.append(
                 {
-                    "topic_id": topics[n % len(topics)], "seed": n, "difficulty": 1,
-                    "inputs": json.dumps({"z": [1.0, 2.0]}), "expected": "[0.5]",
-                    "typed": "0.5", "outcome": "correct" if correct else "wrong",
-                    "correct": correct, "hint_used": False,
+                    "topic_id": topics[n % len(topics)],
+                    "seed": n,
+                    "difficulty": 1,
+                    "inputs": json.dumps({"z": [1.0, 2.0]}),
+                    "expected": "[0.5]",
+                    "typed": "0.5",
+                    "outcome": "correct" if correct else "wrong",
+                    "correct": correct,
+                    "hint_used": False,
                     "attempted_at": datetime(day.year, day.month, day.day, 12, tzinfo=UTC),
-                    "day": day, "duration_ms": rng.randint(5000, 60000), "review_id": None,
+                    "day": day,
+                    "duration_ms": rng.randint(5000, 60000),
+                    "review_id": None,
                 }
             )
         connection.execute(insert(DrillAttempt), attempts)

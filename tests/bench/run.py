@@ -34,7 +34,8 @@ from sqlalchemy import event  # noqa: E402
 from studyapp.config import FixedClock, Settings, content_dir  # noqa: E402
 from studyapp.store import open_database  # noqa: E402
 
-# (key, label, budget, unit) — budgets from docs/architecture.md; None marks a row shown for information
+# (key, label, budget, unit) — budgets from docs/architecture.md; None marks a row shown
+# for information
 BUDGETS: list[tuple[str, str, float | None, str]] = [
     ("cli_help", "studyapp --help", 0.15, "s"),
     ("app_start", "app start to interactive home (headless)", 0.6, "s"),
@@ -65,7 +66,9 @@ TODAY = date(2026, 6, 15)
 NOON = datetime(2026, 6, 15, 12, 0).astimezone()
 
 
-def median_time(action: Callable[[], Any], runs: int, setup: Callable[[], Any] | None = None) -> float:
+def median_time(
+    action: Callable[[], Any], runs: int, setup: Callable[[], Any] | None = None
+) -> float:
     """Median wall time of `action` in seconds over `runs` runs (one warm-up first)."""
     samples = []
     for index in range(runs + 1):
@@ -150,7 +153,10 @@ def measure(db_path: Path, runs: int) -> dict[str, float]:
         for _ in range(max(3, runs // 2)):
             out = subprocess.run(
                 [sys.executable, "-c", APP_START_PROBE, str(db_path)],
-                check=True, capture_output=True, text=True, cwd=ROOT,
+                check=True,
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
             )
             shown, first_card = out.stdout.strip().splitlines()[-1].split()
             samples.append(float(shown))
@@ -163,7 +169,10 @@ def measure(db_path: Path, runs: int) -> dict[str, float]:
     for _ in range(max(3, runs // 2)):
         out = subprocess.run(
             [sys.executable, "-c", OPEN_HOME_PROBE, str(db_path)],
-            check=True, capture_output=True, text=True, cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
         )
         samples.append(float(out.stdout.strip().splitlines()[-1]))
     figures["open_home"] = statistics.median(samples)
@@ -196,9 +205,7 @@ def measure(db_path: Path, runs: int) -> dict[str, float]:
             lambda: export.write_apkg(db, Path(folder) / "out.apkg"), max(1, runs // 3)
         )
     figures.update(measure_drills(runs))
-    figures["sync_unchanged"] = (
-        median_time(lambda: collection.sync(content_dir()), runs) * 1000
-    )
+    figures["sync_unchanged"] = median_time(lambda: collection.sync(content_dir()), runs) * 1000
     # Grades last: they change the collection. Room for two rounds of 200 reviews.
     roomy = settings.with_preferences({"reviews_per_day": 1000})
     next_times, grade_times = review_round(db, roomy, 200)
@@ -219,7 +226,10 @@ def measure(db_path: Path, runs: int) -> dict[str, float]:
     collection.close()
     out = subprocess.run(
         [sys.executable, "-c", MEMORY_PROBE, str(db_path)],
-        check=True, capture_output=True, text=True, cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     resident, peak = out.stdout.strip().splitlines()[-1].split()
     figures["memory"], figures["memory_peak"] = float(resident), float(peak)
@@ -281,6 +291,7 @@ def measure_drills(runs: int) -> dict[str, float]:
             check_answer(text, problems[0])
 
     per_check = median_time(check_all, runs) / (len(problems) + len(expressions)) * 1000
+
     def checker(text: str) -> Callable[[], Any]:
         return lambda: check_answer(text, problems[0])
 
@@ -321,16 +332,24 @@ ANKI_ROW = {
 
 
 def _row(value: float, budget: float | None, anki: float | None) -> dict[str, Any]:
-    row: dict[str, Any] = {"value": round(value, 4), "budget": budget,
-                           "ok": None if budget is None else value <= budget}
+    row: dict[str, Any] = {
+        "value": round(value, 4),
+        "budget": budget,
+        "ok": None if budget is None else value <= budget,
+    }
     if anki is not None:
         row["anki"] = round(anki, 4)
         row["ratio"] = round(value / anki, 3) if anki > 0 else None
     return row
 
 
-def report_of(args: argparse.Namespace, built: float, figures: dict[str, float],
-              anki: dict[str, float] | None, anki_built: float | None) -> dict[str, Any]:
+def report_of(
+    args: argparse.Namespace,
+    built: float,
+    figures: dict[str, float],
+    anki: dict[str, float] | None,
+    anki_built: float | None,
+) -> dict[str, Any]:
     rows = {}
     for key, label, budget, unit in BUDGETS:
         if key not in figures:
@@ -364,11 +383,15 @@ def anki_version() -> str:
 
 def print_table(report: dict[str, Any]) -> None:
     figures, anki = report["figures"], report.get("anki")
-    print(f"studyapp benchmark: {report['cards']:,} cards, {report['reviews']:,} reviews "
-          f"(built in {report['build_seconds']:.1f} s), median of {report['runs']} runs")
+    print(
+        f"studyapp benchmark: {report['cards']:,} cards, {report['reviews']:,} reviews "
+        f"(built in {report['build_seconds']:.1f} s), median of {report['runs']} runs"
+    )
     if anki:
-        print(f"against Anki {anki['version']} (same collection built in "
-              f"{anki['build_seconds']:.1f} s); ratio = ours / Anki, below 1 is faster")
+        print(
+            f"against Anki {anki['version']} (same collection built in "
+            f"{anki['build_seconds']:.1f} s); ratio = ours / Anki, below 1 is faster"
+        )
     print()
     head = f"{'operation':<44} {'ours':>13}"
     if anki:
@@ -384,7 +407,11 @@ def print_table(report: dict[str, Any]) -> None:
         if anki:
             if "anki" in row:
                 ratio = row["ratio"]
-                line += f" {row['anki']:>9.3f} {unit:<3} {ratio:>7.2f}" if ratio else f" {row['anki']:>9.3f} {unit:<3} {'-':>7}"
+                line += (
+                    f" {row['anki']:>9.3f} {unit:<3} {ratio:>7.2f}"
+                    if ratio
+                    else f" {row['anki']:>9.3f} {unit:<3} {'-':>7}"
+                )
             else:
                 line += f" {'-':>13} {'-':>7}"
         if budget is not None:
@@ -392,19 +419,26 @@ def print_table(report: dict[str, Any]) -> None:
         print(line)
     print(f"\nslowest typed-expression check: {report['extra']['check_answer_worst_ms']:.2f} ms")
     if anki and "stats_legacy" in anki["figures"]:
-        print(f"Anki's legacy stats report (col.stats().report, year): "
-              f"{anki['figures']['stats_legacy']:.1f} ms")
+        print(
+            f"Anki's legacy stats report (col.stats().report, year): "
+            f"{anki['figures']['stats_legacy']:.1f} ms"
+        )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--cards", type=int, default=100_000)
     parser.add_argument("--reviews", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--db", type=Path, help="keep the synthetic database at this path")
-    parser.add_argument("--against-anki", action="store_true",
-                        help="build the same collection in Anki and time its matching calls")
+    parser.add_argument(
+        "--against-anki",
+        action="store_true",
+        help="build the same collection in Anki and time its matching calls",
+    )
     args = parser.parse_args()
     if args.against_anki:
         from tests.bench import anki_side

@@ -317,9 +317,7 @@ async def test_grade_keys_wait_for_the_reveal(collection: Collection) -> None:
         assert {f"grade({q})" for q in range(6)} <= shown
         assert "reveal" not in shown
         # the footer label gives the interval: a new card gets 1 day for any grade
-        labels = {
-            b.binding.action: b.binding.description for b in screen.active_bindings.values()
-        }
+        labels = {b.binding.action: b.binding.description for b in screen.active_bindings.values()}
         assert labels["grade(4)"].startswith("Good") and "1d" in labels["grade(4)"]
         assert "↻" in labels["grade(2)"] and "↻" not in labels["grade(5)"]
 
@@ -741,8 +739,10 @@ async def test_learner_text_is_never_markup_on_review(tmp_path: Any, ui_clock: F
             assert isinstance(screen, ReviewScreen)
             assert f"Deck {HOSTILE}" in plain(screen.query_one("#review-deck", Static))
             for name, label in (("front", "Front"), ("back", "Back"), ("mnemonic", "Hook")):
-                assert plain(screen.query_one(f"#{name}", Static)).strip().endswith(
-                    f"{label} {HOSTILE}"
+                assert (
+                    plain(screen.query_one(f"#{name}", Static))
+                    .strip()
+                    .endswith(f"{label} {HOSTILE}")
                 ), name
             assert plain(screen.query_one("#why", Static)).strip() == f"Why  Why {HOSTILE}"
             await pilot.press("5")
@@ -780,7 +780,10 @@ async def test_learner_text_is_never_markup_in_browse(tmp_path: Any, ui_clock: F
             screen = app.screen
             assert isinstance(screen, BrowseScreen)
             table = screen.query_one("#cards", DataTable)
-            assert [str(c) for c in table.get_row_at(0)[:2]] == [f"Deck {HOSTILE}", f"Front {HOSTILE}"]
+            assert [str(c) for c in table.get_row_at(0)[:2]] == [
+                f"Deck {HOSTILE}",
+                f"Front {HOSTILE}",
+            ]
             deck_box = screen.query_one("#deck", Select)
             deck_box.value = "hostile"
             await pilot.pause()

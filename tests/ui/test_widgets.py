@@ -32,7 +32,8 @@ def text_of(renderable: RenderableType, width: int = 100) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("n", "shown"), [(1, "1d"), (6, "6d"), (99, "99d"), (100, "3mo"), (364, "12mo"), (365, "1y"), (550, "1.5y")]
+    ("n", "shown"),
+    [(1, "1d"), (6, "6d"), (99, "99d"), (100, "3mo"), (364, "12mo"), (365, "1y"), (550, "1.5y")],
 )
 def test_days(n: int, shown: str) -> None:
     assert days(n) == shown
@@ -136,8 +137,19 @@ def test_every_binding_has_a_description() -> None:
     from studyapp.ui.topics import TopicsScreen, TopicTable
 
     owners = (
-        StudyApp, HomeScreen, ReviewScreen, DrillScreen, AnswerInput, TopicsScreen,
-        StatsScreen, BrowseScreen, CardScreen, ConfirmScreen, HelpScreen, CardTable, TopicTable,
+        StudyApp,
+        HomeScreen,
+        ReviewScreen,
+        DrillScreen,
+        AnswerInput,
+        TopicsScreen,
+        StatsScreen,
+        BrowseScreen,
+        CardScreen,
+        ConfirmScreen,
+        HelpScreen,
+        CardTable,
+        TopicTable,
     )
     for owner in owners:
         for binding in Binding.make_bindings(owner.BINDINGS):
@@ -162,7 +174,9 @@ def test_every_notification_of_the_ui_is_plain_text() -> None:
                 and node.func.attr == "notify"
             ):
                 plain = any(
-                    k.arg == "markup" and isinstance(k.value, ast.Constant) and k.value.value is False
+                    k.arg == "markup"
+                    and isinstance(k.value, ast.Constant)
+                    and k.value.value is False
                     for k in node.keywords
                 )
                 if not plain:
