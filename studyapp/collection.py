@@ -31,6 +31,8 @@ from studyapp.progress.today import DeckCounts as DeckCounts
 from studyapp.progress.today import HomeCounts as HomeCounts
 from studyapp.progress.today import home_counts
 from studyapp.store import Database, DatabaseProblem, open_database
+from studyapp.store.errors import GradeSuperseded as GradeSuperseded
+from studyapp.store.errors import NothingToUndo as NothingToUndo
 from studyapp.store.errors import StoreError as StoreError
 
 # Opening a collection and showing the home screen must not wait for SQLAlchemy's ORM
@@ -43,26 +45,16 @@ if TYPE_CHECKING:
     from studyapp.drills import Problem as Problem
     from studyapp.drills.base import num as num
     from studyapp.progress.stats import StatsData as StatsData
-    from studyapp.review.sessions import CardView as CardView
-    from studyapp.review.sessions import DrillSession as DrillSession
-    from studyapp.review.sessions import GradeSuperseded as GradeSuperseded
-    from studyapp.review.sessions import NothingToUndo as NothingToUndo
-    from studyapp.review.sessions import ReviewSession as ReviewSession
-    from studyapp.review.sessions import derived_quality as derived_quality
+    from studyapp.review.cards import CardView as CardView
+    from studyapp.review.cards import ReviewSession as ReviewSession
+    from studyapp.review.drilling import DrillSession as DrillSession
+    from studyapp.review.drilling import derived_quality as derived_quality
     from studyapp.schedulers.sm2 import QUALITY_LABELS as QUALITY_LABELS
     from studyapp.schedulers.sm2 import needs_repeat_today as needs_repeat_today
     from studyapp.transfer.restore import Restored
 
-_FROM_SESSIONS = frozenset(
-    {
-        "CardView",
-        "DrillSession",
-        "GradeSuperseded",
-        "NothingToUndo",
-        "ReviewSession",
-        "derived_quality",
-    }
-)
+_FROM_CARDS = frozenset({"CardView", "ReviewSession"})
+_FROM_DRILLING = frozenset({"DrillSession", "derived_quality"})
 
 
 def __getattr__(name: str) -> object:
@@ -73,10 +65,14 @@ def __getattr__(name: str) -> object:
     loading these eagerly would put SQLAlchemy and NumPy on the path to the home screen.
     """
     value: object
-    if name in _FROM_SESSIONS:
-        from studyapp.review import sessions
+    if name in _FROM_CARDS:
+        from studyapp.review import cards
 
-        value = getattr(sessions, name)
+        value = getattr(cards, name)
+    elif name in _FROM_DRILLING:
+        from studyapp.review import drilling
+
+        value = getattr(drilling, name)
     elif name in ("QUALITY_LABELS", "needs_repeat_today"):
         from studyapp.schedulers import sm2
 
@@ -290,24 +286,25 @@ class Collection:
         first connection), so that the first key press does not wait for it. The UI calls
         this off its own thread once the home screen is up."""
         import studyapp.progress.stats
-        import studyapp.review.sessions  # noqa: F401
+        import studyapp.review.cards
+        import studyapp.review.drilling  # noqa: F401
 
         self.db.warm_up()
 
     def review(self, deck_ids: Sequence[str] | None = None) -> ReviewSession:
-        from studyapp.review.sessions import ReviewSession
+        from studyapp.review.cards import ReviewSession
 
         return ReviewSession(self.db, self.settings, deck_ids)
 
     def drill(
         self, topic_ids: Sequence[str] | None = None, difficulty: int = 1, seed: int | None = None
     ) -> DrillSession:
-        from studyapp.review.sessions import DrillSession
+        from studyapp.review.drilling import DrillSession
 
         return DrillSession(self.db, self.settings, topic_ids, difficulty, seed)
 
     def card(self, card_id: str) -> CardView | None:
-        from studyapp.review.sessions import load_card
+        from studyapp.review.cards import load_card
 
         with self.db.session() as session:
             return load_card(session, card_id)
@@ -410,11 +407,11 @@ class Collection:
     # -------------------------------------------------------------- cards
 
     def suspend(self, card_id: str, suspended: bool = True) -> None:
-        from studyapp.review.sessions import set_suspended
+        from studyapp.review.cards import set_suspended
 
         set_suspended(self.db, card_id, suspended)
 
     def reset(self, card_id: str) -> None:
-        from studyapp.review.sessions import reset_card
+        from studyapp.review.cards import reset_card
 
         reset_card(self.db, card_id)

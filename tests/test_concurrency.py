@@ -17,7 +17,8 @@ from click.testing import CliRunner
 
 from studyapp.cli import main
 from studyapp.config import Settings
-from studyapp.review.sessions import GradeSuperseded, ReviewSession
+from studyapp.store.errors import GradeSuperseded
+from studyapp.review.cards import ReviewSession
 from studyapp.store import db as store_db
 from studyapp.store import open_database
 from studyapp.store.errors import StoreError
@@ -31,7 +32,7 @@ import sys
 from datetime import datetime, timedelta
 from studyapp.config import FixedClock, Settings
 from studyapp.store import open_database
-from studyapp.review.sessions import ReviewSession
+from studyapp.review.cards import ReviewSession
 
 db = open_database(f"sqlite:///{sys.argv[1]}")
 decks, mark, rounds = sys.argv[2].split(","), int(sys.argv[3]), int(sys.argv[4])

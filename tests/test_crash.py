@@ -29,7 +29,7 @@ import sys
 from datetime import datetime, timedelta
 from studyapp.config import FixedClock, Settings
 from studyapp.store import open_database
-from studyapp.review.sessions import ReviewSession
+from studyapp.review.cards import ReviewSession
 
 db = open_database(f"sqlite:///{sys.argv[1]}")
 days, i = map(int, sys.stdin.readline().split())  # wait for the go: days ahead, first index
@@ -61,7 +61,7 @@ import json, sys
 from datetime import datetime, timedelta
 from studyapp.config import FixedClock, Settings
 from studyapp.store import open_database
-from studyapp.review.sessions import DrillSession
+from studyapp.review.drilling import DrillSession
 
 from studyapp.drills import registry
 

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from studyapp.cli import main
 from studyapp.collection import Collection
 from studyapp.config import FixedClock, Settings
-from studyapp.review.sessions import ReviewSession
+from studyapp.review.cards import ReviewSession
 from studyapp.store import open_database
 from tests.helpers import add_cards
 

@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 from studyapp.cli import main
 from studyapp.config import FixedClock, Settings
 from studyapp.decks.format import MAX_DECK_BYTES, DeckError, DeckSpec, parse_deck
-from studyapp.review.sessions import DrillSession
+from studyapp.review.drilling import DrillSession
 from studyapp.store import Database, open_database
 from studyapp.transfer.text_files import MAX_TABLE_BYTES, parse_table
 

@@ -32,7 +32,9 @@ def test_scheduler_is_pure() -> None:
 @pytest.mark.parametrize(
     "module",
     [
-        "studyapp.review.sessions",
+        "studyapp.review.cards",
+        "studyapp.review.drilling",
+        "studyapp.review.queues",
         "studyapp.progress.stats",
         "studyapp.decks.sync",
         "studyapp.store",

@@ -21,7 +21,10 @@ from sqlalchemy import create_engine, func, select, text
 from studyapp.collection import Collection
 from studyapp.config import FixedClock, Settings
 from studyapp.progress.stats import stats_data
-from studyapp.review.sessions import DrillSession, GradeSuperseded, ReviewSession, state_of
+from studyapp.review.drilling import DrillSession
+from studyapp.store.errors import GradeSuperseded
+from studyapp.review.cards import ReviewSession
+from studyapp.store.rows import state_of
 from studyapp.store import open_database
 from studyapp.store.db import HEAD
 from studyapp.store.models import Card, DrillAttempt, Review
@@ -237,7 +240,7 @@ import sys
 from datetime import datetime
 from studyapp.config import FixedClock, Settings
 from studyapp.store import open_database
-from studyapp.review.sessions import ReviewSession
+from studyapp.review.cards import ReviewSession
 
 db = open_database(sys.argv[1])
 settings = Settings(new_per_day=10000, clock=FixedClock(datetime(2026, 3, 10, 12).astimezone()))

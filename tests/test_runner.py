@@ -75,7 +75,7 @@ def test_the_database_can_be_used_again_after_closing(db) -> None:
 def test_a_card_deleted_after_it_was_shown_is_not_graded(db, settings) -> None:
     from sqlalchemy import delete, func, select
 
-    from studyapp.review.sessions import ReviewSession
+    from studyapp.review.cards import ReviewSession
     from studyapp.store.models import Card, Review
 
     add_cards(db, 2)

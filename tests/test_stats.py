@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from studyapp.config import FixedClock, Settings
 from studyapp.progress.stats import stats_data, stats_json
 from studyapp.progress.today import home_counts, streak_days
-from studyapp.review.sessions import ReviewSession
+from studyapp.review.cards import ReviewSession
 from studyapp.store import totals
 from studyapp.store.models import Review
 from tests.conftest import LOCAL

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 import studyapp.decks.sync as sync_module
 from studyapp.decks.sync import sync_bundled_decks
-from studyapp.review.sessions import ReviewSession
+from studyapp.review.cards import ReviewSession
 from studyapp.store.models import Card, Deck, Review
 
 

@@ -12,7 +12,7 @@ from studyapp.collection import Collection
 from studyapp.config import FixedClock, Settings
 from studyapp.decks.freshness import bundled_decks_unchanged
 from studyapp.progress.today import home_counts
-from studyapp.review.sessions import ReviewSession, set_suspended
+from studyapp.review.cards import ReviewSession, set_suspended
 from studyapp.store.compiled_sqlite import SQL
 from studyapp.store.errors import StoreError
 from studyapp.store.models import Card, DrillTopic

@@ -8,3 +8,13 @@ read-only file, I/O error) into `StoreError`, whose message is one line a learne
 
 class StoreError(Exception):
     """A change or a read the database could not do right now; the message says why."""
+
+
+class NothingToUndo(LookupError):
+    """Raised by undo when no grade of this session is left to take back."""
+
+
+class GradeSuperseded(NothingToUndo):
+    """Raised by undo (and a drill's grade override) when the grade is no longer its
+    item's latest: another terminal graded, reset or restored the item since, and taking
+    the grade back would rewind that work. Nothing is changed."""

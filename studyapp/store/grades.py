@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from studyapp.schedulers.sm2 import Sm2State
 from studyapp.store import rows
+from studyapp.store.errors import GradeSuperseded, NothingToUndo
 from studyapp.store.rows import day_value
 from studyapp.store.runner import Runner
 
@@ -25,16 +26,6 @@ if TYPE_CHECKING:
 
 ItemKind = Literal["card", "topic"]
 Schedule = Callable[[Sm2State], Sm2State]
-
-
-class NothingToUndo(LookupError):
-    """Raised by undo when no grade of this session is left to take back."""
-
-
-class GradeSuperseded(NothingToUndo):
-    """Raised by undo (and a drill's grade override) when the grade is no longer its
-    item's latest: another terminal graded, reset or restored the item since, and taking
-    the grade back would rewind that work. Nothing is changed."""
 
 
 _NOUN = {"card": ("card", "graded"), "topic": ("topic", "drilled")}

@@ -136,7 +136,7 @@ asyncio.run(main())
 def measure(db_path: Path, runs: int) -> dict[str, float]:
     from studyapp.collection import Collection
     from studyapp.progress.stats import reviews_per_day, stats_data
-    from studyapp.review.sessions import ReviewSession
+    from studyapp.review.cards import ReviewSession
 
     url = f"sqlite:///{db_path}"
     settings = Settings(clock=FixedClock(NOON))
@@ -244,7 +244,7 @@ def _synchronous_full(dbapi_connection: Any, _record: Any) -> None:
 
 def review_round(db: Any, settings: Settings, count: int) -> tuple[list[float], list[float]]:
     """Show and grade up to `count` cards of a fresh session: (next-item times, grade times)."""
-    from studyapp.review.sessions import ReviewSession
+    from studyapp.review.cards import ReviewSession
 
     review = ReviewSession(db, settings)
     grade_times, next_times = [], []

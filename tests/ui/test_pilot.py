@@ -273,7 +273,7 @@ async def test_undo_of_a_grade_graded_over_elsewhere_is_a_calm_message(
 ) -> None:
     """Another terminal grades the same card after this one: u says why it cannot take the
     grade back, changes nothing, and is no longer offered."""
-    from studyapp.review.sessions import ReviewSession
+    from studyapp.review.cards import ReviewSession
     from studyapp.store import open_database
 
     assert collection.db.path is not None
@@ -416,7 +416,7 @@ async def test_drill_give_up_grades_zero(collection: Collection) -> None:
 async def test_regrading_an_attempt_drilled_over_elsewhere_is_a_calm_message(
     collection: Collection,
 ) -> None:
-    from studyapp.review.sessions import DrillSession
+    from studyapp.review.drilling import DrillSession
     from studyapp.store import open_database
 
     assert collection.db.path is not None

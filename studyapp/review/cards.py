@@ -1,0 +1,246 @@
+"""Flashcard review: one sitting over today's queue, each grade committed before the next
+card, same-day repeats, exact undo; and the card admin (suspend, reset).
+
+A session is the only writer of schedules. Each grade is one transaction (store.grades),
+so a killed app never loses an answered review and never leaves half of one. Following
+SM-2's same-day rule, a card graded below 4 goes back into the queue; those re-asks are
+logged (`repeat`) but do not reschedule it a second time.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from studyapp.config import Settings
+from studyapp.schedulers.sm2 import Sm2State, needs_repeat_today, preview_intervals
+from studyapp.store import Database, grades, rows
+from studyapp.store.errors import GradeSuperseded, NothingToUndo
+from studyapp.store.models import Card
+from studyapp.store.rows import day_value, store_state
+from studyapp.store.runner import CoreRunner, Runner
+
+if TYPE_CHECKING:  # the drills (and NumPy) load only when a drill starts
+    pass
+
+from studyapp.review.grading import MAX_CARD_MS, check_quality, schedule_for
+from studyapp.review.queues import build_card_queue
+
+
+@dataclass(frozen=True)
+class CardView:
+    """Everything the review screen shows of one card."""
+
+    id: str
+    deck_id: str
+    deck_name: str
+    front: str
+    back: str
+    mnemonic: str | None
+    why: str | None
+    source: str | None
+    tags: tuple[str, ...]
+    state: Sm2State
+
+    @property
+    def is_new(self) -> bool:
+        return self.state.due is None
+
+
+def _read_card_view(reader: Runner, card_id: str) -> CardView | None:
+    """Everything the review screen shows of one card, read as plain values (no ORM
+    object per card): on a SQLite file one sqlite3 query, with no SQLAlchemy in between."""
+    row = reader.one("card_view", {"card_id": card_id})
+    return None if row is None else CardView(**rows.card_view_values(row))
+
+
+def load_card(session: Session, card_id: str) -> CardView | None:
+    return _read_card_view(CoreRunner(session), card_id)
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """The end-of-session card: what was done, how well, how long, and what comes tomorrow."""
+
+    graded: int
+    cards: int
+    correct: int
+    repeats: int
+    seconds: float
+    due_tomorrow: int
+
+
+@dataclass
+class _Snapshot:
+    review_id: int
+    card_id: str
+    queue: deque[str]
+    graded: dict[str, int]
+    repeats: int
+    elapsed_ms: int
+
+
+@dataclass
+class ReviewSession:
+    """One sitting of flashcard review over today's queue."""
+
+    db: Database
+    settings: Settings
+    deck_ids: Sequence[str] | None = None
+    today: date = field(init=False)
+    queue: deque[str] = field(init=False)
+    total: int = field(init=False)
+    graded: dict[str, int] = field(init=False, default_factory=dict)  # card -> first grade
+    repeats: int = field(init=False, default=0)
+    elapsed_ms: int = field(init=False, default=0)
+    _history: list[_Snapshot] = field(init=False, default_factory=list)
+    _current: CardView | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        self.today = self.settings.today()
+        with self.db.session() as session:
+            self.queue = deque(build_card_queue(session, self.settings, self.today, self.deck_ids))
+        self.total = len(self.queue)
+
+    @property
+    def current(self) -> CardView | None:
+        """The card to show now, or None when the session is over."""
+        while self.queue:
+            if self._current is not None and self._current.id == self.queue[0]:
+                return self._current
+            with self.db.reading() as reader:
+                self._current = _read_card_view(reader, self.queue[0])
+            if self._current is not None:
+                return self._current
+            self.queue.popleft()  # deleted under us: skip it
+        return None
+
+    @property
+    def is_repeat(self) -> bool:
+        """True when the current card was already graded today in this session."""
+        card = self.current
+        return card is not None and card.id in self.graded
+
+    def intervals(self) -> dict[int, int]:
+        """Grade -> the interval in days it would give the current card. A same-day repeat
+        does not reschedule, so every grade keeps the interval set by the first one; grades
+        below 4 also bring the card back later in this session (`needs_repeat_today`)."""
+        card = self.current
+        if card is None:
+            return {}
+        if card.id in self.graded:
+            return dict.fromkeys(range(6), card.state.interval)
+        return preview_intervals(card.state)
+
+    @property
+    def done(self) -> int:
+        return len(self.graded) + self.repeats
+
+    @property
+    def remaining(self) -> int:
+        return len(self.queue)
+
+    def grade(self, quality: int, duration_ms: int = 0) -> Sm2State:
+        """Record a grade for the current card, committed before this returns."""
+        check_quality(quality)
+        card_view = self.current
+        if card_view is None:
+            raise LookupError("no card to grade: the session is over")
+        repeat = card_view.id in self.graded
+        moment = self.settings.clock.now()
+        review_id, after, _ = grades.record_grade(
+            self.db,
+            "card",
+            card_view.id,
+            quality,
+            moment,
+            self.today,
+            min(max(0, int(duration_ms)), MAX_CARD_MS),
+            repeat,
+            schedule_for(quality, self.today, repeat),
+            shown=card_view.state,
+        )
+        self._history.append(
+            _Snapshot(
+                review_id,
+                card_view.id,
+                deque(self.queue),
+                dict(self.graded),
+                self.repeats,
+                self.elapsed_ms,
+            )
+        )
+        self.queue.popleft()
+        self._current = None
+        if repeat:
+            self.repeats += 1
+        else:
+            self.graded[card_view.id] = quality
+        self.elapsed_ms += min(max(0, int(duration_ms)), MAX_CARD_MS)
+        if needs_repeat_today(quality):
+            self.queue.append(card_view.id)
+        return after
+
+    def undo(self) -> str:
+        """Take back the last grade exactly: state restored, log row removed, card shown again.
+
+        Only while it is still the card's latest grade (store.grades); otherwise
+        GradeSuperseded, and the session forgets its earlier grades too: going back past a
+        grade that stays would show its card again as never graded.
+        """
+        if not self._history:
+            raise NothingToUndo("nothing to undo in this session")
+        snapshot = self._history[-1]  # kept if the database is locked: u can be tried again
+        try:
+            grades.undo_grade(self.db, "card", snapshot.card_id, snapshot.review_id)
+        except GradeSuperseded:
+            self._history.clear()
+            raise
+        self._history.pop()
+        self.queue, self.graded = snapshot.queue, snapshot.graded
+        self.repeats, self.elapsed_ms = snapshot.repeats, snapshot.elapsed_ms
+        self._current = None
+        return self.queue[0]
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._history)
+
+    def summary(self) -> SessionSummary:
+        tomorrow = self.today + timedelta(days=1)
+        with self.db.reading() as reader:
+            due_tomorrow = reader.scalar("due_on_day", {"day": day_value(tomorrow)})
+        return SessionSummary(
+            graded=self.done,
+            cards=len(self.graded),
+            correct=sum(1 for q in self.graded.values() if q >= 3),
+            repeats=self.repeats,
+            seconds=self.elapsed_ms / 1000,
+            due_tomorrow=int(due_tomorrow or 0),
+        )
+
+
+# ------------------------------------------------------------------------------ card admin
+
+
+def set_suspended(db: Database, card_id: str, suspended: bool) -> None:
+    """Suspend a card (it leaves every queue, keeps its schedule) or bring it back."""
+    with db.write_session() as session, session.begin():
+        result = session.execute(update(Card).where(Card.id == card_id).values(suspended=suspended))
+        if not getattr(result, "rowcount", 0):
+            raise LookupError(f"no card with id {card_id!r}")
+
+
+def reset_card(db: Database, card_id: str) -> None:
+    """Forget a card's schedule: it becomes new again. Its review history is kept."""
+    with db.write_session() as session, session.begin():
+        card = session.get(Card, card_id)
+        if card is None:
+            raise LookupError(f"no card with id {card_id!r}")
+        store_state(card, Sm2State())

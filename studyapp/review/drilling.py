@@ -1,0 +1,203 @@
+"""Drill practice: each due topic in turn, a fresh random problem every time, the grade
+derived from the outcome, and the learner's own grade in its place when they change it."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from studyapp.config import Settings
+from studyapp.schedulers.sm2 import needs_repeat_today
+from studyapp.store import Database, grades
+from studyapp.store.rows import day_value, instant_value
+
+if TYPE_CHECKING:  # the drills (and NumPy) load only when a drill starts
+    from studyapp.drills import Problem
+
+from studyapp.review.grading import MAX_DRILL_MS, check_quality, schedule_for
+from studyapp.review.queues import build_topic_queue
+
+Outcome = Literal["correct", "wrong", "gave_up"]
+
+
+def derived_quality(outcome: Outcome, hint_used: bool) -> int:
+    """The SM-2 grade a drill outcome earns unless the learner overrides it.
+
+    Right without help is a 5, right after the hint a 3 (recalled with serious
+    difficulty), a wrong answer a 1, giving up a 0.
+    """
+    if outcome == "correct":
+        return 3 if hint_used else 5
+    return 1 if outcome == "wrong" else 0
+
+
+@dataclass(frozen=True)
+class DrillRecord:
+    """A recorded drill attempt: the verdict's outcome and the grade it gave the topic."""
+
+    attempt_id: int
+    review_id: int
+    outcome: Outcome
+    quality: int
+    repeat: bool
+
+
+@dataclass
+class DrillSession:
+    """Drill practice: each due topic in turn, a fresh random instance every time.
+
+    With `topic_ids`, the session practises just those topics, over and over, until the
+    learner stops (the first grade of each reschedules it; later ones are same-day repeats).
+    """
+
+    db: Database
+    settings: Settings
+    topic_ids: Sequence[str] | None = None
+    difficulty: int = 1
+    seed: int | None = None
+    today: date = field(init=False)
+    queue: deque[str] = field(init=False)
+    graded: dict[str, int] = field(init=False, default_factory=dict)
+    problem: Problem | None = field(init=False, default=None)
+    hint_used: bool = field(init=False, default=False)
+    record: DrillRecord | None = field(init=False, default=None)
+    attempts: int = field(init=False, default=0)
+    correct: int = field(init=False, default=0)
+    _rng: random.Random = field(init=False)
+    _shown_at: datetime = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.today = self.settings.today()
+        self._rng = random.Random(self.seed)
+        if self.topic_ids:
+            self.queue = deque(self.topic_ids)
+        else:
+            with self.db.session() as session:
+                self.queue = deque(build_topic_queue(session, self.today))
+        self._new_problem()
+
+    def _new_problem(self) -> None:
+        self.hint_used, self.record = False, None
+        self._shown_at = self.settings.clock.now()
+        if not self.queue and self.topic_ids:
+            self.queue.extend(self.topic_ids)
+        self.problem = (
+            _make_problem(self.queue[0], self._rng.randrange(2**31), self.difficulty)
+            if self.queue
+            else None
+        )
+
+    def hint(self) -> str:
+        """The first worked step; using it before answering lowers the derived grade."""
+        if self.problem is None:
+            raise LookupError("no problem to hint at")
+        if self.record is None:
+            self.hint_used = True
+        return self.problem.hint
+
+    def submit(self, typed: str) -> Any:
+        """Check a typed answer. Unreadable input is returned as such and records nothing."""
+        from studyapp.answers import check_answer
+
+        if self.problem is None:
+            raise LookupError("no problem to answer")
+        if self.record is not None:
+            raise LookupError("this problem is already answered; go to the next one")
+        verdict = check_answer(typed, self.problem)
+        if verdict.outcome != "unreadable":
+            self._record(verdict.outcome, typed)
+        return verdict
+
+    def give_up(self) -> DrillRecord:
+        """Show the solution without answering: graded 0."""
+        if self.problem is None or self.record is not None:
+            raise LookupError("nothing to give up on")
+        return self._record("gave_up", "")
+
+    def _record(self, outcome: Outcome, typed: str) -> DrillRecord:
+        assert self.problem is not None
+        problem, topic_id = self.problem, self.problem.topic
+        quality = derived_quality(outcome, self.hint_used)
+        repeat = topic_id in self.graded
+        moment = self.settings.clock.now()
+        # In UTC: two wall times in one ZoneInfo zone subtract naively across a DST change.
+        elapsed = moment.astimezone(UTC) - self._shown_at.astimezone(UTC)
+        duration_ms = min(int(elapsed.total_seconds() * 1000), MAX_DRILL_MS)
+        from studyapp.drills import registry
+
+        found = registry().get(topic_id)
+        attempt = {
+            "topic_id": topic_id,
+            "seed": problem.seed,
+            "difficulty": problem.difficulty,
+            "inputs": json.dumps(problem.inputs),
+            "expected": json.dumps(problem.answer),
+            "typed": typed,
+            "outcome": outcome,
+            "correct": outcome == "correct",
+            "hint_used": self.hint_used,
+            "attempted_at": instant_value(moment.astimezone(UTC)),
+            "day": day_value(self.today),
+            "duration_ms": max(0, duration_ms),
+        }
+        review_id, _, attempt_id = grades.record_grade(
+            self.db,
+            "topic",
+            topic_id,
+            quality,
+            moment,
+            self.today,
+            min(max(0, duration_ms), MAX_DRILL_MS),
+            repeat,
+            schedule_for(quality, self.today, repeat),
+            new_title=found.title if found else "",
+            attempt=attempt,
+        )
+        assert attempt_id is not None
+        self.record = DrillRecord(attempt_id, review_id, outcome, quality, repeat)
+        if not repeat:
+            self.graded[topic_id] = quality
+        self.attempts += 1
+        self.correct += outcome == "correct"
+        return self.record
+
+    def override(self, quality: int) -> DrillRecord:
+        """Replace the derived grade of the answered problem with the learner's own."""
+        check_quality(quality)
+        if self.record is None:
+            raise LookupError("answer the problem before grading it")
+        record = self.record
+        assert self.problem is not None  # answered, so still on screen
+        topic_id = self.problem.topic
+        grades.regrade(
+            self.db,
+            "topic",
+            topic_id,
+            record.review_id,
+            quality,
+            schedule_for(quality, self.today, record.repeat),
+        )
+        if not record.repeat:
+            self.graded[topic_id] = quality
+        self.record = replace(record, quality=quality)
+        return self.record
+
+    def next(self) -> Problem | None:
+        """Move on: a topic graded below 4 comes back later today with a new instance."""
+        if self.queue:
+            topic_id = self.queue.popleft()
+            if self.record is not None and needs_repeat_today(self.record.quality):
+                self.queue.append(topic_id)
+        self._new_problem()
+        return self.problem
+
+
+def _make_problem(topic_id: str, seed: int, difficulty: int) -> Problem:
+    from studyapp.drills import make_problem
+
+    return make_problem(topic_id, seed, difficulty)
