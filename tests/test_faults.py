@@ -415,3 +415,41 @@ def test_a_wal_that_cannot_be_read_now_is_not_called_foreign(studied, monkeypatc
     finally:
         holder.close()
     assert code != 0 and "does not belong" not in out, out
+
+
+def test_the_wal_of_a_studyapp_running_now_is_not_checked(studied, monkeypatch) -> None:
+    """A second studyapp (the CLI beside the open app, in this process or another) meets
+    the first one's live -wal: checking it would read every page at each start."""
+
+    def must_not_run(uri: str) -> None:
+        raise AssertionError(f"integrity check of {uri}")
+
+    monkeypatch.setattr("studyapp.store.db._integrity_problem", must_not_run)
+    script = (
+        "import sqlite3, sys\n"
+        "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+        "c.execute('PRAGMA wal_autocheckpoint = 0')\n"
+        "c.execute('UPDATE cards SET interval = interval + 1')\n"
+        "print('ready', flush=True)\n"
+        "sys.stdin.readline()\n"
+    )
+    other = subprocess.Popen(
+        [sys.executable, "-c", script, str(studied)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert other.stdout is not None and other.stdout.readline().strip() == "ready"
+        assert Path(f"{studied}-wal").stat().st_size > 32
+        assert run_stats(studied)[0] == 0  # another process has it open
+    finally:
+        other.communicate("done\n", timeout=60)
+    here = open_database(f"sqlite:///{studied}")
+    try:
+        session = ReviewSession(here, Settings(new_per_day=50))
+        session.grade(4, duration_ms=1000)
+        assert Path(f"{studied}-wal").stat().st_size > 32
+        assert run_stats(studied)[0] == 0  # this process has it open
+    finally:
+        here.close()

@@ -82,6 +82,9 @@ class Database:
             if path is not None
             else None
         )
+        self._counted = path is not None
+        if path is not None:
+            _held_here(path, +1)
 
     @property
     def engine(self) -> Engine:
@@ -150,6 +153,9 @@ class Database:
             self._engine.dispose()
         if self.sqlite_file is not None:
             self.sqlite_file.close()
+        if self._counted and self.path is not None:
+            self._counted = False
+            _held_here(self.path, -1)
 
 
 def open_database(url: str, *, migrate: bool = True) -> Database:
@@ -399,13 +405,16 @@ def _refuse_foreign_wal(path: Path, wal: Path) -> None:
 
     SQLite records nothing that ties a -wal to its file, so this reads every page (1.3 s
     for 100,000 cards and a million reviews), but only when a -wal with changes was left
-    over (a crash, or another studyapp running); a clean close removes it.
+    over by a crash or by a copy: a clean close removes it, and the -wal of a studyapp
+    running now (seen by its lock) is not checked.
     """
     try:
         if wal.stat().st_size <= WAL_HEADER_BYTES:
             return
     except OSError:
         return  # no -wal (the usual case), or none that SQLite could read either
+    if _in_use(path):
+        return  # the -wal of a studyapp running now (this process or another): not stale
     uri = path.resolve().as_uri()
     together = _integrity_problem(f"{uri}?mode=ro")  # read-only: nothing is replayed
     if together is None:
@@ -416,6 +425,57 @@ def _refuse_foreign_wal(path: Path, wal: Path) -> None:
             f"(together they are corrupt: {together}); move it away and open again"
         )
     raise DatabaseProblem(f"{path} is corrupt ({together}); restore it from a backup")
+
+
+_OPEN_HERE: dict[str, int] = {}
+"""SQLite files this process has open (Database objects not yet closed), by real path."""
+_OPEN_HERE_LOCK = threading.Lock()
+_SHM_DMS_BYTE = 128
+"""The -shm byte every SQLite connection (unix VFS) holds a shared lock on while it has the
+database open in WAL mode ("dead man switch"); SQLite's own test of whether it is alone."""
+
+
+def _held_here(path: Path, change: int) -> None:
+    key = os.path.realpath(path)
+    with _OPEN_HERE_LOCK:
+        count = _OPEN_HERE.get(key, 0) + change
+        if count > 0:
+            _OPEN_HERE[key] = count
+        else:
+            _OPEN_HERE.pop(key, None)
+
+
+def _in_use(path: Path) -> bool:
+    """True when a connection, in this process or another, has the database open now, so
+    that its -wal is live rather than left over: checking it would read every page (1.3 s
+    at 100,000 cards) each time a second studyapp starts beside a running one.
+
+    Another process is seen by its lock on the -shm file (Linux's struct flock layout; other
+    systems fall back to checking). Our own process is known from `_OPEN_HERE` instead, and
+    only when it has no connection is the -shm probed: closing any descriptor of a file
+    drops every POSIX lock this process holds on it, SQLite's included.
+    """
+    with _OPEN_HERE_LOCK:
+        if os.path.realpath(path) in _OPEN_HERE:
+            return True
+    if not sys.platform.startswith("linux"):
+        return False
+    import fcntl
+    import struct
+
+    layout = "hhqqi4x"  # l_type, l_whence, l_start, l_len, l_pid (+ padding): 32 bytes
+    try:
+        descriptor = os.open(path.with_name(path.name + "-shm"), os.O_RDONLY)
+    except OSError:
+        return False  # no -shm: nobody has it open
+    try:
+        probe = struct.pack(layout, fcntl.F_WRLCK, os.SEEK_SET, _SHM_DMS_BYTE, 1, 0)
+        held = struct.unpack(layout, fcntl.fcntl(descriptor, fcntl.F_GETLK, probe))[0]
+    except OSError:
+        return False
+    finally:
+        os.close(descriptor)
+    return bool(held != fcntl.F_UNLCK)
 
 
 def _integrity_problem(uri: str) -> str | None:
