@@ -16,8 +16,8 @@ from sqlalchemy import select
 from studyapp.config import FixedClock, Settings, study_day
 from studyapp.progress.stats import stats_data
 from studyapp.progress.today import home_counts
-from studyapp.review.drilling import DrillSession
 from studyapp.review.cards import ReviewSession
+from studyapp.review.drilling import DrillSession
 from studyapp.store import Database
 from studyapp.store.models import DrillAttempt, Review
 from tests.helpers import add_cards, assert_totals_match_log

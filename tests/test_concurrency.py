@@ -17,11 +17,10 @@ from click.testing import CliRunner
 
 from studyapp.cli import main
 from studyapp.config import Settings
-from studyapp.store.errors import GradeSuperseded
 from studyapp.review.cards import ReviewSession
 from studyapp.store import db as store_db
 from studyapp.store import open_database
-from studyapp.store.errors import StoreError
+from studyapp.store.errors import GradeSuperseded, StoreError
 from tests.helpers import add_cards, assert_totals_match_log
 from tests.test_crash import assert_log_consistent, read_line
 

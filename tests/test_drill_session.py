@@ -12,11 +12,11 @@ from sqlalchemy import select
 from studyapp.decks.sync import sync_topics
 from studyapp.drills.base import show
 from studyapp.review.drilling import DrillSession, derived_quality
-from studyapp.store.errors import GradeSuperseded
-from studyapp.store.rows import state_of
 from studyapp.schedulers.sm2 import Sm2State
 from studyapp.store import open_database
+from studyapp.store.errors import GradeSuperseded
 from studyapp.store.models import DrillAttempt, DrillTopic, Review
+from studyapp.store.rows import state_of
 from tests.helpers import assert_totals_match_log
 
 TODAY = date(2026, 3, 10)

@@ -21,8 +21,8 @@ from sqlalchemy import text
 
 from studyapp.cli import main
 from studyapp.config import Settings
-from studyapp.review.drilling import DrillSession
 from studyapp.review.cards import ReviewSession, reset_card, set_suspended
+from studyapp.review.drilling import DrillSession
 from studyapp.store import Database, open_database
 from studyapp.store.models import Card, Deck, Preference
 from studyapp.transfer.anki import PackageError, card_id_for_guid, deck_ids_for, read_package

@@ -21,13 +21,13 @@ from sqlalchemy import create_engine, func, select, text
 from studyapp.collection import Collection
 from studyapp.config import FixedClock, Settings
 from studyapp.progress.stats import stats_data
-from studyapp.review.drilling import DrillSession
-from studyapp.store.errors import GradeSuperseded
 from studyapp.review.cards import ReviewSession
-from studyapp.store.rows import state_of
+from studyapp.review.drilling import DrillSession
 from studyapp.store import open_database
 from studyapp.store.db import HEAD
+from studyapp.store.errors import GradeSuperseded
 from studyapp.store.models import Card, DrillAttempt, Review
+from studyapp.store.rows import state_of
 from studyapp.transfer.export import export_json
 from studyapp.transfer.restore import check_document, restore_json
 from tests.conftest import NOON

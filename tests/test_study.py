@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from studyapp.config import FixedClock, Settings, study_day
-from studyapp.store.errors import GradeSuperseded, NothingToUndo
 from studyapp.review.cards import ReviewSession, reset_card, set_suspended
-from studyapp.store.rows import state_of
 from studyapp.schedulers.sm2 import Sm2State
 from studyapp.store import open_database
+from studyapp.store.errors import GradeSuperseded, NothingToUndo
 from studyapp.store.models import Card, Review
+from studyapp.store.rows import state_of
 from studyapp.transfer.export import export_json
 from studyapp.transfer.restore import check_document, restore_json
 from tests.conftest import LOCAL, NOON

@@ -7,7 +7,6 @@ from datetime import date
 from studyapp.schedulers.sm2 import review
 from studyapp.store import grades
 
-
 MAX_CARD_MS = 60_000
 """A card's answer time counts at most 60 s (Anki's default cap): a learner who walks away
 mid-card should not turn an afternoon into one review's duration."""

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from studyapp.schedulers.sm2 import Sm2State
 from studyapp.store import rows
-from studyapp.store.errors import GradeSuperseded, NothingToUndo
+from studyapp.store.errors import GradeSuperseded
 from studyapp.store.rows import day_value
 from studyapp.store.runner import Runner
 
