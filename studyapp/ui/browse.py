@@ -36,7 +36,7 @@ class ConfirmScreen(ModalScreen[bool]):
     CSS_PATH = "browse.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y,enter", "answer(True)", "Yes", tooltip="Go ahead"),
-        Binding("n,escape", "answer(False)", "No", tooltip="Leave it as it is"),
+        Binding("n,escape,q,backspace", "answer(False)", "No", tooltip="Leave it as it is"),
     ]
 
     def __init__(self, question: str, detail: str = "") -> None:
@@ -62,7 +62,7 @@ class CardScreen(ModalScreen[None]):
     HELP_TITLE = "Card"
     CSS_PATH = "browse.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,enter,q", "close", "Close", tooltip="Back to the table"),
+        Binding("escape,enter,q,backspace", "close", "Close", tooltip="Back to the table"),
     ]
 
     def __init__(self, card: CardView, suspended: bool) -> None:
@@ -144,8 +144,15 @@ class BrowseScreen(Screen[None]):
         Binding(
             "down", "focus_table", "To the table", show=False, tooltip="From a box: to the cards"
         ),
+        Binding("j", "cursor(1)", "Next card", show=False, tooltip="In the table: move down"),
+        Binding("k", "cursor(-1)", "Previous card", show=False, tooltip="In the table: move up"),
         Binding("slash,ctrl+f", "focus_search", "Search", tooltip="Jump to the search box"),
-        Binding("escape", "close", "Home", tooltip="Back to the home screen"),
+        Binding(
+            "escape,q,backspace",
+            "close",
+            "Home",
+            tooltip="Back to the home screen (q and Backspace: when not typing in a box)",
+        ),
     ]
 
     def __init__(self, collection: Collection, cursor_blink: bool = True) -> None:
@@ -262,6 +269,8 @@ class BrowseScreen(Screen[None]):
             return table.has_focus and table.row_count > 0
         if action == "focus_table":
             return isinstance(self.focused, Input)
+        if action == "cursor":
+            return not self.is_mounted or self.query_one("#cards", DataTable).has_focus
         return True
 
     def action_suspend(self) -> None:
@@ -320,6 +329,10 @@ class BrowseScreen(Screen[None]):
             self.notify("That card is gone.", severity="warning", markup=False)
             return
         self.app.push_screen(CardScreen(card, row.suspended))
+
+    def action_cursor(self, step: int) -> None:
+        table = self.query_one("#cards", DataTable)
+        table.move_cursor(row=table.cursor_row + step, animate=False)
 
     def action_focus_search(self) -> None:
         self.query_one("#search", Input).focus()

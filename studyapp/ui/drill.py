@@ -90,7 +90,12 @@ class DrillScreen(Screen[None]):
             )
             for q in range(6)
         ),
-        Binding("escape", "close", "Home", tooltip="Back home; answered problems are saved"),
+        Binding(
+            "escape,q,backspace",
+            "close",
+            "Home",
+            tooltip="Back home; answered problems are saved (q and Backspace: not while typing)",
+        ),
         Binding("enter", "close", "Home", show=False, tooltip="When every topic is done: home"),
         Binding("down", "scroll(1)", "Scroll down", show=False, tooltip="Scroll the problem"),
         Binding("up", "scroll(-1)", "Scroll up", show=False, tooltip="Scroll the problem"),

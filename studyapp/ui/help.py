@@ -68,12 +68,12 @@ def _split_action(action: str) -> tuple[str, tuple[object, ...]]:
 
 
 class HelpScreen(ModalScreen[None]):
-    """A modal over the current screen listing its keys; any of Escape, `?`, q closes it."""
+    """A modal over the current screen listing its keys; Escape, `?`, q or Backspace closes it."""
 
     HELP_TITLE = "Help"
     CSS_PATH = "help.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "close", "Close", tooltip="Back to the screen"),
+        Binding("escape,q,backspace", "close", "Close", tooltip="Back to the screen"),
         Binding("down,j", "scroll_down", "Scroll down", show=False, tooltip="A longer list"),
         Binding("up,k", "scroll_up", "Scroll up", show=False, tooltip="A longer list"),
     ]

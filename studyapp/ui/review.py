@@ -39,6 +39,8 @@ from studyapp.ui.widgets import (
 if TYPE_CHECKING:
     from studyapp.collection import CardView, Collection, ReviewSession
 
+BACK_KEYS = ("q", "backspace")
+"""Keys that go home besides Escape; they share its footer entry."""
 NOTHING_TO_REVIEW = "Nothing due — come back tomorrow, or drill a topic with t on the home screen."
 
 
@@ -110,7 +112,9 @@ class ReviewScreen(Screen[None]):
             "u", "undo", "Undo", tooltip="Take back the last grade; that card returns, front up"
         ),
         Binding("enter", "done", "Done", tooltip="After the summary: back to the home screen"),
-        Binding("escape", "close", "Home", tooltip="Back home; every grade given is saved"),
+        Binding(
+            "escape,q,backspace", "close", "Home", tooltip="Back home; every grade given is saved"
+        ),
     ]
 
     revealed: reactive[bool] = reactive(False, bindings=True)
@@ -220,7 +224,9 @@ class ReviewScreen(Screen[None]):
         others = [
             (self.app.get_key_display(b.binding), b.binding.description)
             for b in self.active_bindings.values()
-            if b.binding.show and not b.binding.action.startswith("grade")
+            if b.binding.show
+            and not b.binding.action.startswith("grade")
+            and b.binding.key not in BACK_KEYS  # the footer shows escape for going home
         ]
         reserved = sum(len(key) + len(text) + 2 for key, text in others)
         if self.session.can_undo and not any(text == "Undo" for _, text in others):

@@ -75,7 +75,7 @@ class StatsScreen(Screen[None]):
         Binding("down,j", "scroll(1)", "Scroll", show=False, tooltip="Scroll down"),
         Binding("up,k", "scroll(-1)", "Scroll up", show=False, tooltip="Scroll up"),
         Binding("r", "reload", "Reload", tooltip="Compute the numbers again"),
-        Binding("escape,q", "close", "Home", tooltip="Back to the home screen"),
+        Binding("escape,q,backspace", "close", "Home", tooltip="Back to the home screen"),
     ]
 
     def __init__(self, collection: Collection) -> None:

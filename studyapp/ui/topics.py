@@ -41,7 +41,9 @@ class TopicsScreen(Screen[None]):
         Binding("1", "difficulty(1)", "Level 1", tooltip="Small numbers, by hand"),
         Binding("2", "difficulty(2)", "Level 2", tooltip="More decimals, bigger shapes"),
         Binding("3", "difficulty(3)", "Level 3", tooltip="The largest problems"),
-        Binding("escape", "close", "Home", tooltip="Back to the home screen"),
+        Binding("down,j", "cursor(1)", "Next topic", show=False, tooltip="Move down the topics"),
+        Binding("up,k", "cursor(-1)", "Previous topic", show=False, tooltip="Move up the topics"),
+        Binding("escape,q,backspace", "close", "Home", tooltip="Back to the home screen"),
     ]
 
     difficulty: reactive[int] = reactive(1)
@@ -130,6 +132,10 @@ class TopicsScreen(Screen[None]):
         if key is None:
             return
         self.post_message(StartDrill([key], self.difficulty))
+
+    def action_cursor(self, step: int) -> None:
+        table = self.query_one("#topics", DataTable)
+        table.move_cursor(row=table.cursor_row + step, animate=False)
 
     def action_difficulty(self, level: int) -> None:
         self.difficulty = level

@@ -867,3 +867,122 @@ async def test_a_lock_held_at_start_up_is_a_calm_message_not_a_crash(
     finally:
         other.close()
         reopened.close()
+
+
+# ------------------------------------------------------------------------------ keys (issue 12)
+
+
+async def test_j_and_k_move_the_topic_list(collection: Collection) -> None:
+    app = make_app(collection, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        await pilot.pause()
+        table = app.screen.query_one("#topics", DataTable)
+        assert table.cursor_row == 0
+        await pilot.press("j", "j")
+        assert table.cursor_row == 2
+        await pilot.press("k")
+        assert table.cursor_row == 1
+        await pilot.press("question_mark")
+        await pilot.pause()
+        rows = help_rows(app)
+        assert any("j" in keys.split(" / ") for keys in rows)
+        assert any("k" in keys.split(" / ") for keys in rows)
+
+
+async def test_j_and_k_type_in_the_browse_search_and_move_the_table(
+    collection: Collection,
+) -> None:
+    app = make_app(collection, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, BrowseScreen)
+        search = screen.query_one("#search", Input)
+        table = screen.query_one("#cards", DataTable)
+        await pilot.press("j", "k", "q", "backspace")
+        assert search.value == "jk"  # letters in the box; backspace deletes there
+        assert isinstance(app.screen, BrowseScreen)
+        search.value = ""
+        await pilot.pause(0.4)
+        assert table.row_count == 8
+        await pilot.press("down")  # to the table
+        assert table.has_focus
+        await pilot.press("j", "j", "j")
+        assert table.cursor_row == 3
+        await pilot.press("k")
+        assert table.cursor_row == 2
+        await pilot.press("q")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+
+
+@pytest.mark.parametrize("key", ["q", "backspace"])
+@pytest.mark.parametrize("opener", ["t", "s", "b", "r"])
+async def test_q_and_backspace_go_back_home(collection: Collection, key: str, opener: str) -> None:
+    app = make_app(collection, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(opener)
+        await pilot.pause()
+        assert not isinstance(app.screen, HomeScreen)
+        if opener == "b":
+            await pilot.press("down")  # out of the search box
+        await pilot.press(key)
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        assert app.is_running
+
+
+@pytest.mark.parametrize("key", ["q", "backspace"])
+async def test_q_and_backspace_close_the_help_and_the_card(
+    collection: Collection, key: str
+) -> None:
+    app = make_app(collection, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press(key)
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        await pilot.press("b", "down", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CardScreen)
+        await pilot.press(key)
+        await pilot.pause()
+        assert isinstance(app.screen, BrowseScreen)
+
+
+@pytest.mark.parametrize("key", ["q", "backspace"])
+async def test_drill_q_and_backspace_type_while_answering_and_go_home_after(
+    collection: Collection, key: str
+) -> None:
+    app = make_app(collection, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("d")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, DrillScreen)
+        answer_box = screen.query_one("#answer", Input)
+        await pilot.press("1", "2", key)
+        assert isinstance(app.screen, DrillScreen)
+        assert answer_box.value == ("12q" if key == "q" else "1")
+        answer_box.value = "12345"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.answered
+        await pilot.press(key)
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_q_at_home_quits(collection: Collection) -> None:
+    app = make_app(collection, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("backspace")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen) and app.is_running
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
