@@ -147,7 +147,7 @@ def stats(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def config(ctx: click.Context, key: str | None, value: str | None) -> None:
     """Show the preferences, or set one: `studyapp config new_per_day 30`."""
-    from studyapp.config import PREFERENCES
+    from studyapp.config import CHOICE_PREFERENCES, PREFERENCES
 
     collection = _open(ctx, sync=False)
     try:
@@ -155,6 +155,9 @@ def config(ctx: click.Context, key: str | None, value: str | None) -> None:
             for name, (low, high, meaning) in PREFERENCES.items():
                 current = getattr(collection.settings, name)
                 click.echo(f"{name:<16} {current:>6}   {meaning} ({low}-{high})")
+            for name, (_words, meaning) in CHOICE_PREFERENCES.items():
+                current = getattr(collection.settings, name)
+                click.echo(f"{name:<16} {current:>6}   {meaning}")
             return
         if value is None:
             raise click.UsageError("give a value too, e.g. `studyapp config new_per_day 30`")

@@ -202,15 +202,15 @@ class Collection:
         """Where opening copied the file before upgrading its schema, if it did."""
         return self.db.backup
 
-    def preferences(self) -> dict[str, int]:
+    def preferences(self) -> dict[str, int | str]:
         """The usable preferences stored in this collection (only those the learner has set)."""
         return self._stored_preferences()[0]
 
-    def _stored_preferences(self) -> tuple[dict[str, int], list[str]]:
+    def _stored_preferences(self) -> tuple[dict[str, int | str], list[str]]:
         with self.db.reading() as reader:
             return stored_preferences(reader.all("preferences"))
 
-    def set_preference(self, key: str, value: str) -> int:
+    def set_preference(self, key: str, value: str) -> int | str:
         """Store a preference (validated) and apply it to this collection's settings."""
         number = parse_preference(key, value)
         with self.db.writing() as sql:

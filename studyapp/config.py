@@ -51,20 +51,18 @@ class Settings:
     rollover_hour: int = 4
     new_per_day: int = 20
     reviews_per_day: int = 200
+    grade_keys: str = "sm2"
     clock: Clock = field(default_factory=SystemClock)
 
     def today(self) -> date:
         """The current study day: it starts at `rollover_hour`, not at midnight."""
         return study_day(self.clock.now(), self.rollover_hour)
 
-    def with_preferences(self, values: Mapping[str, int]) -> Settings:
-        """These settings with the learner's stored preferences applied."""
-        return replace(
-            self,
-            rollover_hour=values.get("rollover_hour", self.rollover_hour),
-            new_per_day=values.get("new_per_day", self.new_per_day),
-            reviews_per_day=values.get("reviews_per_day", self.reviews_per_day),
-        )
+    def with_preferences(self, values: Mapping[str, int | str]) -> Settings:
+        """These settings with the learner's stored preferences applied (values as
+        `parse_preference` returns them)."""
+        known = {key: value for key, value in values.items() if key in PREFERENCE_NAMES}
+        return replace(self, **known)  # type: ignore[arg-type]
 
 
 PREFERENCES: dict[str, tuple[int, int, str]] = {
@@ -74,11 +72,31 @@ PREFERENCES: dict[str, tuple[int, int, str]] = {
 }
 """Preferences a learner may set (stored in the database): name -> (lowest, highest, meaning)."""
 
+CHOICE_PREFERENCES: dict[str, tuple[tuple[str, ...], str]] = {
+    "grade_keys": (
+        ("sm2", "anki"),
+        "review grade keys: sm2 (0-5) or anki (1 Again, 2 Hard, 3 Good, 4 Easy)",
+    ),
+}
+"""Preferences that take one of a few words: name -> (the words, the default first; meaning)."""
 
-def parse_preference(key: str, value: str) -> int:
-    """Check a preference value; raises ValueError with a message a learner can act on."""
+PREFERENCE_NAMES: tuple[str, ...] = (*PREFERENCES, *CHOICE_PREFERENCES)
+"""Every preference `studyapp config` knows, numbers and words."""
+
+
+def parse_preference(key: str, value: str) -> int | str:
+    """Check a preference value; raises ValueError with a message a learner can act on.
+
+    Number preferences come back as an int, word preferences (`CHOICE_PREFERENCES`) as
+    the word."""
+    if key in CHOICE_PREFERENCES:
+        words, _meaning = CHOICE_PREFERENCES[key]
+        word = value.strip().lower()
+        if word not in words:
+            raise ValueError(f"{key} must be one of {', '.join(words)}, not {value!r}")
+        return word
     if key not in PREFERENCES:
-        raise ValueError(f"unknown preference {key!r}; known: {', '.join(PREFERENCES)}")
+        raise ValueError(f"unknown preference {key!r}; known: {', '.join(PREFERENCE_NAMES)}")
     low, high, _meaning = PREFERENCES[key]
     try:
         number = int(value)
@@ -89,17 +107,19 @@ def parse_preference(key: str, value: str) -> int:
     return number
 
 
-def stored_preferences(rows: Iterable[tuple[str, str]]) -> tuple[dict[str, int], list[str]]:
+def stored_preferences(
+    rows: Iterable[tuple[str, str]],
+) -> tuple[dict[str, int | str], list[str]]:
     """The usable preferences among stored (key, value) rows, and a line for each unusable one.
 
     A value written by an older version or by hand must not stop the collection from
     opening, nor `studyapp config`, which repairs it: such a value is left out (its default
     applies) and reported. Keys that are not preferences (bookkeeping) are skipped.
     """
-    values: dict[str, int] = {}
+    values: dict[str, int | str] = {}
     problems: list[str] = []
     for key, value in rows:
-        if key not in PREFERENCES:
+        if key not in PREFERENCE_NAMES:
             continue
         try:
             values[key] = parse_preference(key, str(value))

@@ -324,3 +324,16 @@ def test_the_app_s_exit_status_says_whether_it_crashed(
     monkeypatch.setattr(StudyApp, "run", lambda app: run_textual(app, headless=True))
     code, _ = run()
     assert code == status
+
+
+def test_grade_keys_is_a_preference(env) -> None:
+    code, out = run("config")
+    assert code == 0 and any(line.split()[:2] == ["grade_keys", "sm2"] for line in out.splitlines())
+    code, out = run("config", "grade_keys", "anki")
+    assert code == 0 and out.endswith("grade_keys = anki\n"), out
+    code, out = run("config")
+    assert any(line.split()[:2] == ["grade_keys", "anki"] for line in out.splitlines()), out
+    code, out = run("config", "grade_keys", "vim")
+    assert code != 0 and "sm2" in out and "anki" in out, out
+    code, out = run("config", "grade_keys", "sm2")
+    assert code == 0 and out.endswith("grade_keys = sm2\n"), out

@@ -25,7 +25,7 @@ from sqlalchemy import delete, exists, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from studyapp.config import PREFERENCES, parse_preference
+from studyapp.config import PREFERENCE_NAMES, parse_preference
 from studyapp.decks.format import DeckSpec, control_character, valid_id
 from studyapp.decks.freshness import DRILL_FINGERPRINT_KEY, SyncReport
 from studyapp.decks.sync import write_deck  # the same rules as `studyapp import`
@@ -452,7 +452,7 @@ def _preferences(value: Any) -> list[dict[str, Any]]:
     for key, setting in value.items():
         where = (
             f"preferences.{key}"
-            if key in PREFERENCES or key == DRILL_FINGERPRINT_KEY
+            if key in PREFERENCE_NAMES or key == DRILL_FINGERPRINT_KEY
             else (f"preferences[{key!r}]")
         )
         if not isinstance(setting, str) or len(key) > 50 or len(setting) > 200:

@@ -106,9 +106,10 @@ class StudyApp(App[None]):
         ]()
 
     def start_review(self, deck_ids: Sequence[str] | None = None) -> None:
-        from studyapp.ui.review import ReviewScreen
+        from studyapp.ui.review import AnkiReviewScreen, ReviewScreen
 
-        self.push_screen(ReviewScreen(self.collection, deck_ids))
+        screen = AnkiReviewScreen if self.collection.settings.grade_keys == "anki" else ReviewScreen
+        self.push_screen(screen(self.collection, deck_ids))
 
     def start_drill(self, topic_ids: Sequence[str] | None = None, difficulty: int = 1) -> None:
         from studyapp.ui.drill import DrillScreen

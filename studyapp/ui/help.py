@@ -31,10 +31,11 @@ class HelpEntry:
 
 
 def help_entries(screen: Screen[Any]) -> list[HelpEntry]:
-    """The keys of `screen` (its own BINDINGS first, then the app's), one entry per action."""
+    """The keys of `screen` (its own BINDINGS first, or its HELP_BINDINGS when it repeats
+    Textual's in BINDINGS; then the app's), one entry per action."""
     app = screen.app
     sources: list[tuple[Any, list[BindingType]]] = [
-        (screen, list(type(screen).BINDINGS)),
+        (screen, list(getattr(screen, "HELP_BINDINGS", type(screen).BINDINGS))),
         (app, list(type(app).BINDINGS)),
     ]
     entries: list[HelpEntry] = []

@@ -26,6 +26,7 @@ from textual.widgets import Footer, ProgressBar, Static
 from studyapp.collection import QUALITY_LABELS, NothingToUndo, needs_repeat_today
 from studyapp.ui.widgets import (
     AGAIN_MARK,
+    ANKI_GRADES,
     GRADE_NAMES,
     NotSaved,
     days,
@@ -54,8 +55,23 @@ def _grade_binding(q: int) -> Binding:
     )
 
 
+SM2_GRADES: dict[str, tuple[int, str]] = {str(q): (q, GRADE_NAMES[q]) for q in range(6)}
+"""The default grade map: key -> (SM-2 grade, word); ANKI_GRADES is the other."""
+
+
+def _anki_grade_binding(key: str) -> Binding:
+    q, word = ANKI_GRADES[key]
+    return Binding(
+        key,
+        f"grade({q})",
+        word,
+        tooltip=f"{word} = SM-2 grade {q}: {QUALITY_LABELS[q]}"
+        + (" — the card comes back later this session" if needs_repeat_today(q) else ""),
+    )
+
+
 class GradePanel(Widget):
-    """The six grades with their meaning and the interval each would give, in a grid."""
+    """The grade keys with their meaning and the interval each would give, in a grid."""
 
     DEFAULT_CSS = """
     GradePanel {
@@ -67,6 +83,8 @@ class GradePanel(Widget):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.intervals: dict[int, int] = {}
         self.repeat = False
+        self.grades: dict[str, tuple[int, str]] = SM2_GRADES
+        """The keys shown: key -> (SM-2 grade, word)."""
 
     def show(self, intervals: dict[int, int], repeat: bool) -> None:
         self.intervals, self.repeat = intervals, repeat
@@ -74,15 +92,15 @@ class GradePanel(Widget):
 
     def render(self) -> Group:
         width = self.size.width or 80
-        per_row = 3
+        per_row = 3 if len(self.grades) > 4 else len(self.grades)
         cell = width // per_row
         with_meaning = cell >= 40
         grid = Table.grid(expand=True, padding=(0, 1))
         for _ in range(per_row):
             grid.add_column(ratio=1, no_wrap=True)
         cells = []
-        for q in range(6):
-            text = Text.assemble((f" {q} ", "bold reverse"), " ", (GRADE_NAMES[q], "bold"))
+        for key, (q, word) in self.grades.items():
+            text = Text.assemble((f" {key} ", "bold reverse"), " ", (word, "bold"))
             if q in self.intervals:
                 text.append(f"  {days(self.intervals[q])}", style="")
             if needs_repeat_today(q):
@@ -90,12 +108,13 @@ class GradePanel(Widget):
             if with_meaning:
                 text.append(f"  {QUALITY_LABELS[q]}", style="dim italic")
             cells.append(text)
-        grid.add_row(*cells[:3])
-        grid.add_row(*cells[3:])
+        for start in range(0, len(cells), per_row):
+            grid.add_row(*cells[start : start + per_row])
+        until = "Good or Easy" if self.grades is ANKI_GRADES else "graded 4 or 5"
         note = (
             f"{AGAIN_MARK} comes back later this session · a repeat keeps today's interval"
             if self.repeat
-            else f"{AGAIN_MARK} comes back later this session, until graded 4 or 5"
+            else f"{AGAIN_MARK} comes back later this session, until {until}"
         )
         return Group(grid, Text(note, style="dim"))
 
@@ -116,6 +135,9 @@ class ReviewScreen(Screen[None]):
             "escape,q,backspace", "close", "Home", tooltip="Back home; every grade given is saved"
         ),
     ]
+
+    GRADES: ClassVar[dict[str, tuple[int, str]]] = SM2_GRADES
+    """The grade keys of this screen: key -> (SM-2 grade, word)."""
 
     revealed: reactive[bool] = reactive(False, bindings=True)
     finished: reactive[bool] = reactive(False, bindings=True)
@@ -218,6 +240,7 @@ class ReviewScreen(Screen[None]):
         self._label_grades()
         panel = self.query_one("#grades", GradePanel)
         panel.display = True
+        panel.grades = self.GRADES
         panel.show(self.session.intervals(), self.session.is_repeat)
 
     def _label_grades(self) -> None:
@@ -231,7 +254,11 @@ class ReviewScreen(Screen[None]):
         reserved = sum(len(key) + len(text) + 2 for key, text in others)
         if self.session.can_undo and not any(text == "Undo" for _, text in others):
             reserved += len("u Undo") + 1
-        labels = grade_labels(self.session.intervals(), self.size.width, reserved)
+        intervals = self.session.intervals()
+        names = {q: word for q, word in self.GRADES.values()}
+        labels = grade_labels(
+            {q: d for q, d in intervals.items() if q in names}, self.size.width, reserved, names
+        )
         self.grade_descriptions = {f"grade({q})": label for q, label in labels.items()}
         self.refresh_bindings()
 
@@ -319,3 +346,27 @@ class ReviewScreen(Screen[None]):
 
     def action_done(self) -> None:
         self.dismiss()
+
+
+_NOT_GRADES = [
+    b
+    for b in ReviewScreen.BINDINGS
+    if not (isinstance(b, Binding) and b.action.startswith("grade"))
+]
+
+
+class AnkiReviewScreen(ReviewScreen, inherit_bindings=False):
+    """The review screen with Anki's four grade keys (`studyapp config grade_keys anki`):
+    1 Again, 2 Hard, 3 Good, 4 Easy give the SM-2 grades 0, 3, 4 and 5.
+
+    Textual merges a subclass's bindings with its bases', which would keep the SM-2 keys
+    0 and 5; so this class does not inherit them and repeats Screen's own (Tab, copy).
+    The `?` help lists HELP_BINDINGS, the keys of this screen proper."""
+
+    GRADES = ANKI_GRADES
+    HELP_BINDINGS: ClassVar[list[BindingType]] = [
+        _NOT_GRADES[0],
+        *(_anki_grade_binding(key) for key in ANKI_GRADES),
+        *_NOT_GRADES[1:],
+    ]
+    BINDINGS: ClassVar[list[BindingType]] = [*Screen.BINDINGS, *HELP_BINDINGS]

@@ -29,6 +29,14 @@ if TYPE_CHECKING:
 GRADE_NAMES: dict[int, str] = {0: "Blank", 1: "Wrong", 2: "Close", 3: "Hard", 4: "Good", 5: "Easy"}
 """One word per SM-2 grade, short enough for the footer (QUALITY_LABELS says it in full)."""
 
+ANKI_GRADES: dict[str, tuple[int, str]] = {
+    "1": (0, "Again"),
+    "2": (3, "Hard"),
+    "3": (4, "Good"),
+    "4": (5, "Easy"),
+}
+"""The Anki grade map (`studyapp config grade_keys anki`): key -> (SM-2 grade, word)."""
+
 AGAIN_MARK = "↻"
 """Marks a grade that brings the card back later in the same session (grades below 4)."""
 
@@ -115,16 +123,22 @@ def _not_saved(node: Widget, doing: str, message: str) -> None:
 # ------------------------------------------------------------------------------ grades
 
 
-def grade_labels(intervals: dict[int, int], width: int, reserved: int) -> dict[int, str]:
+def grade_labels(
+    intervals: dict[int, int],
+    width: int,
+    reserved: int,
+    names: dict[int, str] | None = None,
+) -> dict[int, str]:
     """Footer descriptions for the grade keys, as rich as `width` allows.
 
     `intervals` maps grade -> days; `reserved` is the room the other footer keys take.
     The richest form is "Good · 6d ↻"; narrower ones drop the dot, then the word.
     """
+    words = names or GRADE_NAMES
     forms = (
-        lambda q, d: f"{GRADE_NAMES[q]} · {d}" + (f" {AGAIN_MARK}" if q < 4 else ""),
-        lambda q, d: f"{GRADE_NAMES[q]} {d}" + (AGAIN_MARK if q < 4 else ""),
-        lambda q, d: f"{GRADE_NAMES[q]} {d}",
+        lambda q, d: f"{words[q]} · {d}" + (f" {AGAIN_MARK}" if q < 4 else ""),
+        lambda q, d: f"{words[q]} {d}" + (AGAIN_MARK if q < 4 else ""),
+        lambda q, d: f"{words[q]} {d}",
         lambda q, d: d + (AGAIN_MARK if q < 4 else ""),
     )
     labels: dict[int, str] = {}

@@ -986,3 +986,59 @@ async def test_q_at_home_quits(collection: Collection) -> None:
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running
+
+
+async def test_anki_grade_keys_map_to_sm2_grades(collection: Collection) -> None:
+    collection.set_preference("grade_keys", "anki")
+    app = make_app(collection, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=(140, 32)) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        rows = help_rows(app)
+        assert rows["1"] == ("Again", False) and rows["4"] == ("Easy", False)
+        assert "0" not in rows and "5" not in rows and "tab" not in rows
+        await pilot.press("escape", "space")
+        await pilot.pause()
+        labels = {
+            b.binding.key: b.binding.description
+            for b in screen.active_bindings.values()
+            if b.binding.action.startswith("grade")
+        }
+        assert set(labels) == {"1", "2", "3", "4"}
+        assert labels["1"].startswith("Again") and "1d" in labels["1"]
+        assert labels["2"].startswith("Hard") and labels["4"].startswith("Easy")
+        panel = plain_panel(screen)
+        assert "Again" in panel and "Easy" in panel and "Blank" not in panel
+        await pilot.press("0", "5")  # not grade keys in this map
+        assert reviews(collection) == []
+        await pilot.press("1")  # Again -> 0
+        await pilot.pause()
+        await pilot.press("space", "2")  # Hard -> 3
+        await pilot.pause()
+        await pilot.press("space", "3", "space", "4")  # Good -> 4, Easy -> 5
+        await pilot.pause()
+    assert [q for _, _, q, _ in reviews(collection)] == [0, 3, 4, 5]
+
+
+def plain_panel(screen: ReviewScreen) -> str:
+    console = Console(width=140, record=True, file=io.StringIO())
+    console.print(screen.query_one("#grades").render())
+    return console.export_text()
+
+
+async def test_sm2_grade_keys_are_the_default(collection: Collection) -> None:
+    assert collection.settings.grade_keys == "sm2"
+    app = make_app(collection, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r", "space")
+        await pilot.pause()
+        keys = {
+            b.binding.key
+            for b in app.screen.active_bindings.values()
+            if b.binding.action.startswith("grade")
+        }
+        assert keys == {"0", "1", "2", "3", "4", "5"}
