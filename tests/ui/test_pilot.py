@@ -1042,3 +1042,24 @@ async def test_sm2_grade_keys_are_the_default(collection: Collection) -> None:
             if b.binding.action.startswith("grade")
         }
         assert keys == {"0", "1", "2", "3", "4", "5"}
+
+
+@pytest.mark.parametrize("key", ["q", "backspace"])
+async def test_q_and_backspace_say_no_to_a_confirmation(studied: Collection, key: str) -> None:
+    app = make_app(studied, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")
+        await pilot.pause()
+        await pilot.press("down")
+        table = app.screen.query_one("#cards", DataTable)
+        card_id = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        assert card_id is not None
+        before = card(studied, card_id).repetitions
+        assert before > 0  # a reset would show
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press(key)
+        await pilot.pause()
+        assert isinstance(app.screen, BrowseScreen)
+    assert card(studied, card_id).repetitions == before
