@@ -392,32 +392,95 @@ def test_length_one_axes_do_not_matter(text: str, answer: Answer) -> None:
     assert check_answer(text, problem(answer)).outcome == "correct"
 
 
-def test_wrong_length_vector_is_wrong_with_the_counts() -> None:
-    verdict = check_answer("0.2, 0.8", problem([0.2312, 0.6285, 0.1402]))
-    assert verdict.outcome == "wrong"
-    assert verdict.given == [0.2, 0.8]
-    assert verdict.message.startswith("Expected 3 numbers, got 2.")
-    assert "The answer is [0.2312, 0.6285, 0.1402]." in verdict.message
+# ------------------------------------------------------------ format and shape slips (issue 12)
+# A slip of format or shape is explained and never graded: outcome "unreadable", no given
+# value, and the expected answer is not revealed.
 
 
-def test_decimal_comma_gets_a_hint() -> None:
-    verdict = check_answer("0,5", problem(0.5))
-    assert verdict.outcome == "wrong"
-    assert "Expected a single number, got 2 numbers" in verdict.message
-    assert "decimals with a point" in verdict.message
+def assert_slip(verdict: Verdict) -> None:
+    assert verdict.outcome == "unreadable"
+    assert verdict.given is None
+    assert "The answer is" not in verdict.message
 
 
-def test_flat_numbers_for_a_matrix_get_a_hint() -> None:
+@pytest.mark.parametrize(("text", "point"), [("7,0", "7.0"), ("0,25", "0.25"), ("-3,5", "-3.5")])
+def test_a_decimal_comma_for_a_scalar_is_a_slip(text: str, point: str) -> None:
+    verdict = check_answer(text, problem(7.0))
+    assert_slip(verdict)
+    assert verdict.message == f"A decimal comma? Use a point: {point}"
+
+
+def test_a_decimal_comma_is_not_guessed_for_a_two_entry_vector() -> None:
+    assert check_answer("7,0", problem([7.0, 0.0])).outcome == "correct"
+    assert check_answer("7,1", problem([7.0, 0.0])).outcome == "wrong"
+
+
+def test_a_comma_with_a_space_for_a_scalar_is_a_shape_slip() -> None:
+    verdict = check_answer("7, 0", problem(7.0))
+    assert_slip(verdict)
+    assert "This answer has 2 entries; the problem asks for a single number." in verdict.message
+    assert "Read as [7, 0]" in verdict.message
+
+
+def test_spaces_between_vector_entries_are_a_slip() -> None:
+    verdict = check_answer("2.122 -1.781", problem([2.122, -1.781]))
+    assert_slip(verdict)
+    assert verdict.message == "Separate the entries with commas: 2.122, -1.781"
+
+
+def test_spaces_between_three_signed_entries_are_a_slip() -> None:
+    verdict = check_answer(" -1  +2 3e-1 ", problem([1.0, 2.0, 3.0]))
+    assert_slip(verdict)
+    assert verdict.message == "Separate the entries with commas: -1, +2, 3e-1"
+
+
+def test_spaces_with_the_wrong_count_say_both() -> None:
+    verdict = check_answer("1 -2", problem([1.0, 2.0, 3.0]))
+    assert_slip(verdict)
+    assert verdict.message.startswith("Separate the entries with commas: 1, -2")
+    assert "This answer has 2 entries; the problem asks for 3." in verdict.message
+
+
+def test_a_spaced_subtraction_for_a_scalar_is_still_arithmetic() -> None:
+    assert check_answer("2 -1", problem(1.0)).outcome == "correct"
+    assert check_answer("2 - 1", problem([1.0, 0.0])).outcome == "unreadable"
+
+
+def test_wrong_length_vector_is_a_slip_with_the_counts() -> None:
+    verdict = check_answer("0.2, 0.8, 0.1", problem([0.2312, 0.6285, 0.1402, 0.0]))
+    assert_slip(verdict)
+    assert verdict.message.startswith("This answer has 3 entries; the problem asks for 4.")
+    assert "Read as [0.2, 0.8, 0.1]" in verdict.message
+
+
+def test_a_scalar_for_a_vector_is_a_slip() -> None:
+    verdict = check_answer("0.5", problem([0.5, 0.5]))
+    assert_slip(verdict)
+    assert "This answer is a single number; the problem asks for 2 entries." in verdict.message
+
+
+def test_flat_numbers_for_a_matrix_are_a_slip_with_a_hint() -> None:
     verdict = check_answer("1, 2, 3, 4", problem([[1.0, 2.0], [3.0, 4.0]]))
-    assert verdict.outcome == "wrong"
-    assert "Expected a 2×2 matrix, got 4 numbers" in verdict.message
+    assert_slip(verdict)
+    assert "This answer has 4 entries; the problem asks for a 2×2 matrix." in verdict.message
     assert "';'" in verdict.message
 
 
-def test_matrix_of_the_wrong_shape() -> None:
-    verdict = check_answer("1, 2; 3, 4; 5, 6", problem([[1.0, 2.0, 3.0], [4.0, 5.0, 7.0]]))
+def test_a_matrix_for_a_vector_is_a_slip() -> None:
+    verdict = check_answer("1, 2; 3, 4", problem([1.0, 2.0, 3.0, 4.0]))
+    assert_slip(verdict)
+    assert "This answer is a 2×2 matrix; the problem asks for 4 entries." in verdict.message
+
+
+def test_matrix_of_the_wrong_shape_is_a_slip() -> None:
+    verdict = check_answer("1, 2; 3, 4", problem([[1.0, 2.0, 3.0], [4.0, 5.0, 7.0]]))
+    assert_slip(verdict)
+    assert "This answer is a 2×2 matrix; the problem asks for a 2×3 matrix." in verdict.message
+
+
+def test_a_transpose_is_still_graded_wrong() -> None:
+    verdict = check_answer("1, 4; 2, 5; 3, 6", problem([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]))
     assert verdict.outcome == "wrong"
-    assert "Expected a 2×3 matrix, got a 3×2 matrix" in verdict.message
 
 
 def test_wrong_answer_states_the_expected_one() -> None:
@@ -633,7 +696,8 @@ def test_every_drill_answer_and_its_stated_form_are_accepted(
     answer as a wrong verdict states it (it may need more than show()'s 4 digits)."""
     for p in drill_problems:
         assert check_answer(json.dumps(p.answer), p).outcome == "correct", p.topic
-        wrong = check_answer("1e300", p)
+        wrong = check_answer(overflowing(p.answer, "1e300"), p)
+        assert wrong.outcome == "wrong", (p.topic, wrong)
         stated = wrong.message.rsplit("The answer is ", 1)[1].rstrip(".")
         assert check_answer(stated, p).outcome == "correct", (p.topic, stated)
 
