@@ -134,6 +134,37 @@ SCALARS = [
     ("0.50*2", 1.0),
     ("1e3+1", 1001.0),
     ("2.0^3", 8.0),
+    # issue 12: the rest of the answer language
+    ("tanh(0.5)", math.tanh(0.5)),
+    ("sigmoid(2)", 1 / (1 + math.exp(-2))),
+    ("σ(2)", 1 / (1 + math.exp(-2))),
+    ("sigmoid(-800)", 0.0),  # no overflow on the way
+    ("sigmoid(800)", 1.0),
+    ("erf(1)", math.erf(1)),
+    ("Φ(1.96)", 0.5 * (1 + math.erf(1.96 / math.sqrt(2)))),
+    ("Phi(0)", 0.5),
+    ("cos(pi)", -1.0),
+    ("sin(pi/2)", 1.0),
+    ("2cos(0)", 2.0),
+    ("abs(-3)", 3.0),
+    ("abs(2-5)^2", 9.0),
+    ("max(1, 2)", 2.0),
+    ("max(1, -2, 3.5)", 3.5),
+    ("min(1, -2, 3.5)", -2.0),
+    ("max(0, 1-0.25)", 0.75),
+    ("max(sqrt(2), min(3, 4))", 3.0),
+    ("2max(1, 2)", 4.0),
+    ("√2", math.sqrt(2)),
+    ("√(2)", math.sqrt(2)),
+    ("√ 2", math.sqrt(2)),
+    ("1/√2", 1 / math.sqrt(2)),
+    ("2√3", 2 * math.sqrt(3)),
+    ("√pi", math.sqrt(math.pi)),
+    ("√(2pi)", math.sqrt(2 * math.pi)),
+    ("½", 0.5),
+    ("½pi", math.pi / 2),
+    ("e^½", math.sqrt(math.e)),
+    ("3×½", 1.5),
 ]
 
 
@@ -206,7 +237,17 @@ REFUSALS = [
     ("   ", "Type an answer"),
     ("x", "Unknown name 'x'"),
     ("2x", "Unknown name 'x'"),
-    ("sin(1)", "Unknown name 'sin'"),
+    ("tan(1)", "Unknown name 'tan'"),
+    ("max(1)", "max needs at least two arguments"),
+    ("min(2)", "min needs at least two arguments"),
+    ("max 1, 2", "max needs its argument in parentheses"),
+    ("max(1; 2)", "cannot stand inside"),
+    ("abs(1, 2)", "cannot stand inside"),
+    ("max((1, 2))", "cannot stand inside"),
+    ("√", "sqrt needs its argument"),
+    ("√-2", "sqrt needs its argument"),
+    ("√x", "sqrt needs its argument"),
+    ("cosh(1)", "Unknown name 'cosh'"),
     ("nan", "Unknown name 'nan'"),
     ("inf", "Unknown name 'inf'"),
     ("0x10", "Unknown name"),
@@ -281,6 +322,18 @@ def test_refusals_say_why(text: str, reason: str) -> None:
     with pytest.raises(AnswerFormatError) as refused:
         parse_answer(text)
     assert reason in str(refused.value)
+
+
+def test_max_and_min_keep_vectors_apart() -> None:
+    assert parse_answer("max(1, 2), min(3, 4), 5") == [2.0, 3.0, 5.0]
+    assert parse_answer("[max(0, -1), 2]; [3, abs(-4)]") == [[0.0, 2.0], [3.0, 4.0]]
+
+
+def test_new_functions_are_in_the_unknown_name_message() -> None:
+    with pytest.raises(AnswerFormatError) as refused:
+        parse_answer("foo(1)")
+    for name in ("tanh", "sigmoid", "σ", "erf", "Φ", "cos", "sin", "abs", "max", "min", "√"):
+        assert name in str(refused.value), name
 
 
 def test_a_refused_entry_is_named_in_the_message() -> None:
