@@ -134,6 +134,37 @@ SCALARS = [
     ("0.50*2", 1.0),
     ("1e3+1", 1001.0),
     ("2.0^3", 8.0),
+    # issue 12: the rest of the answer language
+    ("tanh(0.5)", math.tanh(0.5)),
+    ("sigmoid(2)", 1 / (1 + math.exp(-2))),
+    ("σ(2)", 1 / (1 + math.exp(-2))),
+    ("sigmoid(-800)", 0.0),  # no overflow on the way
+    ("sigmoid(800)", 1.0),
+    ("erf(1)", math.erf(1)),
+    ("Φ(1.96)", 0.5 * (1 + math.erf(1.96 / math.sqrt(2)))),
+    ("Phi(0)", 0.5),
+    ("cos(pi)", -1.0),
+    ("sin(pi/2)", 1.0),
+    ("2cos(0)", 2.0),
+    ("abs(-3)", 3.0),
+    ("abs(2-5)^2", 9.0),
+    ("max(1, 2)", 2.0),
+    ("max(1, -2, 3.5)", 3.5),
+    ("min(1, -2, 3.5)", -2.0),
+    ("max(0, 1-0.25)", 0.75),
+    ("max(sqrt(2), min(3, 4))", 3.0),
+    ("2max(1, 2)", 4.0),
+    ("√2", math.sqrt(2)),
+    ("√(2)", math.sqrt(2)),
+    ("√ 2", math.sqrt(2)),
+    ("1/√2", 1 / math.sqrt(2)),
+    ("2√3", 2 * math.sqrt(3)),
+    ("√pi", math.sqrt(math.pi)),
+    ("√(2pi)", math.sqrt(2 * math.pi)),
+    ("½", 0.5),
+    ("½pi", math.pi / 2),
+    ("e^½", math.sqrt(math.e)),
+    ("3×½", 1.5),
 ]
 
 
@@ -206,7 +237,17 @@ REFUSALS = [
     ("   ", "Type an answer"),
     ("x", "Unknown name 'x'"),
     ("2x", "Unknown name 'x'"),
-    ("sin(1)", "Unknown name 'sin'"),
+    ("tan(1)", "Unknown name 'tan'"),
+    ("max(1)", "max needs at least two arguments"),
+    ("min(2)", "min needs at least two arguments"),
+    ("max 1, 2", "max needs its argument in parentheses"),
+    ("max(1; 2)", "cannot stand inside"),
+    ("abs(1, 2)", "cannot stand inside"),
+    ("max((1, 2))", "cannot stand inside"),
+    ("√", "sqrt needs its argument"),
+    ("√-2", "sqrt needs its argument"),
+    ("√x", "sqrt needs its argument"),
+    ("cosh(1)", "Unknown name 'cosh'"),
     ("nan", "Unknown name 'nan'"),
     ("inf", "Unknown name 'inf'"),
     ("0x10", "Unknown name"),
@@ -281,6 +322,18 @@ def test_refusals_say_why(text: str, reason: str) -> None:
     with pytest.raises(AnswerFormatError) as refused:
         parse_answer(text)
     assert reason in str(refused.value)
+
+
+def test_max_and_min_keep_vectors_apart() -> None:
+    assert parse_answer("max(1, 2), min(3, 4), 5") == [2.0, 3.0, 5.0]
+    assert parse_answer("[max(0, -1), 2]; [3, abs(-4)]") == [[0.0, 2.0], [3.0, 4.0]]
+
+
+def test_new_functions_are_in_the_unknown_name_message() -> None:
+    with pytest.raises(AnswerFormatError) as refused:
+        parse_answer("foo(1)")
+    for name in ("tanh", "sigmoid", "σ", "erf", "Φ", "cos", "sin", "abs", "max", "min", "√"):
+        assert name in str(refused.value), name
 
 
 def test_a_refused_entry_is_named_in_the_message() -> None:
@@ -392,32 +445,95 @@ def test_length_one_axes_do_not_matter(text: str, answer: Answer) -> None:
     assert check_answer(text, problem(answer)).outcome == "correct"
 
 
-def test_wrong_length_vector_is_wrong_with_the_counts() -> None:
-    verdict = check_answer("0.2, 0.8", problem([0.2312, 0.6285, 0.1402]))
-    assert verdict.outcome == "wrong"
-    assert verdict.given == [0.2, 0.8]
-    assert verdict.message.startswith("Expected 3 numbers, got 2.")
-    assert "The answer is [0.2312, 0.6285, 0.1402]." in verdict.message
+# ------------------------------------------------------------ format and shape slips (issue 12)
+# A slip of format or shape is explained and never graded: outcome "unreadable", no given
+# value, and the expected answer is not revealed.
 
 
-def test_decimal_comma_gets_a_hint() -> None:
-    verdict = check_answer("0,5", problem(0.5))
-    assert verdict.outcome == "wrong"
-    assert "Expected a single number, got 2 numbers" in verdict.message
-    assert "decimals with a point" in verdict.message
+def assert_slip(verdict: Verdict) -> None:
+    assert verdict.outcome == "unreadable"
+    assert verdict.given is None
+    assert "The answer is" not in verdict.message
 
 
-def test_flat_numbers_for_a_matrix_get_a_hint() -> None:
+@pytest.mark.parametrize(("text", "point"), [("7,0", "7.0"), ("0,25", "0.25"), ("-3,5", "-3.5")])
+def test_a_decimal_comma_for_a_scalar_is_a_slip(text: str, point: str) -> None:
+    verdict = check_answer(text, problem(7.0))
+    assert_slip(verdict)
+    assert verdict.message == f"A decimal comma? Use a point: {point}"
+
+
+def test_a_decimal_comma_is_not_guessed_for_a_two_entry_vector() -> None:
+    assert check_answer("7,0", problem([7.0, 0.0])).outcome == "correct"
+    assert check_answer("7,1", problem([7.0, 0.0])).outcome == "wrong"
+
+
+def test_a_comma_with_a_space_for_a_scalar_is_a_shape_slip() -> None:
+    verdict = check_answer("7, 0", problem(7.0))
+    assert_slip(verdict)
+    assert "This answer has 2 entries; the problem asks for a single number." in verdict.message
+    assert "Read as [7, 0]" in verdict.message
+
+
+def test_spaces_between_vector_entries_are_a_slip() -> None:
+    verdict = check_answer("2.122 -1.781", problem([2.122, -1.781]))
+    assert_slip(verdict)
+    assert verdict.message == "Separate the entries with commas: 2.122, -1.781"
+
+
+def test_spaces_between_three_signed_entries_are_a_slip() -> None:
+    verdict = check_answer(" -1  +2 3e-1 ", problem([1.0, 2.0, 3.0]))
+    assert_slip(verdict)
+    assert verdict.message == "Separate the entries with commas: -1, +2, 3e-1"
+
+
+def test_spaces_with_the_wrong_count_say_both() -> None:
+    verdict = check_answer("1 -2", problem([1.0, 2.0, 3.0]))
+    assert_slip(verdict)
+    assert verdict.message.startswith("Separate the entries with commas: 1, -2")
+    assert "This answer has 2 entries; the problem asks for 3." in verdict.message
+
+
+def test_a_spaced_subtraction_for_a_scalar_is_still_arithmetic() -> None:
+    assert check_answer("2 -1", problem(1.0)).outcome == "correct"
+    assert check_answer("2 - 1", problem([1.0, 0.0])).outcome == "unreadable"
+
+
+def test_wrong_length_vector_is_a_slip_with_the_counts() -> None:
+    verdict = check_answer("0.2, 0.8, 0.1", problem([0.2312, 0.6285, 0.1402, 0.0]))
+    assert_slip(verdict)
+    assert verdict.message.startswith("This answer has 3 entries; the problem asks for 4.")
+    assert "Read as [0.2, 0.8, 0.1]" in verdict.message
+
+
+def test_a_scalar_for_a_vector_is_a_slip() -> None:
+    verdict = check_answer("0.5", problem([0.5, 0.5]))
+    assert_slip(verdict)
+    assert "This answer is a single number; the problem asks for 2 entries." in verdict.message
+
+
+def test_flat_numbers_for_a_matrix_are_a_slip_with_a_hint() -> None:
     verdict = check_answer("1, 2, 3, 4", problem([[1.0, 2.0], [3.0, 4.0]]))
-    assert verdict.outcome == "wrong"
-    assert "Expected a 2×2 matrix, got 4 numbers" in verdict.message
+    assert_slip(verdict)
+    assert "This answer has 4 entries; the problem asks for a 2×2 matrix." in verdict.message
     assert "';'" in verdict.message
 
 
-def test_matrix_of_the_wrong_shape() -> None:
-    verdict = check_answer("1, 2; 3, 4; 5, 6", problem([[1.0, 2.0, 3.0], [4.0, 5.0, 7.0]]))
+def test_a_matrix_for_a_vector_is_a_slip() -> None:
+    verdict = check_answer("1, 2; 3, 4", problem([1.0, 2.0, 3.0, 4.0]))
+    assert_slip(verdict)
+    assert "This answer is a 2×2 matrix; the problem asks for 4 entries." in verdict.message
+
+
+def test_matrix_of_the_wrong_shape_is_a_slip() -> None:
+    verdict = check_answer("1, 2; 3, 4", problem([[1.0, 2.0, 3.0], [4.0, 5.0, 7.0]]))
+    assert_slip(verdict)
+    assert "This answer is a 2×2 matrix; the problem asks for a 2×3 matrix." in verdict.message
+
+
+def test_a_transpose_is_still_graded_wrong() -> None:
+    verdict = check_answer("1, 4; 2, 5; 3, 6", problem([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]))
     assert verdict.outcome == "wrong"
-    assert "Expected a 2×3 matrix, got a 3×2 matrix" in verdict.message
 
 
 def test_wrong_answer_states_the_expected_one() -> None:
@@ -633,7 +749,8 @@ def test_every_drill_answer_and_its_stated_form_are_accepted(
     answer as a wrong verdict states it (it may need more than show()'s 4 digits)."""
     for p in drill_problems:
         assert check_answer(json.dumps(p.answer), p).outcome == "correct", p.topic
-        wrong = check_answer("1e300", p)
+        wrong = check_answer(overflowing(p.answer, "1e300"), p)
+        assert wrong.outcome == "wrong", (p.topic, wrong)
         stated = wrong.message.rsplit("The answer is ", 1)[1].rstrip(".")
         assert check_answer(stated, p).outcome == "correct", (p.topic, stated)
 

@@ -38,9 +38,15 @@ PROBLEMS = [
     Problem("fuzz", 0, 1, "A matrix.", {}, [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], Tolerance(), ("s",)),
 ]
 
+
+def problem_of(answer: Any) -> Problem:
+    return Problem("fuzz", 0, 1, "Compute it.", {}, answer, Tolerance(), ("s",))
+
+
 GRAMMAR_TOKENS = [
     *"0123456789",
     ".", "e", "E", "pi", "π", "exp", "ln", "log", "log10", "sqrt",
+    "tanh", "sigmoid", "σ", "erf", "Φ", "Phi", "cos", "sin", "abs", "max", "min", "√", "½",
     "+", "-", "−", "*", "**", "/", "^", "×", "·", "²",
     "(", ")", "[", "]", ",", ";", " ",
 ]  # fmt: skip
@@ -189,6 +195,22 @@ def combine(children: st.SearchStrategy[tuple[str, float]]) -> st.SearchStrategy
         children.map(lambda p: (f"sqrt(({p[0]})^2)", abs(p[1]))),
         children.map(lambda p: (f"ln(1+({p[0]})^2)", math.log(1 + p[1] ** 2))),
         children.map(lambda p: (f"1/(1+e^-({p[0]}))", 1 / (1 + math.exp(-p[1])))),
+        # issue 12: the functions added to the answer language
+        children.map(lambda p: (f"tanh({p[0]})", math.tanh(p[1]))),
+        children.map(lambda p: (f"σ({p[0]})", 1 / (1 + math.exp(-p[1])))),
+        children.map(lambda p: (f"sigmoid({p[0]})", 1 / (1 + math.exp(-p[1])))),
+        children.map(lambda p: (f"erf({p[0]})", math.erf(p[1]))),
+        children.map(lambda p: (f"Φ({p[0]})", 0.5 * (1 + math.erf(p[1] / math.sqrt(2))))),
+        children.map(lambda p: (f"cos(tanh({p[0]}))", math.cos(math.tanh(p[1])))),
+        children.map(lambda p: (f"sin(tanh({p[0]}))", math.sin(math.tanh(p[1])))),
+        children.map(lambda p: (f"abs({p[0]})", abs(p[1]))),
+        children.map(lambda p: (f"√(({p[0]})^2)", abs(p[1]))),
+        st.tuples(children, children).map(
+            lambda pq: (f"max({pq[0][0]}, {pq[1][0]})", max(pq[0][1], pq[1][1]))
+        ),
+        st.tuples(children, children, children).map(
+            lambda pqr: (f"min({pqr[0][0]}, {pqr[1][0]}, {pqr[2][0]})", min(v for _, v in pqr))
+        ),
     )
 
 
@@ -202,3 +224,16 @@ expressions = st.recursive(leaves(), combine, max_leaves=8).filter(
 def test_expressions_match_an_independent_evaluation(pair: tuple[str, float]) -> None:
     text, value = pair
     assert parse_answer(text) == pytest.approx(value, rel=1e-9, abs=1e-9)
+
+
+@FUZZ
+@given(st.lists(finite, min_size=2, max_size=8), st.integers(0, 2))
+def test_vector_entries_separated_by_spaces_are_a_slip_never_a_grade(
+    xs: list[float], extra: int
+) -> None:
+    """n numbers typed with spaces only, for a vector of n (or more) entries: explained, with
+    the entries echoed in order, and never graded, whatever their signs."""
+    entries = [repr(x) for x in xs]
+    verdict = check_answer("  ".join(entries), problem_of([*xs, *[0.0] * extra]))
+    assert verdict.outcome == "unreadable" and verdict.given is None
+    assert verdict.message.startswith("Separate the entries with commas: " + ", ".join(entries))

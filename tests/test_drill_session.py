@@ -49,7 +49,8 @@ def test_unreadable_then_wrong_then_right_with_a_fresh_instance(db, settings) ->
     verdict = session.submit("what is this")
     assert verdict.outcome == "unreadable" and verdict.message
     assert attempts(db) == [] and session.record is None
-    verdict = session.submit("0.1, 0.2")
+    wrong = ", ".join(["0.9"] * len(first.answer))
+    verdict = session.submit(wrong)
     assert verdict.outcome == "wrong"
     assert session.record.quality == 1
     state = topic_state(db, "softmax")
@@ -66,7 +67,17 @@ def test_unreadable_then_wrong_then_right_with_a_fresh_instance(db, settings) ->
     ]
     assert json.loads(rows[0].inputs) == first.inputs
     assert json.loads(rows[0].expected) == first.answer
-    assert rows[0].typed == "0.1, 0.2"
+    assert rows[0].typed == wrong
+
+
+def test_format_and_shape_slips_are_not_recorded(db, settings) -> None:
+    session = DrillSession(db, settings, topic_ids=["softmax"], seed=11)
+    entries = [f"{x:.4f}" for x in session.problem.answer]
+    for typed in (" ".join(entries), ", ".join(entries[:-1]), "0,5"):
+        verdict = session.submit(typed)
+        assert verdict.outcome == "unreadable" and verdict.message, typed
+    assert attempts(db) == [] and session.record is None
+    assert session.submit(", ".join(entries)).outcome == "correct"
 
 
 def test_an_overflowing_answer_is_not_recorded(db, settings) -> None:

@@ -74,7 +74,7 @@ def build_history(db: Database, settings: Settings) -> None:
     drill.give_up()
     drill.next()
     clock.advance(seconds=3.004)  # type: ignore[attr-defined]
-    drill.submit("0.1, 0.2")
+    drill.submit(", ".join(["0.9"] * len(drill.problem.answer)))  # wrong, of the right shape
     set_suspended(db, "basics-001", True)
     with db.session() as session, session.begin():
         card = session.get(Card, "extra-005")

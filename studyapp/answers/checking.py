@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from studyapp.answers.errors import UNREADABLE, Answer, AnswerFormatError
-from studyapp.answers.reading import parse_answer, read
+from studyapp.answers.lexing import TYPOGRAPHY
+from studyapp.answers.reading import MAX_LENGTH, parse_answer, read
 
 if TYPE_CHECKING:
     from studyapp.drills.base import Problem, Tolerance
@@ -111,28 +112,72 @@ def _stated(expected: Answer, tolerance: Tolerance) -> str:
     return show(expected, 17)
 
 
-def _describe(shape: tuple[int, ...]) -> str:
+def _given_shape(shape: tuple[int, ...]) -> str:
+    squeezed = _squeezed(shape)
+    if not squeezed:
+        return "is a single number"
+    if len(squeezed) == 1:
+        return f"has {squeezed[0]} entries"
+    return f"is a {squeezed[0]}×{squeezed[1]} matrix"
+
+
+def _asked_shape(shape: tuple[int, ...], given: tuple[int, ...]) -> str:
     squeezed = _squeezed(shape)
     if not squeezed:
         return "a single number"
     if len(squeezed) == 1:
-        return f"{squeezed[0]} numbers"
+        return f"{squeezed[0]}" if len(_squeezed(given)) == 1 else f"{squeezed[0]} entries"
     return f"a {squeezed[0]}×{squeezed[1]} matrix"
 
 
-def _shape_feedback(given: Any, expected: Any) -> str:
+def _count_sentence(given_shape: tuple[int, ...], expected_shape: tuple[int, ...]) -> str:
+    """'This answer has 3 entries; the problem asks for 4.' and the like."""
+    return (
+        f"This answer {_given_shape(given_shape)}; "
+        f"the problem asks for {_asked_shape(expected_shape, given_shape)}."
+    )
+
+
+def _shape_slip(given: Any, expected: Any) -> str:
+    """Why a readable answer of another shape is not graded, echoing how it was read."""
+    from studyapp.drills.base import show
+
     given_shape, expected_shape = _shape(given), _shape(expected)
     if given_shape is None or expected_shape is None:
         return "The answer does not have the shape of the expected one."
+    message = f"{_count_sentence(given_shape, expected_shape)} Read as {show(given)}."
     want, got = _squeezed(expected_shape), _squeezed(given_shape)
-    if len(want) == 1 and len(got) == 1:
-        message = f"Expected {want[0]} numbers, got {got[0]}."
-    else:
-        message = f"Expected {_describe(expected_shape)}, got {_describe(given_shape)}."
     if not want and got:
         message += " (Commas separate vector entries; write decimals with a point.)"
     elif len(want) == 2 and len(got) < 2:
         message += " Separate the rows of a matrix with ';', as in 1, 2; 3, 4."
+    return message
+
+
+_DECIMAL_COMMA = re.compile(r"\s*([+-]?[0-9]+),([0-9]+)\s*", re.ASCII)
+_SIGNED_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
+
+
+def _format_slip(text: str, expected: Answer) -> str | None:
+    """A decimal comma for a number, or a vector's entries separated by spaces only: the
+    message that says so, or None. Only where the expected shape makes the intent clear:
+    7,0 is a vector when two entries are asked for, and 2 -1 a subtraction for a number."""
+    if len(text) > MAX_LENGTH:
+        return None
+    want = _squeezed(_shape(expected) or ())
+    if not want:
+        comma = _DECIMAL_COMMA.fullmatch(text)
+        if comma:
+            return f"A decimal comma? Use a point: {comma[1]}.{comma[2]}"
+        return None
+    if len(want) != 1:
+        return None
+    parts = text.translate(TYPOGRAPHY).split()
+    if len(parts) < 2 or not all(_SIGNED_NUMBER.fullmatch(part) for part in parts):
+        return None
+    message = f"Separate the entries with commas: {', '.join(parts)}"
+    if len(parts) != want[0]:
+        message += f". {_count_sentence((len(parts),), (want[0],))}"
     return message
 
 
@@ -160,6 +205,17 @@ def _positions(indices: list[int], expected_shape: tuple[int, ...]) -> str:
     return ("Entry " if len(indices) == 1 else "Entries ") + joined
 
 
+def _known_mistake(given: Answer, expected: Answer, problem: Problem) -> bool:
+    """A readable answer of another shape that is still graded: one of the problem's known
+    slips, or the transpose of a matrix answer."""
+    if any(within_tolerance(given, slip.value, problem.tolerance) for slip in problem.slips):
+        return True
+    expected_shape = _shape(expected) or ()
+    return len(_squeezed(expected_shape)) == 2 and within_tolerance(
+        given, _transpose(expected), problem.tolerance
+    )
+
+
 def _feedback(given: Answer, expected: Answer, problem: Problem) -> str:
     """Why a readable answer is wrong, as specifically as we can tell."""
     tolerance = problem.tolerance
@@ -172,8 +228,7 @@ def _feedback(given: Answer, expected: Answer, problem: Problem) -> str:
     ):
         return "You gave the transpose: rows and columns are swapped."
     pairs = _pairs(given, expected)
-    if pairs is None:
-        return _shape_feedback(given, expected)
+    assert pairs is not None  # check_answer explains other shapes without grading
     if _mentions_log(problem):
         for base in (10, 2):
             if all(_close(g, e / math.log(base), tolerance) for g, e in pairs):
@@ -195,11 +250,18 @@ def _feedback(given: Answer, expected: Answer, problem: Problem) -> str:
 def check_answer(text: str, problem: Problem) -> Verdict:
     """Read `text` and grade it against `problem.answer`; never raises for any text.
 
-    Unreadable input is not graded: its verdict says what could not be read. A wrong
-    answer's message names the likeliest mistake (a known slip of the problem, a transpose,
-    log base 10, a flipped sign, a shape mismatch) and then states the expected answer.
+    Unreadable input is not graded: its verdict says what could not be read. Nor is a slip
+    of format or shape (a decimal comma, entries separated by spaces, a wrong number of
+    entries, a vector for a matrix): its verdict, also "unreadable", names the slip and
+    echoes how the input was read, without revealing the answer. A wrong answer's message
+    names the likeliest mistake (a known slip of the problem, a transpose, log base 10, a
+    flipped sign) and then states the expected answer.
     """
     expected: Answer = _plain(problem.answer)
+    if isinstance(text, str):
+        slip = _format_slip(text, expected)
+        if slip is not None:
+            return Verdict("unreadable", slip, None, expected)
     try:
         given, uses_log = read(text)
     except AnswerFormatError as failure:
@@ -209,6 +271,8 @@ def check_answer(text: str, problem: Problem) -> Verdict:
     note = f" Note: {LOG_NOTE}" if uses_log else ""
     if within_tolerance(given, expected, problem.tolerance):
         return Verdict("correct", "Correct." + note, given, expected)
+    if _pairs(given, expected) is None and not _known_mistake(given, expected, problem):
+        return Verdict("unreadable", _shape_slip(given, expected), None, expected)
     feedback = _feedback(given, expected, problem)
     message = f"{feedback} The answer is {_stated(expected, problem.tolerance)}.{note}"
     return Verdict("wrong", message, given, expected)

@@ -111,13 +111,35 @@ def _sqrt(x: float) -> float:
     return math.sqrt(x)
 
 
+def _sigmoid(x: float) -> float:
+    """1 / (1 + e^-x) without overflow for large |x|."""
+    if x >= 0:
+        return 1 / (1 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1 + z)
+
+
+def _normal_cdf(x: float) -> float:
+    """Φ, the standard normal CDF: 0.5·(1 + erf(x/√2))."""
+    return 0.5 * (1 + math.erf(x / math.sqrt(2)))
+
+
 _FUNCTION_VALUES: dict[str, Callable[[float], float]] = {
     "exp": _exp,
     "ln": _logarithm(math.log),
     "log": _logarithm(math.log),
     "log10": _logarithm(math.log10),
     "sqrt": _sqrt,
+    "tanh": math.tanh,
+    "sigmoid": _sigmoid,
+    "erf": math.erf,
+    "phi": _normal_cdf,
+    "cos": math.cos,
+    "sin": math.sin,
+    "abs": abs,
 }
+
+_MULTI_VALUES: dict[str, Callable[..., float]] = {"max": max, "min": min}
 
 
 def _value_of(node: Any) -> float:
@@ -136,6 +158,8 @@ def _value_of(node: Any) -> float:
         value = _power(_value_of(base), _value_of(exponent))
     elif type(node).__name__ in _FUNCTION_VALUES and len(node.args) == 1:
         value = _FUNCTION_VALUES[type(node).__name__](_value_of(node.args[0]))
+    elif type(node).__name__ in _MULTI_VALUES and len(node.args) >= 2:
+        value = _MULTI_VALUES[type(node).__name__](*(_value_of(arg) for arg in node.args))
     else:
         raise _Undefined(f"'{node}' is not something this reader evaluates")
     if math.isnan(value):

@@ -19,6 +19,9 @@ TYPOGRAPHY = str.maketrans(
         "∙": "*",
         "÷": "/",
         "π": "pi",
+        "σ": "sigmoid",
+        "Φ": "Phi",
+        "½": "(1/2)",
         "²": "^2",
         "³": "^3",
     }
@@ -35,6 +38,19 @@ _TOKEN = re.compile(
     r"|(?P<sep>[,;])"
     r"|(?P<space>\s+)"  # any Unicode space, such as a pasted no-break space
 )
+
+_ROOT_OF = re.compile(rf"√\s*({_NUMBER}|(?:pi|e)(?![A-Za-z0-9_]))")
+
+
+def typography(text: str) -> str:
+    """`text` with typographic forms rewritten: TYPOGRAPHY, then √ as sqrt. A bare √ takes
+    the number or constant right after it (√2 is sqrt(2), 2√3 is 2·sqrt(3), √2pi is
+    sqrt(2)·pi); before anything else it is just sqrt, which then needs parentheses."""
+    text = text.translate(TYPOGRAPHY)
+    if "√" not in text:
+        return text
+    return _ROOT_OF.sub(r"sqrt(\1)", text).replace("√", " sqrt ")
+
 
 PLAIN_NUMBER = re.compile(rf"\s*[+-]?{_NUMBER}\s*", re.ASCII)
 

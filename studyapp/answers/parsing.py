@@ -19,9 +19,18 @@ from studyapp.answers.lexing import Token
 MAX_NESTING = 20
 """Deepest bracket nesting read."""
 
-FUNCTIONS = ("exp", "ln", "log", "log10", "sqrt")
+FUNCTIONS = (
+    "exp", "ln", "log", "log10", "sqrt", "tanh", "sigmoid", "erf", "phi", "cos", "sin", "abs",
+    "max", "min",
+)  # fmt: skip
+MULTI_ARGUMENT = ("max", "min")
+"""The functions that take two or more arguments, separated by commas."""
 CONSTANTS = ("e", "pi")
-ALLOWED_NAMES = "e, pi, exp(…), ln(…), log(…) (natural log), log10(…) and sqrt(…)"
+ALLOWED_NAMES = (
+    "e, pi (π), exp(…), ln(…), log(…) (natural log), log10(…), sqrt(…) (√), tanh(…), "
+    "sigmoid(…) (σ), erf(…), Phi(…) (Φ, the standard normal CDF), cos(…), sin(…), abs(…), "
+    "max(…, …) and min(…, …)"
+)
 
 
 @dataclass
@@ -256,13 +265,24 @@ def _entry(text: str, tokens: Sequence[Token]) -> Entry:
     after_tight = ""  # the same, once that operand was a bare number or constant
     uses_log = False
     previous: Token | None = None
+    function = ""  # the function whose '(' comes next
+    parentheses: list[tuple[str, int]] = []  # (function or "", arguments so far) per '('
     for i, token in enumerate(tokens):
         if token.kind == "sep":
-            raise AnswerFormatError(
-                "',' and ';' separate vector and matrix entries; they cannot stand inside "
-                f"an expression's parentheses, as in '{clip(source)}' (functions take one "
-                "argument)."
-            )
+            inside = parentheses[-1] if parentheses else None
+            if token.text != "," or inside is None or inside[0] not in MULTI_ARGUMENT:
+                raise AnswerFormatError(
+                    "',' and ';' separate vector and matrix entries; they cannot stand inside "
+                    f"an expression's parentheses, as in '{clip(source)}' (only max and min "
+                    "take more than one argument)."
+                )
+            if expect_operand:
+                raise AnswerFormatError(f"An argument of {inside[0]}(…) is missing.")
+            parentheses[-1] = (inside[0], inside[1] + 1)
+            code.append(",")
+            expect_operand, tight = True, ""
+            previous = token
+            continue
         if token.kind in ("open", "close") and token.text in "[]":
             raise AnswerFormatError("Square brackets can only wrap a whole vector or a matrix row.")
         if after_tight and token.kind in ("name", "open"):
@@ -292,6 +312,7 @@ def _entry(text: str, tokens: Sequence[Token]) -> Entry:
                         f"{name} needs its argument in parentheses, as in {name}(2)."
                     )
                 code.append(name)
+                function = name
                 uses_log = uses_log or name == "log"
                 expect_operand, tight = True, ""
             else:
@@ -308,6 +329,8 @@ def _entry(text: str, tokens: Sequence[Token]) -> Entry:
             expect_operand = True
         elif token.kind == "open":
             code.append("(")
+            parentheses.append((function, 1))
+            function = ""
             expect_operand, tight = True, ""
         else:  # close
             if expect_operand:
@@ -315,6 +338,9 @@ def _entry(text: str, tokens: Sequence[Token]) -> Entry:
                 if previous.kind == "open":
                     raise AnswerFormatError("There is an empty pair of parentheses.")
                 raise AnswerFormatError(f"Something is missing after '{previous.text}'.")
+            name, arguments = parentheses.pop()
+            if name in MULTI_ARGUMENT and arguments < 2:
+                raise AnswerFormatError(f"{name} needs at least two arguments, as in {name}(1, 2).")
             code.append(")")
             expect_operand = False
         previous = token

@@ -17,7 +17,7 @@ import math
 
 from studyapp.answers.errors import TOO_LARGE, UNREADABLE, Answer, AnswerFormatError, clip
 from studyapp.answers.evaluation import evaluate
-from studyapp.answers.lexing import PLAIN_NUMBER, TYPOGRAPHY, lex
+from studyapp.answers.lexing import PLAIN_NUMBER, lex, typography
 from studyapp.answers.parsing import Reader, entries_of, values_of
 
 MAX_LENGTH = 1000
@@ -38,7 +38,7 @@ def read(text: str) -> tuple[Answer, bool]:
         if not math.isfinite(value):
             raise AnswerFormatError(f"The number {clip(text.strip())} is too large to check.")
         return value, False
-    text = text.translate(TYPOGRAPHY)
+    text = typography(text)
     shaped = Reader(text, lex(text)).read()
     entries = entries_of(shaped)
     evaluate(entries)

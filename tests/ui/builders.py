@@ -41,6 +41,14 @@ def right_answer(answer: object) -> str:
     return show(answer, 6)  # type: ignore[arg-type]
 
 
+def wrong_answer(answer: object) -> str:
+    """12345 in every place of the engine's answer: wrong, yet of the right shape (an answer
+    of another shape is a slip, explained and not recorded)."""
+    if isinstance(answer, list):
+        return "[" + ", ".join(wrong_answer(item) for item in answer) + "]"
+    return "12345"
+
+
 def build_history(collection: Collection, clock: FixedClock) -> None:
     """Study on the HISTORY_DAYS with a fixed pattern of grades and drill answers."""
     grades = (5, 4, 3, 4, 2, 5, 4, 1)
@@ -57,6 +65,8 @@ def build_history(collection: Collection, clock: FixedClock) -> None:
             problem = drill.problem
             assert problem is not None
             clock.advance(seconds=40 + 10 * j)
-            drill.submit(right_answer(problem.answer) if (n + j) % 3 else "12345")
+            drill.submit(
+                right_answer(problem.answer) if (n + j) % 3 else wrong_answer(problem.answer)
+            )
             drill.next()
     clock.current = TODAY_NOON
