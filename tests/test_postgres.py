@@ -221,7 +221,9 @@ def test_drills_stats_sync_and_export(pg, tmp_path) -> None:
     assert collection.sync(content).added == 1
     collection.sync_topics()
     drill = DrillSession(pg, settings, topic_ids=["softmax"], seed=3)
-    drill.submit("0.1, 0.2")
+    assert drill.problem is not None
+    wrong = [value + 1 for value in drill.problem.answer]  # the right shape, wrong values
+    drill.submit(", ".join(str(value) for value in wrong))
     drill.override(2)
     ReviewSession(pg, settings).grade(5)
     data = stats_data(pg, settings)
