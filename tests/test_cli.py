@@ -87,6 +87,7 @@ def test_problems_are_reproducible_json_and_markdown(env) -> None:
     assert [p["seed"] for p in problems] == [17, 18]
     assert set(problems[0]) == {
         "topic",
+        "title",
         "seed",
         "difficulty",
         "prompt",

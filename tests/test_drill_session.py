@@ -165,3 +165,17 @@ def test_a_wrong_topic_comes_back_in_the_same_session(db, settings) -> None:
 def test_a_new_topic_starts_from_the_default_state(db) -> None:
     sync_topics(db, [("softmax", "Softmax")])
     assert topic_state(db, "softmax") == Sm2State()
+
+
+def test_stored_topic_titles_follow_the_registry(db) -> None:
+    from studyapp.collection import Collection
+    from studyapp.config import Settings
+    from studyapp.drills import registry
+
+    old = "Scaled dot-product attention softmax(Q·Kᵀ/√d_k)·V, rows are positions"
+    sync_topics(db, [("attention", old)])
+    Collection(db, Settings()).sync_topics()
+    with db.session() as session:
+        stored = dict(session.execute(select(DrillTopic.id, DrillTopic.title)).all())
+    assert stored["attention"] == "Scaled dot-product attention"
+    assert stored == {t.id: t.title for t in registry().values()}

@@ -77,8 +77,9 @@ def draw_conv_case(rng: np.random.Generator, difficulty: int) -> tuple[int, int,
 
 @topic(
     "conv_output_size",
-    "Output size of a convolution: ⌊(n − kernel + 2·padding)/stride⌋ + 1",
+    "Output size of a convolution",
     source=SEED_CHEATSHEET,
+    formula="out = ⌊(n − kernel + 2·padding)/stride⌋ + 1",
 )
 def conv_output_size(rng: np.random.Generator, difficulty: int) -> Draft:
     n, kernel, padding, stride = draw_conv_case(rng, difficulty)
@@ -151,7 +152,7 @@ def varied(pooled: np.ndarray) -> bool:
 
 @topic(
     "pooling_output",
-    "Max or average pooling of a small matrix (no padding, floor at the edges)",
+    "Max or average pooling",
     source=SEED_CHEATSHEET,
 )
 def pooling_output(rng: np.random.Generator, difficulty: int) -> Draft:
@@ -170,6 +171,10 @@ def pooling_output(rng: np.random.Generator, difficulty: int) -> Draft:
         "(no padding; a window that would run past the edge is dropped, as PyTorch's "
         f"{'MaxPool2d' if mode == 'max' else 'AvgPool2d'}). Each output entry is the {reduce_name} "
         f"of one window. Give the pooled result: {matrix_form(pooled)} (tolerance 1%)."
+    )
+    formula = (
+        f"out[i, j] = {reduce_name} of the kernel×kernel window of X starting at row "
+        "stride·i, column stride·j; out has ⌊(side − kernel)/stride⌋ + 1 rows and columns"
     )
     steps = [
         f"Output size per side: ⌊({X.shape[0]} − {kernel})/{stride}⌋ + 1 = {side}, "
@@ -190,6 +195,7 @@ def pooling_output(rng: np.random.Generator, difficulty: int) -> Draft:
         )
     ]
     return Draft(
+        formula=formula,
         prompt=prompt,
         inputs={"X": X, "kernel": kernel, "stride": stride, "mode": mode},
         answer=pooled,
@@ -217,16 +223,18 @@ def draw_widths(rng: np.random.Generator, difficulty: int) -> list[int]:
 
 @topic(
     "mlp_param_count",
-    "Number of weights and biases in a fully connected network from its layer widths",
+    "Parameters of an MLP",
     source=SEED_NOTES,
+    formula="sum over layers of n_in·n_out weights + n_out biases",
 )
 def mlp_param_count(rng: np.random.Generator, difficulty: int) -> Draft:
     widths = draw_widths(rng, difficulty)
     total = conv.mlp_param_count(widths)
     prompt = (
         f"A fully connected network (MLP) has layer widths {vec(widths)}: the input size first, "
-        "then each layer's number of units. Every layer is affine, z = W·a + b, with a bias per "
-        "unit. How many trainable parameters (weights and biases) does it have? A whole number."
+        "then each layer's number of units. Every layer is affine (a weight per input–unit pair) "
+        "with a bias per unit. How many trainable parameters (weights and biases) does it have? "
+        "A whole number."
     )
     steps = [
         f"Layer {k + 1} ({a} → {b}): {a}·{b} weights + {b} biases = {conv.linear_param_count(a, b)}"
@@ -251,8 +259,9 @@ def mlp_param_count(rng: np.random.Generator, difficulty: int) -> Draft:
 
 @topic(
     "conv_param_count",
-    "Number of parameters of a 2-D convolution layer",
+    "Parameters of a convolution layer",
     source=SEED_TUTORIAL,
+    formula="out_channels·in_channels·kernel·kernel weights + out_channels biases (if bias)",
 )
 def conv_param_count(rng: np.random.Generator, difficulty: int) -> Draft:
     if difficulty == 1:
@@ -328,8 +337,9 @@ def lively(weights: np.ndarray, scores: np.ndarray, allowed: np.ndarray | None =
 
 @topic(
     "attention",
-    "Scaled dot-product attention softmax(Q·Kᵀ/√d_k)·V, rows are positions",
+    "Scaled dot-product attention",
     source=SEED_CHEATSHEET,
+    formula="softmax(Q·Kᵀ/√d_k)·V, the softmax over each row",
 )
 def attention(rng: np.random.Generator, difficulty: int) -> Draft:
     while True:
@@ -346,11 +356,12 @@ def attention(rng: np.random.Generator, difficulty: int) -> Draft:
     raw = att.attention_scores(Q, K, scale=1.0)
     prompt = (
         "Scaled dot-product attention with rows as positions: Q is n×d_k (one query per row), "
-        "K is n×d_k, V is n×d_v. Compute softmax(Q·Kᵀ/√d_k)·V, the softmax taken over each row "
-        f"of the scores (natural exp). Here d_k = {d_k}. "
+        "K is n×d_k, V is n×d_v. Compute the attention output, one row per query; the softmax "
+        f"runs along each row of scores (natural exp). Here d_k = {d_k}. "
         f"Give the output: {matrix_form(result.output)} (tolerance 1%)."
     )
     steps = [
+        "Output = softmax(Q·Kᵀ/√d_k)·V, the softmax over each row",
         f"Raw scores, query i against key j: Q·Kᵀ = {mat(raw)}",
         f"Scale by 1/√d_k = 1/√{d_k} = {num(att.attention_scale(d_k))}: S = {mat(scores)}",
         f"Softmax of each row of S (each row sums to 1): A = {mat(result.weights)}",
@@ -383,8 +394,9 @@ def attention(rng: np.random.Generator, difficulty: int) -> Draft:
 
 @topic(
     "causal_attention",
-    "Causal (masked) attention weights: each position attends only to itself and the past",
+    "Causal attention weights",
     source=SEED_MNEMONICS,
+    formula="A = softmax(Q·Kᵀ/√d_k with every score j > i set to −inf), row by row",
 )
 def causal_attention(rng: np.random.Generator, difficulty: int) -> Draft:
     n = 3 if difficulty == 1 else (choose(rng, [3, 4]) if difficulty == 2 else choose(rng, [4, 5]))
@@ -399,8 +411,8 @@ def causal_attention(rng: np.random.Generator, difficulty: int) -> Draft:
     masked = att.apply_mask(scores, mask)
     prompt = (
         "Causal self-attention weights, rows as positions: Q and K are n×d_k. Position i may "
-        "attend only to positions j ≤ i: scores Q·Kᵀ/√d_k above the diagonal are set to −inf "
-        f"before the row softmax, so their weights are 0. Here d_k = {d_k}. "
+        "attend only to itself and the positions before it (j ≤ i); the weights come from "
+        f"scaled dot-product scores with a softmax along each row. Here d_k = {d_k}. "
         f"Give the weight matrix: {matrix_form(weights)} (tolerance 1%)."
     )
     steps = [

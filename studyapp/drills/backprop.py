@@ -21,7 +21,7 @@ from studyapp.drills.base import (
     num,
     vec,
 )
-from studyapp.drills.neurons import SEED_NOTES, SEED_TUTORIAL, paren
+from studyapp.drills.neurons import SEED_NOTES, SEED_TUTORIAL, conventions, paren
 from studyapp.drills.registry import topic
 
 TOLERANCE_NOTE = "Rounding to 4 decimals is fine (tolerance 1%)."
@@ -30,7 +30,15 @@ TOLERANCE_NOTE = "Rounding to 4 decimals is fine (tolerance 1%)."
 # ---------------------------------------------------------------- chain_rule
 
 
-@topic("chain_rule", "∂L/∂w1 through a two-neuron sigmoid chain", source=SEED_TUTORIAL)
+CHAIN = "∂L/∂w1 = ∂L/∂ŷ · ∂ŷ/∂z2 · ∂z2/∂a1 · ∂a1/∂z1 · ∂z1/∂w1"
+
+
+@topic(
+    "chain_rule",
+    "Chain rule through two neurons",
+    source=SEED_TUTORIAL,
+    formula=f"{CHAIN}, with σ′(z) = σ(z)(1 − σ(z))",
+)
 def chain_rule(rng: np.random.Generator, difficulty: int) -> Draft:
     digits = decimals(difficulty)
     while True:
@@ -46,14 +54,15 @@ def chain_rule(rng: np.random.Generator, difficulty: int) -> Draft:
             break
     tolerance = Tolerance(rel=0.01, abs=1e-4)
     prompt = (
-        "Two sigmoid neurons in a row: z1 = w1·x + b1, a1 = σ(z1), z2 = w2·a1 + b2, ŷ = σ(z2), "
-        "with squared-error loss L = (y − ŷ)² (no ½ in front). σ(z) = 1/(1 + e^(−z)). "
-        "Compute the gradient ∂L/∂w1. Answer: one number (tolerance 1%; keep 4 significant "
-        "digits)."
+        "Two sigmoid neurons in a row: the first takes x with weight w1 and bias b1, the "
+        "second takes the first one's output a1 with weight w2 and bias b2 and gives ŷ. The "
+        "loss is the squared error L = (y − ŷ)² (no ½ in front). "
+        "Compute the gradient of L with respect to w1. "
+        "Answer: one number (tolerance 1%; keep 4 significant digits)."
     )
     steps = [
         "Backprop multiplies one local derivative per link of w1 → z1 → a1 → z2 → ŷ → L: "
-        "∂L/∂w1 = ∂L/∂ŷ · ∂ŷ/∂z2 · ∂z2/∂a1 · ∂a1/∂z1 · ∂z1/∂w1. First run the forward pass.",
+        f"{CHAIN}, with σ′(z) = σ(z)(1 − σ(z)). First run the forward pass.",
         f"z1 = w1·x + b1 = {paren(w1)} × {paren(x)} + {paren(b1)} = {num(c.z1)}",
         f"a1 = σ(z1) = σ({num(c.z1)}) = {num(c.a1)}",
         f"z2 = w2·a1 + b2 = {paren(w2)} × {num(c.a1)} + {paren(b2)} = {num(c.z2)}",
@@ -95,7 +104,12 @@ def chain_rule(rng: np.random.Generator, difficulty: int) -> Draft:
 # ---------------------------------------------------------------- dense_backward
 
 
-@topic("dense_backward", "Weight gradient of a dense layer: ∂L/∂W = δ aᵀ", source=SEED_NOTES)
+@topic(
+    "dense_backward",
+    "Weight gradient of a dense layer",
+    source=SEED_NOTES,
+    formula="∂L/∂W = δ a_prevᵀ",
+)
 def dense_backward(rng: np.random.Generator, difficulty: int) -> Draft:
     n_out, n_in = {1: (2, 2), 2: (2, 3), 3: (3, 4)}[difficulty]
     digits = decimals(difficulty)
@@ -103,8 +117,9 @@ def dense_backward(rng: np.random.Generator, difficulty: int) -> Draft:
     delta = draw(rng, n_out, -1.0, 1.0, digits, nonzero=True)
     dW = layers.weight_gradient(delta, a_prev)
     prompt = (
-        f"A dense layer z = W·a_prev + b has W of shape out × in ({n_out} × {n_in}). Backprop has "
-        "delivered δ = ∂L/∂z for this example, and a_prev is the layer's input. Compute ∂L/∂W. "
+        f"A dense layer with weights W of shape out × in ({n_out} × {n_in}) and bias b takes the "
+        "input a_prev. Backprop has delivered δ = ∂L/∂z, the error at the layer's "
+        "pre-activations z, for this example. Compute the gradient ∂L/∂W. "
         f"Answer: a {n_out}×{n_in} matrix, rows separated by ; (e.g. [[1, 2]; [3, 4]]). "
         f"{TOLERANCE_NOTE}"
     )
@@ -143,7 +158,7 @@ def dense_backward(rng: np.random.Generator, difficulty: int) -> Draft:
 RECURSION_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu")
 
 
-@topic("delta_recursion", "Hidden-layer error δ = (Wᵀδ_next) ⊙ g′(z)", source=SEED_TUTORIAL)
+@topic("delta_recursion", "Error of a hidden layer", source=SEED_TUTORIAL)
 def delta_recursion(rng: np.random.Generator, difficulty: int) -> Draft:
     name = str(rng.choice(RECURSION_ACTIVATIONS))
     n_next, n = {1: (2, 2), 2: (2, 3), 3: (3, 4)}[difficulty]
@@ -161,12 +176,12 @@ def delta_recursion(rng: np.random.Generator, difficulty: int) -> Draft:
     prompt = (
         f"A hidden layer with activation {name} has pre-activations z. The next layer has weights "
         f"W_next (shape out × in = {n_next} × {n}) and error δ_next = ∂L/∂z_next. Compute this "
-        "layer's error δ = ∂L/∂z. leaky_relu uses slope 0.01 for z ≤ 0. "
+        f"layer's error δ = ∂L/∂z. {conventions(name)}"
         f"Answer: a vector of {n} numbers. {TOLERANCE_NOTE}"
     )
     steps = [
-        "δ = (W_nextᵀ δ_next) ⊙ g′(z): send the error back through the weights (transpose), "
-        "then gate it elementwise by this layer's slope.",
+        f"δ = (W_nextᵀ δ_next) ⊙ g′(z) with {act.derivative_formula}: send the error back "
+        "through the weights (transpose), then gate it elementwise by this layer's slope.",
         f"W_nextᵀ δ_next = {vec(back)}  (entry j sums W_next[i, j]·δ_next[i] over i)",
         f"g′(z) with {act.derivative_formula}: {vec(slope)}",
         f"δ = {vec(back)} ⊙ {vec(slope)} = {vec(delta)}",
@@ -183,6 +198,7 @@ def delta_recursion(rng: np.random.Generator, difficulty: int) -> Draft:
         ),
     ]
     return Draft(
+        formula=f"δ = (W_nextᵀ δ_next) ⊙ g′(z) with {act.derivative_formula}",
         prompt=prompt,
         inputs={"W_next": W_next, "delta_next": delta_next, "z": z, "activation": name},
         answer=delta,
@@ -196,7 +212,10 @@ def delta_recursion(rng: np.random.Generator, difficulty: int) -> Draft:
 
 
 @topic(
-    "vanishing_gradient", "How σ′ shrinks a gradient over n sigmoid layers", source=SEED_TUTORIAL
+    "vanishing_gradient",
+    "Vanishing gradient in sigmoid layers",
+    source=SEED_TUTORIAL,
+    formula="σ′(z_1)·…·σ′(z_n) with σ′(z) = σ(z)(1 − σ(z))",
 )
 def vanishing_gradient(rng: np.random.Generator, difficulty: int) -> Draft:
     depth = {1: 3, 2: 5, 3: 8}[difficulty]
@@ -205,8 +224,9 @@ def vanishing_gradient(rng: np.random.Generator, difficulty: int) -> Draft:
     ceiling = chain.vanishing_gradient(np.zeros(depth)).total  # 0.25 ** depth
     prompt = (
         f"A gradient travels back through {depth} sigmoid layers whose pre-activations are z "
-        "(take every weight as 1 to isolate the activation). Each layer multiplies it by "
-        "σ′(z_k) = σ(z_k)(1 − σ(z_k)). Compute the product σ′(z_1)·…·σ′(z_n). "
+        "(take every weight as 1 to isolate the activation). Each layer scales it by its "
+        "sigmoid's slope at z_k. By what factor has the gradient been multiplied after all "
+        f"{depth} layers? "
         "Answer: one number (scientific notation such as 3.2e-4 is fine; tolerance 1% relative)."
     )
     lines = [
@@ -216,7 +236,7 @@ def vanishing_gradient(rng: np.random.Generator, difficulty: int) -> Draft:
     ]
     steps = [
         "Each sigmoid layer scales the gradient by σ′(z) = σ(z)(1 − σ(z)), which is at most 0.25 "
-        "(at z = 0); multiply the layers' factors.",
+        "(at z = 0); multiply the layers' factors: σ′(z_1)·…·σ′(z_n).",
         *lines,
         f"Product = {num(result.total, 6)}; even at the best case z = 0 it could be no more than "
         f"0.25^{depth} = {num(ceiling, 6)}. The signal shrinks geometrically with depth.",
@@ -249,7 +269,7 @@ def allowance(expected: float, tolerance: Tolerance) -> float:
     return tolerance.abs + tolerance.rel * abs(expected)
 
 
-@topic("gradient_check", "Central-difference estimate of a derivative", source=SEED_NOTES)
+@topic("gradient_check", "Gradient check by central difference", source=SEED_NOTES)
 def gradient_check(rng: np.random.Generator, difficulty: int) -> Draft:
     name = str(rng.choice(CHECK_FUNCTIONS))
     act = activations.get(name)
@@ -270,9 +290,9 @@ def gradient_check(rng: np.random.Generator, difficulty: int) -> Draft:
     error = gradcheck.relative_error(np.array([exact]), np.array([estimate]))
     f_plus, f_minus = f(x + h), f(x - h)
     prompt = (
-        f"Gradient checking: estimate the derivative of f = {name} ({act.formula}) "
-        f"at the given x with the central difference (f(x + h) − f(x − h)) / (2h) and "
-        f"the given h. Keep at least 6 significant digits in f(x ± h). Answer: the estimate, one "
+        f"Gradient checking: estimate the derivative of f = {name} at the given x with a "
+        "central difference (one step h to each side) and the given h. Keep at least 6 "
+        "significant digits in f(x ± h). Answer: the estimate, one "
         f"number, to 4 significant digits (tolerance 0.1%)."
     )
     steps = [
@@ -294,6 +314,7 @@ def gradient_check(rng: np.random.Generator, difficulty: int) -> Draft:
         ),
     ]
     return Draft(
+        formula=f"f′(x) ≈ (f(x + h) − f(x − h)) / (2h) with f: {act.formula}",
         prompt=prompt,
         inputs={"function": name, "x": x, "h": h},
         answer=estimate,
@@ -306,9 +327,10 @@ def gradient_check(rng: np.random.Generator, difficulty: int) -> Draft:
 # ---------------------------------------------------------------- mlp_backward_w1
 
 MLP_ACTIVATIONS = ("sigmoid", "tanh", "relu")
+MLP_FORMULA = "δ2 = ∂L/∂ŷ = ŷ − t (linear output), δ1 = (W2ᵀ δ2) ⊙ g′(z1), ∂L/∂W1 = δ1 xᵀ"
 
 
-@topic("mlp_backward_w1", "Full backprop to the first layer: ∂L/∂W1", source=SEED_TUTORIAL)
+@topic("mlp_backward_w1", "Backprop to first-layer weights", source=SEED_TUTORIAL)
 def mlp_backward_w1(rng: np.random.Generator, difficulty: int) -> Draft:
     name = str(rng.choice(MLP_ACTIVATIONS))
     n_in, n_hidden, n_out = {1: (2, 2, 1), 2: (2, 3, 2), 3: (3, 3, 2)}[difficulty]
@@ -334,13 +356,13 @@ def mlp_backward_w1(rng: np.random.Generator, difficulty: int) -> Draft:
     delta1 = layers.hidden_delta(W2, delta2, z1, name)
     dW1 = grads[0].dW
     prompt = (
-        f"A two-layer network: h = {name}(W1·x + b1), ŷ = W2·h + b2 (linear output), every W of "
-        f"shape out × in. The loss is L = ½‖ŷ − t‖² for the target t. Compute ∂L/∂W1. "
+        f"A two-layer network: a hidden layer (W1, b1) with activation {name}, then a linear "
+        "output layer (W2, b2) that gives ŷ; every W has shape out × in. The loss is "
+        "L = ½‖ŷ − t‖² for the target t. Compute the gradient ∂L/∂W1. "
         f"Answer: a {n_hidden}×{n_in} matrix (W1's shape), rows separated by ;. {TOLERANCE_NOTE}"
     )
     steps = [
-        "Forward first, then the δ recursion from the output back: δ2 = ∂L/∂ŷ (linear output), "
-        "δ1 = (W2ᵀ δ2) ⊙ g′(z1), and ∂L/∂W1 = δ1 xᵀ.",
+        f"Forward first, then the δ recursion from the output back: {MLP_FORMULA}.",
         f"z1 = W1·x + b1 = {vec(z1)}; h = {name}(z1) = {vec(cache.a[1])}",
         f"ŷ = W2·h + b2 = {vec(y_hat)}",
         f"∂L/∂ŷ = ŷ − t = {vec(dL_dy)}; the output is linear (g′ = 1), so δ2 = {vec(delta2)}",
@@ -362,6 +384,7 @@ def mlp_backward_w1(rng: np.random.Generator, difficulty: int) -> Draft:
         ),
     ]
     return Draft(
+        formula=MLP_FORMULA,
         prompt=prompt,
         inputs={"x": x, "W1": W1, "b1": b1, "W2": W2, "b2": b2, "t": t, "activation": name},
         answer=dW1,

@@ -82,6 +82,8 @@ class Draft:
     steps: Sequence[str]
     tolerance: Tolerance = field(default_factory=Tolerance)
     slips: Sequence[Slip] = ()
+    formula: str = ""
+    """This problem's formula when it differs from the topic's (e.g. the drawn activation's)."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,10 @@ class Problem:
     tolerance: Tolerance
     steps: tuple[str, ...]
     slips: tuple[Slip, ...] = ()
+    title: str = ""
+    """The task's name without its formula, the same wherever the topic is named."""
+    formula: str = ""
+    """What the learner should recall: in the prompt at level 1, in the steps at every level."""
 
     @property
     def hint(self) -> str:
@@ -107,6 +113,7 @@ class Problem:
         """The stable drill JSON contract of docs/formats.md."""
         return {
             "topic": self.topic,
+            "title": self.title,
             "seed": self.seed,
             "difficulty": self.difficulty,
             "prompt": self.prompt,

@@ -131,9 +131,7 @@ def _variance_slips(scheme: str, fan_in: int, fan_out: int) -> list[Slip]:
     return slips
 
 
-@topic(
-    "init_variance", "weight variance of Xavier, He or LeCun initialization", source=SOURCE_NOTES
-)
+@topic("init_variance", "Weight variance of an init scheme", source=SOURCE_NOTES)
 def init_variance_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     scheme = str(rng.choice(["xavier", "he", "lecun"]))
     fan_in, fan_out = _two_fans(rng, difficulty)
@@ -167,6 +165,7 @@ def init_variance_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         f"U(−a, a) has variance a²/3, so the same variance needs a = √3 · std = {num(bound, 6)}.",
     ]
     return Draft(
+        formula=_VARIANCE_RULES[scheme],
         prompt=prompt,
         inputs={"scheme": scheme, "fan_in": fan_in, "fan_out": fan_out},
         answer=answer,
@@ -187,7 +186,7 @@ def _nonlinearities(scheme: str, difficulty: int) -> list[str]:
 
 @topic(
     "init_std",
-    "std or uniform bound of a Xavier/He init with PyTorch's gain",
+    "Init scale with PyTorch's gain",
     source=SOURCE_TUTORIAL,
 )
 def init_std_drill(rng: np.random.Generator, difficulty: int) -> Draft:
@@ -244,9 +243,14 @@ def init_std_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         f"returns for {nonlinearity}"
         + (f" with negative_slope = {slope_text}" if slope is not None else "")
         + ". Answer: one number, to 4 significant figures or as an expression such as "
-        "5/3*sqrt(2/400) (tolerance 0.1%)."
+        "3*sqrt(2)/7 (tolerance 0.1%)."
     )
     gain_text = _GAIN_TEXT[nonlinearity].format(gain=num(gain, 6), slope=slope_text)
+    rule = (
+        "std = gain · √(2 / (fan_in + fan_out))" if scheme == "xavier" else f"std = gain / √{mode}"
+    )
+    if distribution == "uniform":
+        rule += ", and a uniform U(−a, a) with that std has a = √3 · std"
     steps = [f"calculate_gain('{nonlinearity}') is {gain_text}.", std_step]
     if distribution == "uniform":
         steps.append(
@@ -285,6 +289,7 @@ def init_std_drill(rng: np.random.Generator, difficulty: int) -> Draft:
             )
         )
     return Draft(
+        formula=rule,
         prompt=prompt,
         inputs=inputs,
         answer=answer,
@@ -320,8 +325,10 @@ _PROPAGATION = {
 
 @topic(
     "variance_propagation",
-    "variance after a stack of linear layers (vanishing or exploding)",
+    "Variance through linear layers",
     source=SOURCE_NOTES,
+    formula="Var(z) = fan_in · Var(w) · Var(a) per layer, so the output variance is "
+    "input_variance · (fan_in · weight_variance)^n_layers",
 )
 def variance_propagation_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     table = _PROPAGATION[difficulty]

@@ -27,14 +27,24 @@ SEED_NOTES = "001_9b016ee9fe251ca9.txt"
 SEED_CHEATSHEET = "004_79820f2c78e41ff3.txt"
 
 DRILL_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "swish")
-CONVENTIONS = (
-    "Conventions: leaky_relu uses slope 0.01 for z ≤ 0; elu uses α = 1; gelu is the exact "
-    "z·Φ(z) with Φ the standard normal CDF (not the tanh approximation); swish is z·σ(z)."
-)
+ACTIVATION_CONVENTIONS = {
+    "leaky_relu": "Convention: leaky_relu keeps a slope of 0.01 for z ≤ 0.",
+    "elu": "Convention: elu uses α = 1.",
+    "gelu": "Convention: gelu is the exact form built on the standard normal CDF, not the tanh "
+    "approximation.",
+}
+"""What a learner must be told about one activation (PyTorch's defaults); the others' rules
+would only be noise in its prompt."""
 TOLERANCE_NOTE = "Rounding to 4 decimals is fine (tolerance 1%)."
 
 
 # ---------------------------------------------------------------- shared helpers
+
+
+def conventions(name: str) -> str:
+    """The conventions sentence for activation `name`, with a trailing space, or nothing."""
+    text = ACTIVATION_CONVENTIONS.get(name, "")
+    return f"{text} " if text else ""
 
 
 def paren(x: float, digits: int = 4) -> str:
@@ -165,7 +175,7 @@ def draw_pre_activation(rng: np.random.Generator, difficulty: int) -> float:
 # ---------------------------------------------------------------- topics
 
 
-@topic("activation", "Evaluate an activation function φ(z)", source=SEED_CHEATSHEET)
+@topic("activation", "Value of an activation function", source=SEED_CHEATSHEET)
 def activation_value(rng: np.random.Generator, difficulty: int) -> Draft:
     name = str(rng.choice(DRILL_ACTIVATIONS))
     z = draw_pre_activation(rng, difficulty)
@@ -173,10 +183,12 @@ def activation_value(rng: np.random.Generator, difficulty: int) -> Draft:
     answer = float(act.fn(z))
     tolerance = Tolerance()
     prompt = (
-        f"Compute {name}(z) for the given z. {CONVENTIONS} Answer: one number. {TOLERANCE_NOTE}"
+        f"Evaluate the activation {name} at the given z. {conventions(name)}"
+        f"Answer: one number. {TOLERANCE_NOTE}"
     )
     steps = [f"Definition: {act.formula}.", *value_steps(name, z)]
     return Draft(
+        formula=act.formula,
         prompt=prompt,
         inputs={"z": z, "activation": name},
         answer=answer,
@@ -186,7 +198,7 @@ def activation_value(rng: np.random.Generator, difficulty: int) -> Draft:
     )
 
 
-@topic("activation_derivative", "The slope φ′(z) of an activation function", source=SEED_TUTORIAL)
+@topic("activation_derivative", "Slope of an activation function", source=SEED_TUTORIAL)
 def activation_derivative(rng: np.random.Generator, difficulty: int) -> Draft:
     name = str(rng.choice(DRILL_ACTIVATIONS))
     z = draw_pre_activation(rng, difficulty)
@@ -194,8 +206,8 @@ def activation_derivative(rng: np.random.Generator, difficulty: int) -> Draft:
     answer = float(act.derivative(z))
     tolerance = Tolerance()
     prompt = (
-        f"Compute the derivative {name}′(z) = dφ/dz at the given z. {CONVENTIONS} "
-        f"Answer: one number. {TOLERANCE_NOTE}"
+        f"Find the slope of the activation {name} at the given z: its derivative with respect "
+        f"to z. {conventions(name)}Answer: one number. {TOLERANCE_NOTE}"
     )
     steps = [f"Derivative: {act.derivative_formula}.", *derivative_steps(name, z)]
     slips = [
@@ -216,6 +228,7 @@ def activation_derivative(rng: np.random.Generator, difficulty: int) -> Draft:
             )
         )
     return Draft(
+        formula=act.derivative_formula,
         prompt=prompt,
         inputs={"z": z, "activation": name},
         answer=answer,
@@ -229,7 +242,7 @@ def _dot_text(w: np.ndarray, x: np.ndarray) -> str:
     return " + ".join(f"{paren(wi)}×{paren(xi)}" for wi, xi in zip(w, x, strict=True))
 
 
-@topic("neuron", "One neuron: φ(w·x + b)", source=SEED_TUTORIAL)
+@topic("neuron", "One neuron", source=SEED_TUTORIAL)
 def neuron(rng: np.random.Generator, difficulty: int) -> Draft:
     name = str(rng.choice(DRILL_ACTIVATIONS))
     size = 2 if difficulty == 1 else 3 + (difficulty == 3)
@@ -245,7 +258,7 @@ def neuron(rng: np.random.Generator, difficulty: int) -> Draft:
     tolerance = Tolerance()
     prompt = (
         f"A neuron with activation {name} receives input x, weights w and bias b. "
-        f"Compute its output φ(w·x + b). {CONVENTIONS} Answer: one number. {TOLERANCE_NOTE}"
+        f"Compute its output. {conventions(name)}Answer: one number. {TOLERANCE_NOTE}"
     )
     steps = [
         f"Pre-activation z = w·x + b = {_dot_text(w, x)} + {paren(b)} = {num(result.z)}",
@@ -260,6 +273,7 @@ def neuron(rng: np.random.Generator, difficulty: int) -> Draft:
         ),
     ]
     return Draft(
+        formula=f"a = φ(w·x + b) with {act.formula}",
         prompt=prompt,
         inputs={"x": x, "w": w, "b": b, "activation": name},
         answer=result.a,
@@ -269,7 +283,7 @@ def neuron(rng: np.random.Generator, difficulty: int) -> Draft:
     )
 
 
-@topic("affine_layer", "One affine layer: z = W·x + b", source=SEED_NOTES)
+@topic("affine_layer", "One affine layer", source=SEED_NOTES, formula="z = W·x + b")
 def affine_layer(rng: np.random.Generator, difficulty: int) -> Draft:
     n_out, n_in = {1: (2, 3), 2: (3, 3), 3: (3, 4)}[difficulty]
     digits = decimals(difficulty)
@@ -278,8 +292,8 @@ def affine_layer(rng: np.random.Generator, difficulty: int) -> Draft:
     b = draw(rng, n_out, -1.0, 1.0, digits)
     z = layers.dense_forward(W, x, b)
     prompt = (
-        f"Compute the affine layer z = W·x + b. W has shape out × in ({n_out} × {n_in}): "
-        "row i of W "
+        "Compute the output z of an affine layer (weights W, bias b, no activation) for the "
+        f"input x. W has shape out × in ({n_out} × {n_in}): row i of W "
         f"holds the weights of output i. Answer: a vector of {n_out} numbers. {TOLERANCE_NOTE}"
     )
     rows = [
@@ -308,7 +322,7 @@ def affine_layer(rng: np.random.Generator, difficulty: int) -> Draft:
     )
 
 
-@topic("forward_pass", "Two-layer forward pass: W2·φ(W1·x + b1) + b2", source=SEED_NOTES)
+@topic("forward_pass", "Two-layer forward pass", source=SEED_NOTES)
 def forward_pass(rng: np.random.Generator, difficulty: int) -> Draft:
     name = str(rng.choice(DRILL_ACTIVATIONS))
     n_in, n_hidden, n_out = {1: (2, 2, 2), 2: (3, 3, 2), 3: (3, 4, 2)}[difficulty]
@@ -326,8 +340,9 @@ def forward_pass(rng: np.random.Generator, difficulty: int) -> Draft:
             break
     act = activations.get(name)
     prompt = (
-        f"A two-layer network: hidden layer h = {name}(W1·x + b1), then a linear output "
-        f"y = W2·h + b2 (no activation on y). Every W has shape out × in. {CONVENTIONS} "
+        f"A two-layer network: a hidden layer (W1, b1) with activation {name}, then a linear "
+        "output layer (W2, b2) with no activation on y. Every W has shape out × in. "
+        f"Compute the output y for the input x. {conventions(name)}"
         f"Answer: the output y, a vector of {n_out} numbers. {TOLERANCE_NOTE}"
     )
     steps = [
@@ -350,6 +365,7 @@ def forward_pass(rng: np.random.Generator, difficulty: int) -> Draft:
         ),
     ]
     return Draft(
+        formula=f"y = W2·h + b2 with h = {name}(W1·x + b1)",
         prompt=prompt,
         inputs={"x": x, "W1": W1, "b1": b1, "W2": W2, "b2": b2, "activation": name},
         answer=result.y,
@@ -360,7 +376,10 @@ def forward_pass(rng: np.random.Generator, difficulty: int) -> Draft:
 
 
 @topic(
-    "perceptron_update", "One perceptron update on a misclassified example", source=SEED_TUTORIAL
+    "perceptron_update",
+    "One perceptron update",
+    source=SEED_TUTORIAL,
+    formula="w ← w + lr·(y − ŷ)·x, b ← b + lr·(y − ŷ)",
 )
 def perceptron_update(rng: np.random.Generator, difficulty: int) -> Draft:
     size = 2 if difficulty == 1 else 3
@@ -377,8 +396,8 @@ def perceptron_update(rng: np.random.Generator, difficulty: int) -> Draft:
     answer = [*result.w.tolist(), result.b]
     prompt = (
         "A perceptron predicts ŷ = step(w·x + b), where step(s) = 1 if s > 0 else 0. "
-        f"It sees the example x with label y and learning rate lr = {num(lr)}. Apply one update "
-        "w ← w + lr·(y − ŷ)·x, b ← b + lr·(y − ŷ). "
+        f"It gets the example x with label y wrong. Apply one perceptron learning-rule update "
+        f"with learning rate lr = {num(lr)}. "
         f"Answer: the new weights followed by the new bias, {size + 1} numbers [w1, …, b]."
     )
     sign = "+" if result.error > 0 else "−"

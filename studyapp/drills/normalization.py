@@ -89,7 +89,12 @@ def _vector_form(n: int) -> str:
 # --------------------------------------------------------------------------- layer_norm
 
 
-@topic("layer_norm", "LayerNorm of one vector (no γ, β)", source=SOURCE_NOTES)
+@topic(
+    "layer_norm",
+    "LayerNorm of a vector",
+    source=SOURCE_NOTES,
+    formula="y = (x − mean(x)) / √(var(x) + eps)",
+)
 def layer_norm_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     n = _length(difficulty)
     x = _spread(rng, n, -1, difficulty)
@@ -98,8 +103,8 @@ def layer_norm_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     answer = norm.layer_norm(x, eps=eps)
     prompt = (
         f"Apply LayerNorm to the vector x with eps = {num(eps)} and no learnable scale or "
-        f"shift (γ = 1, β = 0): (x − mean) / sqrt(var + eps) over the entries of x, with the "
-        f"{BIASED}. Answer: {_vector_form(n)} ({CHECK})."
+        f"shift (γ = 1, β = 0). Conventions: the statistics are taken over the entries of x; "
+        f"{BIASED}; eps goes inside the square root. Answer: {_vector_form(n)} ({CHECK})."
     )
     steps = [
         f"LayerNorm uses the statistics of this one vector. Mean: μ = Σx / {n} = "
@@ -131,7 +136,12 @@ def layer_norm_drill(rng: np.random.Generator, difficulty: int) -> Draft:
 _BATCH_SHAPES = {1: ((3, 2),), 2: ((4, 2), (4, 3)), 3: ((5, 3), (4, 4), (6, 2))}
 
 
-@topic("batch_norm", "BatchNorm of a batch in training mode (no γ, β)", source=SOURCE_NOTES)
+@topic(
+    "batch_norm",
+    "BatchNorm in training mode",
+    source=SOURCE_NOTES,
+    formula="y = (x − column mean) / √(column variance + eps), column by column",
+)
 def batch_norm_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     options = _BATCH_SHAPES[difficulty]
     shape = options[int(rng.integers(len(options)))]
@@ -143,7 +153,7 @@ def batch_norm_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     prompt = (
         f"X holds a batch of {batch} samples (rows) with {features} features (columns). Apply "
         f"BatchNorm in training mode with eps = {num(eps)} and no learnable scale or shift: "
-        f"normalize each feature with its batch mean and {BIASED}. "
+        f"each feature uses its own batch statistics; {BIASED}; eps goes inside the square root. "
         f"Answer: {_matrix_form(shape)} ({CHECK})."
     )
     steps = [
@@ -179,7 +189,12 @@ def batch_norm_drill(rng: np.random.Generator, difficulty: int) -> Draft:
 # ----------------------------------------------------------------------------- rms_norm
 
 
-@topic("rms_norm", "RMSNorm of one vector (no γ)", source=SOURCE_TUTORIAL)
+@topic(
+    "rms_norm",
+    "RMSNorm of a vector",
+    source=SOURCE_TUTORIAL,
+    formula="y = x / √(mean(x²) + eps), no mean subtracted",
+)
 def rms_norm_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     n = _length(difficulty)
     while True:
@@ -191,8 +206,8 @@ def rms_norm_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     root = float(norm.rms(x, eps)[0])
     answer = norm.rms_norm(x, eps=eps)
     prompt = (
-        f"Apply RMSNorm to x with eps = {num(eps)} and γ = 1: y = x / sqrt(mean(x²) + eps), "
-        f"eps inside the square root, no mean subtracted. Answer: {_vector_form(n)} ({CHECK})."
+        f"Apply RMSNorm to x with eps = {num(eps)} and γ = 1 (no learnable scale). Convention: "
+        f"eps goes inside the square root. Answer: {_vector_form(n)} ({CHECK})."
     )
     steps = [
         f"RMSNorm rescales without centring. Mean of the squares: mean(x²) = {num(mean_square, 6)}",
@@ -220,8 +235,9 @@ def rms_norm_drill(rng: np.random.Generator, difficulty: int) -> Draft:
 
 @topic(
     "batch_norm_eval",
-    "BatchNorm at inference: running statistics, then γ and β",
+    "BatchNorm at inference",
     source=SOURCE_TUTORIAL,
+    formula="y = gamma · (x − running_mean) / √(running_var + eps) + beta",
 )
 def batch_norm_eval_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     n = {1: 2, 2: 3}.get(difficulty, 4)
@@ -238,10 +254,9 @@ def batch_norm_eval_drill(rng: np.random.Generator, difficulty: int) -> Draft:
             break
     answer = norm.batch_norm_eval(x, running_mean, running_var, gamma, beta, eps)
     prompt = (
-        f"A BatchNorm layer in evaluation mode receives one sample x with {n} features. Use its "
-        f"running_mean and running_var (not statistics of x), eps = {num(eps)} inside the "
-        f"square root, then the learned gamma and beta: "
-        f"gamma · (x − running_mean) / sqrt(running_var + eps) + beta, feature by feature. "
+        f"A BatchNorm layer in evaluation mode receives one sample x with {n} features. It has "
+        "running_mean and running_var from training and the learned gamma and beta; "
+        f"eps = {num(eps)}, inside the square root. Compute its output, feature by feature. "
         f"Answer: {_vector_form(n)} ({CHECK})."
     )
     steps = [
@@ -283,8 +298,9 @@ def batch_norm_eval_drill(rng: np.random.Generator, difficulty: int) -> Draft:
 
 @topic(
     "batch_norm_running_stats",
-    "BatchNorm's running variance after one training step (PyTorch)",
+    "BatchNorm running variance update",
     source=SOURCE_TUTORIAL,
+    formula="running_var ← (1 − momentum) · running_var + momentum · unbiased batch variance",
 )
 def batch_norm_running_stats_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     options = _BATCH_SHAPES[difficulty]
@@ -299,9 +315,10 @@ def batch_norm_running_stats_drill(rng: np.random.Generator, difficulty: int) ->
     prompt = (
         f"A BatchNorm layer in training mode sees the batch X ({batch} samples as rows, "
         f"{shape[1]} features as columns). Its running_var before the step is given; "
-        f"momentum = {num(momentum)}. As PyTorch does, update running_var ← (1 − momentum) · "
-        f"running_var + momentum · (the batch's UNBIASED variance, divide by n − 1), per "
-        f"feature. Give the new running_var. Answer: {_vector_form(shape[1])} ({CHECK})."
+        f"momentum = {num(momentum)}. Conventions (PyTorch's): momentum is the weight of the "
+        "new batch value, and the batch variance that goes into the running statistics is the "
+        "UNBIASED one (divide by n − 1). Give the new running_var after this step, per "
+        f"feature. Answer: {_vector_form(shape[1])} ({CHECK})."
     )
     steps = [
         f"Column means over the batch: μ = {vec(means)}",
@@ -341,8 +358,9 @@ def batch_norm_running_stats_drill(rng: np.random.Generator, difficulty: int) ->
 
 @topic(
     "layer_norm_backward",
-    "gradient through LayerNorm (∂L/∂x from ∂L/∂y)",
+    "Gradient through LayerNorm",
     source=SOURCE_NOTES,
+    formula="∂L/∂x = (g − mean(g) − x̂ · mean(g ⊙ x̂)) / √(σ² + eps)",
 )
 def layer_norm_backward_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     n = _length(difficulty)
@@ -356,8 +374,8 @@ def layer_norm_backward_drill(rng: np.random.Generator, difficulty: int) -> Draf
     parts = norm.standardize(x, eps=eps)
     mean_g, mean_gx = norm.backward_terms(grad_y, parts.x_hat)
     prompt = (
-        f"y = LayerNorm(x) with eps = {num(eps)}, γ = 1 and β = 0 (so y = x̂ = (x − mean) / "
-        f"sqrt(var + eps), {BIASED}). Given grad_y = ∂L/∂y, compute ∂L/∂x. Remember that the "
+        f"y = LayerNorm(x) with eps = {num(eps)} inside the square root, γ = 1 and β = 0 "
+        f"({BIASED}). Given grad_y = ∂L/∂y, compute ∂L/∂x. Remember that the "
         f"mean and the variance depend on every x_i. Answer: {_vector_form(n)} ({CHECK})."
     )
     steps = [

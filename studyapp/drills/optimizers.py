@@ -104,8 +104,9 @@ def draw_momentum_case(
 
 @topic(
     "sgd_momentum",
-    "One SGD-with-momentum step from a given velocity (PyTorch convention)",
+    "SGD with momentum step",
     source=SEED_NOTES,
+    formula="b = momentum·velocity + grad, theta ← theta − lr·b",
 )
 def sgd_momentum(rng: np.random.Generator, difficulty: int) -> Draft:
     while True:
@@ -118,9 +119,9 @@ def sgd_momentum(rng: np.random.Generator, difficulty: int) -> Draft:
         theta, grad, opt.MomentumState(velocity), lr, momentum, dampening=momentum
     )
     prompt = (
-        "One step of SGD with momentum, the way torch.optim.SGD takes it. The velocity first "
-        "takes in the new gradient, b = momentum·velocity + grad (the gradient is not scaled "
-        "by 1 − momentum), then theta moves against it: theta − lr·b. "
+        "One step of SGD with momentum from the given velocity, the way torch.optim.SGD takes "
+        "it. Convention: the new gradient enters the velocity at full weight (no dampening, "
+        "not scaled by 1 − momentum) before theta moves. "
         f"lr = {num(lr)}, momentum = {num(momentum)}. "
         f"Give the new theta: {answer_form(new_theta)} (tolerance 1%)."
     )
@@ -155,8 +156,9 @@ def sgd_momentum(rng: np.random.Generator, difficulty: int) -> Draft:
 
 @topic(
     "nesterov",
-    "One Nesterov-momentum step from a given velocity (PyTorch convention)",
+    "Nesterov momentum step",
     source=SEED_CHEATSHEET,
+    formula="b = momentum·velocity + grad, theta ← theta − lr·(grad + momentum·b)",
 )
 def nesterov(rng: np.random.Generator, difficulty: int) -> Draft:
     while True:
@@ -168,9 +170,9 @@ def nesterov(rng: np.random.Generator, difficulty: int) -> Draft:
     direction = opt.nesterov_direction(grad, buffer, momentum)
     classic, _ = opt.sgd_momentum(theta, grad, opt.MomentumState(velocity), lr, momentum)
     prompt = (
-        "One step of SGD with Nesterov momentum, as torch.optim.SGD(nesterov=True) takes it: "
-        "first b = momentum·velocity + grad, then the look-ahead direction grad + momentum·b, "
-        "and theta − lr·(grad + momentum·b). "
+        "One step of SGD with Nesterov momentum from the given velocity, as "
+        "torch.optim.SGD(nesterov=True) takes it. Convention: the velocity takes in the new "
+        "gradient at full weight first, and the step uses PyTorch's look-ahead direction. "
         f"lr = {num(lr)}, momentum = {num(momentum)}. "
         f"Give the new theta: {answer_form(new_theta)} (tolerance 1%)."
     )
@@ -204,8 +206,9 @@ def nesterov(rng: np.random.Generator, difficulty: int) -> Draft:
 
 @topic(
     "adagrad",
-    "One AdaGrad step from a given sum of squared gradients",
+    "AdaGrad step",
     source=SEED_CHEATSHEET,
+    formula="G ← G + grad², theta ← theta − lr·grad/(√G + eps), elementwise",
 )
 def adagrad(rng: np.random.Generator, difficulty: int) -> Draft:
     nd = decimals(difficulty)
@@ -221,9 +224,9 @@ def adagrad(rng: np.random.Generator, difficulty: int) -> Draft:
             break
     direction = opt.adaptive_direction(grad, state.sum_sq, eps)
     prompt = (
-        "One step of AdaGrad as torch.optim.Adagrad takes it: add the squared gradient to the "
-        "running sum, G ← G + grad², then theta − lr·grad/(√G + eps), elementwise, with the "
-        f"updated G. lr = {num(lr)}, eps = {eps:g}. "
+        "One step of AdaGrad from the given sum of squared gradients G, as torch.optim.Adagrad "
+        "takes it. Conventions: this step's gradient joins G before the division; eps is added "
+        f"outside the square root. lr = {num(lr)}, eps = {eps:g}. "
         f"Give the new theta: {answer_form(new_theta)} (tolerance 1%)."
     )
     steps = [
@@ -251,8 +254,9 @@ def adagrad(rng: np.random.Generator, difficulty: int) -> Draft:
 
 @topic(
     "rmsprop",
-    "One RMSprop step from a given average of squared gradients (PyTorch convention)",
+    "RMSprop step",
     source=SEED_TUTORIAL,
+    formula="v ← alpha·v + (1 − alpha)·grad², theta ← theta − lr·grad/(√v + eps)",
 )
 def rmsprop(rng: np.random.Generator, difficulty: int) -> Draft:
     nd = decimals(difficulty)
@@ -270,8 +274,9 @@ def rmsprop(rng: np.random.Generator, difficulty: int) -> Draft:
     direction = opt.adaptive_direction(grad, state.square_avg, eps)
     swapped, _ = opt.rmsprop(theta, grad, opt.RMSpropState(v), lr, 1.0 - alpha, eps)
     prompt = (
-        "One step of RMSprop as torch.optim.RMSprop takes it: v ← alpha·v + (1 − alpha)·grad², "
-        "then theta − lr·grad/(√v + eps) with the updated v (eps outside the square root). "
+        "One step of RMSprop from the given average of squared gradients v, as "
+        "torch.optim.RMSprop takes it. Conventions: alpha is the weight of the old average; "
+        "the step divides by the updated v; eps is added outside the square root. "
         f"lr = {num(lr)}, alpha = {num(alpha)}, eps = {eps:g}. "
         f"Give the new theta: {answer_form(new_theta)} (tolerance 1%)."
     )
@@ -385,15 +390,20 @@ def adam_steps(case: dict[str, Any], theta: Any, new_theta: Any) -> list[str]:
 
 ADAM_CONVENTION = (
     "m and v are the moments after the previous step (zeros before the first); t is the "
-    "number of the step being taken (1 for the first). Update m and v with grad, correct "
-    "them with 1 − beta^t, then theta − lr·m̂/(√v̂ + eps), eps added after the bias correction."
+    "number of the step being taken (1 for the first). Bias correction is on, and eps is added "
+    "after it, outside the square root."
+)
+ADAM_FORMULA = (
+    "m ← beta1·m + (1 − beta1)·grad, v ← beta2·v + (1 − beta2)·grad², "
+    "m̂ = m/(1 − beta1^t), v̂ = v/(1 − beta2^t), theta ← theta − lr·m̂/(√v̂ + eps)"
 )
 
 
 @topic(
     "adam_step",
-    "One Adam step with bias correction (torch.optim.Adam)",
+    "Adam step",
     source=SEED_TUTORIAL,
+    formula=ADAM_FORMULA,
 )
 def adam_step(rng: np.random.Generator, difficulty: int) -> Draft:
     while True:
@@ -429,8 +439,9 @@ def adam_step(rng: np.random.Generator, difficulty: int) -> Draft:
 
 @topic(
     "adamw_step",
-    "One AdamW step: decoupled weight decay, then Adam (torch.optim.AdamW)",
+    "AdamW step",
     source=SEED_TUTORIAL,
+    formula=f"theta ← theta − lr·weight_decay·theta, then the Adam step: {ADAM_FORMULA}",
 )
 def adamw_step(rng: np.random.Generator, difficulty: int) -> Draft:
     while True:
@@ -449,9 +460,9 @@ def adamw_step(rng: np.random.Generator, difficulty: int) -> Draft:
     decayed = opt.decoupled_decay(case["theta"], case["lr"], wd)
     coupled, _ = opt.adam(case["theta"], case["grad"], adam_state(case), weight_decay=wd, **hyper)
     prompt = (
-        "One AdamW step, as torch.optim.AdamW takes it: first shrink the weights directly, "
-        "theta ← theta − lr·weight_decay·theta, then take the Adam step with the raw gradient "
-        f"(the decay never enters m or v). {ADAM_CONVENTION} "
+        "One AdamW step, as torch.optim.AdamW takes it. Conventions: the weight decay is "
+        "decoupled (it shrinks theta directly, before the Adam step, and never enters m or v). "
+        f"{ADAM_CONVENTION} "
         f"t = {case['t']}, lr = {num(case['lr'])}, beta1 = {num(case['beta1'])}, "
         f"beta2 = {num(case['beta2'])}, eps = {case['eps']:g}, weight_decay = {num(wd)}. "
         f"Give the new theta: {answer_form(new_theta)} (tolerance 1%)."
@@ -493,8 +504,7 @@ def step_schedule(rng: np.random.Generator, difficulty: int) -> Draft:
     lr = sch.step_decay(base, step, step_size, gamma)
     drops = sch.decays_so_far(step, step_size)
     prompt = (
-        "Step decay (torch.optim.lr_scheduler.StepLR): the learning rate is multiplied by gamma "
-        "every step_size steps, lr = base_lr·gamma^⌊step/step_size⌋, steps counted from 0. "
+        "Step decay as torch.optim.lr_scheduler.StepLR applies it, steps counted from 0. "
         f"base_lr = {num(base)}, step_size = {step_size}, gamma = {num(gamma)}. "
         f"What is the learning rate at step {step}? A single number (tolerance 1%)."
     )
@@ -516,7 +526,15 @@ def step_schedule(rng: np.random.Generator, difficulty: int) -> Draft:
         "gamma": gamma,
         "step": step,
     }
-    return Draft(prompt, inputs, lr, steps, LR_TOLERANCE, distinct_slips(lr, slips, LR_TOLERANCE))
+    return Draft(
+        prompt,
+        inputs,
+        lr,
+        steps,
+        LR_TOLERANCE,
+        distinct_slips(lr, slips, LR_TOLERANCE),
+        formula="lr = base_lr·gamma^⌊step/step_size⌋",
+    )
 
 
 def cosine_schedule(rng: np.random.Generator, difficulty: int) -> Draft:
@@ -527,8 +545,8 @@ def cosine_schedule(rng: np.random.Generator, difficulty: int) -> Draft:
     lr = sch.cosine_annealing(base, step, total, min_lr)
     factor = sch.cosine_factor(step, total)
     prompt = (
-        "Cosine annealing (torch.optim.lr_scheduler.CosineAnnealingLR with T_max = total_steps): "
-        "lr = min_lr + (base_lr − min_lr)·(1 + cos(π·step/total_steps))/2, steps counted from 0. "
+        "Cosine annealing (torch.optim.lr_scheduler.CosineAnnealingLR with T_max = total_steps) "
+        "from base_lr at step 0 down to min_lr at total_steps, steps counted from 0. "
         f"base_lr = {num(base)}, min_lr = {num(min_lr, 6)}, total_steps = {total}. "
         f"What is the learning rate at step {step}? A single number (tolerance 1%)."
     )
@@ -551,7 +569,15 @@ def cosine_schedule(rng: np.random.Generator, difficulty: int) -> Draft:
         "total_steps": total,
         "step": step,
     }
-    return Draft(prompt, inputs, lr, steps, LR_TOLERANCE, distinct_slips(lr, slips, LR_TOLERANCE))
+    return Draft(
+        prompt,
+        inputs,
+        lr,
+        steps,
+        LR_TOLERANCE,
+        distinct_slips(lr, slips, LR_TOLERANCE),
+        formula="lr = min_lr + (base_lr − min_lr)·(1 + cos(π·step/total_steps))/2",
+    )
 
 
 def warmup_schedule(rng: np.random.Generator, difficulty: int) -> Draft:
@@ -565,10 +591,9 @@ def warmup_schedule(rng: np.random.Generator, difficulty: int) -> Draft:
     lr = sch.warmup_cosine(base, step, warmup, total, min_lr)
     prompt = (
         "Linear warm-up, then cosine decay (the convention of Hugging Face's "
-        "get_cosine_schedule_with_warmup, steps counted from 0): while step < warmup_steps, "
-        "lr = base_lr·step/warmup_steps; after that the cosine runs from base_lr at "
-        "warmup_steps down to min_lr at total_steps, lr = min_lr + (base_lr − min_lr)·"
-        "(1 + cos(π·(step − warmup_steps)/(total_steps − warmup_steps)))/2. "
+        "get_cosine_schedule_with_warmup, steps counted from 0): the warm-up climbs linearly "
+        "from 0 over warmup_steps, then the cosine runs from base_lr at warmup_steps down to "
+        "min_lr at total_steps. "
         f"base_lr = {num(base, 6)}, warmup_steps = {warmup}, total_steps = {total}, "
         f"min_lr = {num(min_lr, 6)}. "
         f"What is the learning rate at step {step}? A single number (tolerance 1%)."
@@ -611,12 +636,22 @@ def warmup_schedule(rng: np.random.Generator, difficulty: int) -> Draft:
         "min_lr": min_lr,
         "step": step,
     }
-    return Draft(prompt, inputs, lr, steps, LR_TOLERANCE, distinct_slips(lr, slips, LR_TOLERANCE))
+    return Draft(
+        prompt,
+        inputs,
+        lr,
+        steps,
+        LR_TOLERANCE,
+        distinct_slips(lr, slips, LR_TOLERANCE),
+        formula="lr = base_lr·step/warmup_steps while step < warmup_steps, then "
+        "min_lr + (base_lr − min_lr)·(1 + cos(π·(step − warmup_steps)/(total_steps − "
+        "warmup_steps)))/2",
+    )
 
 
 @topic(
     "lr_schedule",
-    "The learning rate at a step under step decay, cosine annealing or warm-up + cosine",
+    "Learning rate from a schedule",
     source=SEED_TUTORIAL,
 )
 def lr_schedule(rng: np.random.Generator, difficulty: int) -> Draft:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeAlias
@@ -29,12 +29,17 @@ _NOT_FAMILIES = frozenset({"base", "registry"})
 
 @dataclass(frozen=True)
 class Topic:
-    """A drillable computation: its stable id, a one-line title and the seed it comes from."""
+    """A drillable computation: its stable id, a one-line title and the seed it comes from.
+
+    The title names the task, never its formula (a title in view would give the answer away);
+    `formula` is what the learner is meant to recall, shown at level 1 and in the steps.
+    """
 
     id: str
     title: str
     source: str
     generate: Generator
+    formula: str = ""
 
 
 class UnknownTopicError(LookupError):
@@ -45,13 +50,15 @@ _REGISTRY: dict[str, Topic] = {}
 _loaded = False
 
 
-def topic(topic_id: str, title: str, source: str) -> Callable[[Generator], Generator]:
+def topic(
+    topic_id: str, title: str, source: str, formula: str = ""
+) -> Callable[[Generator], Generator]:
     """Register a generator under a stable topic id."""
 
     def register(generate: Generator) -> Generator:
         if topic_id in _REGISTRY:
             raise ValueError(f"drill topic {topic_id!r} registered twice")
-        _REGISTRY[topic_id] = Topic(topic_id, title, source, generate)
+        _REGISTRY[topic_id] = Topic(topic_id, title, source, generate, formula)
         return generate
 
     return register
@@ -90,14 +97,31 @@ def make_problem(topic_id: str, seed: int, difficulty: int = 1) -> Problem:
     found = get_topic(topic_id)
     rng = np.random.default_rng([seed, difficulty, zlib.crc32(topic_id.encode())])
     draft = found.generate(rng, difficulty)
+    formula = draft.formula or found.formula
     return Problem(
         topic=topic_id,
         seed=seed,
         difficulty=difficulty,
-        prompt=draft.prompt,
+        prompt=with_formula(draft.prompt, formula) if difficulty == 1 else draft.prompt,
         inputs={name: plain(value) for name, value in draft.inputs.items()},
         answer=plain(draft.answer),
         tolerance=draft.tolerance,
-        steps=tuple(draft.steps),
+        steps=tuple(draft.steps) if difficulty == 1 else steps_with_formula(draft.steps, formula),
         slips=tuple(Slip(plain(s.value), s.feedback) for s in draft.slips),
+        title=found.title,
+        formula=formula,
     )
+
+
+def with_formula(prompt: str, formula: str) -> str:
+    """The level-1 prompt: by hand, the learner is still learning the formula, so it is given."""
+    return f"{prompt} Formula: {formula}." if formula else prompt
+
+
+def steps_with_formula(steps: Sequence[str], formula: str) -> tuple[str, ...]:
+    """The worked steps, opening with the formula unless the first already states it: at level
+    2 and up the hint (the first step) is where a learner who cannot recall it finds it. (At
+    level 1 the prompt gives it, so the hint stays a worked step rather than a repeat.)"""
+    if not formula or (steps and formula in steps[0]):
+        return tuple(steps)
+    return (f"Formula: {formula}", *steps)

@@ -71,7 +71,12 @@ def _mask(rng: np.random.Generator, n: int, p: float) -> Vector:
             return mask
 
 
-@topic("dropout", "inverted dropout on an activation vector", source=SOURCE_NOTES)
+@topic(
+    "dropout",
+    "Inverted dropout",
+    source=SOURCE_NOTES,
+    formula="h̃ = mask ⊙ h / (1 − p)",
+)
 def dropout_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     n = _length(difficulty) + (1 if difficulty == 3 else 0)
     p = float(rng.choice(_DROP_RATES[difficulty]))
@@ -82,8 +87,9 @@ def dropout_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     kept = dropout.classic_dropout_train(h, mask)
     prompt = (
         f"Training-time dropout with p = {num(p)}, the probability of DROPPING a unit, as in "
-        f"PyTorch (inverted dropout: the kept units are rescaled during training so nothing "
-        f"changes at test time). mask marks kept units with 1 and dropped ones with 0. "
+        "PyTorch. Conventions: inverted dropout, so the kept units are rescaled during training "
+        "by the keep probability 1 − p and nothing changes at test time; mask marks kept units "
+        "with 1 and dropped ones with 0. "
         f"Compute the layer's output for the activations h. Answer: {_answer_form(n)} ({CHECK})."
     )
     steps = [
@@ -130,7 +136,12 @@ def dropout_drill(rng: np.random.Generator, difficulty: int) -> Draft:
 _MAX_NORMS = {1: (1.0, 2.0, 0.5), 2: (0.5, 1.0, 2.0, 5.0), 3: (0.25, 0.5, 1.0, 2.0, 5.0)}
 
 
-@topic("grad_clip", "clip a gradient vector by its norm (clip_grad_norm_)", source=SOURCE_TUTORIAL)
+@topic(
+    "grad_clip",
+    "Gradient clipping by norm",
+    source=SOURCE_TUTORIAL,
+    formula="grad · min(1, max_norm / (‖grad‖ + 1e-6))",
+)
 def grad_clip_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     n = {1: 2, 2: 3}.get(difficulty, 4)
     max_norm = float(rng.choice(_MAX_NORMS[difficulty]))
@@ -149,10 +160,13 @@ def grad_clip_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     applied = reg.clip_coefficient(norm, max_norm)
     prompt = (
         f"Clip the gradient grad by its L2 norm with max_norm = {num(max_norm)}, as PyTorch's "
-        f"clip_grad_norm_ does: scale it by min(1, max_norm / (‖grad‖ + 1e-6)). "
+        "clip_grad_norm_ does (it adds 1e-6 to the norm before dividing). "
         f"Answer: {_answer_form(n)} ({CHECK})."
     )
-    steps = [f"The norm: ‖grad‖ = √(Σ g_i²) = {num(norm, 6)}"]
+    steps = [
+        f"Clipped = grad · min(1, max_norm / (‖grad‖ + 1e-6)); the norm: ‖grad‖ = √(Σ g_i²) = "
+        f"{num(norm, 6)}"
+    ]
     if applied < 1.0:
         steps += [
             f"Coefficient: max_norm / (‖grad‖ + 1e-6) = {num(max_norm)} / {num(norm, 6)} = "
@@ -190,7 +204,12 @@ def grad_clip_drill(rng: np.random.Generator, difficulty: int) -> Draft:
 # ------------------------------------------------------------------------ clip_by_value
 
 
-@topic("clip_by_value", "clip a gradient entry by entry (clip_grad_value_)", source=SOURCE_TUTORIAL)
+@topic(
+    "clip_by_value",
+    "Gradient clipping by value",
+    source=SOURCE_TUTORIAL,
+    formula="each entry clamped: min(max(g_i, −clip_value), clip_value)",
+)
 def clip_by_value_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     n = _length(difficulty) + 1
     clip_value = float(
@@ -205,7 +224,7 @@ def clip_by_value_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     answer = reg.clip_grad_value([grad], clip_value)[0]
     prompt = (
         f"Clip the gradient grad by value with clip_value = {num(clip_value)}, as PyTorch's "
-        f"clip_grad_value_ does: every entry is clamped to [−clip_value, clip_value]. "
+        "clip_grad_value_ does. "
         f"Answer: {_answer_form(n)} ({CHECK})."
     )
     steps = [
@@ -239,8 +258,9 @@ _DECAYS = {1: (0.1, 0.2, 0.5), 2: (0.05, 0.1, 0.2, 0.3), 3: (0.01, 0.05, 0.1, 0.
 
 @topic(
     "l2_penalty",
-    "gradient with L2 weight decay (PyTorch's weight_decay)",
+    "Gradient with L2 weight decay",
     source=SOURCE_TUTORIAL,
+    formula="grad + weight_decay · w",
 )
 def l2_penalty_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     n = _length(difficulty)
@@ -260,7 +280,8 @@ def l2_penalty_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         f"with. Answer: {_answer_form(n)} ({CHECK})."
     )
     steps = [
-        "The penalty λ/2 · ‖w‖² has gradient λ · w, so the total gradient is grad + λ · w.",
+        "The penalty λ/2 · ‖w‖² has gradient λ · w, so the total gradient is grad + λ · w: "
+        "grad + weight_decay · w.",
         f"λ · w = {num(weight_decay)} · {vec(w)} = {vec(decay_term)}",
         f"grad + λ · w = {vec(grad)} + {vec(decay_term)} = {vec(answer)}",
         "In plain SGD this is weight decay: w − lr · (grad + λw) = (1 − lr · λ) · w − lr · grad, "

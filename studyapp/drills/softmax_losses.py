@@ -107,14 +107,19 @@ def _answer_form(n: int) -> str:
 # --------------------------------------------------------------------------------- softmax
 
 
-@topic("softmax", "softmax of a logit vector", source=SOURCE_TUTORIAL)
+@topic(
+    "softmax",
+    "Softmax of a logit vector",
+    source=SOURCE_TUTORIAL,
+    formula="softmax(z)_i = e^(z_i) / Σ_j e^(z_j)",
+)
 def softmax_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     z = _logits(rng, difficulty)
     exps = np.exp(z)
     total = float(np.sum(exps))
     s = softmax(z)
     prompt = (
-        f"Compute softmax(z): entry i is e^(z_i) divided by the sum of e^(z_j) over all j. "
+        "Turn the logits z into probabilities with softmax (natural exp). "
         f"Answer: {_answer_form(z.size)}; they sum to 1 ({CHECK})."
     )
     steps = [
@@ -140,18 +145,23 @@ def softmax_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     )
 
 
-@topic("log_softmax", "log-softmax of a logit vector", source=SOURCE_NOTES)
+@topic(
+    "log_softmax",
+    "Log-softmax of a logit vector",
+    source=SOURCE_NOTES,
+    formula="log_softmax(z)_i = z_i − ln Σ_j e^(z_j)",
+)
 def log_softmax_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     z = _logits(rng, difficulty)
     lse = float(logsumexp(z))
     answer = log_softmax(z)
     prompt = (
-        f"Compute log_softmax(z), the {LN} of softmax(z), entry by entry. "
+        f"Compute log_softmax(z) entry by entry ({LN}). "
         f"Answer: {_answer_form(z.size)}, all negative ({CHECK})."
     )
     steps = [
-        "ln(e^(z_i) / Σ e^(z_j)) = z_i − ln Σ e^(z_j): subtract one number, logsumexp(z), "
-        "from every logit.",
+        "log_softmax(z)_i = z_i − ln Σ_j e^(z_j), since ln(e^(z_i) / Σ e^(z_j)) splits: "
+        "subtract one number, logsumexp(z), from every logit.",
         f"logsumexp(z) = ln Σ e^(z_j) = {num(lse)}",
         f"log_softmax(z) = z − {_signed(lse)} = {vec(answer)}",
         "Check: exponentiating the answer gives probabilities that add to 1.",
@@ -174,7 +184,12 @@ def log_softmax_drill(rng: np.random.Generator, difficulty: int) -> Draft:
 # ------------------------------------------------------------------------- cross-entropy
 
 
-@topic("softmax_cross_entropy", "cross-entropy of logits against a class", source=SOURCE_NOTES)
+@topic(
+    "softmax_cross_entropy",
+    "Cross-entropy from logits",
+    source=SOURCE_NOTES,
+    formula="L = −ln softmax(z)[target]",
+)
 def softmax_cross_entropy_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     z = _logits(rng, difficulty)
     t = _target(rng, z.size)
@@ -182,7 +197,7 @@ def softmax_cross_entropy_drill(rng: np.random.Generator, difficulty: int) -> Dr
     answer = losses.softmax_cross_entropy(z, t)
     prompt = (
         f"The logits z score {z.size} classes and target = {t} ({ZERO_BASED}). "
-        f"Compute the cross-entropy loss −ln softmax(z)[target] ({LN}). "
+        f"Compute the cross-entropy loss of the logits against the target ({LN}). "
         f"Answer: one number ({CHECK})."
     )
     steps = [
@@ -209,8 +224,9 @@ def softmax_cross_entropy_drill(rng: np.random.Generator, difficulty: int) -> Dr
 
 @topic(
     "softmax_ce_gradient",
-    "gradient of softmax cross-entropy with respect to the logits",
+    "Gradient of softmax cross-entropy",
     source=SOURCE_TUTORIAL,
+    formula="∂L/∂z = softmax(z) − onehot(target)",
 )
 def softmax_ce_gradient_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     z = _logits(rng, difficulty)
@@ -219,13 +235,12 @@ def softmax_ce_gradient_drill(rng: np.random.Generator, difficulty: int) -> Draf
     e = losses.one_hot(t, z.size)
     answer = losses.softmax_cross_entropy_gradient(z, t)
     prompt = (
-        f"For the loss L = −ln softmax(z)[target] with target = {t} ({ZERO_BASED}), "
-        f"compute the gradient ∂L/∂z. Answer: {_answer_form(z.size)} ({CHECK})."
+        f"L is the cross-entropy of the logits z against target = {t} ({ZERO_BASED}; {LN}). "
+        f"Compute the gradient ∂L/∂z. Answer: {_answer_form(z.size)} ({CHECK})."
     )
     steps = [
-        "Softmax followed by cross-entropy has a short gradient: ∂L/∂z = softmax(z) − "
-        "onehot(target), "
-        "prediction minus truth.",
+        "Softmax followed by cross-entropy has a short gradient: "
+        "∂L/∂z = softmax(z) − onehot(target), prediction minus truth.",
         f"softmax(z) = {vec(s)}",
         f"onehot({t}) = {vec(e)} (a 1 at index {t}, counting from 0)",
         f"∂L/∂z = {vec(s)} − {vec(e)} = {vec(answer)}",
@@ -253,8 +268,9 @@ def softmax_ce_gradient_drill(rng: np.random.Generator, difficulty: int) -> Draf
 
 @topic(
     "label_smoothing_ce",
-    "cross-entropy with label smoothing (PyTorch's convention)",
+    "Cross-entropy with label smoothing",
     source=SOURCE_NOTES,
+    formula="L = −Σ_c q_c ln softmax(z)_c with q = (1 − epsilon)·onehot(target) + epsilon/K",
 )
 def label_smoothing_ce_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     z = _logits(rng, difficulty)
@@ -267,9 +283,9 @@ def label_smoothing_ce_drill(rng: np.random.Generator, difficulty: int) -> Draft
     answer = losses.softmax_cross_entropy(z, t, label_smoothing=epsilon)
     prompt = (
         f"Cross-entropy with label smoothing epsilon = {num(epsilon)} over K = {k} classes, "
-        f"target = {t} ({ZERO_BASED}). Use PyTorch's convention: the target distribution is "
-        f"q = (1 − epsilon)·onehot(target) + epsilon/K, and the loss is −Σ_c q_c ln softmax(z)_c "
-        f"({LN}). Answer: one number ({CHECK})."
+        f"target = {t} ({ZERO_BASED}). PyTorch's convention: the smoothing mass epsilon is "
+        f"spread evenly over all K classes, the target class included ({LN}). "
+        f"Answer: one number ({CHECK})."
     )
     steps = [
         f"Smoothed target: every class gets epsilon/K = {num(q[(t + 1) % k])}, and the "
@@ -301,15 +317,15 @@ def _sum_slip(value: float) -> Slip:
     return Slip(value, "That is the sum over the elements: the mean divides it by n.")
 
 
-@topic("mse", "mean squared error of a prediction vector", source=SOURCE_TUTORIAL)
+@topic("mse", "Mean squared error", source=SOURCE_TUTORIAL, formula="MSE = mean((y − ŷ)²)")
 def mse_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     y, y_hat = _regression_pair(rng, difficulty)
     squares = losses.mse_elementwise(y, y_hat)
     total = losses.mse(y, y_hat, reduction="sum")
     answer = losses.mse(y, y_hat)
     prompt = (
-        f"Compute the mean squared error between targets y and predictions y_hat: "
-        f"mean((y − y_hat)²) ({MEAN}). Answer: one number ({CHECK})."
+        "Compute the mean squared error between targets y and predictions y_hat "
+        f"({MEAN}). Answer: one number ({CHECK})."
     )
     steps = [
         f"Square each error (y_i − ŷ_i)²: {vec(squares)}",
@@ -326,7 +342,10 @@ def mse_drill(rng: np.random.Generator, difficulty: int) -> Draft:
 
 
 @topic(
-    "mse_gradient", "gradient of the mean squared error with respect to ŷ", source=SOURCE_TUTORIAL
+    "mse_gradient",
+    "Gradient of the mean squared error",
+    source=SOURCE_TUTORIAL,
+    formula="∂L/∂ŷ_i = 2(ŷ_i − y_i)/n",
 )
 def mse_gradient_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     y, y_hat = _regression_pair(rng, difficulty)
@@ -334,7 +353,8 @@ def mse_gradient_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     doubled = losses.mse_gradient(y, y_hat, reduction="sum")
     answer = losses.mse_gradient(y, y_hat)
     prompt = (
-        f"For L = mean((y − y_hat)²) ({MEAN}), compute the gradient ∂L/∂y_hat. "
+        f"L is the mean squared error between targets y and predictions y_hat ({MEAN}). "
+        "Compute the gradient ∂L/∂y_hat. "
         f"Answer: {_answer_form(n)} ({CHECK})."
     )
     steps = [
@@ -359,14 +379,14 @@ def mse_gradient_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     )
 
 
-@topic("mae", "mean absolute error of a prediction vector", source=SOURCE_TUTORIAL)
+@topic("mae", "Mean absolute error", source=SOURCE_TUTORIAL, formula="MAE = mean(|y − ŷ|)")
 def mae_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     y, y_hat = _regression_pair(rng, difficulty)
     sizes = losses.mae_elementwise(y, y_hat)
     total = losses.mae(y, y_hat, reduction="sum")
     answer = losses.mae(y, y_hat)
     prompt = (
-        f"Compute the mean absolute error between y and y_hat: mean(|y − y_hat|) ({MEAN}). "
+        f"Compute the mean absolute error between targets y and predictions y_hat ({MEAN}). "
         f"Answer: one number ({CHECK})."
     )
     steps = [
@@ -398,7 +418,12 @@ def _huber_case(rng: np.random.Generator, difficulty: int) -> tuple[Vector, Vect
             return y, y_hat, delta
 
 
-@topic("huber", "Huber loss with parameter delta", source=SOURCE_TUTORIAL)
+@topic(
+    "huber",
+    "Huber loss",
+    source=SOURCE_TUTORIAL,
+    formula="per residual r: ½r² if |r| ≤ delta, else delta·(|r| − ½·delta)",
+)
 def huber_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     y, y_hat, delta = _huber_case(rng, difficulty)
     sizes = losses.mae_elementwise(y, y_hat)
@@ -407,9 +432,9 @@ def huber_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     answer = losses.huber(y, y_hat, delta)
     d = num(delta)
     prompt = (
-        f"Compute the Huber loss with delta = {d} between y and y_hat. For each residual "
-        f"r = y_hat − y the term is ½r² when |r| ≤ delta and delta·(|r| − ½·delta) otherwise "
-        f"(PyTorch's HuberLoss); {MEAN}. Answer: one number ({CHECK})."
+        f"Compute the Huber loss with delta = {d} between y and y_hat, as PyTorch's HuberLoss "
+        f"does (not SmoothL1Loss, which also divides by delta); {MEAN}. "
+        f"Answer: one number ({CHECK})."
     )
     branches = ", ".join(
         f"{num(r)} {'≤' if r <= delta else '>'} {d} → {'½r²' if r <= delta else 'linear'}"
@@ -440,7 +465,12 @@ def _log_slip(answer: float) -> Slip:
     )
 
 
-@topic("bce", "binary cross-entropy on predicted probabilities", source=SOURCE_TUTORIAL)
+@topic(
+    "bce",
+    "Binary cross-entropy",
+    source=SOURCE_TUTORIAL,
+    formula="BCE = −mean(y·ln p + (1 − y)·ln(1 − p))",
+)
 def bce_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     n = _length(difficulty)
     y = _labels(rng, n)
@@ -450,8 +480,8 @@ def bce_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     total = losses.binary_cross_entropy(y, p, reduction="sum")
     answer = losses.binary_cross_entropy(y, p)
     prompt = (
-        f"y holds 0/1 labels and p the predicted probabilities that the label is 1. Compute "
-        f"the binary cross-entropy −mean(y·ln p + (1 − y)·ln(1 − p)) ({LN}; {MEAN}). "
+        "y holds 0/1 labels and p the predicted probabilities that the label is 1. Compute "
+        f"the binary cross-entropy ({LN}; {MEAN}). "
         f"Answer: one number ({CHECK})."
     )
     picks = ", ".join(
@@ -472,7 +502,12 @@ def bce_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     )
 
 
-@topic("bce_logits", "binary cross-entropy computed from logits", source=SOURCE_TUTORIAL)
+@topic(
+    "bce_logits",
+    "Binary cross-entropy from logits",
+    source=SOURCE_TUTORIAL,
+    formula="p = σ(x) = 1/(1 + e^(−x)), BCE = −mean(y·ln p + (1 − y)·ln(1 − p))",
+)
 def bce_logits_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     n = _length(difficulty)
     y = _labels(rng, n)
@@ -483,9 +518,9 @@ def bce_logits_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     total = losses.bce_with_logits(y, x, reduction="sum")
     answer = losses.bce_with_logits(y, x)
     prompt = (
-        f"y holds 0/1 labels and logits the raw scores x; the predicted probability is "
-        f"p = σ(x) = 1/(1 + e^(−x)). Compute the binary cross-entropy "
-        f"−mean(y·ln p + (1 − y)·ln(1 − p)) ({LN}; {MEAN}). Answer: one number ({CHECK})."
+        "y holds 0/1 labels and logits the raw scores x; the predicted probability of label 1 "
+        f"is the sigmoid of x. Compute the binary cross-entropy ({LN}; {MEAN}). "
+        f"Answer: one number ({CHECK})."
     )
     steps = [
         f"Probabilities from the logits: σ(x) = {vec(p)}",

@@ -43,11 +43,16 @@ def answer_text(answer: Any) -> str:
     return num(answer)
 
 
+def heading(problem: Problem) -> str:
+    """A problem's heading: the task's title, with the topic id to ask for it again."""
+    return f"{problem.title} (`{problem.topic}`)" if problem.title else problem.topic
+
+
 def worksheet_markdown(problems: Sequence[Problem], title: str = "studyapp worksheet") -> str:
     lines = [f"# {title}", ""]
     for index, problem in enumerate(problems, 1):
         lines += [
-            f"## {index}. {problem.topic}",
+            f"## {index}. {heading(problem)}",
             "",
             f"*seed {problem.seed}, difficulty {problem.difficulty}*",
             "",
@@ -66,7 +71,7 @@ def worksheet_markdown(problems: Sequence[Problem], title: str = "studyapp works
     for index, problem in enumerate(problems, 1):
         tol = problem.tolerance
         lines += [
-            f"## {index}. {problem.topic}",
+            f"## {index}. {heading(problem)}",
             "",
             f"**Answer:** {answer_text(problem.answer)}  "
             f"(accepted within {num(tol.rel * 100)}% or {num(tol.abs)})",

@@ -23,13 +23,16 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 from textual_plotext import PlotextPlot
 
+from studyapp.collection import Collection
 from studyapp.ui.widgets import Heatmap, duration, plural
 
 if TYPE_CHECKING:
-    from studyapp.collection import Collection, StatsData
+    from studyapp.collection import StatsData
 
 RECENT_DAYS = 30
 PLOTTED_TOPICS = 5
+TOPIC_WIDTH = 36
+"""Room for a whole topic title (titles name the task in a few words)."""
 MATURITY_NAMES = {
     "new": "never seen",
     "learning": "failed, relearning",
@@ -230,7 +233,7 @@ class StatsScreen(Screen[None]):
             padding=(0, 1),
             header_style="dim",
         )
-        table.add_column("topic", no_wrap=True, style="bold", max_width=26)
+        table.add_column("topic", no_wrap=True, style="bold", max_width=TOPIC_WIDTH)
         table.add_column("right", justify="right")
         table.add_column("time", justify="right")
         table.add_column("due", no_wrap=True)
@@ -238,7 +241,7 @@ class StatsScreen(Screen[None]):
         for topic in sorted(tried, key=lambda t: (-t.attempts, t.topic)):
             share = round(100 * topic.correct / topic.attempts)
             table.add_row(
-                Text(topic.topic),
+                Text(Collection.topic_title(topic.topic)),
                 f"{topic.correct}/{topic.attempts} · {share} %",
                 duration(topic.mean_seconds),
                 _due_text(topic.due, data.today),

@@ -170,9 +170,12 @@ def test_topics_are_registered_with_seed_sources() -> None:
 
 
 def test_prompts_state_the_conventions() -> None:
-    for topic_id in ("activation", "activation_derivative"):
-        prompt = make_problem(topic_id, 3, 1).prompt
-        assert "0.01" in prompt and "α = 1" in prompt and "Φ" in prompt
+    needs = {"leaky_relu": "0.01", "elu": "α = 1", "gelu": "not the tanh approximation"}
+    for topic_id in ("activation", "activation_derivative", "neuron", "forward_pass"):
+        for seed in range(12):
+            problem = make_problem(topic_id, seed, 2)
+            wanted = needs.get(problem.inputs["activation"])
+            assert wanted is None or wanted in problem.prompt, problem.prompt
     assert "out × in" in make_problem("forward_pass", 3, 1).prompt
     assert "step(s) = 1 if s > 0" in make_problem("perceptron_update", 3, 1).prompt
 

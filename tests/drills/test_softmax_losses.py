@@ -223,8 +223,13 @@ def test_prompts_state_the_conventions() -> None:
             assert "mean reduction" in prompts[topic], topic
         for topic in ("softmax_cross_entropy", "softmax_ce_gradient", "label_smoothing_ce"):
             assert "start at 0" in prompts[topic], topic
-        assert "(1 − epsilon)·onehot(target) + epsilon/K" in prompts["label_smoothing_ce"]
+        assert "spread evenly over all K classes" in prompts["label_smoothing_ce"]
         assert "PyTorch" in prompts["label_smoothing_ce"]
+    # the smoothed target written out is the formula: given by hand, recalled later
+    assert (
+        "(1 − epsilon)·onehot(target) + epsilon/K"
+        in make_problem("label_smoothing_ce", 3, 1).prompt
+    )
 
 
 # ------------------------------------------------------------------------------- properties

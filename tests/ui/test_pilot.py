@@ -19,6 +19,7 @@ from textual_plotext import PlotextPlot
 
 from studyapp.collection import Collection
 from studyapp.config import FixedClock, Settings
+from studyapp.drills import registry
 from studyapp.store.models import Card, DrillAttempt, Review
 from studyapp.ui.app import make_app
 from studyapp.ui.browse import BrowseScreen, CardScreen, ConfirmScreen
@@ -461,6 +462,31 @@ async def test_topic_picker_starts_that_topic(collection: Collection) -> None:
         assert isinstance(app.screen, TopicsScreen)
 
 
+async def test_a_level_two_drill_names_the_task_and_the_hint_gives_the_formula(
+    collection: Collection,
+) -> None:
+    app = make_app(collection, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        await pilot.pause()
+        topics = app.screen
+        assert isinstance(topics, TopicsScreen)
+        table = topics.query_one("#topics", DataTable)
+        assert "Scaled dot-product attention" in str(table.get_row("attention")[0])
+        table.move_cursor(row=table.get_row_index("attention"))
+        await pilot.press("2", "enter")
+        await pilot.pause()
+        drill = app.screen
+        assert isinstance(drill, DrillScreen) and drill.problem is not None
+        header = plain(drill.query_one("#drill-topic", Static))
+        prompt = plain(drill.query_one("#prompt", Static))
+        assert "Scaled dot-product attention" in header and "softmax(" not in header
+        assert "Q·Kᵀ" not in prompt and "√d_k" not in prompt
+        await pilot.press("f2")
+        await pilot.pause()
+        assert "softmax(Q·Kᵀ/√d_k)·V" in plain(drill.query_one("#hint", Static))
+
+
 # ------------------------------------------------------------------------------ stats, browse
 
 
@@ -482,7 +508,8 @@ async def test_stats_load_in_a_worker(studied: Collection) -> None:
         assert f"{retention} %" in plain(screen.query_one("#summary", Static))
         assert sum(screen.query_one("#heatmap", Heatmap).counts.values()) == len(logged)
         topics = plain(screen.query_one("#topics", Static))
-        assert all(t in topics for t in ("chain_rule", "mse", "neuron", "softmax"))
+        titles = [registry()[t].title for t in ("chain_rule", "mse", "neuron", "softmax")]
+        assert all(title in topics for title in titles), topics
 
 
 def draw_charts(screen: StatsScreen) -> list[str]:
