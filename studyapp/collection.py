@@ -297,8 +297,12 @@ class Collection:
         return ReviewSession(self.db, self.settings, deck_ids)
 
     def drill(
-        self, topic_ids: Sequence[str] | None = None, difficulty: int = 1, seed: int | None = None
+        self,
+        topic_ids: Sequence[str] | None = None,
+        difficulty: int | None = None,
+        seed: int | None = None,
     ) -> DrillSession:
+        """A drill session; each problem at its topic's level unless `difficulty` is given."""
         from studyapp.review.drilling import DrillSession
 
         return DrillSession(self.db, self.settings, topic_ids, difficulty, seed)
