@@ -144,3 +144,54 @@ def test_topic_levels_reader_and_manual_set(db) -> None:
     assert grades.set_topic_level(db, "softmax", 2, title="Softmax") == 3
     with db.session() as s:
         assert topic_levels(s) == {"softmax": 2}
+
+
+# -- carried by the JSON backup
+
+
+def test_the_backup_carries_levels_and_moves(db, settings, template_db, tmp_path) -> None:
+    import shutil
+
+    from studyapp.store import open_database
+    from studyapp.transfer.export import export_json
+    from studyapp.transfer.restore import check_document, restore_json
+
+    set_level(db, "softmax", 2)
+    session = DrillSession(db, settings, topic_ids=["softmax"], seed=8)
+    session.submit(right(session.problem))
+    session.next()
+    session.submit(right(session.problem))
+    document = export_json(db)
+    softmax = next(t for t in document["topics"] if t["id"] == "softmax")
+    assert softmax["level"] == 3
+    assert [a["level_move"] for a in document["drill_attempts"]] == [0, 1]
+    shutil.copy(template_db, tmp_path / "fresh.db")
+    fresh = open_database(f"sqlite:///{tmp_path / 'fresh.db'}")
+    restore_json(fresh, check_document(document))
+    assert level_of(fresh, "softmax") == 3
+    with fresh.session() as s:
+        assert [a.level_move for a in s.scalars(select(DrillAttempt))] == [0, 1]
+    fresh.close()
+
+
+def test_an_older_backup_restores_at_level_one(db, settings, template_db, tmp_path) -> None:
+    import shutil
+
+    from studyapp.store import open_database
+    from studyapp.transfer.export import export_json
+    from studyapp.transfer.restore import check_document, restore_json
+
+    session = DrillSession(db, settings, topic_ids=["softmax"], seed=8)
+    session.submit(right(session.problem))
+    document = export_json(db)
+    for topic in document["topics"]:
+        del topic["level"]
+    for attempt in document["drill_attempts"]:
+        del attempt["level_move"]
+    shutil.copy(template_db, tmp_path / "fresh.db")
+    fresh = open_database(f"sqlite:///{tmp_path / 'fresh.db'}")
+    restore_json(fresh, check_document(document))
+    assert level_of(fresh, "softmax") == 1
+    with fresh.session() as s:
+        assert [a.level_move for a in s.scalars(select(DrillAttempt))] == [0]
+    fresh.close()
