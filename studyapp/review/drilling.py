@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # the drills (and NumPy) load only when a drill starts
 
 from studyapp.review.grading import MAX_DRILL_MS, check_quality, schedule_for
 from studyapp.review.levels import Past, level_after
+from studyapp.review.levels import level_note as level_note  # for the drill screen
 from studyapp.review.queues import build_topic_queue
 
 Outcome = Literal["correct", "wrong", "gave_up"]
