@@ -195,3 +195,31 @@ def test_an_older_backup_restores_at_level_one(db, settings, template_db, tmp_pa
     with fresh.session() as s:
         assert [a.level_move for a in s.scalars(select(DrillAttempt))] == [0]
     fresh.close()
+
+
+def test_the_notes_the_drill_screen_shows() -> None:
+    from studyapp.review.levels import level_note
+
+    assert level_note(1, 2) == "Up to level 2 — bigger numbers next time"
+    assert level_note(3, 2) == "Back to level 2"
+
+
+def test_a_grade_reads_the_latest_attempts_off_the_index(db_path) -> None:
+    """The attempts a drill grade reads come off the end of the topic's index, without
+    sorting every attempt of the topic (the cost stays flat as the history grows)."""
+    import sqlite3
+
+    from studyapp.store.compiled_sqlite import SQL
+
+    sql = SQL["recent_attempts"]
+    sql = sql[0] if isinstance(sql, tuple) else sql
+    connection = sqlite3.connect(db_path)
+    plan = [
+        row[3]
+        for row in connection.execute(
+            f"EXPLAIN QUERY PLAN {sql}", {"item_id": "softmax", "before_id": 0}
+        )
+    ]
+    connection.close()
+    assert any("ix_drill_attempts_topic_day" in step for step in plan), plan
+    assert not any("TEMP B-TREE" in step for step in plan), plan

@@ -113,7 +113,7 @@ SQL: dict[str, str] = {
     "recent_attempts": (
         "SELECT drill_attempts.difficulty, reviews.quality, drill_attempts.level_move \n"
         "FROM drill_attempts JOIN reviews ON reviews.id = drill_attempts.review_id \n"
-        "WHERE drill_attempts.topic_id = :item_id AND drill_attempts.id < :before_id ORDER BY drill_attempts.id DESC\n"
+        "WHERE drill_attempts.topic_id = :item_id AND drill_attempts.id < :before_id ORDER BY drill_attempts.day DESC, drill_attempts.id DESC\n"
         " LIMIT 4 OFFSET 0"
     ),
     "review_attempt": (
