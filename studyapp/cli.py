@@ -190,10 +190,29 @@ def decks(ctx: click.Context) -> None:
 
 
 @main.command()
+@click.option(
+    "--level",
+    "set_level",
+    nargs=2,
+    type=(str, click.IntRange(1, 3)),
+    metavar="TOPIC LEVEL",
+    help="Give TOPIC's drills at LEVEL (1-3) from now on, as keys 1-3 on the topics screen.",
+)
 @click.pass_context
-def topics(ctx: click.Context) -> None:
-    """The drill topics, with their schedule and the learner's accuracy."""
+def topics(ctx: click.Context, set_level: tuple[str, int] | None) -> None:
+    """The drill topics, with their schedule, level and the learner's accuracy."""
     collection = _open(ctx, topics=True)
+    if set_level is not None:
+        topic_id, level = set_level
+        if topic_id not in {row.id for row in collection.topics()}:
+            collection.close()
+            raise click.BadParameter(
+                f"no drill topic {topic_id!r} (`studyapp topics` lists them)", param_hint="--level"
+            )
+        before = collection.set_topic_level(topic_id, level)
+        collection.close()
+        click.echo(f"{topic_id}: level {level} (was {before})")
+        return
     rows = collection.topics()
     collection.close()
     today = collection.settings.today()
@@ -205,7 +224,9 @@ def topics(ctx: click.Context) -> None:
         else:
             schedule = f"due {topic.due.isoformat()}"
         accuracy = f"{topic.correct}/{topic.attempts}" if topic.attempts else "-"
-        click.echo(f"{topic.id:<28} {schedule:<15} {accuracy:>7}  {topic.title}")
+        click.echo(
+            f"{topic.id:<28} {schedule:<15} level {topic.level} {accuracy:>7}  {topic.title}"
+        )
 
 
 @main.command()

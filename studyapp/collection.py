@@ -49,12 +49,13 @@ if TYPE_CHECKING:
     from studyapp.review.cards import ReviewSession as ReviewSession
     from studyapp.review.drilling import DrillSession as DrillSession
     from studyapp.review.drilling import derived_quality as derived_quality
+    from studyapp.review.drilling import level_note as level_note
     from studyapp.schedulers.sm2 import QUALITY_LABELS as QUALITY_LABELS
     from studyapp.schedulers.sm2 import needs_repeat_today as needs_repeat_today
     from studyapp.transfer.restore import Restored
 
 _FROM_CARDS = frozenset({"CardView", "ReviewSession"})
-_FROM_DRILLING = frozenset({"DrillSession", "derived_quality"})
+_FROM_DRILLING = frozenset({"DrillSession", "derived_quality", "level_note"})
 
 
 def __getattr__(name: str) -> object:
@@ -122,6 +123,8 @@ class TopicRow:
     mean_seconds: float
     due: date | None
     """The next due day; None for a topic never drilled."""
+    level: int = 1
+    """The level its problems come at (1-3; review/levels.py moves it)."""
 
 
 @dataclass
@@ -254,9 +257,24 @@ class Collection:
                     stat.correct if stat else 0,
                     stat.mean_seconds if stat else 0.0,
                     stat.due if stat else None,
+                    stat.level if stat else 1,
                 )
             )
         return rows
+
+    def topic_levels(self) -> dict[str, int]:
+        """Each stored drill topic's level (1-3); a topic missing here is at level 1."""
+        from studyapp.progress.stats import topic_levels
+
+        with self.db.session() as session:
+            return topic_levels(session)
+
+    def set_topic_level(self, topic_id: str, level: int) -> int:
+        """The learner's pick of a topic's level, kept until a drill moves it; returns the
+        level it had, so that the pick can be taken back."""
+        from studyapp.store import grades
+
+        return grades.set_topic_level(self.db, topic_id, level, title=self.topic_title(topic_id))
 
     @staticmethod
     def topic_title(topic_id: str) -> str:
@@ -297,8 +315,12 @@ class Collection:
         return ReviewSession(self.db, self.settings, deck_ids)
 
     def drill(
-        self, topic_ids: Sequence[str] | None = None, difficulty: int = 1, seed: int | None = None
+        self,
+        topic_ids: Sequence[str] | None = None,
+        difficulty: int | None = None,
+        seed: int | None = None,
     ) -> DrillSession:
+        """A drill session; each problem at its topic's level unless `difficulty` is given."""
         from studyapp.review.drilling import DrillSession
 
         return DrillSession(self.db, self.settings, topic_ids, difficulty, seed)

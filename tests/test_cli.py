@@ -338,3 +338,13 @@ def test_grade_keys_is_a_preference(env) -> None:
     assert code != 0 and "sm2" in out and "anki" in out, out
     code, out = run("config", "grade_keys", "sm2")
     assert code == 0 and out.endswith("grade_keys = sm2\n"), out
+
+
+def test_topics_shows_and_sets_levels(env) -> None:
+    code, out = run("topics", "--level", "softmax", "3")
+    assert code == 0 and "softmax: level 3 (was 1)" in out, out
+    code, out = run("topics")
+    line = next(line for line in out.splitlines() if line.startswith("softmax "))
+    assert "level 3" in line, out
+    code, out = run("topics", "--level", "no_such_topic", "2")
+    assert code != 0 and "no_such_topic" in out, out

@@ -108,6 +108,13 @@ class TopicStat:
     correct: int
     mean_seconds: float
     due: date | None
+    level: int = 1
+
+
+def topic_levels(session: Reader) -> dict[str, int]:
+    """Each stored drill topic's level (1-3); a topic missing here is at level 1."""
+    rows = session.execute(select(DrillTopic.id, DrillTopic.level))
+    return {topic: int(level) for topic, level in rows}
 
 
 def topic_stats(session: Reader) -> list[TopicStat]:
@@ -123,11 +130,13 @@ def topic_stats(session: Reader) -> list[TopicStat]:
             ).group_by(DrillAttempt.topic_id)
         )
     }
-    topics = session.execute(select(DrillTopic.id, DrillTopic.due).order_by(DrillTopic.id)).all()
+    topics = session.execute(
+        select(DrillTopic.id, DrillTopic.due, DrillTopic.level).order_by(DrillTopic.id)
+    ).all()
     result = []
-    for topic, due in topics:
+    for topic, due, level in topics:
         n, ok, seconds = attempts.get(topic, (0, 0, 0.0))
-        result.append(TopicStat(topic, n, ok, seconds, due))
+        result.append(TopicStat(topic, n, ok, seconds, due, int(level)))
     return result
 
 

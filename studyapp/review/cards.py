@@ -154,7 +154,7 @@ class ReviewSession:
             raise LookupError("no card to grade: the session is over")
         repeat = card_view.id in self.graded
         moment = self.settings.clock.now()
-        review_id, after, _ = grades.record_grade(
+        review_id, after, _, _ = grades.record_grade(
             self.db,
             "card",
             card_view.id,

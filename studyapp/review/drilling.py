@@ -20,6 +20,8 @@ if TYPE_CHECKING:  # the drills (and NumPy) load only when a drill starts
     from studyapp.drills import Problem
 
 from studyapp.review.grading import MAX_DRILL_MS, check_quality, schedule_for
+from studyapp.review.levels import Past, level_after
+from studyapp.review.levels import level_note as level_note  # for the drill screen
 from studyapp.review.queues import build_topic_queue
 
 Outcome = Literal["correct", "wrong", "gave_up"]
@@ -45,6 +47,8 @@ class DrillRecord:
     outcome: Outcome
     quality: int
     repeat: bool
+    level_before: int
+    """The topic's level when the problem was answered (what an override decides from)."""
 
 
 @dataclass
@@ -53,13 +57,18 @@ class DrillSession:
 
     With `topic_ids`, the session practises just those topics, over and over, until the
     learner stops (the first grade of each reschedules it; later ones are same-day repeats).
+    Each problem comes at its topic's level (review/levels.py moves it), unless an explicit
+    `difficulty` asks for every problem at that level.
     """
 
     db: Database
     settings: Settings
     topic_ids: Sequence[str] | None = None
-    difficulty: int = 1
+    difficulty: int | None = None
     seed: int | None = None
+    levels: dict[str, int] = field(init=False)
+    level_change: tuple[int, int] | None = field(init=False, default=None)
+    """How the last grade moved its topic's level (before, after), or None."""
     today: date = field(init=False)
     queue: deque[str] = field(init=False)
     graded: dict[str, int] = field(init=False, default_factory=dict)
@@ -74,23 +83,31 @@ class DrillSession:
     def __post_init__(self) -> None:
         self.today = self.settings.today()
         self._rng = random.Random(self.seed)
-        if self.topic_ids:
-            self.queue = deque(self.topic_ids)
-        else:
-            with self.db.session() as session:
+        from studyapp.progress.stats import topic_levels
+
+        with self.db.session() as session:
+            self.levels = topic_levels(session)
+            if self.topic_ids:
+                self.queue = deque(self.topic_ids)
+            else:
                 self.queue = deque(build_topic_queue(session, self.today))
         self._new_problem()
 
+    def level_of(self, topic_id: str) -> int:
+        """The topic's level, as this session last stored or read it."""
+        return self.levels.get(topic_id, 1)
+
     def _new_problem(self) -> None:
-        self.hint_used, self.record = False, None
+        self.hint_used, self.record, self.level_change = False, None, None
         self._shown_at = self.settings.clock.now()
         if not self.queue and self.topic_ids:
             self.queue.extend(self.topic_ids)
-        self.problem = (
-            _make_problem(self.queue[0], self._rng.randrange(2**31), self.difficulty)
-            if self.queue
-            else None
-        )
+        if self.queue:
+            topic_id = self.queue[0]
+            level = self.difficulty or self.level_of(topic_id)
+            self.problem = _make_problem(topic_id, self._rng.randrange(2**31), level)
+        else:
+            self.problem = None
 
     def hint(self) -> str:
         """The first worked step; using it before answering lowers the derived grade."""
@@ -145,7 +162,8 @@ class DrillSession:
             "day": day_value(self.today),
             "duration_ms": max(0, duration_ms),
         }
-        review_id, _, attempt_id = grades.record_grade(
+        level_before = self.level_of(topic_id)
+        review_id, _, attempt_id, change = grades.record_grade(
             self.db,
             "topic",
             topic_id,
@@ -157,9 +175,13 @@ class DrillSession:
             schedule_for(quality, self.today, repeat),
             new_title=found.title if found else "",
             attempt=attempt,
+            relevel=_relevel(problem.difficulty, quality, repeat),
         )
         assert attempt_id is not None
-        self.record = DrillRecord(attempt_id, review_id, outcome, quality, repeat)
+        if change is not None:
+            level_before, self.levels[topic_id] = change
+        self.level_change = change
+        self.record = DrillRecord(attempt_id, review_id, outcome, quality, repeat, level_before)
         if not repeat:
             self.graded[topic_id] = quality
         self.attempts += 1
@@ -174,14 +196,17 @@ class DrillSession:
         record = self.record
         assert self.problem is not None  # answered, so still on screen
         topic_id = self.problem.topic
-        grades.regrade(
+        _, change = grades.regrade(
             self.db,
             "topic",
             topic_id,
             record.review_id,
             quality,
             schedule_for(quality, self.today, record.repeat),
+            _relevel(self.problem.difficulty, quality, record.repeat),
         )
+        self.levels[topic_id] = change[1] if change else record.level_before
+        self.level_change = change
         if not record.repeat:
             self.graded[topic_id] = quality
         self.record = replace(record, quality=quality)
@@ -195,6 +220,15 @@ class DrillSession:
                 self.queue.append(topic_id)
         self._new_problem()
         return self.problem
+
+
+def _relevel(given_at: int, quality: int, repeat: bool) -> grades.Relevel:
+    """The level rule for one graded problem, as the store applies it."""
+
+    def relevel(level: int, recent: Sequence[tuple[int, int, int]]) -> int:
+        return level_after(level, given_at, quality, repeat, [Past(*row) for row in recent])
+
+    return relevel
 
 
 def _make_problem(topic_id: str, seed: int, difficulty: int) -> Problem:

@@ -102,11 +102,36 @@ SQL: dict[str, str] = {
     "insert_topic": (
         "INSERT INTO drill_topics (id, title, suspended, easiness, repetitions, interval, due, lapses, last_review) VALUES (:id, :title, :suspended, :easiness, :repetitions, :interval, :due, :lapses, :last_review)"
     ),
+    "topic_level": (
+        "SELECT drill_topics.level \n"
+        "FROM drill_topics \n"
+        "WHERE drill_topics.id = :item_id"
+    ),
+    "write_topic_level": (
+        "UPDATE drill_topics SET level=:level WHERE drill_topics.id = :item_id"
+    ),
+    "recent_attempts": (
+        "SELECT drill_attempts.difficulty, reviews.quality, drill_attempts.level_move \n"
+        "FROM drill_attempts JOIN reviews ON reviews.id = drill_attempts.review_id \n"
+        "WHERE drill_attempts.topic_id = :item_id AND drill_attempts.id < :before_id ORDER BY drill_attempts.day DESC, drill_attempts.id DESC\n"
+        " LIMIT 4 OFFSET 0"
+    ),
+    "review_attempt": (
+        "SELECT drill_attempts.id, drill_attempts.difficulty, drill_attempts.level_move \n"
+        "FROM drill_attempts \n"
+        "WHERE drill_attempts.review_id = :review_id"
+    ),
+    "write_attempt_move": (
+        "UPDATE drill_attempts SET level_move=:level_move WHERE drill_attempts.review_id = :review_id"
+    ),
+    "delete_attempt": (
+        "DELETE FROM drill_attempts WHERE drill_attempts.review_id = :review_id"
+    ),
     "insert_log": (
         "INSERT INTO reviews (kind, item_id, reviewed_at, day, quality, duration_ms, repeat, prev_easiness, prev_repetitions, prev_interval, prev_due, prev_lapses, prev_last_review, easiness, repetitions, interval, due, lapses) VALUES (:kind, :item_id, :reviewed_at, :day, :quality, :duration_ms, :repeat, :prev_easiness, :prev_repetitions, :prev_interval, :prev_due, :prev_lapses, :prev_last_review, :easiness, :repetitions, :interval, :due, :lapses) RETURNING id"
     ),
     "insert_attempt": (
-        "INSERT INTO drill_attempts (topic_id, seed, difficulty, inputs, expected, typed, outcome, correct, hint_used, attempted_at, day, duration_ms, review_id) VALUES (:topic_id, :seed, :difficulty, :inputs, :expected, :typed, :outcome, :correct, :hint_used, :attempted_at, :day, :duration_ms, :review_id) RETURNING id"
+        "INSERT INTO drill_attempts (topic_id, seed, difficulty, inputs, expected, typed, outcome, correct, hint_used, attempted_at, day, duration_ms, review_id, level_move) VALUES (:topic_id, :seed, :difficulty, :inputs, :expected, :typed, :outcome, :correct, :hint_used, :attempted_at, :day, :duration_ms, :review_id, :level_move) RETURNING id"
     ),
     "count_grade": (
         "INSERT INTO daily_totals (day, kind, reviews, correct, graded, graded_correct, new_seen, duration_ms) VALUES (:day, :kind, :reviews, :correct, :graded, :graded_correct, :new_seen, :duration_ms) ON CONFLICT (day, kind) DO UPDATE SET reviews = (daily_totals.reviews + excluded.reviews), correct = (daily_totals.correct + excluded.correct), graded = (daily_totals.graded + excluded.graded), graded_correct = (daily_totals.graded_correct + excluded.graded_correct), new_seen = (daily_totals.new_seen + excluded.new_seen), duration_ms = (daily_totals.duration_ms + excluded.duration_ms)"

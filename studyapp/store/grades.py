@@ -11,9 +11,9 @@ On a SQLite file the writing transaction holds the database's write lock from it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from studyapp.schedulers.sm2 import Sm2State
 from studyapp.store import rows
@@ -26,6 +26,23 @@ if TYPE_CHECKING:
 
 ItemKind = Literal["card", "topic"]
 Schedule = Callable[[Sm2State], Sm2State]
+Relevel = Callable[[int, Sequence[tuple[int, int, int]]], int]
+"""A drill topic's level after a grade, from its level before and its earlier attempts,
+newest first, as (level given at, final grade, level move): review/levels.py's rule."""
+
+LevelChange = tuple[int, int]
+"""A topic's level (before, after) a grade, when the grade moved it."""
+
+_NO_LATER_ATTEMPT = 2**62
+
+
+class Recorded(NamedTuple):
+    """What record_grade stored."""
+
+    review_id: int
+    after: Sm2State
+    attempt_id: int | None
+    level_change: LevelChange | None
 
 
 _NOUN = {"card": ("card", "graded"), "topic": ("topic", "drilled")}
@@ -45,16 +62,18 @@ def record_grade(
     shown: Sm2State | None = None,
     new_title: str | None = None,
     attempt: Mapping[str, Any] | None = None,
-) -> tuple[int, Sm2State, int | None]:
-    """Apply one grade to an item and log it, in one transaction:
-    (log row id, the item's new state, the drill attempt's row id or None).
+    relevel: Relevel | None = None,
+) -> Recorded:
+    """Apply one grade to an item and log it, in one transaction: the log row's id, the
+    item's new state, the drill attempt's row id and how its topic's level moved.
 
     `schedule` gives the state after from the state before (a same-day repeat: unchanged,
     and the item is not written). With `shown`, the state the learner was shown, a first
     grade is one conditional update (statement claim_*_state) instead of a read and an
     update; the result is the same. With `new_title`, a topic without a row gets one
     (a new state); otherwise a missing item is a LookupError. With `attempt` (a drill
-    attempt's stored columns but review_id), the attempt is logged too.
+    attempt's stored columns but review_id and level_move), the attempt is logged too, and
+    with `relevel` the topic's level follows it.
     """
     with db.writing() as sql:
         before: Sm2State | None = None
@@ -80,10 +99,45 @@ def record_grade(
             "count_grade",
             rows.day_count_params(today, kind, quality, repeat, before.due is None, duration_ms),
         )
-        attempt_id = None
+        attempt_id, change = None, None
         if attempt is not None:
-            attempt_id = int(sql.scalar("insert_attempt", {**attempt, "review_id": review_id}))
-        return review_id, after, attempt_id
+            move = 0
+            if relevel is not None:
+                level = int(sql.scalar("topic_level", {"item_id": item_id}))
+                change = _relevel(sql, item_id, level, _NO_LATER_ATTEMPT, relevel)
+                move = change[1] - change[0] if change else 0
+            attempt_id = int(
+                sql.scalar(
+                    "insert_attempt", {**attempt, "review_id": review_id, "level_move": move}
+                )
+            )
+        return Recorded(review_id, after, attempt_id, change)
+
+
+def _relevel(
+    sql: Runner, topic_id: str, level: int, before_id: int, relevel: Relevel
+) -> LevelChange | None:
+    """Apply the level rule to a topic at `level`, with its attempts older than before_id;
+    the level is written when it moves."""
+    recent = sql.all("recent_attempts", {"item_id": topic_id, "before_id": before_id})
+    after = relevel(level, [(int(d), int(q), int(m)) for d, q, m in recent])
+    if after == level:
+        return None
+    sql.run("write_topic_level", {"item_id": topic_id, "level": after})
+    return level, after
+
+
+def set_topic_level(db: Database, topic_id: str, level: int, *, title: str) -> int:
+    """The learner's own pick of a topic's level (a topic without a row gets one, titled
+    `title`); returns the level it had, so that the pick can be taken back."""
+    if level not in (1, 2, 3):
+        raise ValueError(f"a level is 1, 2 or 3, not {level}")
+    with db.writing() as sql:
+        found = sql.one("topic_level", {"item_id": topic_id})
+        if found is None:
+            _state_for_update(sql, "topic", topic_id, title)
+        sql.run("write_topic_level", {"item_id": topic_id, "level": level})
+        return int(found[0]) if found is not None else 1
 
 
 def _state_for_update(sql: Runner, kind: ItemKind, item_id: str, new_title: str | None) -> Sm2State:
@@ -150,15 +204,37 @@ def undo_grade(db: Database, kind: ItemKind, item_id: str, review_id: int) -> No
                 **{f"d_{name}": value for name, value in counts.items()},
             },
         )
+        if kind == "topic":
+            _unlevel(sql, item_id, review_id)
         sql.run("delete_review", {"review_id": review_id})
 
 
+def _unlevel(sql: Runner, topic_id: str, review_id: int) -> None:
+    """Undo of a drill grade: its attempt goes with it, and a level it moved goes back to
+    the level the problem was given at (the only level an attempt can move)."""
+    found = sql.one("review_attempt", {"review_id": review_id})
+    if found is None:
+        return
+    _, difficulty, move = found
+    if move:
+        sql.run("write_topic_level", {"item_id": topic_id, "level": int(difficulty)})
+    sql.run("delete_attempt", {"review_id": review_id})
+
+
 def regrade(
-    db: Database, kind: ItemKind, item_id: str, review_id: int, quality: int, schedule: Schedule
-) -> Sm2State:
+    db: Database,
+    kind: ItemKind,
+    item_id: str,
+    review_id: int,
+    quality: int,
+    schedule: Schedule,
+    relevel: Relevel | None = None,
+) -> tuple[Sm2State, LevelChange | None]:
     """Replace a logged grade's quality (a drill's grade override): the item rescheduled
     from its state before the grade (`schedule`), the log row and its day's counts
-    changed to match. GradeSuperseded when it is no longer the item's latest grade."""
+    changed to match, and with `relevel` the topic's level decided again from the level it
+    had before the grade. GradeSuperseded when it is no longer the item's latest grade.
+    Returns the new state and how the grade now moves the level."""
     with db.writing() as sql:
         logged = _latest_grade(sql, kind, item_id, review_id, "changed")
         after = schedule(logged.before)
@@ -177,4 +253,16 @@ def regrade(
         stored = rows.state_params(after)
         del stored["last_review"]
         sql.run("regrade_review", {"review_id": review_id, "quality": quality, **stored})
-        return after
+        change = None
+        found = sql.one("review_attempt", {"review_id": review_id}) if relevel else None
+        if found is not None and relevel is not None:
+            attempt_id, difficulty, move = (int(value) for value in found)
+            level = (
+                int(difficulty) if move else int(sql.scalar("topic_level", {"item_id": item_id}))
+            )
+            if move:  # back to where the grade found it, then decided again
+                sql.run("write_topic_level", {"item_id": item_id, "level": level})
+            change = _relevel(sql, item_id, level, attempt_id, relevel)
+            new_move = change[1] - change[0] if change else 0
+            sql.run("write_attempt_move", {"review_id": review_id, "level_move": new_move})
+        return after, change

@@ -73,6 +73,7 @@ class DrillTopic(Sm2Columns, Base):
     id: Mapped[str]
     title: Mapped[str]
     suspended: Mapped[bool]
+    level: Mapped[int]
 
 
 class Review(Base):
@@ -120,6 +121,7 @@ class DrillAttempt(Base):
     day: Mapped[date]
     duration_ms: Mapped[int]
     review_id: Mapped[int | None]
+    level_move: Mapped[int]
 
 
 class DailyTotal(Base):

@@ -113,6 +113,9 @@ drill_topics = Table(
     Column("title", Text, nullable=False, default=""),
     _flag("suspended"),
     *_sm2_columns(),
+    # 1 by hand, 2-3 more decimals and bigger shapes (drills/base.py); review/levels.py
+    # moves it. Server default only: the compiled insert_topic leaves it out.
+    Column("level", Integer, nullable=False, server_default=text("1")),
 )
 
 reviews = Table(
@@ -158,6 +161,9 @@ drill_attempts = Table(
     Column("day", Day, nullable=False),
     Column("duration_ms", Integer, nullable=False, default=0),
     Column("review_id", ForeignKey("reviews.id", ondelete="SET NULL"), nullable=True),
+    # How this attempt moved its topic's level (+1, -1 or 0): what undo and an override
+    # take back, and where a run of clean passes at a level starts.
+    Column("level_move", Integer, nullable=False, server_default=text("0")),
     Index("ix_drill_attempts_topic_day", "topic_id", "day"),
 )
 

@@ -82,7 +82,12 @@ ATTEMPT_COLUMNS = (
     "day",
     "duration_ms",
     "review_id",
+    "level_move",
 )
+
+RECENT_ATTEMPTS = 4
+"""How many earlier attempts a grade reads to decide the topic's level (review/levels.py
+needs CLEAN_RUN - 1 of them)."""
 
 
 def _day(name: str) -> Any:
@@ -248,6 +253,42 @@ def build(dialect: str) -> dict[str, tuple[Any, tuple[str, ...] | None]]:
         add(f"write_{kind}_state", _state_update(table), SM2_COLUMNS)
         add(f"claim_{kind}_state", _claim(table), SM2_COLUMNS)
     add("insert_topic", insert(drill_topics), ("id", "title", "suspended", *SM2_COLUMNS))
+
+    # -- a drill grade: the topic's level, its latest attempts (with their final grades)
+    topic_id = drill_topics.c.id == _text("item_id")
+    add("topic_level", select(drill_topics.c.level).where(topic_id))
+    add(
+        "write_topic_level",
+        update(drill_topics).where(topic_id).values(level=bindparam("level", type_=Integer)),
+    )
+    add(
+        "recent_attempts",
+        select(drill_attempts.c.difficulty, reviews.c.quality, drill_attempts.c.level_move)
+        .select_from(drill_attempts.join(reviews, reviews.c.id == drill_attempts.c.review_id))
+        .where(
+            drill_attempts.c.topic_id == _text("item_id"),
+            drill_attempts.c.id < bindparam("before_id", type_=BigInteger),
+        )
+        # Newest first in the order of ix_drill_attempts_topic_day (its rows end in the
+        # id): the few wanted rows are read off the index's end, without sorting them all.
+        .order_by(drill_attempts.c.day.desc(), drill_attempts.c.id.desc())
+        .limit(_const(str(RECENT_ATTEMPTS)))
+        .offset(_const("0")),
+    )
+    attempt_of_review = drill_attempts.c.review_id == bindparam("review_id", type_=Integer)
+    add(
+        "review_attempt",
+        select(drill_attempts.c.id, drill_attempts.c.difficulty, drill_attempts.c.level_move).where(
+            attempt_of_review
+        ),
+    )
+    add(
+        "write_attempt_move",
+        update(drill_attempts)
+        .where(attempt_of_review)
+        .values(level_move=bindparam("level_move", type_=Integer)),
+    )
+    add("delete_attempt", delete(drill_attempts).where(attempt_of_review))
     add("insert_log", insert(reviews).returning(reviews.c.id), LOG_COLUMNS)
     add("insert_attempt", insert(drill_attempts).returning(drill_attempts.c.id), ATTEMPT_COLUMNS)
     add(

@@ -138,6 +138,7 @@ def export_json(db: Database) -> dict[str, Any]:
                 "id": t.id,
                 "title": t.title,
                 "suspended": t.suspended,
+                "level": t.level,
                 "schedule": {**_schedule(t), "last_review": _iso(t.last_review)},
             }
             for t in session.scalars(select(DrillTopic).order_by(DrillTopic.id))
@@ -173,6 +174,7 @@ def export_json(db: Database) -> dict[str, Any]:
                 "day": _iso(a.day),
                 "duration_ms": a.duration_ms,
                 "review_id": a.review_id,
+                "level_move": a.level_move,
             }
             for a in session.scalars(select(DrillAttempt).order_by(DrillAttempt.id))
         ]

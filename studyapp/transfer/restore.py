@@ -399,6 +399,7 @@ def _topic(item: _Fields) -> dict[str, Any]:
         "id": item.identifier("id"),
         "title": item.text("title", optional=True) or "",
         "suspended": item.flag("suspended", optional=True),
+        "level": item.integer("level", 1, 3, optional=True, default=1),  # older: level 1
         **item.schedule("schedule"),
     }
 
@@ -440,6 +441,7 @@ def _attempt(item: _Fields) -> dict[str, Any]:
         "day": item.day("day"),
         "duration_ms": item.count("duration_ms", 0, MAX_INT32),
         "review_id": item.integer("review_id", 1, MAX_INT32, optional=True),
+        "level_move": item.integer("level_move", -1, 1, optional=True, default=0),
     }
 
 

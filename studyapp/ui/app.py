@@ -111,7 +111,9 @@ class StudyApp(App[None]):
         screen = AnkiReviewScreen if self.collection.settings.grade_keys == "anki" else ReviewScreen
         self.push_screen(screen(self.collection, deck_ids))
 
-    def start_drill(self, topic_ids: Sequence[str] | None = None, difficulty: int = 1) -> None:
+    def start_drill(
+        self, topic_ids: Sequence[str] | None = None, difficulty: int | None = None
+    ) -> None:
         from studyapp.ui.drill import DrillScreen
 
         self.push_screen(

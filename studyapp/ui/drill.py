@@ -24,7 +24,13 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from studyapp.collection import QUALITY_LABELS, Collection, GradeSuperseded, derived_quality
+from studyapp.collection import (
+    QUALITY_LABELS,
+    Collection,
+    GradeSuperseded,
+    derived_quality,
+    level_note,
+)
 from studyapp.ui.widgets import (
     GRADE_NAMES,
     NotSaved,
@@ -111,7 +117,7 @@ class DrillScreen(Screen[None]):
         self,
         collection: Collection,
         topic_ids: Sequence[str] | None = None,
-        difficulty: int = 1,
+        difficulty: int | None = None,
         seed: int | None = None,
         cursor_blink: bool = True,
     ) -> None:
@@ -267,11 +273,16 @@ class DrillScreen(Screen[None]):
             if record.quality == derived
             else "your choice"
         )
-        return Text.assemble(
+        line = Text.assemble(
             ("Grade ", "dim"),
             (f"{record.quality} {GRADE_NAMES[record.quality]}", "bold"),
             (f" ({how})  ·  0–5 change it  ·  n next", "dim"),
         )
+        change = self.session.level_change
+        if change is not None:
+            line.append("\n")
+            line.append(level_note(*change), style="bold")
+        return line
 
     # -------------------------------------------------------------- keys
 

@@ -22,10 +22,11 @@ class StartReview(Message):
 
 @dataclass
 class StartDrill(Message):
-    """Drill these topics at this level, or the topics due today when None."""
+    """Drill these topics (the topics due today when None), each at its own level unless
+    `difficulty` names one."""
 
     topic_ids: Sequence[str] | None = None
-    difficulty: int = 1
+    difficulty: int | None = None
 
 
 @dataclass
