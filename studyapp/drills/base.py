@@ -82,6 +82,9 @@ class Draft:
     steps: Sequence[str]
     tolerance: Tolerance = field(default_factory=Tolerance)
     slips: Sequence[Slip] = ()
+    giveaways: tuple[str, ...] = ()
+    """Answer-language functions that are the computation asked (tanh for tanh(z)): an
+    answer that uses one is refused unread, since typing it back shows nothing."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,7 @@ class Problem:
     tolerance: Tolerance
     steps: tuple[str, ...]
     slips: tuple[Slip, ...] = ()
+    giveaways: tuple[str, ...] = ()
 
     @property
     def hint(self) -> str:

@@ -27,6 +27,10 @@ SEED_NOTES = "001_9b016ee9fe251ca9.txt"
 SEED_CHEATSHEET = "004_79820f2c78e41ff3.txt"
 
 DRILL_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "swish")
+GIVEAWAYS = {"sigmoid": ("sigmoid",), "tanh": ("tanh",), "relu": ("max", "min"),
+             "leaky_relu": ("max", "min")}  # fmt: skip
+"""Answer functions that are the activation asked itself; elu, gelu and swish are built
+from exp, Φ and σ, and writing them so is the definition the drill checks."""
 CONVENTIONS = (
     "Conventions: leaky_relu uses slope 0.01 for z ≤ 0; elu uses α = 1; gelu is the exact "
     "z·Φ(z) with Φ the standard normal CDF (not the tanh approximation); swish is z·σ(z)."
@@ -183,6 +187,7 @@ def activation_value(rng: np.random.Generator, difficulty: int) -> Draft:
         steps=steps,
         tolerance=tolerance,
         slips=distinct_slips(answer, value_slips(name, z), tolerance),
+        giveaways=GIVEAWAYS.get(name, ()),
     )
 
 

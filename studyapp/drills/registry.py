@@ -18,6 +18,7 @@ from typing import TypeAlias
 import numpy as np
 
 from studyapp.drills.base import Draft, Problem, Slip, plain
+from studyapp.drills.digits import digits_line
 
 Generator: TypeAlias = Callable[[np.random.Generator, int], Draft]
 
@@ -90,14 +91,18 @@ def make_problem(topic_id: str, seed: int, difficulty: int = 1) -> Problem:
     found = get_topic(topic_id)
     rng = np.random.default_rng([seed, difficulty, zlib.crc32(topic_id.encode())])
     draft = found.generate(rng, difficulty)
+    answer = plain(draft.answer)
+    # Said here, once for every topic, so that no prompt asks for fewer digits than needed.
+    digits = digits_line(answer, draft.tolerance)
     return Problem(
         topic=topic_id,
         seed=seed,
         difficulty=difficulty,
-        prompt=draft.prompt,
+        prompt=f"{draft.prompt} {digits}" if digits else draft.prompt,
         inputs={name: plain(value) for name, value in draft.inputs.items()},
-        answer=plain(draft.answer),
+        answer=answer,
         tolerance=draft.tolerance,
         steps=tuple(draft.steps),
         slips=tuple(Slip(plain(s.value), s.feedback) for s in draft.slips),
+        giveaways=draft.giveaways,
     )
