@@ -68,6 +68,8 @@ class DrillScreen(Screen[None]):
     """Drill practice: due topics one after another, or the topics picked on the topics screen."""
 
     HELP_TITLE = "Drill"
+    HELP_ANSWER_SYNTAX = True
+    """The help (F1) also shows what an answer may be."""
     CSS_PATH = "drill.tcss"
     AUTO_FOCUS = "#answer"
     BINDINGS: ClassVar[list[BindingType]] = [
