@@ -463,7 +463,7 @@ def assert_slip(verdict: Verdict) -> None:
 def test_a_decimal_comma_for_a_scalar_is_a_slip(text: str, point: str) -> None:
     verdict = check_answer(text, problem(7.0))
     assert_slip(verdict)
-    assert verdict.message == f"A decimal comma? Use a point: {point}"
+    assert verdict.message == f"A decimal comma is not read: type {point} with a point."
 
 
 def test_a_decimal_comma_is_not_guessed_for_a_two_entry_vector() -> None:
@@ -481,19 +481,25 @@ def test_a_comma_with_a_space_for_a_scalar_is_a_shape_slip() -> None:
 def test_spaces_between_vector_entries_are_a_slip() -> None:
     verdict = check_answer("2.122 -1.781", problem([2.122, -1.781]))
     assert_slip(verdict)
-    assert verdict.message == "Separate the entries with commas: 2.122, -1.781"
+    assert verdict.message == (
+        "Entries separated by spaces only are not read: type [2.122, -1.781] with commas."
+    )
 
 
 def test_spaces_between_three_signed_entries_are_a_slip() -> None:
     verdict = check_answer(" -1  +2 3e-1 ", problem([1.0, 2.0, 3.0]))
     assert_slip(verdict)
-    assert verdict.message == "Separate the entries with commas: -1, +2, 3e-1"
+    assert verdict.message == (
+        "Entries separated by spaces only are not read: type [-1, +2, 3e-1] with commas."
+    )
 
 
 def test_spaces_with_the_wrong_count_say_both() -> None:
     verdict = check_answer("1 -2", problem([1.0, 2.0, 3.0]))
     assert_slip(verdict)
-    assert verdict.message.startswith("Separate the entries with commas: 1, -2")
+    assert verdict.message.startswith(
+        "Entries separated by spaces only are not read: type [1, -2] with commas."
+    )
     assert "This answer has 2 entries; the problem asks for 3." in verdict.message
 
 

@@ -277,8 +277,8 @@ def test_a_rounded_answer_is_right_or_asks_for_digits(answer, tolerance) -> None
 @pytest.mark.parametrize(
     ("typed", "answer", "echo"),
     [
-        ("7,0", 7.0, "Use a point: 7.0"),
-        ("0.1 0.2 0.7", [0.1, 0.2, 0.7], "Separate the entries with commas: 0.1, 0.2, 0.7"),
+        ("7,0", 7.0, "type 7.0 with a point"),
+        ("0.1 0.2 0.7", [0.1, 0.2, 0.7], "type [0.1, 0.2, 0.7] with commas"),
         ("1, 2", [1.0, 2.0, 3.0], "Read as [1, 2]."),
         ("0.047", 0.047351, "Read as 0.047."),
     ],
@@ -287,3 +287,34 @@ def test_each_not_graded_slip_echoes_the_reading(typed: str, answer: Answer, ech
     tolerance = TIGHT if answer == 0.047351 else DEFAULT
     verdict = check_answer(typed, problem(answer, tolerance))
     assert verdict.outcome == "unreadable" and echo in verdict.message
+
+
+NOT_GRADED_INPUTS = [
+    ("abc", 0.5),
+    ("7,0", 7.0),
+    ("0.1 0.2", [0.1, 0.2, 0.7]),
+    ("1, 2", [1.0, 2.0, 3.0]),
+    ("1, 2, 3, 4", 0.5),
+    ("1/1e-320", 0.5),
+    ("0.5 +", 0.5),
+    ("*2", 0.5),
+    ("2 + * 3", 0.5),
+    ("0.047", 0.047351),
+]
+
+
+@pytest.mark.parametrize(("typed", "answer"), NOT_GRADED_INPUTS)
+def test_every_not_graded_message_opens_with_one_plain_sentence(typed: str, answer: Answer) -> None:
+    """The first sentence names the slip: no question, ending in a full stop."""
+    tolerance = TIGHT if answer == 0.047351 else DEFAULT
+    verdict = check_answer(typed, problem(answer, tolerance))
+    assert verdict.outcome == "unreadable"
+    first = verdict.message.split(". ")[0]
+    assert "?" not in verdict.message and verdict.message.endswith("."), verdict.message
+    assert first[0].isupper() and len(first.split()) >= 4, verdict.message
+
+
+def test_the_placeholder_points_to_the_syntax_help() -> None:
+    from studyapp.ui.drill import PLACEHOLDER
+
+    assert "F1" in PLACEHOLDER and len(PLACEHOLDER) <= 60

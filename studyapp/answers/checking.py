@@ -158,7 +158,7 @@ def _shape_slip(given: Any, expected: Any) -> str:
     message = f"{_count_sentence(given_shape, expected_shape)} Read as {show(given)}."
     want, got = _squeezed(expected_shape), _squeezed(given_shape)
     if not want and got:
-        message += " (Commas separate vector entries; write decimals with a point.)"
+        message += " Commas separate vector entries; write decimals with a point."
     elif len(want) == 2 and len(got) < 2:
         message += " Separate the rows of a matrix with ';', as in 1, 2; 3, 4."
     return message
@@ -178,16 +178,18 @@ def _format_slip(text: str, expected: Answer) -> str | None:
     if not want:
         comma = _DECIMAL_COMMA.fullmatch(text)
         if comma:
-            return f"A decimal comma? Use a point: {comma[1]}.{comma[2]}"
+            return f"A decimal comma is not read: type {comma[1]}.{comma[2]} with a point."
         return None
     if len(want) != 1:
         return None
     parts = text.translate(TYPOGRAPHY).split()
     if len(parts) < 2 or not all(_SIGNED_NUMBER.fullmatch(part) for part in parts):
         return None
-    message = f"Separate the entries with commas: {', '.join(parts)}"
+    message = (
+        f"Entries separated by spaces only are not read: type [{', '.join(parts)}] with commas."
+    )
     if len(parts) != want[0]:
-        message += f". {_count_sentence((len(parts),), (want[0],))}"
+        message += f" {_count_sentence((len(parts),), (want[0],))}"
     return message
 
 

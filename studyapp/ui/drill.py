@@ -43,7 +43,7 @@ OUTCOME_WORDS = {
     "wrong": "wrong answer",
     "gave_up": "gave up",
 }
-PLACEHOLDER = "Your answer, e.g. 0.25 or 1/(1+e^-2) or 0.1, 0.2, 0.7"
+PLACEHOLDER = "Your answer: 0.25, 1/(1+e^-2) or 0.1, 0.2, 0.7 (F1: more)"
 
 
 class AnswerInput(Input):
