@@ -29,6 +29,9 @@ def functions_used(text: str) -> frozenset[str]:
 
 def giveaway_message(text: str, giveaways: Iterable[str]) -> str | None:
     """'This problem asks you to compute tanh yourself: …' when `text` uses a give-away."""
+    giveaways = tuple(giveaways)
+    if not giveaways:  # most problems: no second lexing of the text
+        return None
     used = functions_used(text)
     for name in giveaways:
         if name in used:
