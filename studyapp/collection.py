@@ -41,6 +41,8 @@ from studyapp.store.errors import StoreError as StoreError
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from studyapp.answers.syntax import ANSWER_SYNTAX as ANSWER_SYNTAX
+    from studyapp.answers.syntax import NOT_GRADED as NOT_GRADED
     from studyapp.decks.format import DeckSpec
     from studyapp.drills import Problem as Problem
     from studyapp.drills.base import num as num
@@ -90,6 +92,10 @@ def __getattr__(name: str) -> object:
         from studyapp.drills.base import num
 
         value = num
+    elif name in ("ANSWER_SYNTAX", "NOT_GRADED"):
+        from studyapp.answers import syntax
+
+        value = getattr(syntax, name)
     else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     globals()[name] = value

@@ -403,8 +403,11 @@ def test_correct_scalar() -> None:
 def test_correct_vector_and_matrix() -> None:
     softmax_123 = [0.09003057, 0.24472847, 0.66524096]  # softmax([1, 2, 3]), by hand
     assert check_answer("0.09, 0.245, 0.665", problem(softmax_123)).outcome == "correct"
-    # two decimals are too coarse for rel 1% + abs 0.001: |0.24 - 0.2447| > 0.0034
-    assert check_answer("0.09, 0.24, 0.67", problem(softmax_123)).outcome == "wrong"
+    # two decimals are too coarse for rel 1% + abs 0.001: |0.24 - 0.2447| > 0.0034, yet
+    # every digit typed is right, so it is not graded: the message asks for more digits
+    short = check_answer("0.09, 0.24, 0.67", problem(softmax_123))
+    assert short.outcome == "unreadable" and "needs 3 — type more digits" in short.message
+    assert check_answer("0.09, 0.23, 0.67", problem(softmax_123)).outcome == "wrong"
     assert check_answer("1, 2; 3, 4", problem([[1.0, 2.0], [3.0, 4.0]])).outcome == "correct"
 
 
@@ -460,7 +463,7 @@ def assert_slip(verdict: Verdict) -> None:
 def test_a_decimal_comma_for_a_scalar_is_a_slip(text: str, point: str) -> None:
     verdict = check_answer(text, problem(7.0))
     assert_slip(verdict)
-    assert verdict.message == f"A decimal comma? Use a point: {point}"
+    assert verdict.message == f"A decimal comma is not read: type {point} with a point."
 
 
 def test_a_decimal_comma_is_not_guessed_for_a_two_entry_vector() -> None:
@@ -478,19 +481,25 @@ def test_a_comma_with_a_space_for_a_scalar_is_a_shape_slip() -> None:
 def test_spaces_between_vector_entries_are_a_slip() -> None:
     verdict = check_answer("2.122 -1.781", problem([2.122, -1.781]))
     assert_slip(verdict)
-    assert verdict.message == "Separate the entries with commas: 2.122, -1.781"
+    assert verdict.message == (
+        "Entries separated by spaces only are not read: type [2.122, -1.781] with commas."
+    )
 
 
 def test_spaces_between_three_signed_entries_are_a_slip() -> None:
     verdict = check_answer(" -1  +2 3e-1 ", problem([1.0, 2.0, 3.0]))
     assert_slip(verdict)
-    assert verdict.message == "Separate the entries with commas: -1, +2, 3e-1"
+    assert verdict.message == (
+        "Entries separated by spaces only are not read: type [-1, +2, 3e-1] with commas."
+    )
 
 
 def test_spaces_with_the_wrong_count_say_both() -> None:
     verdict = check_answer("1 -2", problem([1.0, 2.0, 3.0]))
     assert_slip(verdict)
-    assert verdict.message.startswith("Separate the entries with commas: 1, -2")
+    assert verdict.message.startswith(
+        "Entries separated by spaces only are not read: type [1, -2] with commas."
+    )
     assert "This answer has 2 entries; the problem asks for 3." in verdict.message
 
 
@@ -714,7 +723,7 @@ def test_plain_number_answers_never_reach_sympy(monkeypatch: pytest.MonkeyPatch)
 
     monkeypatch.setattr(evaluation, "_sympy_parser", no_sympy)
     p = problem([0.0900, 0.2447, 0.6652])
-    assert check_answer("0.09, 0.24, 0.67", p).outcome == "wrong"
+    assert check_answer("0.09, 0.23, 0.67", p).outcome == "wrong"
     assert check_answer("0.09, 0.2447, 2/3", p).outcome == "correct"
     assert check_answer("-1/2", problem(-0.5)).outcome == "correct"
 
@@ -774,10 +783,19 @@ def test_an_overflowing_answer_is_unreadable_in_every_drill(
         assert "too large" in verdict.message and verdict.given is None, (p.topic, verdict)
 
 
+def _spelled_out(value: object) -> str:
+    """A slip's value typed with 13 significant digits: a short value such as -0.4 could
+    also be the answer cut short (not graded), but -4.000000000000e-01 cannot."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_spelled_out(v) for v in value) + "]"
+    assert isinstance(value, float | int)
+    return f"{value:.12e}"
+
+
 def test_every_drill_slip_gets_its_feedback(drill_problems: list[Problem]) -> None:
     for p in drill_problems:
         for slip in p.slips:
-            verdict = check_answer(json.dumps(slip.value), p)
+            verdict = check_answer(_spelled_out(slip.value), p)
             if within_tolerance(slip.value, p.answer, p.tolerance):
                 continue  # a slip that happens to equal the answer for this draw
             assert verdict.outcome == "wrong", (p.topic, slip)

@@ -236,4 +236,6 @@ def test_vector_entries_separated_by_spaces_are_a_slip_never_a_grade(
     entries = [repr(x) for x in xs]
     verdict = check_answer("  ".join(entries), problem_of([*xs, *[0.0] * extra]))
     assert verdict.outcome == "unreadable" and verdict.given is None
-    assert verdict.message.startswith("Separate the entries with commas: " + ", ".join(entries))
+    assert verdict.message.startswith(
+        f"Entries separated by spaces only are not read: type [{', '.join(entries)}] with commas."
+    )

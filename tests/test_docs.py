@@ -64,3 +64,31 @@ def test_the_formats_page_names_every_drill_json_key() -> None:
     page = (ROOT / "docs" / "formats.md").read_text(encoding="utf-8")
     keys = make_problem("softmax", seed=17, difficulty=1).to_json()
     assert [key for key in keys if f"`{key}`" not in page] == []
+
+
+def _answer_paragraph() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("Answers can be numbers")
+    return " ".join(readme[start : readme.index("\n\n", start)].split())
+
+
+def test_the_readme_answer_paragraph_gives_every_form_of_the_drill_help() -> None:
+    """One source of truth: the drill help (F1) shows ANSWER_SYNTAX and NOT_GRADED; the
+    README's answer paragraph must give the same examples and name the same slips."""
+    from studyapp.answers.syntax import ANSWER_SYNTAX, NOT_GRADED
+
+    paragraph = _answer_paragraph()
+    missing = [e for row in ANSWER_SYNTAX for e in row.examples if f"`{e}`" not in paragraph]
+    missing += [slip for slip in NOT_GRADED if slip not in paragraph]
+    assert missing == []
+
+
+def test_every_answer_function_has_an_example_that_reads() -> None:
+    from studyapp.answers import parse_answer
+    from studyapp.answers.parsing import FUNCTIONS
+    from studyapp.answers.syntax import ANSWER_SYNTAX
+
+    examples = [e for row in ANSWER_SYNTAX for e in row.examples]
+    for example in examples:
+        parse_answer(example)  # raises if the help shows something the reader refuses
+    assert [f for f in FUNCTIONS if not any(e.lower().startswith(f + "(") for e in examples)] == []

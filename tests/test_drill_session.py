@@ -80,6 +80,29 @@ def test_format_and_shape_slips_are_not_recorded(db, settings) -> None:
     assert session.submit(", ".join(entries)).outcome == "correct"
 
 
+def test_an_answer_cut_short_and_a_give_away_are_not_recorded(db, settings) -> None:
+    from studyapp.drills.digits import digits_needed
+
+    session = DrillSession(db, settings, topic_ids=["softmax"], seed=11)
+    problem = session.problem
+    needed = digits_needed(problem.answer, problem.tolerance)
+    assert needed > 1
+    short = ", ".join(f"{x:.{needed - 2}e}" for x in problem.answer)
+    verdict = session.submit(short)
+    assert verdict.outcome == "unreadable" and "type more digits" in verdict.message
+    assert attempts(db) == [] and session.record is None
+    assert session.submit(right_answer(problem)).outcome == "correct"
+
+    for seed in range(11, 80):  # the first seed whose activation has a give-away
+        session = DrillSession(db, settings, topic_ids=["activation"], seed=seed)
+        if session.problem.giveaways:
+            break
+    name, z = session.problem.giveaways[0], session.problem.inputs["z"]
+    verdict = session.submit(f"{name}({z}, 0)" if name == "max" else f"{name}({z})")
+    assert verdict.outcome == "unreadable" and name in verdict.message
+    assert len(attempts(db)) == 1 and session.record is None
+
+
 def test_an_overflowing_answer_is_not_recorded(db, settings) -> None:
     session = DrillSession(db, settings, topic_ids=["softmax"], seed=11)
     verdict = session.submit(", ".join(["1/1e-320"] * len(session.problem.answer)))

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from studyapp.answers.errors import UNREADABLE, Answer, AnswerFormatError
+from studyapp.answers.giveaway import giveaway_message
 from studyapp.answers.lexing import TYPOGRAPHY
+from studyapp.answers.precision import cut_short_message, typed_digits
 from studyapp.answers.reading import MAX_LENGTH, parse_answer, read
 
 if TYPE_CHECKING:
@@ -112,6 +114,14 @@ def _stated(expected: Answer, tolerance: Tolerance) -> str:
     return show(expected, 17)
 
 
+def _echo(text: str, given: Answer) -> str:
+    """How a plain-number answer was read, to the digits typed (show's 4 by default)."""
+    from studyapp.drills.base import show
+
+    found = re.findall(r"[0-9.]+(?:[eE][+-]?[0-9]+)?", text)
+    return show(given, max([4, *(typed_digits(number) for number in found)]))
+
+
 def _given_shape(shape: tuple[int, ...]) -> str:
     squeezed = _squeezed(shape)
     if not squeezed:
@@ -148,7 +158,7 @@ def _shape_slip(given: Any, expected: Any) -> str:
     message = f"{_count_sentence(given_shape, expected_shape)} Read as {show(given)}."
     want, got = _squeezed(expected_shape), _squeezed(given_shape)
     if not want and got:
-        message += " (Commas separate vector entries; write decimals with a point.)"
+        message += " Commas separate vector entries; write decimals with a point."
     elif len(want) == 2 and len(got) < 2:
         message += " Separate the rows of a matrix with ';', as in 1, 2; 3, 4."
     return message
@@ -168,16 +178,18 @@ def _format_slip(text: str, expected: Answer) -> str | None:
     if not want:
         comma = _DECIMAL_COMMA.fullmatch(text)
         if comma:
-            return f"A decimal comma? Use a point: {comma[1]}.{comma[2]}"
+            return f"A decimal comma is not read: type {comma[1]}.{comma[2]} with a point."
         return None
     if len(want) != 1:
         return None
     parts = text.translate(TYPOGRAPHY).split()
     if len(parts) < 2 or not all(_SIGNED_NUMBER.fullmatch(part) for part in parts):
         return None
-    message = f"Separate the entries with commas: {', '.join(parts)}"
+    message = (
+        f"Entries separated by spaces only are not read: type [{', '.join(parts)}] with commas."
+    )
     if len(parts) != want[0]:
-        message += f". {_count_sentence((len(parts),), (want[0],))}"
+        message += f" {_count_sentence((len(parts),), (want[0],))}"
     return message
 
 
@@ -268,11 +280,17 @@ def check_answer(text: str, problem: Problem) -> Verdict:
         return Verdict("unreadable", str(failure) or UNREADABLE, None, expected)
     except Exception:  # a parser or recursion failure deep inside: unreadable, not a crash
         return Verdict("unreadable", UNREADABLE, None, expected)
+    giveaway = giveaway_message(text, problem.giveaways)
+    if giveaway is not None:  # no echo: the value read would be the answer
+        return Verdict("unreadable", giveaway, None, expected)
     note = f" Note: {LOG_NOTE}" if uses_log else ""
     if within_tolerance(given, expected, problem.tolerance):
         return Verdict("correct", "Correct." + note, given, expected)
     if _pairs(given, expected) is None and not _known_mistake(given, expected, problem):
         return Verdict("unreadable", _shape_slip(given, expected), None, expected)
+    short = cut_short_message(text, given, expected, problem.tolerance)
+    if short is not None:
+        return Verdict("unreadable", f"{short} Read as {_echo(text, given)}.", None, expected)
     feedback = _feedback(given, expected, problem)
     message = f"{feedback} The answer is {_stated(expected, problem.tolerance)}.{note}"
     return Verdict("wrong", message, given, expected)

@@ -236,8 +236,11 @@ def _fast_value(source: str, tokens: Sequence[Token]) -> float | None:
 
 def _misplaced_operator(source: str, token: Token, previous: Token | None) -> AnswerFormatError:
     if previous is None:
-        return AnswerFormatError(f"'{clip(source)}' starts with '{token.text}'.")
-    return AnswerFormatError(f"'{token.text}' after '{previous.text}' has nothing on its left.")
+        return AnswerFormatError(
+            f"The entry '{clip(source)}' starts with '{token.text}', "
+            "which needs a number before it."
+        )
+    return AnswerFormatError(f"The '{token.text}' after '{previous.text}' has nothing on its left.")
 
 
 _AMBIGUOUS = {
@@ -346,6 +349,6 @@ def _entry(text: str, tokens: Sequence[Token]) -> Entry:
         previous = token
     if expect_operand:
         raise AnswerFormatError(
-            f"'{clip(source)}' ends with '{tokens[-1].text}': something is missing."
+            f"The entry '{clip(source)}' ends with '{tokens[-1].text}': something is missing."
         )
     return Entry(source, " ".join(code), _fast_value(source, tokens), uses_log)

@@ -292,8 +292,7 @@ def gradient_check(rng: np.random.Generator, difficulty: int) -> Draft:
     prompt = (
         f"Gradient checking: estimate the derivative of f = {name} at the given x with a "
         "central difference (one step h to each side) and the given h. Keep at least 6 "
-        "significant digits in f(x ± h). Answer: the estimate, one "
-        f"number, to 4 significant digits (tolerance 0.1%)."
+        "significant digits in f(x ± h). Answer: the estimate, one number (tolerance 0.1%)."
     )
     steps = [
         f"Evaluate f on both sides of x = {num(x)}: at x + h = {num(x + h)} and x − h = "

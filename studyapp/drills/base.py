@@ -84,6 +84,9 @@ class Draft:
     slips: Sequence[Slip] = ()
     formula: str = ""
     """This problem's formula when it differs from the topic's (e.g. the drawn activation's)."""
+    giveaways: tuple[str, ...] = ()
+    """Answer-language functions that are the computation asked (tanh for tanh(z)): an
+    answer that uses one is refused unread, since typing it back shows nothing."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,7 @@ class Problem:
     """The task's name without its formula, the same wherever the topic is named."""
     formula: str = ""
     """What the learner should recall: in the prompt at level 1, in the steps at every level."""
+    giveaways: tuple[str, ...] = ()
 
     @property
     def hint(self) -> str:

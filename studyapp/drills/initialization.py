@@ -155,8 +155,7 @@ def init_variance_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         f"A dense layer maps fan_in = {fan_in} inputs to fan_out = {fan_out} outputs ({LAYOUT}). "
         f"Its weights are initialized with the {_SCHEME_NAMES[scheme]} scheme. "
         f"What is Var(W), the variance each weight is drawn with? "
-        f"Answer: one number, to 4 significant figures or as a fraction such as 2/300 "
-        f"(tolerance 0.1%)."
+        "Answer: one number, or a fraction such as 2/300 (tolerance 0.1%)."
     )
     steps = [
         _VARIANCE_HINTS[scheme],
@@ -242,8 +241,7 @@ def init_std_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         f"as PyTorch's {call} would. Give {what}, including the gain PyTorch's calculate_gain "
         f"returns for {nonlinearity}"
         + (f" with negative_slope = {slope_text}" if slope is not None else "")
-        + ". Answer: one number, to 4 significant figures or as an expression such as "
-        "3*sqrt(2)/7 (tolerance 0.1%)."
+        + ". Answer: one number, or an expression such as 3*sqrt(2)/7 (tolerance 0.1%)."
     )
     gain_text = _GAIN_TEXT[nonlinearity].format(gain=num(gain, 6), slope=slope_text)
     rule = (

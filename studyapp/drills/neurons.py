@@ -35,6 +35,10 @@ ACTIVATION_CONVENTIONS = {
 }
 """What a learner must be told about one activation (PyTorch's defaults); the others' rules
 would only be noise in its prompt."""
+GIVEAWAYS = {"sigmoid": ("sigmoid",), "tanh": ("tanh",), "relu": ("max", "min"),
+             "leaky_relu": ("max", "min")}  # fmt: skip
+"""Answer functions that are the activation asked itself; elu, gelu and swish are built
+from exp, Φ and σ, and writing them so is the definition the drill checks."""
 TOLERANCE_NOTE = "Rounding to 4 decimals is fine (tolerance 1%)."
 
 
@@ -195,6 +199,7 @@ def activation_value(rng: np.random.Generator, difficulty: int) -> Draft:
         steps=steps,
         tolerance=tolerance,
         slips=distinct_slips(answer, value_slips(name, z), tolerance),
+        giveaways=GIVEAWAYS.get(name, ()),
     )
 
 

@@ -18,6 +18,7 @@ from typing import TypeAlias
 import numpy as np
 
 from studyapp.drills.base import Draft, Problem, Slip, plain
+from studyapp.drills.digits import digits_line
 
 Generator: TypeAlias = Callable[[np.random.Generator, int], Draft]
 
@@ -98,19 +99,30 @@ def make_problem(topic_id: str, seed: int, difficulty: int = 1) -> Problem:
     rng = np.random.default_rng([seed, difficulty, zlib.crc32(topic_id.encode())])
     draft = found.generate(rng, difficulty)
     formula = draft.formula or found.formula
+    answer = plain(draft.answer)
+    digits = digits_line(answer, draft.tolerance)
     return Problem(
         topic=topic_id,
         seed=seed,
         difficulty=difficulty,
-        prompt=with_formula(draft.prompt, formula) if difficulty == 1 else draft.prompt,
+        prompt=with_digits(
+            with_formula(draft.prompt, formula) if difficulty == 1 else draft.prompt, digits
+        ),
         inputs={name: plain(value) for name, value in draft.inputs.items()},
-        answer=plain(draft.answer),
+        answer=answer,
         tolerance=draft.tolerance,
         steps=tuple(draft.steps) if difficulty == 1 else steps_with_formula(draft.steps, formula),
         slips=tuple(Slip(plain(s.value), s.feedback) for s in draft.slips),
         title=found.title,
         formula=formula,
+        giveaways=draft.giveaways,
     )
+
+
+def with_digits(prompt: str, digits: str) -> str:
+    """The prompt with the digits line, said here once for every topic, so that no prompt asks
+    for fewer digits than its tolerance needs."""
+    return f"{prompt} {digits}" if digits else prompt
 
 
 def with_formula(prompt: str, formula: str) -> str:

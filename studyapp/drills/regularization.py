@@ -247,6 +247,7 @@ def clip_by_value_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         answer=answer,
         steps=steps,
         slips=distinct_slips(_vector(answer), slips),
+        giveaways=("max", "min"),  # clamping is max(min(g, c), −c): the computation asked
     )
 
 

@@ -85,7 +85,9 @@ class StudyApp(App[None]):
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss()
             return
-        self.push_screen(HelpScreen(self.screen_title(self.screen), help_entries(self.screen)))
+        syntax = bool(getattr(self.screen, "HELP_ANSWER_SYNTAX", False))
+        title, entries = self.screen_title(self.screen), help_entries(self.screen)
+        self.push_screen(HelpScreen(title, entries, answer_syntax=syntax))
 
     @staticmethod
     def screen_title(screen: Screen[object]) -> str:

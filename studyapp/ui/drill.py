@@ -49,7 +49,7 @@ OUTCOME_WORDS = {
     "wrong": "wrong answer",
     "gave_up": "gave up",
 }
-PLACEHOLDER = "Your answer, e.g. 0.25 or 1/(1+e^-2) or 0.1, 0.2, 0.7"
+PLACEHOLDER = "Your answer: 0.25, 1/(1+e^-2) or 0.1, 0.2, 0.7 (F1: more)"
 
 
 class AnswerInput(Input):
@@ -74,6 +74,8 @@ class DrillScreen(Screen[None]):
     """Drill practice: due topics one after another, or the topics picked on the topics screen."""
 
     HELP_TITLE = "Drill"
+    HELP_ANSWER_SYNTAX = True
+    """The help (F1) also shows what an answer may be."""
     CSS_PATH = "drill.tcss"
     AUTO_FOCUS = "#answer"
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -1,4 +1,5 @@
-"""The `?` help: every key of the screen in front, read from its bindings.
+"""The `?` help: every key of the screen in front, read from its bindings; in a drill,
+also what an answer may be (the answer syntax the README gives too).
 
 Nothing here is a hand-written list. `help_entries` reads the screen's BINDINGS and the
 app's, groups keys bound to the same action ("down / j"), and notes which ones work
@@ -10,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.actions import parse as parse_action
@@ -62,6 +64,25 @@ def help_entries(screen: Screen[Any]) -> list[HelpEntry]:
     return entries
 
 
+def answer_syntax() -> Group:
+    """Every form of answer with its examples, then what is not graded (from
+    studyapp.answers.syntax, the same list the README's answer paragraph gives)."""
+    from studyapp.collection import ANSWER_SYNTAX, NOT_GRADED
+
+    forms = Table.grid(padding=(0, 2))
+    forms.add_column(justify="right", style="bold")
+    forms.add_column(ratio=1)
+    for row in ANSWER_SYNTAX:
+        examples = Text("   ").join(Text(example, style="cyan") for example in row.examples)
+        if row.note:
+            examples.append(f"\n{row.note}", style="dim")
+        forms.add_row(row.form, examples)
+    slips = Text("Not graded, only explained: ", style="bold")
+    slips.append("; ".join(slip.replace("`", "") for slip in NOT_GRADED) + ".")
+    keys = Text("Keys", style="bold")
+    return Group(Text("Answers", style="bold"), forms, Text(), slips, Text(), keys)
+
+
 def _split_action(action: str) -> tuple[str, tuple[object, ...]]:
     """`grade(4)` -> ("grade", (4,)); plain names have no parameters (Textual's own parser)."""
     _namespace, name, params = parse_action(action)
@@ -79,15 +100,19 @@ class HelpScreen(ModalScreen[None]):
         Binding("up,k", "scroll_up", "Scroll up", show=False, tooltip="A longer list"),
     ]
 
-    def __init__(self, title: str, entries: list[HelpEntry]) -> None:
+    def __init__(self, title: str, entries: list[HelpEntry], answer_syntax: bool = False) -> None:
         super().__init__()
         self.title_text = title
         self.entries = entries
+        self.answer_syntax = answer_syntax
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box"):
-            yield Static(Text.assemble(("Keys", "bold"), " · ", self.title_text), id="help-title")
+            heading = "Answers and keys" if self.answer_syntax else "Keys"
+            yield Static(Text.assemble((heading, "bold"), " · ", self.title_text), id="help-title")
             with VerticalScroll(id="help-scroll"):
+                if self.answer_syntax:  # first: it is what a learner typing an answer needs
+                    yield Static(answer_syntax(), id="help-syntax")
                 yield Static(self._table(), id="help-table")
             yield Static(self._note(), id="help-note")
 

@@ -645,6 +645,43 @@ async def test_help_lists_the_keys_of_the_current_screen(collection: Collection)
         assert isinstance(app.screen, ReviewScreen)
 
 
+async def test_f1_in_a_drill_shows_the_answer_syntax_and_keeps_the_typed_answer(
+    collection: Collection,
+) -> None:
+    from textual.containers import VerticalScroll
+
+    from studyapp.collection import ANSWER_SYNTAX, NOT_GRADED
+
+    app = make_app(collection, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen) and not app.screen.query("#help-syntax")
+        await pilot.press("escape", "d")
+        await pilot.pause()
+        drill = app.screen
+        assert isinstance(drill, DrillScreen)
+        await pilot.press(*"0.12", "f1")
+        await pilot.pause()
+        shown = app.screen
+        assert isinstance(shown, HelpScreen)
+        syntax = " ".join(plain(shown.query_one("#help-syntax", Static)).split())
+        assert syntax.startswith("Answers")
+        for row in ANSWER_SYNTAX:
+            assert all(example in syntax for example in row.examples), row
+        assert all(slip.replace("`", "") in syntax for slip in NOT_GRADED)
+        scroll = shown.query_one("#help-scroll", VerticalScroll)
+        assert scroll.max_scroll_y > 0  # longer than 60×20: it scrolls
+        await pilot.press("down", "down")
+        await pilot.wait_for_scheduled_animations()
+        assert scroll.scroll_y > 0
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is drill
+        answer_box = drill.query_one("#answer", Input)
+        assert answer_box.value == "0.12" and answer_box.has_focus
+
+
 async def test_undo_from_the_summary(studied: Collection) -> None:
     app = make_app(studied, seed=SEED, schedule_new_topics=False)
     async with app.run_test(size=SIZE) as pilot:
