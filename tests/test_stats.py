@@ -288,3 +288,37 @@ def test_recent_results_keep_the_last_ten(db, settings) -> None:
     (softmax,) = stats_data(db, settings).topics
     assert softmax.recent == "✗" * 10 and softmax.recent_accuracy == 0.0
     assert softmax.attempts == 15 and softmax.correct == 5
+
+
+def test_mastery_per_deck_reads_indexes_in_deck_order(db) -> None:
+    """No table scan and no sort: the mastery table stays fast on 100,000 cards."""
+    from sqlalchemy import event
+
+    from studyapp.progress.stats import deck_mastery
+
+    add_cards(db, 3, deck="a", due=TODAY, repetitions=2, interval=6)
+    add_cards(db, 2, deck="b")
+    seen: list[tuple[str, object]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany) -> None:
+        if "FROM cards" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        with db.engine.connect() as connection:
+            deck_mastery(connection)
+            plans = [
+                " | ".join(
+                    row[-1]
+                    for row in connection.exec_driver_sql(
+                        "EXPLAIN QUERY PLAN " + statement, parameters
+                    )
+                )
+                for statement, parameters in list(seen)
+            ]
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    assert len(plans) == 2
+    assert "ix_cards_seen_by_deck" in plans[0] and "ix_cards_new_by_deck" in plans[1]
+    assert not any("TEMP B-TREE" in plan for plan in plans), plans

@@ -217,30 +217,24 @@ class DeckMastery:
 
 
 def deck_mastery(session: Reader) -> list[DeckMastery]:
-    """Per deck, by name: active cards by stage. Three grouped reads, each answered from a
-    partial index (ix_cards_due, ix_cards_new_by_deck); only the cards in relearning are
-    looked up in the table, for their lapses."""
-    seen = (*ACTIVE_CARD, Card.due.is_not(None))
+    """Per deck, by name: active cards by stage. Two grouped reads, each answered from a
+    partial index in deck order (ix_cards_seen_by_deck, ix_cards_new_by_deck)."""
+    failed = Card.repetitions == 0
+    learned = Card.repetitions > 0
     stages = {
-        deck: (int(failed), int(young), int(mature))
-        for deck, failed, young, mature in session.execute(
+        deck: tuple(int(n) for n in counts)
+        for deck, *counts in session.execute(
             select(
                 Card.deck_id,
-                func.count().filter(Card.repetitions == 0),
-                func.count().filter(Card.repetitions > 0, Card.interval < MATURE_DAYS),
-                func.count().filter(Card.repetitions > 0, Card.interval >= MATURE_DAYS),
+                func.count().filter(failed, Card.lapses == 0),
+                func.count().filter(failed, Card.lapses > 0),
+                func.count().filter(learned, Card.interval < MATURE_DAYS),
+                func.count().filter(learned, Card.interval >= MATURE_DAYS),
             )
-            .where(*seen)
+            .where(*ACTIVE_CARD, Card.due.is_not(None))
             .group_by(Card.deck_id)
         )
     }
-    lapsed = dict(
-        session.execute(
-            select(Card.deck_id, func.count())
-            .where(*seen, Card.repetitions == 0, Card.lapses > 0)
-            .group_by(Card.deck_id)
-        ).all()
-    )
     new = dict(
         session.execute(
             select(Card.deck_id, func.count())
@@ -253,10 +247,9 @@ def deck_mastery(session: Reader) -> list[DeckMastery]:
     ).all()
     result = []
     for deck, name in names:
-        failed, young, mature = stages.get(deck, (0, 0, 0))
-        again = int(lapsed.get(deck, 0))
+        learning, lapsed, young, mature = stages.get(deck, (0, 0, 0, 0))
         result.append(
-            DeckMastery(deck, name, int(new.get(deck, 0)), failed - again, again, young, mature)
+            DeckMastery(deck, name, int(new.get(deck, 0)), learning, lapsed, young, mature)
         )
     return result
 

@@ -99,6 +99,14 @@ cards = Table(
         "deck_id",
         sqlite_where=text("suspended = 0 AND retired = 0 AND due IS NULL"),
     ),
+    Index(  # the stats' mastery per deck: read in deck order, no sort, no table
+        "ix_cards_seen_by_deck",
+        "deck_id",
+        "repetitions",
+        "interval",
+        "lapses",
+        sqlite_where=text("suspended = 0 AND retired = 0 AND due IS NOT NULL"),
+    ),
     Index(
         "ix_cards_new",
         "position",

@@ -1,4 +1,5 @@
-"""True retention per day: first grades of learned items, young and mature apart.
+"""True retention per day: first grades of learned items, young and mature apart; an
+index of seen cards by deck for the mastery table.
 
 Adds four counts to `daily_totals` and fills them from the review log, so the stats read
 true retention from one row per day instead of scanning the log (a full scan of a million
@@ -49,8 +50,17 @@ def upgrade() -> None:
         """
     )
 
+    op.create_index(
+        "ix_cards_seen_by_deck",
+        "cards",
+        ["deck_id", "repetitions", "interval", "lapses"],
+        sqlite_where=sa.text("suspended = 0 AND retired = 0 AND due IS NOT NULL"),
+        postgresql_where=sa.text("NOT suspended AND NOT retired AND due IS NOT NULL"),
+    )
+
 
 def downgrade() -> None:
+    op.drop_index("ix_cards_seen_by_deck", table_name="cards")
     with op.batch_alter_table("daily_totals") as batch:
         for name in COUNTS:
             batch.drop_column(name)
