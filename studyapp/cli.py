@@ -111,34 +111,62 @@ def stats(ctx: click.Context, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(data, indent=2))
         return
-    retention = data["retention_30d"]
+    _print_stats(data)
+
+
+def _percent(share: float | None) -> str:
+    return "–" if share is None else f"{share:.0%}"
+
+
+def _print_stats(data: dict[str, Any]) -> None:
+    """The `stats --json` object as text, in the stats screen's order."""
+    coverage, true = data["coverage"], data["retention_true_30d"]
     click.echo(f"Today ({data['today']})")
-    click.echo(f"  reviews today   {data['reviews_today']}")
+    click.echo(f"  cards today     {data['reviews_today']}   drills today {data['drills_today']}")
     click.echo(f"  streak          {data['streak_days']} day(s)")
     click.echo(f"  due now         {data['due_today']}   new available {data['new_available']}")
     click.echo(
-        "  retention 30d   " + ("no reviews yet" if retention is None else f"{retention:.1%}")
+        f"  syllabus        met {coverage['cards_met']} of {coverage['cards_total']} cards, "
+        f"{coverage['topics_met']} of {coverage['topics_total']} topics"
     )
-    maturity = data["maturity"]
-    click.echo("  cards           " + ", ".join(f"{k} {v}" for k, v in maturity.items()))
+    if true["all"] is None:
+        click.echo("  true retention  no learned card graded in 30 days")
+    else:
+        click.echo(
+            f"  true retention  {_percent(true['all'])} (30 d; young {_percent(true['young'])},"
+            f" mature {_percent(true['mature'])})"
+        )
+    width = max((len(deck["name"]) for deck in data["decks"]), default=0)
+    width = min(max(width, 12), 30)
+    click.echo(f"{'Cards by deck':<{width + 2}}   new  learning  lapsed  young  mature")
+    for deck in data["decks"]:
+        click.echo(
+            f"  {deck['name'][:width]:<{width}} {deck['new']:>5} {deck['learning']:>9} "
+            f"{deck['lapsed']:>7} {deck['young']:>6} {deck['mature']:>7}"
+        )
     recent = data["per_day"][-14:]
     if recent:
-        click.echo("Last reviews per day")
-        top = max(d["reviews"] for d in recent) or 1
+        click.echo("Last study days  cards  drills  minutes (cards + drills)")
         for day in recent:
-            bar = "█" * max(1, round(30 * day["reviews"] / top))
-            click.echo(f"  {day['date']}  {day['reviews']:>5}  {bar}")
+            minutes = day["card_minutes"] + day["drill_minutes"]
+            click.echo(
+                f"  {day['date']}  {day['reviews']:>5}  {day['drills']:>6}  "
+                f"{day['card_minutes']:.0f} + {day['drill_minutes']:.0f} = {minutes:.0f}"
+            )
     click.echo("Due in the next 7 days")
     for day in data["forecast"][:7]:
         click.echo(f"  {day['date']}  {day['due']:>5}")
-    tried = [t for t in data["topics"] if t["attempts"]]
-    if tried:
-        click.echo("Drill accuracy")
-        for t in tried:
-            click.echo(
-                f"  {t['topic']:<28} {t['correct']:>4}/{t['attempts']:<4} "
-                f"{t['correct'] / t['attempts']:.0%}  {t['mean_seconds']:.0f}s avg"
-            )
+    click.echo("Drill topics, weakest first (last 10: ✓ right, ✗ wrong)")
+    for t in data["topics"]:
+        title = t["title"][:34]
+        if not t["attempts"]:
+            click.echo(f"  {title:<34} never tried")
+            continue
+        click.echo(
+            f"  {title:<34} {t['recent']:<10} {t['correct']:>4}/{t['attempts']:<4} "
+            f"{t['accuracy']:.0%}  {t['total_seconds'] / 60:.0f} min"
+            + ("  weak" if t["weak"] else "")
+        )
 
 
 @main.command()

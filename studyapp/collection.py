@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from studyapp.decks.format import DeckSpec
     from studyapp.drills import Problem as Problem
     from studyapp.drills.base import num as num
+    from studyapp.progress.stats import DayCount as DayCount
     from studyapp.progress.stats import StatsData as StatsData
     from studyapp.review.cards import CardView as CardView
     from studyapp.review.cards import ReviewSession as ReviewSession
@@ -80,10 +81,10 @@ def __getattr__(name: str) -> object:
         from studyapp.schedulers import sm2
 
         value = getattr(sm2, name)
-    elif name == "StatsData":
-        from studyapp.progress.stats import StatsData
+    elif name in ("StatsData", "DayCount"):
+        from studyapp.progress import stats
 
-        value = StatsData
+        value = getattr(stats, name)
     elif name == "Problem":
         from studyapp.drills import Problem
 

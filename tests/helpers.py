@@ -36,11 +36,20 @@ TOTALS_FROM_LOG = """
            sum(CASE WHEN NOT repeat THEN 1 ELSE 0 END),
            sum(CASE WHEN NOT repeat AND quality >= 3 THEN 1 ELSE 0 END),
            sum(CASE WHEN NOT repeat AND prev_due IS NULL THEN 1 ELSE 0 END),
-           sum(duration_ms)
+           sum(duration_ms),
+           sum(CASE WHEN NOT repeat AND prev_repetitions > 0 AND prev_interval < 21
+                    THEN 1 ELSE 0 END),
+           sum(CASE WHEN NOT repeat AND prev_repetitions > 0 AND prev_interval < 21
+                         AND quality >= 3 THEN 1 ELSE 0 END),
+           sum(CASE WHEN NOT repeat AND prev_repetitions > 0 AND prev_interval >= 21
+                    THEN 1 ELSE 0 END),
+           sum(CASE WHEN NOT repeat AND prev_repetitions > 0 AND prev_interval >= 21
+                         AND quality >= 3 THEN 1 ELSE 0 END)
     FROM reviews GROUP BY day, kind ORDER BY day, kind
 """
 TOTALS_STORED = """
-    SELECT day, kind, reviews, correct, graded, graded_correct, new_seen, duration_ms
+    SELECT day, kind, reviews, correct, graded, graded_correct, new_seen, duration_ms,
+           young_graded, young_passed, mature_graded, mature_passed
     FROM daily_totals WHERE reviews > 0 ORDER BY day, kind
 """
 

@@ -79,6 +79,28 @@ def test_decks_and_stats_on_a_fresh_database(env) -> None:
     assert len(data["forecast"]) == 30
 
 
+def test_stats_text_reads_like_the_screen(env) -> None:
+    """Coverage, true retention, decks by name and topics by title, cards and drills apart."""
+    from studyapp.drills import registry
+
+    code, out = run("stats")
+    assert code == 0, out
+    topics = len(registry())
+    assert f"syllabus        met 0 of 2 cards, 0 of {topics} topics" in out
+    assert "cards today     0   drills today 0" in out
+    assert "true retention  no learned card graded in 30 days" in out
+    assert "Cards by deck" in out and "Tiny deck" in out
+    assert "Drill topics, weakest first" in out
+    assert registry()["softmax"].title in out and "never tried" in out
+    data = json.loads(run("stats", "--json")[1])
+    assert data["coverage"] == {
+        "cards_met": 0,
+        "cards_total": 2,
+        "topics_met": 0,
+        "topics_total": topics,
+    }
+
+
 def test_problems_are_reproducible_json_and_markdown(env) -> None:
     args = ("problems", "--topic", "softmax", "--count", "2", "--seed", "17", "--format", "json")
     first, second = run(*args), run(*args)

@@ -36,25 +36,45 @@ def test_nothing_points_outside_the_repository() -> None:
 
 
 def test_the_formats_page_names_every_stats_json_key() -> None:
+    """Every key, nested ones too (a list's items, an object's fields)."""
     from datetime import date
 
-    from studyapp.progress.stats import StatsData, stats_json
+    from studyapp.progress.stats import (
+        Coverage,
+        DayCount,
+        DeckMastery,
+        StatsData,
+        TopicStat,
+        WeekRetention,
+        stats_json,
+    )
 
+    day = date(2026, 1, 1)
     data = StatsData(
-        today=date(2026, 1, 1),
-        per_day=[],
+        today=day,
+        per_day=[DayCount(day, 1, 1, 1, 0, 60_000, 60_000)],
         retention_30d=None,
-        forecast=[],
-        maturity={},
-        topics=[],
-        topics_by_week={},
+        forecast=[(day, 1)],
+        maturity={"new": 1},
+        topics=[TopicStat("mse", "MSE", "✓", 0, 1, 1, 2.0, 2.0, None, 1)],
         streak_days=0,
         reviews_today=0,
         due_today=0,
         new_available=0,
+        retention_weeks=[WeekRetention(day, 1, 1, 0, 0)],
+        decks=[DeckMastery("a", "A", 1, 0, 0, 0, 0)],
+        coverage=Coverage(0, 1, 1, 1),
     )
     page = (ROOT / "docs" / "formats.md").read_text(encoding="utf-8")
-    missing = [key for key in stats_json(data) if f"`{key}`" not in page]
+
+    def keys(value: object) -> list[str]:
+        if isinstance(value, dict):
+            return [k for key, item in value.items() for k in (key, *keys(item))]
+        if isinstance(value, list):
+            return [k for item in value for k in keys(item)]
+        return []
+
+    missing = sorted({key for key in keys(stats_json(data)) if f"`{key}`" not in page})
     assert missing == []
 
 

@@ -108,7 +108,7 @@ def scribble(path: Path, offset: int, length: int, seed: int) -> None:
     path.write_bytes(bytes(data))
 
 
-@pytest.mark.parametrize("name", ["ix_cards_due", "ix_cards_new", "daily_totals", "decks"])
+@pytest.mark.parametrize("name", ["ix_cards_due", "ix_cards_new_by_deck", "daily_totals", "decks"])
 def test_random_bytes_where_stats_reads_are_reported_and_nothing_written(studied, name) -> None:
     """A page `stats` reads (a table or an index), overwritten with noise."""
     scribble(studied, root_page(studied, name), 4096, seed=len(name))

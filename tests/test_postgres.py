@@ -227,7 +227,8 @@ def test_drills_stats_sync_and_export(pg, tmp_path) -> None:
     drill.override(2)
     ReviewSession(pg, settings).grade(5)
     data = stats_data(pg, settings)
-    assert data.reviews_today == 2 and data.retention_30d == 1.0
+    assert (data.reviews_today, data.drills_today) == (1, 1)  # cards and drills apart
+    assert data.retention_30d == 1.0
     assert data.today == date(2026, 3, 10)
     exported = export_json(pg)
     assert [c["id"] for c in exported["cards"]] == ["tiny-1"]

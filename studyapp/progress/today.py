@@ -10,11 +10,18 @@ Each query is answered from an index: the partial covering indexes on `cards`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
 from studyapp.config import Settings
+from studyapp.progress.weakness import (
+    RECENT_RESULTS,
+    RecentResults,
+    marks,
+    recent_by_topic,
+    weakness,
+)
 from studyapp.store.runner import Runner
 
 if TYPE_CHECKING:
@@ -39,8 +46,11 @@ class HomeCounts:
     new_available: int  # new cards that today's limit still allows
     topics_due: int
     topics_new: int
-    reviews_today: int
+    reviews_today: int  # card grades today
     streak_days: int
+    drills_today: int = 0  # drill attempts today
+    weakest: list[RecentResults] = field(default_factory=list)
+    """The weakest tried topics first (progress/weakness.py), up to WEAKEST_SHOWN."""
 
     @property
     def left_today(self) -> int:
@@ -73,6 +83,22 @@ def streak_days(reader: Runner, today: date) -> int:
     return int(run)
 
 
+WEAKEST_SHOWN = 5
+
+
+def weakest_topics(reader: Runner, count: int = WEAKEST_SHOWN) -> list[RecentResults]:
+    """The `count` weakest drill topics that were tried and are not suspended."""
+    rows = reader.all("topic_recent", {"recent": RECENT_RESULTS})
+    results = recent_by_topic((topic, correct) for topic, _, _, _, correct in rows)
+    about = {topic: (title, lapses, suspended) for topic, title, lapses, suspended, _ in rows}
+    topics = [
+        RecentResults(topic, title or topic, marks(results[topic]), int(lapses))
+        for topic, (title, lapses, suspended) in about.items()
+        if results[topic] and not suspended
+    ]
+    return sorted(topics, key=weakness)[:count]
+
+
 def home_counts(db: Database, settings: Settings) -> HomeCounts:
     """Every count of the home screen, read in one snapshot."""
     today = settings.today()
@@ -83,8 +109,9 @@ def home_counts(db: Database, settings: Settings) -> HomeCounts:
         names = dict(reader.all("deck_names"))
         topics_due, topics_new = reader.one("topic_counts", at) or (0, 0)
         usage = daily_usage(reader, today)
-        reviews_today = reader.scalar("reviews_on_day", at) or 0
+        done = dict(reader.all("reviews_on_day", at))
         streak = streak_days(reader, today)
+        weakest = weakest_topics(reader)
     decks = sorted(
         (
             DeckCounts(d, name, int(due_by_deck.get(d, 0)), int(new_by_deck.get(d, 0)))
@@ -101,6 +128,8 @@ def home_counts(db: Database, settings: Settings) -> HomeCounts:
         new_available=min(new, max(0, settings.new_per_day - usage.new_seen)),
         topics_due=int(topics_due or 0),
         topics_new=int(topics_new or 0),
-        reviews_today=int(reviews_today),
+        reviews_today=int(done.get("card", 0)),
         streak_days=streak,
+        drills_today=int(done.get("topic", 0)),
+        weakest=weakest,
     )

@@ -17,20 +17,23 @@ SQL: dict[str, str] = {
         "FROM cards \n"
         "WHERE cards.suspended = 0 AND cards.retired = 0 AND cards.due IS NULL GROUP BY cards.deck_id"
     ),
-    "deck_names": (
-        "SELECT decks.id, decks.name \n"
-        "FROM decks \n"
-        "WHERE decks.retired = 0"
-    ),
+    "deck_names": ("SELECT decks.id, decks.name \nFROM decks \nWHERE decks.retired = 0"),
     "topic_counts": (
         "SELECT count(*) FILTER (WHERE drill_topics.due IS NOT NULL AND drill_topics.due <= :today) AS anon_1, count(*) FILTER (WHERE drill_topics.due IS NULL) AS anon_2 \n"
         "FROM drill_topics \n"
         "WHERE drill_topics.suspended = 0"
     ),
     "reviews_on_day": (
-        "SELECT sum(daily_totals.reviews) AS sum_1 \n"
+        "SELECT daily_totals.kind, daily_totals.reviews \n"
         "FROM daily_totals \n"
         "WHERE daily_totals.day = :today"
+    ),
+    "topic_recent": (
+        "SELECT drill_topics.id, drill_topics.title, drill_topics.lapses, drill_topics.suspended, drill_attempts.correct \n"
+        "FROM drill_topics LEFT OUTER JOIN drill_attempts ON drill_attempts.id IN (SELECT drill_attempts.id \n"
+        "FROM drill_attempts \n"
+        "WHERE drill_attempts.topic_id = drill_topics.id ORDER BY drill_attempts.day DESC, drill_attempts.id DESC\n"
+        " LIMIT :recent OFFSET 0) ORDER BY drill_topics.id, drill_attempts.day, drill_attempts.id"
     ),
     "card_usage": (
         "SELECT daily_totals.graded, daily_totals.new_seen \n"
@@ -55,15 +58,8 @@ SQL: dict[str, str] = {
         "FROM decks \n"
         "WHERE decks.origin = 'bundled'"
     ),
-    "preferences": (
-        'SELECT preferences."key", preferences.value \n'
-        "FROM preferences"
-    ),
-    "preference": (
-        "SELECT preferences.value \n"
-        "FROM preferences \n"
-        'WHERE preferences."key" = :key'
-    ),
+    "preferences": ('SELECT preferences."key", preferences.value \nFROM preferences'),
+    "preference": ('SELECT preferences.value \nFROM preferences \nWHERE preferences."key" = :key'),
     "write_preference": (
         'INSERT INTO preferences ("key", value) VALUES (:key, :value) ON CONFLICT ("key") DO UPDATE SET value = excluded.value'
     ),
@@ -134,13 +130,13 @@ SQL: dict[str, str] = {
         "INSERT INTO drill_attempts (topic_id, seed, difficulty, inputs, expected, typed, outcome, correct, hint_used, attempted_at, day, duration_ms, review_id, level_move) VALUES (:topic_id, :seed, :difficulty, :inputs, :expected, :typed, :outcome, :correct, :hint_used, :attempted_at, :day, :duration_ms, :review_id, :level_move) RETURNING id"
     ),
     "count_grade": (
-        "INSERT INTO daily_totals (day, kind, reviews, correct, graded, graded_correct, new_seen, duration_ms) VALUES (:day, :kind, :reviews, :correct, :graded, :graded_correct, :new_seen, :duration_ms) ON CONFLICT (day, kind) DO UPDATE SET reviews = (daily_totals.reviews + excluded.reviews), correct = (daily_totals.correct + excluded.correct), graded = (daily_totals.graded + excluded.graded), graded_correct = (daily_totals.graded_correct + excluded.graded_correct), new_seen = (daily_totals.new_seen + excluded.new_seen), duration_ms = (daily_totals.duration_ms + excluded.duration_ms)"
+        "INSERT INTO daily_totals (day, kind, reviews, correct, graded, graded_correct, new_seen, duration_ms, young_graded, young_passed, mature_graded, mature_passed) VALUES (:day, :kind, :reviews, :correct, :graded, :graded_correct, :new_seen, :duration_ms, :young_graded, :young_passed, :mature_graded, :mature_passed) ON CONFLICT (day, kind) DO UPDATE SET reviews = (daily_totals.reviews + excluded.reviews), correct = (daily_totals.correct + excluded.correct), graded = (daily_totals.graded + excluded.graded), graded_correct = (daily_totals.graded_correct + excluded.graded_correct), new_seen = (daily_totals.new_seen + excluded.new_seen), duration_ms = (daily_totals.duration_ms + excluded.duration_ms), young_graded = (daily_totals.young_graded + excluded.young_graded), young_passed = (daily_totals.young_passed + excluded.young_passed), mature_graded = (daily_totals.mature_graded + excluded.mature_graded), mature_passed = (daily_totals.mature_passed + excluded.mature_passed)"
     ),
     "uncount_grade": (
-        "UPDATE daily_totals SET reviews=(daily_totals.reviews - :d_reviews), correct=(daily_totals.correct - :d_correct), graded=(daily_totals.graded - :d_graded), graded_correct=(daily_totals.graded_correct - :d_graded_correct), new_seen=(daily_totals.new_seen - :d_new_seen), duration_ms=(daily_totals.duration_ms - :d_duration_ms) WHERE daily_totals.day = :at_day AND daily_totals.kind = :of_kind"
+        "UPDATE daily_totals SET reviews=(daily_totals.reviews - :d_reviews), correct=(daily_totals.correct - :d_correct), graded=(daily_totals.graded - :d_graded), graded_correct=(daily_totals.graded_correct - :d_graded_correct), new_seen=(daily_totals.new_seen - :d_new_seen), duration_ms=(daily_totals.duration_ms - :d_duration_ms), young_graded=(daily_totals.young_graded - :d_young_graded), young_passed=(daily_totals.young_passed - :d_young_passed), mature_graded=(daily_totals.mature_graded - :d_mature_graded), mature_passed=(daily_totals.mature_passed - :d_mature_passed) WHERE daily_totals.day = :at_day AND daily_totals.kind = :of_kind"
     ),
     "regrade_day": (
-        "UPDATE daily_totals SET correct=(daily_totals.correct + :d_correct), graded_correct=(daily_totals.graded_correct + :d_graded_correct) WHERE daily_totals.day = :at_day AND daily_totals.kind = :of_kind"
+        "UPDATE daily_totals SET correct=(daily_totals.correct + :d_correct), graded_correct=(daily_totals.graded_correct + :d_graded_correct), young_passed=(daily_totals.young_passed + :d_young_passed), mature_passed=(daily_totals.mature_passed + :d_mature_passed) WHERE daily_totals.day = :at_day AND daily_totals.kind = :of_kind"
     ),
     "review_row": (
         "SELECT reviews.kind, reviews.item_id, reviews.day, reviews.quality, reviews.duration_ms, reviews.repeat, reviews.prev_easiness, reviews.prev_repetitions, reviews.prev_interval, reviews.prev_due, reviews.prev_lapses, reviews.prev_last_review, reviews.easiness, reviews.repetitions, reviews.interval, reviews.due, reviews.lapses \n"
@@ -153,9 +149,7 @@ SQL: dict[str, str] = {
         "WHERE reviews.id > :review_id AND reviews.kind = :kind AND reviews.item_id = :item_id\n"
         " LIMIT 1 OFFSET 0"
     ),
-    "delete_review": (
-        "DELETE FROM reviews WHERE reviews.id = :review_id"
-    ),
+    "delete_review": ("DELETE FROM reviews WHERE reviews.id = :review_id"),
     "regrade_review": (
         "UPDATE reviews SET quality=:quality, easiness=:easiness, repetitions=:repetitions, interval=:interval, due=:due, lapses=:lapses WHERE reviews.id = :review_id"
     ),

@@ -97,7 +97,7 @@ def record_grade(
         review_id = int(sql.scalar("insert_log", log))
         sql.run(
             "count_grade",
-            rows.day_count_params(today, kind, quality, repeat, before.due is None, duration_ms),
+            rows.day_count_params(today, kind, quality, repeat, before, duration_ms),
         )
         attempt_id, change = None, None
         if attempt is not None:
@@ -241,6 +241,7 @@ def regrade(
         sql.run(f"write_{kind}_state", {"item_id": item_id, **rows.state_params(after)})
         delta = int(quality >= 3) - int(logged.quality >= 3)
         if delta:
+            learned = rows.retention_class(logged.repeat, logged.before)
             sql.run(
                 "regrade_day",
                 {
@@ -248,6 +249,8 @@ def regrade(
                     "of_kind": kind,
                     "d_correct": delta,
                     "d_graded_correct": 0 if logged.repeat else delta,
+                    "d_young_passed": delta if learned == "young" else 0,
+                    "d_mature_passed": delta if learned == "mature" else 0,
                 },
             )
         stored = rows.state_params(after)

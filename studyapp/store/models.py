@@ -137,6 +137,10 @@ class DailyTotal(Base):
     graded_correct: Mapped[int]
     new_seen: Mapped[int]
     duration_ms: Mapped[int]
+    young_graded: Mapped[int]
+    young_passed: Mapped[int]
+    mature_graded: Mapped[int]
+    mature_passed: Mapped[int]
 
 
 class Preference(Base):

@@ -105,12 +105,26 @@ def log_params(
     }
 
 
+MATURE_DAYS = 21
+"""A learned item is mature from this interval on (days), young below it."""
+
+
+def retention_class(repeat: bool, before: Sm2State) -> str | None:
+    """ "young" or "mature" for a grade that measures retention — the first grade of the
+    day of an item already learned (passed at its last grade) — else None: first views of
+    new items, relearning after a failure and same-day repeats say nothing about memory."""
+    if repeat or before.repetitions == 0:
+        return None
+    return "mature" if before.interval >= MATURE_DAYS else "young"
+
+
 def day_count_params(
-    day: date, kind: str, quality: int, repeat: bool, was_new: bool, duration_ms: int
+    day: date, kind: str, quality: int, repeat: bool, before: Sm2State, duration_ms: int
 ) -> dict[str, Any]:
     """What one logged grade adds to each count of its day (statement count_grade)."""
     first = 0 if repeat else 1
     passed = int(quality >= 3)
+    learned = retention_class(repeat, before)
     return {
         "day": day_value(day),
         "kind": kind,
@@ -118,8 +132,12 @@ def day_count_params(
         "correct": passed,
         "graded": first,
         "graded_correct": first * passed,
-        "new_seen": first * int(was_new),
+        "new_seen": first * int(before.due is None),
         "duration_ms": max(0, duration_ms),
+        "young_graded": int(learned == "young"),
+        "young_passed": int(learned == "young") * passed,
+        "mature_graded": int(learned == "mature"),
+        "mature_passed": int(learned == "mature") * passed,
     }
 
 
@@ -164,7 +182,7 @@ class LoggedGrade:
             self.kind,
             self.quality,
             self.repeat,
-            self.before.due is None,
+            self.before,
             self.duration_ms,
         )
 

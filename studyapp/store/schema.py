@@ -99,6 +99,14 @@ cards = Table(
         "deck_id",
         sqlite_where=text("suspended = 0 AND retired = 0 AND due IS NULL"),
     ),
+    Index(  # the stats' mastery per deck: read in deck order, no sort, no table
+        "ix_cards_seen_by_deck",
+        "deck_id",
+        "repetitions",
+        "interval",
+        "lapses",
+        sqlite_where=text("suspended = 0 AND retired = 0 AND due IS NOT NULL"),
+    ),
     Index(
         "ix_cards_new",
         "position",
@@ -178,6 +186,12 @@ daily_totals = Table(
     Column("graded_correct", Integer, nullable=False, default=0),
     Column("new_seen", Integer, nullable=False, default=0),  # first grades of new items
     Column("duration_ms", BigInteger, nullable=False, default=0),
+    # True retention: first grades of cards already learned (passed at their last grade),
+    # young (interval under 21 days before the grade) and mature apart; see rows.py.
+    *(
+        Column(name, Integer, nullable=False, default=0, server_default=text("0"))
+        for name in ("young_graded", "young_passed", "mature_graded", "mature_passed")
+    ),
 )
 
 preferences = Table(

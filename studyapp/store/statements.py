@@ -52,7 +52,18 @@ ACTIVE_CARD: tuple[ColumnElement[bool], ColumnElement[bool]] = (
 """The one definition of a card in play. Compared with `= false` (`= 0` on SQLite), as the
 partial indexes' WHERE clauses say `suspended = 0 AND retired = 0`, so that SQLite uses them."""
 
-DAY_COUNTS = ("reviews", "correct", "graded", "graded_correct", "new_seen", "duration_ms")
+DAY_COUNTS = (
+    "reviews",
+    "correct",
+    "graded",
+    "graded_correct",
+    "new_seen",
+    "duration_ms",
+    "young_graded",
+    "young_passed",
+    "mature_graded",
+    "mature_passed",
+)
 """The counts of daily_totals that each logged grade adds to."""
 
 LOG_COLUMNS = (
@@ -153,6 +164,33 @@ def _streak() -> Any:
     )
 
 
+def topic_recent() -> Any:
+    """Every drill topic (title, lapses, suspended) with each of its last :recent
+    attempts' outcome, oldest first; an untried topic once, with a NULL outcome. The
+    correlated LIMIT reads each topic's newest attempts from ix_drill_attempts_topic_day
+    (a millisecond on 20,000 attempts; a window function sorts them all)."""
+    attempts = drill_attempts.c
+    latest = (
+        select(attempts.id)
+        .where(attempts.topic_id == drill_topics.c.id)
+        .order_by(attempts.day.desc(), attempts.id.desc())
+        .limit(bindparam("recent", type_=Integer))
+        .offset(_const("0"))  # SQLite renders an OFFSET anyway: name it
+        .correlate(drill_topics)
+    )
+    return (
+        select(
+            drill_topics.c.id,
+            drill_topics.c.title,
+            drill_topics.c.lapses,
+            drill_topics.c.suspended,
+            attempts.correct,
+        )
+        .select_from(drill_topics.outerjoin(drill_attempts, attempts.id.in_(latest)))
+        .order_by(drill_topics.c.id, attempts.day, attempts.id)
+    )
+
+
 def _upsert(dialect: str, table: Any, keys: list[Any], set_: dict[str, Any]) -> Any:
     """INSERT ... ON CONFLICT (keys) DO UPDATE, in the database's own dialect."""
     statement: Any
@@ -201,8 +239,9 @@ def build(dialect: str) -> dict[str, tuple[Any, tuple[str, ...] | None]]:
     )
     add(
         "reviews_on_day",
-        select(func.sum(daily_totals.c.reviews)).where(daily_totals.c.day == today),
+        select(daily_totals.c.kind, daily_totals.c.reviews).where(daily_totals.c.day == today),
     )
+    add("topic_recent", topic_recent())
     add(
         "card_usage",
         select(daily_totals.c.graded, daily_totals.c.new_seen).where(
@@ -324,6 +363,9 @@ def build(dialect: str) -> dict[str, tuple[Any, tuple[str, ...] | None]]:
             correct=daily_totals.c.correct + bindparam("d_correct", type_=Integer),
             graded_correct=daily_totals.c.graded_correct
             + bindparam("d_graded_correct", type_=Integer),
+            young_passed=daily_totals.c.young_passed + bindparam("d_young_passed", type_=Integer),
+            mature_passed=daily_totals.c.mature_passed
+            + bindparam("d_mature_passed", type_=Integer),
         ),
     )
 

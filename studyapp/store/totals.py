@@ -13,6 +13,7 @@ from datetime import date
 
 from sqlalchemy import Connection, case, delete, func, insert, literal, select
 
+from studyapp.schedulers.sm2 import Sm2State
 from studyapp.store import rows
 from studyapp.store.models import DailyTotal, Review
 from studyapp.store.runner import CoreRunner
@@ -24,13 +25,14 @@ def add_to_day(
     kind: str,
     quality: int,
     repeat: bool,
-    was_new: bool,
+    before: Sm2State,
     duration_ms: int,
     sign: int = 1,
 ) -> None:
-    """Count one logged grade into its day (sign=-1 takes it out again), on a SQLAlchemy
-    connection: the statements count_grade and uncount_grade of the grades' own path."""
-    counts = rows.day_count_params(day, kind, quality, repeat, was_new, duration_ms)
+    """Count one logged grade, made from the state `before`, into its day (sign=-1 takes
+    it out again), on a SQLAlchemy connection: the statements count_grade and
+    uncount_grade of the grades' own path."""
+    counts = rows.day_count_params(day, kind, quality, repeat, before, duration_ms)
     runner = CoreRunner(connection)
     if sign > 0:
         runner.run("count_grade", counts)
@@ -44,6 +46,9 @@ def rebuild(connection: Connection) -> None:
     """Recompute every day's totals from the review log."""
     passed = case((Review.quality >= 3, 1), else_=0)
     first = case((Review.repeat.is_(False), 1), else_=0)
+    learned = Review.repeat.is_(False) & (Review.prev_repetitions > 0)
+    young = learned & (Review.prev_interval < rows.MATURE_DAYS)
+    mature = learned & (Review.prev_interval >= rows.MATURE_DAYS)
     connection.execute(delete(DailyTotal))
     connection.execute(
         insert(DailyTotal).from_select(
@@ -56,6 +61,10 @@ def rebuild(connection: Connection) -> None:
                 "graded_correct",
                 "new_seen",
                 "duration_ms",
+                "young_graded",
+                "young_passed",
+                "mature_graded",
+                "mature_passed",
             ],
             select(
                 Review.day,
@@ -66,6 +75,10 @@ def rebuild(connection: Connection) -> None:
                 func.sum(case((Review.repeat.is_(False) & (Review.quality >= 3), 1), else_=0)),
                 func.sum(case((Review.repeat.is_(False) & Review.prev_due.is_(None), 1), else_=0)),
                 func.coalesce(func.sum(Review.duration_ms), literal(0)),
+                func.sum(case((young, 1), else_=0)),
+                func.sum(case((young & (Review.quality >= 3), 1), else_=0)),
+                func.sum(case((mature, 1), else_=0)),
+                func.sum(case((mature & (Review.quality >= 3), 1), else_=0)),
             ).group_by(Review.day, Review.kind),
         )
     )

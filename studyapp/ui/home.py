@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.console import RenderableType
+from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -18,12 +20,16 @@ from textual.widgets import DataTable, Footer, Static
 
 from studyapp.collection import Collection, HomeCounts, StoreError
 from studyapp.ui.messages import Open, StartDrill, StartReview
-from studyapp.ui.widgets import plural
+from studyapp.ui.widgets import marks_text, plural
 
 ALL_DECKS = "__all__"
 PREPARE_AFTER_S = 0.3
 """How long after the home screen first shows to start loading what the first review
 needs: long enough for the first paint to finish, shorter than a learner takes to read it."""
+WEAKEST_MIN_WIDTH = 70
+"""Below this many columns the weakest-topics panel folds away (the decks need the room)."""
+WEAKEST_TITLE_WIDTH = 25
+"""Title columns in the panel (40 wide: border, padding, 10 marks and a space)."""
 NOTHING_DUE = "Nothing due — come back tomorrow, or drill a topic with t."
 
 
@@ -60,11 +66,13 @@ class HomeScreen(Screen[None]):
                 yield Static(id="stat-streak", classes="stat")
                 yield Static(id="stat-drills", classes="stat")
             yield Static(id="home-message")
-            table: DataTable[Text] = DataTable(
-                id="decks", cursor_type="row", zebra_stripes=False, show_cursor=True
-            )
-            table.can_focus = False  # the screen's keys move it; no widget swallows them
-            yield table
+            with Horizontal(id="home-lists"):
+                table: DataTable[Text] = DataTable(
+                    id="decks", cursor_type="row", zebra_stripes=False, show_cursor=True
+                )
+                table.can_focus = False  # the screen's keys move it; no widget swallows them
+                yield table
+                yield Static(id="weakest")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -76,6 +84,7 @@ class HomeScreen(Screen[None]):
         }
         for name, title in titles.items():
             self.query_one(f"#stat-{name}", Static).border_title = title
+        self.query_one("#weakest", Static).border_title = "Weakest topics"
         table = self.query_one("#decks", DataTable)
         table.add_column("Deck", key="deck")
         table.add_column(Text("Due", justify="right"), key="due", width=6)
@@ -166,9 +175,16 @@ class HomeScreen(Screen[None]):
         self.query_one("#stat-streak", Static).update(
             big(str(counts.streak_days), " days" if counts.streak_days != 1 else " day")
         )
-        self.query_one("#stat-drills", Static).update(
-            big(str(counts.topics_due), f" due · {counts.topics_new} new")
+        drills = self.query_one("#stat-drills", Static)
+        drills.update(big(str(counts.topics_due), f" due · {counts.topics_new} new"))
+        drills.border_title = (
+            f"Drills · {counts.drills_today} done" if counts.drills_today else "Drills"
         )
+        self.query_one("#weakest", Static).update(_weakest(counts))
+
+    def on_resize(self) -> None:
+        """The weakest-topics panel folds away when it would squeeze the deck names."""
+        self.query_one("#weakest", Static).display = self.size.width >= WEAKEST_MIN_WIDTH
 
     @staticmethod
     def _message(counts: HomeCounts) -> Text:
@@ -249,6 +265,20 @@ class HomeScreen(Screen[None]):
 
     def action_quit(self) -> None:
         self.app.exit()
+
+
+def _weakest(counts: HomeCounts) -> RenderableType:
+    """The weakest tried topics, one a line: latest results, then the title (cut to fit)."""
+    if not counts.weakest:
+        return Text("No drills yet: t picks a topic.", style="dim")
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True, width=10)
+    grid.add_column(no_wrap=True, width=WEAKEST_TITLE_WIDTH)
+    for topic in counts.weakest:
+        title = Text(topic.title, style="bold red" if topic.weak else "")
+        title.truncate(WEAKEST_TITLE_WIDTH, overflow="ellipsis")
+        grid.add_row(marks_text(topic.recent), title)
+    return grid
 
 
 def _count(n: int) -> Text:

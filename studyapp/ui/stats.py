@@ -1,4 +1,5 @@
-"""The stats screen: a year heatmap, reviews per day, retention, forecast, maturity, topics.
+"""The stats screen: summary and syllabus coverage, a year heatmap, cards and minutes per
+day, forecast, true retention per week, mastery per deck, drill topics weakest first.
 
 The screen opens at once with a loading indicator; `Collection.stats()` runs in a
 thread worker and its result comes back as a `StatsLoaded` message. plotext (through
@@ -7,38 +8,36 @@ textual-plotext) is imported here only, so the rest of the app starts without it
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult, RenderResult
 from textual.binding import Binding, BindingType
-from textual.containers import Grid, Horizontal, VerticalScroll
+from textual.containers import Grid, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 from textual_plotext import PlotextPlot
 
-from studyapp.collection import Collection
-from studyapp.ui.widgets import Heatmap, duration, plural
+from studyapp.ui.widgets import Heatmap, duration, marks_text, plural
 
 if TYPE_CHECKING:
-    from studyapp.collection import StatsData
+    from studyapp.collection import Collection, DayCount, StatsData
 
 RECENT_DAYS = 30
-PLOTTED_TOPICS = 5
-TOPIC_WIDTH = 36
-"""Room for a whole topic title (titles name the task in a few words)."""
-MATURITY_NAMES = {
-    "new": "never seen",
-    "learning": "failed, relearning",
-    "young": "interval under 21 d",
-    "mature": "interval 21 d or more",
-}
+STAGES = ("new", "learning", "lapsed", "young", "mature")
+STAGE_STYLES = {"new": "dim", "learning": "yellow", "lapsed": "red", "young": "cyan"}
+TOPIC_TITLE_WIDTH = 34
+"""Titles are cut (…) past this many columns, so the results line up at 80 columns."""
+OTHER_TOPIC_COLUMNS = 53
+"""What the topics table needs beside the title: results, right, time, level, due, the
+gaps between them and the screen's margins."""
 
 
 MIN_CHART_WIDTH = 24
@@ -85,20 +84,23 @@ class StatsScreen(Screen[None]):
         super().__init__()
         self.collection = collection
         self.data: StatsData | None = None
+        self.bars: dict[str, list[int]] = {}
+        """Per bar chart, the x positions that got a bar (days or weeks with something)."""
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Stats", style="bold"), id="stats-title", classes="title-bar")
         with VerticalScroll(id="stats-body"):
             yield Static(id="summary")
-            yield Static("Reviews in the last year", classes="section")
+            yield Static(id="coverage")
+            yield Static(id="topics")
+            yield Static(id="decks")
+            yield Static("Cards and drills in the last year", classes="section")
             yield Heatmap(self.collection.settings.today(), {}, id="heatmap")
             with Grid(id="bar-plots"):
                 yield Chart(id="per-day")
+                yield Chart(id="minutes")
                 yield Chart(id="forecast")
-            with Horizontal(id="tables"):
-                yield Static(id="maturity")
-                yield Static(id="topics")
-            yield Chart(id="accuracy")
+                yield Chart(id="retention")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -129,30 +131,35 @@ class StatsScreen(Screen[None]):
 
     def show(self, data: StatsData) -> None:
         self.query_one("#summary", Static).update(self._summary(data, self.size.width))
+        self.query_one("#coverage", Static).update(_coverage(data))
         heatmap = self.query_one("#heatmap", Heatmap)
         heatmap.today = data.today
-        heatmap.counts = {d.date: d.reviews for d in data.per_day}
+        heatmap.counts = {d.date: d.reviews + d.drills for d in data.per_day}
         heatmap.refresh()
         self._plot_per_day(data)
+        self._plot_minutes(data)
         self._plot_forecast(data)
-        self.query_one("#maturity", Static).update(self._maturity(data))
-        self.query_one("#topics", Static).update(self._topics(data))
-        self._plot_accuracy(data)
+        self._plot_retention(data)
+        self.query_one("#decks", Static).update(_decks(data))
+        self.query_one("#topics", Static).update(_topics(data, self.size.width))
 
     @staticmethod
     def _summary(data: StatsData, width: int) -> Table:
-        retention = "–" if data.retention_30d is None else f"{100 * data.retention_30d:.0f} %"
-        total_year = sum(d.reviews for d in data.per_day)
+        true = data.retention_true_30d
+        retention = "–" if true["all"] is None else f"{100 * true['all']:.0f} %"
         grid = Table.grid(padding=(0, 3))
         cells = [
             ("Streak", plural(data.streak_days, "day")),
-            ("Today", plural(data.reviews_today, "review")),
-            ("Retention (30 d)", retention),
+            ("Today", f"{plural(data.reviews_today, 'card')} · {data.drills_today} drilled"),
+            ("True retention (30 d)", retention),
             ("Due now", str(data.due_today)),
             ("New available", str(data.new_available)),
-            ("This year", plural(total_year, "review")),
+            (
+                "Young · mature",
+                f"{_share(true['young'])} · {_share(true['mature'])}",
+            ),
         ]
-        per_row = len(cells) if width >= 100 else 3
+        per_row = len(cells) if width >= 120 else 3
         for _ in range(per_row):
             grid.add_column(no_wrap=True)
         for start in range(0, len(cells), per_row):
@@ -161,118 +168,107 @@ class StatsScreen(Screen[None]):
             grid.add_row(*(Text(value, style="bold") for _, value in part))
         return grid
 
-    def _plot_per_day(self, data: StatsData) -> None:
+    def _recent_days(self, data: StatsData) -> tuple[list[date], dict[date, DayCount]]:
         first = data.today - timedelta(days=RECENT_DAYS - 1)
-        counts = {d.date: d for d in data.per_day}
-        day_list = [first + timedelta(days=i) for i in range(RECENT_DAYS)]
-        reviews = [counts[d].reviews if d in counts else 0 for d in day_list]
-        correct = [counts[d].correct if d in counts else 0 for d in day_list]
-        widget = self.query_one("#per-day", PlotextPlot)
-        plt = widget.plt
-        plt.clear_data()
-        plt.clear_figure()
-        labels = [d.strftime("%d/%m") for d in day_list]
-        # The stub names the keyword `label`; plotext's stacked_bar reads `labels`.
-        plt.stacked_bar(  # type: ignore[call-arg]
-            list(range(len(labels))),
-            [correct, [r - c for r, c in zip(reviews, correct, strict=True)]],
-            labels=["graded 3+", "below 3"],
-            color=["green", "red"],  # type: ignore[arg-type]
-            width=0.6,
+        return [first + timedelta(days=i) for i in range(RECENT_DAYS)], {
+            d.date: d for d in data.per_day
+        }
+
+    def _plot_per_day(self, data: StatsData) -> None:
+        day_list, counts = self._recent_days(data)
+        shown = [i for i, d in enumerate(day_list) if d in counts and counts[d].reviews]
+        correct = [counts[day_list[i]].correct for i in shown]
+        below = [counts[day_list[i]].reviews - counts[day_list[i]].correct for i in shown]
+        plt = self._fresh("#per-day")
+        self.bars["per-day"] = shown
+        if shown:
+            # Only days with reviews get a bar: an empty day stays empty (no zero-height
+            # bar). The stub names the keyword `label`; plotext's stacked_bar reads `labels`.
+            plt.stacked_bar(
+                shown,
+                [correct, below],
+                labels=["graded 3+", "below 3"],
+                color=["green", "red"],
+                width=0.6,
+            )
+        plt.title(f"Card reviews per day, last {RECENT_DAYS} days")
+        self._day_axis(
+            plt, day_list, max((c + b for c, b in zip(correct, below, strict=True)), default=0)
         )
-        plt.xlim(-1, len(labels))
-        plt.title(f"Reviews per day, last {RECENT_DAYS} days")
-        _y_from_zero(plt, max(reviews, default=0))
-        ticks = _sparse_ticks(len(labels))
-        plt.xticks([float(i) for i in ticks], [labels[i] for i in ticks])
-        widget.refresh()
+        self.query_one("#per-day", PlotextPlot).refresh()
+
+    def _plot_minutes(self, data: StatsData) -> None:
+        day_list, counts = self._recent_days(data)
+        shown = [
+            i
+            for i, d in enumerate(day_list)
+            # under half a minute in all would be a bar too low to see: the day stays empty
+            if d in counts and counts[d].card_minutes + counts[d].drill_minutes >= 0.5
+        ]
+        cards = [round(counts[day_list[i]].card_minutes, 1) for i in shown]
+        drills = [round(counts[day_list[i]].drill_minutes, 1) for i in shown]
+        plt = self._fresh("#minutes")
+        self.bars["minutes"] = shown
+        if shown:
+            plt.stacked_bar(
+                shown,
+                [cards, drills],
+                labels=["cards", "drills"],
+                color=["blue", "magenta"],
+                width=0.6,
+            )
+        plt.title(f"Minutes per day, last {RECENT_DAYS} days")
+        top = max((c + d for c, d in zip(cards, drills, strict=True)), default=0)
+        self._day_axis(plt, day_list, math.ceil(top))
+        self.query_one("#minutes", PlotextPlot).refresh()
 
     def _plot_forecast(self, data: StatsData) -> None:
-        widget = self.query_one("#forecast", PlotextPlot)
-        plt = widget.plt
-        plt.clear_data()
-        plt.clear_figure()
-        labels = [d.strftime("%d/%m") for d, _ in data.forecast]
-        plt.bar(list(range(len(labels))), [n for _, n in data.forecast], width=0.6, color="blue")
-        plt.xlim(-1, len(labels))
-        plt.title(f"Due in the next {len(labels)} days")
-        _y_from_zero(plt, max((n for _, n in data.forecast), default=0))
-        ticks = _sparse_ticks(len(labels))
-        plt.xticks([float(i) for i in ticks], [labels[i] for i in ticks])
-        widget.refresh()
+        day_list = [d for d, _ in data.forecast]
+        shown = [i for i, (_, n) in enumerate(data.forecast) if n]
+        plt = self._fresh("#forecast")
+        self.bars["forecast"] = shown
+        if shown:
+            plt.bar(shown, [data.forecast[i][1] for i in shown], width=0.6, color="blue")
+        plt.title(f"Cards due in the next {len(day_list)} days")
+        self._day_axis(plt, day_list, max((n for _, n in data.forecast), default=0))
+        self.query_one("#forecast", PlotextPlot).refresh()
 
-    @staticmethod
-    def _maturity(data: StatsData) -> Table:
-        total = sum(data.maturity.values()) or 1
-        table = Table(
-            title="Cards by stage",
-            title_justify="left",
-            title_style="bold",
-            box=None,
-            padding=(0, 1),
-            show_header=False,
-        )
-        table.add_column(style="bold", no_wrap=True)
-        table.add_column(style="dim", no_wrap=True)
-        table.add_column(justify="right")
-        table.add_column(no_wrap=True)
-        for name, count in data.maturity.items():
-            bar = "█" * round(12 * count / total)
-            table.add_row(
-                name, MATURITY_NAMES.get(name, ""), str(count), Text(bar or "·", style="dim")
-            )
-        return table
-
-    @staticmethod
-    def _topics(data: StatsData) -> Table:
-        table = Table(
-            title="Drill topics practised",
-            title_justify="left",
-            title_style="bold",
-            box=None,
-            padding=(0, 1),
-            header_style="dim",
-        )
-        table.add_column("topic", no_wrap=True, style="bold", max_width=TOPIC_WIDTH)
-        table.add_column("right", justify="right")
-        table.add_column("time", justify="right")
-        table.add_column("due", no_wrap=True)
-        tried = [t for t in data.topics if t.attempts]
-        for topic in sorted(tried, key=lambda t: (-t.attempts, t.topic)):
-            share = round(100 * topic.correct / topic.attempts)
-            table.add_row(
-                Text(Collection.topic_title(topic.topic)),
-                f"{topic.correct}/{topic.attempts} · {share} %",
-                duration(topic.mean_seconds),
-                _due_text(topic.due, data.today),
-            )
-        if not tried:
-            table.add_row(Text("No drills yet — d on the home screen starts one.", style="dim"))
-        return table
-
-    def _plot_accuracy(self, data: StatsData) -> None:
-        widget = self.query_one("#accuracy", PlotextPlot)
-        plt = widget.plt
-        plt.clear_data()
-        plt.clear_figure()
-        busiest = sorted(
-            data.topics_by_week.items(), key=lambda item: -sum(n for _, n, _ in item[1])
-        )[:PLOTTED_TOPICS]
-        weeks = sorted({week for _, rows in busiest for week, _, _ in rows})
-        position = {week: i for i, week in enumerate(weeks)}
-        for topic, rows in busiest:
-            xs = [position[week] for week, _, _ in rows]
-            ys = [100 * ok / n if n else 0 for _, n, ok in rows]
-            plt.plot(xs, ys, label=topic, marker="dot")
-        plt.title("Drill accuracy per week (%)")
-        plt.ylim(0, 100)
-        plt.yticks([0, 25, 50, 75, 100])
+    def _plot_retention(self, data: StatsData) -> None:
+        weeks = data.retention_weeks
+        plt = self._fresh("#retention")
+        shares = [round(100 * (w.share or 0)) for w in weeks]
         if weeks:
-            plt.xticks(list(range(len(weeks))), [w.strftime("%d/%m") for w in weeks])
+            plt.bar(list(range(len(weeks))), shares, width=0.6, color="green")
+            plt.xlim(-1, len(weeks))
+            ticks = list(range(len(weeks) - 1, -1, -3))[::-1]
+            plt.xticks([float(i) for i in ticks], [weeks[i].start.strftime("%d/%m") for i in ticks])
         else:
             plt.xticks([], [])
-        widget.display = True
-        widget.refresh()
+        plt.title("True retention per week (%)")
+        plt.ylim(0, 100)
+        plt.yticks([0, 25, 50, 75, 100])
+        self.query_one("#retention", PlotextPlot).refresh()
+
+    def _fresh(self, selector: str) -> Any:
+        """The chart's plotext object, emptied."""
+        plt = self.query_one(selector, PlotextPlot).plt
+        plt.clear_data()
+        plt.clear_figure()
+        return plt
+
+    @staticmethod
+    def _day_axis(plt: Any, day_list: list[date], top: int) -> None:
+        """Every day of the range has its place on the x axis, with or without a bar."""
+        plt.xlim(-1, len(day_list))
+        _y_from_zero(plt, top)
+        ticks = _sparse_ticks(len(day_list))
+        plt.xticks([float(i) for i in ticks], [day_list[i].strftime("%d/%m") for i in ticks])
+
+    def on_resize(self) -> None:
+        """Titles are cut to the width: draw the table again for the new one."""
+        if self.data is not None:
+            self.query_one("#topics", Static).update(_topics(self.data, self.size.width))
+            self.query_one("#summary", Static).update(self._summary(self.data, self.size.width))
 
     # -------------------------------------------------------------- keys
 
@@ -299,6 +295,104 @@ def _y_from_zero(plt: object, top: int) -> None:
 def _sparse_ticks(count: int, every: int = 7) -> list[int]:
     """Tick positions at most one a week, ending on the last day."""
     return list(range(count - 1, -1, -every))[::-1]
+
+
+def _share(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.0f} %"
+
+
+def _coverage(data: StatsData) -> Text:
+    """The syllabus met, in one line: how much of what there is to learn was seen."""
+    c = data.coverage
+    return Text.assemble(
+        ("Syllabus  ", "bold"),
+        "met ",
+        (str(c.cards_met), "bold"),
+        f" of {c.cards_total} cards, ",
+        (str(c.topics_met), "bold"),
+        f" of {c.topics_total} topics",
+    )
+
+
+def _decks(data: StatsData) -> Table:
+    """Mastery per deck, by name: each active card in one stage."""
+    table = Table(
+        title="Cards by deck",
+        title_justify="left",
+        title_style="bold",
+        box=None,
+        padding=(0, 1),
+        header_style="dim",
+    )
+    table.add_column("deck", no_wrap=True, overflow="ellipsis", ratio=1, min_width=12)
+    for stage in STAGES:
+        table.add_column(stage, justify="right", style=STAGE_STYLES.get(stage, ""))
+    for deck in data.decks:
+        table.add_row(deck.name, *(_count(getattr(deck, stage)) for stage in STAGES))
+    if len(data.decks) > 1:
+        table.add_row(
+            Text("All decks", style="bold"),
+            *(_count(sum(getattr(d, s) for d in data.decks)) for s in STAGES),
+        )
+    if not data.decks:
+        table.add_row(Text("No decks yet.", style="dim"))
+    return table
+
+
+def _count(n: int) -> Text:
+    return Text(str(n), style="" if n else "dim")
+
+
+def _topics(data: StatsData, width: int) -> Table:
+    """Drill topics weakest first: weak ones in red, never-tried ones dim at the end.
+
+    The title column takes what the other columns leave of `width` (at most
+    TOPIC_TITLE_WIDTH), so the numbers stay whole in a narrow terminal."""
+    title_width = max(12, min(TOPIC_TITLE_WIDTH, width - OTHER_TOPIC_COLUMNS))
+    table = Table(
+        title="Drill topics, weakest first",
+        title_justify="left",
+        title_style="bold",
+        caption="red: under 7 of the last 10 right · dim: never tried",
+        caption_justify="left",
+        caption_style="dim",
+        box=None,
+        padding=(0, 1),
+        pad_edge=False,
+        header_style="dim",
+    )
+    table.add_column("topic", no_wrap=True, width=title_width)
+    table.add_column("last 10", no_wrap=True, width=11)
+    table.add_column("right", justify="right", no_wrap=True)
+    table.add_column("time", justify="right", no_wrap=True)
+    table.add_column("lvl", justify="right", no_wrap=True)
+    table.add_column("due", no_wrap=True)
+    for topic in data.topics:
+        title = Text(topic.title, no_wrap=True, overflow="ellipsis")
+        title.truncate(title_width, overflow="ellipsis")
+        if not topic.attempts:
+            title.stylize("dim")
+            table.add_row(
+                title,
+                Text("never tried", style="dim"),
+                "",
+                "",
+                Text(str(topic.level), style="dim"),
+                Text(_due_text(topic.due, data.today), style="dim"),
+            )
+            continue
+        title.stylize("bold red" if topic.weak else "bold")
+        table.add_row(
+            title,
+            marks_text(topic.recent),
+            f"{topic.correct}/{topic.attempts} {100 * topic.correct / topic.attempts:.0f}%",
+            duration(topic.total_seconds),
+            str(topic.level),
+            _due_text(topic.due, data.today),
+        )
+    if not data.topics:
+        table.add_row(Text("No drills yet — d on the home screen starts one.", style="dim"))
+    return table
 
 
 def _due_text(due: date | None, today: date) -> str:

@@ -80,6 +80,14 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else (many or word + 's')}"
 
 
+def marks_text(marks: str) -> Text:
+    """A topic's latest results (✓ right, ✗ wrong), each mark in its colour."""
+    text = Text(no_wrap=True)
+    for mark in marks:
+        text.append(mark, style="green" if mark == "✓" else "red")
+    return text
+
+
 # ------------------------------------------------------------------------------ errors
 
 

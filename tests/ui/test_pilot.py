@@ -19,7 +19,6 @@ from textual_plotext import PlotextPlot
 
 from studyapp.collection import Collection
 from studyapp.config import FixedClock, Settings
-from studyapp.drills import registry
 from studyapp.store.models import Card, DrillAttempt, Review
 from studyapp.ui.app import make_app
 from studyapp.ui.browse import BrowseScreen, CardScreen, ConfirmScreen
@@ -104,6 +103,53 @@ async def test_home_with_history_and_refresh_after_review(studied: Collection) -
         assert len(reviews(studied)) == before + 1
         assert "1 review" in plain(app.screen.query_one("#stat-done", Static))
         assert f"{due - 1} card" in plain(app.screen.query_one("#stat-left", Static))
+
+
+@pytest.mark.parametrize("size", [(80, 24), SIZE])
+async def test_home_shows_the_weakest_topics_with_their_results(
+    studied: Collection, size: tuple[int, int]
+) -> None:
+    weakest = studied.home().weakest
+    assert 0 < len(weakest) <= 5
+    app = make_app(studied, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, HomeScreen)
+        panel = screen.query_one("#weakest", Static)
+        assert panel.display and panel.region.height >= len(weakest) + 2
+        lines = plain(panel).splitlines()
+        assert [line.split()[0] for line in lines] == [t.recent for t in weakest]
+        assert all(t.title[:10] in line for t, line in zip(weakest, lines, strict=True))
+        assert screen.query_one("#decks", DataTable).region.height >= 4  # not crowded out
+        footer = app.export_screenshot()
+        assert "Keys" in footer and "Stats" in footer
+
+
+async def test_home_folds_the_weakest_topics_away_when_narrow(studied: Collection) -> None:
+    app = make_app(studied, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        assert not app.screen.query_one("#weakest", Static).display
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert app.screen.query_one("#weakest", Static).display
+
+
+async def test_home_counts_cards_and_drills_apart(studied: Collection) -> None:
+    app = make_app(studied, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=SIZE) as pilot:
+        app.start_drill(["softmax"])
+        await pilot.pause()
+        await pilot.press("ctrl+g")  # give up: an attempt, logged
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        while not isinstance(app.screen, HomeScreen):
+            await pilot.press("escape")
+            await pilot.pause()
+        assert "0 reviews" in plain(app.screen.query_one("#stat-done", Static))
+        assert app.screen.query_one("#stat-drills", Static).border_title == "Drills · 1 done"
 
 
 async def test_nothing_due_is_said_calmly(collection: Collection) -> None:
@@ -494,8 +540,12 @@ async def test_stats_load_in_a_worker(studied: Collection) -> None:
     with studied.db.session() as session:
         logged = session.scalars(select(Review)).all()
     first = TODAY - timedelta(days=29)
-    graded = [r for r in logged if r.kind == "card" and not r.repeat and r.day >= first]
-    retention = round(100 * sum(r.quality >= 3 for r in graded) / len(graded))
+    learned = [
+        r
+        for r in logged
+        if r.kind == "card" and not r.repeat and r.prev_repetitions > 0 and r.day >= first
+    ]
+    retention = round(100 * sum(r.quality >= 3 for r in learned) / len(learned))
     app = make_app(studied, seed=SEED, schedule_new_topics=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s")
@@ -508,8 +558,67 @@ async def test_stats_load_in_a_worker(studied: Collection) -> None:
         assert f"{retention} %" in plain(screen.query_one("#summary", Static))
         assert sum(screen.query_one("#heatmap", Heatmap).counts.values()) == len(logged)
         topics = plain(screen.query_one("#topics", Static))
-        titles = [registry()[t].title for t in ("chain_rule", "mse", "neuron", "softmax")]
-        assert all(title in topics for title in titles), topics
+        titles = [studied.topic_title(t) for t in ("chain_rule", "mse", "neuron", "softmax")]
+        assert all(title[:20] in topics for title in titles)
+        assert "chain_rule" not in topics  # titles, not ids
+
+
+async def test_stats_rank_topics_weakest_first_and_list_the_untried(
+    studied: Collection,
+) -> None:
+    from studyapp.decks.sync import sync_topics
+
+    sync_topics(studied.db, [("relu", studied.topic_title("relu"))])
+    app = make_app(studied, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_stats(pilot)
+        data = screen.data
+        assert data is not None
+        shares = [t.recent_accuracy for t in data.topics if t.attempts]
+        assert shares == sorted(shares)  # weakest first
+        assert data.topics[-1].topic == "relu" and data.topics[-1].attempts == 0
+        rows = plain(screen.query_one("#topics", Static)).splitlines()
+        untried = next(line for line in rows if studied.topic_title("relu")[:20] in line)
+        assert "never tried" in untried
+        met = data.coverage
+        assert (met.topics_met, met.topics_total) == (4, 5)
+        assert f"{met.topics_met} of 5 topics" in plain(screen.query_one("#coverage", Static))
+        decks = plain(screen.query_one("#decks", Static))
+        assert all(deck.name in decks for deck in studied.home().decks)
+
+
+async def test_stats_charts_draw_no_bar_on_an_empty_day(studied: Collection) -> None:
+    app = make_app(studied, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_stats(pilot)
+        data = screen.data
+        assert data is not None
+        studied_days = {d.date for d in data.per_day if d.reviews}
+        first = TODAY - timedelta(days=29)
+        expected = sorted((d - first).days for d in studied_days if d >= first)
+        assert screen.bars["per-day"] == expected and len(expected) < 30
+        minutes = [(d - first).days for d in sorted(studied_days | drilled(data)) if d >= first]
+        assert screen.bars["minutes"] == minutes
+        assert screen.bars["forecast"] == [i for i, (_, n) in enumerate(data.forecast) if n]
+
+
+def drilled(data: Any) -> set[date]:
+    return {d.date for d in data.per_day if d.drills}
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20), (120, 40)])
+async def test_stats_read_at_every_usual_size(studied: Collection, size: tuple[int, int]) -> None:
+    app = make_app(studied, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=size) as pilot:
+        screen = await open_stats(pilot)
+        drawn = draw_charts(screen)
+        assert len(drawn) == 4 and not any("Widen the window" in chart for chart in drawn)
+        body = screen.query_one("#stats-body")
+        assert body.max_scroll_x == 0  # nothing hides past the right edge
+        await pilot.press("end")
+        await pilot.pause()
+        topics = screen.query_one("#topics", Static)
+        assert topics.region.width <= size[0]
 
 
 def draw_charts(screen: StatsScreen) -> list[str]:
@@ -548,7 +657,7 @@ async def test_stats_draw_at_every_width_and_redraw_on_resize(studied: Collectio
         await pilot.resize_terminal(*SIZE)
         drawn = draw_charts(screen)
         assert drawn and not any("Widen the window" in chart for chart in drawn)
-        assert "Reviews per day" in drawn[0]
+        assert "Card reviews per day" in drawn[0]
 
 
 async def test_browse_search_suspend_reset(studied: Collection) -> None:

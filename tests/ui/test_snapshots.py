@@ -104,6 +104,15 @@ def test_stats(snap_compare: SnapCompare, studied: Collection) -> None:
     assert snap_compare(app_for(studied), run_before=open_stats, terminal_size=SIZE)
 
 
+def test_stats_small_terminal(snap_compare: SnapCompare, studied: Collection) -> None:
+    async def open_stats(pilot: Pilot[Any]) -> None:
+        await pilot.press("s")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(app_for(studied), run_before=open_stats, terminal_size=(80, 24))
+
+
 def test_browse(snap_compare: SnapCompare, studied: Collection) -> None:
     assert snap_compare(app_for(studied), press=["b", "down"], terminal_size=SIZE)
 
