@@ -10,11 +10,14 @@ Each query is answered from an index: the partial covering indexes on `cards`
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
 from studyapp.config import Settings
+from studyapp.progress.estimate import RECENT, minutes_today
+from studyapp.progress.opening import Item, open_items
 from studyapp.store.runner import Runner
 
 if TYPE_CHECKING:
@@ -27,6 +30,8 @@ class DeckCounts:
     name: str
     due: int
     new: int
+    opened: bool = True
+    """False while the learning path keeps the deck's new cards for later."""
 
 
 @dataclass(frozen=True)
@@ -36,11 +41,16 @@ class HomeCounts:
     today: date
     decks: list[DeckCounts]
     due_today: int  # cards due now (capped by the daily review limit left)
-    new_available: int  # new cards that today's limit still allows
+    new_available: int  # new cards from open decks that today's limit still allows
     topics_due: int
-    topics_new: int
+    topics_new: int  # new topics open on the path that today's limit still allows
     reviews_today: int
     streak_days: int
+    minutes: int = 0
+    """Today's estimated study time, from the learner's own pace (progress/estimate.py)."""
+    new_room: int = 0
+    """New cards today's limit still allows from any deck (a deck picked by hand ignores
+    the path, not the limit)."""
 
     @property
     def left_today(self) -> int:
@@ -63,6 +73,47 @@ def daily_usage(reader: Runner, today: date) -> DailyUsage:
     return DailyUsage(int(graded) - int(new), int(new))
 
 
+def new_topics_room(reader: Runner, settings: Settings, today: date) -> int:
+    """How many never-drilled topics today may still bring: topics first drilled today
+    count against `new_topics_per_day`."""
+    started = reader.scalar("topic_usage", {"today": today.toordinal()}) or 0
+    return max(0, settings.new_topics_per_day - int(started))
+
+
+@dataclass(frozen=True)
+class PathState:
+    """What the learning path lets in today, from one snapshot's counts."""
+
+    opened: set[Item]
+    undrilled: list[str]  # topics in play never drilled (any order)
+
+
+def path_state(
+    reader: Runner, requires: Mapping[Item, Sequence[Item]], new_by_deck: Mapping[str, int]
+) -> PathState:
+    """Apply the opening rule (progress/opening.py) to the collection as it stands."""
+    seen = dict(reader.all("seen_by_deck"))
+    progress = {
+        deck: (int(seen.get(deck, 0)), int(seen.get(deck, 0)) + int(new_by_deck.get(deck, 0)))
+        for deck in {*seen, *new_by_deck}
+    }
+    undrilled = [topic for topic, due in reader.all("topic_states") if due is None]
+    return PathState(open_items(requires, progress, set(undrilled)), undrilled)
+
+
+def is_open(kind: str, name: str, requires: Mapping[Item, object], opened: set[Item]) -> bool:
+    """Open on the path, or not on it at all (the learner's own decks open from day one)."""
+    return (kind, name) not in requires or (kind, name) in opened
+
+
+def recent_durations(reader: Runner) -> tuple[list[int], list[int]]:
+    """The durations (ms) of the latest card reviews and drill attempts."""
+    window = {"window": RECENT}
+    cards = [int(ms) for (ms,) in reader.all("recent_card_durations", window)]
+    drills = [int(ms) for (ms,) in reader.all("recent_drill_durations", window)]
+    return cards, drills
+
+
 def streak_days(reader: Runner, today: date) -> int:
     """Study days in a row with at least one review, ending today (or yesterday, if today
     has none yet: a streak is not broken until the day is over). Days in the future — a
@@ -73,34 +124,56 @@ def streak_days(reader: Runner, today: date) -> int:
     return int(run)
 
 
-def home_counts(db: Database, settings: Settings) -> HomeCounts:
-    """Every count of the home screen, read in one snapshot."""
+def home_counts(
+    db: Database, settings: Settings, requires: Mapping[Item, Sequence[Item]] | None = None
+) -> HomeCounts:
+    """Every count of the home screen, read in one snapshot.
+
+    `requires` is the learning path (decks/path.py: item -> what it waits for); new cards
+    and new topics count only from what it has opened, as the sessions take them."""
     today = settings.today()
     at = {"today": today.toordinal()}
+    requires = requires or {}
     with db.reading() as reader:
         due_by_deck = dict(reader.all("due_by_deck", at))
         new_by_deck = dict(reader.all("new_by_deck"))
         names = dict(reader.all("deck_names"))
-        topics_due, topics_new = reader.one("topic_counts", at) or (0, 0)
+        topics_due, _never_drilled = reader.one("topic_counts", at) or (0, 0)
         usage = daily_usage(reader, today)
         reviews_today = reader.scalar("reviews_on_day", at) or 0
         streak = streak_days(reader, today)
+        state = path_state(reader, requires, new_by_deck)
+        topic_room = new_topics_room(reader, settings, today)
+        card_ms, drill_ms = recent_durations(reader)
     decks = sorted(
         (
-            DeckCounts(d, name, int(due_by_deck.get(d, 0)), int(new_by_deck.get(d, 0)))
+            DeckCounts(
+                d,
+                name,
+                int(due_by_deck.get(d, 0)),
+                int(new_by_deck.get(d, 0)),
+                is_open("deck", d, requires, state.opened),
+            )
             for d, name in names.items()
         ),
         key=lambda deck: deck.name.lower(),
     )
-    due = sum(deck.due for deck in decks)
-    new = sum(deck.new for deck in decks)
+    due = min(
+        sum(deck.due for deck in decks), max(0, settings.reviews_per_day - usage.reviews_done)
+    )
+    new_room = max(0, settings.new_per_day - usage.new_seen)
+    new = min(sum(deck.new for deck in decks if deck.opened), new_room)
+    open_new_topics = sum(1 for t in state.undrilled if is_open("topic", t, requires, state.opened))
+    topics_new = min(open_new_topics, topic_room)
     return HomeCounts(
         today=today,
         decks=decks,
-        due_today=min(due, max(0, settings.reviews_per_day - usage.reviews_done)),
-        new_available=min(new, max(0, settings.new_per_day - usage.new_seen)),
+        due_today=due,
+        new_available=new,
         topics_due=int(topics_due or 0),
-        topics_new=int(topics_new or 0),
+        topics_new=topics_new,
         reviews_today=int(reviews_today),
         streak_days=streak,
+        minutes=minutes_today(due + new, int(topics_due or 0) + topics_new, card_ms, drill_ms),
+        new_room=new_room,
     )

@@ -19,6 +19,7 @@ from studyapp.store.rows import day_value, instant_value
 if TYPE_CHECKING:  # the drills (and NumPy) load only when a drill starts
     from studyapp.drills import Problem
 
+from studyapp.decks.path import LearningPath
 from studyapp.review.grading import MAX_DRILL_MS, check_quality, schedule_for
 from studyapp.review.queues import build_topic_queue
 
@@ -60,6 +61,8 @@ class DrillSession:
     topic_ids: Sequence[str] | None = None
     difficulty: int = 1
     seed: int | None = None
+    path: LearningPath | None = None
+    """The learning path that decides which new topics come first (none: all open)."""
     today: date = field(init=False)
     queue: deque[str] = field(init=False)
     graded: dict[str, int] = field(init=False, default_factory=dict)
@@ -78,7 +81,7 @@ class DrillSession:
             self.queue = deque(self.topic_ids)
         else:
             with self.db.session() as session:
-                self.queue = deque(build_topic_queue(session, self.today))
+                self.queue = deque(build_topic_queue(session, self.settings, self.today, self.path))
         self._new_problem()
 
     def _new_problem(self) -> None:

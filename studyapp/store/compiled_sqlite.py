@@ -17,10 +17,37 @@ SQL: dict[str, str] = {
         "FROM cards \n"
         "WHERE cards.suspended = 0 AND cards.retired = 0 AND cards.due IS NULL GROUP BY cards.deck_id"
     ),
+    "seen_by_deck": (
+        "SELECT cards.deck_id, count(*) AS count_1 \n"
+        "FROM cards \n"
+        "WHERE cards.suspended = 0 AND cards.retired = 0 AND cards.due IS NOT NULL GROUP BY cards.deck_id"
+    ),
     "deck_names": (
         "SELECT decks.id, decks.name \n"
         "FROM decks \n"
         "WHERE decks.retired = 0"
+    ),
+    "topic_states": (
+        "SELECT drill_topics.id, drill_topics.due \n"
+        "FROM drill_topics \n"
+        "WHERE drill_topics.suspended = 0"
+    ),
+    "topic_usage": (
+        "SELECT daily_totals.new_seen \n"
+        "FROM daily_totals \n"
+        "WHERE daily_totals.day = :today AND daily_totals.kind = 'topic'"
+    ),
+    "recent_card_durations": (
+        "SELECT reviews.duration_ms \n"
+        "FROM reviews \n"
+        "WHERE reviews.kind = 'card' AND reviews.id > (SELECT max(reviews.id) AS max_1 \n"
+        "FROM reviews) - :window"
+    ),
+    "recent_drill_durations": (
+        "SELECT drill_attempts.duration_ms \n"
+        "FROM drill_attempts \n"
+        "WHERE drill_attempts.id > (SELECT max(drill_attempts.id) AS max_1 \n"
+        "FROM drill_attempts) - :window"
     ),
     "topic_counts": (
         "SELECT count(*) FILTER (WHERE drill_topics.due IS NOT NULL AND drill_topics.due <= :today) AS anon_1, count(*) FILTER (WHERE drill_topics.due IS NULL) AS anon_2 \n"

@@ -186,7 +186,38 @@ def build(dialect: str) -> dict[str, tuple[Any, tuple[str, ...] | None]]:
         .where(*ACTIVE_CARD, due.is_(None))
         .group_by(cards.c.deck_id),
     )
+    add(
+        "seen_by_deck",  # cards in play seen at least once: the learning path's opening rule
+        select(cards.c.deck_id, func.count())
+        .where(*ACTIVE_CARD, due.is_not(None))
+        .group_by(cards.c.deck_id),
+    )
     add("deck_names", select(decks.c.id, decks.c.name).where(decks.c.retired == false()))
+    add(
+        "topic_states",  # every topic in play and its due day (NULL: never drilled)
+        select(drill_topics.c.id, topic_due).where(drill_topics.c.suspended == false()),
+    )
+    add(
+        "topic_usage",
+        select(daily_totals.c.new_seen).where(
+            daily_totals.c.day == today, daily_totals.c.kind == _const("'topic'")
+        ),
+    )
+    window = bindparam("window", type_=Integer)
+    add(  # the learner's own pace, for the minutes estimate: the newest rows of the log,
+        # found from its key (no scan, no sort)
+        "recent_card_durations",
+        select(reviews.c.duration_ms).where(
+            reviews.c.kind == _const("'card'"),
+            reviews.c.id > select(func.max(reviews.c.id)).scalar_subquery() - window,
+        ),
+    )
+    add(
+        "recent_drill_durations",
+        select(drill_attempts.c.duration_ms).where(
+            drill_attempts.c.id > select(func.max(drill_attempts.c.id)).scalar_subquery() - window
+        ),
+    )
     add(
         "topic_counts",
         select(
