@@ -5,7 +5,7 @@ store statements (store/statements.py) run by name, with no SQLAlchemy import on
 SQLite file. A day goes in and comes out as its ordinal, its stored form (store/rows.py
 converts everything else; importing it here would cost start-up a few milliseconds).
 Each query is answered from an index: the partial covering indexes on `cards`
-(ix_cards_due, ix_cards_new_by_deck) and the `daily_totals` key.
+(ix_cards_due, ix_cards_new_by_deck, ix_cards_seen_by_deck) and the `daily_totals` key.
 """
 
 from __future__ import annotations
@@ -88,15 +88,18 @@ class PathState:
     undrilled: list[str]  # topics in play never drilled (any order)
 
 
-def path_state(
-    reader: Runner, requires: Mapping[Item, Sequence[Item]], new_by_deck: Mapping[str, int]
-) -> PathState:
-    """Apply the opening rule (progress/opening.py) to the collection as it stands."""
-    seen = dict(reader.all("seen_by_deck"))
-    progress = {
-        deck: (int(seen.get(deck, 0)), int(seen.get(deck, 0)) + int(new_by_deck.get(deck, 0)))
-        for deck in {*seen, *new_by_deck}
-    }
+def path_state(reader: Runner, requires: Mapping[Item, Sequence[Item]]) -> PathState:
+    """Apply the opening rule (progress/opening.py) to the collection as it stands.
+
+    Only the decks the path waits for are counted, each by seeks on ix_cards_seen_by_deck
+    and ix_cards_new_by_deck: they are bundled decks, so the cost stays the same however
+    large the rest of the collection grows."""
+    waited_for = {name for needs in requires.values() for kind, name in needs if kind == "deck"}
+    progress = {}
+    for deck in waited_for:
+        seen = int(reader.scalar("seen_in_deck", {"deck": deck}) or 0)
+        new = int(reader.scalar("new_in_deck", {"deck": deck}) or 0)
+        progress[deck] = (seen, seen + new)
     undrilled = [topic for topic, due in reader.all("topic_states") if due is None]
     return PathState(open_items(requires, progress, set(undrilled)), undrilled)
 
@@ -142,7 +145,7 @@ def home_counts(
         usage = daily_usage(reader, today)
         reviews_today = reader.scalar("reviews_on_day", at) or 0
         streak = streak_days(reader, today)
-        state = path_state(reader, requires, new_by_deck)
+        state = path_state(reader, requires)
         topic_room = new_topics_room(reader, settings, today)
         card_ms, drill_ms = recent_durations(reader)
     decks = sorted(

@@ -63,31 +63,35 @@ def plan_cards(
             .limit(new_room)
         )
         return planned + [Planned(card, "new", deck) for card, deck in session.execute(new)]
-    new_by_deck = dict(reader.all("new_by_deck"))
     requires = path.requires() if path else {}
-    opened = path_state(reader, requires, new_by_deck).opened
+    opened = path_state(reader, requires).opened
     names = session.execute(select(Deck.id, Deck.name).where(Deck.retired == false())).all()
     by_name = [d for d, _ in sorted(names, key=lambda row: (row[1].lower(), row[0]))]
-    decks = [
-        d
-        for d in open_in_order("deck", path.order("deck") if path else [], by_name, opened)
-        if new_by_deck.get(d)
-    ]
-    per_deck = [_first_new(session, deck, new_room) for deck in decks]
+    decks = open_in_order("deck", path.order("deck") if path else [], by_name, opened)
+    per_deck = _first_new_per_deck(reader, decks, new_room)
     new_ids = interleave(per_deck, new_room)
     deck_of = {card: deck for deck, cards in zip(decks, per_deck, strict=True) for card in cards}
     return planned + [Planned(card, "new", deck_of[card]) for card in new_ids]
 
 
-def _first_new(session: Session, deck: str, limit: int) -> list[str]:
-    """A deck's first `limit` new cards in file order (index ix_cards_new_by_deck)."""
-    query = (
-        select(Card.id)
-        .where(*active_card(), Card.due.is_(None), Card.deck_id == deck)
-        .order_by(Card.position)
-        .limit(limit)
-    )
-    return list(session.scalars(query))
+def _first_new_per_deck(reader: CoreRunner, decks: Sequence[str], room: int) -> list[list[str]]:
+    """Enough of each deck's first new cards for `interleave` to fill `room`: an even share
+    from each, then, if some deck ran short, up to `room` from the decks that did not (the
+    turn-taking then goes deeper into them). An empty list: the deck has no new cards."""
+    share = -(-room // max(1, len(decks)))
+    per_deck = [_first_new(reader, deck, share) for deck in decks]
+    if sum(map(len, per_deck)) >= room:
+        return per_deck
+    return [
+        cards if len(cards) < share else _first_new(reader, deck, room)
+        for deck, cards in zip(decks, per_deck, strict=True)
+    ]
+
+
+def _first_new(reader: CoreRunner, deck: str, limit: int) -> list[str]:
+    """A deck's first `limit` new cards in file order: one compiled statement per deck
+    (store/statements.py `first_new_in_deck`), answered by a seek on the index."""
+    return [card for (card,) in reader.all("first_new_in_deck", {"deck": deck, "room": limit})]
 
 
 def build_card_queue(
@@ -121,7 +125,7 @@ def plan_topics(
     if room == 0:
         return planned
     requires = path.requires() if path else {}
-    state = path_state(reader, requires, dict(reader.all("new_by_deck")))
+    state = path_state(reader, requires)
     never = sorted(t for t in state.undrilled if t in known)
     order = path.order("topic") if path else []
     new = open_in_order("topic", order, never, state.opened)[:room]

@@ -17,10 +17,21 @@ SQL: dict[str, str] = {
         "FROM cards \n"
         "WHERE cards.suspended = 0 AND cards.retired = 0 AND cards.due IS NULL GROUP BY cards.deck_id"
     ),
-    "seen_by_deck": (
-        "SELECT cards.deck_id, count(*) AS count_1 \n"
+    "first_new_in_deck": (
+        "SELECT cards.id \n"
         "FROM cards \n"
-        "WHERE cards.suspended = 0 AND cards.retired = 0 AND cards.due IS NOT NULL GROUP BY cards.deck_id"
+        "WHERE cards.suspended = 0 AND cards.retired = 0 AND cards.due IS NULL AND cards.deck_id = :deck ORDER BY cards.position\n"
+        " LIMIT :room OFFSET 0"
+    ),
+    "new_in_deck": (
+        "SELECT count(*) AS count_1 \n"
+        "FROM cards \n"
+        "WHERE cards.suspended = 0 AND cards.retired = 0 AND cards.due IS NULL AND cards.deck_id = :deck"
+    ),
+    "seen_in_deck": (
+        "SELECT count(*) AS count_1 \n"
+        "FROM cards \n"
+        "WHERE cards.suspended = 0 AND cards.retired = 0 AND cards.due IS NOT NULL AND cards.deck_id = :deck"
     ),
     "deck_names": (
         "SELECT decks.id, decks.name \n"

@@ -187,10 +187,23 @@ def build(dialect: str) -> dict[str, tuple[Any, tuple[str, ...] | None]]:
         .group_by(cards.c.deck_id),
     )
     add(
-        "seen_by_deck",  # cards in play seen at least once: the learning path's opening rule
-        select(cards.c.deck_id, func.count())
-        .where(*ACTIVE_CARD, due.is_not(None))
-        .group_by(cards.c.deck_id),
+        "first_new_in_deck",  # the queue: a deck's first new cards in file order (a seek on
+        # ix_cards_new_by_deck (deck_id, position) that stops after `room` rows)
+        select(cards.c.id)
+        .where(*ACTIVE_CARD, due.is_(None), cards.c.deck_id == _text("deck"))
+        .order_by(cards.c.position)
+        .limit(_day("room"))
+        .offset(_const("0")),  # SQLite would add an anonymous OFFSET parameter
+    )
+    add(
+        "new_in_deck",  # a deck's new cards in play: the path's opening rule (a seek)
+        select(func.count()).where(*ACTIVE_CARD, due.is_(None), cards.c.deck_id == _text("deck")),
+    )
+    add(
+        "seen_in_deck",  # a deck's cards in play seen at least once: the path's opening rule
+        select(func.count()).where(
+            *ACTIVE_CARD, due.is_not(None), cards.c.deck_id == _text("deck")
+        ),
     )
     add("deck_names", select(decks.c.id, decks.c.name).where(decks.c.retired == false()))
     add(
