@@ -39,6 +39,9 @@ def _open(ctx: click.Context, sync: bool = True, topics: bool = False) -> Collec
     if report is not None:
         for error in report.errors:
             click.echo(f"warning: deck not loaded: {error}", err=True)
+    collection.learning_path()
+    if collection.path_problem:
+        click.echo(f"warning: learning path not used: {collection.path_problem}", err=True)
     return collection
 
 
@@ -182,10 +185,10 @@ def config(ctx: click.Context, key: str | None, value: str | None) -> None:
         if key is None:
             for name, (low, high, meaning) in PREFERENCES.items():
                 current = getattr(collection.settings, name)
-                click.echo(f"{name:<16} {current:>6}   {meaning} ({low}-{high})")
+                click.echo(f"{name:<18} {current:>6}   {meaning} ({low}-{high})")
             for name, (_words, meaning) in CHOICE_PREFERENCES.items():
                 current = getattr(collection.settings, name)
-                click.echo(f"{name:<16} {current:>6}   {meaning}")
+                click.echo(f"{name:<18} {current:>6}   {meaning}")
             return
         if value is None:
             raise click.UsageError("give a value too, e.g. `studyapp config new_per_day 30`")
@@ -255,6 +258,34 @@ def topics(ctx: click.Context, set_level: tuple[str, int] | None) -> None:
         click.echo(
             f"{topic.id:<28} {schedule:<15} level {topic.level} {accuracy:>7}  {topic.title}"
         )
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as one JSON object.")
+@click.pass_context
+def plan(ctx: click.Context, as_json: bool) -> None:
+    """Today's plan in order: the cards, the drill topics and about how long they take."""
+    collection = _open(ctx, topics=True)
+    today = collection.plan()
+    collection.close()
+    if as_json:
+        click.echo(json.dumps(today.to_json(), indent=2))
+        return
+    new = sum(1 for c in today.cards if c.kind == "new")
+    click.echo(
+        f"Today ({today.today.isoformat()}): about {today.minutes} min — "
+        f"{len(today.cards) - new} review(s), {new} new card(s), {len(today.topics)} drill topic(s)"
+    )
+    if today.cards:
+        click.echo("Cards")
+        for card in today.cards:
+            click.echo(f"  {card.kind:<6}  {card.deck:<18}  {card.id}")
+    if today.topics:
+        click.echo("Drills")
+        for topic in today.topics:
+            click.echo(f"  {topic.kind:<6}  level {topic.level}  {topic.id:<24}  {topic.title}")
+    if not today.cards and not today.topics:
+        click.echo("Nothing left for today.")
 
 
 @main.command()

@@ -27,6 +27,9 @@ from studyapp.decks.freshness import (
     drill_fingerprint,
     drill_topics_unchanged,
 )
+from studyapp.decks.path import LearningPath, content_path
+from studyapp.decks.path import PathError as PathError
+from studyapp.progress.estimate import minutes_today
 from studyapp.progress.today import DeckCounts as DeckCounts
 from studyapp.progress.today import HomeCounts as HomeCounts
 from studyapp.progress.today import home_counts
@@ -134,6 +137,47 @@ class TopicRow:
     """The level its problems come at (1-3; review/levels.py moves it)."""
 
 
+@dataclass(frozen=True)
+class PlannedCard:
+    """A card of today's plan: "review" (due) or "new"."""
+
+    id: str
+    deck: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class PlannedTopic:
+    """A drill topic of today's plan: "due" or "new", at its level."""
+
+    id: str
+    title: str
+    level: int
+    kind: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Today's plan (`studyapp plan`): cards, then drill topics, each in session order."""
+
+    today: date
+    cards: list[PlannedCard]
+    topics: list[PlannedTopic]
+    minutes: int
+
+    def to_json(self) -> dict[str, Any]:
+        """The `plan --json` contract (docs/formats.md)."""
+        return {
+            "day": self.today.isoformat(),
+            "minutes": self.minutes,
+            "cards": [{"id": c.id, "deck": c.deck, "kind": c.kind} for c in self.cards],
+            "topics": [
+                {"id": t.id, "title": t.title, "level": t.level, "kind": t.kind}
+                for t in self.topics
+            ],
+        }
+
+
 @dataclass
 class Collection:
     db: Database
@@ -141,6 +185,10 @@ class Collection:
     sync_report: SyncReport | None = None
     preference_problems: list[str] = field(default_factory=list)
     """One line per stored preference that could not be used (its default applies)."""
+    content: Path | None = None
+    """The folder of bundled decks and the learning path (None: config.content_dir())."""
+    path_problem: str | None = None
+    """Why the learning path file was set aside, when it was (see `learning_path`)."""
 
     @classmethod
     def open(
@@ -156,7 +204,7 @@ class Collection:
         except ValueError as error:
             raise DatabaseProblem(str(error)) from None
         database = open_database(url)
-        collection = cls(database, settings or Settings())
+        collection = cls(database, settings or Settings(), content=content)
         try:
             values, collection.preference_problems = collection._stored_preferences()
             collection.settings = collection.settings.with_preferences(values)
@@ -228,8 +276,44 @@ class Collection:
         self.settings = self.settings.with_preferences({key: number})
         return number
 
+    def learning_path(self) -> LearningPath | None:
+        """The content's learning path (content/path.toml), or None when it has none.
+
+        A path file that is wrong must not stop the learner: it is set aside (everything
+        opens, as without one) and `path_problem` says why, with file and line."""
+        try:
+            path = content_path(self.content or content_dir())
+        except PathError as error:
+            self.path_problem = str(error)
+            return None
+        self.path_problem = None
+        return path
+
     def home(self) -> HomeCounts:
-        return home_counts(self.db, self.settings)
+        path = self.learning_path()
+        return home_counts(self.db, self.settings, path.requires() if path else None)
+
+    def plan(self) -> Plan:
+        """Today's plan in the order the sessions will take it, with the minutes estimate."""
+        from studyapp.progress.today import recent_durations
+        from studyapp.review.queues import plan_cards, plan_topics
+        from studyapp.store.runner import CoreRunner
+
+        path, today = self.learning_path(), self.settings.today()
+        with self.db.session() as session:
+            cards = plan_cards(session, self.settings, today, None, path)
+            topics = plan_topics(session, self.settings, today, path)
+            card_ms, drill_ms = recent_durations(CoreRunner(session))
+        levels = self.topic_levels()
+        return Plan(
+            today,
+            [PlannedCard(c.id, c.deck, c.kind) for c in cards],
+            [
+                PlannedTopic(t.id, self.topic_title(t.id), levels.get(t.id, 1), t.kind)
+                for t in topics
+            ],
+            minutes_today(len(cards), len(topics), card_ms, drill_ms),
+        )
 
     def stats(self) -> StatsData:
         from studyapp.progress.stats import stats_data
@@ -319,7 +403,8 @@ class Collection:
     def review(self, deck_ids: Sequence[str] | None = None) -> ReviewSession:
         from studyapp.review.cards import ReviewSession
 
-        return ReviewSession(self.db, self.settings, deck_ids)
+        # A deck picked by hand ignores the path (plan_cards): only the whole day follows it.
+        return ReviewSession(self.db, self.settings, deck_ids, self.learning_path())
 
     def drill(
         self,
@@ -330,7 +415,9 @@ class Collection:
         """A drill session; each problem at its topic's level unless `difficulty` is given."""
         from studyapp.review.drilling import DrillSession
 
-        return DrillSession(self.db, self.settings, topic_ids, difficulty, seed)
+        return DrillSession(
+            self.db, self.settings, topic_ids, difficulty, seed, self.learning_path()
+        )
 
     def card(self, card_id: str) -> CardView | None:
         from studyapp.review.cards import load_card

@@ -51,6 +51,7 @@ class Settings:
     rollover_hour: int = 4
     new_per_day: int = 20
     reviews_per_day: int = 200
+    new_topics_per_day: int = 3
     grade_keys: str = "sm2"
     clock: Clock = field(default_factory=SystemClock)
 
@@ -69,6 +70,7 @@ PREFERENCES: dict[str, tuple[int, int, str]] = {
     "rollover_hour": (0, 23, "hour (local time) at which a new study day starts"),
     "new_per_day": (0, 9999, "new cards introduced per day at most"),
     "reviews_per_day": (0, 99999, "reviews of learned cards per day at most"),
+    "new_topics_per_day": (0, 999, "drill topics never drilled introduced per day at most"),
 }
 """Preferences a learner may set (stored in the database): name -> (lowest, highest, meaning)."""
 

@@ -72,7 +72,13 @@ def test_reading_sees_what_was_just_committed(db, settings) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "index"), [("due_by_deck", "ix_cards_due"), ("new_by_deck", "ix_cards_new_by_deck")]
+    ("name", "index"),
+    [
+        ("due_by_deck", "ix_cards_due"),
+        ("new_by_deck", "ix_cards_new_by_deck"),
+        ("seen_in_deck", "ix_cards_seen_by_deck (deck_id=?)"),
+        ("new_in_deck", "ix_cards_new_by_deck (deck_id=?)"),
+    ],
 )
 def test_home_counts_are_answered_from_the_partial_indexes(db, name, index) -> None:
     """`false()` is compiled 0 on SQLite so that the partial indexes (WHERE suspended = 0
@@ -80,9 +86,29 @@ def test_home_counts_are_answered_from_the_partial_indexes(db, name, index) -> N
     with db.reading() as reader:
         assert isinstance(reader, SqliteRunner)
         plan = reader.connection.execute(
-            "EXPLAIN QUERY PLAN " + SQL[name], {"today": NOON.date().toordinal()}
+            "EXPLAIN QUERY PLAN " + SQL[name], {"today": NOON.date().toordinal(), "deck": "a"}
         ).fetchall()
     assert any(f"INDEX {index}" in row[-1] for row in plan), plan
+
+
+def test_the_opening_rule_counts_only_the_decks_it_waits_for(db, settings) -> None:
+    """Seen cards are counted per prerequisite deck (a seek on ix_cards_seen_by_deck), so
+    the home screen's cost does not grow with the rest of the collection."""
+    from studyapp.progress.today import path_state
+
+    add_cards(db, 5, deck="alpha", due=NOON.date(), repetitions=1, interval=1)
+    add_cards(db, 1, deck="alpha")
+    add_cards(db, 4, deck="beta", due=NOON.date(), repetitions=1, interval=1)
+    add_cards(db, 3, deck="beta")
+    requires = {("deck", "next"): (("deck", "alpha"),), ("deck", "later"): (("deck", "beta"),)}
+    statements: list[str] = []
+    with db.reading() as reader:
+        assert isinstance(reader, SqliteRunner)
+        reader.connection.set_trace_callback(statements.append)
+        state = path_state(reader, requires)
+        reader.connection.set_trace_callback(None)
+    assert state.opened == {("deck", "next")}  # alpha 5/6 seen (met), beta 4/7 (not yet)
+    assert not any("GROUP BY" in sql for sql in statements), statements  # no whole-index read
 
 
 def test_unchanged_deck_files_are_seen_as_unchanged_and_every_change_is_not(db, tmp_path) -> None:

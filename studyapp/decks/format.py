@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from studyapp.decks.path import PATH_FILE
+
 MAX_DECK_BYTES = 2 * 1024 * 1024
 """A deck file larger than this is refused unread: real decks are a few tens of KB."""
 
@@ -461,7 +463,7 @@ def load_decks(folder: Path) -> tuple[list[DeckSpec], list[DeckError]]:
     if not folder.is_dir():
         return [], [DeckError(folder, None, "no such folder")]
     try:
-        paths = sorted(p for p in folder.glob("*.toml") if p.is_file())
+        paths = sorted(p for p in folder.glob("*.toml") if p.is_file() and p.name != PATH_FILE)
     except OSError as error:
         return [], [DeckError(folder, None, f"cannot list folder: {error.strerror or error}")]
     decks: list[DeckSpec] = []

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from studyapp.decks.path import PATH_FILE
 from studyapp.store.runner import Runner
 
 if TYPE_CHECKING:
@@ -44,7 +45,9 @@ def file_digest(path: Path) -> str:
 
 def deck_files(folder: Path) -> list[Path]:
     """The deck files of a content folder, in name order."""
-    return sorted(folder.glob("*.toml")) if folder.is_dir() else []
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob("*.toml") if p.name != PATH_FILE)
 
 
 def bundled_decks_unchanged(reader: Runner, folder: Path) -> bool:

@@ -29,6 +29,7 @@ from studyapp.store.runner import CoreRunner, Runner
 if TYPE_CHECKING:  # the drills (and NumPy) load only when a drill starts
     pass
 
+from studyapp.decks.path import LearningPath
 from studyapp.review.grading import MAX_CARD_MS, check_quality, schedule_for
 from studyapp.review.queues import build_card_queue
 
@@ -93,6 +94,8 @@ class ReviewSession:
     db: Database
     settings: Settings
     deck_ids: Sequence[str] | None = None
+    path: LearningPath | None = None
+    """The learning path that decides which decks' new cards come first (none: all open)."""
     today: date = field(init=False)
     queue: deque[str] = field(init=False)
     total: int = field(init=False)
@@ -105,7 +108,9 @@ class ReviewSession:
     def __post_init__(self) -> None:
         self.today = self.settings.today()
         with self.db.session() as session:
-            self.queue = deque(build_card_queue(session, self.settings, self.today, self.deck_ids))
+            self.queue = deque(
+                build_card_queue(session, self.settings, self.today, self.deck_ids, self.path)
+            )
         self.total = len(self.queue)
 
     @property

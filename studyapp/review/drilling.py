@@ -19,6 +19,7 @@ from studyapp.store.rows import day_value, instant_value
 if TYPE_CHECKING:  # the drills (and NumPy) load only when a drill starts
     from studyapp.drills import Problem
 
+from studyapp.decks.path import LearningPath
 from studyapp.review.grading import MAX_DRILL_MS, check_quality, schedule_for
 from studyapp.review.levels import Past, level_after
 from studyapp.review.levels import level_note as level_note  # for the drill screen
@@ -69,6 +70,8 @@ class DrillSession:
     levels: dict[str, int] = field(init=False)
     level_change: tuple[int, int] | None = field(init=False, default=None)
     """How the last grade moved its topic's level (before, after), or None."""
+    path: LearningPath | None = None
+    """The learning path that decides which new topics come first (none: all open)."""
     today: date = field(init=False)
     queue: deque[str] = field(init=False)
     graded: dict[str, int] = field(init=False, default_factory=dict)
@@ -90,7 +93,7 @@ class DrillSession:
             if self.topic_ids:
                 self.queue = deque(self.topic_ids)
             else:
-                self.queue = deque(build_topic_queue(session, self.today))
+                self.queue = deque(build_topic_queue(session, self.settings, self.today, self.path))
         self._new_problem()
 
     def level_of(self, topic_id: str) -> int:

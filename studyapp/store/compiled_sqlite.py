@@ -17,7 +17,49 @@ SQL: dict[str, str] = {
         "FROM cards \n"
         "WHERE cards.suspended = 0 AND cards.retired = 0 AND cards.due IS NULL GROUP BY cards.deck_id"
     ),
-    "deck_names": ("SELECT decks.id, decks.name \nFROM decks \nWHERE decks.retired = 0"),
+    "first_new_in_deck": (
+        "SELECT cards.id \n"
+        "FROM cards \n"
+        "WHERE cards.suspended = 0 AND cards.retired = 0 AND cards.due IS NULL AND cards.deck_id = :deck ORDER BY cards.position\n"
+        " LIMIT :room OFFSET 0"
+    ),
+    "new_in_deck": (
+        "SELECT count(*) AS count_1 \n"
+        "FROM cards \n"
+        "WHERE cards.suspended = 0 AND cards.retired = 0 AND cards.due IS NULL AND cards.deck_id = :deck"
+    ),
+    "seen_in_deck": (
+        "SELECT count(*) AS count_1 \n"
+        "FROM cards \n"
+        "WHERE cards.suspended = 0 AND cards.retired = 0 AND cards.due IS NOT NULL AND cards.deck_id = :deck"
+    ),
+    "deck_names": (
+        "SELECT decks.id, decks.name \n"
+        "FROM decks \n"
+        "WHERE decks.retired = 0"
+    ),
+    "topic_states": (
+        "SELECT drill_topics.id, drill_topics.due \n"
+        "FROM drill_topics \n"
+        "WHERE drill_topics.suspended = 0"
+    ),
+    "topic_usage": (
+        "SELECT daily_totals.new_seen \n"
+        "FROM daily_totals \n"
+        "WHERE daily_totals.day = :today AND daily_totals.kind = 'topic'"
+    ),
+    "recent_card_durations": (
+        "SELECT reviews.duration_ms \n"
+        "FROM reviews \n"
+        "WHERE reviews.kind = 'card' AND reviews.id > (SELECT max(reviews.id) AS max_1 \n"
+        "FROM reviews) - :window"
+    ),
+    "recent_drill_durations": (
+        "SELECT drill_attempts.duration_ms \n"
+        "FROM drill_attempts \n"
+        "WHERE drill_attempts.id > (SELECT max(drill_attempts.id) AS max_1 \n"
+        "FROM drill_attempts) - :window"
+    ),
     "topic_counts": (
         "SELECT count(*) FILTER (WHERE drill_topics.due IS NOT NULL AND drill_topics.due <= :today) AS anon_1, count(*) FILTER (WHERE drill_topics.due IS NULL) AS anon_2 \n"
         "FROM drill_topics \n"
@@ -58,8 +100,15 @@ SQL: dict[str, str] = {
         "FROM decks \n"
         "WHERE decks.origin = 'bundled'"
     ),
-    "preferences": ('SELECT preferences."key", preferences.value \nFROM preferences'),
-    "preference": ('SELECT preferences.value \nFROM preferences \nWHERE preferences."key" = :key'),
+    "preferences": (
+        'SELECT preferences."key", preferences.value \n'
+        "FROM preferences"
+    ),
+    "preference": (
+        "SELECT preferences.value \n"
+        "FROM preferences \n"
+        'WHERE preferences."key" = :key'
+    ),
     "write_preference": (
         'INSERT INTO preferences ("key", value) VALUES (:key, :value) ON CONFLICT ("key") DO UPDATE SET value = excluded.value'
     ),
@@ -149,7 +198,9 @@ SQL: dict[str, str] = {
         "WHERE reviews.id > :review_id AND reviews.kind = :kind AND reviews.item_id = :item_id\n"
         " LIMIT 1 OFFSET 0"
     ),
-    "delete_review": ("DELETE FROM reviews WHERE reviews.id = :review_id"),
+    "delete_review": (
+        "DELETE FROM reviews WHERE reviews.id = :review_id"
+    ),
     "regrade_review": (
         "UPDATE reviews SET quality=:quality, easiness=:easiness, repetitions=:repetitions, interval=:interval, due=:due, lapses=:lapses WHERE reviews.id = :review_id"
     ),

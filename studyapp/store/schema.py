@@ -81,10 +81,11 @@ cards = Table(
     _flag("retired"),
     *_sm2_columns(),
     # Home counts, the queue, the forecast and maturity read only active cards: due ones
-    # by date, new ones by position or deck. Partial covering indexes answer them all
-    # without touching the table. The migrations create the same partial indexes on
-    # PostgreSQL (postgresql_where); naming that keyword here would load SQLAlchemy's
-    # PostgreSQL dialect at every start-up (~40 ms) for nothing on SQLite.
+    # by date, new ones by position or by deck in file order, seen ones by deck. Partial
+    # covering indexes answer them all without touching the table. The migrations create
+    # the same partial indexes on PostgreSQL (postgresql_where); naming that keyword here
+    # would load SQLAlchemy's PostgreSQL dialect at every start-up (~40 ms) for nothing on
+    # SQLite.
     Index(
         "ix_cards_due",
         "due",
@@ -97,6 +98,7 @@ cards = Table(
     Index(
         "ix_cards_new_by_deck",
         "deck_id",
+        "position",
         sqlite_where=text("suspended = 0 AND retired = 0 AND due IS NULL"),
     ),
     Index(  # the stats' mastery per deck: read in deck order, no sort, no table

@@ -229,7 +229,51 @@ def build(dialect: str) -> dict[str, tuple[Any, tuple[str, ...] | None]]:
         .where(*ACTIVE_CARD, due.is_(None))
         .group_by(cards.c.deck_id),
     )
+    add(
+        "first_new_in_deck",  # the queue: a deck's first new cards in file order (a seek on
+        # ix_cards_new_by_deck (deck_id, position) that stops after `room` rows)
+        select(cards.c.id)
+        .where(*ACTIVE_CARD, due.is_(None), cards.c.deck_id == _text("deck"))
+        .order_by(cards.c.position)
+        .limit(_day("room"))
+        .offset(_const("0")),  # SQLite would add an anonymous OFFSET parameter
+    )
+    add(
+        "new_in_deck",  # a deck's new cards in play: the path's opening rule (a seek)
+        select(func.count()).where(*ACTIVE_CARD, due.is_(None), cards.c.deck_id == _text("deck")),
+    )
+    add(
+        "seen_in_deck",  # a deck's cards in play seen at least once: the path's opening rule
+        select(func.count()).where(
+            *ACTIVE_CARD, due.is_not(None), cards.c.deck_id == _text("deck")
+        ),
+    )
     add("deck_names", select(decks.c.id, decks.c.name).where(decks.c.retired == false()))
+    add(
+        "topic_states",  # every topic in play and its due day (NULL: never drilled)
+        select(drill_topics.c.id, topic_due).where(drill_topics.c.suspended == false()),
+    )
+    add(
+        "topic_usage",
+        select(daily_totals.c.new_seen).where(
+            daily_totals.c.day == today, daily_totals.c.kind == _const("'topic'")
+        ),
+    )
+    window = bindparam("window", type_=Integer)
+    add(  # the learner's own pace, for the minutes estimate: the newest rows of the log,
+        # found from its key (no scan, no sort)
+        "recent_card_durations",
+        select(reviews.c.duration_ms).where(
+            reviews.c.kind == _const("'card'"),
+            reviews.c.id > select(func.max(reviews.c.id)).scalar_subquery() - window,
+        ),
+    )
+    add(
+        "recent_drill_durations",
+        select(drill_attempts.c.duration_ms).where(
+            drill_attempts.c.id > select(func.max(drill_attempts.c.id)).scalar_subquery() - window
+        ),
+    )
     add(
         "topic_counts",
         select(

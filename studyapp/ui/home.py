@@ -136,7 +136,10 @@ class HomeScreen(Screen[None]):
         self.counts = counts
         self.query_one("#home-title", Static).update(
             Text.assemble(
-                ("studyapp", "bold"), "  ", (counts.today.strftime("%A %-d %B %Y"), "dim")
+                ("studyapp", "bold"),
+                "  ",
+                (counts.today.strftime("%A %-d %B %Y"), "dim"),
+                *((f"  ·  ≈ {counts.minutes} min today", "dim"),) if counts.minutes else (),
             )
         )
         self._show_stats(counts)
@@ -227,7 +230,7 @@ class HomeScreen(Screen[None]):
         deck = next((d for d in counts.decks if d.id == key), None)
         if deck is None:
             return
-        if not deck.due and not (deck.new and counts.new_available):
+        if not deck.due and not (deck.new and counts.new_room):
             if deck.new:
                 message = (
                     f"Today's limit of new cards is reached; the {deck.new} new cards of "

@@ -72,11 +72,12 @@ async def test_home_reads_the_counts(collection: Collection) -> None:
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, HomeScreen)
-        # 8 new cards in two decks (5 + 3), 4 topics never drilled, nothing studied yet
+        # 8 new cards in two decks (5 + 3), 4 topics never drilled of which 3 a day
+        # (new_topics_per_day), nothing studied yet
         assert "8 cards" in plain(screen.query_one("#stat-left", Static))
         assert "0 reviews" in plain(screen.query_one("#stat-done", Static))
         assert "0 days" in plain(screen.query_one("#stat-streak", Static))
-        assert "0 due · 4 new" in plain(screen.query_one("#stat-drills", Static))
+        assert "0 due · 3 new" in plain(screen.query_one("#stat-drills", Static))
         table = screen.query_one("#decks", DataTable)
         rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
         assert rows == [
@@ -84,6 +85,14 @@ async def test_home_reads_the_counts(collection: Collection) -> None:
             ["Training", "0", "3"],
             ["All decks", "0", "8"],
         ]
+
+
+async def test_home_estimates_the_minutes_of_today(collection: Collection) -> None:
+    """No history yet: the defaults, 8 new cards x 10 s and 3 new topics x 90 s = 350 s."""
+    app = make_app(collection, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "≈ 6 min today" in plain(app.screen.query_one("#home-title", Static))
 
 
 async def test_home_with_history_and_refresh_after_review(studied: Collection) -> None:
@@ -274,8 +283,9 @@ async def test_review_three_grades_and_undo(collection: Collection, ui_clock: Fi
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, ReviewScreen)
-        # new cards come in deck position order: the basics deck first
-        order = ["ui-neuron-sum", "ui-sigmoid-range", "ui-relu", "ui-tanh", "ui-bias-role"]
+        # new cards come one deck at a time in turn (neither fixture deck is on the learning
+        # path: by name, Neuron basics first), each deck's in file order
+        order = ["ui-neuron-sum", "ui-lr", "ui-sigmoid-range", "ui-softmax-sum", "ui-relu"]
         assert screen.session.current is not None
         assert screen.session.current.id == order[0]
 
@@ -813,6 +823,11 @@ async def test_home_schedules_every_registered_topic_in_the_background(
     from studyapp.drills import registry
     from studyapp.store.models import DrillTopic
 
+    # No daily cap, so the count shows what the path opens: the 4 fixture topics all open
+    # (what they wait for is not scheduled yet); once every topic is scheduled, the path's
+    # first three alone (neuron, affine_layer, forward_pass)
+    collection.set_preference("new_topics_per_day", "999")
+    assert collection.home().topics_new == 4
     app = make_app(collection, seed=SEED)  # the default: schedule new topics at start
     async with app.run_test(size=SIZE) as pilot:
         scheduled = 0
@@ -827,7 +842,8 @@ async def test_home_schedules_every_registered_topic_in_the_background(
         assert scheduled == len(registry())
         home = app.screen
         assert isinstance(home, HomeScreen) and home.counts is not None
-        assert home.counts.topics_due + home.counts.topics_new == len(registry())
+        assert (home.counts.topics_due, home.counts.topics_new) == (0, 3)
+        assert list(collection.drill(seed=SEED).queue) == ["neuron", "affine_layer", "forward_pass"]
 
 
 async def test_a_store_error_in_the_background_work_is_shown_as_the_store_says_it(
