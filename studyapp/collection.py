@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from studyapp.decks.format import DeckSpec
+    from studyapp.decks.seeds import SourceLines
     from studyapp.drills import Problem as Problem
     from studyapp.drills.base import num as num
     from studyapp.progress.stats import StatsData as StatsData
@@ -131,6 +132,9 @@ class Collection:
     sync_report: SyncReport | None = None
     preference_problems: list[str] = field(default_factory=list)
     """One line per stored preference that could not be used (its default applies)."""
+    content: Path | None = None
+    """The folder the bundled decks were synced from; None means the configured one."""
+    _sources: SourceLines | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def open(
@@ -160,6 +164,7 @@ class Collection:
     def sync(self, content: Path | None = None) -> SyncReport:
         """Bring the bundled decks up to date (cheap when nothing changed)."""
         folder = content or content_dir()
+        self.content, self._sources = folder, None
         with self.db.reading() as reader:
             unchanged = bundled_decks_unchanged(reader, folder)
         if unchanged:
@@ -308,6 +313,24 @@ class Collection:
 
         with self.db.session() as session:
             return load_card(session, card_id)
+
+    def source_line(self, card: CardView) -> str | None:
+        """Where the card's facts come from, as a learner reads it: the seed's title and
+        section ("Cheat sheet · Loss Functions"), never one of our file names. A card from an
+        import shows the source its file gave it."""
+        from studyapp.decks.files import SEEDS_FILE
+        from studyapp.decks.seeds import SourceLines
+        from studyapp.store.models import Deck
+
+        if self._sources is None:
+            folder = self.content or content_dir()
+            seeds = folder if (folder / SEEDS_FILE).is_file() else content_dir()
+            self._sources = SourceLines(seeds, folder)
+        with self.db.session() as session:
+            deck = session.get(Deck, card.deck_id)
+            bundled = deck is not None and deck.origin == "bundled"
+            deck_file = deck.source_path if deck is not None and bundled else None
+        return self._sources.line(deck_file, card.id, card.source)
 
     def decks(self) -> list[tuple[str, str]]:
         from sqlalchemy import false, select

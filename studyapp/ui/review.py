@@ -216,7 +216,7 @@ class ReviewScreen(Screen[None]):
         self.query_one("#back", Static).update(Text(card.back))
         self._optional("#mnemonic", card.mnemonic, "Hook  ")
         self._optional("#why", card.why, "Why  ")
-        self._optional("#source", card.source, "Source  ")
+        self._optional("#source", self.collection.source_line(card), "Source  ")
         self.query_one("#back-side").display = False
         self.query_one("#summary").display = False
         self.query_one("#front").display = True
