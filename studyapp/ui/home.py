@@ -11,20 +11,22 @@ from typing import ClassVar
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import ActiveBinding, Binding, BindingType
 from textual.containers import Center, Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from studyapp.collection import Collection, HomeCounts, StoreError
 from studyapp.ui.messages import Open, StartDrill, StartReview
-from studyapp.ui.widgets import plural
+from studyapp.ui.widgets import plural, shed
 
 ALL_DECKS = "__all__"
 PREPARE_AFTER_S = 0.3
 """How long after the home screen first shows to start loading what the first review
 needs: long enough for the first paint to finish, shorter than a learner takes to read it."""
 NOTHING_DUE = "Nothing due — come back tomorrow, or drill a topic with t."
+NARROW_FOOTER = (("review_deck", "Deck"), ("quit", None))
+"""What the footer gives up, in order, when the terminal is too narrow for all of it."""
 
 
 class HomeScreen(Screen[None]):
@@ -50,6 +52,14 @@ class HomeScreen(Screen[None]):
         self.schedule_new_topics = schedule_new_topics
         """False keeps the collection's drill topics as they are (tests pin a handful)."""
         self.counts: HomeCounts | None = None
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """The keys, fitted to the width: `? Keys` stays in the footer (q still quits)."""
+        return shed(self.app, super().active_bindings, self.size.width, NARROW_FOOTER)
+
+    def on_resize(self) -> None:
+        self.refresh_bindings()
 
     def compose(self) -> ComposeResult:
         yield Static(id="home-title", classes="title-bar")
