@@ -287,14 +287,23 @@ class Collection:
         check_answer("1/(1+e^-2)", problem)
 
     def warm_up(self) -> None:
-        """Load what the first review or drill needs (SQLAlchemy and its ORM, the engine's
-        first connection), so that the first key press does not wait for it. The UI calls
-        this off its own thread once the home screen is up."""
+        """Load what the first review or drill needs, so that the first key press does not
+        wait for it. The UI calls this off its own thread once the home screen is up.
+
+        In the order a learner needs them: SQLAlchemy, its ORM and the engine's first
+        connection (the first review); every drill family with NumPy (the first drill: 0.3
+        to 0.7 s of imports, paid after `d` before this); last the answer reader's SymPy
+        (a second or more, needed only at the first typed answer).
+        """
         import studyapp.progress.stats
         import studyapp.review.cards
         import studyapp.review.drilling  # noqa: F401
+        from studyapp.answers import warm_up as warm_up_reader
+        from studyapp.drills.registry import registry
 
         self.db.warm_up()
+        registry()
+        warm_up_reader()
 
     def review(self, deck_ids: Sequence[str] | None = None) -> ReviewSession:
         from studyapp.review.cards import ReviewSession
