@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from studyapp.answers.syntax import ANSWER_SYNTAX as ANSWER_SYNTAX
     from studyapp.answers.syntax import NOT_GRADED as NOT_GRADED
     from studyapp.decks.format import DeckSpec
+    from studyapp.decks.seeds import SourceLines
     from studyapp.drills import Problem as Problem
     from studyapp.drills.base import num as num
     from studyapp.progress.stats import DayCount as DayCount
@@ -189,6 +190,7 @@ class Collection:
     """The folder of bundled decks and the learning path (None: config.content_dir())."""
     path_problem: str | None = None
     """Why the learning path file was set aside, when it was (see `learning_path`)."""
+    _sources: SourceLines | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def open(
@@ -218,6 +220,7 @@ class Collection:
     def sync(self, content: Path | None = None) -> SyncReport:
         """Bring the bundled decks up to date (cheap when nothing changed)."""
         folder = content or content_dir()
+        self.content, self._sources = folder, None
         with self.db.reading() as reader:
             unchanged = bundled_decks_unchanged(reader, folder)
         if unchanged:
@@ -391,14 +394,23 @@ class Collection:
         check_answer("1/(1+e^-2)", problem)
 
     def warm_up(self) -> None:
-        """Load what the first review or drill needs (SQLAlchemy and its ORM, the engine's
-        first connection), so that the first key press does not wait for it. The UI calls
-        this off its own thread once the home screen is up."""
+        """Load what the first review or drill needs, so that the first key press does not
+        wait for it. The UI calls this off its own thread once the home screen is up.
+
+        In the order a learner needs them: SQLAlchemy, its ORM and the engine's first
+        connection (the first review); every drill family with NumPy (the first drill: 0.3
+        to 0.7 s of imports, paid after `d` before this); last the answer reader's SymPy
+        (a second or more, needed only at the first typed answer).
+        """
         import studyapp.progress.stats
         import studyapp.review.cards
         import studyapp.review.drilling  # noqa: F401
+        from studyapp.answers import warm_up as warm_up_reader
+        from studyapp.drills.registry import registry
 
         self.db.warm_up()
+        registry()
+        warm_up_reader()
 
     def review(self, deck_ids: Sequence[str] | None = None) -> ReviewSession:
         from studyapp.review.cards import ReviewSession
@@ -424,6 +436,24 @@ class Collection:
 
         with self.db.session() as session:
             return load_card(session, card_id)
+
+    def source_line(self, card: CardView) -> str | None:
+        """Where the card's facts come from, as a learner reads it: the seed's title and
+        section ("Cheat sheet · Loss Functions"), never one of our file names. A card from an
+        import shows the source its file gave it."""
+        from studyapp.decks.files import SEEDS_FILE
+        from studyapp.decks.seeds import SourceLines
+        from studyapp.store.models import Deck
+
+        if self._sources is None:
+            folder = self.content or content_dir()
+            seeds = folder if (folder / SEEDS_FILE).is_file() else content_dir()
+            self._sources = SourceLines(seeds, folder)
+        with self.db.session() as session:
+            deck = session.get(Deck, card.deck_id)
+            bundled = deck is not None and deck.origin == "bundled"
+            deck_file = deck.source_path if deck is not None and bundled else None
+        return self._sources.line(deck_file, card.id, card.source)
 
     def decks(self) -> list[tuple[str, str]]:
         from sqlalchemy import false, select

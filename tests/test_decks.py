@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from studyapp.decks.format import CardSpec, DeckSpec, load_decks
+from studyapp.decks.format import CardSpec, DeckSpec, load_decks, parse_text
+from studyapp.decks.seeds import heading_key, load_seeds, source_line
 
 REPO = Path(__file__).resolve().parent.parent
 CONTENT = REPO / "content"
@@ -111,6 +112,56 @@ def test_the_content_readme_lists_every_deck_with_its_card_count() -> None:
 def test_every_card_names_a_seed_as_its_source() -> None:
     stray = [(card.id, card.source) for card in all_cards() if card.source not in SEED_FILES]
     assert stray == []
+
+
+def test_seeds_toml_gives_every_seed_a_short_title_and_its_headings() -> None:
+    seeds = load_seeds(CONTENT)
+    assert set(seeds) == SEED_FILES
+    titles = {seed.title for seed in seeds.values()}
+    assert titles == {"Memory tricks", "Math notes", "Tutorial", "Study guide", "Cheat sheet"}
+    assert all(len(seed.sections) >= 10 for seed in seeds.values())
+
+
+def test_every_card_names_a_heading_of_its_seed_as_its_section() -> None:
+    seeds = load_seeds(CONTENT)
+    headings = {name: {heading_key(h) for h in seed.sections} for name, seed in seeds.items()}
+    stray = [
+        (card.id, card.section)
+        for card in all_cards()
+        if card.section is None or heading_key(card.section) not in headings[card.source or ""]
+    ]
+    assert stray == []
+
+
+@needs_seeds
+def test_every_heading_in_seeds_toml_is_a_heading_line_of_its_seed() -> None:
+    for name, seed in load_seeds(CONTENT).items():
+        lines = {heading_key(line) for line in (SEEDS / name).read_text("utf-8").splitlines()}
+        missing = [h for h in seed.sections if heading_key(h) not in lines]
+        assert missing == [], name
+
+
+def test_headings_compare_without_numbering_case_or_spacing() -> None:
+    assert heading_key("3.3  Softmax cross-entropy") == heading_key("softmax cross-entropy")
+    assert heading_key("8. Softmax") == heading_key("Softmax")
+    assert heading_key("// Positional Encoding") == heading_key("Positional  encoding")
+    assert heading_key("Softmax") != heading_key("Softmax cross-entropy")
+
+
+def test_the_source_line_names_the_seed_title_and_section_never_the_file() -> None:
+    seeds = load_seeds(CONTENT)
+    cheat = "004_79820f2c78e41ff3.txt"
+    assert source_line(seeds, cheat, "Loss Functions") == "Cheat sheet · Loss Functions"
+    assert source_line(seeds, cheat, None) == "Cheat sheet"
+    assert source_line(seeds, "my notes.apkg", None) == "my notes.apkg"  # an import's own
+    assert source_line(seeds, None, None) is None
+
+
+def test_a_card_may_name_its_section() -> None:
+    text = '[deck]\nid = "d"\nname = "D"\n[[cards]]\nid = "c"\nfront = "F"\nback = "B"\n'
+    text += 'source = "004_79820f2c78e41ff3.txt"\nsection = "  Loss Functions "\n'
+    deck = parse_text(Path("d.toml"), text.encode(), text)
+    assert deck.cards[0].section == "Loss Functions"
 
 
 def test_every_seed_is_used() -> None:

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from studyapp.cli import main
 from studyapp.collection import Collection
 from studyapp.config import REPO_ROOT, FixedClock, Settings, parse_preference
+from studyapp.decks.files import deck_files
 from studyapp.decks.path import PATH_FILE, PathError, check_path, load_path
 from studyapp.drills import registry
 from studyapp.progress.estimate import minutes_today
@@ -22,7 +23,7 @@ DAY_ONE_DECKS = {"neuron", "forward_pass", "memory_tricks"}
 
 
 def bundled_deck_ids() -> list[str]:
-    return [p.stem for p in CONTENT.glob("*.toml") if p.name != PATH_FILE]
+    return [p.stem for p in deck_files(CONTENT)]
 
 
 def test_the_bundled_path_loads_clean_and_names_every_deck_and_topic() -> None:

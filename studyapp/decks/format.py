@@ -1,7 +1,7 @@
 """Read and validate the study decks in `content/*.toml`.
 
 One deck per file: a `[deck]` table (id, name, optional description) and any number of
-`[[cards]]` tables (id, front, back, optional mnemonic, why, tags, source). Card ids are
+`[[cards]]` tables (id, front, back, optional mnemonic, why, tags, source, section). Card ids are
 stable forever: editing a card's text keeps its history because the store matches on id.
 
 Everything that can go wrong in a file becomes a `DeckError` naming the file, the line
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from studyapp.decks.path import PATH_FILE
+from studyapp.decks.files import NOT_DECKS
 
 MAX_DECK_BYTES = 2 * 1024 * 1024
 """A deck file larger than this is refused unread: real decks are a few tens of KB."""
@@ -35,7 +35,7 @@ ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
 TAG_PATTERN = re.compile(r"[^\s,\"']+\Z")
 
 DECK_KEYS = frozenset({"id", "name", "description"})
-CARD_KEYS = frozenset({"id", "front", "back", "mnemonic", "why", "tags", "source"})
+CARD_KEYS = frozenset({"id", "front", "back", "mnemonic", "why", "tags", "source", "section"})
 TOP_KEYS = frozenset({"deck", "cards"})
 
 
@@ -51,6 +51,8 @@ class CardSpec:
     tags: tuple[str, ...]
     source: str | None
     line: int
+    section: str | None = None
+    """The heading of the seed's section the card's facts come from (see content/seeds.toml)."""
 
 
 @dataclass(frozen=True)
@@ -350,6 +352,7 @@ def _card(path: Path, where: _Where, index: int, raw: object) -> CardSpec:
         ("why", lambda v: _text(v, "why", required=False)),
         ("tags", _tags),
         ("source", lambda v: _text(v, "source", required=False)),
+        ("section", lambda v: _text(v, "section", required=False)),
     ):
         try:
             fields[key] = convert(raw.get(key))
@@ -463,7 +466,7 @@ def load_decks(folder: Path) -> tuple[list[DeckSpec], list[DeckError]]:
     if not folder.is_dir():
         return [], [DeckError(folder, None, "no such folder")]
     try:
-        paths = sorted(p for p in folder.glob("*.toml") if p.is_file() and p.name != PATH_FILE)
+        paths = sorted(p for p in folder.glob("*.toml") if p.is_file() and p.name not in NOT_DECKS)
     except OSError as error:
         return [], [DeckError(folder, None, f"cannot list folder: {error.strerror or error}")]
     decks: list[DeckSpec] = []

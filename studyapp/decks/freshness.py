@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from studyapp.decks.path import PATH_FILE
+from studyapp.decks.files import deck_files as deck_files
 from studyapp.store.runner import Runner
 
 if TYPE_CHECKING:
@@ -41,13 +41,6 @@ class SyncReport:
 def file_digest(path: Path) -> str:
     """The sha256 of the file's bytes, hex: equal digests mean nothing needs syncing."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def deck_files(folder: Path) -> list[Path]:
-    """The deck files of a content folder, in name order."""
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.glob("*.toml") if p.name != PATH_FILE)
 
 
 def bundled_decks_unchanged(reader: Runner, folder: Path) -> bool:

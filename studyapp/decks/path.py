@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-PATH_FILE = "path.toml"
-"""The path's file name inside the content folder (not a deck: the deck loader skips it)."""
+from studyapp.decks.files import PATH_FILE as PATH_FILE  # the deck loader skips it
 
 KINDS = ("decks", "topics")
 """The two tables of the file; an item is (kind, id) with kind "deck" or "topic"."""

@@ -65,9 +65,9 @@ class CardScreen(ModalScreen[None]):
         Binding("escape,enter,q,backspace", "close", "Close", tooltip="Back to the table"),
     ]
 
-    def __init__(self, card: CardView, suspended: bool) -> None:
+    def __init__(self, card: CardView, suspended: bool, source: str | None = None) -> None:
         super().__init__()
-        self.card, self.suspended = card, suspended
+        self.card, self.suspended, self.source = card, suspended, source
 
     def compose(self) -> ComposeResult:
         card = self.card
@@ -86,7 +86,7 @@ class CardScreen(ModalScreen[None]):
             Text(""),
             Text(card.back),
         ]
-        for label, value in (("Hook", card.mnemonic), ("Why", card.why), ("Source", card.source)):
+        for label, value in (("Hook", card.mnemonic), ("Why", card.why), ("Source", self.source)):
             if value:
                 parts += [Text(""), Text.assemble((f"{label}  ", "bold"), value)]
         state = card.state
@@ -328,7 +328,8 @@ class BrowseScreen(Screen[None]):
         if card is None:
             self.notify("That card is gone.", severity="warning", markup=False)
             return
-        self.app.push_screen(CardScreen(card, row.suspended))
+        source = self.collection.source_line(card)
+        self.app.push_screen(CardScreen(card, row.suspended, source))
 
     def action_cursor(self, step: int) -> None:
         table = self.query_one("#cards", DataTable)

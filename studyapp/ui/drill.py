@@ -150,7 +150,9 @@ class DrillScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#answer", Input).cursor_blink = self.cursor_blink
         self.show_problem()
-        self.warm_up_reader()
+        # After the problem and its keys are painted: SymPy's import (when the home screen
+        # has not loaded it yet) would hold the GIL through the first frames.
+        self.call_after_refresh(self.warm_up_reader)
 
     @work(thread=True, exclusive=True, group="warm-up")
     def warm_up_reader(self) -> None:

@@ -13,14 +13,14 @@ from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import ActiveBinding, Binding, BindingType
 from textual.containers import Center, Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from studyapp.collection import Collection, HomeCounts, StoreError
 from studyapp.ui.messages import Open, StartDrill, StartReview
-from studyapp.ui.widgets import marks_text, plural
+from studyapp.ui.widgets import marks_text, plural, shed
 
 ALL_DECKS = "__all__"
 PREPARE_AFTER_S = 0.3
@@ -31,6 +31,8 @@ WEAKEST_MIN_WIDTH = 70
 WEAKEST_TITLE_WIDTH = 25
 """Title columns in the panel (40 wide: border, padding, 10 marks and a space)."""
 NOTHING_DUE = "Nothing due — come back tomorrow, or drill a topic with t."
+NARROW_FOOTER = (("review_deck", "Deck"), ("quit", None))
+"""What the footer gives up, in order, when the terminal is too narrow for all of it."""
 
 
 class HomeScreen(Screen[None]):
@@ -56,6 +58,17 @@ class HomeScreen(Screen[None]):
         self.schedule_new_topics = schedule_new_topics
         """False keeps the collection's drill topics as they are (tests pin a handful)."""
         self.counts: HomeCounts | None = None
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """The keys, fitted to the width: `? Keys` stays in the footer (q still quits)."""
+        return shed(self.app, super().active_bindings, self.size.width, NARROW_FOOTER)
+
+    def on_resize(self) -> None:
+        """The footer sheds what does not fit; the weakest-topics panel folds away when it
+        would squeeze the deck names."""
+        self.refresh_bindings()
+        self.query_one("#weakest", Static).display = self.size.width >= WEAKEST_MIN_WIDTH
 
     def compose(self) -> ComposeResult:
         yield Static(id="home-title", classes="title-bar")
@@ -184,10 +197,6 @@ class HomeScreen(Screen[None]):
             f"Drills · {counts.drills_today} done" if counts.drills_today else "Drills"
         )
         self.query_one("#weakest", Static).update(_weakest(counts))
-
-    def on_resize(self) -> None:
-        """The weakest-topics panel folds away when it would squeeze the deck names."""
-        self.query_one("#weakest", Static).display = self.size.width >= WEAKEST_MIN_WIDTH
 
     @staticmethod
     def _message(counts: HomeCounts) -> Text:

@@ -40,8 +40,6 @@ from studyapp.ui.widgets import (
 if TYPE_CHECKING:
     from studyapp.collection import CardView, Collection, ReviewSession
 
-BACK_KEYS = ("q", "backspace")
-"""Keys that go home besides Escape; they share its footer entry."""
 NOTHING_TO_REVIEW = "Nothing due — come back tomorrow, or drill a topic with t on the home screen."
 
 
@@ -92,12 +90,6 @@ class GradePanel(Widget):
 
     def render(self) -> Group:
         width = self.size.width or 80
-        per_row = 3 if len(self.grades) > 4 else len(self.grades)
-        cell = width // per_row
-        with_meaning = cell >= 40
-        grid = Table.grid(expand=True, padding=(0, 1))
-        for _ in range(per_row):
-            grid.add_column(ratio=1, no_wrap=True)
         cells = []
         for key, (q, word) in self.grades.items():
             text = Text.assemble((f" {key} ", "bold reverse"), " ", (word, "bold"))
@@ -105,9 +97,16 @@ class GradePanel(Widget):
                 text.append(f"  {days(self.intervals[q])}", style="")
             if needs_repeat_today(q):
                 text.append(f" {AGAIN_MARK}", style="dim")
-            if with_meaning:
-                text.append(f"  {QUALITY_LABELS[q]}", style="dim italic")
             cells.append(text)
+        # as many per row as fit whole (a cell has a column of padding on each side)
+        longest = max((cell.cell_len for cell in cells), default=1) + 2
+        per_row = max(1, min(3 if len(cells) > 4 else len(cells), width // longest))
+        if width // per_row >= 40:
+            for text, (q, _) in zip(cells, self.grades.values(), strict=True):
+                text.append(f"  {QUALITY_LABELS[q]}", style="dim italic")
+        grid = Table.grid(expand=True, padding=(0, 1))
+        for _ in range(per_row):
+            grid.add_column(ratio=1, no_wrap=True)
         for start in range(0, len(cells), per_row):
             grid.add_row(*cells[start : start + per_row])
         until = "Good or Easy" if self.grades is ANKI_GRADES else "graded 4 or 5"
@@ -216,7 +215,7 @@ class ReviewScreen(Screen[None]):
         self.query_one("#back", Static).update(Text(card.back))
         self._optional("#mnemonic", card.mnemonic, "Hook  ")
         self._optional("#why", card.why, "Why  ")
-        self._optional("#source", card.source, "Source  ")
+        self._optional("#source", self.collection.source_line(card), "Source  ")
         self.query_one("#back-side").display = False
         self.query_one("#summary").display = False
         self.query_one("#front").display = True
@@ -244,13 +243,13 @@ class ReviewScreen(Screen[None]):
         panel.show(self.session.intervals(), self.session.is_repeat)
 
     def _label_grades(self) -> None:
-        others = [
-            (self.app.get_key_display(b.binding), b.binding.description)
-            for b in self.active_bindings.values()
-            if b.binding.show
-            and not b.binding.action.startswith("grade")
-            and b.binding.key not in BACK_KEYS  # the footer shows escape for going home
-        ]
+        # The footer draws one key per action (the first of `?`/F1, of escape/q/backspace),
+        # as `key words` plus a space: count the same, or the grade words are dropped early.
+        first: dict[str, Binding] = {}
+        for item in self.active_bindings.values():
+            if item.binding.show and not item.binding.action.startswith("grade"):
+                first.setdefault(item.binding.action, item.binding)
+        others = [(self.app.get_key_display(b), b.description) for b in first.values()]
         reserved = sum(len(key) + len(text) + 2 for key, text in others)
         if self.session.can_undo and not any(text == "Undo" for _, text in others):
             reserved += len("u Undo") + 1

@@ -18,12 +18,14 @@ from rich.console import Group, RenderableType
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
-from textual.binding import ActiveBinding
+from textual.binding import ActiveBinding, Binding
 from textual.widget import Widget
 
 from studyapp.collection import StoreError
 
 if TYPE_CHECKING:
+    from textual.app import App
+
     from studyapp.collection import Collection
 
 GRADE_NAMES: dict[int, str] = {0: "Blank", 1: "Wrong", 2: "Close", 3: "Hard", 4: "Good", 5: "Easy"}
@@ -176,6 +178,44 @@ def relabeled(
         else item
         for key, item in active.items()
     }
+
+
+def footer_width(app: App[Any], active: dict[str, ActiveBinding]) -> int:
+    """Columns the compact footer takes for `active`: one key per action (the first of
+    `?`/F1), drawn as `key words` and a space after it."""
+    first: dict[str, Binding] = {}
+    for item in active.values():
+        if item.binding.show:
+            first.setdefault(item.binding.action, item.binding)
+    return sum(len(app.get_key_display(b)) + len(b.description) + 2 for b in first.values())
+
+
+def shed(
+    app: App[Any],
+    active: dict[str, ActiveBinding],
+    width: int,
+    steps: Sequence[tuple[str, str | None]],
+) -> dict[str, ActiveBinding]:
+    """`active` made to fit a footer `width` columns wide, so that the keys at its end
+    (`? Keys`) are never pushed off: each step, in order and only while the footer is too
+    wide, gives an action shorter words or (None) takes it off the footer. The key still
+    works, and the help lists it."""
+    for action, words in steps:
+        if footer_width(app, active) <= width:
+            break
+        active = {
+            key: item._replace(
+                binding=dataclasses.replace(
+                    item.binding,
+                    description=words if words is not None else item.binding.description,
+                    show=words is not None and item.binding.show,
+                )
+            )
+            if item.binding.action == action
+            else item
+            for key, item in active.items()
+        }
+    return active
 
 
 # ------------------------------------------------------------------------------ problem inputs

@@ -41,6 +41,10 @@ BUDGETS: list[tuple[str, str, float | None, str]] = [
     ("app_start", "app start to interactive home (headless)", 0.6, "s"),
     ("first_review", "  then r at once: the first card shown", None, "s"),
     ("open_home", "  import + open + home counts, no UI", None, "s"),
+    ("first_drill", "d to the first drill painted, keys and all", 0.25, "s"),
+    ("key_paint_ratio", "review grade key to next card painted, ÷ bare Textual", 5, "x"),
+    ("key_paint", "  the review key itself", None, "ms"),
+    ("key_paint_bare", "  a bare Textual app updating one Static on a key", None, "ms"),
     ("home_counts", "home-screen counts", 25, "ms"),
     ("queue_build", "build the session queue", 20, "ms"),
     ("next_item", "then each next item", 1, "ms"),
@@ -132,6 +136,114 @@ async def main():
 asyncio.run(main())
 """
 
+FIRST_DRILL_PROBE = """
+import asyncio, sys, time
+from studyapp.collection import Collection
+from studyapp.ui.app import make_app
+from textual.widgets._footer import FooterKey
+collection = Collection.open(sys.argv[1])
+app = make_app(collection)
+def painted():
+    screen = app.screen
+    if type(screen).__name__ != "DrillScreen":
+        return False
+    keys = [key for key in screen.query(FooterKey) if key.region.width]
+    return bool(keys) and screen.query_one("#prompt").region.height > 0
+async def main():
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        # The learner reads the home screen while its warm-up finishes in the background.
+        while any(w.group == "prepare" for w in app.screen.workers):
+            await pilot.pause(0.05)
+        await pilot.pause(0.2)
+        start = time.perf_counter()
+        await pilot.press("d")
+        while not painted():
+            await pilot.pause(0.002)
+        await pilot.pause()
+        print(time.perf_counter() - start)
+asyncio.run(main())
+"""
+
+KEY_PAINT_PROBE = """
+import asyncio, statistics, sys, time
+from textual.app import App
+from textual.widgets import Static
+from studyapp.collection import Collection
+from studyapp.ui.app import make_app
+PRESSES = int(sys.argv[2])
+class Bare(App):
+    BINDINGS = [("4", "bump")]
+    count = 0
+    def compose(self):
+        yield Static("0", id="n")
+    def action_bump(self):
+        self.count += 1
+        self.query_one("#n", Static).update(str(self.count))
+async def bare():
+    app = Bare()
+    times = []
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        for _ in range(PRESSES):
+            start = time.perf_counter()
+            await pilot.press("4")
+            await pilot.pause()  # until the update is painted
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)
+async def review():
+    app = make_app(Collection.open(sys.argv[1]))
+    times = []
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        await pilot.press("r")
+        while type(app.screen).__name__ != "ReviewScreen":
+            await pilot.pause(0.01)
+        for _ in range(PRESSES):
+            await pilot.press("space")
+            await pilot.pause()
+            shown = app.screen.session.current
+            start = time.perf_counter()
+            await pilot.press("4")  # Good: the next card, front up
+            await pilot.pause()
+            assert app.screen.session.current is not shown
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)
+print(asyncio.run(bare()), asyncio.run(review()))
+"""
+
+
+def measure_ui_keys(db_path: Path, runs: int) -> dict[str, float]:
+    """The first drill after `d`, and a review key as a ratio to a bare Textual app: both
+    in a fresh process, as a learner starts the app."""
+    figures: dict[str, float] = {}
+    drills = []
+    for _ in range(max(3, runs // 2)):
+        out = subprocess.run(
+            [sys.executable, "-c", FIRST_DRILL_PROBE, str(db_path)],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+        drills.append(float(out.stdout.strip().splitlines()[-1]))
+    figures["first_drill"] = statistics.median(drills)
+    scratch = db_path.parent / "keys.db"  # the grades change the collection: a copy
+    for suffix in ("", "-wal"):  # the open collection may hold pages in its WAL
+        if Path(f"{db_path}{suffix}").exists():
+            shutil.copy(f"{db_path}{suffix}", f"{scratch}{suffix}")
+    out = subprocess.run(
+        [sys.executable, "-c", KEY_PAINT_PROBE, str(scratch), str(max(5, runs * 2))],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    bare, review = (float(x) for x in out.stdout.strip().splitlines()[-1].split())
+    figures["key_paint"], figures["key_paint_bare"] = review * 1000, bare * 1000
+    figures["key_paint_ratio"] = review / bare
+    return figures
+
 
 def measure(db_path: Path, runs: int) -> dict[str, float]:
     from studyapp.collection import Collection
@@ -163,6 +275,7 @@ def measure(db_path: Path, runs: int) -> dict[str, float]:
             first_cards.append(float(first_card))
         figures["app_start"] = statistics.median(samples)
         figures["first_review"] = statistics.median(first_cards)
+        figures.update(measure_ui_keys(db_path, runs))
     except ImportError:
         pass
     samples = []

@@ -31,6 +31,7 @@ def open_collection(path: Path, clock: FixedClock) -> Collection:
     """The test collection at `path`: fixture decks and topics only, fixed clock."""
     collection = Collection.open(f"sqlite:///{path}", Settings(clock=clock), sync=False)
     sync_bundled_decks(collection.db, FIXTURE_DECKS)
+    collection.content = FIXTURE_DECKS  # where the source lines find each card's section
     found = registry()
     sync_topics(collection.db, [(t, found[t].title) for t in TOPICS])
     return collection
