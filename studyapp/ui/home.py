@@ -27,7 +27,7 @@ PREPARE_AFTER_S = 0.3
 """How long after the home screen first shows to start loading what the first review
 needs: long enough for the first paint to finish, shorter than a learner takes to read it."""
 WEAKEST_MIN_WIDTH = 70
-"""Below this many columns the weakest-topics panel folds away (the decks need the room)."""
+"""Below this many columns the weakest-topics panel folds away (the decks need the rows)."""
 WEAKEST_TITLE_WIDTH = 25
 """Title columns in the panel (40 wide: border, padding, 10 marks and a space)."""
 NOTHING_DUE = "Nothing due — come back tomorrow, or drill a topic with t."
@@ -160,10 +160,12 @@ class HomeScreen(Screen[None]):
         cursor = table.cursor_row
         table.clear()
         for deck in counts.decks:
+            # A deck the learning path has not opened yet is dimmed: `r` brings none of its
+            # new cards today, though Enter still starts it by hand.
             table.add_row(
-                Text(deck.name),
+                Text(deck.name, style="" if deck.opened else "dim"),
                 _count(deck.due),
-                _count(deck.new),
+                _count(deck.new) if deck.opened else Text(str(deck.new), "dim", justify="right"),
                 key=deck.id,
             )
         total_due = sum(d.due for d in counts.decks)
