@@ -175,8 +175,11 @@ def _card(
     answers: list[AnkiReview],
 ) -> ImportedCard | str:
     base, own = base_id(note, note_type)
-    names = list(note_type.fields) + [f"Field {i + 1}" for i in range(99)]
     texts = [field_text(value) for value in note.fields]
+    names = [
+        *note_type.fields,
+        *(f"Field {i + 1}" for i in range(len(note_type.fields), len(texts))),
+    ]
     ordinal: int | None = None
     note_id: str | None = base  # siblings share it; a one-card note is its own note
     if note_type.cloze:

@@ -18,8 +18,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import false, select
+from sqlalchemy import false, insert, select
 from sqlalchemy.orm import Session
 
 from studyapp.decks.sync import id_batches
@@ -32,6 +33,7 @@ from studyapp.transfer.anki_read import AnkiCollection
 
 SCHEDULES = ("keep", "anki")
 CLASH_SUFFIX = " (Anki)"
+REVIEW_BATCH = 5000
 Progress = Callable[[int, int], None]
 """Called with (done, total) as the import goes."""
 
@@ -255,39 +257,39 @@ def _add_reviews(session: Session, reviews: list[ImportedReview]) -> int:
             )
         )
         logged.update((item, _ms(moment)) for item, moment in rows)
-    added = 0
+    new_rows: list[dict[str, Any]] = []
     for review in reviews:
         key = (review.card_id, _ms(review.reviewed_at))
         if key in logged:
             continue
         logged.add(key)
         before, after = review.before, review.after
-        session.add(
-            Review(
-                kind="card",
-                item_id=review.card_id,
-                reviewed_at=review.reviewed_at,
-                day=after.last_review,
-                quality=review.quality,
-                duration_ms=review.duration_ms,
-                repeat=review.repeat,
-                prev_easiness=before.easiness,
-                prev_repetitions=before.repetitions,
-                prev_interval=before.interval,
-                prev_due=before.due,
-                prev_lapses=before.lapses,
-                prev_last_review=before.last_review,
-                easiness=after.easiness,
-                repetitions=after.repetitions,
-                interval=after.interval,
-                due=after.due,
-                lapses=after.lapses,
-                imported=True,
-            )
+        new_rows.append(
+            {
+                "kind": "card",
+                "item_id": review.card_id,
+                "reviewed_at": review.reviewed_at,
+                "day": after.last_review,
+                "quality": review.quality,
+                "duration_ms": review.duration_ms,
+                "repeat": review.repeat,
+                "prev_easiness": before.easiness,
+                "prev_repetitions": before.repetitions,
+                "prev_interval": before.interval,
+                "prev_due": before.due,
+                "prev_lapses": before.lapses,
+                "prev_last_review": before.last_review,
+                "easiness": after.easiness,
+                "repetitions": after.repetitions,
+                "interval": after.interval,
+                "due": after.due,
+                "lapses": after.lapses,
+                "imported": True,
+            }
         )
-        added += 1
-    session.flush()
-    return added
+    for start in range(0, len(new_rows), REVIEW_BATCH):  # one executemany per batch
+        session.execute(insert(Review.__table__), new_rows[start : start + REVIEW_BATCH])
+    return len(new_rows)
 
 
 def _ms(moment: datetime) -> int:
