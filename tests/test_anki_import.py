@@ -261,3 +261,53 @@ def test_the_progress_bar_waits_a_second_before_showing() -> None:
         slow.update(1, 2)
         assert slow.bar is not None
         assert slow.bar.tasks[0].completed == 1
+
+
+def test_studyapp_to_anki_and_back_restores_every_schedule(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import anki.collection as anki_collection
+
+    run("decks")  # the bundled Optimizers deck arrives
+    connection = sqlite3.connect(home)
+    ids = [row[0] for row in connection.execute("SELECT id FROM cards ORDER BY position")]
+    day = datetime.now().astimezone().date().toordinal()
+    for n, card in enumerate(ids[:6]):
+        connection.execute(
+            "UPDATE cards SET interval = ?, easiness = ?, repetitions = ?, lapses = ?, due = ?, "
+            "last_review = ?, suspended = ? WHERE id = ?",
+            (3 + 5 * n, 250 - 12 * n, 1 + n, n % 3, day + n, day + n - 3 - 5 * n, n == 4, card),
+        )
+    connection.commit()
+    connection.close()
+    before, _, _ = load(home)
+    out = tmp_path / "out.apkg"
+    run("export", "--format", "apkg", "-o", str(out))
+    folder = tmp_path / "anki-side"
+    folder.mkdir()
+    col = anki_collection.Collection(str(folder / "collection.anki2"))
+    try:
+        col.import_anki_package(
+            anki_collection.ImportAnkiPackageRequest(
+                package_path=str(out),
+                options=anki_collection.ImportAnkiPackageOptions(with_scheduling=True),
+            )
+        )
+        back = tmp_path / "back.apkg"
+        options = anki_collection.ExportAnkiPackageOptions(
+            with_scheduling=True, with_deck_configs=False, with_media=False, legacy=False
+        )
+        col.export_anki_package(out_path=str(back), options=options, limit=None)
+    finally:
+        col.close()
+    elsewhere = tmp_path / "elsewhere.db"
+    monkeypatch.setenv("STUDYAPP_DB", str(elsewhere))
+    run("import", str(back))
+    after, _, decks = load(elsewhere)
+
+    def schedule(card: Card) -> tuple[Any, ...]:
+        return (card.deck_id, card.interval, card.easiness, card.due, card.lapses, card.suspended)
+
+    assert set(after) == set(before)
+    assert {i: schedule(after[i]) for i in ids} == {i: schedule(before[i]) for i in ids}
+    assert "optimizers-anki" not in decks
