@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -327,8 +328,17 @@ def problems(
     is_flag=True,
     help="For a JSON export: replace a database that already holds study data.",
 )
+@click.option(
+    "--schedule",
+    type=click.Choice(["keep", "anki"]),
+    default="keep",
+    show_default=True,
+    help="For an Anki package: keep the schedule of cards studied here, or take Anki's.",
+)
 @click.pass_context
-def import_(ctx: click.Context, path: Path, deck_id: str | None, replace: bool) -> None:
+def import_(
+    ctx: click.Context, path: Path, deck_id: str | None, replace: bool, schedule: str
+) -> None:
     """Import cards, or restore a whole collection from a JSON export.
 
     \b
@@ -336,9 +346,12 @@ def import_(ctx: click.Context, path: Path, deck_id: str | None, replace: bool) 
       *.toml        a studyapp deck file
       *.csv, *.tsv  front, back and optional tags, one card per row
       *.txt         the same, or Anki's "Notes in Plain Text" export (#separator:tab ...)
-      *.apkg        an Anki package made by Anki or genanki: one deck per Anki deck,
-                    tags kept, cards arrive as new. Newer Anki must export it with
-                    "Support older Anki versions" ticked.
+      *.apkg        an Anki package (.colpkg too), any Anki version's format: every
+                    card of every note (reversed and cloze cards each their own),
+                    decks as "Parent::Child", tags, suspension, the schedule and the
+                    whole review log. Notes match on Anki's GUID: importing again
+                    updates cards in place. --schedule keep (default) leaves the
+                    schedule of cards studied here alone; --schedule anki takes Anki's.
       *.json        a `studyapp export --format json` file: the whole collection
 
     Deck imports add or update cards by stable id (importing the same file again updates,
@@ -350,7 +363,6 @@ def import_(ctx: click.Context, path: Path, deck_id: str | None, replace: bool) 
     the database is left unchanged.
     """
     from studyapp.decks.format import DeckError, parse_deck
-    from studyapp.transfer.anki import PackageError, read_package_contents
     from studyapp.transfer.restore import ImportProblem, read_json
     from studyapp.transfer.text_files import parse_table
 
@@ -375,16 +387,12 @@ def import_(ctx: click.Context, path: Path, deck_id: str | None, replace: bool) 
             f"{len(restored.attempts)} drill attempt(s) from {path}"
         )
         return
-    skipped = 0
+    if suffix in (".apkg", ".colpkg"):
+        _import_anki(ctx, path, schedule)
+        return
     try:
-        if suffix in (".apkg", ".colpkg"):
-            contents = read_package_contents(path)
-            specs, skipped = contents.decks, contents.skipped
-        elif suffix == ".toml":
-            specs = [parse_deck(path)]
-        else:
-            specs = [parse_table(path, deck_id)]
-    except (DeckError, PackageError) as error:
+        specs = [parse_deck(path)] if suffix == ".toml" else [parse_table(path, deck_id)]
+    except DeckError as error:
         raise click.ClickException(str(error)) from None
     collection = _open(ctx)
     try:
@@ -400,8 +408,65 @@ def import_(ctx: click.Context, path: Path, deck_id: str | None, replace: bool) 
         f"imported {label}: {report.added} new card(s), {report.updated} updated, "
         f"{total - report.added - report.updated} unchanged"
     )
-    if skipped:
-        click.echo(f"skipped {skipped} note(s) without both a front and a back", err=True)
+
+
+PROGRESS_DELAY_SECONDS = 1.0
+
+
+class LateProgress:
+    """A progress bar on stderr (stdout stays the result alone) that appears only once the
+    work has taken PROGRESS_DELAY_SECONDS: `update(done, total)` as it goes."""
+
+    def __init__(self, label: str, delay: float = PROGRESS_DELAY_SECONDS) -> None:
+        self.label, self.delay = label, delay
+        self.started = time.monotonic()
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __enter__(self) -> LateProgress:
+        self.started = time.monotonic()
+        return self
+
+    def update(self, done: int, total: int) -> None:
+        if self.bar is None:
+            if time.monotonic() - self.started < self.delay:
+                return
+            from rich.console import Console
+            from rich.progress import Progress
+
+            self.bar = Progress(console=Console(stderr=True), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task(self.label, total=total)
+        self.bar.update(self.task, completed=done, total=total)
+
+    def __exit__(self, *exception: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _import_anki(ctx: click.Context, path: Path, schedule: str) -> None:
+    """An Anki package: read it, then bring it in with a progress bar on stderr."""
+    from studyapp.transfer.anki import PackageError
+    from studyapp.transfer.anki_read import read_collection
+
+    with LateProgress(f"importing {path.name}") as bar:
+        try:
+            anki = read_collection(path)
+        except PackageError as error:
+            raise click.ClickException(str(error)) from None
+        collection = _open(ctx)
+        try:
+            report = collection.import_anki(anki, path, schedule=schedule, progress=bar.update)
+        finally:
+            collection.close()
+    names = ", ".join(f"{name!r}" for _, name in report.decks)
+    click.echo(
+        f"imported {len(report.decks)} deck(s) ({names}): {report.added} new card(s), "
+        f"{report.updated} updated, {report.unchanged} unchanged; "
+        f"{report.schedules_taken} schedule(s) from Anki, {report.reviews} review(s) added"
+    )
+    for line in report.skipped:
+        click.echo(f"skipped {line}", err=True)
 
 
 @main.command()

@@ -42,7 +42,7 @@ from studyapp.store.errors import StoreError as StoreError
 # (see store/runner.py): what the other methods need is imported when they are called,
 # and the domain names re-exported below for the UI are loaded on first use (__getattr__).
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from studyapp.answers.syntax import ANSWER_SYNTAX as ANSWER_SYNTAX
     from studyapp.answers.syntax import NOT_GRADED as NOT_GRADED
@@ -59,6 +59,8 @@ if TYPE_CHECKING:
     from studyapp.review.drilling import level_note as level_note
     from studyapp.schedulers.sm2 import QUALITY_LABELS as QUALITY_LABELS
     from studyapp.schedulers.sm2 import needs_repeat_today as needs_repeat_today
+    from studyapp.transfer.anki_import import AnkiImportReport
+    from studyapp.transfer.anki_read import AnkiCollection
     from studyapp.transfer.restore import Restored
 
 _FROM_CARDS = frozenset({"CardView", "ReviewSession"})
@@ -525,6 +527,27 @@ class Collection:
         from studyapp.transfer.restore import import_decks
 
         return import_decks(self.db, specs)
+
+    def import_anki(
+        self,
+        anki: AnkiCollection,
+        source: Path,
+        schedule: str = "keep",
+        progress: Callable[[int, int], None] | None = None,
+    ) -> AnkiImportReport:
+        """Bring an Anki collection in: cards, schedules and review log (transfer/anki_import)."""
+        from studyapp.config import study_day
+        from studyapp.transfer.anki_import import import_anki
+
+        rollover = self.settings.rollover_hour
+        return import_anki(
+            self.db,
+            anki,
+            source,
+            study_day=lambda moment: study_day(moment, rollover),
+            schedule=schedule,
+            progress=progress,
+        )
 
     def export_json(self) -> dict[str, Any]:
         """The whole collection as one JSON-ready object (docs/formats.md)."""

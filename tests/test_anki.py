@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from studyapp.store.models import Card, Deck
-from studyapp.transfer.anki import PackageError, read_package
+from studyapp.transfer.anki import read_package
 from studyapp.transfer.export import write_apkg
 from studyapp.transfer.restore import import_decks
 from tests.helpers import add_cards
@@ -151,10 +151,12 @@ def test_a_package_made_by_anki_imports_with_decks_and_tags(db, tmp_path) -> Non
     assert import_decks(db, read_package(package)).added == 0
 
 
-def test_anki_newer_package_format_asks_for_the_older_export(tmp_path) -> None:
-    package = anki_package(tmp_path, legacy=False)
-    with pytest.raises(PackageError, match="Support older Anki versions"):
-        read_package(package)
+def test_anki_newer_package_format_reads_like_the_older(tmp_path) -> None:
+    current = read_package(anki_package(tmp_path, legacy=False))
+    older = read_package(anki_package(tmp_path, legacy=True))
+    assert [(d.name, [c.front for c in d.cards]) for d in current] == [
+        (d.name, [c.front for c in d.cards]) for d in older
+    ]
 
 
 def test_anki_plain_text_notes_export_imports(tmp_path) -> None:

@@ -308,7 +308,7 @@ def zip_with(path: Path, members: dict[str, bytes]) -> Path:
         (
             "new.apkg",
             lambda p: zip_with(p, {"collection.anki21b": b"\x28\xb5\x2f\xfd"}),
-            "Support older Anki versions",
+            "compressed collection is damaged",
         ),
         ("junk.apkg", lambda p: zip_with(p, {"collection.anki2": b"junk" * 100}), "cannot be read"),
     ],
@@ -756,7 +756,7 @@ def test_cli_imports_an_apkg_twice_without_copies(cli_env, tmp_path) -> None:
     package = tmp_path / "two.apkg"
     genanki.Package([one, two]).write_to_file(str(package))
     code, out = run("import", str(package))
-    assert code == 0 and "2 decks ('one', 'two-sub'): 2 new card(s)" in out, out
+    assert code == 0 and "2 deck(s) ('One', 'Two::Sub'): 2 new card(s)" in out, out
     code, out = run("import", str(package))
     assert code == 0 and "0 new card(s), 0 updated, 2 unchanged" in out, out
     code, out = run("decks")

@@ -19,6 +19,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from studyapp.config import Settings
+from studyapp.decks.cloze import render_cloze
 from studyapp.schedulers.sm2 import Sm2State, needs_repeat_today, preview_intervals
 from studyapp.store import Database, grades, rows
 from studyapp.store.errors import GradeSuperseded, NothingToUndo
@@ -48,10 +49,28 @@ class CardView:
     source: str | None
     tags: tuple[str, ...]
     state: Sm2State
+    template: str = "basic"  # basic | reverse | cloze
+    ordinal: int | None = None  # the cloze number this card asks
 
     @property
     def is_new(self) -> bool:
         return self.state.due is None
+
+    @property
+    def question(self) -> str:
+        """What the front shows: a cloze card hides its own gap (decks/cloze.py)."""
+        if self.template != "cloze" or self.ordinal is None:
+            return self.front
+        return render_cloze(self.front, self.ordinal).front
+
+    @property
+    def answer_parts(self) -> tuple[tuple[str, bool], ...]:
+        """What the back shows, as (text, marked) parts: a cloze card's whole text with its
+        gap marked (the screen bolds it), then its extra."""
+        if self.template != "cloze" or self.ordinal is None:
+            return ((self.back, False),)
+        parts = render_cloze(self.front, self.ordinal).back_parts
+        return (*parts, ("\n\n" + self.back, False)) if self.back else parts
 
 
 def _read_card_view(reader: Runner, card_id: str) -> CardView | None:

@@ -189,7 +189,9 @@ class LoggedGrade:
 
 def card_view_values(row: Sequence[Any]) -> dict[str, Any]:
     """The fields of the review screen's CardView from a row of statement card_view."""
-    id_, deck_id, deck_name, front, back, mnemonic, why, source, tags, *state = row
+    id_, deck_id, deck_name, front, back, mnemonic, why, source, tags, template, ordinal, *state = (
+        row
+    )
     return {
         "id": id_,
         "deck_id": deck_id,
@@ -200,6 +202,8 @@ def card_view_values(row: Sequence[Any]) -> dict[str, Any]:
         "why": why,
         "source": source,
         "tags": tuple(tags.split()),
+        "template": template,
+        "ordinal": ordinal,
         "state": state_from_row(state),
     }
 

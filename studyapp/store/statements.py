@@ -320,6 +320,8 @@ def build(dialect: str) -> dict[str, tuple[Any, tuple[str, ...] | None]]:
             cards.c.why,
             cards.c.source,
             cards.c.tags,
+            cards.c.template,
+            cards.c.ordinal,
             *(cards.c[name] for name in SM2_COLUMNS),
         )
         .select_from(cards.join(decks))

@@ -1,9 +1,10 @@
 """Anki packages (.apkg): stamping our SM-2 schedule into one, and reading one back.
 
-An .apkg is a zip holding a SQLite collection (`collection.anki2`, or `collection.anki21`
-from Anki 2.1's "support older Anki versions" export; newer Anki writes a zstd-compressed
-`collection.anki21b` that needs Anki's own code to read). Notes keep their fields in one
-column separated by \\x1f; each note has one or more cards, each card one deck.
+An .apkg is a zip holding a SQLite collection (`collection.anki2`, `collection.anki21`
+from Anki 2.1's "support older Anki versions" export, or the zstd-compressed
+`collection.anki21b` of newer Anki; transfer/anki_read.py opens all three). Notes keep
+their fields in one column separated by \\x1f; each note has one or more cards, each card
+one deck.
 
 Writing: genanki builds the notes, decks and tags but writes every card as new. Our
 `ScheduledPackage` subclass lets genanki make its rows as usual, collects them and writes
@@ -19,6 +20,9 @@ counts review due dates from). The mapping, SM-2 to Anki:
 
 Reading: `read_package` turns every Anki deck into a `DeckSpec` (cards arrive as new),
 with card ids derived from the note guid so that importing again updates, not duplicates.
+The CLI's import of a package goes through transfer/anki_read.py, anki_cards.py and
+anki_import.py instead, which also bring each card's schedule, every sibling card of a
+note and the review log.
 """
 
 from __future__ import annotations
@@ -47,6 +51,11 @@ CREATED_AT = timegm((CREATED.year, CREATED.month, CREATED.day, 12, 0, 0))
 
 STUDYAPP_DECK_PREFIX = "studyapp::"
 STUDYAPP_GUID_NAMESPACE = "studyapp"
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+COLLECTION_NAMES = ("collection.anki21b", "collection.anki21", "collection.anki2")
+"""Newest first: a package from current Anki holds a stub collection.anki2 beside the real
+compressed one."""
 MAX_COLLECTION_BYTES = 512 * 1024 * 1024
 """A collection inside a package larger than this is refused (a zip bomb, most likely)."""
 STEPS_PER_BYTE = 2
@@ -229,7 +238,7 @@ def read_package_contents(path: Path) -> PackageContents:
     data = _read_bytes(path)
     with tempfile.TemporaryDirectory(prefix="studyapp-apkg-") as folder:
         target = Path(folder) / "collection.sqlite"
-        target.write_bytes(_collection_bytes(path))
+        target.write_bytes(collection_bytes(path))
         try:
             notes = _read_notes(target)
         except (sqlite3.DatabaseError, ValueError, TypeError, AttributeError) as error:
@@ -246,37 +255,49 @@ def _read_bytes(path: Path) -> bytes:
         raise PackageError(path, f"cannot read file: {error.strerror or error}") from None
 
 
-def _collection_bytes(path: Path) -> bytes:
+def collection_bytes(path: Path) -> bytes:
+    """The SQLite bytes of the package's collection, decompressed when zstd-compressed."""
     try:
         with zipfile.ZipFile(path) as package:
             names = set(package.namelist())
-            # Anki 2.1.50+ adds a stub collection.anki2 ("please update Anki") beside the
-            # real one, so the newer names win.
-            if "collection.anki21" in names:
-                name = "collection.anki21"
-            elif "collection.anki21b" in names:
-                raise PackageError(
-                    path,
-                    "this package uses Anki's newer compressed format (collection.anki21b); "
-                    'export it again from Anki with "Support older Anki versions" ticked',
-                )
-            elif "collection.anki2" in names:
-                name = "collection.anki2"
-            else:
+            name = next((n for n in COLLECTION_NAMES if n in names), None)
+            if name is None:
                 raise PackageError(path, "not an Anki package (no collection.anki2 inside)")
             info = package.getinfo(name)
             if info.file_size > MAX_COLLECTION_BYTES:
-                raise PackageError(
-                    path,
-                    f"the collection inside is larger than {MAX_COLLECTION_BYTES // 2**20} MiB",
-                )
-            return package.read(info)
+                raise PackageError(path, _too_large())
+            raw = package.read(info)
     except zipfile.BadZipFile as error:
         raise PackageError(
             path, f"not an Anki package (not a readable zip file: {error})"
         ) from None
     except (OSError, EOFError, RuntimeError, NotImplementedError) as error:
         raise PackageError(path, f"cannot read the package: {error}") from None
+    if raw.startswith(ZSTD_MAGIC):
+        return _unzstd(path, raw)
+    return raw
+
+
+def _too_large() -> str:
+    return f"the collection inside is larger than {MAX_COLLECTION_BYTES // 2**20} MiB"
+
+
+def _unzstd(path: Path, raw: bytes) -> bytes:
+    """zstd-decompressed, reading at most MAX_COLLECTION_BYTES (a bomb is refused)."""
+    import zstandard
+
+    try:
+        with zstandard.ZstdDecompressor().stream_reader(raw) as reader:
+            data = reader.read(MAX_COLLECTION_BYTES + 1)
+            while len(data) <= MAX_COLLECTION_BYTES and (more := reader.read(2**20)):
+                data += more
+    except zstandard.ZstdError as error:
+        raise PackageError(path, f"the compressed collection is damaged: {error}") from None
+    if len(data) > MAX_COLLECTION_BYTES:
+        raise PackageError(path, _too_large())
+    if not data.startswith(SQLITE_MAGIC):
+        raise PackageError(path, "the compressed collection is damaged (no SQLite file inside)")
+    return data
 
 
 def _read_notes(collection: Path) -> list[_Note]:

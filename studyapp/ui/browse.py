@@ -20,7 +20,7 @@ from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Select, Static
 
-from studyapp.ui.widgets import NotSaved, number, saving
+from studyapp.ui.widgets import NotSaved, answer_text, number, saving
 
 if TYPE_CHECKING:
     from studyapp.collection import CardRow, CardView, Collection
@@ -82,9 +82,9 @@ class CardScreen(ModalScreen[None]):
 
     def _body(self, card: CardView) -> Group:
         parts: list[Text | Table] = [
-            Text(card.front, style="bold"),
+            Text(card.question, style="bold"),
             Text(""),
-            Text(card.back),
+            answer_text(card.answer_parts),
         ]
         for label, value in (("Hook", card.mnemonic), ("Why", card.why), ("Source", self.source)):
             if value:

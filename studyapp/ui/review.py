@@ -29,6 +29,7 @@ from studyapp.ui.widgets import (
     ANKI_GRADES,
     GRADE_NAMES,
     NotSaved,
+    answer_text,
     days,
     duration,
     grade_labels,
@@ -211,8 +212,8 @@ class ReviewScreen(Screen[None]):
         self.query_one("#review-deck", Static).update(
             Text.assemble((f" {badge[0]} ", badge[1]), "  ", (card.deck_name, "bold"))
         )
-        self.query_one("#front", Static).update(Text(card.front))
-        self.query_one("#back", Static).update(Text(card.back))
+        self.query_one("#front", Static).update(Text(card.question))
+        self.query_one("#back", Static).update(answer_text(card.answer_parts))
         self._optional("#mnemonic", card.mnemonic, "Hook  ")
         self._optional("#why", card.why, "Why  ")
         self._optional("#source", self.collection.source_line(card), "Source  ")

@@ -133,6 +133,11 @@ def _not_saved(node: Widget, doing: str, message: str) -> None:
 # ------------------------------------------------------------------------------ grades
 
 
+def answer_text(parts: Iterable[tuple[str, bool]]) -> Text:
+    """A card's back from (text, marked) parts: a cloze card's own gap in bold."""
+    return Text.assemble(*((text, "bold") if marked else text for text, marked in parts))
+
+
 def grade_labels(
     intervals: dict[int, int],
     width: int,

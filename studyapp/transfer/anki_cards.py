@@ -1,0 +1,321 @@
+"""An Anki collection as studyapp cards and review-log rows: one pure mapping, no database.
+
+Cards. Every Anki card becomes one studyapp card; siblings of one note share a note id:
+
+    note X, standard type, card 1        id X        template basic   front = 1st field
+    note X, 2-template type, card 2      id X~rev    template reverse front = 2nd field
+    note X, standard type, card n > 2    id X~t<n>   template basic   (a custom type)
+    note X, cloze type, card of {{cN::}} id X~cN     template cloze   front = the raw text
+
+X is the card id studyapp gave that note before (a card exported from here comes home to its
+own id), else `anki-` and a hash of the note's GUID. The back is the other of the first two
+fields, then every further non-empty field as `Name: text`, so nothing is dropped; an image
+shows as `[image: chat.png]`, a sound as `[audio: x.mp3]`.
+
+Schedule (Anki's card columns -> SM-2):
+
+    new (type 0)                 new: no due date
+    review (type 2)              interval = ivl, EF = factor / 1000 (at least 1.3),
+                                 due = creation day + due, lapses = lapses,
+                                 n = the passing answers in a row at the end of its log
+                                 (without a log: 1, 2 or 3 by interval, as SM-2 reaches it)
+    learning (type 1)            n = 0, interval 0, due on its next step's day: a card
+                                 answered but not yet graduated, as after a first grade
+    relearning (type 3)          n = 0, interval 1, due on its next step's day, lapses kept:
+                                 a lapsed card, as after SM-2's failing grade
+    suspended (queue -1)         suspended; buried (-2, -3) is active (burying is for a day)
+
+Review log: each revlog row with a grade (not Anki's manual reschedules, ease 0) becomes
+a review with quality Again 1, Hard 3, Good 4, Easy 5, marked imported, with the state
+before and after it rebuilt from the rows of its card in order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from studyapp.decks.cloze import cloze_numbers
+from studyapp.schedulers.sm2 import MIN_EASINESS, Sm2State
+from studyapp.transfer.anki import OWN_FIELDS, STUDYAPP_GUID_NAMESPACE
+from studyapp.transfer.anki_read import AnkiCard, AnkiCollection, AnkiNote, AnkiReview, NoteType
+from studyapp.transfer.text_files import html_to_text
+
+QUALITY = {1: 1, 2: 3, 3: 4, 4: 5}
+"""Anki's answer buttons as SM-2 grades: Again, Hard, Good, Easy."""
+IMAGE = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))[^>]*>""", re.I)
+SOUND = re.compile(r"\[sound:([^\]]*)\]")
+
+
+@dataclass(frozen=True)
+class ImportedCard:
+    """One studyapp card made from one Anki card."""
+
+    id: str
+    guid: str
+    note_id: str | None
+    template: str  # basic | reverse | cloze
+    ordinal: int | None
+    deck: str  # the Anki deck's full name, Parent::Child
+    front: str
+    back: str
+    tags: tuple[str, ...]
+    suspended: bool
+    state: Sm2State
+    anki_card_id: int
+    mnemonic: str | None = None
+    why: str | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class ImportedReview:
+    """One answer of the Anki review log, as a studyapp review row (before and after)."""
+
+    card_id: str
+    anki_card_id: int
+    reviewed_at: datetime
+    quality: int
+    duration_ms: int
+    repeat: bool
+    before: Sm2State
+    after: Sm2State
+
+
+@dataclass
+class ImportedCollection:
+    cards: list[ImportedCard] = field(default_factory=list)
+    reviews: list[ImportedReview] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # one line per card left out, and why
+
+
+def field_text(value: str) -> str:
+    """A field's HTML as text, with images and sounds as visible markers."""
+
+    return html_to_text(_markers(value))
+
+
+def _markers(value: str) -> str:
+    """Images and sounds as `[image: name]` and `[audio: name]`; the rest left as it is."""
+
+    def image(match: re.Match[str]) -> str:
+        name = next(part for part in match.groups() if part is not None)
+        return f"[image: {html.unescape(name)}]"
+
+    return SOUND.sub(lambda m: f"[audio: {m.group(1)}]", IMAGE.sub(image, value))
+
+
+def map_collection(
+    anki: AnkiCollection,
+    known_ids: Callable[[str], dict[tuple[str, int | None], str]],
+    study_day: Callable[[datetime], date],
+    source: str,
+) -> ImportedCollection:
+    """Every card and answer of `anki`. `known_ids(guid)` gives the ids of cards studyapp
+    already has for that note, by (template, ordinal); `study_day` turns a moment into
+    studyapp's study day."""
+    out = ImportedCollection()
+    notes = {note.id: note for note in anki.notes}
+    by_card: dict[int, ImportedCard] = {}
+    log: dict[int, list[AnkiReview]] = {}
+    for review in anki.reviews:
+        log.setdefault(review.card_id, []).append(review)
+    for card in anki.cards:
+        note = notes.get(card.note_id)
+        if note is None:
+            out.skipped.append(f"Anki card {card.id}: its note is missing")
+            continue
+        note_type = anki.note_types.get(note.type_id, NoteType("", (), 1, False))
+        made = _card(anki, note, note_type, card, known_ids(note.guid), log.get(card.id, []))
+        if isinstance(made, str):
+            out.skipped.append(f"note {note.guid!r} card {card.ord + 1}: {made}")
+            continue
+        made = ImportedCard(**{**made.__dict__, "source": made.source or source})
+        out.cards.append(made)
+        by_card[card.id] = made
+    for anki_card_id, answers in log.items():
+        imported = by_card.get(anki_card_id)
+        if imported is not None:
+            out.reviews += _reviews(imported, answers, study_day)
+    out.reviews.sort(key=lambda review: review.reviewed_at)
+    return out
+
+
+def base_id(note: AnkiNote, note_type: NoteType) -> tuple[str, dict[str, str | None]]:
+    """The note's card id, and the extra fields of a card exported from studyapp."""
+    if list(note_type.fields) == OWN_FIELDS and len(note.fields) == len(OWN_FIELDS):
+        own = dict(zip(OWN_FIELDS, note.fields, strict=True))
+        from studyapp.decks.format import valid_id
+
+        if valid_id(own["Id"]) and note.guid == _genanki_guid(own["Id"]):
+            return own["Id"], {
+                "mnemonic": field_text(own["Mnemonic"]) or None,
+                "why": field_text(own["Why"]) or None,
+                "source": field_text(own["Source"]) or None,
+            }
+    return f"anki-{hashlib.sha1(note.guid.encode()).hexdigest()[:16]}", {}
+
+
+def _genanki_guid(card_id: str) -> str:
+    import genanki
+
+    return str(genanki.guid_for(STUDYAPP_GUID_NAMESPACE, card_id))
+
+
+def _card(
+    anki: AnkiCollection,
+    note: AnkiNote,
+    note_type: NoteType,
+    card: AnkiCard,
+    known: dict[tuple[str, int | None], str],
+    answers: list[AnkiReview],
+) -> ImportedCard | str:
+    base, own = base_id(note, note_type)
+    texts = [field_text(value) for value in note.fields]
+    names = [
+        *note_type.fields,
+        *(f"Field {i + 1}" for i in range(len(note_type.fields), len(texts))),
+    ]
+    ordinal: int | None = None
+    note_id: str | None = base  # siblings share it; a one-card note is its own note
+    if note_type.cloze:
+        ordinal = card.ord + 1
+        raw = texts[0] if texts else ""  # the markup survives: braces are not HTML
+        if ordinal not in cloze_numbers(raw):
+            return f"its text has no cloze {ordinal}"
+        template, card_id = "cloze", f"{base}~c{ordinal}"
+        front, rest = raw, list(range(1, len(texts)))
+    elif card.ord == 1 and note_type.templates == 2:
+        template, card_id = "reverse", f"{base}~rev"
+        front = texts[1] if len(texts) > 1 else ""
+        rest = [0, *range(2, len(texts))]
+    else:
+        template, note_id = "basic", note_id if note_type.templates > 1 else None
+        card_id = base if card.ord == 0 else f"{base}~t{card.ord + 1}"
+        front, rest = (texts[0] if texts else ""), list(range(1, len(texts)))
+    if own:
+        rest = [1]  # a studyapp card: mnemonic, why, source and id have their own columns
+    if not front:
+        return "its front is empty"
+    back = _back(texts, names, rest)
+    card_id = known.get((template, ordinal), card_id)
+    return ImportedCard(
+        id=card_id,
+        guid=note.guid,
+        note_id=note_id,
+        template=template,
+        ordinal=ordinal,
+        deck=anki.decks.get(card.deck_id, "Default"),
+        front=front,
+        back=back,
+        tags=note.tags,
+        suspended=card.queue == -1,
+        state=card_state(anki, card, answers),
+        anki_card_id=card.id,
+        mnemonic=own.get("mnemonic"),
+        why=own.get("why"),
+        source=own.get("source"),
+    )
+
+
+def _back(texts: list[str], names: list[str], rest: list[int]) -> str:
+    """The answer field first, as it is; then each further non-empty field, named."""
+    parts: list[str] = []
+    for position, index in enumerate(rest):
+        if index >= len(texts) or not texts[index]:
+            continue
+        parts.append(texts[index] if position == 0 else f"{names[index]}: {texts[index]}")
+    return "\n\n".join(parts)
+
+
+def _easiness(factor: int) -> float:
+    return max(MIN_EASINESS, round(factor / 1000, 2)) if factor > 0 else 2.5
+
+
+def card_state(anki: AnkiCollection, card: AnkiCard, answers: list[AnkiReview]) -> Sm2State:
+    """The card's Anki schedule as the nearest SM-2 state (module docstring)."""
+    if card.type == 0:
+        return Sm2State()
+    last = anki.day_of(answers[-1].id) if answers else None
+    easiness = _easiness(card.factor)
+    if card.type == 2:
+        due = anki.created + timedelta(days=card.due)
+        streak = _streak(answers)
+        if not streak:
+            streak = 1 if card.ivl < 6 else 2 if card.ivl < 15 else 3
+        return Sm2State(
+            easiness=easiness,
+            repetitions=streak,
+            interval=max(card.ivl, 1),
+            due=due,
+            lapses=card.lapses,
+            last_review=last or due - timedelta(days=max(card.ivl, 1)),
+        )
+    # learning (1) or relearning (3): due is a moment (queue 1) or a day number (queue 3)
+    if card.queue == 3 or (card.queue != 1 and card.due < 10**8):
+        due = anki.created + timedelta(days=card.due)
+    else:
+        due = anki.day_of(card.due * 1000)
+    return Sm2State(
+        easiness=easiness,
+        repetitions=0,
+        interval=1 if card.type == 3 else 0,
+        due=due,
+        lapses=card.lapses,
+        last_review=last,
+    )
+
+
+def _streak(answers: list[AnkiReview]) -> int:
+    """Passing review answers in a row at the end of the log (SM-2's n)."""
+    streak = 0
+    for answer in answers:
+        if answer.ease == 0:
+            continue
+        if answer.ease == 1:
+            streak = 0
+        elif answer.ivl > 0:  # a review, or the step that graduated the card
+            streak += 1
+    return streak
+
+
+def _reviews(
+    card: ImportedCard, answers: list[AnkiReview], study_day: Callable[[datetime], date]
+) -> list[ImportedReview]:
+    """The card's answers as review rows, each with the SM-2 state before and after."""
+    state = Sm2State()
+    rows: list[ImportedReview] = []
+    last_day: date | None = None
+    for answer in answers:
+        if answer.ease not in QUALITY:
+            continue
+        moment = datetime.fromtimestamp(answer.id / 1000).astimezone()
+        day = study_day(moment)
+        failed = answer.ease == 1
+        interval = answer.ivl if answer.ivl > 0 else 0
+        after = Sm2State(
+            easiness=_easiness(answer.factor) if answer.factor else state.easiness,
+            repetitions=0 if failed else state.repetitions + (1 if interval else 0),
+            interval=interval,
+            due=day + timedelta(days=interval),
+            lapses=state.lapses + (1 if failed and answer.type == 1 else 0),
+            last_review=day,
+        )
+        rows.append(
+            ImportedReview(
+                card_id=card.id,
+                anki_card_id=card.anki_card_id,
+                reviewed_at=moment,
+                quality=QUALITY[answer.ease],
+                duration_ms=answer.time_ms,
+                repeat=day == last_day,
+                before=state,
+                after=after,
+            )
+        )
+        state, last_day = after, day
+    return rows

@@ -1,0 +1,296 @@
+"""Importing an Anki collection into the database: matching like Anki, in one transaction.
+
+Notes match on their Anki GUID (`cards.anki_guid`), and a card exported from studyapp on its
+own id, so importing again updates in place, never duplicates. An existing card takes the
+package's text, deck and tags, and keeps its studyapp schedule and history when it has been
+studied here, unless the learner asks for Anki's (`schedule="anki"`); a card new to studyapp
+always takes Anki's schedule and suspension. A note moved to another deck in Anki simply
+moves. A card of a bundled deck stays in it (its deck file owns its text and deck), and an
+Anki deck whose name or id is a bundled deck's gets a distinct id and the visible name
+"<name> (Anki)": imported decks are never merged into bundled ones, so the next start's
+sync of the deck files never retires them. The Anki review log is appended, marked
+imported, once: a row already in the log (same card and moment) is not added again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import false, insert, select
+from sqlalchemy.orm import Session
+
+from studyapp.decks.sync import id_batches
+from studyapp.schedulers.sm2 import Sm2State
+from studyapp.store import Database, totals
+from studyapp.store.models import Card, Deck, Review
+from studyapp.transfer.anki import STUDYAPP_DECK_PREFIX, deck_ids_for
+from studyapp.transfer.anki_cards import ImportedCard, ImportedReview, map_collection
+from studyapp.transfer.anki_read import AnkiCollection
+
+SCHEDULES = ("keep", "anki")
+CLASH_SUFFIX = " (Anki)"
+REVIEW_BATCH = 5000
+Progress = Callable[[int, int], None]
+"""Called with (done, total) as the import goes."""
+
+
+@dataclass
+class AnkiImportReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    schedules_taken: int = 0  # cards whose schedule now is Anki's
+    reviews: int = 0  # review-log rows added
+    decks: list[tuple[str, str]] = field(default_factory=list)  # (id, name) written
+    skipped: list[str] = field(default_factory=list)
+
+
+def import_anki(
+    db: Database,
+    anki: AnkiCollection,
+    source: Path,
+    *,
+    study_day: Callable[[datetime], date],
+    schedule: str = "keep",
+    progress: Progress | None = None,
+) -> AnkiImportReport:
+    """Bring every card, schedule and answer of `anki` into the database: all or nothing."""
+    if schedule not in SCHEDULES:
+        raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}")
+    report = AnkiImportReport()
+    with db.write_session() as session:
+        known = _known_ids(session, [note.guid for note in anki.notes])
+        mapped = map_collection(anki, lambda guid: known.get(guid, {}), study_day, source.name)
+        report.skipped = mapped.skipped
+        existing = _existing_cards(session, [card.id for card in mapped.cards])
+        deck_of = _decks(session, mapped.cards, existing, source, report)
+        studied = _studied_here(session, list(existing))
+        next_position = max((card.position for card in existing.values()), default=0)
+        next_position = max(next_position, _max_position(session)) + 1
+        total = len(mapped.cards) + len(mapped.reviews)
+        for done, imported in enumerate(mapped.cards, start=1):
+            card = existing.get(imported.id)
+            if card is None:
+                card = Card(id=imported.id, position=next_position, retired=False)
+                next_position += 1
+                session.add(card)
+                existing[imported.id] = card
+                report.added += 1
+                take = True
+            else:
+                take = schedule == "anki" or imported.id not in studied
+                changed = _differs(card, imported, deck_of[imported.id]) or (
+                    take and _state_differs(card, imported)
+                )
+                report.updated += changed
+                report.unchanged += not changed
+            _write_card(card, imported, deck_of[imported.id], take)
+            report.schedules_taken += take
+            if progress is not None and done % 200 == 0:
+                progress(done, total)
+        session.flush()
+        report.reviews = _add_reviews(session, mapped.reviews)
+        totals.rebuild(session.connection())
+        session.commit()
+    if progress is not None:
+        progress(total, total)
+    return report
+
+
+def _known_ids(
+    session: Session, guids: Sequence[str]
+) -> dict[str, dict[tuple[str, int | None], str]]:
+    """guid -> {(template, ordinal): card id} for cards already matched to Anki notes."""
+    known: dict[str, dict[tuple[str, int | None], str]] = {}
+    for batch in id_batches(list(dict.fromkeys(guids))):
+        rows = session.execute(
+            select(Card.anki_guid, Card.template, Card.ordinal, Card.id).where(
+                Card.anki_guid.in_(batch)
+            )
+        )
+        for guid, template, ordinal, card_id in rows:
+            known.setdefault(str(guid), {})[(template, ordinal)] = card_id
+    return known
+
+
+def _existing_cards(session: Session, ids: Sequence[str]) -> dict[str, Card]:
+    return {
+        card.id: card
+        for batch in id_batches(list(dict.fromkeys(ids)))
+        for card in session.scalars(select(Card).where(Card.id.in_(batch)))
+    }
+
+
+def _max_position(session: Session) -> int:
+    from sqlalchemy import func
+
+    return int(session.scalar(select(func.max(Card.position))) or 0)
+
+
+def _studied_here(session: Session, ids: Sequence[str]) -> set[str]:
+    """The cards graded in studyapp itself (a logged grade that did not come from Anki)."""
+    studied: set[str] = set()
+    for batch in id_batches(list(ids)):
+        studied.update(
+            session.scalars(
+                select(Review.item_id)
+                .where(Review.kind == "card", Review.item_id.in_(batch))
+                .where(Review.imported == false())
+                .distinct()
+            )
+        )
+    return studied
+
+
+def _decks(
+    session: Session,
+    cards: list[ImportedCard],
+    existing: dict[str, Card],
+    source: Path,
+    report: AnkiImportReport,
+) -> dict[str, str]:
+    """Card id -> the deck it goes to, creating or renaming imported decks as needed."""
+    all_decks = {deck.id: deck for deck in session.scalars(select(Deck))}
+    bundled_ids = {i for i, deck in all_decks.items() if deck.origin == "bundled"}
+    bundled_names = {
+        deck.name.casefold() for deck in all_decks.values() if deck.origin == "bundled"
+    }
+    names = sorted({card.deck for card in cards})
+    ids = deck_ids_for(names)
+    target: dict[str, tuple[str, str]] = {}  # Anki deck name -> (id, shown name)
+    for name in names:
+        deck_id, shown = ids[name], name.removeprefix(STUDYAPP_DECK_PREFIX)
+        if deck_id in bundled_ids or shown.casefold() in bundled_names:
+            if deck_id in bundled_ids:
+                shown = all_decks[deck_id].name
+            deck_id, shown = f"{deck_id}-anki", f"{shown}{CLASH_SUFFIX}"
+        target[name] = (deck_id, shown)
+    deck_of: dict[str, str] = {}
+    used: set[str] = set()
+    for card in cards:
+        stored = existing.get(card.id)
+        if stored is not None and stored.deck_id in bundled_ids:
+            deck_of[card.id] = stored.deck_id  # its deck file owns it
+            continue
+        deck_of[card.id] = target[card.deck][0]
+        used.add(card.deck)
+    for name in sorted(used):
+        deck_id, shown = target[name]
+        deck = all_decks.get(deck_id)
+        if deck is None:
+            deck = Deck(id=deck_id, name=shown, origin="import")
+            session.add(deck)
+        deck.name, deck.description = shown, f"Imported from Anki ({source.name})"
+        deck.origin, deck.source_path, deck.retired = "import", str(source), False
+        report.decks.append((deck_id, shown))
+    session.flush()
+    return deck_of
+
+
+def _differs(card: Card, imported: ImportedCard, deck_id: str) -> bool:
+    return (
+        card.front != imported.front
+        or card.back != imported.back
+        or card.tags != " ".join(imported.tags)
+        or card.deck_id != deck_id
+        or card.retired
+    )
+
+
+def _state_differs(card: Card, imported: ImportedCard) -> bool:
+    state = imported.state
+    return card.suspended != imported.suspended or (
+        card.easiness,
+        card.repetitions,
+        card.interval,
+        card.due,
+        card.lapses,
+        card.last_review,
+    ) != (
+        state.easiness,
+        state.repetitions,
+        state.interval,
+        state.due,
+        state.lapses,
+        state.last_review,
+    )
+
+
+def _write_card(card: Card, imported: ImportedCard, deck_id: str, take: bool) -> None:
+    card.deck_id, card.front, card.back = deck_id, imported.front, imported.back
+    card.tags, card.retired = " ".join(imported.tags), False
+    card.note_id, card.template, card.ordinal = (
+        imported.note_id,
+        imported.template,
+        imported.ordinal,
+    )
+    card.anki_guid = imported.guid
+    if imported.mnemonic is not None or imported.why is not None:
+        card.mnemonic, card.why = imported.mnemonic, imported.why
+    card.source = imported.source
+    if take:
+        _set_state(card, imported.state)
+        card.suspended = imported.suspended
+
+
+def _set_state(card: Card, state: Sm2State) -> None:
+    card.easiness, card.repetitions, card.interval = (
+        state.easiness,
+        state.repetitions,
+        state.interval,
+    )
+    card.due, card.lapses, card.last_review = state.due, state.lapses, state.last_review
+
+
+def _add_reviews(session: Session, reviews: list[ImportedReview]) -> int:
+    """Append the answers not already in the log (same card, same moment to the ms)."""
+    ids = list({review.card_id for review in reviews})
+    logged: set[tuple[str, int]] = set()
+    for batch in id_batches(ids):
+        rows = session.execute(
+            select(Review.item_id, Review.reviewed_at).where(
+                Review.kind == "card", Review.item_id.in_(batch)
+            )
+        )
+        logged.update((item, _ms(moment)) for item, moment in rows)
+    new_rows: list[dict[str, Any]] = []
+    for review in reviews:
+        key = (review.card_id, _ms(review.reviewed_at))
+        if key in logged:
+            continue
+        logged.add(key)
+        before, after = review.before, review.after
+        new_rows.append(
+            {
+                "kind": "card",
+                "item_id": review.card_id,
+                "reviewed_at": review.reviewed_at,
+                "day": after.last_review,
+                "quality": review.quality,
+                "duration_ms": review.duration_ms,
+                "repeat": review.repeat,
+                "prev_easiness": before.easiness,
+                "prev_repetitions": before.repetitions,
+                "prev_interval": before.interval,
+                "prev_due": before.due,
+                "prev_lapses": before.lapses,
+                "prev_last_review": before.last_review,
+                "easiness": after.easiness,
+                "repetitions": after.repetitions,
+                "interval": after.interval,
+                "due": after.due,
+                "lapses": after.lapses,
+                "imported": True,
+            }
+        )
+    for start in range(0, len(new_rows), REVIEW_BATCH):  # one executemany per batch
+        session.execute(insert(Review.__table__), new_rows[start : start + REVIEW_BATCH])
+    return len(new_rows)
+
+
+def _ms(moment: datetime) -> int:
+    return round(moment.timestamp() * 1000)
