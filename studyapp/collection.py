@@ -402,7 +402,7 @@ class Collection:
         """An Anki package of every deck with its schedules; returns how many cards."""
         from studyapp.transfer.export import write_apkg
 
-        return write_apkg(self.db, path)
+        return write_apkg(self.db, path, rollover_hour=self.settings.rollover_hour)
 
     # -------------------------------------------------------------- cards
 

@@ -301,21 +301,71 @@ def reviews_path_for(cards_path: Path) -> Path:
     return cards_path.with_name(cards_path.stem + ".reviews" + (cards_path.suffix or ".csv"))
 
 
-def write_apkg(db: Database, path: Path) -> int:
+def write_apkg(db: Database, path: Path, rollover_hour: int = 4) -> int:
     """An Anki package: one Anki deck per studyapp deck (`studyapp::<deck>`), with each
-    card's text, tags and schedule.
+    card's text, tags and schedule, the review log of its cards, and the learner's day
+    rollover (so Anki counts due days from the same study day in any time zone).
 
     Notes get a GUID derived from the card id, so importing again (into Anki, or back into
     studyapp) updates rather than duplicates. genanki makes the notes and their rows; the
     SM-2 schedule (type, queue, interval, EF x 1000, reps, lapses, due day) is put into the
-    card rows as they are written: see studyapp.transfer.anki for the mapping.
+    card rows as they are written, and every logged grade becomes a `revlog` row: see
+    studyapp.transfer.anki for the mapping.
     """
     from studyapp.transfer.anki import scheduled_package
 
     with _collector_paused():
-        decks, schedules = _apkg_decks(db)
-        scheduled_package(decks, schedules).write_to_file(str(path))
+        decks, schedules, keys = _apkg_decks(db)
+        reviews = _apkg_reviews(db, keys)
+        scheduled_package(decks, schedules, reviews, rollover_hour).write_to_file(str(path))
     return len(schedules)
+
+
+def _apkg_reviews(db: Database, keys: dict[str, tuple[str, int]]) -> Iterator[Any]:
+    """Every logged grade of a card in the package, oldest first, as an AnkiReview; read
+    while the package is written, a batch at a time."""
+    from studyapp.transfer.anki import AnkiReview, anki_ease, revlog_type
+
+    r = Review
+    with db.session() as session:
+        rows = session.execute(
+            select(
+                r.item_id,
+                r.reviewed_at,
+                r.quality,
+                r.interval,
+                r.prev_interval,
+                r.easiness,
+                r.duration_ms,
+                r.repeat,
+                r.prev_due,
+                r.prev_repetitions,
+                r.prev_lapses,
+            )
+            .where(r.kind == "card")
+            .order_by(r.id)
+            .execution_options(yield_per=20000)
+        )
+        for item, moment, quality, ivl, last, easiness, ms, repeat, due, reps, lapses in rows:
+            key = keys.get(item)
+            if key is None:
+                continue
+            yield AnkiReview(
+                guid=key[0],
+                ord=key[1],
+                millis=round(moment.timestamp() * 1000),
+                ease=anki_ease(quality),
+                ivl=ivl,
+                last_ivl=last,
+                factor=round(easiness * 1000),
+                time=ms,
+                type=revlog_type(
+                    first_sight=due is None,
+                    repeat=repeat,
+                    repetitions_before=reps,
+                    lapsed=lapses > 0,
+                ),
+            )
 
 
 @contextmanager
@@ -332,9 +382,10 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _apkg_decks(db: Database) -> tuple[list[Any], list[Any]]:
-    """One genanki deck per studyapp deck holding its cards' notes, and every card's
-    schedule in Anki's terms, in the order the notes were made."""
+def _apkg_decks(db: Database) -> tuple[list[Any], list[Any], dict[str, tuple[str, int]]]:
+    """One genanki deck per studyapp deck holding its cards' notes, every card's schedule
+    in Anki's terms (in the order the notes were made), and each card's (note guid, card
+    number) in the package."""
     import genanki  # only needed here
 
     from studyapp.transfer.anki import STUDYAPP_GUID_NAMESPACE, anki_schedule
@@ -399,7 +450,8 @@ def _apkg_decks(db: Database) -> tuple[list[Any], list[Any]]:
             suspended,
         ) in enumerate(cards, start=1)
     ]
-    return list(decks.values()), schedules
+    keys = {card_id: (guid, 0) for card_id, guid, *_ in cards}
+    return list(decks.values()), schedules, keys
 
 
 def _apkg_model() -> Any:
