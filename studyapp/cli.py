@@ -255,7 +255,9 @@ def import_(ctx: click.Context, path: Path, deck_id: str | None, replace: bool) 
     PATH is read by its kind:
       *.toml        a studyapp deck file
       *.csv, *.tsv  front, back and optional tags, one card per row
-      *.txt         the same, or Anki's "Notes in Plain Text" export (#separator:tab ...)
+      *.txt         the same, or Anki's "Notes in Plain Text" export (#separator:tab ...):
+                    decks from its deck column (subdecks kept), notes matched by guid,
+                    rows Anki would not take reported with their line, the rest imported
       *.apkg        an Anki package made by Anki or genanki: one deck per Anki deck,
                     tags kept, cards arrive as new. Newer Anki must export it with
                     "Support older Anki versions" ticked.
@@ -272,7 +274,7 @@ def import_(ctx: click.Context, path: Path, deck_id: str | None, replace: bool) 
     from studyapp.decks.format import DeckError, parse_deck
     from studyapp.transfer.anki import PackageError, read_package_contents
     from studyapp.transfer.restore import ImportProblem, read_json
-    from studyapp.transfer.text_files import parse_table
+    from studyapp.transfer.text_files import SkippedRow, read_text_import
 
     if not path.is_file():
         raise click.ClickException(f"{path}: no such file")
@@ -296,6 +298,7 @@ def import_(ctx: click.Context, path: Path, deck_id: str | None, replace: bool) 
         )
         return
     skipped = 0
+    rows: list[SkippedRow] = []
     try:
         if suffix in (".apkg", ".colpkg"):
             contents = read_package_contents(path)
@@ -303,7 +306,8 @@ def import_(ctx: click.Context, path: Path, deck_id: str | None, replace: bool) 
         elif suffix == ".toml":
             specs = [parse_deck(path)]
         else:
-            specs = [parse_table(path, deck_id)]
+            table = read_text_import(path, deck_id)
+            specs, rows = table.decks, table.skipped
     except (DeckError, PackageError) as error:
         raise click.ClickException(str(error)) from None
     collection = _open(ctx)
@@ -322,6 +326,8 @@ def import_(ctx: click.Context, path: Path, deck_id: str | None, replace: bool) 
     )
     if skipped:
         click.echo(f"skipped {skipped} note(s) without both a front and a back", err=True)
+    for row in rows:
+        click.echo(f"{path}:{row.line}: skipped: {row.reason}", err=True)
 
 
 @main.command()

@@ -337,3 +337,22 @@ def test_grade_keys_is_a_preference(env) -> None:
     assert code != 0 and "sm2" in out and "anki" in out, out
     code, out = run("config", "grade_keys", "sm2")
     assert code == 0 and out.endswith("grade_keys = sm2\n"), out
+
+
+def test_import_of_an_anki_text_export_reports_skipped_rows_and_goes_on(env, tmp_path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text(
+        "#separator:tab\n#html:true\n#guid column:1\n#deck column:2\n"
+        "g1\tLang::French\tchat\tcat\n"
+        "g2\tLang::French\t<br>\tno front\n"
+        "g3\tLang::German\tHund\tdog\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["import", str(notes)])
+    assert result.exit_code == 0, result.output
+    assert "2 decks" in result.stdout and "2 new card(s)" in result.stdout
+    assert "notes.txt:6: skipped: empty front" in result.stderr
+    code, out = run("export", "--format", "json")
+    assert code == 0
+    names = {d["name"] for d in json.loads(out)["decks"]}
+    assert {"Lang::French", "Lang::German"} <= names

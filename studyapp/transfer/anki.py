@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import Any
 
 from studyapp.decks.format import CardSpec, DeckSpec, valid_id
-from studyapp.transfer.text_files import html_to_text
+from studyapp.transfer.anki_fields import html_to_text
 
 CREATED = date(2020, 1, 1)
 """The creation day written into exported packages; review due dates count from it.
