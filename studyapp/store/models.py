@@ -65,6 +65,10 @@ class Card(Sm2Columns, Base):
     source: Mapped[str | None]
     suspended: Mapped[bool]
     retired: Mapped[bool]
+    note_id: Mapped[str | None]
+    template: Mapped[str]
+    ordinal: Mapped[int | None]
+    anki_guid: Mapped[str | None]
 
 
 class DrillTopic(Sm2Columns, Base):
@@ -99,6 +103,7 @@ class Review(Base):
     interval: Mapped[int]
     due: Mapped[date | None]
     lapses: Mapped[int]
+    imported: Mapped[bool]
 
 
 class DrillAttempt(Base):

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -80,6 +81,14 @@ cards = Table(
     _flag("suspended"),
     _flag("retired"),
     *_sm2_columns(),
+    # Note siblings (issue 14): cards of one note (a reversed pair, the gaps of a cloze)
+    # share `note_id` (NULL: the card is its own note); `template` says how the card asks
+    # (basic | reverse | cloze), `ordinal` which cloze number it hides, and `anki_guid`
+    # the Anki note it came from or went out as, so a re-import matches it either way.
+    Column("note_id", String(100), nullable=True),
+    Column("template", String(10), nullable=False, default="basic", server_default=text("'basic'")),
+    Column("ordinal", SmallInteger, nullable=True),
+    Column("anki_guid", String(100), nullable=True, index=True),
     # Home counts, the queue, the forecast and maturity read only active cards: due ones
     # by date, new ones by position or deck. Partial covering indexes answer them all
     # without touching the table. The migrations create the same partial indexes on
@@ -137,6 +146,9 @@ reviews = Table(
     Column("interval", Integer, nullable=False),
     Column("due", Day, nullable=True),
     Column("lapses", Integer, nullable=False),
+    # A row of an Anki review log, not a grade given here. Server default only: the hot
+    # insert of a grade leaves it out and the database writes false.
+    Column("imported", Boolean, nullable=False, server_default=false()),
     # No secondary index: per-day aggregates come from `daily_totals`, which keeps the
     # log — the one table that grows without bound — as small as it can be.
 )
