@@ -607,7 +607,16 @@ def _card(path: Path, note: _Note, index: int) -> CardSpec | None:
     if not front or not back:
         return None
     tags = tuple(tag for tag in note.tags if tag)
-    return CardSpec(id=card_id, front=front, back=back, tags=tags, line=index, **extra)
+    return CardSpec(
+        id=card_id,
+        front=front,
+        back=back,
+        tags=tags,
+        line=index,
+        mnemonic=extra["mnemonic"],
+        why=extra["why"],
+        source=extra["source"],
+    )
 
 
 CLOZE_START = re.compile(r"\{\{c\d+::")

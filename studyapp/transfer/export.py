@@ -15,6 +15,7 @@ import secrets
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
@@ -385,47 +386,54 @@ def _collector_paused() -> Iterator[None]:
 def _apkg_decks(db: Database) -> tuple[list[Any], list[Any], dict[str, tuple[str, int]]]:
     """One genanki deck per studyapp deck holding its cards' notes, every card's schedule
     in Anki's terms (in the order the notes were made), and each card's (note guid, card
-    number) in the package."""
+    number) in the package.
+
+    A card that is its own note goes out as a "studyapp card" note; a reversed pair as one
+    "studyapp card (and reversed)" note whose second card is the reverse; the gaps of a
+    cloze as one "studyapp cloze" note (Anki's cloze kind), card n - 1 for gap n. Each
+    card keeps its own schedule."""
     import genanki  # only needed here
 
     from studyapp.transfer.anki import STUDYAPP_GUID_NAMESPACE, anki_schedule
 
-    model = _apkg_model()
+    models = {kind: _apkg_model(kind) for kind in ("basic", "reversed", "cloze")}
     decks: dict[str, Any] = {}
+    notes: dict[str, _OutNote] = {}  # note id (or card id) -> the note, in card order
     cards = []
     counting = _Background(db, _logged_card_grades)
     with db.session() as session:
-        for (
-            card_id,
-            deck_id,
-            front,
-            back,
-            mnemonic,
-            why,
-            source,
-            tags,
-            easiness,
-            repetitions,
-            interval,
-            due,
-            lapses,
-            suspended,
-        ) in session.execute(_apkg_card_query()):
-            deck = decks.get(deck_id)
-            if deck is None:
-                deck = decks[deck_id] = genanki.Deck(_stable_int(deck_id), f"studyapp::{deck_id}")
-            guid = genanki.guid_for(STUDYAPP_GUID_NAMESPACE, card_id)
-            fields = [
-                _html(front),
-                _html(back),
-                _html(mnemonic or ""),
-                _html(why or ""),
-                source or "",
-                card_id,
-            ]
-            tag_list = [t.replace(" ", "_") for t in tags.split()]
-            deck.add_note(genanki.Note(model=model, fields=fields, tags=tag_list, guid=guid))
-            cards.append((card_id, guid, easiness, repetitions, interval, due, lapses, suspended))
+        for row in session.execute(_apkg_card_query()):
+            card_id, deck_id, front, back, mnemonic, why, source, tags = row[:8]
+            note_id, template, ordinal = row[14:17]
+            key = note_id or card_id
+            note = notes.get(key)
+            if note is None:
+                kind = "cloze" if template == "cloze" else "reversed" if note_id else "basic"
+                note = notes[key] = _OutNote(key, deck_id, kind, tags)
+            if template == "cloze":
+                note.fields = [front, back, mnemonic or "", why or "", source or ""]
+                card_ord = (ordinal or 1) - 1
+            elif template == "reverse":
+                note.fields = note.fields or [back, front, mnemonic or "", why or "", source or ""]
+                card_ord = 1
+            else:
+                note.fields = [front, back, mnemonic or "", why or "", source or ""]
+                card_ord = 0
+            guid = genanki.guid_for(STUDYAPP_GUID_NAMESPACE, key)
+            cards.append((card_id, guid, card_ord, *row[8:14]))
+    for note in notes.values():
+        deck = decks.get(note.deck_id)
+        if deck is None:
+            deck = decks[note.deck_id] = genanki.Deck(
+                _stable_int(note.deck_id), f"studyapp::{note.deck_id}"
+            )
+        text, back, mnemonic, why, source = note.fields
+        fields = [_html(text), _html(back), _html(mnemonic), _html(why), source, note.key]
+        tag_list = [t.replace(" ", "_") for t in note.tags.split()]
+        guid = genanki.guid_for(STUDYAPP_GUID_NAMESPACE, note.key)
+        deck.add_note(
+            genanki.Note(model=models[note.kind], fields=fields, tags=tag_list, guid=guid)
+        )
     logged: dict[str, int] = counting.result()
     schedules = [
         anki_schedule(
@@ -438,10 +446,12 @@ def _apkg_decks(db: Database) -> tuple[list[Any], list[Any], dict[str, tuple[str
             suspended=suspended,
             position=position,
             logged=logged.get(card_id, 0),
+            ord=card_ord,
         )
         for position, (
             card_id,
             guid,
+            card_ord,
             easiness,
             repetitions,
             interval,
@@ -450,27 +460,67 @@ def _apkg_decks(db: Database) -> tuple[list[Any], list[Any], dict[str, tuple[str
             suspended,
         ) in enumerate(cards, start=1)
     ]
-    keys = {card_id: (guid, 0) for card_id, guid, *_ in cards}
+    keys = {card_id: (guid, card_ord) for card_id, guid, card_ord, *_ in cards}
     return list(decks.values()), schedules, keys
 
 
-def _apkg_model() -> Any:
+@dataclass
+class _OutNote:
+    """One Anki note of the package: its cards' shared text, deck, tags and kind."""
+
+    key: str
+    deck_id: str
+    kind: str  # basic | reversed | cloze
+    tags: str
+    fields: list[str] = field(default_factory=list)  # text, back, mnemonic, why, source
+
+
+FIELDS = ("Front", "Back", "Mnemonic", "Why", "Source", "Id")
+EXTRAS = (
+    "{{#Mnemonic}}<p><i>{{Mnemonic}}</i></p>{{/Mnemonic}}"
+    "{{#Why}}<p>{{Why}}</p>{{/Why}}"
+    "{{#Source}}<p><small>{{Source}}</small></p>{{/Source}}"
+)
+
+
+def _apkg_model(kind: str = "basic") -> Any:
+    """Our note types: the original one (its id unchanged, so earlier exports still
+    match), one with a reverse card, and a cloze type."""
     import genanki
 
+    if kind == "cloze":
+        return genanki.Model(
+            1607392321,
+            "studyapp cloze",
+            fields=[{"name": n} for n in ("Text", "Back Extra", *FIELDS[2:])],
+            templates=[
+                {
+                    "name": "Cloze",
+                    "qfmt": "{{cloze:Text}}",
+                    "afmt": "{{cloze:Text}}<br>{{Back Extra}}" + EXTRAS,
+                }
+            ],
+            model_type=genanki.Model.CLOZE,
+        )
+    forward = {
+        "name": "Card 1",
+        "qfmt": "{{Front}}",
+        "afmt": "{{FrontSide}}<hr id=answer>{{Back}}" + EXTRAS,
+    }
+    if kind == "basic":
+        return genanki.Model(
+            1607392319, "studyapp card", fields=[{"name": n} for n in FIELDS], templates=[forward]
+        )
+    backward = {
+        "name": "Card 2",
+        "qfmt": "{{Back}}",
+        "afmt": "{{FrontSide}}<hr id=answer>{{Front}}" + EXTRAS,
+    }
     return genanki.Model(
-        1607392319,
-        "studyapp card",
-        fields=[{"name": n} for n in ("Front", "Back", "Mnemonic", "Why", "Source", "Id")],
-        templates=[
-            {
-                "name": "Card 1",
-                "qfmt": "{{Front}}",
-                "afmt": "{{FrontSide}}<hr id=answer>{{Back}}"
-                "{{#Mnemonic}}<p><i>{{Mnemonic}}</i></p>{{/Mnemonic}}"
-                "{{#Why}}<p>{{Why}}</p>{{/Why}}"
-                "{{#Source}}<p><small>{{Source}}</small></p>{{/Source}}",
-            }
-        ],
+        1607392320,
+        "studyapp card (and reversed)",
+        fields=[{"name": n} for n in FIELDS],
+        templates=[forward, backward],
     )
 
 
@@ -540,6 +590,9 @@ def _apkg_card_query() -> Select[*tuple[Any, ...]]:
             c.due,
             c.lapses,
             c.suspended,
+            c.note_id,
+            c.template,
+            c.ordinal,
         )
         .where(c.retired == false())
         .order_by(c.position, c.id)
