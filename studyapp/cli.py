@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import json
 import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -378,13 +381,49 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
         else:
             if output is None:
                 raise click.UsageError("--format apkg needs -o FILE.apkg")
-            with exporting.replacing(output) as package:
-                count = collection.write_apkg(package)
+            with exporting.replacing(output) as package, _progress_bar(output.name) as bar:
+                count = collection.write_apkg(package, progress=bar)
             click.echo(f"wrote {count} cards to {output}")
     except exporting.ExportProblem as problem:
         raise click.ClickException(str(problem)) from None
     finally:
         collection.close()
+
+
+PROGRESS_AFTER_SECONDS = 1.0
+"""An export that has run this long shows a progress bar (on stderr) until it ends."""
+
+
+@contextmanager
+def _progress_bar(name: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress callback that draws a rich bar on stderr, but only once the work has
+    taken PROGRESS_AFTER_SECONDS: a quick export prints nothing extra."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    started = time.monotonic()
+    shown: list[Any] = []  # [Progress, task id] once drawn
+
+    def update(done: int, total: int) -> None:
+        if not shown:
+            if time.monotonic() - started < PROGRESS_AFTER_SECONDS:
+                return
+            bar = Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+            )
+            bar.start()
+            shown[:] = [bar, bar.add_task(f"Writing {name}", total=total)]
+        shown[0].update(shown[1], completed=done, total=total)
+
+    try:
+        yield update
+    finally:
+        if shown:
+            shown[0].stop()
 
 
 def _write_or_print(output: Path | None, text: str) -> None:

@@ -205,3 +205,32 @@ def test_our_package_imported_back_restores_the_schedule(db, tmp_path, template_
         fresh.close()
     assert after == before
     assert imported == logged > 0
+
+
+def test_the_export_reports_its_progress_up_to_every_card(db, tmp_path) -> None:
+    add_cards(db, 5, deck="basics")
+    seen: list[tuple[int, int]] = []
+    write_apkg(db, tmp_path / "p.apkg", progress=lambda done, total: seen.append((done, total)))
+    assert seen and seen[-1] == (5, 5)
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+
+
+def test_the_cli_shows_a_progress_bar_on_stderr_once_an_export_is_slow(
+    tmp_path, monkeypatch
+) -> None:
+    from click.testing import CliRunner
+
+    from studyapp import cli
+
+    content = tmp_path / "content"
+    content.mkdir()
+    monkeypatch.setenv("STUDYAPP_CONTENT", str(content))
+    monkeypatch.setenv("STUDYAPP_DB", str(tmp_path / "cli.db"))
+    out = tmp_path / "out.apkg"
+    fast = CliRunner().invoke(cli.main, ["export", "--format", "apkg", "-o", str(out)])
+    assert fast.exit_code == 0, fast.output
+    assert "Writing" not in fast.stderr
+    monkeypatch.setattr(cli, "PROGRESS_AFTER_SECONDS", 0.0)  # every export counts as slow
+    slow = CliRunner().invoke(cli.main, ["export", "--format", "apkg", "-o", str(out)])
+    assert slow.exit_code == 0, slow.output
+    assert "Writing out.apkg" in slow.stderr and "wrote 0 cards" in slow.stdout

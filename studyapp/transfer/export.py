@@ -302,7 +302,14 @@ def reviews_path_for(cards_path: Path) -> Path:
     return cards_path.with_name(cards_path.stem + ".reviews" + (cards_path.suffix or ".csv"))
 
 
-def write_apkg(db: Database, path: Path, rollover_hour: int = 4) -> int:
+Progress = Callable[[int, int], None]
+"""Told (cards done, cards in all) while a long export runs."""
+PROGRESS_EVERY = 2000
+
+
+def write_apkg(
+    db: Database, path: Path, rollover_hour: int = 4, progress: Progress | None = None
+) -> int:
     """An Anki package: one Anki deck per studyapp deck (`studyapp::<deck>`), with each
     card's text, tags and schedule, the review log of its cards, and the learner's day
     rollover (so Anki counts due days from the same study day in any time zone).
@@ -316,9 +323,11 @@ def write_apkg(db: Database, path: Path, rollover_hour: int = 4) -> int:
     from studyapp.transfer.anki import scheduled_package
 
     with _collector_paused():
-        decks, schedules, keys = _apkg_decks(db)
+        decks, schedules, keys = _apkg_decks(db, progress)
         reviews = _apkg_reviews(db, keys)
         scheduled_package(decks, schedules, reviews, rollover_hour).write_to_file(str(path))
+    if progress is not None:
+        progress(len(schedules), len(schedules))
     return len(schedules)
 
 
@@ -383,7 +392,9 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _apkg_decks(db: Database) -> tuple[list[Any], list[Any], dict[str, tuple[str, int]]]:
+def _apkg_decks(
+    db: Database, progress: Progress | None = None
+) -> tuple[list[Any], list[Any], dict[str, tuple[str, int]]]:
     """One genanki deck per studyapp deck holding its cards' notes, every card's schedule
     in Anki's terms (in the order the notes were made), and each card's (note guid, card
     number) in the package.
@@ -399,10 +410,15 @@ def _apkg_decks(db: Database) -> tuple[list[Any], list[Any], dict[str, tuple[str
     models = {kind: _apkg_model(kind) for kind in ("basic", "reversed", "cloze")}
     decks: dict[str, Any] = {}
     notes: dict[str, _OutNote] = {}  # note id (or card id) -> the note, in card order
-    cards = []
+    cards: list[tuple[Any, ...]] = []
     counting = _Background(db, _logged_card_grades)
     with db.session() as session:
+        total = 0
+        if progress is not None:  # the cards are made first, then the package is written
+            total = session.scalar(select(func.count()).where(Card.retired == false())) or 0
         for row in session.execute(_apkg_card_query()):
+            if progress is not None and len(cards) % PROGRESS_EVERY == 0:
+                progress(len(cards), total)
             card_id, deck_id, front, back, mnemonic, why, source, tags = row[:8]
             note_id, template, ordinal = row[14:17]
             key = note_id or card_id
