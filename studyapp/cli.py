@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -345,7 +347,9 @@ def import_(
     PATH is read by its kind:
       *.toml        a studyapp deck file
       *.csv, *.tsv  front, back and optional tags, one card per row
-      *.txt         the same, or Anki's "Notes in Plain Text" export (#separator:tab ...)
+      *.txt         the same, or Anki's "Notes in Plain Text" export (#separator:tab ...):
+                    decks from its deck column (subdecks kept), notes matched by guid,
+                    rows Anki would not take reported with their line, the rest imported
       *.apkg        an Anki package (.colpkg too), any Anki version's format: every
                     card of every note (reversed and cloze cards each their own),
                     decks as "Parent::Child", tags, suspension, the schedule and the
@@ -364,7 +368,7 @@ def import_(
     """
     from studyapp.decks.format import DeckError, parse_deck
     from studyapp.transfer.restore import ImportProblem, read_json
-    from studyapp.transfer.text_files import parse_table
+    from studyapp.transfer.text_files import SkippedRow, read_text_import
 
     if not path.is_file():
         raise click.ClickException(f"{path}: no such file")
@@ -390,8 +394,13 @@ def import_(
     if suffix in (".apkg", ".colpkg"):
         _import_anki(ctx, path, schedule)
         return
+    rows: list[SkippedRow] = []
     try:
-        specs = [parse_deck(path)] if suffix == ".toml" else [parse_table(path, deck_id)]
+        if suffix == ".toml":
+            specs = [parse_deck(path)]
+        else:
+            table = read_text_import(path, deck_id)
+            specs, rows = table.decks, table.skipped
     except DeckError as error:
         raise click.ClickException(str(error)) from None
     collection = _open(ctx)
@@ -408,17 +417,21 @@ def import_(
         f"imported {label}: {report.added} new card(s), {report.updated} updated, "
         f"{total - report.added - report.updated} unchanged"
     )
+    for row in rows:
+        click.echo(f"{path}:{row.line}: skipped: {row.reason}", err=True)
 
 
-PROGRESS_DELAY_SECONDS = 1.0
+PROGRESS_AFTER_SECONDS = 1.0
+"""An import or export that has run this long shows a progress bar (on stderr) until it ends."""
 
 
 class LateProgress:
     """A progress bar on stderr (stdout stays the result alone) that appears only once the
-    work has taken PROGRESS_DELAY_SECONDS: `update(done, total)` as it goes."""
+    work has taken `delay` seconds: `update(done, total)` as it goes."""
 
-    def __init__(self, label: str, delay: float = PROGRESS_DELAY_SECONDS) -> None:
-        self.label, self.delay = label, delay
+    def __init__(self, label: str, delay: float | None = None) -> None:
+        self.label = label
+        self.delay = PROGRESS_AFTER_SECONDS if delay is None else delay
         self.started = time.monotonic()
         self.bar: Any = None
         self.task: Any = None
@@ -432,9 +445,15 @@ class LateProgress:
             if time.monotonic() - self.started < self.delay:
                 return
             from rich.console import Console
-            from rich.progress import Progress
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-            self.bar = Progress(console=Console(stderr=True), transient=True)
+            self.bar = Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+            )
             self.bar.start()
             self.task = self.bar.add_task(self.label, total=total)
         self.bar.update(self.task, completed=done, total=total)
@@ -486,9 +505,10 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
           of this file restores it exactly.
     csv   the cards to OUTPUT and the review history beside it (NAME.reviews.csv);
           without -o it prints the cards.
-    apkg  an Anki package (needs -o): decks as studyapp::<deck>, tags, and each card's
+    apkg  an Anki package (needs -o): decks as studyapp::<deck>, tags, each card's
           schedule as far as Anki can hold it (interval, ease = EF x 1000, reviews,
-          lapses, due day, suspended).
+          lapses, due day, suspended) and the review log (grades 0-2 Again, 3 Hard,
+          4 Good, 5 Easy); due days count from your study day in any time zone.
     """
     from studyapp.transfer import export as exporting
 
@@ -516,13 +536,20 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
         else:
             if output is None:
                 raise click.UsageError("--format apkg needs -o FILE.apkg")
-            with exporting.replacing(output) as package:
-                count = collection.write_apkg(package)
+            with exporting.replacing(output) as package, _progress_bar(output.name) as bar:
+                count = collection.write_apkg(package, progress=bar)
             click.echo(f"wrote {count} cards to {output}")
     except exporting.ExportProblem as problem:
         raise click.ClickException(str(problem)) from None
     finally:
         collection.close()
+
+
+@contextmanager
+def _progress_bar(name: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress callback for writing `name`: a bar on stderr once it has run a second."""
+    with LateProgress(f"Writing {name}") as bar:
+        yield bar.update
 
 
 def _write_or_print(output: Path | None, text: str) -> None:

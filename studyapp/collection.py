@@ -7,7 +7,7 @@ it with an in-memory database, a fixed clock and a seed (the factory habit of do
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -567,11 +567,14 @@ class Collection:
 
         return write_reviews_csv(self.db, out)
 
-    def write_apkg(self, path: Path) -> int:
-        """An Anki package of every deck with its schedules; returns how many cards."""
+    def write_apkg(self, path: Path, progress: Callable[[int, int], None] | None = None) -> int:
+        """An Anki package of every deck with its schedules and review log; returns how
+        many cards. `progress` is told (cards done, cards in all) as it goes."""
         from studyapp.transfer.export import write_apkg
 
-        return write_apkg(self.db, path)
+        return write_apkg(
+            self.db, path, rollover_hour=self.settings.rollover_hour, progress=progress
+        )
 
     # -------------------------------------------------------------- cards
 

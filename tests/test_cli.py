@@ -370,3 +370,22 @@ def test_topics_shows_and_sets_levels(env) -> None:
     assert "level 3" in line, out
     code, out = run("topics", "--level", "no_such_topic", "2")
     assert code != 0 and "no_such_topic" in out, out
+
+
+def test_import_of_an_anki_text_export_reports_skipped_rows_and_goes_on(env, tmp_path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text(
+        "#separator:tab\n#html:true\n#guid column:1\n#deck column:2\n"
+        "g1\tLang::French\tchat\tcat\n"
+        "g2\tLang::French\t<br>\tno front\n"
+        "g3\tLang::German\tHund\tdog\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["import", str(notes)])
+    assert result.exit_code == 0, result.output
+    assert "2 decks" in result.stdout and "2 new card(s)" in result.stdout
+    assert "notes.txt:6: skipped: empty front" in result.stderr
+    code, out = run("export", "--format", "json")
+    assert code == 0
+    names = {d["name"] for d in json.loads(out)["decks"]}
+    assert {"Lang::French", "Lang::German"} <= names

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import random
 import sqlite3
 import zipfile
@@ -366,7 +367,9 @@ def stamp_like_before(package: Path, schedules: list[Any]) -> Path:
     collection = package.with_suffix(".before.anki2")
     collection.write_bytes(data)
     connection = sqlite3.connect(collection)
-    connection.execute("UPDATE col SET crt = ?", (CREATED_AT,))
+    (conf,) = connection.execute("SELECT conf FROM col").fetchone()
+    day_settings = {**json.loads(conf), "creationOffset": 0, "rollover": 4, "schedVer": 2}
+    connection.execute("UPDATE col SET crt = ?, conf = ?", (CREATED_AT, json.dumps(day_settings)))
     connection.execute(
         "CREATE TEMP TABLE s (guid TEXT PRIMARY KEY, type, queue, due, ivl, factor, reps, lapses)"
     )
@@ -441,7 +444,7 @@ def test_batched_rows_are_genankis_rows(apkg_db, tmp_path) -> None:
             super().write_to_db(batching, timestamp, id_gen)
             batching.flush()
 
-    decks, _ = export._apkg_decks(apkg_db)
+    decks, _, _ = export._apkg_decks(apkg_db)
     genanki.Package(decks).write_to_file(str(tmp_path / "one.apkg"), timestamp=STAMP)
     Batched(decks).write_to_file(str(tmp_path / "many.apkg"), timestamp=STAMP)
     one, many = tables(tmp_path / "one.apkg"), tables(tmp_path / "many.apkg")
@@ -452,7 +455,7 @@ def test_batched_rows_are_genankis_rows(apkg_db, tmp_path) -> None:
 def test_scheduled_package_is_genanki_then_the_schedule_update(apkg_db, tmp_path) -> None:
     import genanki
 
-    decks, schedules = export._apkg_decks(apkg_db)
+    decks, schedules, _ = export._apkg_decks(apkg_db)
     genanki.Package(decks).write_to_file(str(tmp_path / "plain.apkg"), timestamp=STAMP)
     before = stamp_like_before(tmp_path / "plain.apkg", schedules)
     scheduled_package(decks, schedules).write_to_file(str(tmp_path / "now.apkg"), timestamp=STAMP)

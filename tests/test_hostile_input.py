@@ -511,7 +511,7 @@ def test_an_unclosed_line_break_tag_is_read_in_one_pass() -> None:
     """`<br` and a million spaces in an Anki field (or an HTML table cell): the old pattern
     tried every split of the spaces between its two `\\s*`, quadratic."""
     code, output = run_bounded(
-        "from studyapp.transfer.text_files import html_to_text; "
+        "from studyapp.transfer.anki_fields import html_to_text; "
         "print(len(html_to_text('x<br' + ' ' * 1_000_000 + 'y')))"
     )
     assert code == 0 and output.split() == [str(1_000_005)], output[-3000:]

@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from studyapp.decks.format import DeckError
-from studyapp.transfer.text_files import html_to_text, parse_import, parse_table
+from studyapp.transfer.anki_fields import html_to_text
+from studyapp.transfer.text_files import parse_import, parse_table
 
 
 def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
@@ -216,7 +217,7 @@ def test_anki_export_with_guid_notetype_and_deck_columns(tmp_path: Path) -> None
         'g2,Basic (and reversed),NN,"a, b",<b>kept</b>,\n',
     )
     deck = parse_table(path)
-    assert deck.name == "Neural nets"
+    assert deck.name == "NN"  # the deck column wins over the `#deck:` default, as in Anki
     assert rows(path) == [
         ("What is He init?", "Var = 2/n_in", ("init",), 8),
         ("a, b", "<b>kept</b>", (), 9),
@@ -232,6 +233,8 @@ def test_html_to_text() -> None:
     assert html_to_text("a<br>b<BR />c") == "a\nb\nc"
     assert html_to_text('<span style="x">x &lt; y</span>&nbsp;z') == "x < y z"
     assert html_to_text("<p>one</p><p>two</p>") == "one\ntwo"
+    assert html_to_text('<div><img class="x" src="chat.png"></div>') == "[image: chat.png]"
+    assert html_to_text("see <IMG SRC='a b.jpg' />") == "see [image: a b.jpg]"
 
 
 # --- nothing but DeckError -----------------------------------------------------------------

@@ -19,10 +19,11 @@ import hashlib
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from studyapp.decks.cloze import cloze_numbers
 from studyapp.decks.files import NOT_DECKS
 
 MAX_DECK_BYTES = 2 * 1024 * 1024
@@ -35,7 +36,13 @@ ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
 TAG_PATTERN = re.compile(r"[^\s,\"']+\Z")
 
 DECK_KEYS = frozenset({"id", "name", "description"})
-CARD_KEYS = frozenset({"id", "front", "back", "mnemonic", "why", "tags", "source", "section"})
+CARD_KEYS = frozenset(
+    {"id", "front", "back", "mnemonic", "why", "tags", "source", "section", "reverse", "cloze"}
+)
+REVERSE_SUFFIX = "~rev"
+CLOZE_SUFFIX = "~c"
+"""Sibling card ids: note `x` gives `x` and `x~rev` when reversed, `x~c1`, `x~c2`, ... when a
+cloze (`~` is never part of a written id, so a sibling's id cannot clash with one)."""
 TOP_KEYS = frozenset({"deck", "cards"})
 
 
@@ -53,6 +60,14 @@ class CardSpec:
     line: int
     section: str | None = None
     """The heading of the seed's section the card's facts come from (see content/seeds.toml)."""
+    note_id: str | None = None
+    """The note the card belongs to (shared by a reversed pair or a cloze's gaps); None
+    for a card that is its own note."""
+    template: str = "basic"
+    """How the card asks: basic, reverse (front and back already swapped) or cloze (the
+    raw `{{c1::…}}` text in front, the extra in back)."""
+    ordinal: int | None = None
+    """The cloze number a cloze card hides."""
 
 
 @dataclass(frozen=True)
@@ -331,7 +346,7 @@ def _unknown(keys: Iterable[str], allowed: frozenset[str]) -> str | None:
     return extra[0] if extra else None
 
 
-def _card(path: Path, where: _Where, index: int, raw: object) -> CardSpec:
+def _card(path: Path, where: _Where, index: int, raw: object) -> list[CardSpec]:
     line = where.card_line(index) or 1
     if not isinstance(raw, dict):
         raise DeckError(path, line, f"each card must be a table, not {_type_name(raw)}")
@@ -343,6 +358,8 @@ def _card(path: Path, where: _Where, index: int, raw: object) -> CardSpec:
             where.card_line(index, unknown),
             f"unknown card field '{unknown}' (allowed: {allowed})",
         )
+    if "cloze" in raw:
+        return _cloze_cards(path, where, index, raw, line)
     fields: dict[str, Any] = {}
     for key, convert in (
         ("id", lambda v: _identifier(v, "card id")),
@@ -359,7 +376,69 @@ def _card(path: Path, where: _Where, index: int, raw: object) -> CardSpec:
         except ValueError as error:
             at = where.card_line(index, key if key in raw else None)
             raise DeckError(path, at, str(error)) from None
-    return CardSpec(line=line, **fields)
+    reverse = raw.get("reverse", False)
+    if not isinstance(reverse, bool):
+        at = where.card_line(index, "reverse")
+        raise DeckError(path, at, f"'reverse' must be true or false, not {_type_name(reverse)}")
+    if not reverse:
+        return [CardSpec(line=line, **fields)]
+    card = CardSpec(line=line, note_id=fields["id"], **fields)
+    flipped = replace(
+        card,
+        id=fields["id"] + REVERSE_SUFFIX,
+        front=card.back,
+        back=card.front,
+        template="reverse",
+    )
+    return [card, flipped]
+
+
+def _cloze_cards(
+    path: Path, where: _Where, index: int, raw: dict[str, Any], line: int
+) -> list[CardSpec]:
+    """A cloze note's cards, one per cloze number, each keeping the raw text (the renderer
+    in decks/cloze.py hides its gap when shown)."""
+    for key, reason in (
+        ("front", "a card has either front or cloze, not both"),
+        ("reverse", "a cloze card cannot be reversed (each gap is already a card)"),
+    ):
+        if key in raw:
+            raise DeckError(path, where.card_line(index, key), reason)
+    fields: dict[str, Any] = {}
+    for key, convert in (
+        ("id", lambda v: _identifier(v, "card id")),
+        ("cloze", lambda v: _text(v, "cloze", required=True)),
+        ("back", lambda v: _text(v, "back", required=False)),
+        ("mnemonic", lambda v: _text(v, "mnemonic", required=False)),
+        ("why", lambda v: _text(v, "why", required=False)),
+        ("tags", _tags),
+        ("source", lambda v: _text(v, "source", required=False)),
+    ):
+        try:
+            fields[key] = convert(raw.get(key))
+        except ValueError as error:
+            at = where.card_line(index, key if key in raw else None)
+            raise DeckError(path, at, str(error)) from None
+    text = fields.pop("cloze")
+    numbers = cloze_numbers(text)
+    if not numbers:
+        at = where.card_line(index, "cloze")
+        raise DeckError(path, at, "the cloze has no {{c1::…}} gap to ask about")
+    note = fields.pop("id")
+    back = fields.pop("back") or ""
+    return [
+        CardSpec(
+            id=f"{note}{CLOZE_SUFFIX}{number}",
+            front=text,
+            back=back,
+            line=line,
+            note_id=note,
+            template="cloze",
+            ordinal=number,
+            **fields,
+        )
+        for number in numbers
+    ]
 
 
 def _deck_table(path: Path, where: _Where, document: Mapping[str, Any]) -> tuple[str, str, str]:
@@ -434,15 +513,15 @@ def parse_text(path: Path, data: bytes, text: str) -> DeckSpec:
     cards: list[CardSpec] = []
     first_seen: dict[str, int] = {}
     for index, raw in enumerate(raw_cards):
-        card = _card(path, where, index, raw)
-        if card.id in first_seen:
-            raise DeckError(
-                path,
-                where.card_line(index, "id"),
-                f"duplicate card id '{card.id}' (first used at line {first_seen[card.id]})",
-            )
-        first_seen[card.id] = where.card_line(index, "id") or card.line
-        cards.append(card)
+        for card in _card(path, where, index, raw):
+            if card.id in first_seen:
+                raise DeckError(
+                    path,
+                    where.card_line(index, "id"),
+                    f"duplicate card id '{card.id}' (first used at line {first_seen[card.id]})",
+                )
+            first_seen[card.id] = where.card_line(index, "id") or card.line
+            cards.append(card)
     digest = hashlib.sha256(data).hexdigest()
     return DeckSpec(deck_id, name, description, Path(path), digest, tuple(cards))
 

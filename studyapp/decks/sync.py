@@ -108,6 +108,8 @@ def write_deck(
         card.front, card.back = card_spec.front, card_spec.back
         card.mnemonic, card.why, card.source = card_spec.mnemonic, card_spec.why, card_spec.source
         card.tags = " ".join(card_spec.tags)
+        card.note_id, card.template = card_spec.note_id, card_spec.template
+        card.ordinal = card_spec.ordinal
         card.retired = False
     session.flush()
     if retire_missing:
@@ -131,7 +133,7 @@ def id_batches(ids: Sequence[str]) -> Iterator[Sequence[str]]:
 
 
 def _differs(card: Card, spec: object, deck_id: str) -> bool:
-    fields = ("front", "back", "mnemonic", "why", "source")
+    fields = ("front", "back", "mnemonic", "why", "source", "note_id", "template", "ordinal")
     tags = " ".join(getattr(spec, "tags", ()))
     return (
         any(getattr(card, name) != getattr(spec, name) for name in fields)

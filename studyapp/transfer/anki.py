@@ -9,14 +9,30 @@ one deck.
 Writing: genanki builds the notes, decks and tags but writes every card as new. Our
 `ScheduledPackage` subclass lets genanki make its rows as usual, collects them and writes
 them in batches, putting each card's schedule into Anki's columns on the way (matching
-notes by guid); it also fixes the collection's creation time (`col.crt`, the day Anki
-counts review due dates from). The mapping, SM-2 to Anki:
+notes by guid and card number); it then writes the review log (`revlog`) and fixes the
+collection's clock settings. The mapping, SM-2 to Anki:
 
     new card (no due date)   type 0, queue 0, due = position in the new queue
     scheduled card           type 2, queue 2, due = days from the creation day to `due`
     ivl = interval (days)    factor = EF x 1000    lapses = lapses
     reps = number of logged grades of the card (at least the SM-2 repetition count)
     suspended                queue -1 (type kept)
+
+Every logged grade becomes one `revlog` row:
+
+    id = the moment in epoch milliseconds (1 ms later when two grades share one)
+    ease: SM-2 0, 1, 2 (a failed recall) -> 1 Again; 3 -> 2 Hard; 4 -> 3 Good; 5 -> 4 Easy
+    ivl, lastIvl = the interval after and before (days)   factor = EF after x 1000
+    time = how long the answer took (ms)
+    type: a first sight, a same-day repeat or the first answer after a lapse -> 0 learning
+          (2 relearning once the card has lapsed); any other grade -> 1 review
+
+Due days: Anki counts a review card's `due` in days from the collection's creation day and
+finds "today" from the local clock and the rollover hour. The package says the creation
+day is CREATED whatever the zone (`crt` at 12:00 UTC with `creationOffset` 0, Anki's newer
+day handling) and carries the learner's `rollover_hour`, so Anki's today in the package is
+the learner's study day, in any zone and at any hour, and an import shifts every due day
+by the same number of days as "today".
 
 Reading: `read_package` turns every Anki deck into a `DeckSpec` (cards arrive as new),
 with card ids derived from the note guid so that importing again updates, not duplicates.
@@ -35,14 +51,14 @@ import sqlite3
 import tempfile
 import zipfile
 from calendar import timegm
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from studyapp.decks.format import CardSpec, DeckSpec, valid_id
-from studyapp.transfer.text_files import html_to_text
+from studyapp.transfer.anki_fields import html_to_text
 
 CREATED = date(2020, 1, 1)
 """The creation day written into exported packages; review due dates count from it.
@@ -82,7 +98,8 @@ class PackageError(Exception):
 
 @dataclass(frozen=True)
 class AnkiSchedule:
-    """One card's state in Anki's columns, keyed by its note's guid."""
+    """One card's state in Anki's columns, keyed by its note's guid and its card number
+    (`ord`: 0, or 1 for a reversed card, n - 1 for cloze n)."""
 
     guid: str
     type: int
@@ -92,6 +109,7 @@ class AnkiSchedule:
     factor: int
     reps: int
     lapses: int
+    ord: int = 0
 
 
 def anki_schedule(
@@ -105,6 +123,7 @@ def anki_schedule(
     suspended: bool,
     position: int,
     logged: int,
+    ord: int = 0,
 ) -> AnkiSchedule:
     """Our SM-2 state as Anki card columns (see the module docstring for the mapping)."""
     if due is None:
@@ -120,11 +139,50 @@ def anki_schedule(
         factor=round(easiness * 1000),
         reps=max(logged, repetitions),
         lapses=lapses,
+        ord=ord,
     )
 
 
-def scheduled_package(decks: Sequence[Any], schedules: Sequence[AnkiSchedule]) -> Any:
-    """A genanki.Package that also writes `schedules` into its cards when written."""
+def anki_ease(quality: int) -> int:
+    """An SM-2 grade as Anki's answer button: every failed recall (0-2) is Again."""
+    return max(1, quality - 1)
+
+
+def revlog_type(*, first_sight: bool, repeat: bool, repetitions_before: int, lapsed: bool) -> int:
+    """Anki's kind of answer for one logged grade (see the module docstring)."""
+    if first_sight or repeat or repetitions_before == 0:
+        return REVLOG_RELEARN if lapsed else REVLOG_LEARN
+    return REVLOG_REVIEW
+
+
+REVLOG_LEARN, REVLOG_REVIEW, REVLOG_RELEARN = 0, 1, 2
+MAX_ANSWER_MS = 2**31 - 1
+"""Anki keeps the answer time in a 32-bit column."""
+
+
+@dataclass(frozen=True)
+class AnkiReview:
+    """One logged grade in Anki's `revlog` terms, keyed like AnkiSchedule."""
+
+    guid: str
+    ord: int
+    millis: int
+    ease: int
+    ivl: int
+    last_ivl: int
+    factor: int
+    time: int
+    type: int
+
+
+def scheduled_package(
+    decks: Sequence[Any],
+    schedules: Sequence[AnkiSchedule],
+    reviews: Iterable[AnkiReview] = (),
+    rollover_hour: int = 4,
+) -> Any:
+    """A genanki.Package that also writes `schedules` into its cards, `reviews` into its
+    review log and the learner's day settings into its collection when written."""
     import genanki
 
     class ScheduledPackage(genanki.Package):  # type: ignore[misc]  # genanki is untyped
@@ -133,9 +191,59 @@ def scheduled_package(decks: Sequence[Any], schedules: Sequence[AnkiSchedule]) -
             scheduling = ScheduledCursor(cursor, schedules)
             super().write_to_db(scheduling, timestamp, id_gen)
             scheduling.flush()
-            cursor.execute("UPDATE col SET crt = ?", (CREATED_AT,))
+            write_revlog(cursor, scheduling.card_ids, reviews)
+            set_day_settings(cursor, rollover_hour)
 
     return ScheduledPackage(list(decks))
+
+
+REVLOG_INSERT = "INSERT INTO revlog VALUES (?, ?, -1, ?, ?, ?, ?, ?, ?)"
+REVLOG_BATCH = 20_000
+
+
+def write_revlog(
+    cursor: sqlite3.Cursor, card_ids: dict[tuple[str, int], int], reviews: Iterable[AnkiReview]
+) -> int:
+    """Write the review log rows of the cards in the package; returns how many. Anki keys
+    a row by its moment in milliseconds, so a grade sharing one moves 1 ms later."""
+    used: set[int] = set()
+    batch: list[tuple[int, ...]] = []
+    written = 0
+    for review in reviews:
+        card = card_ids.get((review.guid, review.ord))
+        if card is None:
+            continue  # a card not in the package (retired)
+        row_id = review.millis
+        while row_id in used:
+            row_id += 1
+        used.add(row_id)
+        time = min(max(review.time, 0), MAX_ANSWER_MS)
+        batch.append(
+            (
+                row_id,
+                card,
+                review.ease,
+                review.ivl,
+                review.last_ivl,
+                review.factor,
+                time,
+                review.type,
+            )
+        )
+        if len(batch) >= REVLOG_BATCH:
+            cursor.executemany(REVLOG_INSERT, batch)
+            written += len(batch)
+            batch.clear()
+    cursor.executemany(REVLOG_INSERT, batch)
+    return written + len(batch)
+
+
+def set_day_settings(cursor: sqlite3.Cursor, rollover_hour: int) -> None:
+    """The creation day and the day rollover Anki reads (see the module docstring)."""
+    (text,) = cursor.execute("SELECT conf FROM col").fetchone()
+    conf = json.loads(text)
+    conf.update(creationOffset=0, rollover=rollover_hour, schedVer=2)
+    cursor.execute("UPDATE col SET crt = ?, conf = ?", (CREATED_AT, json.dumps(conf)))
 
 
 NOTE_INSERT = "INSERT INTO notes VALUES"
@@ -188,19 +296,23 @@ class ScheduledCursor(BatchingCursor):
     def __init__(self, cursor: sqlite3.Cursor, schedules: Sequence[AnkiSchedule]) -> None:
         super().__init__(cursor)
         self.columns = {
-            s.guid: (s.type, s.queue, s.due, s.ivl, s.factor, s.reps, s.lapses) for s in schedules
+            (s.guid, s.ord): (s.type, s.queue, s.due, s.ivl, s.factor, s.reps, s.lapses)
+            for s in schedules
         }
         self.guids: dict[int, str] = {}  # note id -> guid
+        self.card_ids: dict[tuple[str, int], int] = {}  # (guid, ord) -> Anki card id
 
     def rows_to_write(self, sql: str, rows: list[Sequence[Any]]) -> list[Sequence[Any]]:
         if sql.startswith(NOTE_INSERT):
             self.guids.update((row[0], row[1]) for row in rows)
             return rows
-        guids, columns = self.guids, self.columns
+        guids, columns, card_ids = self.guids, self.columns, self.card_ids
         before, after = SCHEDULE_COLUMNS.start, SCHEDULE_COLUMNS.stop
         stamped: list[Sequence[Any]] = []
         for card in rows:
-            schedule = columns.get(guids.get(card[1], ""))  # card[1] is its note's id
+            key = (guids.get(card[1], ""), card[3])  # its note's id, its card number
+            card_ids[key] = card[0]
+            schedule = columns.get(key)
             stamped.append(card if schedule is None else (*card[:before], *schedule, *card[after:]))
         return stamped
 
@@ -516,7 +628,16 @@ def _card(path: Path, note: _Note, index: int) -> CardSpec | None:
     if not front or not back:
         return None
     tags = tuple(tag for tag in note.tags if tag)
-    return CardSpec(id=card_id, front=front, back=back, tags=tags, line=index, **extra)
+    return CardSpec(
+        id=card_id,
+        front=front,
+        back=back,
+        tags=tags,
+        line=index,
+        mnemonic=extra["mnemonic"],
+        why=extra["why"],
+        source=extra["source"],
+    )
 
 
 CLOZE_START = re.compile(r"\{\{c\d+::")

@@ -33,8 +33,6 @@ before and after it rebuilt from the rows of its card in order.
 from __future__ import annotations
 
 import hashlib
-import html
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -42,13 +40,11 @@ from datetime import date, datetime, timedelta
 from studyapp.decks.cloze import cloze_numbers
 from studyapp.schedulers.sm2 import MIN_EASINESS, Sm2State
 from studyapp.transfer.anki import OWN_FIELDS, STUDYAPP_GUID_NAMESPACE
+from studyapp.transfer.anki_fields import field_text as anki_field_text
 from studyapp.transfer.anki_read import AnkiCard, AnkiCollection, AnkiNote, AnkiReview, NoteType
-from studyapp.transfer.text_files import html_to_text
 
 QUALITY = {1: 1, 2: 3, 3: 4, 4: 5}
 """Anki's answer buttons as SM-2 grades: Again, Hard, Good, Easy."""
-IMAGE = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))[^>]*>""", re.I)
-SOUND = re.compile(r"\[sound:([^\]]*)\]")
 
 
 @dataclass(frozen=True)
@@ -95,18 +91,7 @@ class ImportedCollection:
 
 def field_text(value: str) -> str:
     """A field's HTML as text, with images and sounds as visible markers."""
-
-    return html_to_text(_markers(value))
-
-
-def _markers(value: str) -> str:
-    """Images and sounds as `[image: name]` and `[audio: name]`; the rest left as it is."""
-
-    def image(match: re.Match[str]) -> str:
-        name = next(part for part in match.groups() if part is not None)
-        return f"[image: {html.unescape(name)}]"
-
-    return SOUND.sub(lambda m: f"[audio: {m.group(1)}]", IMAGE.sub(image, value))
+    return anki_field_text(value, as_html=True)
 
 
 def map_collection(
@@ -244,7 +229,7 @@ def card_state(anki: AnkiCollection, card: AnkiCard, answers: list[AnkiReview]) 
     easiness = _easiness(card.factor)
     if card.type == 2:
         due = anki.created + timedelta(days=card.due)
-        streak = _streak(answers)
+        streak = _streak(answers, anki.day_of)
         if not streak:
             streak = 1 if card.ivl < 6 else 2 if card.ivl < 15 else 3
         return Sm2State(
@@ -270,16 +255,17 @@ def card_state(anki: AnkiCollection, card: AnkiCard, answers: list[AnkiReview]) 
     )
 
 
-def _streak(answers: list[AnkiReview]) -> int:
-    """Passing review answers in a row at the end of the log (SM-2's n)."""
-    streak = 0
+def _streak(answers: list[AnkiReview], day_of: Callable[[int], date]) -> int:
+    """Passing review answers in a row at the end of the log (SM-2's n), one a study day at
+    most: a second pass on the same day is practice, as in SM-2, not another repetition."""
+    streak, counted_day = 0, None
     for answer in answers:
         if answer.ease == 0:
             continue
         if answer.ease == 1:
-            streak = 0
-        elif answer.ivl > 0:  # a review, or the step that graduated the card
-            streak += 1
+            streak, counted_day = 0, None
+        elif answer.ivl > 0 and day_of(answer.id) != counted_day:  # a review or graduation
+            streak, counted_day = streak + 1, day_of(answer.id)
     return streak
 
 

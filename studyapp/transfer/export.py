@@ -15,6 +15,7 @@ import secrets
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
@@ -303,21 +304,80 @@ def reviews_path_for(cards_path: Path) -> Path:
     return cards_path.with_name(cards_path.stem + ".reviews" + (cards_path.suffix or ".csv"))
 
 
-def write_apkg(db: Database, path: Path) -> int:
+Progress = Callable[[int, int], None]
+"""Told (cards done, cards in all) while a long export runs."""
+PROGRESS_EVERY = 2000
+
+
+def write_apkg(
+    db: Database, path: Path, rollover_hour: int = 4, progress: Progress | None = None
+) -> int:
     """An Anki package: one Anki deck per studyapp deck (`studyapp::<deck>`), with each
-    card's text, tags and schedule.
+    card's text, tags and schedule, the review log of its cards, and the learner's day
+    rollover (so Anki counts due days from the same study day in any time zone).
 
     Notes get a GUID derived from the card id, so importing again (into Anki, or back into
     studyapp) updates rather than duplicates. genanki makes the notes and their rows; the
     SM-2 schedule (type, queue, interval, EF x 1000, reps, lapses, due day) is put into the
-    card rows as they are written: see studyapp.transfer.anki for the mapping.
+    card rows as they are written, and every logged grade becomes a `revlog` row: see
+    studyapp.transfer.anki for the mapping.
     """
     from studyapp.transfer.anki import scheduled_package
 
     with _collector_paused():
-        decks, schedules = _apkg_decks(db)
-        scheduled_package(decks, schedules).write_to_file(str(path))
+        decks, schedules, keys = _apkg_decks(db, progress)
+        reviews = _apkg_reviews(db, keys)
+        scheduled_package(decks, schedules, reviews, rollover_hour).write_to_file(str(path))
+    if progress is not None:
+        progress(len(schedules), len(schedules))
     return len(schedules)
+
+
+def _apkg_reviews(db: Database, keys: dict[str, tuple[str, int]]) -> Iterator[Any]:
+    """Every logged grade of a card in the package, oldest first, as an AnkiReview; read
+    while the package is written, a batch at a time."""
+    from studyapp.transfer.anki import AnkiReview, anki_ease, revlog_type
+
+    r = Review
+    with db.session() as session:
+        rows = session.execute(
+            select(
+                r.item_id,
+                r.reviewed_at,
+                r.quality,
+                r.interval,
+                r.prev_interval,
+                r.easiness,
+                r.duration_ms,
+                r.repeat,
+                r.prev_due,
+                r.prev_repetitions,
+                r.prev_lapses,
+            )
+            .where(r.kind == "card")
+            .order_by(r.id)
+            .execution_options(yield_per=20000)
+        )
+        for item, moment, quality, ivl, last, easiness, ms, repeat, due, reps, lapses in rows:
+            key = keys.get(item)
+            if key is None:
+                continue
+            yield AnkiReview(
+                guid=key[0],
+                ord=key[1],
+                millis=round(moment.timestamp() * 1000),
+                ease=anki_ease(quality),
+                ivl=ivl,
+                last_ivl=last,
+                factor=round(easiness * 1000),
+                time=ms,
+                type=revlog_type(
+                    first_sight=due is None,
+                    repeat=repeat,
+                    repetitions_before=reps,
+                    lapsed=lapses > 0,
+                ),
+            )
 
 
 @contextmanager
@@ -334,49 +394,64 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _apkg_decks(db: Database) -> tuple[list[Any], list[Any]]:
-    """One genanki deck per studyapp deck holding its cards' notes, and every card's
-    schedule in Anki's terms, in the order the notes were made."""
+def _apkg_decks(
+    db: Database, progress: Progress | None = None
+) -> tuple[list[Any], list[Any], dict[str, tuple[str, int]]]:
+    """One genanki deck per studyapp deck holding its cards' notes, every card's schedule
+    in Anki's terms (in the order the notes were made), and each card's (note guid, card
+    number) in the package.
+
+    A card that is its own note goes out as a "studyapp card" note; a reversed pair as one
+    "studyapp card (and reversed)" note whose second card is the reverse; the gaps of a
+    cloze as one "studyapp cloze" note (Anki's cloze kind), card n - 1 for gap n. Each
+    card keeps its own schedule."""
     import genanki  # only needed here
 
     from studyapp.transfer.anki import STUDYAPP_GUID_NAMESPACE, anki_schedule
 
-    model = _apkg_model()
+    models = {kind: _apkg_model(kind) for kind in ("basic", "reversed", "cloze")}
     decks: dict[str, Any] = {}
-    cards = []
+    notes: dict[str, _OutNote] = {}  # note id (or card id) -> the note, in card order
+    cards: list[tuple[Any, ...]] = []
     counting = _Background(db, _logged_card_grades)
     with db.session() as session:
-        for (
-            card_id,
-            deck_id,
-            front,
-            back,
-            mnemonic,
-            why,
-            source,
-            tags,
-            easiness,
-            repetitions,
-            interval,
-            due,
-            lapses,
-            suspended,
-        ) in session.execute(_apkg_card_query()):
-            deck = decks.get(deck_id)
-            if deck is None:
-                deck = decks[deck_id] = genanki.Deck(_stable_int(deck_id), f"studyapp::{deck_id}")
-            guid = genanki.guid_for(STUDYAPP_GUID_NAMESPACE, card_id)
-            fields = [
-                _html(front),
-                _html(back),
-                _html(mnemonic or ""),
-                _html(why or ""),
-                source or "",
-                card_id,
-            ]
-            tag_list = [t.replace(" ", "_") for t in tags.split()]
-            deck.add_note(genanki.Note(model=model, fields=fields, tags=tag_list, guid=guid))
-            cards.append((card_id, guid, easiness, repetitions, interval, due, lapses, suspended))
+        total = 0
+        if progress is not None:  # the cards are made first, then the package is written
+            total = session.scalar(select(func.count()).where(Card.retired == false())) or 0
+        for row in session.execute(_apkg_card_query()):
+            if progress is not None and len(cards) % PROGRESS_EVERY == 0:
+                progress(len(cards), total)
+            card_id, deck_id, front, back, mnemonic, why, source, tags = row[:8]
+            note_id, template, ordinal = row[14:17]
+            key = note_id or card_id
+            note = notes.get(key)
+            if note is None:
+                kind = "cloze" if template == "cloze" else "reversed" if note_id else "basic"
+                note = notes[key] = _OutNote(key, deck_id, kind, tags)
+            if template == "cloze":
+                note.fields = [front, back, mnemonic or "", why or "", source or ""]
+                card_ord = (ordinal or 1) - 1
+            elif template == "reverse":
+                note.fields = note.fields or [back, front, mnemonic or "", why or "", source or ""]
+                card_ord = 1
+            else:
+                note.fields = [front, back, mnemonic or "", why or "", source or ""]
+                card_ord = 0
+            guid = genanki.guid_for(STUDYAPP_GUID_NAMESPACE, key)
+            cards.append((card_id, guid, card_ord, *row[8:14]))
+    for note in notes.values():
+        deck = decks.get(note.deck_id)
+        if deck is None:
+            deck = decks[note.deck_id] = genanki.Deck(
+                _stable_int(note.deck_id), f"studyapp::{note.deck_id}"
+            )
+        text, back, mnemonic, why, source = note.fields
+        fields = [_html(text), _html(back), _html(mnemonic), _html(why), source, note.key]
+        tag_list = [t.replace(" ", "_") for t in note.tags.split()]
+        guid = genanki.guid_for(STUDYAPP_GUID_NAMESPACE, note.key)
+        deck.add_note(
+            genanki.Note(model=models[note.kind], fields=fields, tags=tag_list, guid=guid)
+        )
     logged: dict[str, int] = counting.result()
     schedules = [
         anki_schedule(
@@ -389,10 +464,12 @@ def _apkg_decks(db: Database) -> tuple[list[Any], list[Any]]:
             suspended=suspended,
             position=position,
             logged=logged.get(card_id, 0),
+            ord=card_ord,
         )
         for position, (
             card_id,
             guid,
+            card_ord,
             easiness,
             repetitions,
             interval,
@@ -401,26 +478,67 @@ def _apkg_decks(db: Database) -> tuple[list[Any], list[Any]]:
             suspended,
         ) in enumerate(cards, start=1)
     ]
-    return list(decks.values()), schedules
+    keys = {card_id: (guid, card_ord) for card_id, guid, card_ord, *_ in cards}
+    return list(decks.values()), schedules, keys
 
 
-def _apkg_model() -> Any:
+@dataclass
+class _OutNote:
+    """One Anki note of the package: its cards' shared text, deck, tags and kind."""
+
+    key: str
+    deck_id: str
+    kind: str  # basic | reversed | cloze
+    tags: str
+    fields: list[str] = field(default_factory=list)  # text, back, mnemonic, why, source
+
+
+FIELDS = ("Front", "Back", "Mnemonic", "Why", "Source", "Id")
+EXTRAS = (
+    "{{#Mnemonic}}<p><i>{{Mnemonic}}</i></p>{{/Mnemonic}}"
+    "{{#Why}}<p>{{Why}}</p>{{/Why}}"
+    "{{#Source}}<p><small>{{Source}}</small></p>{{/Source}}"
+)
+
+
+def _apkg_model(kind: str = "basic") -> Any:
+    """Our note types: the original one (its id unchanged, so earlier exports still
+    match), one with a reverse card, and a cloze type."""
     import genanki
 
+    if kind == "cloze":
+        return genanki.Model(
+            1607392321,
+            "studyapp cloze",
+            fields=[{"name": n} for n in ("Text", "Back Extra", *FIELDS[2:])],
+            templates=[
+                {
+                    "name": "Cloze",
+                    "qfmt": "{{cloze:Text}}",
+                    "afmt": "{{cloze:Text}}<br>{{Back Extra}}" + EXTRAS,
+                }
+            ],
+            model_type=genanki.Model.CLOZE,
+        )
+    forward = {
+        "name": "Card 1",
+        "qfmt": "{{Front}}",
+        "afmt": "{{FrontSide}}<hr id=answer>{{Back}}" + EXTRAS,
+    }
+    if kind == "basic":
+        return genanki.Model(
+            1607392319, "studyapp card", fields=[{"name": n} for n in FIELDS], templates=[forward]
+        )
+    backward = {
+        "name": "Card 2",
+        "qfmt": "{{Back}}",
+        "afmt": "{{FrontSide}}<hr id=answer>{{Front}}" + EXTRAS,
+    }
     return genanki.Model(
-        1607392319,
-        "studyapp card",
-        fields=[{"name": n} for n in ("Front", "Back", "Mnemonic", "Why", "Source", "Id")],
-        templates=[
-            {
-                "name": "Card 1",
-                "qfmt": "{{Front}}",
-                "afmt": "{{FrontSide}}<hr id=answer>{{Back}}"
-                "{{#Mnemonic}}<p><i>{{Mnemonic}}</i></p>{{/Mnemonic}}"
-                "{{#Why}}<p>{{Why}}</p>{{/Why}}"
-                "{{#Source}}<p><small>{{Source}}</small></p>{{/Source}}",
-            }
-        ],
+        1607392320,
+        "studyapp card (and reversed)",
+        fields=[{"name": n} for n in FIELDS],
+        templates=[forward, backward],
     )
 
 
@@ -490,6 +608,9 @@ def _apkg_card_query() -> Select[*tuple[Any, ...]]:
             c.due,
             c.lapses,
             c.suspended,
+            c.note_id,
+            c.template,
+            c.ordinal,
         )
         .where(c.retired == false())
         .order_by(c.position, c.id)

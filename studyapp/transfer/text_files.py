@@ -1,25 +1,35 @@
-"""Turn a CSV/TSV file or an Anki plain-text notes export into a `DeckSpec`.
+"""Turn a CSV/TSV file or an Anki plain-text notes export into decks.
 
 Table layout: one card per row, columns front, back and optional tags (separated by
 spaces or commas inside the cell). A first row that reads exactly front, back[, tags]
-(any case) is a header and is skipped. Blank rows are skipped.
+(any case) is a header and is skipped. Blank rows are skipped. A learner's own table is
+all or nothing: every problem is a `DeckError` with the file, the line and the reason.
 
 Anki's "Notes in Plain Text" export starts with `#key:value` lines (`#separator:tab`,
-`#html:true`, `#tags column:3`, `#guid column:1`, ...); those are honoured: the guid,
-notetype and deck columns are skipped, the first two remaining fields become front and
-back (any further non-empty fields are appended to the back), and with `#html:true`
-simple HTML is reduced to text (`<br>` becomes a line break).
+`#html:true`, `#tags column:3`, `#guid column:1`, `#deck column:3`, `#notetype column:2`,
+`#deck:Name`); those are honoured, and the file is read the way Anki's own importer reads
+it: every row it would take arrives, and a row it would not (an empty first field, a guid
+already seen) is skipped and reported with its line and reason, without stopping the rest.
 
-Card ids are derived from the deck id and the front ("imp-" + 12 hex digits of a sha1),
-so importing the same file again updates the cards instead of duplicating them.
-Every problem is a `DeckError` with the file, the line of the row and the reason.
+- The first two remaining fields become front and back (further non-empty fields are
+  appended to the back); with `#html:true` simple HTML is reduced to text, an image
+  becomes `[image: chat.png]` and a sound `[audio: tone.mp3]`, so no field is left blank.
+- A cloze note (its note type names a cloze, or its text has `{{c1::...}}`) shows its gaps
+  hidden on the front (`[...]`, or `[hint]`) and filled in on the back, with the extra.
+- Each row goes to the deck of its `#deck column` (else `#deck:`, else the file's name):
+  subdecks keep their full `Parent::Child` name, and the deck id comes from that name, so
+  a renamed file updates the same deck.
+- With a `#guid column` a card's id comes from the Anki note guid, as in an .apkg import:
+  editing a front in Anki and importing again updates the card.
+
+Card ids otherwise are derived from the deck id and the front ("imp-" + 12 hex digits of
+a sha1), so importing the same file again updates the cards instead of duplicating them.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
-import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -34,6 +44,7 @@ from studyapp.decks.format import (
     read_text,
     valid_id,
 )
+from studyapp.transfer.anki_fields import field_text
 
 MAX_TABLE_BYTES = 16 * 1024 * 1024
 """Imports may be bigger than hand-written decks, but not unbounded."""
@@ -96,13 +107,56 @@ class _Layout:
     html: bool = False
     tags_column: int | None = None  # 0-based
     skip_columns: set[int] = field(default_factory=set)  # 0-based: guid, notetype, deck
+    guid_column: int | None = None
+    notetype_column: int | None = None
+    deck_column: int | None = None
     deck_name: str | None = None
     first_line: int = 1  # the file line of the first row handed to the CSV reader
 
 
-def parse_table(path: Path, deck_id: str | None = None) -> DeckSpec:
-    """Read a CSV, TSV or Anki notes export; raises DeckError with the line of the problem."""
+@dataclass(frozen=True)
+class SkippedRow:
+    """A row of an Anki export that was left out, and why (Anki's importer leaves it too)."""
+
+    line: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class TextImport:
+    """What a table or Anki notes export gave: its decks, and the rows it left out."""
+
+    decks: list[DeckSpec]
+    skipped: list[SkippedRow]
+
+
+def read_text_import(path: Path, deck_id: str | None = None) -> TextImport:
+    """Read a CSV, TSV or Anki notes export. A learner's own table raises DeckError at its
+    first problem; an Anki export skips and reports the rows Anki would not take."""
     path = Path(path)
+    data, lines, layout, chosen = _prepare(path, deck_id)
+    if not layout.anki:
+        return TextImport([_table_deck(path, data, lines, layout, chosen)], [])
+    return _anki_import(path, data, lines, layout, deck_id)
+
+
+def parse_table(path: Path, deck_id: str | None = None) -> DeckSpec:
+    """Read a CSV, TSV or Anki notes export as one deck; raises DeckError with the line of
+    the problem (for an Anki export: its first skipped row, or several decks)."""
+    path = Path(path)
+    data, lines, layout, chosen = _prepare(path, deck_id)
+    if not layout.anki:
+        return _table_deck(path, data, lines, layout, chosen)
+    result = _anki_import(path, data, lines, layout, deck_id)
+    if result.skipped:
+        raise DeckError(path, result.skipped[0].line, result.skipped[0].reason)
+    if len(result.decks) != 1:
+        raise DeckError(path, None, f"it holds {len(result.decks)} decks; import it instead")
+    return result.decks[0]
+
+
+def _prepare(path: Path, deck_id: str | None) -> tuple[bytes, list[str], _Layout, str]:
+    """The file's bytes, its lines, how to read them and the deck id for a plain table."""
     data, text = read_text(path, MAX_TABLE_BYTES, NOT_UTF8_ADVICE)
     if "\n" not in text:  # carriage returns alone end the lines (old Mac spreadsheets)
         text = text.replace("\r", "\n")
@@ -113,14 +167,19 @@ def parse_table(path: Path, deck_id: str | None = None) -> DeckSpec:
     if not text.strip():
         raise DeckError(path, None, "empty file")
     lines = _split_lines(text)
-    layout = _layout(path, lines)
+    return data, lines, _layout(path, lines), deck_id
+
+
+def _table_deck(
+    path: Path, data: bytes, lines: list[str], layout: _Layout, deck_id: str
+) -> DeckSpec:
     body = "".join(lines[layout.first_line - 1 :])
     cards: list[CardSpec] = []
     seen: dict[str, int] = {}
     for index, (line, row) in enumerate(_rows(path, body, layout)):
-        if index == 0 and not layout.anki and _is_header(row):
+        if index == 0 and _is_header(row):
             continue
-        card = _card(path, line, row, layout, deck_id)
+        card = _card(path, line, row, deck_id)
         if card.id in seen:
             raise DeckError(
                 path,
@@ -211,7 +270,131 @@ def _anki_layout(path: Path, options: dict[str, str], count: int) -> _Layout:
             layout.tags_column = column
         else:
             layout.skip_columns.add(column)
+            if key == "guid column":
+                layout.guid_column = column
+            elif key == "notetype column":
+                layout.notetype_column = column
+            elif key == "deck column":
+                layout.deck_column = column
     return layout
+
+
+@dataclass(frozen=True)
+class _Note:
+    """One row of an Anki export, read: the card it gives and the note it came from."""
+
+    line: int
+    guid: str | None
+    deck: str | None
+    front: str
+    back: str
+    tags: tuple[str, ...]
+
+
+def _anki_import(
+    path: Path, data: bytes, lines: list[str], layout: _Layout, deck_id: str | None
+) -> TextImport:
+    """Every row of an Anki export that Anki itself would take, grouped into decks."""
+    from studyapp.transfer.anki import card_id_for_guid, deck_ids_for
+
+    body = "".join(lines[layout.first_line - 1 :])
+    skipped: list[SkippedRow] = []
+    notes: list[_Note] = []
+    try:
+        for line, row in _rows(path, body, layout):
+            note = _anki_note(line, row, layout)
+            if isinstance(note, str):
+                skipped.append(SkippedRow(line, note))
+            else:
+                notes.append(note)
+    except DeckError as error:  # a row the CSV reader cannot read ends the readable part
+        if error.line is None:
+            raise
+        skipped.append(SkippedRow(error.line, error.reason))
+    fallback = layout.deck_name or path.stem
+    names = sorted({note.deck or fallback for note in notes})
+    ids = dict.fromkeys(names, deck_id) if deck_id else deck_ids_for(names)
+    by_deck: dict[str, list[CardSpec]] = {}
+    seen: dict[str, int] = {}
+    for note in notes:
+        name = note.deck or fallback
+        key = card_id_for_guid(note.guid) if note.guid else card_id(str(ids[name]), note.front)
+        if key in seen:
+            what = f"note (guid {note.guid})" if note.guid else "front"
+            skipped.append(
+                SkippedRow(note.line, f"the same {what} already appears at line {seen[key]}")
+            )
+            continue
+        seen[key] = note.line
+        card = CardSpec(
+            id=key,
+            front=note.front,
+            back=note.back,
+            mnemonic=None,
+            why=None,
+            tags=note.tags,
+            source=path.name,
+            line=note.line,
+        )
+        by_deck.setdefault(deck_id or name, []).append(card)
+    if not by_deck:
+        if skipped:
+            raise DeckError(path, skipped[0].line, skipped[0].reason)
+        raise DeckError(path, None, "no cards found")
+    digest = hashlib.sha256(data).hexdigest()
+    description = f"Imported from {path.name}"
+    if deck_id:
+        name = names[0] if len(names) == 1 else fallback
+        decks = [DeckSpec(deck_id, name, description, path, digest, tuple(by_deck[deck_id]))]
+    else:
+        decks = [
+            DeckSpec(str(ids[name]), name, description, path, digest, tuple(by_deck[name]))
+            for name in names
+            if name in by_deck
+        ]
+    return TextImport(decks, sorted(skipped, key=lambda row: row.line))
+
+
+def _anki_note(line: int, row: list[str], layout: _Layout) -> _Note | str:
+    """One Anki export row as a note, or the reason it is left out."""
+
+    def cell(column: int | None) -> str:
+        return row[column].strip() if column is not None and column < len(row) else ""
+
+    fields = [
+        cell
+        for i, cell in enumerate(row)
+        if i not in layout.skip_columns and i != layout.tags_column
+    ]
+    fields = [field_text(field, layout.html) for field in fields]
+    if not fields or not fields[0]:
+        return "empty front"
+    notetype = cell(layout.notetype_column)
+    front, back = fields[0], fields[1] if len(fields) > 1 else ""
+    extra = [field for field in fields[2:] if field]
+    if "cloze" in notetype.lower() or CLOZE_START.search(front):
+        from studyapp.transfer.anki import _cloze
+
+        shown = _cloze(front)
+        if shown is None:
+            return "a cloze note without a {{c1::...}} deletion"
+        front, back = shown[0], "\n".join(part for part in (shown[1], back, *extra) if part)
+    else:
+        back = "\n".join(part for part in (back, *extra) if part)
+    if not back:
+        return "empty back"
+    bad = control_character(front + back)
+    if bad is not None:
+        return f"a control character ({bad}) in the front or back"
+    tags = _split_tags(row[layout.tags_column]) if layout.tags_column is not None else ()
+    if layout.tags_column is not None and layout.tags_column >= len(row):
+        tags = ()
+    return _Note(
+        line, cell(layout.guid_column) or None, cell(layout.deck_column) or None, front, back, tags
+    )
+
+
+CLOZE_START = re.compile(r"\{\{c\d+::")
 
 
 def _rows(path: Path, body: str, layout: _Layout) -> Iterator[tuple[int, list[str]]]:
@@ -242,32 +425,18 @@ def _is_header(row: list[str]) -> bool:
     return cells in (HEADER[:2], HEADER)
 
 
-def _card(path: Path, line: int, row: list[str], layout: _Layout, deck_id: str) -> CardSpec:
+def _card(path: Path, line: int, row: list[str], deck_id: str) -> CardSpec:
+    """One row of a learner's own table as a card (Anki exports go through _anki_note)."""
     tags: tuple[str, ...] = ()
-    if layout.anki:
-        fields = [
-            cell
-            for i, cell in enumerate(row)
-            if i not in layout.skip_columns and i != layout.tags_column
-        ]
-        if layout.tags_column is not None and layout.tags_column < len(row):
-            tags = _split_tags(row[layout.tags_column])
-        if layout.html:
-            fields = [html_to_text(cell) for cell in fields]
-        extra = [cell.strip() for cell in fields[2:] if cell.strip()]
-        fields = fields[:2]
-        if len(fields) == 2 and extra:
-            fields[1] = "\n".join([fields[1].strip(), *extra])
-    else:
-        if len(row) > len(HEADER):
-            raise DeckError(
-                path,
-                line,
-                f"too many columns ({len(row)}); expected front, back and optionally tags",
-            )
-        fields = row[:2]
-        if len(row) == 3:
-            tags = _split_tags(row[2])
+    if len(row) > len(HEADER):
+        raise DeckError(
+            path,
+            line,
+            f"too many columns ({len(row)}); expected front, back and optionally tags",
+        )
+    fields = row[:2]
+    if len(row) == 3:
+        tags = _split_tags(row[2])
     if len(fields) < 2:
         raise DeckError(path, line, "missing back column")
     front, back = fields[0].strip(), fields[1].strip()
@@ -297,17 +466,3 @@ def _split_tags(cell: str) -> tuple[str, ...]:
         if tag and tag not in tags:
             tags.append(tag)
     return tuple(tags)
-
-
-# Spaces inside a tag match one way only: `\s*/?\s*` was quadratic on `<br` and no `>`.
-_BREAK = re.compile(r"<\s*br\s*(?:/\s*)?>|<\s*/\s*(?:div|p|li)\s*>", re.IGNORECASE)
-_TAG = re.compile(r"<[^<>]*>")
-
-
-def html_to_text(cell: str) -> str:
-    """Anki field HTML as plain text: line breaks kept, other tags dropped, entities decoded."""
-    text = _BREAK.sub("\n", cell)
-    text = _TAG.sub("", text)
-    text = html.unescape(text).replace("\xa0", " ")
-    lines = [line.rstrip() for line in text.split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

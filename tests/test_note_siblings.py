@@ -1,0 +1,128 @@
+"""Reversed and cloze cards in the content format: one note, several cards, each with its
+own id and schedule; sync writes the siblings and the Anki export groups them again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from studyapp.decks.format import DeckError, parse_deck
+from studyapp.store.models import Card
+from studyapp.transfer.export import write_apkg
+from studyapp.transfer.restore import import_decks
+
+HEAD = '[deck]\nid = "d"\nname = "D"\n\n'
+DECK = (
+    HEAD + '[[cards]]\nid = "relu"\nfront = "ReLU(x)?"\nback = "max(0, x)"\nreverse = true\n\n'
+    '[[cards]]\nid = "adam"\ncloze = "{{c1::Adam}} keeps {{c2::two::how many?}} moments"\n'
+    'back = "Kingma and Ba"\ntags = ["opt"]\n\n'
+    '[[cards]]\nid = "plain"\nfront = "f"\nback = "b"\n'
+)
+
+
+def deck_file(tmp_path: Path, text: str = DECK) -> Path:
+    path = tmp_path / "d.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_reverse_and_cloze_cards_give_one_card_each(tmp_path) -> None:
+    spec = parse_deck(deck_file(tmp_path))
+    cards = {c.id: (c.front, c.back, c.template, c.note_id, c.ordinal) for c in spec.cards}
+    assert cards == {
+        "relu": ("ReLU(x)?", "max(0, x)", "basic", "relu", None),
+        "relu~rev": ("max(0, x)", "ReLU(x)?", "reverse", "relu", None),
+        "adam~c1": (
+            "{{c1::Adam}} keeps {{c2::two::how many?}} moments",
+            "Kingma and Ba",
+            "cloze",
+            "adam",
+            1,
+        ),
+        "adam~c2": (
+            "{{c1::Adam}} keeps {{c2::two::how many?}} moments",
+            "Kingma and Ba",
+            "cloze",
+            "adam",
+            2,
+        ),
+        "plain": ("f", "b", "basic", None, None),
+    }
+    assert {c.id: c.tags for c in spec.cards}["adam~c2"] == ("opt",)
+
+
+BAD = [
+    ('id = "x"\ncloze = "no gap here"\n', "cloze", "no {{c1::…}} gap"),
+    ('id = "x"\ncloze = "{{c1::a}}"\nfront = "f"\n', "front", "either front or cloze"),
+    ('id = "x"\nfront = "f"\nback = "b"\nreverse = "yes"\n', "reverse", "true or false"),
+    ('id = "x"\ncloze = "{{c1::a}}"\nreverse = true\n', "reverse", "a cloze card"),
+]
+
+
+@pytest.mark.parametrize(("body", "key", "reason"), BAD)
+def test_bad_sibling_fields_name_their_line(tmp_path, body, key, reason) -> None:
+    path = deck_file(tmp_path, HEAD + "[[cards]]\n" + body)
+    with pytest.raises(DeckError) as caught:
+        parse_deck(path)
+    lines = path.read_text().splitlines()
+    assert reason in caught.value.reason
+    assert lines[caught.value.line - 1].startswith(key)
+
+
+def test_import_writes_the_siblings_with_their_note(db, tmp_path) -> None:
+    report = import_decks(db, [parse_deck(deck_file(tmp_path))])
+    assert (report.added, report.errors) == (5, [])
+    with db.session() as session:
+        rows = {
+            c.id: (c.note_id, c.template, c.ordinal, c.front) for c in session.query(Card).all()
+        }
+    assert rows["relu~rev"] == ("relu", "reverse", None, "max(0, x)")
+    assert rows["adam~c2"][:3] == ("adam", "cloze", 2)
+    assert rows["plain"] == (None, "basic", None, "f")
+    again = import_decks(db, [parse_deck(deck_file(tmp_path))])
+    assert (again.added, again.updated) == (0, 0)
+
+
+def test_siblings_go_to_anki_as_reversed_and_cloze_notes(db, tmp_path) -> None:
+    anki_collection = pytest.importorskip("anki.collection")
+    from datetime import date, timedelta
+
+    import_decks(db, [parse_deck(deck_file(tmp_path))])
+    due = date.today() + timedelta(days=5)
+    with db.session() as session, session.begin():
+        for card_id, interval in (("relu~rev", 7), ("adam~c2", 11)):
+            card = session.get(Card, card_id)
+            assert card is not None
+            card.due, card.interval, card.repetitions = due, interval, 2
+    package = tmp_path / "siblings.apkg"
+    assert write_apkg(db, package) == 5
+    (tmp_path / "anki").mkdir()
+    col = anki_collection.Collection(str(tmp_path / "anki" / "collection.anki2"))
+    try:
+        col.import_anki_package(
+            anki_collection.ImportAnkiPackageRequest(
+                package_path=str(package),
+                options=anki_collection.ImportAnkiPackageOptions(with_scheduling=True),
+            )
+        )
+        notes = {}
+        for note_id in col.find_notes(""):
+            note = col.get_note(note_id)
+            cards = sorted(note.cards(), key=lambda c: c.ord)
+            notes[note["Id"]] = (
+                note.note_type()["type"],
+                len(note.keys()),
+                [(c.ord, c.ivl, c.type) for c in cards],
+                [c.question() for c in cards],
+            )
+    finally:
+        col.close()
+    assert set(notes) == {"relu", "adam", "plain"}
+    kind, _, cards, questions = notes["relu"]
+    assert kind == 0 and cards == [(0, 0, 0), (1, 7, 2)]
+    assert "max(0, x)" in questions[1]
+    kind, _, cards, questions = notes["adam"]
+    assert kind == 1 and cards == [(0, 0, 0), (1, 11, 2)]
+    assert ">[...]</span> keeps" in questions[0] and ">Adam<" not in questions[0]
+    assert ">[how many?]</span> moments" in questions[1]
