@@ -115,7 +115,7 @@ class CardRow:
 
     id: str
     deck_id: str
-    front: str
+    front: str  # what the review asks: a cloze card's own gap hidden, not its markup
     tags: str
     easiness: float
     repetitions: int
@@ -480,6 +480,7 @@ class Collection:
         """Cards whose front, back or tags contain `text` (case-insensitive), by deck/tag."""
         from sqlalchemy import false, or_, select
 
+        from studyapp.review.cards import question_text
         from studyapp.store.models import Card
 
         query = select(Card).where(Card.retired == false()).order_by(Card.deck_id, Card.position)
@@ -500,7 +501,7 @@ class Collection:
                 CardRow(
                     c.id,
                     c.deck_id,
-                    c.front,
+                    question_text(c.front, c.template, c.ordinal),
                     c.tags,
                     c.easiness,
                     c.repetitions,

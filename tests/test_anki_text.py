@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
+from studyapp.decks.cloze import render_cloze
 from studyapp.store.models import Card, Deck
+from studyapp.transfer.anki import card_id_for_guid
 from studyapp.transfer.restore import import_decks
 from studyapp.transfer.text_files import read_text_import
 
@@ -75,17 +77,34 @@ def test_every_row_anki_takes_arrives_with_decks_tags_and_markers(anki, tmp_path
     assert cards[maths, "What is frequency?"].back == "1 / period"
     assert cards[waves, "Which wave is this?"].back == "[image: chat.png]"
     assert cards[waves, "[audio: tone.mp3]"].back == "440 Hz"
-    (cloze,) = [c for c in cards.values() if "Softmax" in c.back]
-    assert "Softmax" not in cloze.front and "logits" not in cloze.front
-    assert cloze.front == "[...] turns [scores] into odds"
-    assert cloze.back.startswith("Softmax turns logits into odds")
+    gaps = [c for deck in result.decks for c in deck.cards if c.template == "cloze"]
+    base = card_id_for_guid(notes["cloze"].guid)
+    raw = "{{c1::Softmax}} turns {{c2::logits::scores}} into odds"
+    assert [(c.id, c.note_id, c.ordinal, c.front, c.back) for c in gaps] == [
+        (f"{base}~c1", base, 1, raw, ""),
+        (f"{base}~c2", base, 2, raw, ""),
+    ]
+    assert render_cloze(gaps[1].front, 2).front == "Softmax turns [scores] into odds"
+
+
+def test_a_reversed_note_gives_its_card_and_the_reverse_as_siblings(anki, tmp_path) -> None:
+    note = add(anki, "Basic (and reversed card)", "Maths", ["ReLU(x)?", "max(0, x)"], ["act"])
+    add(anki, "Basic", "Maths", ["f", "b"])
+    (deck,) = read_text_import(export_notes(anki, tmp_path / "notes.txt")).decks
+    base = card_id_for_guid(note.guid)
+    cards = {c.id: (c.note_id, c.template, c.front, c.back, c.tags) for c in deck.cards}
+    assert cards[base] == (base, "basic", "ReLU(x)?", "max(0, x)", ("act",))
+    assert cards[f"{base}~rev"] == (base, "reverse", "max(0, x)", "ReLU(x)?", ("act",))
+    assert len(cards) == 3
+    (plain,) = [c for c in deck.cards if c.front == "f"]
+    assert (plain.note_id, plain.template) == (None, "basic")
 
 
 def test_editing_a_front_in_anki_updates_the_card(db, anki, tmp_path) -> None:
     notes = blocking_collection(anki)
     first = read_text_import(export_notes(anki, tmp_path / "notes.txt"))
     report = import_decks(db, first.decks)
-    assert report.errors == [] and report.added == len(notes)
+    assert report.errors == [] and report.added == len(notes) + 1  # the cloze has two gaps
     note = notes["basic"]
     note["Front"] = "What is <b>frequency</b>, in words?"
     anki.update_note(note)
@@ -96,7 +115,7 @@ def test_editing_a_front_in_anki_updates_the_card(db, anki, tmp_path) -> None:
     report = import_decks(db, renamed.decks)
     assert (report.added, report.errors) == (0, [])
     with db.session() as session:
-        assert session.query(Card).count() == len(notes)
+        assert session.query(Card).count() == len(notes) + 1
         fronts = {c.front for c in session.query(Card).all()}
         assert "What is frequency, in words?" in fronts
         names = {d.name for d in session.query(Deck).filter(Deck.origin == "import")}
@@ -130,7 +149,7 @@ def test_separator_html_and_notetype_headers(tmp_path) -> None:
         encoding="utf-8",
     )
     (deck,) = read_text_import(path).decks
-    assert [(c.front, c.back, c.tags) for c in deck.cards] == [
-        ("x <b>y</b>", "z", ("t1", "t2")),
-        ("[...] keeps two moments", "Adam keeps two moments", ("opt",)),
+    assert [(c.front, c.back, c.tags, c.template, c.ordinal) for c in deck.cards] == [
+        ("x <b>y</b>", "z", ("t1", "t2"), "basic", None),
+        ("{{c1::Adam}} keeps two moments", "", ("opt",), "cloze", 1),
     ]

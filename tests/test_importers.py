@@ -221,6 +221,7 @@ def test_anki_export_with_guid_notetype_and_deck_columns(tmp_path: Path) -> None
     assert rows(path) == [
         ("What is He init?", "Var = 2/n_in", ("init",), 8),
         ("a, b", "<b>kept</b>", (), 9),
+        ("<b>kept</b>", "a, b", (), 9),  # a reversed note type gives the reverse card too
     ]
 
 

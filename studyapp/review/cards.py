@@ -59,9 +59,7 @@ class CardView:
     @property
     def question(self) -> str:
         """What the front shows: a cloze card hides its own gap (decks/cloze.py)."""
-        if self.template != "cloze" or self.ordinal is None:
-            return self.front
-        return render_cloze(self.front, self.ordinal).front
+        return question_text(self.front, self.template, self.ordinal)
 
     @property
     def answer_parts(self) -> tuple[tuple[str, bool], ...]:
@@ -71,6 +69,14 @@ class CardView:
             return ((self.back, False),)
         parts = render_cloze(self.front, self.ordinal).back_parts
         return (*parts, ("\n\n" + self.back, False)) if self.back else parts
+
+
+def question_text(front: str, template: str, ordinal: int | None) -> str:
+    """A card's front as the review asks it: a cloze card shows its own gap hidden, the
+    other gaps filled; any other card its front as written. Browse lists cards by it."""
+    if template != "cloze" or ordinal is None:
+        return front
+    return render_cloze(front, ordinal).front
 
 
 def _read_card_view(reader: Runner, card_id: str) -> CardView | None:

@@ -544,6 +544,9 @@ def _field_names(connection: sqlite3.Connection, tables: set[str]) -> dict[int, 
 
 
 OWN_FIELDS = ["Front", "Back", "Mnemonic", "Why", "Source", "Id"]
+OWN_CLOZE_FIELDS = ["Text", "Back Extra", "Mnemonic", "Why", "Source", "Id"]
+"""The fields of our note types: "studyapp card" and "studyapp card (and reversed)" have
+the first, "studyapp cloze" the second (studyapp.transfer.export)."""
 
 
 def _deck_specs(path: Path, data: bytes, notes: list[_Note]) -> PackageContents:

@@ -39,7 +39,7 @@ from datetime import date, datetime, timedelta
 
 from studyapp.decks.cloze import cloze_numbers
 from studyapp.schedulers.sm2 import MIN_EASINESS, Sm2State
-from studyapp.transfer.anki import OWN_FIELDS, STUDYAPP_GUID_NAMESPACE
+from studyapp.transfer.anki import OWN_CLOZE_FIELDS, OWN_FIELDS, STUDYAPP_GUID_NAMESPACE
 from studyapp.transfer.anki_fields import field_text as anki_field_text
 from studyapp.transfer.anki_read import AnkiCard, AnkiCollection, AnkiNote, AnkiReview, NoteType
 
@@ -131,9 +131,11 @@ def map_collection(
 
 
 def base_id(note: AnkiNote, note_type: NoteType) -> tuple[str, dict[str, str | None]]:
-    """The note's card id, and the extra fields of a card exported from studyapp."""
-    if list(note_type.fields) == OWN_FIELDS and len(note.fields) == len(OWN_FIELDS):
-        own = dict(zip(OWN_FIELDS, note.fields, strict=True))
+    """The note's id, and the extra fields of a note exported from studyapp: a basic card's
+    id, or the note id of a reversed pair or a cloze (its cards are `id~rev`, `id~cN`)."""
+    names = list(note_type.fields)
+    if names in (OWN_FIELDS, OWN_CLOZE_FIELDS) and len(note.fields) == len(names):
+        own = dict(zip(names, note.fields, strict=True))
         from studyapp.decks.format import valid_id
 
         if valid_id(own["Id"]) and note.guid == _genanki_guid(own["Id"]):
@@ -182,8 +184,8 @@ def _card(
         template, note_id = "basic", note_id if note_type.templates > 1 else None
         card_id = base if card.ord == 0 else f"{base}~t{card.ord + 1}"
         front, rest = (texts[0] if texts else ""), list(range(1, len(texts)))
-    if own:
-        rest = [1]  # a studyapp card: mnemonic, why, source and id have their own columns
+    if own:  # a studyapp note: mnemonic, why, source and id have their own columns
+        rest = rest[:1]
     if not front:
         return "its front is empty"
     back = _back(texts, names, rest)

@@ -101,8 +101,9 @@ def export_json(db: Database) -> dict[str, Any]:
 
     docs/formats.md's `cards`, `topics` and `reviews`, plus `decks`, `drill_attempts` and
     `preferences`, and every column those rows have (positions, suspensions, retired
-    cards, last review days, study days of each grade). Moments are UTC to the millisecond,
-    days ISO dates, easiness factors numbers such as 2.36.
+    cards, last review days, study days of each grade, the note each card belongs to and
+    how it asks, the Anki note it matches, and which grades came from Anki). Moments are
+    UTC to the millisecond, days ISO dates, easiness factors numbers such as 2.36.
     """
     with db.session() as session:
         decks = [
@@ -130,6 +131,10 @@ def export_json(db: Database) -> dict[str, Any]:
                 "tags": c.tags.split(),
                 "suspended": c.suspended,
                 "retired": c.retired,
+                "note_id": c.note_id,
+                "template": c.template,
+                "ordinal": c.ordinal,
+                "anki_guid": c.anki_guid,
                 "schedule": {**_schedule(c), "last_review": _iso(c.last_review)},
             }
             for c in session.scalars(select(Card).order_by(Card.deck_id, Card.position, Card.id))
@@ -154,6 +159,7 @@ def export_json(db: Database) -> dict[str, Any]:
                 "quality": r.quality,
                 "duration_ms": r.duration_ms,
                 "repeat": r.repeat,
+                "imported": r.imported,
                 "before": {**_schedule(r, "prev_"), "last_review": _iso(r.prev_last_review)},
                 "after": _schedule(r),
             }

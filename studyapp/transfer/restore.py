@@ -15,6 +15,7 @@ study data (see `study_data_in`) unless `replace=True`.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -49,6 +50,11 @@ KINDS = ("card", "topic")
 ORIGINS = ("bundled", "import")
 MAX_ID = 100  # the id columns' length (deck files allow 128, which PostgreSQL would refuse)
 OUTCOMES = ("correct", "wrong", "gave_up")
+TEMPLATES = ("basic", "reverse", "cloze")
+MAX_ORDINAL = 2**15 - 1  # SmallInteger
+SIBLING = re.compile(r"rev|[ct][1-9][0-9]{0,4}")
+"""What may follow `~` in a card id: a note's reverse (`x~rev`), cloze (`x~c2`) or other
+Anki template (`x~t3`) card."""
 MAX_INT = 2**63 - 1  # BigInteger columns (drill seeds)
 MAX_INT32 = 2**31 - 1  # Integer columns: PostgreSQL's are 32-bit
 CHUNK = 5000
@@ -238,6 +244,24 @@ class _Fields:
             )
         return value
 
+    def card_identifier(self, key: str) -> str:
+        """A card id: a deck file's id, or a note's sibling (`x~rev`, `x~c2`, `x~t3`)."""
+        value = self.required_text(key, limit=MAX_ID)
+        note, tilde, sibling = value.partition("~")
+        if not valid_id(note) or (tilde and SIBLING.fullmatch(sibling) is None):
+            raise _Bad(
+                f"{self.where}.{key}",
+                f"{value!r} is not a valid card id: use letters, digits, '_', '-' or '.', "
+                "no spaces, then ~rev, ~cN or ~tN for a note's other cards",
+            )
+        return value
+
+    def optional_identifier(self, key: str) -> str | None:
+        """A note id: an id by the rule of deck files, or null."""
+        if self.value.get(key) is None:
+            return None
+        return self.identifier(key)
+
     def required_text(self, key: str, limit: int = 10**6) -> str:
         value = self.text(key, limit=limit)
         assert value is not None
@@ -378,12 +402,19 @@ def _tags(item: _Fields) -> str:
 
 
 def _card(item: _Fields) -> dict[str, Any]:
+    # Older backups have no note fields: their cards are basic, each its own note.
+    template = item.choice("template", TEMPLATES) if "template" in item.value else "basic"
     return {
-        "id": item.identifier("id"),
+        "id": item.card_identifier("id"),
         "deck_id": item.identifier("deck"),
         "position": item.integer("position", -MAX_INT32, MAX_INT32, optional=True, default=0),
         "front": item.filled_text("front"),
-        "back": item.filled_text("back"),
+        # a cloze's back is its extra, which may be empty; every other card needs one
+        "back": item.required_text("back") if template == "cloze" else item.filled_text("back"),
+        "note_id": item.optional_identifier("note_id"),
+        "template": template,
+        "ordinal": item.integer("ordinal", 1, MAX_ORDINAL, optional=True),
+        "anki_guid": item.text("anki_guid", optional=True, limit=MAX_ID),
         "mnemonic": item.text("mnemonic", optional=True),
         "why": item.text("why", optional=True),
         "source": item.text("source", optional=True, limit=200),
@@ -408,12 +439,13 @@ def _review(item: _Fields) -> dict[str, Any]:
     return {
         "id": item.count("id", 1, MAX_INT32),
         "kind": item.choice("kind", KINDS),
-        "item_id": item.identifier("item_id"),
+        "item_id": item.card_identifier("item_id"),
         "reviewed_at": item.moment("time"),
         "day": item.day("day"),
         "quality": item.count("quality", 0, 5),
         "duration_ms": item.count("duration_ms", 0, MAX_INT32),
         "repeat": item.flag("repeat"),
+        "imported": item.flag("imported", optional=True),  # older backups: none came from Anki
         **item.schedule("before", "prev_"),
         **item.schedule("after", last_review=False),
     }

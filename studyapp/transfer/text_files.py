@@ -14,8 +14,10 @@ already seen) is skipped and reported with its line and reason, without stopping
 - The first two remaining fields become front and back (further non-empty fields are
   appended to the back); with `#html:true` simple HTML is reduced to text, an image
   becomes `[image: chat.png]` and a sound `[audio: tone.mp3]`, so no field is left blank.
-- A cloze note (its note type names a cloze, or its text has `{{c1::...}}`) shows its gaps
-  hidden on the front (`[...]`, or `[hint]`) and filled in on the back, with the extra.
+- A cloze note (its note type names a cloze, or its text has `{{c1::...}}`) gives one card
+  per cloze number (`X~c1`, `X~c2`, ...), each keeping the raw text to hide its own gap when
+  shown, with the extra as its back; a "Basic (and reversed card)" note gives `X` and its
+  reverse `X~rev`: the same siblings as an .apkg import (transfer/anki_cards.py).
 - Each row goes to the deck of its `#deck column` (else `#deck:`, else the file's name):
   subdecks keep their full `Parent::Child` name, and the deck id comes from that name, so
   a renamed file updates the same deck.
@@ -32,10 +34,13 @@ import csv
 import hashlib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from studyapp.decks.cloze import cloze_numbers
 from studyapp.decks.format import (
+    CLOZE_SUFFIX,
+    REVERSE_SUFFIX,
     CardSpec,
     DeckError,
     DeckSpec,
@@ -289,6 +294,42 @@ class _Note:
     front: str
     back: str
     tags: tuple[str, ...]
+    kind: str = "basic"  # basic | reversed (a reverse card too) | cloze (the raw text in front)
+    reverse_front: str = ""  # a reversed note's answer field, which its reverse card asks
+    reverse_back: str = ""  # and what that card answers: the front, then any further fields
+
+    def cards(self, key: str, source: str) -> list[CardSpec]:
+        """The note's cards, as the .apkg import makes them (transfer/anki_cards.py): `key`
+        alone for a basic note; `key` and `key~rev` for a reversed one; `key~cN` for each
+        cloze number, every gap keeping the raw text."""
+        card = CardSpec(
+            id=key,
+            front=self.front,
+            back=self.back,
+            mnemonic=None,
+            why=None,
+            tags=self.tags,
+            source=source,
+            line=self.line,
+        )
+        if self.kind == "reversed":
+            card = replace(card, note_id=key)
+            flipped = replace(
+                card,
+                id=key + REVERSE_SUFFIX,
+                front=self.reverse_front,
+                back=self.reverse_back,
+                template="reverse",
+            )
+            return [card, flipped]
+        if self.kind == "cloze":
+            return [
+                replace(
+                    card, id=f"{key}{CLOZE_SUFFIX}{n}", note_id=key, template="cloze", ordinal=n
+                )
+                for n in cloze_numbers(self.front)
+            ]
+        return [card]
 
 
 def _anki_import(
@@ -326,17 +367,7 @@ def _anki_import(
             )
             continue
         seen[key] = note.line
-        card = CardSpec(
-            id=key,
-            front=note.front,
-            back=note.back,
-            mnemonic=None,
-            why=None,
-            tags=note.tags,
-            source=path.name,
-            line=note.line,
-        )
-        by_deck.setdefault(deck_id or name, []).append(card)
+        by_deck.setdefault(deck_id or name, []).extend(note.cards(key, path.name))
     if not by_deck:
         if skipped:
             raise DeckError(path, skipped[0].line, skipped[0].reason)
@@ -369,19 +400,17 @@ def _anki_note(line: int, row: list[str], layout: _Layout) -> _Note | str:
     fields = [field_text(field, layout.html) for field in fields]
     if not fields or not fields[0]:
         return "empty front"
-    notetype = cell(layout.notetype_column)
+    notetype = cell(layout.notetype_column).lower()
     front, back = fields[0], fields[1] if len(fields) > 1 else ""
     extra = [field for field in fields[2:] if field]
-    if "cloze" in notetype.lower() or CLOZE_START.search(front):
-        from studyapp.transfer.anki import _cloze
-
-        shown = _cloze(front)
-        if shown is None:
+    kind = "reversed" if "and reversed" in notetype and back else "basic"
+    if "cloze" in notetype or CLOZE_START.search(front):
+        if not cloze_numbers(front):
             return "a cloze note without a {{c1::...}} deletion"
-        front, back = shown[0], "\n".join(part for part in (shown[1], back, *extra) if part)
-    else:
-        back = "\n".join(part for part in (back, *extra) if part)
-    if not back:
+        kind = "cloze"  # the raw text is the front; the back is the extra, maybe empty
+    reverse_back = "\n".join((front, *extra))  # the reverse card asks the answer field
+    back = "\n".join(part for part in (back, *extra) if part)
+    if not back and kind != "cloze":
         return "empty back"
     bad = control_character(front + back)
     if bad is not None:
@@ -389,8 +418,17 @@ def _anki_note(line: int, row: list[str], layout: _Layout) -> _Note | str:
     tags = _split_tags(row[layout.tags_column]) if layout.tags_column is not None else ()
     if layout.tags_column is not None and layout.tags_column >= len(row):
         tags = ()
+    guid, deck = cell(layout.guid_column) or None, cell(layout.deck_column) or None
     return _Note(
-        line, cell(layout.guid_column) or None, cell(layout.deck_column) or None, front, back, tags
+        line,
+        guid,
+        deck,
+        front,
+        back,
+        tags,
+        kind,
+        fields[1] if kind == "reversed" else "",
+        reverse_back,
     )
 
 

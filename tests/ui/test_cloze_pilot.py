@@ -70,3 +70,23 @@ async def test_review_hides_the_gap_and_bolds_it_on_the_back(collection: Collect
         assert back.plain.startswith("Adam keeps two moments per weight")
         bold = [back.plain[s.start : s.end] for s in back.spans if "bold" in str(s.style)]
         assert bold == ["Adam"]
+
+
+async def test_browse_lists_a_cloze_card_by_its_gap(collection: Collection) -> None:
+    from textual.widgets import DataTable
+
+    from studyapp.ui.browse import BrowseScreen
+
+    make_cloze(collection, "ui-neuron-sum", 2)
+    (row,) = [r for r in collection.search_cards("Adam") if r.id == "ui-neuron-sum"]
+    assert row.front == "Adam keeps [how many?] per weight"
+    app = make_app(collection, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, BrowseScreen)
+        table = screen.query_one("#cards", DataTable)
+        cell = table.get_cell("ui-neuron-sum", "front")
+        assert str(cell) == "Adam keeps [how many?] per weight"
+        assert "{{c" not in "".join(str(c) for r in table.rows for c in table.get_row(r))
