@@ -13,7 +13,7 @@ import json
 import os
 import secrets
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -37,6 +37,33 @@ SCHEDULE_FIELDS = ("easiness", "repetitions", "interval", "due", "lapses")
 
 FORMAT = "studyapp"
 FORMAT_VERSION = 1
+
+
+Progress = Callable[[int, int], None]
+"""Told (rows done, rows in all) while a long export or import runs."""
+PROGRESS_EVERY = 2000
+
+
+class Tally:
+    """Counts rows towards a known total and tells `progress` every PROGRESS_EVERY rows and
+    when told to finish, so a long export or import can show how far it has got."""
+
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self.progress, self.total, self.done = progress, total, 0
+
+    def each(self, rows: Iterable[_T]) -> Iterator[_T]:
+        for row in rows:
+            yield row
+            self.add(1)
+
+    def add(self, count: int) -> None:
+        before, self.done = self.done, self.done + count
+        if self.progress is not None and before // PROGRESS_EVERY != self.done // PROGRESS_EVERY:
+            self.progress(self.done, self.total)
+
+    def finish(self) -> None:
+        if self.progress is not None:
+            self.progress(self.done, max(self.total, self.done))
 
 
 class ExportProblem(Exception):
@@ -96,15 +123,18 @@ def _schedule(item: Any, prefix: str = "") -> dict[str, Any]:
     return {name: _iso(getattr(item, prefix + name)) for name in SCHEDULE_FIELDS}
 
 
-def export_json(db: Database) -> dict[str, Any]:
+def export_json(db: Database, progress: Progress | None = None) -> dict[str, Any]:
     """The whole collection as one JSON-ready object: what `import` needs to restore it exactly.
 
     docs/formats.md's `cards`, `topics` and `reviews`, plus `decks`, `drill_attempts` and
     `preferences`, and every column those rows have (positions, suspensions, retired
     cards, last review days, study days of each grade). Moments are UTC to the millisecond,
-    days ISO dates, easiness factors numbers such as 2.36.
+    days ISO dates, easiness factors numbers such as 2.36. `progress` is told (rows done,
+    rows in all) as the decks, cards, topics, reviews and drill attempts are read.
     """
     with db.session() as session:
+        tables = (Deck, Card, DrillTopic, Review, DrillAttempt)
+        tally = Tally(progress, sum(_count(session, model) for model in tables))
         decks = [
             {
                 "id": d.id,
@@ -115,7 +145,7 @@ def export_json(db: Database) -> dict[str, Any]:
                 "digest": d.digest,
                 "retired": d.retired,
             }
-            for d in session.scalars(select(Deck).order_by(Deck.id))
+            for d in tally.each(session.scalars(select(Deck).order_by(Deck.id)))
         ]
         cards = [
             {
@@ -132,7 +162,9 @@ def export_json(db: Database) -> dict[str, Any]:
                 "retired": c.retired,
                 "schedule": {**_schedule(c), "last_review": _iso(c.last_review)},
             }
-            for c in session.scalars(select(Card).order_by(Card.deck_id, Card.position, Card.id))
+            for c in tally.each(
+                session.scalars(select(Card).order_by(Card.deck_id, Card.position, Card.id))
+            )
         ]
         topics = [
             {
@@ -142,7 +174,7 @@ def export_json(db: Database) -> dict[str, Any]:
                 "level": t.level,
                 "schedule": {**_schedule(t), "last_review": _iso(t.last_review)},
             }
-            for t in session.scalars(select(DrillTopic).order_by(DrillTopic.id))
+            for t in tally.each(session.scalars(select(DrillTopic).order_by(DrillTopic.id)))
         ]
         reviews = [
             {
@@ -157,7 +189,7 @@ def export_json(db: Database) -> dict[str, Any]:
                 "before": {**_schedule(r, "prev_"), "last_review": _iso(r.prev_last_review)},
                 "after": _schedule(r),
             }
-            for r in session.scalars(select(Review).order_by(Review.id))
+            for r in tally.each(session.scalars(select(Review).order_by(Review.id)))
         ]
         attempts = [
             {
@@ -177,7 +209,7 @@ def export_json(db: Database) -> dict[str, Any]:
                 "review_id": a.review_id,
                 "level_move": a.level_move,
             }
-            for a in session.scalars(select(DrillAttempt).order_by(DrillAttempt.id))
+            for a in tally.each(session.scalars(select(DrillAttempt).order_by(DrillAttempt.id)))
         ]
         stored = session.execute(
             select(Preference.key, Preference.value).order_by(Preference.key)
@@ -190,6 +222,7 @@ def export_json(db: Database) -> dict[str, Any]:
             for key, value in stored
             if key in usable or key == DRILL_FINGERPRINT_KEY
         }
+    tally.finish()
     return {
         "format": FORMAT,
         "version": FORMAT_VERSION,
@@ -216,18 +249,34 @@ REVIEW_COLUMNS = (
 )
 
 
-def write_cards_csv(db: Database, out: IO[str]) -> int:
-    """Every card that is not retired, one CSV line each; returns how many."""
+def write_cards_csv(db: Database, out: IO[str], progress: Progress | None = None) -> int:
+    """Every card that is not retired, one CSV line each; returns how many. `progress` is
+    told (lines done, lines in all) as they are written."""
+    with db.session() as session:
+        tally = Tally(progress, _count(session, Card, Card.retired == false()))
     if _is_sqlite(db):
-        return csv_lines.write_sqlite_csv(db, out, CARD_COLUMNS, "cards")
-    return _write_rows_csv(out, CARD_COLUMNS, _card_rows(db))
+        written = csv_lines.write_sqlite_csv(db, out, CARD_COLUMNS, "cards", tally.add)
+    else:
+        written = _write_rows_csv(out, CARD_COLUMNS, tally.each(_card_rows(db)))
+    tally.finish()
+    return written
 
 
-def write_reviews_csv(db: Database, out: IO[str]) -> int:
-    """The whole review log, oldest first, one CSV line each; returns how many."""
+def write_reviews_csv(db: Database, out: IO[str], progress: Progress | None = None) -> int:
+    """The whole review log, oldest first, one CSV line each; returns how many. `progress`
+    is told (lines done, lines in all) as they are written."""
+    with db.session() as session:
+        tally = Tally(progress, _count(session, Review))
     if _is_sqlite(db):
-        return csv_lines.write_sqlite_csv(db, out, REVIEW_COLUMNS, "reviews")
-    return _write_rows_csv(out, REVIEW_COLUMNS, _review_rows(db))
+        written = csv_lines.write_sqlite_csv(db, out, REVIEW_COLUMNS, "reviews", tally.add)
+    else:
+        written = _write_rows_csv(out, REVIEW_COLUMNS, tally.each(_review_rows(db)))
+    tally.finish()
+    return written
+
+
+def _count(session: Session, model: Any, *where: Any) -> int:
+    return int(session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
 
 
 def _is_sqlite(db: Database) -> bool:
@@ -302,11 +351,6 @@ class _Counter:
 def reviews_path_for(cards_path: Path) -> Path:
     """Where the review history goes beside a cards CSV: `cards.csv` -> `cards.reviews.csv`."""
     return cards_path.with_name(cards_path.stem + ".reviews" + (cards_path.suffix or ".csv"))
-
-
-Progress = Callable[[int, int], None]
-"""Told (cards done, cards in all) while a long export runs."""
-PROGRESS_EVERY = 2000
 
 
 def write_apkg(
