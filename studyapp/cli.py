@@ -507,7 +507,8 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
           of this file restores it exactly.
     csv   the cards to OUTPUT and the review history beside it (NAME.reviews.csv);
           without -o it prints the cards.
-    apkg  an Anki package (needs -o): decks as studyapp::<deck>, tags, each card's
+    apkg  an Anki package (needs -o): decks as studyapp::<deck> (decks that came from
+          Anki under their Anki names, notes under their Anki GUIDs), tags, each card's
           schedule as far as Anki can hold it (interval, ease = EF x 1000, reviews,
           lapses, due day, suspended) and the review log (grades 0-2 Again, 3 Hard,
           4 Good, 5 Easy); due days count from your study day in any time zone.

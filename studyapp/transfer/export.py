@@ -360,8 +360,9 @@ def write_apkg(
     card's text, tags and schedule, the review log of its cards, and the learner's day
     rollover (so Anki counts due days from the same study day in any time zone).
 
-    Notes get a GUID derived from the card id, so importing again (into Anki, or back into
-    studyapp) updates rather than duplicates. genanki makes the notes and their rows; the
+    Notes get a GUID derived from the card id (a note that came from Anki keeps its own,
+    and its deck its Anki name), so importing again (into Anki, or back into studyapp)
+    updates rather than duplicates. genanki makes the notes and their rows; the
     SM-2 schedule (type, queue, interval, EF x 1000, reps, lapses, due day) is put into the
     card rows as they are written, and every logged grade becomes a `revlog` row: see
     studyapp.transfer.anki for the mapping.
@@ -451,7 +452,11 @@ def _apkg_decks(
     card keeps its own schedule."""
     import genanki  # only needed here
 
-    from studyapp.transfer.anki import STUDYAPP_GUID_NAMESPACE, anki_schedule
+    from studyapp.transfer.anki import (
+        STUDYAPP_DECK_PREFIX,
+        STUDYAPP_GUID_NAMESPACE,
+        anki_schedule,
+    )
 
     models = {kind: _apkg_model(kind) for kind in ("basic", "reversed", "cloze")}
     decks: dict[str, Any] = {}
@@ -466,12 +471,15 @@ def _apkg_decks(
             if progress is not None and len(cards) % PROGRESS_EVERY == 0:
                 progress(len(cards), total)
             card_id, deck_id, front, back, mnemonic, why, source, tags = row[:8]
-            note_id, template, ordinal = row[14:17]
+            note_id, template, ordinal, anki_guid = row[14:18]
             key = note_id or card_id
             note = notes.get(key)
             if note is None:
                 kind = "cloze" if template == "cloze" else "reversed" if note_id else "basic"
-                note = notes[key] = _OutNote(key, deck_id, kind, tags)
+                # A note that came from Anki goes back under its own GUID, so Anki updates
+                # it in place; our own notes get one derived from their id.
+                guid = anki_guid or genanki.guid_for(STUDYAPP_GUID_NAMESPACE, key)
+                note = notes[key] = _OutNote(key, deck_id, kind, tags, guid)
             if template == "cloze":
                 note.fields = [front, back, mnemonic or "", why or "", source or ""]
                 card_ord = (ordinal or 1) - 1
@@ -481,21 +489,26 @@ def _apkg_decks(
             else:
                 note.fields = [front, back, mnemonic or "", why or "", source or ""]
                 card_ord = 0
-            guid = genanki.guid_for(STUDYAPP_GUID_NAMESPACE, key)
-            cards.append((card_id, guid, card_ord, *row[8:14]))
+            note.ords.append(card_ord)
+            cards.append((card_id, note.guid, card_ord, *row[8:14]))
+        anki_names = _anki_deck_names(session)
     for note in notes.values():
         deck = decks.get(note.deck_id)
         if deck is None:
-            deck = decks[note.deck_id] = genanki.Deck(
-                _stable_int(note.deck_id), f"studyapp::{note.deck_id}"
-            )
+            name = anki_names.get(note.deck_id, f"{STUDYAPP_DECK_PREFIX}{note.deck_id}")
+            # Anki's own "Default" deck has id 1: another id under that name is renamed
+            # "Default_" by Anki's importer.
+            anki_id = ANKI_DEFAULT_DECK_ID if name == "Default" else _stable_int(note.deck_id)
+            deck = decks[note.deck_id] = genanki.Deck(anki_id, name)
         text, back, mnemonic, why, source = note.fields
         fields = [_html(text), _html(back), _html(mnemonic), _html(why), source, note.key]
         tag_list = [t.replace(" ", "_") for t in note.tags.split()]
-        guid = genanki.guid_for(STUDYAPP_GUID_NAMESPACE, note.key)
-        deck.add_note(
-            genanki.Note(model=models[note.kind], fields=fields, tags=tag_list, guid=guid)
-        )
+        out = genanki.Note(model=models[note.kind], fields=fields, tags=tag_list, guid=note.guid)
+        if note.kind == "cloze":
+            # One card per gap we hold: genanki's own count misses a gap nested in another
+            # ({{c3::... {{c4::...}}}}), and Anki would then import that card nowhere.
+            out.cards = [genanki.Card(card_ord) for card_ord in sorted(set(note.ords))]
+        deck.add_note(out)
     logged: dict[str, int] = counting.result()
     schedules = [
         anki_schedule(
@@ -526,6 +539,22 @@ def _apkg_decks(
     return list(decks.values()), schedules, keys
 
 
+def _anki_deck_names(session: Session) -> dict[str, str]:
+    """Decks that came from an Anki package go back under their Anki name
+    ("Physics::Waves"), so Anki files their cards where they were; a name that clashed
+    with a bundled deck drops the suffix the import gave it (in Anki ours are under
+    studyapp::, no clash). A deck named by its id came in as studyapp::<id> and keeps it."""
+    from studyapp.transfer.anki_import import CLASH_SUFFIX
+
+    rows = session.execute(
+        select(Deck.id, Deck.name).where(Deck.origin == "import", Deck.source_path.like("%pkg"))
+    )
+    return {deck_id: name.removesuffix(CLASH_SUFFIX) for deck_id, name in rows if name != deck_id}
+
+
+ANKI_DEFAULT_DECK_ID = 1
+
+
 @dataclass
 class _OutNote:
     """One Anki note of the package: its cards' shared text, deck, tags and kind."""
@@ -534,7 +563,11 @@ class _OutNote:
     deck_id: str
     kind: str  # basic | reversed | cloze
     tags: str
-    fields: list[str] = field(default_factory=list)  # text, back, mnemonic, why, source
+    guid: str
+    fields: list[str] = field(default_factory=list)
+    ords: list[int] = field(
+        default_factory=list
+    )  # the card numbers it has here  # text, back, mnemonic, why, source
 
 
 FIELDS = ("Front", "Back", "Mnemonic", "Why", "Source", "Id")
@@ -655,6 +688,7 @@ def _apkg_card_query() -> Select[*tuple[Any, ...]]:
             c.note_id,
             c.template,
             c.ordinal,
+            c.anki_guid,
         )
         .where(c.retired == false())
         .order_by(c.position, c.id)
