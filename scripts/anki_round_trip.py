@@ -82,6 +82,13 @@ def compare(
                 table.mismatches.append(f"{key}: {name} {old[name]!r} -> {new[name]!r}")
     for key in sorted(set(after) - set(before), key=str):
         table.mismatches.append(f"{key}: extra card")
+    cards = before.values()
+    table.notes.append(
+        f"going in: {sum(c['suspended'] for c in cards)} suspended, "
+        f"{sum(c['interval'] > 0 for c in cards)} with an interval, "
+        f"{sum(c['lapses'] > 0 for c in cards)} lapsed, {len(set(c['deck'] for c in cards))} "
+        f"decks, {sum(c['reviews'] for c in cards)} review-log rows"
+    )
     return table
 
 
