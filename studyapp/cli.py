@@ -380,7 +380,8 @@ def import_(
             raise click.ClickException(str(problem)) from None
         collection = _open(ctx, sync=False)
         try:
-            collection.restore(restored, replace=replace)
+            with LateProgress(f"restoring {path.name}") as bar:
+                collection.restore(restored, replace=replace, progress=bar.update)
         except ImportProblem as problem:
             raise click.ClickException(f"{path}: {problem}") from None
         finally:
@@ -405,7 +406,8 @@ def import_(
         raise click.ClickException(str(error)) from None
     collection = _open(ctx)
     try:
-        report = collection.import_decks(specs)
+        with LateProgress(f"importing {path.name}") as bar:
+            report = collection.import_decks(specs, progress=bar.update)
     finally:
         collection.close()
     if report.errors:
@@ -505,7 +507,8 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
           of this file restores it exactly.
     csv   the cards to OUTPUT and the review history beside it (NAME.reviews.csv);
           without -o it prints the cards.
-    apkg  an Anki package (needs -o): decks as studyapp::<deck>, tags, each card's
+    apkg  an Anki package (needs -o): decks as studyapp::<deck> (decks that came from
+          Anki under their Anki names, notes under their Anki GUIDs), tags, each card's
           schedule as far as Anki can hold it (interval, ease = EF x 1000, reviews,
           lapses, due day, suspended) and the review log (grades 0-2 Again, 3 Hard,
           4 Good, 5 Easy); due days count from your study day in any time zone.
@@ -515,7 +518,9 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
     collection = _open(ctx, topics=True)
     try:
         if fmt == "json":
-            text = json.dumps(collection.export_json(), indent=1, ensure_ascii=False)
+            with _progress_bar(output.name if output else "JSON") as bar:
+                document = collection.export_json(progress=bar)
+            text = json.dumps(document, indent=1, ensure_ascii=False)
             _write_or_print(output, text + "\n")
         elif fmt == "csv":
             if output is None:
@@ -523,13 +528,17 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
             else:
                 reviews_path = exporting.reviews_path_for(output)
                 with exporting.replacing(output) as cards_file:  # both files, or neither
-                    with cards_file.open("w", newline="", encoding="utf-8") as out:
-                        cards = collection.write_cards_csv(out)
+                    with (
+                        cards_file.open("w", newline="", encoding="utf-8") as out,
+                        _progress_bar(output.name) as bar,
+                    ):
+                        cards = collection.write_cards_csv(out, progress=bar)
                     with (
                         exporting.replacing(reviews_path) as reviews_file,
                         reviews_file.open("w", newline="", encoding="utf-8") as out,
+                        _progress_bar(reviews_path.name) as bar,
                     ):
-                        reviews = collection.write_reviews_csv(out)
+                        reviews = collection.write_reviews_csv(out, progress=bar)
                 click.echo(
                     f"wrote {cards} cards to {output} and {reviews} reviews to {reviews_path}"
                 )

@@ -517,17 +517,26 @@ class Collection:
     # The CLI's commands parse and write files themselves (transfer/, decks/format.py);
     # everything that reads or writes the database goes through here.
 
-    def restore(self, restored: Restored, replace: bool = False) -> None:
-        """Make the collection hold exactly a JSON export (see transfer/restore.py)."""
+    def restore(
+        self,
+        restored: Restored,
+        replace: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        """Make the collection hold exactly a JSON export (see transfer/restore.py);
+        `progress` is told (rows done, rows in all)."""
         from studyapp.transfer.restore import restore_json
 
-        restore_json(self.db, restored, replace=replace)
+        restore_json(self.db, restored, replace=replace, progress=progress)
 
-    def import_decks(self, specs: Iterable[DeckSpec]) -> SyncReport:
-        """Add or update imported decks in one transaction: all or nothing."""
+    def import_decks(
+        self, specs: Iterable[DeckSpec], progress: Callable[[int, int], None] | None = None
+    ) -> SyncReport:
+        """Add or update imported decks in one transaction: all or nothing; `progress` is
+        told (cards done, cards in all)."""
         from studyapp.transfer.restore import import_decks
 
-        return import_decks(self.db, specs)
+        return import_decks(self.db, specs, progress=progress)
 
     def import_anki(
         self,
@@ -550,23 +559,28 @@ class Collection:
             progress=progress,
         )
 
-    def export_json(self) -> dict[str, Any]:
-        """The whole collection as one JSON-ready object (docs/formats.md)."""
+    def export_json(self, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+        """The whole collection as one JSON-ready object (docs/formats.md); `progress` is
+        told (rows done, rows in all)."""
         from studyapp.transfer.export import export_json
 
-        return export_json(self.db)
+        return export_json(self.db, progress=progress)
 
-    def write_cards_csv(self, out: IO[str]) -> int:
+    def write_cards_csv(
+        self, out: IO[str], progress: Callable[[int, int], None] | None = None
+    ) -> int:
         """Every card that is not retired, one CSV line each; returns how many."""
         from studyapp.transfer.export import write_cards_csv
 
-        return write_cards_csv(self.db, out)
+        return write_cards_csv(self.db, out, progress=progress)
 
-    def write_reviews_csv(self, out: IO[str]) -> int:
+    def write_reviews_csv(
+        self, out: IO[str], progress: Callable[[int, int], None] | None = None
+    ) -> int:
         """The whole review log, oldest first; returns how many lines."""
         from studyapp.transfer.export import write_reviews_csv
 
-        return write_reviews_csv(self.db, out)
+        return write_reviews_csv(self.db, out, progress=progress)
 
     def write_apkg(self, path: Path, progress: Callable[[int, int], None] | None = None) -> int:
         """An Anki package of every deck with its schedules and review log; returns how

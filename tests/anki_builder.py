@@ -44,7 +44,7 @@ def study(col: Any, rating: Any) -> None:
         col.sched.answer_card(answer)
 
 
-def build(folder: Path) -> Built:
+def build(folder: Path, days: int = DAYS) -> Built:
     import anki.collection as anki_collection
     from anki.scheduler.v3 import CardAnswer
 
@@ -144,11 +144,11 @@ def build(folder: Path) -> Built:
 
     new_id = cards_of("new")
     col.sched.suspend_cards(new_id)  # kept out of study; unsuspended below
-    for day in range(DAYS):
+    for day in range(days):
         for deck_id in (1, waves, optimizers, leech_deck):
             col.decks.select(deck_id)
             study(col, rating)
-        if day == DAYS - 1:
+        if day == days - 1:
             break
         col.close()
         col = anki_collection.Collection(path)

@@ -5,8 +5,10 @@ moved note, a bundled-deck name clash, and re-imports that update instead of dup
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import sqlite3
+import zipfile
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -311,3 +313,34 @@ def test_studyapp_to_anki_and_back_restores_every_schedule(
     assert set(after) == set(before)
     assert {i: schedule(after[i]) for i in ids} == {i: schedule(before[i]) for i in ids}
     assert "optimizers-anki" not in decks
+
+
+def test_anki_notes_go_back_to_anki_as_the_same_notes_in_the_same_decks(
+    built: Built, home: Path, tmp_path: Path
+) -> None:
+    """Exported again, a note from Anki keeps its GUID (Anki updates it in place), its deck
+    name (not studyapp::<slug>; "Default" is Anki's deck 1, not a new "Default_") and
+    every cloze card, a gap nested in another included."""
+    run("import", str(built.current))
+    package = tmp_path / "back.apkg"
+    run("export", "--format", "apkg", "-o", str(package))
+    with zipfile.ZipFile(package) as archive:
+        archive.extract("collection.anki2", tmp_path)
+    anki = sqlite3.connect(tmp_path / "collection.anki2")
+    try:
+        decks = {
+            int(k): v["name"]
+            for k, v in json.loads(anki.execute("SELECT decks FROM col").fetchone()[0]).items()
+        }
+        rows = anki.execute(
+            "SELECT n.guid, c.ord, c.did FROM cards c JOIN notes n ON n.id = c.nid"
+        ).fetchall()
+    finally:
+        anki.close()
+    placed = {(guid, order): decks[did] for guid, order, did in rows}
+    assert placed[(built.guids["cloze"], 3)] == "Optimizers"  # c4, nested in c3
+    assert {o for g, o in placed if g == built.guids["cloze"]} == {0, 1, 2, 3}
+    assert placed[(built.guids["basic"], 0)] == "Physics::Waves"
+    assert placed[(built.guids["reversed"], 1)] == "Optimizers"
+    assert placed[(built.guids["leech"], 0)] == "Hard words"
+    assert placed[(built.guids["new"], 0)] == "Default" and decks[1] == "Default"

@@ -7,7 +7,7 @@ files whose bytes have not changed since the last start are not even parsed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from sqlalchemy import false, func, select, update
@@ -69,6 +69,7 @@ def write_deck(
     report: SyncReport,
     retire_missing: bool = True,
     moving: set[str] | None = None,
+    card_written: Callable[[int], None] | None = None,
 ) -> None:
     clash = _foreign_ids(session, spec, moving or set())
     if clash:
@@ -111,6 +112,8 @@ def write_deck(
         card.note_id, card.template = card_spec.note_id, card_spec.template
         card.ordinal = card_spec.ordinal
         card.retired = False
+        if card_written is not None:  # a long import's progress bar
+            card_written(1)
     session.flush()
     if retire_missing:
         report.retired += _retire_cards(session, spec.id, keep=spec_ids(spec))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from functools import cache
 from typing import IO, TYPE_CHECKING
 
@@ -26,10 +27,17 @@ if TYPE_CHECKING:
 _CSV_CHUNK = 50_000
 
 
-def write_sqlite_csv(db: Database, out: IO[str], columns: tuple[str, ...], table: str) -> int:
+def write_sqlite_csv(
+    db: Database,
+    out: IO[str],
+    columns: tuple[str, ...],
+    table: str,
+    written_more: Callable[[int], None] | None = None,
+) -> int:
     """Write the header, then the table's lines in rowid order (insertion order: for the
     review log, id order), all read in one transaction so the file is one snapshot: the
-    cards that are not retired, or the whole review log. Returns how many lines."""
+    cards that are not retired, or the whole review log. Returns how many lines;
+    `written_more` is told how many each chunk added, for a progress bar."""
     line, where = _LINES[table]
     csv.writer(out, lineterminator="\n").writerow(columns)
     first = _chunk_sql(table, line, where)
@@ -42,6 +50,8 @@ def write_sqlite_csv(db: Database, out: IO[str], columns: tuple[str, ...], table
                 raise RuntimeError(f"export: {rows - lines} {table} rows could not be written")
             out.write(text)
             written += rows
+            if written_more is not None:
+                written_more(rows)
             text, last, rows, lines = connection.exec_driver_sql(following, (last,)).one()
     return written
 

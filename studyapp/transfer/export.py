@@ -13,7 +13,7 @@ import json
 import os
 import secrets
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -37,6 +37,33 @@ SCHEDULE_FIELDS = ("easiness", "repetitions", "interval", "due", "lapses")
 
 FORMAT = "studyapp"
 FORMAT_VERSION = 1
+
+
+Progress = Callable[[int, int], None]
+"""Told (rows done, rows in all) while a long export or import runs."""
+PROGRESS_EVERY = 2000
+
+
+class Tally:
+    """Counts rows towards a known total and tells `progress` every PROGRESS_EVERY rows and
+    when told to finish, so a long export or import can show how far it has got."""
+
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self.progress, self.total, self.done = progress, total, 0
+
+    def each(self, rows: Iterable[_T]) -> Iterator[_T]:
+        for row in rows:
+            yield row
+            self.add(1)
+
+    def add(self, count: int) -> None:
+        before, self.done = self.done, self.done + count
+        if self.progress is not None and before // PROGRESS_EVERY != self.done // PROGRESS_EVERY:
+            self.progress(self.done, self.total)
+
+    def finish(self) -> None:
+        if self.progress is not None:
+            self.progress(self.done, max(self.total, self.done))
 
 
 class ExportProblem(Exception):
@@ -96,7 +123,7 @@ def _schedule(item: Any, prefix: str = "") -> dict[str, Any]:
     return {name: _iso(getattr(item, prefix + name)) for name in SCHEDULE_FIELDS}
 
 
-def export_json(db: Database) -> dict[str, Any]:
+def export_json(db: Database, progress: Progress | None = None) -> dict[str, Any]:
     """The whole collection as one JSON-ready object: what `import` needs to restore it exactly.
 
     docs/formats.md's `cards`, `topics` and `reviews`, plus `decks`, `drill_attempts` and
@@ -104,8 +131,12 @@ def export_json(db: Database) -> dict[str, Any]:
     cards, last review days, study days of each grade, the note each card belongs to and
     how it asks, the Anki note it matches, and which grades came from Anki). Moments are
     UTC to the millisecond, days ISO dates, easiness factors numbers such as 2.36.
+    `progress` is told (rows done, rows in all) as the decks, cards, topics, reviews and
+    drill attempts are read.
     """
     with db.session() as session:
+        tables = (Deck, Card, DrillTopic, Review, DrillAttempt)
+        tally = Tally(progress, sum(_count(session, model) for model in tables))
         decks = [
             {
                 "id": d.id,
@@ -116,7 +147,7 @@ def export_json(db: Database) -> dict[str, Any]:
                 "digest": d.digest,
                 "retired": d.retired,
             }
-            for d in session.scalars(select(Deck).order_by(Deck.id))
+            for d in tally.each(session.scalars(select(Deck).order_by(Deck.id)))
         ]
         cards = [
             {
@@ -137,7 +168,9 @@ def export_json(db: Database) -> dict[str, Any]:
                 "anki_guid": c.anki_guid,
                 "schedule": {**_schedule(c), "last_review": _iso(c.last_review)},
             }
-            for c in session.scalars(select(Card).order_by(Card.deck_id, Card.position, Card.id))
+            for c in tally.each(
+                session.scalars(select(Card).order_by(Card.deck_id, Card.position, Card.id))
+            )
         ]
         topics = [
             {
@@ -147,7 +180,7 @@ def export_json(db: Database) -> dict[str, Any]:
                 "level": t.level,
                 "schedule": {**_schedule(t), "last_review": _iso(t.last_review)},
             }
-            for t in session.scalars(select(DrillTopic).order_by(DrillTopic.id))
+            for t in tally.each(session.scalars(select(DrillTopic).order_by(DrillTopic.id)))
         ]
         reviews = [
             {
@@ -163,7 +196,7 @@ def export_json(db: Database) -> dict[str, Any]:
                 "before": {**_schedule(r, "prev_"), "last_review": _iso(r.prev_last_review)},
                 "after": _schedule(r),
             }
-            for r in session.scalars(select(Review).order_by(Review.id))
+            for r in tally.each(session.scalars(select(Review).order_by(Review.id)))
         ]
         attempts = [
             {
@@ -183,7 +216,7 @@ def export_json(db: Database) -> dict[str, Any]:
                 "review_id": a.review_id,
                 "level_move": a.level_move,
             }
-            for a in session.scalars(select(DrillAttempt).order_by(DrillAttempt.id))
+            for a in tally.each(session.scalars(select(DrillAttempt).order_by(DrillAttempt.id)))
         ]
         stored = session.execute(
             select(Preference.key, Preference.value).order_by(Preference.key)
@@ -196,6 +229,7 @@ def export_json(db: Database) -> dict[str, Any]:
             for key, value in stored
             if key in usable or key == DRILL_FINGERPRINT_KEY
         }
+    tally.finish()
     return {
         "format": FORMAT,
         "version": FORMAT_VERSION,
@@ -222,18 +256,34 @@ REVIEW_COLUMNS = (
 )
 
 
-def write_cards_csv(db: Database, out: IO[str]) -> int:
-    """Every card that is not retired, one CSV line each; returns how many."""
+def write_cards_csv(db: Database, out: IO[str], progress: Progress | None = None) -> int:
+    """Every card that is not retired, one CSV line each; returns how many. `progress` is
+    told (lines done, lines in all) as they are written."""
+    with db.session() as session:
+        tally = Tally(progress, _count(session, Card, Card.retired == false()))
     if _is_sqlite(db):
-        return csv_lines.write_sqlite_csv(db, out, CARD_COLUMNS, "cards")
-    return _write_rows_csv(out, CARD_COLUMNS, _card_rows(db))
+        written = csv_lines.write_sqlite_csv(db, out, CARD_COLUMNS, "cards", tally.add)
+    else:
+        written = _write_rows_csv(out, CARD_COLUMNS, tally.each(_card_rows(db)))
+    tally.finish()
+    return written
 
 
-def write_reviews_csv(db: Database, out: IO[str]) -> int:
-    """The whole review log, oldest first, one CSV line each; returns how many."""
+def write_reviews_csv(db: Database, out: IO[str], progress: Progress | None = None) -> int:
+    """The whole review log, oldest first, one CSV line each; returns how many. `progress`
+    is told (lines done, lines in all) as they are written."""
+    with db.session() as session:
+        tally = Tally(progress, _count(session, Review))
     if _is_sqlite(db):
-        return csv_lines.write_sqlite_csv(db, out, REVIEW_COLUMNS, "reviews")
-    return _write_rows_csv(out, REVIEW_COLUMNS, _review_rows(db))
+        written = csv_lines.write_sqlite_csv(db, out, REVIEW_COLUMNS, "reviews", tally.add)
+    else:
+        written = _write_rows_csv(out, REVIEW_COLUMNS, tally.each(_review_rows(db)))
+    tally.finish()
+    return written
+
+
+def _count(session: Session, model: Any, *where: Any) -> int:
+    return int(session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
 
 
 def _is_sqlite(db: Database) -> bool:
@@ -310,11 +360,6 @@ def reviews_path_for(cards_path: Path) -> Path:
     return cards_path.with_name(cards_path.stem + ".reviews" + (cards_path.suffix or ".csv"))
 
 
-Progress = Callable[[int, int], None]
-"""Told (cards done, cards in all) while a long export runs."""
-PROGRESS_EVERY = 2000
-
-
 def write_apkg(
     db: Database, path: Path, rollover_hour: int = 4, progress: Progress | None = None
 ) -> int:
@@ -322,8 +367,9 @@ def write_apkg(
     card's text, tags and schedule, the review log of its cards, and the learner's day
     rollover (so Anki counts due days from the same study day in any time zone).
 
-    Notes get a GUID derived from the card id, so importing again (into Anki, or back into
-    studyapp) updates rather than duplicates. genanki makes the notes and their rows; the
+    Notes get a GUID derived from the card id (a note that came from Anki keeps its own,
+    and its deck its Anki name), so importing again (into Anki, or back into studyapp)
+    updates rather than duplicates. genanki makes the notes and their rows; the
     SM-2 schedule (type, queue, interval, EF x 1000, reps, lapses, due day) is put into the
     card rows as they are written, and every logged grade becomes a `revlog` row: see
     studyapp.transfer.anki for the mapping.
@@ -413,7 +459,11 @@ def _apkg_decks(
     card keeps its own schedule."""
     import genanki  # only needed here
 
-    from studyapp.transfer.anki import STUDYAPP_GUID_NAMESPACE, anki_schedule
+    from studyapp.transfer.anki import (
+        STUDYAPP_DECK_PREFIX,
+        STUDYAPP_GUID_NAMESPACE,
+        anki_schedule,
+    )
 
     models = {kind: _apkg_model(kind) for kind in ("basic", "reversed", "cloze")}
     decks: dict[str, Any] = {}
@@ -428,12 +478,15 @@ def _apkg_decks(
             if progress is not None and len(cards) % PROGRESS_EVERY == 0:
                 progress(len(cards), total)
             card_id, deck_id, front, back, mnemonic, why, source, tags = row[:8]
-            note_id, template, ordinal = row[14:17]
+            note_id, template, ordinal, anki_guid = row[14:18]
             key = note_id or card_id
             note = notes.get(key)
             if note is None:
                 kind = "cloze" if template == "cloze" else "reversed" if note_id else "basic"
-                note = notes[key] = _OutNote(key, deck_id, kind, tags)
+                # A note that came from Anki goes back under its own GUID, so Anki updates
+                # it in place; our own notes get one derived from their id.
+                guid = anki_guid or genanki.guid_for(STUDYAPP_GUID_NAMESPACE, key)
+                note = notes[key] = _OutNote(key, deck_id, kind, tags, guid)
             if template == "cloze":
                 note.fields = [front, back, mnemonic or "", why or "", source or ""]
                 card_ord = (ordinal or 1) - 1
@@ -443,21 +496,26 @@ def _apkg_decks(
             else:
                 note.fields = [front, back, mnemonic or "", why or "", source or ""]
                 card_ord = 0
-            guid = genanki.guid_for(STUDYAPP_GUID_NAMESPACE, key)
-            cards.append((card_id, guid, card_ord, *row[8:14]))
+            note.ords.append(card_ord)
+            cards.append((card_id, note.guid, card_ord, *row[8:14]))
+        anki_names = _anki_deck_names(session)
     for note in notes.values():
         deck = decks.get(note.deck_id)
         if deck is None:
-            deck = decks[note.deck_id] = genanki.Deck(
-                _stable_int(note.deck_id), f"studyapp::{note.deck_id}"
-            )
+            name = anki_names.get(note.deck_id, f"{STUDYAPP_DECK_PREFIX}{note.deck_id}")
+            # Anki's own "Default" deck has id 1: another id under that name is renamed
+            # "Default_" by Anki's importer.
+            anki_id = ANKI_DEFAULT_DECK_ID if name == "Default" else _stable_int(note.deck_id)
+            deck = decks[note.deck_id] = genanki.Deck(anki_id, name)
         text, back, mnemonic, why, source = note.fields
         fields = [_html(text), _html(back), _html(mnemonic), _html(why), source, note.key]
         tag_list = [t.replace(" ", "_") for t in note.tags.split()]
-        guid = genanki.guid_for(STUDYAPP_GUID_NAMESPACE, note.key)
-        deck.add_note(
-            genanki.Note(model=models[note.kind], fields=fields, tags=tag_list, guid=guid)
-        )
+        out = genanki.Note(model=models[note.kind], fields=fields, tags=tag_list, guid=note.guid)
+        if note.kind == "cloze":
+            # One card per gap we hold: genanki's own count misses a gap nested in another
+            # ({{c3::... {{c4::...}}}}), and Anki would then import that card nowhere.
+            out.cards = [genanki.Card(card_ord) for card_ord in sorted(set(note.ords))]
+        deck.add_note(out)
     logged: dict[str, int] = counting.result()
     schedules = [
         anki_schedule(
@@ -488,6 +546,22 @@ def _apkg_decks(
     return list(decks.values()), schedules, keys
 
 
+def _anki_deck_names(session: Session) -> dict[str, str]:
+    """Decks that came from an Anki package go back under their Anki name
+    ("Physics::Waves"), so Anki files their cards where they were; a name that clashed
+    with a bundled deck drops the suffix the import gave it (in Anki ours are under
+    studyapp::, no clash). A deck named by its id came in as studyapp::<id> and keeps it."""
+    from studyapp.transfer.anki_import import CLASH_SUFFIX
+
+    rows = session.execute(
+        select(Deck.id, Deck.name).where(Deck.origin == "import", Deck.source_path.like("%pkg"))
+    )
+    return {deck_id: name.removesuffix(CLASH_SUFFIX) for deck_id, name in rows if name != deck_id}
+
+
+ANKI_DEFAULT_DECK_ID = 1
+
+
 @dataclass
 class _OutNote:
     """One Anki note of the package: its cards' shared text, deck, tags and kind."""
@@ -496,7 +570,11 @@ class _OutNote:
     deck_id: str
     kind: str  # basic | reversed | cloze
     tags: str
-    fields: list[str] = field(default_factory=list)  # text, back, mnemonic, why, source
+    guid: str
+    fields: list[str] = field(default_factory=list)
+    ords: list[int] = field(
+        default_factory=list
+    )  # the card numbers it has here  # text, back, mnemonic, why, source
 
 
 FIELDS = ("Front", "Back", "Mnemonic", "Why", "Source", "Id")
@@ -617,6 +695,7 @@ def _apkg_card_query() -> Select[*tuple[Any, ...]]:
             c.note_id,
             c.template,
             c.ordinal,
+            c.anki_guid,
         )
         .where(c.retired == false())
         .order_by(c.position, c.id)

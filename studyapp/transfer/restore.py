@@ -43,7 +43,7 @@ from studyapp.store.models import (
 )
 from studyapp.store.rows import ease_value
 from studyapp.store.schema import move_id_sequences
-from studyapp.transfer.export import FORMAT, FORMAT_VERSION, SCHEDULE_FIELDS
+from studyapp.transfer.export import FORMAT, FORMAT_VERSION, SCHEDULE_FIELDS, Progress, Tally
 
 MAX_JSON_BYTES = 2 * 1024**3
 KINDS = ("card", "topic")
@@ -578,19 +578,22 @@ def study_data_in(session: Session) -> bool:
     return any(session.scalar(select(check)) for check in checks)
 
 
-def restore_json(db: Database, restored: Restored, *, replace: bool = False) -> None:
-    """Make the database hold exactly `restored`, in one transaction.
+def restore_json(
+    db: Database, restored: Restored, *, replace: bool = False, progress: Progress | None = None
+) -> None:
+    """Make the database hold exactly `restored`, in one transaction; `progress` is told
+    (rows loaded, rows in all) as the rows go in.
 
     Raises ImportProblem (changing nothing) when the database holds study data and
     `replace` is False.
     """
     try:
-        _restore(db, restored, replace)
+        _restore(db, restored, replace, progress)
     except DBAPIError as error:  # a value the checks let through but this database refuses
         raise ImportProblem(f"the database refused the rows: {error.orig}") from None
 
 
-def _restore(db: Database, restored: Restored, replace: bool) -> None:
+def _restore(db: Database, restored: Restored, replace: bool, progress: Progress | None) -> None:
     with db.write_session() as session, session.begin():
         if not replace and study_data_in(session):
             raise ImportProblem(
@@ -600,36 +603,55 @@ def _restore(db: Database, restored: Restored, replace: bool) -> None:
             )
         for model in (DrillAttempt, Review, DailyTotal, Card, Deck, DrillTopic, Preference):
             session.execute(delete(model))
-        for model, rows in (
+        tables = (
             (Deck, restored.decks),
             (Card, restored.cards),
             (DrillTopic, restored.topics),
             (Review, restored.reviews),
             (DrillAttempt, restored.attempts),
-            (Preference, restored.preferences),
-        ):
+        )
+        tally = Tally(progress, sum(len(rows) for _, rows in tables))
+        for model, rows in (*tables, (Preference, restored.preferences)):
             for start in range(0, len(rows), CHUNK):
-                session.execute(insert(model), rows[start : start + CHUNK])
+                chunk = rows[start : start + CHUNK]
+                session.execute(insert(model), chunk)
+                if model is not Preference:
+                    tally.add(len(chunk))
         connection = session.connection()
         totals.rebuild(connection)
         move_id_sequences(connection)  # ids were given: on PostgreSQL, move the sequences on
+    tally.finish()
 
 
-def import_decks(db: Database, specs: Iterable[DeckSpec]) -> SyncReport:
+def import_decks(
+    db: Database, specs: Iterable[DeckSpec], progress: Progress | None = None
+) -> SyncReport:
     """Add or update several imported decks (an .apkg's) in one transaction: all or nothing.
+    `progress` is told (cards written, cards in all) as it goes.
 
     A deck that already exists keeps its name and description (our own decks come back
     from Anki named by id, as `studyapp::<id>`).
     """
     report = SyncReport()
+    specs = list(specs)
+    tally = Tally(progress, sum(len(spec.cards) for spec in specs))
     with db.write_session() as session:
         for spec in specs:
             existing = session.get(Deck, spec.id)
             if existing is not None:
                 spec = replace(spec, name=existing.name, description=existing.description)
-            write_deck(session, spec, "import", str(spec.path), report, retire_missing=False)
+            write_deck(
+                session,
+                spec,
+                "import",
+                str(spec.path),
+                report,
+                retire_missing=False,
+                card_written=tally.add,
+            )
         if report.errors:
             session.rollback()
         else:
             session.commit()
+    tally.finish()
     return report
