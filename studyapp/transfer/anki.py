@@ -207,6 +207,7 @@ def write_revlog(
     """Write the review log rows of the cards in the package; returns how many. Anki keys
     a row by its moment in milliseconds, so a grade sharing one moves 1 ms later."""
     used: set[int] = set()
+    next_free: dict[int, int] = {}  # a crowded moment's next id to try: no quadratic probing
     batch: list[tuple[int, ...]] = []
     written = 0
     for review in reviews:
@@ -214,8 +215,11 @@ def write_revlog(
         if card is None:
             continue  # a card not in the package (retired)
         row_id = review.millis
-        while row_id in used:
-            row_id += 1
+        if row_id in used:
+            row_id = next_free.get(review.millis, row_id)
+            while row_id in used:
+                row_id += 1
+            next_free[review.millis] = row_id + 1
         used.add(row_id)
         time = min(max(review.time, 0), MAX_ANSWER_MS)
         batch.append(

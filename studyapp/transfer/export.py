@@ -392,7 +392,8 @@ def _apkg_reviews(db: Database, keys: dict[str, tuple[str, int]]) -> Iterator[An
 
     r = Review
     with db.session() as session:
-        rows = session.execute(
+        # Core rows off the session's connection: no ORM loading step per row.
+        rows = session.connection().execute(
             select(
                 r.item_id,
                 r.reviewed_at,

@@ -140,6 +140,7 @@ FIRST_DRILL_PROBE = """
 import asyncio, sys, time
 from studyapp.collection import Collection
 from studyapp.ui.app import make_app
+from studyapp.ui.home import PREPARE_AFTER_S
 from textual.widgets._footer import FooterKey
 collection = Collection.open(sys.argv[1])
 app = make_app(collection)
@@ -152,7 +153,9 @@ def painted():
 async def main():
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
-        # The learner reads the home screen while its warm-up finishes in the background.
+        # The learner reads the home screen while its warm-up finishes in the background
+        # (it starts PREPARE_AFTER_S after home shows: wait for it to start, then to end).
+        await pilot.pause(PREPARE_AFTER_S + 0.1)
         while any(w.group == "prepare" for w in app.screen.workers):
             await pilot.pause(0.05)
         await pilot.pause(0.2)
