@@ -299,3 +299,16 @@ def test_random_bytes_raise_only_deck_errors(tmp_path: Path, data: bytes) -> Non
         parse_table(path)
     except DeckError as error:
         assert error.path == path
+
+
+def test_a_row_shorter_than_its_tags_column_imports_without_tags(tmp_path) -> None:
+    """Found by the hostile-input fuzzing: a row that stops before `#tags column` was an
+    IndexError; it is a card with no tags."""
+    from studyapp.transfer.text_files import read_text_import
+
+    path = tmp_path / "short.txt"
+    path.write_text("#separator:tab\n#tags column:3\nfront\tback\n", encoding="utf-8")
+    table = read_text_import(path, None)
+    (deck,) = table.decks
+    assert [(c.front, c.back, c.tags) for c in deck.cards] == [("front", "back", ())]
+    assert table.skipped == []

@@ -415,9 +415,7 @@ def _anki_note(line: int, row: list[str], layout: _Layout) -> _Note | str:
     bad = control_character(front + back)
     if bad is not None:
         return f"a control character ({bad}) in the front or back"
-    tags = _split_tags(row[layout.tags_column]) if layout.tags_column is not None else ()
-    if layout.tags_column is not None and layout.tags_column >= len(row):
-        tags = ()
+    tags = _split_tags(cell(layout.tags_column))  # a short row has no tags, not an error
     guid, deck = cell(layout.guid_column) or None, cell(layout.deck_column) or None
     return _Note(
         line,
