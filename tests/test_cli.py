@@ -117,6 +117,7 @@ def test_problems_are_reproducible_json_and_markdown(env) -> None:
         "answer",
         "tolerance",
         "steps",
+        "checkpoints",
     }
     code, out = run("problems", "--topic", "softmax", "--count", "1", "--seed", "1")
     assert code == 0 and "# Answer key" in out

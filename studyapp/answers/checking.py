@@ -28,6 +28,10 @@ class Verdict:
     message: str
     given: Answer | None
     expected: Answer
+    feedback: str = ""
+    """A wrong answer's explanation alone, without the expected answer after it."""
+    slip: str = ""
+    """The id of the known slip a wrong answer matched, or ""."""
 
 
 def _plain(value: Any) -> Any:
@@ -293,4 +297,12 @@ def check_answer(text: str, problem: Problem) -> Verdict:
         return Verdict("unreadable", f"{short} Read as {_echo(text, given)}.", None, expected)
     feedback = _feedback(given, expected, problem)
     message = f"{feedback} The answer is {_stated(expected, problem.tolerance)}.{note}"
-    return Verdict("wrong", message, given, expected)
+    return Verdict("wrong", message, given, expected, feedback, _slip_id(given, problem))
+
+
+def _slip_id(given: Answer, problem: Problem) -> str:
+    """The id of the first known slip the answer matches (the one `_feedback` names)."""
+    for slip in problem.slips:
+        if within_tolerance(given, slip.value, problem.tolerance):
+            return slip.id
+    return ""

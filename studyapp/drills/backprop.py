@@ -7,10 +7,13 @@ Every value shown comes from `engine.chain`, `engine.layers`, `engine.activation
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from engine import activations, chain, gradcheck, layers, losses
 from studyapp.drills.base import (
+    Checkpoint,
     Draft,
     Slip,
     Tolerance,
@@ -21,6 +24,7 @@ from studyapp.drills.base import (
     num,
     vec,
 )
+from studyapp.drills.mistakes import mistake
 from studyapp.drills.neurons import SEED_NOTES, SEED_TUTORIAL, conventions, paren
 from studyapp.drills.registry import topic
 
@@ -29,6 +33,23 @@ TOLERANCE_NOTE = "Rounding to 4 decimals is fine (tolerance 1%)."
 
 # ---------------------------------------------------------------- chain_rule
 
+
+FORGOT_BIAS = mistake("affine.forgot_bias", "Left the bias out of w·x + b")
+PRE_ACTIVATION_FORWARDED = mistake(
+    "chain_rule.pre_activation_forwarded",
+    "Fed the next neuron z, the sum before the activation, instead of a = φ(z)",
+)
+SIGMOID_SIGN = mistake(
+    "sigmoid.exponent_sign", "Computed σ(z) as 1/(1 + e^z), which is σ(−z), not σ(z)"
+)
+MISSING_TWO = mistake(
+    "squared_loss.missing_factor_2", "Dropped the factor 2 from the derivative of (y − ŷ)²"
+)
+VALUE_FOR_SLOPE = mistake(
+    "sigmoid.value_for_slope",
+    "Used the sigmoid's value σ(z) where its slope σ(z)(1 − σ(z)) belongs",
+)
+LOSS_SIGN = mistake("squared_loss.sign_flipped", "Wrote ∂L/∂ŷ as 2(y − ŷ) instead of 2(ŷ − y)")
 
 CHAIN = "∂L/∂w1 = ∂L/∂ŷ · ∂ŷ/∂z2 · ∂z2/∂a1 · ∂a1/∂z1 · ∂z1/∂w1"
 
@@ -83,13 +104,15 @@ def chain_rule(rng: np.random.Generator, difficulty: int) -> Draft:
         Slip(
             c.dL_dw1 / 2.0,
             "The squared loss contributes ∂L/∂ŷ = 2(ŷ − y): the factor 2 is missing.",
+            MISSING_TWO,
         ),
         Slip(
             with_sigma,
             "You used σ(z) where the chain needs the slope σ′(z) = σ(z)(1 − σ(z)), "
             "once for ŷ and once for a1.",
+            VALUE_FOR_SLOPE,
         ),
-        Slip(-c.dL_dw1, "Sign: ∂L/∂ŷ = 2(ŷ − y), not 2(y − ŷ)."),
+        Slip(-c.dL_dw1, "Sign: ∂L/∂ŷ = 2(ŷ − y), not 2(y − ŷ).", LOSS_SIGN),
     ]
     return Draft(
         prompt=prompt,
@@ -98,7 +121,92 @@ def chain_rule(rng: np.random.Generator, difficulty: int) -> Draft:
         steps=steps,
         tolerance=tolerance,
         slips=distinct_slips(c.dL_dw1, slips, tolerance),
+        checkpoints=chain_checkpoints(c, x, y, w1, b1, w2, b2, tolerance),
     )
+
+
+def chain_checkpoints(
+    c: chain.SigmoidChain,
+    x: float,
+    y: float,
+    w1: float,
+    b1: float,
+    w2: float,
+    b2: float,
+    tolerance: Tolerance,
+) -> list[Checkpoint]:
+    """z1, a1, z2, y_hat, answer: the forward pass, then the product of the local factors,
+    each recomputed from whatever earlier values the learner has."""
+
+    def sigma(z: float) -> float:
+        return float(activations.sigmoid(z))
+
+    def gradient(e: Mapping[str, float]) -> float:
+        y_hat, a1 = e["y_hat"], e["a1"]
+        return 2.0 * (y_hat - y) * y_hat * (1.0 - y_hat) * w2 * a1 * (1.0 - a1) * x
+
+    def kept(value: float, slips: list[Slip]) -> list[Slip]:
+        return distinct_slips(value, slips, tolerance)
+
+    return [
+        Checkpoint(
+            "z1",
+            "z1 = w1·x + b1",
+            c.z1,
+            lambda e: w1 * x + b1,
+            kept(c.z1, [Slip(w1 * x, "z1 = w1·x + b1: the bias b1 is missing.", FORGOT_BIAS)]),
+        ),
+        Checkpoint(
+            "a1",
+            "a1 = σ(z1)",
+            c.a1,
+            lambda e: sigma(e["z1"]),
+            kept(
+                c.a1,
+                [
+                    Slip(
+                        sigma(-c.z1),
+                        "σ(z) = 1/(1 + e^(−z)): the exponent's sign is flipped.",
+                        SIGMOID_SIGN,
+                    )
+                ],
+            ),
+        ),
+        Checkpoint(
+            "z2",
+            "z2 = w2·a1 + b2",
+            c.z2,
+            lambda e: w2 * e["a1"] + b2,
+            kept(
+                c.z2,
+                [
+                    Slip(w2 * c.a1, "z2 = w2·a1 + b2: the bias b2 is missing.", FORGOT_BIAS),
+                    Slip(
+                        w2 * c.z1 + b2,
+                        "The second neuron takes a1 = σ(z1), not z1.",
+                        PRE_ACTIVATION_FORWARDED,
+                    ),
+                ],
+            ),
+        ),
+        Checkpoint(
+            "y_hat",
+            "ŷ = σ(z2)",
+            c.y_hat,
+            lambda e: sigma(e["z2"]),
+            kept(
+                c.y_hat,
+                [
+                    Slip(
+                        sigma(-c.z2),
+                        "σ(z) = 1/(1 + e^(−z)): the exponent's sign is flipped.",
+                        SIGMOID_SIGN,
+                    )
+                ],
+            ),
+        ),
+        Checkpoint("answer", "∂L/∂w1", c.dL_dw1, gradient),
+    ]
 
 
 # ---------------------------------------------------------------- dense_backward

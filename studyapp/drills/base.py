@@ -10,7 +10,7 @@ answer, the worked steps and the known slips. `registry.make_problem` turns a dr
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
@@ -42,6 +42,34 @@ class Slip:
 
     value: Answer | np.ndarray
     feedback: str
+    id: str = ""
+    """The mistake's stable id, `concept.slug` (e.g. `adam.no_bias_correction`), registered
+    with `drills.mistakes.mistake`: what a misconception is tracked by across problems."""
+
+
+Recompute: TypeAlias = Callable[[Mapping[str, Any]], Any]
+"""A checkpoint's value from the problem's inputs (closed over by the generator) and the
+earlier checkpoints' values by name: the engine's on the engine's track, the learner's own
+when grading their work, so that an early slip is carried forward rather than punished twice."""
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A named intermediate quantity of a multi-step problem (z1, a1, …), in solving order.
+
+    `value` is the engine's; `recompute(earlier)` gives it again from any values of the
+    earlier checkpoints; `slips` are the known wrong values of this step on the engine's track
+    (checked only at the first step that leaves it, where every earlier value is right). The
+    last checkpoint of a problem is always `answer`.
+    """
+
+    name: str
+    label: str
+    value: Answer | np.ndarray | np.floating[Any] | int
+    recompute: Recompute = field(compare=False, repr=False)
+    slips: Sequence[Slip] = ()
+    tolerance: Tolerance | None = None
+    """None: the problem's tolerance."""
 
 
 def accepted(value: ArrayLike, expected: ArrayLike, tolerance: Tolerance) -> bool:
@@ -87,6 +115,9 @@ class Draft:
     giveaways: tuple[str, ...] = ()
     """Answer-language functions that are the computation asked (tanh for tanh(z)): an
     answer that uses one is refused unread, since typing it back shows nothing."""
+    checkpoints: Sequence[Checkpoint] = ()
+    """The named steps, in order, the last named `answer` (its slips default to `slips`).
+    None for a one-step computation: `make_problem` adds the lone `answer` checkpoint."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +138,8 @@ class Problem:
     formula: str = ""
     """What the learner should recall: in the prompt at level 1, in the steps at every level."""
     giveaways: tuple[str, ...] = ()
+    checkpoints: tuple[Checkpoint, ...] = ()
+    """Every problem has at least `answer`; multi-step topics name their steps before it."""
 
     @property
     def hint(self) -> str:
@@ -125,6 +158,16 @@ class Problem:
             "answer": self.answer,
             "tolerance": {"rel": self.tolerance.rel, "abs": self.tolerance.abs},
             "steps": list(self.steps),
+            "checkpoints": [
+                {
+                    "name": point.name,
+                    "label": point.label,
+                    "value": point.value,
+                    "tolerance": {"rel": tolerance.rel, "abs": tolerance.abs},
+                }
+                for point in self.checkpoints
+                for tolerance in [point.tolerance or self.tolerance]
+            ],
         }
 
 

@@ -11,20 +11,20 @@ import importlib
 import pkgutil
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import numpy as np
 
-from studyapp.drills.base import Draft, Problem, Slip, plain
+from studyapp.drills.base import Checkpoint, Draft, Problem, Slip, plain
 from studyapp.drills.digits import digits_line
 
 Generator: TypeAlias = Callable[[np.random.Generator, int], Draft]
 
 _PACKAGE = __name__.rpartition(".")[0]
 """`studyapp.drills`, found by name (importing it here would be an import cycle)."""
-_NOT_FAMILIES = frozenset({"base", "registry"})
+_NOT_FAMILIES = frozenset({"base", "registry", "digits", "mistakes"})
 """Modules of the package that hold machinery, not topics."""
 
 
@@ -112,10 +112,31 @@ def make_problem(topic_id: str, seed: int, difficulty: int = 1) -> Problem:
         answer=answer,
         tolerance=draft.tolerance,
         steps=tuple(draft.steps) if difficulty == 1 else steps_with_formula(draft.steps, formula),
-        slips=tuple(Slip(plain(s.value), s.feedback) for s in draft.slips),
+        slips=_plain_slips(draft.slips),
         title=found.title,
         formula=formula,
         giveaways=draft.giveaways,
+        checkpoints=_checkpoints(draft, answer),
+    )
+
+
+def _plain_slips(slips: Sequence[Slip]) -> tuple[Slip, ...]:
+    return tuple(Slip(plain(s.value), s.feedback, s.id) for s in slips)
+
+
+def _checkpoints(draft: Draft, answer: Any) -> tuple[Checkpoint, ...]:
+    """The draft's steps with plain values, ending in `answer`; a one-step problem gets the
+    lone `answer` checkpoint, so every problem can be graded step by step."""
+    points = list(draft.checkpoints) or [
+        Checkpoint("answer", "Answer", answer, lambda _earlier: answer)
+    ]
+    names = [point.name for point in points]
+    if names[-1] != "answer" or len(set(names)) != len(names):
+        raise ValueError(f"checkpoints {names} must be distinct and end in 'answer'")
+    last = points[-1]
+    return (
+        *(replace(p, value=plain(p.value), slips=_plain_slips(p.slips)) for p in points[:-1]),
+        replace(last, value=answer, slips=_plain_slips(last.slips) or _plain_slips(draft.slips)),
     )
 
 
