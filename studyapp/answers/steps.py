@@ -147,7 +147,9 @@ def _grade_one(
     if verdict.outcome == "correct":
         return replace(base, status="right", given=verdict.given)
     if own is not None and within_tolerance(verdict.given, own, tolerance):
-        return replace(base, status="carried", given=verdict.given)
+        # From earlier values that were all right, only rounding moved it: right, not carried.
+        status: Status = "carried" if track_left else "right"
+        return replace(base, status=status, given=verdict.given)
     # Known slips are the engine track's: they explain only the first step that leaves it.
     if track_left:
         message = f"Not right from your own earlier values either: {_from_yours(own, tolerance)}."
