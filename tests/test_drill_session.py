@@ -202,3 +202,43 @@ def test_stored_topic_titles_follow_the_registry(db) -> None:
         stored = dict(session.execute(select(DrillTopic.id, DrillTopic.title)).all())
     assert stored["attention"] == "Scaled dot-product attention"
     assert stored == {t.id: t.title for t in registry().values()}
+
+
+def test_stepwise_grades_follow_the_first_wrong_step() -> None:
+    assert derived_quality("wrong", False, one_slip=True) == 2
+    assert derived_quality("correct", False, step_wrong=True) == 4
+    assert derived_quality("correct", True, step_wrong=True) == 3
+
+
+def _engine_steps(problem) -> dict[str, str]:
+    return {point.name: show(point.value, 10) for point in problem.checkpoints}
+
+
+def test_a_worked_answer_with_one_early_slip_is_graded_once(db, settings) -> None:
+    session = DrillSession(db, settings, topic_ids=["chain_rule"], seed=3)
+    problem = session.problem
+    points = {p.name: p for p in problem.checkpoints}
+    a1 = points["a1"].value + 0.1
+    earlier = {"z1": points["z1"].value, "a1": a1}
+    earlier["z2"] = points["z2"].recompute(earlier)
+    earlier["y_hat"] = points["y_hat"].recompute(earlier)
+    answer = points["answer"].recompute(earlier)
+    typed = {name: show(value, 10) for name, value in {**earlier, "answer": answer}.items()}
+    verdict = session.submit(typed)
+    assert [s.status for s in verdict.steps] == ["right", "wrong", "carried", "carried", "carried"]
+    assert verdict.first_wrong.name == "a1" and "a1" in verdict.message
+    assert session.record.quality == 2 == session.record.derived
+    row = attempts(db)[0]
+    assert row.outcome == "wrong" and row.typed.startswith("z1=") and "; a1=" in row.typed
+
+
+def test_an_unreadable_step_grades_nothing_and_a_missing_answer_is_asked_for(db, settings) -> None:
+    session = DrillSession(db, settings, topic_ids=["chain_rule"], seed=3)
+    steps = _engine_steps(session.problem)
+    verdict = session.submit({**steps, "a1": "0,44"})
+    assert verdict.outcome == "unreadable" and verdict.message.startswith("a1:")
+    verdict = session.submit({**steps, "answer": ""})
+    assert verdict.outcome == "unreadable" and "final answer" in verdict.message
+    assert attempts(db) == [] and session.record is None
+    assert session.submit(steps).outcome == "correct"
+    assert session.record.quality == 5

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import random
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -28,15 +28,27 @@ from studyapp.review.queues import build_topic_queue
 Outcome = Literal["correct", "wrong", "gave_up"]
 
 
-def derived_quality(outcome: Outcome, hint_used: bool) -> int:
+def derived_quality(
+    outcome: Outcome, hint_used: bool, one_slip: bool = False, step_wrong: bool = False
+) -> int:
     """The SM-2 grade a drill outcome earns unless the learner overrides it.
 
     Right without help is a 5, right after the hint a 3 (recalled with serious
-    difficulty), a wrong answer a 1, giving up a 0.
+    difficulty), a wrong answer a 1, giving up a 0. Worked step by step, the grade follows the
+    first wrong step rather than the cascade after it: one slip with every later step right
+    from the learner's own values is a 2 (the method was there), and a right answer with a
+    wrong step on the way a 4 (3 after the hint).
     """
     if outcome == "correct":
-        return 3 if hint_used else 5
-    return 1 if outcome == "wrong" else 0
+        return 3 if hint_used else 4 if step_wrong else 5
+    if outcome == "wrong":
+        return 2 if one_slip else 1
+    return 0
+
+
+def typed_steps(typed: Mapping[str, str]) -> str:
+    """Filled checkpoints as one line, `name=value; …`, the way `studyapp check` reads them."""
+    return "; ".join(f"{name}={text.strip()}" for name, text in typed.items() if text.strip())
 
 
 @dataclass(frozen=True)
@@ -50,6 +62,8 @@ class DrillRecord:
     repeat: bool
     level_before: int
     """The topic's level when the problem was answered (what an override decides from)."""
+    derived: int = -1
+    """The grade the outcome earned (`quality` is the learner's own after an override)."""
 
 
 @dataclass
@@ -78,6 +92,8 @@ class DrillSession:
     problem: Problem | None = field(init=False, default=None)
     hint_used: bool = field(init=False, default=False)
     record: DrillRecord | None = field(init=False, default=None)
+    verdict: Any = field(init=False, default=None)
+    """The last submission's Verdict or StepVerdict, readable or not."""
     attempts: int = field(init=False, default=0)
     correct: int = field(init=False, default=0)
     _rng: random.Random = field(init=False)
@@ -102,6 +118,7 @@ class DrillSession:
 
     def _new_problem(self) -> None:
         self.hint_used, self.record, self.level_change = False, None, None
+        self.verdict = None
         self._shown_at = self.settings.clock.now()
         if not self.queue and self.topic_ids:
             self.queue.extend(self.topic_ids)
@@ -120,18 +137,28 @@ class DrillSession:
             self.hint_used = True
         return self.problem.hint
 
-    def submit(self, typed: str) -> Any:
-        """Check a typed answer. Unreadable input is returned as such and records nothing."""
+    def submit(self, typed: str | Mapping[str, str]) -> Any:
+        """Check a typed answer, or the filled checkpoints by name (a StepVerdict then).
+        Unreadable input is returned as such and records nothing."""
         from studyapp.answers import check_answer
+        from studyapp.answers.steps import grade_steps
 
         if self.problem is None:
             raise LookupError("no problem to answer")
         if self.record is not None:
             raise LookupError("this problem is already answered; go to the next one")
-        verdict = check_answer(typed, self.problem)
-        if verdict.outcome != "unreadable":
-            self._record(verdict.outcome, typed)
-        return verdict
+        if isinstance(typed, str):
+            verdict = check_answer(typed, self.problem)
+            if verdict.outcome != "unreadable":
+                self._record(verdict.outcome, typed)
+            self.verdict = verdict
+            return verdict
+        steps = grade_steps(self.problem, typed)
+        if steps.outcome != "unreadable":
+            step_wrong = steps.first_wrong is not None
+            self._record(steps.outcome, typed_steps(typed), steps.one_slip, step_wrong)
+        self.verdict = steps
+        return steps
 
     def give_up(self) -> DrillRecord:
         """Show the solution without answering: graded 0."""
@@ -139,10 +166,12 @@ class DrillSession:
             raise LookupError("nothing to give up on")
         return self._record("gave_up", "")
 
-    def _record(self, outcome: Outcome, typed: str) -> DrillRecord:
+    def _record(
+        self, outcome: Outcome, typed: str, one_slip: bool = False, step_wrong: bool = False
+    ) -> DrillRecord:
         assert self.problem is not None
         problem, topic_id = self.problem, self.problem.topic
-        quality = derived_quality(outcome, self.hint_used)
+        quality = derived_quality(outcome, self.hint_used, one_slip, step_wrong)
         repeat = topic_id in self.graded
         moment = self.settings.clock.now()
         # In UTC: two wall times in one ZoneInfo zone subtract naively across a DST change.
@@ -184,7 +213,9 @@ class DrillSession:
         if change is not None:
             level_before, self.levels[topic_id] = change
         self.level_change = change
-        self.record = DrillRecord(attempt_id, review_id, outcome, quality, repeat, level_before)
+        self.record = DrillRecord(
+            attempt_id, review_id, outcome, quality, repeat, level_before, quality
+        )
         if not repeat:
             self.graded[topic_id] = quality
         self.attempts += 1

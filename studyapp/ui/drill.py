@@ -28,7 +28,6 @@ from studyapp.collection import (
     QUALITY_LABELS,
     Collection,
     GradeSuperseded,
-    derived_quality,
     level_note,
 )
 from studyapp.ui.widgets import (
@@ -270,7 +269,7 @@ class DrillScreen(Screen[None]):
     def _grade_line(self) -> Text:
         record = self.session.record
         assert record is not None
-        derived = derived_quality(record.outcome, self.session.hint_used)
+        derived = record.derived
         how = (
             OUTCOME_WORDS[record.outcome]
             + (" with the hint" if self.session.hint_used and record.outcome == "correct" else "")
