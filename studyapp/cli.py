@@ -322,6 +322,72 @@ def problems(
         click.echo(worksheet_markdown(made))
 
 
+CHECK_EXIT = {"wrong": 1, "unread": 3}
+"""`studyapp check`'s exit codes beyond 0 (all filled steps right or carried): 1 when a step
+is wrong, else 3 when one could not be read (2 is click's, for a usage error)."""
+
+
+@main.command()
+@click.option("--topic", "-t", "topic_id", required=True, help="The problem's topic id.")
+@click.option("--seed", "-s", required=True, type=click.IntRange(0, 2**63 - 1))
+@click.option("--difficulty", "-d", default=1, show_default=True, type=click.IntRange(1, 3))
+@click.option(
+    "--answers",
+    "-a",
+    required=True,
+    help='Filled checkpoints, "z1=1.41; a1=0.80; answer=0.092" (or just the answer).',
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the grade as JSON.")
+def check(topic_id: str, seed: int, difficulty: int, answers: str, as_json: bool) -> None:
+    """Grade answers to a worksheet problem, checkpoint by checkpoint.
+
+    The problem is the one `studyapp problems` prints for the same topic, seed and
+    difficulty; `--format json` lists its checkpoints. Each filled step is graded from your
+    own earlier values: right, carried (right from your earlier value), wrong (with the
+    known slip that explains it, where one does), unread (with why), or missing. Exit code
+    0 when nothing filled is wrong or unread, 1 when a step is wrong, 3 when something could
+    not be read.
+    """
+    from studyapp.answers.steps import NamedAnswersError, grade_steps, read_named, verdict_json
+    from studyapp.drills import UnknownTopicError, make_problem
+    from studyapp.drills.mistakes import describe
+    from studyapp.review.drilling import derived_quality
+
+    try:
+        problem = make_problem(topic_id, seed, difficulty)
+    except UnknownTopicError as error:
+        raise click.UsageError(str(error).strip("'\"")) from None
+    names = [point.name for point in problem.checkpoints]
+    try:
+        verdict = grade_steps(problem, read_named(answers, names))
+    except NamedAnswersError as error:
+        raise click.UsageError(f"--answers: {error}") from None
+    statuses = {step.status for step in verdict.steps}
+    code = next((CHECK_EXIT[s] for s in ("wrong", "unread") if s in statuses), 0)
+    grade = (
+        None
+        if verdict.outcome == "unreadable"
+        else derived_quality(verdict.outcome, False, verdict.one_slip, "wrong" in statuses)
+    )
+    if as_json:
+        found = {"topic": topic_id, "seed": seed, "difficulty": difficulty, "grade": grade}
+        click.echo(json.dumps(found | verdict_json(verdict, describe), indent=2))
+        raise SystemExit(code)
+    click.echo(f"{problem.title} ({topic_id}, seed {seed}, difficulty {difficulty})")
+    width = max(len(step.name) for step in verdict.steps)
+    for step in verdict.steps:
+        yours = step.typed or "—"
+        click.echo(f"  {step.name:<{width}}  {step.status:<7}  {yours:<14}  {step.label}")
+        if step.slip:
+            click.echo(f"  {'':<{width}}  slip {step.slip}: {describe(step.slip)}")
+        if step.message and step.status in ("wrong", "unread"):
+            click.echo(f"  {'':<{width}}  {step.message}")
+        if step.status == "carried":
+            click.echo(f"  {'':<{width}}  right from your earlier values")
+    click.echo(verdict.message + (f" Grade {grade}." if grade is not None else ""))
+    raise SystemExit(code)
+
+
 @main.command(name="import")
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--deck", "deck_id", help="Deck id for a CSV/TSV import (default: the file name).")

@@ -390,3 +390,49 @@ def test_import_of_an_anki_text_export_reports_skipped_rows_and_goes_on(env, tmp
     assert code == 0
     names = {d["name"] for d in json.loads(out)["decks"]}
     assert {"Lang::French", "Lang::German"} <= names
+
+
+def _chain_values(seed: int, a1_shift: float) -> dict[str, float]:
+    """chain_rule's steps with a1 off by a1_shift and every later step computed from it."""
+    from studyapp.drills import make_problem
+
+    points = make_problem("chain_rule", seed, 1).checkpoints
+    values: dict[str, float] = {}
+    for point in points:
+        values[point.name] = point.recompute(values) + (a1_shift if point.name == "a1" else 0)
+    return values
+
+
+def test_check_grades_a_worksheet_step_by_step() -> None:
+    values = _chain_values(7, 0.2)
+    typed = "; ".join(f"{name}={value:.6g}" for name, value in values.items())
+    code, out = run("check", "--topic", "chain_rule", "--seed", "7", "--answers", typed, "--json")
+    assert code == 1
+    found = json.loads(out)
+    assert [c["status"] for c in found["checkpoints"]] == [
+        "right",
+        "wrong",
+        "carried",
+        "carried",
+        "carried",
+    ]
+    assert found["first_wrong"] == "a1" and found["grade"] == 2
+    assert found["checkpoints"][1]["feedback"]
+    code, out = run("check", "-t", "chain_rule", "-s", "7", "-a", typed)
+    assert code == 1 and "carried" in out and "a1" in out.splitlines()[-1]
+
+
+def test_check_exit_codes_and_unreadable_steps() -> None:
+    right = _chain_values(7, 0.0)
+    code, out = run("check", "-t", "chain_rule", "-s", "7", "-a", f"answer={right['answer']}")
+    assert code == 0 and "missing" in out
+    code, out = run("check", "-t", "chain_rule", "-s", "7", "-a", "z1=1,5; answer=0.1", "--json")
+    found = json.loads(out)
+    assert code == 1 and found["checkpoints"][0]["status"] == "unread"
+    assert found["grade"] is None
+    code, _ = run("check", "-t", "chain_rule", "-s", "7", "-a", "z1=sigmoid(")
+    assert code == 3
+    code, out = run("check", "-t", "chain_rule", "-s", "7", "-a", "h=1")
+    assert code == 2 and "z1, a1, z2, y_hat, answer" in out
+    code, out = run("check", "-t", "softmax", "-s", "1", "-a", "[0.1, 0.2]; [0.3]", "--json")
+    assert json.loads(out)["checkpoints"][0]["typed"] == "[0.1, 0.2]; [0.3]"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from studyapp.answers.steps import grade_steps
+from studyapp.answers.steps import NamedAnswersError, grade_steps, read_named
 from studyapp.drills import make_problem
 from studyapp.drills.base import show
 
@@ -91,3 +91,23 @@ def test_unreadable_steps_are_reported_each_and_grade_nothing() -> None:
 def test_an_unknown_step_name_is_refused() -> None:
     with pytest.raises(KeyError, match="h"):
         grade_steps(PROBLEM, {"h": "1"})
+
+
+def test_named_answers_keep_matrix_rows_together() -> None:
+    names = ["z1", "h", "answer"]
+    assert read_named("z1=[1, 2]; [3, 4]; h = 0.5;answer=[[1,2];[3,4]]", names) == {
+        "z1": "[1, 2]; [3, 4]",
+        "h": "0.5",
+        "answer": "[[1,2];[3,4]]",
+    }
+    assert read_named("0.25", names) == {"answer": "0.25"}
+    assert read_named("  ", names) == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [("z1=1; z1=2", "twice"), ("0.3; h=1", "not after"), ("x=1", "no checkpoint named 'x'")],
+)
+def test_named_answers_that_do_not_fit_are_explained(text: str, why: str) -> None:
+    with pytest.raises(NamedAnswersError, match=why):
+        read_named(text, ["z1", "h", "answer"])

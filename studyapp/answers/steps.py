@@ -11,7 +11,8 @@ Numbas' adaptive marking and STACK's answer notes treat a worked solution.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -162,3 +163,57 @@ def _from_yours(own: Answer | None, tolerance: Tolerance) -> str:
     if own is None:
         return "they give no value here"
     return f"they give {_stated(own, tolerance)}"
+
+
+class NamedAnswersError(ValueError):
+    """`name=value; …` text that does not name this problem's checkpoints."""
+
+
+_NAMED = re.compile(r"(?:^|;)\s*([A-Za-z_][A-Za-z0-9_]*)\s*=")
+
+
+def read_named(text: str, names: Sequence[str]) -> dict[str, str]:
+    """`z1=1.41; a1=0.80; answer=0.092` as {name: text}. A semicolon starts a new name only
+    when a `name=` follows it, so a matrix's rows (`[1, 2]; [3, 4]`) stay in one value; text
+    with no `name=` at all is the final answer."""
+    found = list(_NAMED.finditer(text))
+    if not found:
+        return {"answer": text.strip()} if text.strip() else {}
+    if text[: found[0].start()].strip():
+        raise NamedAnswersError(f"{text[: found[0].start()].strip()!r} is not after a name=")
+    answers: dict[str, str] = {}
+    for match, after in zip(found, [*found[1:], None], strict=True):
+        name = match[1]
+        if name not in names:
+            raise NamedAnswersError(
+                f"no checkpoint named {name!r}; this problem's are {', '.join(names)}"
+            )
+        if name in answers:
+            raise NamedAnswersError(f"{name} is given twice")
+        answers[name] = text[match.end() : after.start() if after else len(text)].strip()
+    return answers
+
+
+def verdict_json(verdict: StepVerdict, describe: Callable[[str], str]) -> dict[str, Any]:
+    """The checkpoint-by-checkpoint grade as `studyapp check --json` prints it."""
+    first = verdict.first_wrong
+    return {
+        "outcome": verdict.outcome,
+        "first_wrong": first.name if first else None,
+        "message": verdict.message,
+        "checkpoints": [
+            {
+                "name": step.name,
+                "label": step.label,
+                "status": step.status,
+                "typed": step.typed,
+                "given": step.given,
+                "expected": step.expected,
+                "recomputed": step.own,
+                "slip": step.slip or None,
+                "slip_description": describe(step.slip) if step.slip else None,
+                "feedback": step.message or None,
+            }
+            for step in verdict.steps
+        ],
+    }
