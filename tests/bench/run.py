@@ -26,6 +26,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
@@ -56,6 +58,8 @@ BUDGETS: list[tuple[str, str, float | None, str]] = [
     ("export_csv_cards", "  of which the cards-only CSV", 0.5, "s"),
     ("export_apkg", "export to .apkg", 5, "s"),
     ("problem", "generate one drill problem", 1, "ms"),
+    ("problem_slowest", "  the slowest topic, checkpoints and all", 1, "ms"),
+    ("check_steps", "grade a worked answer step by step (slowest topic)", 10, "ms"),
     ("check_answer", "check a typed answer", 10, "ms"),
     ("check_answer_fast", "  a plain-number answer (no SymPy)", 1, "ms"),
     ("check_answer_long", "  read an expression at the length cap", 10, "ms"),
@@ -387,6 +391,7 @@ def measure_drills(runs: int) -> dict[str, float]:
             make_problem(topics[index % len(topics)], next(seeds), 1 + index % 3)
 
     per_problem = median_time(generate, max(1, runs // 2)) / count * 1000
+    slowest, steps = _slowest_topic(topics, runs)
     problems = [make_problem(t, 7, 1) for t in topics]
     typed = []
     for problem in problems:
@@ -421,12 +426,40 @@ def measure_drills(runs: int) -> dict[str, float]:
     refuse = max(median_time(checker(text), 3) for text in huge) * 1000
     return {
         "problem": per_problem,
+        "problem_slowest": slowest,
+        "check_steps": steps,
         "check_answer": per_check,
         "check_answer_worst": worst,
         "check_answer_fast": fast,
         "check_answer_long": long,
         "refuse_huge": refuse,
     }
+
+
+def _slowest_topic(topics: list[str], runs: int) -> tuple[float, float]:
+    """The slowest topic's problem generation (ms, 30 seeds × 3 levels) and the slowest
+    stepwise grading: every checkpoint filled, the first one off the track and the rest
+    carried from it, as a learner's worked answer with one early slip."""
+    from studyapp.answers.steps import grade_steps
+    from studyapp.drills import make_problem
+    from studyapp.drills.base import show
+
+    def generate(topic: str) -> Callable[[], None]:
+        return lambda: [make_problem(topic, seed, 1 + seed % 3) for seed in range(90)]
+
+    slowest = max(median_time(generate(t), max(1, runs // 2)) / 90 * 1000 for t in topics)
+    worst = 0.0
+    for topic in topics:
+        problem = make_problem(topic, 7, 2)
+        if len(problem.checkpoints) < 2:
+            continue
+        values: dict[str, Any] = {}
+        for index, point in enumerate(problem.checkpoints):
+            value = point.recompute(values)
+            values[point.name] = (np.asarray(value) * 1.3 + 0.2).tolist() if index == 0 else value
+        typed = {name: show(value, 8) for name, value in values.items()}
+        worst = max(worst, median_time(lambda p=problem, t=typed: grade_steps(p, t), runs) * 1000)
+    return slowest, worst
 
 
 # Which Anki figure stands beside which of ours (anki_side.measure_anki's keys).
