@@ -4,6 +4,8 @@ an early slip named once, input that cannot be read reported per step and never 
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from studyapp.answers.steps import NamedAnswersError, grade_steps, read_named
 from studyapp.drills import make_problem
@@ -111,3 +113,28 @@ def test_named_answers_keep_matrix_rows_together() -> None:
 def test_named_answers_that_do_not_fit_are_explained(text: str, why: str) -> None:
     with pytest.raises(NamedAnswersError, match=why):
         read_named(text, ["z1", "h", "answer"])
+
+
+NAMES = ["z1", "a1", "h", "y_hat", "answer"]
+_numbers = st.floats(-1e6, 1e6, allow_nan=False).map(lambda x: show(x, 6))
+_values = st.one_of(
+    _numbers,
+    st.lists(_numbers, min_size=1, max_size=4).map(lambda xs: "[" + ", ".join(xs) + "]"),
+    st.lists(st.lists(_numbers, min_size=2, max_size=2), min_size=1, max_size=3).map(
+        lambda rows: "; ".join(", ".join(row) for row in rows)
+    ),
+)
+
+
+@given(st.dictionaries(st.sampled_from(NAMES), _values, min_size=1), st.sampled_from(["; ", ";"]))
+def test_named_answers_read_back_what_was_written(answers: dict[str, str], sep: str) -> None:
+    text = sep.join(f"{name}={value}" for name, value in answers.items())
+    assert read_named(text, NAMES) == answers
+
+
+@given(st.dictionaries(st.sampled_from(["z1", "a1", "z2", "answer"]), st.text(max_size=40)))
+def test_any_text_in_any_step_is_graded_or_explained(answers: dict[str, str]) -> None:
+    verdict = grade_steps(PROBLEM, answers)
+    assert verdict.outcome in ("correct", "wrong", "unreadable") and verdict.message
+    for step in verdict.steps:
+        assert (step.status == "unread") == bool(step.typed and step.given is None)
