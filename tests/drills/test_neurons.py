@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from studyapp.answers.steps import grade_steps
 from studyapp.drills import make_problem, registry
-from studyapp.drills.base import Problem, show
+from studyapp.drills.base import Problem, accepted, show
 from studyapp.drills.mistakes import mistakes
 
 SEED_FILES = {
@@ -269,3 +269,24 @@ def test_every_slip_of_the_family_has_a_registered_id() -> None:
                     assert slip.id in known, (topic_id, seed, level, slip.feedback)
                     seen.add(slip.id)
     assert {"affine.forgot_bias", "sigmoid.exponent_sign", "neuron.no_activation"} <= seen
+
+
+def test_every_mistake_of_the_family_fires_and_slips_stay_apart() -> None:
+    """Over 200 seeds × 3 levels: each id this module registers is offered somewhere, and at
+    every step neither the step's value nor an earlier slip would claim a slip typed exactly."""
+    from studyapp.drills import neurons
+
+    registered = {v for v in vars(neurons).values() if isinstance(v, str) and v in mistakes()}
+    fired: set[str] = set()
+    for topic_id in TOPICS:
+        for level in (1, 2, 3):
+            for seed in range(200):
+                p = make_problem(topic_id, seed, level)
+                for point in p.checkpoints:
+                    tolerance = point.tolerance or p.tolerance
+                    values = [point.value, *(s.value for s in point.slips)]
+                    for i, earlier in enumerate(values):
+                        for later in values[i + 1 :]:  # as the checker matches: in order
+                            assert not accepted(later, earlier, tolerance), (topic_id, seed, level)
+                    fired.update(s.id for s in point.slips)
+    assert registered - fired == set()
