@@ -46,8 +46,9 @@ GIVEAWAYS = {"sigmoid": ("sigmoid",), "tanh": ("tanh",), "relu": ("max", "min"),
 from exp, Φ and σ, and writing them so is the definition the drill checks."""
 TOLERANCE_NOTE = "Rounding to 4 decimals is fine (tolerance 1%)."
 
-# The mistakes of this family, by stable id. The first two are shared with backprop.py's
-# chain rule (same id, same text: `mistake` accepts the second registration).
+# The mistakes of this family, by stable id. The first three are shared with backprop.py's
+# chain rule (same id, same text: `mistake` accepts the second registration; backprop.py
+# imports this module, so a text that drifts apart there fails at import).
 FORGOT_BIAS = mistake("affine.forgot_bias", "Left the bias out of w·x + b")
 SIGMOID_SIGN = mistake(
     "sigmoid.exponent_sign", "Computed σ(z) as 1/(1 + e^z), which is σ(−z), not σ(z)"

@@ -290,8 +290,8 @@ def softmax_cross_entropy_drill(rng: np.random.Generator, difficulty: int) -> Dr
 def _one_based(value: Any, t: int) -> Slip:
     return Slip(
         value,
-        f"That used entry {t - 1}, counting the classes from 1; counting from 0, "
-        f"target = {t} is entry {t} of z.",
+        f"That puts the target at index {t - 1}, counting the classes from 1; they are "
+        f"counted from 0, so target = {t} is index {t}.",
         ONE_BASED,
     )
 
