@@ -6,10 +6,14 @@ Every value shown comes from `engine.activations`, `engine.layers` or `engine.pe
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 
 from engine import activations, layers, perceptron
 from studyapp.drills.base import (
+    Checkpoint,
     Draft,
     Slip,
     Tolerance,
@@ -20,6 +24,7 @@ from studyapp.drills.base import (
     plain,
     vec,
 )
+from studyapp.drills.mistakes import mistake
 from studyapp.drills.registry import topic
 
 SEED_TUTORIAL = "002_546d246df68e4ade.txt"
@@ -40,6 +45,53 @@ GIVEAWAYS = {"sigmoid": ("sigmoid",), "tanh": ("tanh",), "relu": ("max", "min"),
 """Answer functions that are the activation asked itself; elu, gelu and swish are built
 from exp, Φ and σ, and writing them so is the definition the drill checks."""
 TOLERANCE_NOTE = "Rounding to 4 decimals is fine (tolerance 1%)."
+
+# The mistakes of this family, by stable id. The first three are shared with backprop.py's
+# chain rule (same id, same text: `mistake` accepts the second registration; backprop.py
+# imports this module, so a text that drifts apart there fails at import).
+FORGOT_BIAS = mistake("affine.forgot_bias", "Left the bias out of w·x + b")
+SIGMOID_SIGN = mistake(
+    "sigmoid.exponent_sign", "Computed σ(z) as 1/(1 + e^z), which is σ(−z), not σ(z)"
+)
+SIGMOID_VALUE_FOR_SLOPE = mistake(
+    "sigmoid.value_for_slope",
+    "Used the sigmoid's value σ(z) where its slope σ(z)(1 − σ(z)) belongs",
+)
+VALUE_FOR_SLOPE = mistake(
+    "activation.value_for_slope", "Gave an activation's value φ(z) where its slope φ′(z) belongs"
+)
+LEAKY_AS_RELU = mistake(
+    "leaky_relu.no_negative_slope", "Gave leaky ReLU 0 for z ≤ 0, dropping its 0.01·z slope"
+)
+ELU_MINUS_ONE = mistake("elu.missing_minus_one", "Wrote ELU for z ≤ 0 as e^z, without the − 1")
+GELU_NO_Z = mistake("gelu.missing_z", "Gave Φ(z) for GELU(z) = z·Φ(z), leaving out the factor z")
+SWISH_NO_Z = mistake("swish.missing_z", "Gave σ(z) for swish(z) = z·σ(z), leaving out the factor z")
+TANH_SLOPE_UNSQUARED = mistake(
+    "tanh.slope_not_squared", "Wrote tanh′(z) as 1 − tanh(z), without squaring the tanh"
+)
+GELU_SLOPE_PRODUCT = mistake(
+    "gelu.slope_missing_product_term",
+    "Gave Φ(z) for GELU′(z), dropping the product rule's z·φ(z) term",
+)
+NO_ACTIVATION = mistake(
+    "neuron.no_activation", "Stopped at the pre-activation z = w·x + b, never applying φ"
+)
+TRANSPOSED_WEIGHTS = mistake(
+    "affine.transposed_weights", "Multiplied x by Wᵀ instead of W (rows and columns swapped)"
+)
+NO_HIDDEN_ACTIVATION = mistake(
+    "forward_pass.no_hidden_activation",
+    "Fed the hidden pre-activations z1 to the next layer without applying φ",
+)
+STOPPED_AT_HIDDEN = mistake(
+    "forward_pass.stopped_at_hidden", "Gave the hidden layer h as the network's output y"
+)
+PERCEPTRON_SIGN = mistake(
+    "perceptron.error_sign_flipped", "Moved the perceptron's weights by lr·(ŷ − y)·x, the wrong way"
+)
+PERCEPTRON_BIAS = mistake(
+    "perceptron.bias_not_updated", "Updated the perceptron's weights but left its bias as it was"
+)
 
 
 # ---------------------------------------------------------------- shared helpers
@@ -137,36 +189,50 @@ def derivative_steps(name: str, z: float) -> list[str]:
     return [f"{act.derivative_formula}; at z = {num(z)}: {num(slope)}"]
 
 
-def value_slips(name: str, z: float) -> list[Slip]:
-    """Known wrong values of φ(z), with what went wrong."""
+def value_slips(name: str, z: Any) -> list[Slip]:
+    """Known wrong values of φ(z), with what went wrong: elementwise for a vector z (a
+    forward pass's hidden layer). Slips equal to the answer are left for `distinct_slips`."""
+    z = np.asarray(z, dtype=np.float64)
     slips: list[Slip] = []
     if name == "sigmoid":
         slips.append(
             Slip(
-                float(activations.sigmoid(-z)),
+                plain(activations.sigmoid(-z)),
                 "The exponent is e^(−z): σ(z) = 1/(1 + e^(−z)). You computed σ(−z).",
+                SIGMOID_SIGN,
             )
         )
-    if name == "leaky_relu" and z < 0:
+    if name == "leaky_relu" and np.any(z < 0):
         slips.append(
             Slip(
-                float(activations.relu(z)), "That is plain ReLU; leaky ReLU keeps 0.01·z for z ≤ 0."
+                plain(activations.relu(z)),
+                "That is plain ReLU; leaky ReLU keeps 0.01·z for z ≤ 0.",
+                LEAKY_AS_RELU,
             )
         )
-    if name == "elu" and z < 0:
+    if name == "elu" and np.any(z < 0):
         slips.append(
             Slip(
-                float(activations.d_elu(z)),
+                plain(np.where(z > 0, z, activations.d_elu(z))),
                 "ELU for z ≤ 0 is e^z − 1: the −1 makes it approach −1, not 0.",
+                ELU_MINUS_ONE,
             )
         )
     if name == "gelu":
         slips.append(
-            Slip(float(activations.normal_cdf(z)), "That is Φ(z) alone; GELU multiplies it by z.")
+            Slip(
+                plain(activations.normal_cdf(z)),
+                "That is Φ(z) alone; GELU multiplies it by z.",
+                GELU_NO_Z,
+            )
         )
     if name == "swish":
         slips.append(
-            Slip(float(activations.sigmoid(z)), "That is σ(z) alone; swish multiplies it by z.")
+            Slip(
+                plain(activations.sigmoid(z)),
+                "That is σ(z) alone; swish multiplies it by z.",
+                SWISH_NO_Z,
+            )
         )
     return slips
 
@@ -219,17 +285,23 @@ def activation_derivative(rng: np.random.Generator, difficulty: int) -> Draft:
         Slip(
             float(act.fn(z)),
             f"That is {name}(z) itself; the question asks for its slope {name}′(z).",
+            SIGMOID_VALUE_FOR_SLOPE if name == "sigmoid" else VALUE_FOR_SLOPE,
         )
     ]
     if name == "tanh":
         slips.append(
-            Slip(1.0 - float(activations.tanh(z)), "tanh′(z) = 1 − tanh²(z): the tanh is squared.")
+            Slip(
+                1.0 - float(activations.tanh(z)),
+                "tanh′(z) = 1 − tanh²(z): the tanh is squared.",
+                TANH_SLOPE_UNSQUARED,
+            )
         )
     if name == "gelu":
         slips.append(
             Slip(
                 float(activations.normal_cdf(z)),
                 "Φ(z) is only the first term; the product rule adds z·φ(z).",
+                GELU_SLOPE_PRODUCT,
             )
         )
     return Draft(
@@ -271,11 +343,17 @@ def neuron(rng: np.random.Generator, difficulty: int) -> Draft:
         *value_steps(name, result.z),
     ]
     slips = [
-        Slip(result.z, "That is z = w·x + b; the neuron still applies its activation φ."),
+        Slip(
+            result.z,
+            "That is z = w·x + b; the neuron still applies its activation φ.",
+            NO_ACTIVATION,
+        ),
         Slip(
             layers.neuron_forward(x, w, 0.0, name).a,
             "The bias b is added before the activation: φ(w·x + b).",
+            FORGOT_BIAS,
         ),
+        *value_slips(name, result.z),
     ]
     return Draft(
         formula=f"a = φ(w·x + b) with {act.formula}",
@@ -285,7 +363,31 @@ def neuron(rng: np.random.Generator, difficulty: int) -> Draft:
         steps=steps,
         tolerance=tolerance,
         slips=distinct_slips(result.a, slips, tolerance),
+        checkpoints=neuron_checkpoints(x, w, b, name, result, tolerance),
     )
+
+
+def neuron_checkpoints(
+    x: np.ndarray,
+    w: np.ndarray,
+    b: float,
+    name: str,
+    result: layers.NeuronPass,
+    tolerance: Tolerance,
+) -> list[Checkpoint]:
+    """z, then a = φ(z) from the learner's z (the answer's slips are the draft's)."""
+    fn = activations.get(name).fn
+    bias_left_out = Slip(float(np.dot(w, x)), "z = w·x + b: the bias b is missing.", FORGOT_BIAS)
+    return [
+        Checkpoint(
+            "z",
+            "z = w·x + b",
+            result.z,
+            lambda e: float(np.dot(w, x) + b),
+            distinct_slips(result.z, [bias_left_out], tolerance),
+        ),
+        Checkpoint("answer", f"a = {name}(z)", result.a, lambda e: float(fn(float(e["z"])))),
+    ]
 
 
 @topic("affine_layer", "One affine layer", source=SEED_NOTES, formula="z = W·x + b")
@@ -315,6 +417,7 @@ def affine_layer(rng: np.random.Generator, difficulty: int) -> Draft:
         Slip(
             layers.dense_forward(W, x, np.zeros(n_out)).tolist(),
             "Add the bias b after the product W·x.",
+            FORGOT_BIAS,
         )
     ]
     return Draft(
@@ -363,10 +466,20 @@ def forward_pass(rng: np.random.Generator, difficulty: int) -> Draft:
     tolerance = Tolerance()
     no_activation = layers.two_layer_forward(x, W1, b1, W2, b2, "linear").y.tolist()
     slips = [
-        Slip(no_activation, f"The hidden layer applies {name} to z1 before W2 is used."),
+        Slip(
+            no_activation,
+            f"The hidden layer applies {name} to z1 before W2 is used.",
+            NO_HIDDEN_ACTIVATION,
+        ),
         Slip(
             result.h.tolist(),
             "That is the hidden layer h; the output layer y = W2·h + b2 comes after it.",
+            STOPPED_AT_HIDDEN,
+        ),
+        Slip(
+            plain(W2 @ result.h),
+            "y = W2·h + b2: the output bias b2 is missing.",
+            FORGOT_BIAS,
         ),
     ]
     return Draft(
@@ -377,7 +490,65 @@ def forward_pass(rng: np.random.Generator, difficulty: int) -> Draft:
         steps=steps,
         tolerance=tolerance,
         slips=distinct_slips(plain(result.y), slips, tolerance),
+        checkpoints=forward_checkpoints(x, W1, b1, W2, b2, name, result, tolerance),
     )
+
+
+def forward_checkpoints(
+    x: np.ndarray,
+    W1: np.ndarray,
+    b1: np.ndarray,
+    W2: np.ndarray,
+    b2: np.ndarray,
+    name: str,
+    result: layers.TwoLayerPass,
+    tolerance: Tolerance,
+) -> list[Checkpoint]:
+    """z1 = W1·x + b1, h = φ(z1), then y = W2·h + b2 from the learner's h: the names the drill
+    JSON contract promises."""
+    fn = activations.get(name).fn
+    z1_slips = [Slip(plain(W1 @ x), "z1 = W1·x + b1: the bias b1 is missing.", FORGOT_BIAS)]
+    if W1.shape[0] == W1.shape[1]:
+        z1_slips.append(
+            Slip(
+                plain(layers.dense_forward(W1.T, x, b1)),
+                "That used W1ᵀ: row i of W1 holds the weights of hidden unit i, so "
+                "z1[i] = row i of W1 · x + b1[i].",
+                TRANSPOSED_WEIGHTS,
+            )
+        )
+    h_slips = [
+        Slip(
+            plain(result.z1),
+            f"That is z1 again: h = {name}(z1) applies the activation to every entry.",
+            NO_HIDDEN_ACTIVATION,
+        ),
+        *value_slips(name, result.z1),
+    ]
+
+    def hidden(e: Mapping[str, Any]) -> Any:
+        return fn(np.asarray(e["z1"], dtype=np.float64))
+
+    def output(e: Mapping[str, Any]) -> Any:
+        return layers.dense_forward(W2, np.asarray(e["h"], dtype=np.float64), b2)
+
+    return [
+        Checkpoint(
+            "z1",
+            "z1 = W1·x + b1",
+            result.z1,
+            lambda e: layers.dense_forward(W1, x, b1),
+            distinct_slips(plain(result.z1), z1_slips, tolerance),
+        ),
+        Checkpoint(
+            "h",
+            f"h = {name}(z1)",
+            result.h,
+            hidden,
+            distinct_slips(plain(result.h), h_slips, tolerance),
+        ),
+        Checkpoint("answer", "y = W2·h + b2", result.y, output),
+    ]
 
 
 @topic(
@@ -422,8 +593,9 @@ def perceptron_update(rng: np.random.Generator, difficulty: int) -> Draft:
         Slip(
             [*wrong_way.w.tolist(), wrong_way.b],
             "Wrong direction: the step is +lr·(y − ŷ)·x with error y − ŷ, not ŷ − y.",
+            PERCEPTRON_SIGN,
         ),
-        Slip([*result.w.tolist(), b], "The bias learns too: b ← b + lr·(y − ŷ)."),
+        Slip([*result.w.tolist(), b], "The bias learns too: b ← b + lr·(y − ŷ).", PERCEPTRON_BIAS),
     ]
     return Draft(
         prompt=prompt,

@@ -7,12 +7,17 @@ index, PyTorch's label smoothing q = (1 − ε)·onehot + ε/K.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 
 from engine import losses
 from engine.activations import sigmoid
 from engine.softmax import log_softmax, logsumexp, softmax
 from studyapp.drills.base import (
+    Checkpoint,
     Draft,
     Slip,
     Tolerance,
@@ -22,6 +27,7 @@ from studyapp.drills.base import (
     num,
     vec,
 )
+from studyapp.drills.mistakes import mistake
 from studyapp.drills.registry import topic
 
 SOURCE_NOTES = "001_9b016ee9fe251ca9.txt"
@@ -35,6 +41,44 @@ LN = "natural log"
 ZERO_BASED = "class indices start at 0, so target = 0 means the first entry of z"
 
 Vector = np.ndarray
+
+# The mistakes of this family, by stable id (shared across topics where the mistake is one).
+LOG_BASE_10 = mistake(
+    "softmax.log_base_10", "Took log base 10 in a cross-entropy, where the natural log ln belongs"
+)
+NOT_NORMALISED = mistake(
+    "softmax.not_normalised", "Stopped at the exponentials e^z without dividing by their sum"
+)
+ONE_BASED = mistake(
+    "classes.one_based_index", "Counted classes from 1, so the target picked the entry before it"
+)
+MISSING_MINUS = mistake(
+    "cross_entropy.missing_minus", "Dropped the minus in front of the log: a negative loss"
+)
+FORGOT_ONEHOT = mistake(
+    "softmax_ce.forgot_onehot", "Gave softmax(z) as ∂L/∂z without subtracting the one-hot target"
+)
+GRADIENT_SIGN = mistake(
+    "softmax_ce.gradient_sign_flipped", "Wrote ∂L/∂z as onehot − softmax(z), the wrong way round"
+)
+NO_LOG = mistake(
+    "log_softmax.no_log", "Gave the softmax probabilities where their natural log belongs"
+)
+HARD_TARGET = mistake(
+    "label_smoothing.hard_target", "Used the hard one-hot target, leaving out the smoothing ε/K"
+)
+SUM_NOT_MEAN = mistake(
+    "loss.sum_not_mean", "Added the per-element losses but never divided by n for the mean"
+)
+NOT_SQUARED = mistake("mse.residual_not_squared", "Left the residuals y − ŷ unsquared")
+GRADIENT_NO_MEAN = mistake(
+    "mse.gradient_missing_mean", "Left the mean's 1/n out of the gradient of the MSE"
+)
+LOSS_SIGN = mistake("squared_loss.sign_flipped", "Wrote ∂L/∂ŷ as 2(y − ŷ) instead of 2(ŷ − y)")
+"""Shared with backprop.py's chain rule (same id, same text)."""
+BRANCHES_SWAPPED = mistake(
+    "bce.branches_swapped", "Took −ln(1 − p) for label 1 and −ln p for label 0: branches swapped"
+)
 
 
 # ------------------------------------------------------------------------------------ drawing
@@ -134,14 +178,30 @@ def softmax_drill(rng: np.random.Generator, difficulty: int) -> Draft:
             _vector(exps),
             "Those are the raw exponentials e^z: you forgot to divide by their sum, "
             "so they do not add to 1.",
+            NOT_NORMALISED,
         )
     ]
+
+    def normalised(e: Mapping[str, Any]) -> Any:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.asarray(e["exps"], dtype=np.float64) / float(e["total"])
+
     return Draft(
         prompt=prompt,
         inputs={"z": z},
         answer=s,
         steps=steps,
         slips=distinct_slips(_vector(s), slips),
+        checkpoints=[
+            Checkpoint("exps", "e^z for every logit", exps, lambda e: np.exp(z)),
+            Checkpoint(
+                "total",
+                "Σ e^z",
+                total,
+                lambda e: float(np.sum(np.asarray(e["exps"], dtype=np.float64))),
+            ),
+            Checkpoint("answer", "softmax = e^z / Σ e^z", s, normalised),
+        ],
     )
 
 
@@ -170,6 +230,7 @@ def log_softmax_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         Slip(
             _vector(softmax(z)),
             "That is softmax(z) itself: take the natural log of each probability.",
+            NO_LOG,
         )
     ]
     return Draft(
@@ -211,7 +272,10 @@ def softmax_cross_entropy_drill(rng: np.random.Generator, difficulty: int) -> Dr
         Slip(
             losses.change_log_base(answer, 10),
             "That is −log10 of the probability: cross-entropy uses the natural log, ln.",
-        )
+            LOG_BASE_10,
+        ),
+        Slip(-answer, "That is ln p, which is negative: the loss is −ln p.", MISSING_MINUS),
+        *([_one_based(-math.log(s[t - 1]), t)] if t else []),
     ]
     return Draft(
         prompt=prompt,
@@ -219,7 +283,56 @@ def softmax_cross_entropy_drill(rng: np.random.Generator, difficulty: int) -> Dr
         answer=answer,
         steps=steps,
         slips=distinct_slips(answer, slips),
+        checkpoints=cross_entropy_checkpoints(z, t, s, answer),
     )
+
+
+def _one_based(value: Any, t: int) -> Slip:
+    return Slip(
+        value,
+        f"That puts the target at index {t - 1}, counting the classes from 1; they are "
+        f"counted from 0, so target = {t} is index {t}.",
+        ONE_BASED,
+    )
+
+
+def _probabilities(z: Vector, s: Vector) -> Checkpoint:
+    """softmax(z), the first step of every cross-entropy drill."""
+    slips = [
+        Slip(
+            _vector(np.exp(z)),
+            "Those are the raw exponentials e^z: divide each by their sum.",
+            NOT_NORMALISED,
+        )
+    ]
+    return Checkpoint("probs", "softmax(z)", s, lambda e: softmax(z), distinct_slips(s, slips))
+
+
+def _neg_log(e: Mapping[str, Any]) -> float:
+    """−ln p from the learner's p; no value for a p that is not a positive number."""
+    p = float(e["p"])
+    if not p > 0:
+        raise ValueError("the log of a non-positive p")
+    return -math.log(p)
+
+
+def cross_entropy_checkpoints(z: Vector, t: int, s: Vector, answer: float) -> list[Checkpoint]:
+    """probs = softmax(z), p = probs[target], then L = −ln p from the learner's p."""
+
+    def picked(e: Mapping[str, Any]) -> float:
+        return float(np.asarray(e["probs"], dtype=np.float64)[t])
+
+    return [
+        _probabilities(z, s),
+        Checkpoint(
+            "p",
+            "p = softmax(z)[target]",
+            float(s[t]),
+            picked,
+            distinct_slips(float(s[t]), [_one_based(float(s[t - 1]), t)] if t else []),
+        ),
+        Checkpoint("answer", "L = −ln p", answer, _neg_log),
+    ]
 
 
 @topic(
@@ -251,18 +364,29 @@ def softmax_ce_gradient_drill(rng: np.random.Generator, difficulty: int) -> Draf
         Slip(
             _vector(s),
             "That is softmax(z) alone: subtract the one-hot target (1 at the target index).",
+            FORGOT_ONEHOT,
         ),
         Slip(
             _vector(-answer),
             "The sign is flipped: the gradient is softmax(z) − onehot, prediction minus target.",
+            GRADIENT_SIGN,
         ),
+        *([_one_based(_vector(s - losses.one_hot(t - 1, z.size)), t)] if t else []),
     ]
+
+    def gradient(earlier: Mapping[str, Any]) -> Any:
+        return np.asarray(earlier["probs"], dtype=np.float64) - e
+
     return Draft(
         prompt=prompt,
         inputs={"z": z, "target": t},
         answer=answer,
         steps=steps,
         slips=distinct_slips(_vector(answer), slips),
+        checkpoints=[
+            _probabilities(z, s),
+            Checkpoint("answer", "softmax(z) − onehot", answer, gradient),
+        ],
     )
 
 
@@ -299,6 +423,7 @@ def label_smoothing_ce_drill(rng: np.random.Generator, difficulty: int) -> Draft
             losses.softmax_cross_entropy(z, t),
             "That is the loss with a hard one-hot target: smoothing moves epsilon of the "
             "target's weight onto all K classes, epsilon/K each.",
+            HARD_TARGET,
         )
     ]
     return Draft(
@@ -314,7 +439,37 @@ def label_smoothing_ce_drill(rng: np.random.Generator, difficulty: int) -> Draft
 
 
 def _sum_slip(value: float) -> Slip:
-    return Slip(value, "That is the sum over the elements: the mean divides it by n.")
+    return Slip(value, "That is the sum over the elements: the mean divides it by n.", SUM_NOT_MEAN)
+
+
+def _sum_and_mean(
+    loss: str,
+    name: str,
+    label: str,
+    terms: Vector,
+    total: float,
+    answer: float,
+    terms_slips: list[Slip],
+) -> list[Checkpoint]:
+    """The per-element terms, their sum from the learner's terms, and the mean from their
+    sum: the steps of every mean-reduced loss written out by hand."""
+    n = terms.size
+    return [
+        Checkpoint(
+            name,
+            label,
+            terms,
+            lambda e: terms,
+            distinct_slips(_vector(terms), terms_slips),
+        ),
+        Checkpoint(
+            "total",
+            f"Σ of the {name}",
+            total,
+            lambda e: float(np.sum(np.asarray(e[name], dtype=np.float64))),
+        ),
+        Checkpoint("answer", f"{loss} = total / n", answer, lambda e: float(e["total"]) / n),
+    ]
 
 
 @topic("mse", "Mean squared error", source=SOURCE_TUTORIAL, formula="MSE = mean((y − ŷ)²)")
@@ -332,12 +487,20 @@ def mse_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         f"Add them: Σ (y_i − ŷ_i)² = {num(total)}",
         f"Divide by n = {y.size}: MSE = {num(total)} / {y.size} = {num(answer)}",
     ]
+    unsquared = Slip(
+        _vector(y - y_hat),
+        "Those are the residuals y − ŷ: square each one.",
+        NOT_SQUARED,
+    )
     return Draft(
         prompt=prompt,
         inputs={"y": y, "y_hat": y_hat},
         answer=answer,
         steps=steps,
         slips=distinct_slips(answer, [_sum_slip(total)]),
+        checkpoints=_sum_and_mean(
+            "MSE", "squares", "(y − ŷ)² per element", squares, total, answer, [unsquared]
+        ),
     )
 
 
@@ -364,10 +527,15 @@ def mse_gradient_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         f"Divide by n = {n}: ∂L/∂ŷ = {vec(answer)}",
     ]
     slips = [
-        Slip(_vector(doubled), "You left out the 1/n that the mean puts in front of every term."),
+        Slip(
+            _vector(doubled),
+            "You left out the 1/n that the mean puts in front of every term.",
+            GRADIENT_NO_MEAN,
+        ),
         Slip(
             _vector(-answer),
             "The sign is flipped: that is ∂L/∂y. With respect to the prediction it is 2(ŷ − y)/n.",
+            LOSS_SIGN,
         ),
     ]
     return Draft(
@@ -458,10 +626,13 @@ def huber_drill(rng: np.random.Generator, difficulty: int) -> Draft:
 # ----------------------------------------------------------------------- binary cross-entropy
 
 
-def _log_slip(answer: float) -> Slip:
+def _log_slip(answer: float | Vector) -> Slip:
+    """A loss (or each of its terms) as −log10 instead of −ln."""
+    values = [losses.change_log_base(float(v), 10) for v in np.ravel(answer)]
     return Slip(
-        losses.change_log_base(answer, 10),
+        values if np.ndim(answer) else values[0],
         "That used log base 10: cross-entropy uses the natural log, ln.",
+        LOG_BASE_10,
     )
 
 
@@ -493,12 +664,28 @@ def bce_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         f"Add them: {num(total)}",
         f"Divide by n = {n}: BCE = {num(answer)}",
     ]
+    term_slips = [
+        _log_slip(terms),
+        Slip(
+            _vector(losses.bce_elementwise(1 - np.asarray(y), p)),
+            "The branches are swapped: a label 1 keeps −ln p and a label 0 keeps −ln(1 − p).",
+            BRANCHES_SWAPPED,
+        ),
+        Slip(
+            _vector(-terms),
+            "Those are negative: each term is −ln of a probability, which is positive.",
+            MISSING_MINUS,
+        ),
+    ]
     return Draft(
         prompt=prompt,
         inputs={"y": y, "p": p},
         answer=answer,
         steps=steps,
         slips=distinct_slips(answer, [_log_slip(answer), _sum_slip(total)]),
+        checkpoints=_sum_and_mean(
+            "BCE", "terms", "−ln term per element", terms, total, answer, term_slips
+        ),
     )
 
 

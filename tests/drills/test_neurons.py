@@ -12,8 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from studyapp.answers.steps import grade_steps
 from studyapp.drills import make_problem, registry
-from studyapp.drills.base import Problem
+from studyapp.drills.base import Problem, accepted, show
+from studyapp.drills.mistakes import mistakes
 
 SEED_FILES = {
     "000_d2aab639bad9f743.txt",
@@ -194,3 +196,97 @@ def test_known_slips_are_offered() -> None:
     # perceptron: moving the wrong way and forgetting the bias
     slips = make_problem("perceptron_update", 0, 1).slips
     assert len(slips) == 2
+
+
+# ---------------------------------------------------------------- checkpoints and slip ids
+
+
+def typed(value: object) -> str:
+    return show(value, 12)
+
+
+def test_checkpoint_names() -> None:
+    for level in (1, 2, 3):
+        assert [p.name for p in make_problem("neuron", 4, level).checkpoints] == ["z", "answer"]
+        assert [p.name for p in make_problem("forward_pass", 4, level).checkpoints] == [
+            "z1",
+            "h",
+            "answer",
+        ]
+
+
+def test_neuron_worked_case_and_forgotten_bias() -> None:
+    p = make_problem("neuron", 11, 2)
+    x, w, b = p.inputs["x"], p.inputs["w"], p.inputs["b"]
+    wx = sum(wi * xi for wi, xi in zip(w, x, strict=True))
+    z_point, answer = p.checkpoints
+    close(z_point.value, wx + b)
+    close(answer.recompute({"z": 0.5}), REF[p.inputs["activation"]](0.5))
+    verdict = grade_steps(p, {"z": typed(wx)})
+    assert verdict.first_wrong is verdict.steps[0]
+    assert verdict.steps[0].slip == "affine.forgot_bias"
+
+
+def test_neuron_answer_names_the_activation_slip() -> None:
+    problems = [make_problem("neuron", seed, 1) for seed in range(60)]
+    p = next(q for q in problems if q.inputs["activation"] == "sigmoid")
+    z = p.checkpoints[0].value
+    verdict = grade_steps(p, {"z": typed(z), "answer": typed(REF["sigmoid"](-z))})
+    assert verdict.steps[0].status == "right"
+    assert verdict.steps[1].slip == "sigmoid.exponent_sign"
+    verdict = grade_steps(p, {"z": typed(z), "answer": typed(z)})
+    assert verdict.steps[1].slip == "neuron.no_activation"
+
+
+def test_forward_pass_worked_case_and_slips() -> None:
+    problems = [make_problem("forward_pass", seed, 2) for seed in range(60)]
+    p = next(q for q in problems if q.inputs["activation"] == "sigmoid")
+    x = np.array(p.inputs["x"])
+    W1, b1 = np.array(p.inputs["W1"]), np.array(p.inputs["b1"])
+    z1 = W1 @ x + b1
+    z1_point, h_point, _ = p.checkpoints
+    close(z1_point.value, z1)
+    close(h_point.value, ref_vec("sigmoid", z1))
+    # h left unactivated, then y computed from it: h is the one wrong step, y is carried
+    W2, b2 = np.array(p.inputs["W2"]), np.array(p.inputs["b2"])
+    verdict = grade_steps(p, {"z1": typed(z1), "h": typed(z1), "answer": typed(W2 @ z1 + b2)})
+    assert [s.status for s in verdict.steps] == ["right", "wrong", "carried"]
+    assert verdict.steps[1].slip == "forward_pass.no_hidden_activation"
+    verdict = grade_steps(p, {"z1": typed(z1), "h": typed(ref_vec("sigmoid", -z1))})
+    assert verdict.steps[1].slip == "sigmoid.exponent_sign"
+    verdict = grade_steps(p, {"z1": typed(W1 @ x)})
+    assert verdict.steps[0].slip == "affine.forgot_bias"
+
+
+def test_every_slip_of_the_family_has_a_registered_id() -> None:
+    known = mistakes()
+    seen: set[str] = set()
+    for topic_id in TOPICS:
+        for level in (1, 2, 3):
+            for seed in range(30):
+                p = make_problem(topic_id, seed, level)
+                for slip in [*p.slips, *(s for point in p.checkpoints for s in point.slips)]:
+                    assert slip.id in known, (topic_id, seed, level, slip.feedback)
+                    seen.add(slip.id)
+    assert {"affine.forgot_bias", "sigmoid.exponent_sign", "neuron.no_activation"} <= seen
+
+
+def test_every_mistake_of_the_family_fires_and_slips_stay_apart() -> None:
+    """Over 200 seeds × 3 levels: each id this module registers is offered somewhere, and at
+    every step neither the step's value nor an earlier slip would claim a slip typed exactly."""
+    from studyapp.drills import neurons
+
+    registered = {v for v in vars(neurons).values() if isinstance(v, str) and v in mistakes()}
+    fired: set[str] = set()
+    for topic_id in TOPICS:
+        for level in (1, 2, 3):
+            for seed in range(200):
+                p = make_problem(topic_id, seed, level)
+                for point in p.checkpoints:
+                    tolerance = point.tolerance or p.tolerance
+                    values = [point.value, *(s.value for s in point.slips)]
+                    for i, earlier in enumerate(values):
+                        for later in values[i + 1 :]:  # as the checker matches: in order
+                            assert not accepted(later, earlier, tolerance), (topic_id, seed, level)
+                    fired.update(s.id for s in point.slips)
+    assert registered - fired == set()

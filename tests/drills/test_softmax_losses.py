@@ -12,7 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from studyapp.answers.steps import grade_steps
 from studyapp.drills import Problem, make_problem, registry
+from studyapp.drills.base import accepted, show
+from studyapp.drills.mistakes import mistakes
 
 SEEDS = range(20)
 DIFFICULTIES = (1, 2, 3)
@@ -252,3 +255,161 @@ def test_every_problem_is_sound_and_reproducible(seed: int, difficulty: int) -> 
         assert problem.steps and all(problem.steps)
         assert problem.hint == problem.steps[0]
         assert make_problem(topic, seed, difficulty) == problem
+
+
+# ----------------------------------------------------------------- checkpoints and slip ids
+
+STEP_NAMES = {
+    "softmax": ["exps", "total", "answer"],
+    "softmax_cross_entropy": ["probs", "p", "answer"],
+    "softmax_ce_gradient": ["probs", "answer"],
+    "mse": ["squares", "total", "answer"],
+    "bce": ["terms", "total", "answer"],
+}
+
+
+def typed(value: Any) -> str:
+    return show(value, 12)
+
+
+def slip_at(problem: Problem, answers: dict[str, Any], name: str) -> str:
+    """The slip id named at checkpoint `name` when `answers` are typed."""
+    verdict = grade_steps(problem, {k: typed(v) for k, v in answers.items()})
+    step = next(s for s in verdict.steps if s.name == name)
+    assert step.status == "wrong" and verdict.first_wrong is step, step
+    return step.slip
+
+
+@pytest.mark.parametrize("topic", sorted(STEP_NAMES))
+def test_checkpoint_names(topic: str) -> None:
+    for difficulty in DIFFICULTIES:
+        names = [p.name for p in make_problem(topic, 6, difficulty).checkpoints]
+        assert names == STEP_NAMES[topic]
+
+
+def test_softmax_worked_case() -> None:
+    p = make_problem("softmax", 2, 1)
+    z = np.asarray(p.inputs["z"])
+    exps, total, answer = p.checkpoints
+    np.testing.assert_allclose(exps.value, [math.exp(v) for v in z], rtol=1e-12)
+    np.testing.assert_allclose(total.value, sum(math.exp(v) for v in z), rtol=1e-12)
+    np.testing.assert_allclose(answer.recompute({"exps": [1.0, 2.0, 1.0], "total": 4.0}),
+                               [0.25, 0.5, 0.25])  # fmt: skip
+    raw = np.exp(z)
+    assert slip_at(p, {"exps": raw, "total": raw.sum(), "answer": raw}, "answer") == (
+        "softmax.not_normalised"
+    )
+
+
+def test_cross_entropy_worked_case_and_log_base_10() -> None:
+    p = make_problem("softmax_cross_entropy", 7, 1)
+    z, t = p.inputs["z"], p.inputs["target"]
+    s = softmax_by_hand(z)
+    probs, pick, answer = p.checkpoints
+    np.testing.assert_allclose(probs.value, s, rtol=1e-12)
+    np.testing.assert_allclose(pick.value, s[t], rtol=1e-12)
+    np.testing.assert_allclose(answer.value, -math.log(s[t]), rtol=1e-12)
+    log10 = -math.log10(s[t])
+    assert slip_at(p, {"probs": s, "p": s[t], "answer": log10}, "answer") == "softmax.log_base_10"
+    assert slip_at(p, {"answer": log10}, "answer") == "softmax.log_base_10"
+    assert slip_at(p, {"probs": s, "p": s[t], "answer": math.log(s[t])}, "answer") == (
+        "cross_entropy.missing_minus"
+    )
+
+
+def test_a_one_based_target_is_named() -> None:
+    for seed in SEEDS:
+        p = make_problem("softmax_cross_entropy", seed, 2)
+        t = p.inputs["target"]
+        if t == 0:
+            continue
+        s = softmax_by_hand(p.inputs["z"])
+        assert slip_at(p, {"probs": s, "p": s[t - 1]}, "p") == "classes.one_based_index"
+        grad = make_problem("softmax_ce_gradient", seed, 2)
+        t = grad.inputs["target"]
+        if t:
+            s = softmax_by_hand(grad.inputs["z"])
+            wrong = s - one_hot_by_hand(t - 1, s.size)
+            assert slip_at(grad, {"answer": wrong}, "answer") == "classes.one_based_index"
+
+
+def test_softmax_ce_gradient_worked_case() -> None:
+    p = make_problem("softmax_ce_gradient", 3, 1)
+    z, t = p.inputs["z"], p.inputs["target"]
+    s = softmax_by_hand(z)
+    probs, answer = p.checkpoints
+    np.testing.assert_allclose(probs.value, s, rtol=1e-12)
+    np.testing.assert_allclose(answer.recompute({"probs": [0.2, 0.3, 0.5]}),
+                               np.array([0.2, 0.3, 0.5]) - one_hot_by_hand(t, 3))  # fmt: skip
+    assert slip_at(p, {"probs": s, "answer": s}, "answer") == "softmax_ce.forgot_onehot"
+    assert slip_at(p, {"probs": np.exp(z)}, "probs") == "softmax.not_normalised"
+
+
+def test_mse_worked_case_carries_a_wrong_square() -> None:
+    p = make_problem("mse", 5, 1)
+    r = np.asarray(p.inputs["y"]) - np.asarray(p.inputs["y_hat"])
+    squares, total, _answer = p.checkpoints
+    np.testing.assert_allclose(squares.value, r**2, rtol=1e-12)
+    np.testing.assert_allclose(total.value, (r**2).sum(), rtol=1e-12)
+    assert slip_at(p, {"squares": r}, "squares") == "mse.residual_not_squared"
+    assert slip_at(p, {"squares": r**2, "total": (r**2).sum(), "answer": (r**2).sum()},
+                   "answer") == "loss.sum_not_mean"  # fmt: skip
+    bad = r**2
+    bad[0] += 1.0
+    verdict = grade_steps(p, {"squares": typed(bad), "total": typed(bad.sum()),
+                              "answer": typed(bad.mean())})  # fmt: skip
+    assert [s.status for s in verdict.steps] == ["wrong", "carried", "carried"]
+    assert verdict.one_slip
+
+
+def test_bce_worked_case_and_slips() -> None:
+    p = make_problem("bce", 9, 2)
+    y, prob = np.asarray(p.inputs["y"], float), np.asarray(p.inputs["p"])
+    terms = -(y * np.log(prob) + (1 - y) * np.log(1 - prob))
+    step_terms, _total, answer = p.checkpoints
+    np.testing.assert_allclose(step_terms.value, terms, rtol=1e-12)
+    np.testing.assert_allclose(answer.value, terms.mean(), rtol=1e-12)
+    assert slip_at(p, {"terms": terms / math.log(10)}, "terms") == "softmax.log_base_10"
+    swapped = -((1 - y) * np.log(prob) + y * np.log(1 - prob))
+    assert slip_at(p, {"terms": swapped}, "terms") == "bce.branches_swapped"
+    assert slip_at(p, {"terms": -terms}, "terms") == "cross_entropy.missing_minus"
+    assert slip_at(p, {"answer": terms.sum()}, "answer") == "loss.sum_not_mean"
+
+
+def test_every_slip_of_the_family_has_a_registered_id() -> None:
+    known = mistakes()
+    seen: set[str] = set()
+    for topic in TOPICS:
+        for difficulty in DIFFICULTIES:
+            for seed in range(30):
+                p = make_problem(topic, seed, difficulty)
+                for slip in [*p.slips, *(s for point in p.checkpoints for s in point.slips)]:
+                    assert slip.id in known, (topic, seed, difficulty, slip.feedback)
+                    seen.add(slip.id)
+    assert {"softmax.log_base_10", "loss.sum_not_mean", "squared_loss.sign_flipped"} <= seen
+
+
+def test_every_mistake_of_the_family_fires_and_slips_stay_apart() -> None:
+    """Over 200 seeds × 3 levels: each id this module registers is offered somewhere, and at
+    every step neither the step's value nor an earlier slip would claim a slip typed exactly."""
+    from studyapp.drills import softmax_losses
+
+    module = vars(softmax_losses).values()
+    registered = {v for v in module if isinstance(v, str) and v in mistakes()}
+    fired: set[str] = set()
+    for topic in TOPICS:
+        for difficulty in DIFFICULTIES:
+            for seed in range(200):
+                p = make_problem(topic, seed, difficulty)
+                for point in p.checkpoints:
+                    tolerance = point.tolerance or p.tolerance
+                    values = [point.value, *(s.value for s in point.slips)]
+                    for i, earlier in enumerate(values):
+                        for later in values[i + 1 :]:  # as the checker matches: in order
+                            assert not accepted(later, earlier, tolerance), (
+                                topic,
+                                seed,
+                                difficulty,
+                            )
+                    fired.update(s.id for s in point.slips)
+    assert registered - fired == set()
