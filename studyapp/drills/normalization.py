@@ -93,6 +93,12 @@ def _plain(values: Vector) -> Answer:
     return result
 
 
+def _array(values: Any) -> Vector:
+    """A slip's or step's value as floats (−0.0 shown as 0): kept an array, which the problem
+    turns into plain lists once, rather than walking nested lists number by number."""
+    return np.asarray(values, dtype=np.float64) + 0.0
+
+
 def _length(difficulty: int) -> int:
     """3 entries by hand, 4 and 5 when harder."""
     return {1: 3, 2: 4}.get(difficulty, 5)
@@ -176,14 +182,14 @@ def _statistics_steps(
             "mean of x" if x.ndim == 1 else "column means μ",
             mean,
             lambda e: np.mean(x, axis=axis),
-            distinct_slips(_plain(mean), mean_slips, TOLERANCE),
+            distinct_slips(_array(mean), mean_slips, TOLERANCE),
         ),
         Checkpoint(
             "var",
             "σ² = Σ(x − μ)²/n" if x.ndim == 1 else "column variances σ²",
             var,
             variance,
-            distinct_slips(_plain(var), var_slips, TOLERANCE),
+            distinct_slips(_array(var), var_slips, TOLERANCE),
         ),
         Checkpoint("answer", "x̂ = (x − μ)/√(σ² + eps)", parts.x_hat, answer),
     ]
@@ -193,12 +199,12 @@ def _shape_slips(x: Vector, parts: norm.Standardization, eps: float, axis: int) 
     """Two slips of every normalization's last step: no square root, no centring."""
     return [
         Slip(
-            _plain(parts.centered / (parts.var + eps)),
+            _array(parts.centered / (parts.var + eps)),
             "Divide by the standard deviation √(σ² + eps), not by the variance itself.",
             DIVIDED_BY_VARIANCE,
         ),
         Slip(
-            _plain(x / parts.std),
+            _array(x / parts.std),
             "Subtract the mean first: x̂ = (x − μ)/√(σ² + eps).",
             NOT_CENTRED,
         ),
@@ -235,7 +241,7 @@ def layer_norm_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     ]
     slips = [
         Slip(
-            _plain(norm.standardize(x, eps=eps, ddof=1).x_hat),
+            _array(norm.standardize(x, eps=eps, ddof=1).x_hat),
             f"You used the unbiased variance (divide by n − 1 = {n - 1}). LayerNorm, like "
             f"BatchNorm, uses the biased one: divide by n = {n}.",
             LAYER_UNBIASED,
@@ -255,7 +261,7 @@ def layer_norm_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         inputs={"x": x, "eps": eps},
         answer=_plain(answer),
         steps=steps,
-        slips=distinct_slips(_plain(answer), slips),
+        slips=distinct_slips(_array(answer), slips),
         checkpoints=_statistics_steps(x, eps, -1, parts, [], var_slips),
     )
 
@@ -296,14 +302,14 @@ def batch_norm_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     ]
     slips = [
         Slip(
-            _plain(norm.standardize(X, axis=0, eps=eps, ddof=1).x_hat),
+            _array(norm.standardize(X, axis=0, eps=eps, ddof=1).x_hat),
             f"You used the unbiased variance (divide by n − 1 = {batch - 1}). The normalization "
             f"uses the biased one, divide by the batch size {batch}. (PyTorch keeps the "
             "unbiased one only for running_var.)",
             BATCH_UNBIASED,
         ),
         Slip(
-            _plain(norm.layer_norm(X, eps=eps)),
+            _array(norm.layer_norm(X, eps=eps)),
             "You normalized each row (sample) over its features: that is LayerNorm. BatchNorm "
             "normalizes each column (feature) across the batch.",
             NORMALIZED_ROWS,
@@ -313,23 +319,23 @@ def batch_norm_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     rows = norm.standardize(X, axis=1)
     columns = "BatchNorm's statistics run down each column (feature), over the batch"
     mean_slips = [
-        Slip(_plain(rows.mean[:, 0]), f"Those are row means: {columns}.", NORMALIZED_ROWS)
+        Slip(_array(rows.mean[:, 0]), f"Those are row means: {columns}.", NORMALIZED_ROWS)
     ]
     var_slips = [
         Slip(
-            _plain(norm.unbiased_variance(X)),
+            _array(norm.unbiased_variance(X)),
             f"Divide by the batch size {batch}, not n − 1 = {batch - 1}: the normalization "
             "uses the biased variance.",
             BATCH_UNBIASED,
         ),
-        Slip(_plain(rows.var[:, 0]), f"Those are row variances: {columns}.", NORMALIZED_ROWS),
+        Slip(_array(rows.var[:, 0]), f"Those are row variances: {columns}.", NORMALIZED_ROWS),
     ]
     return Draft(
         prompt=prompt,
         inputs={"X": X, "eps": eps},
         answer=_plain(answer),
         steps=steps,
-        slips=distinct_slips(_plain(answer), slips),
+        slips=distinct_slips(_array(answer), slips),
         checkpoints=_statistics_steps(X, eps, 0, parts, mean_slips, var_slips),
     )
 
@@ -364,7 +370,7 @@ def rms_norm_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     ]
     slips = [
         Slip(
-            _plain(norm.layer_norm(x, eps=eps)),
+            _array(norm.layer_norm(x, eps=eps)),
             "You subtracted the mean first: that is LayerNorm. RMSNorm only divides by the "
             "root mean square.",
             SUBTRACTED_MEAN,
@@ -375,7 +381,7 @@ def rms_norm_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         inputs={"x": x, "eps": eps},
         answer=_plain(answer),
         steps=steps,
-        slips=distinct_slips(_plain(answer), slips),
+        slips=distinct_slips(_array(answer), slips),
     )
 
 
@@ -417,12 +423,12 @@ def batch_norm_eval_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     ]
     slips = [
         Slip(
-            _plain(norm.batch_norm_eval(x, running_mean, running_var, eps=eps)),
+            _array(norm.batch_norm_eval(x, running_mean, running_var, eps=eps)),
             "That is x̂ alone: apply the learned scale and shift, gamma ⊙ x̂ + beta.",
             FORGOT_SCALE_SHIFT,
         ),
         Slip(
-            _plain(norm.batch_norm_eval(x, running_mean, np.square(running_var), gamma, beta, eps)),
+            _array(norm.batch_norm_eval(x, running_mean, np.square(running_var), gamma, beta, eps)),
             "You divided by running_var itself. It is a variance: divide by its square root, "
             "√(running_var + eps).",
             DIVIDED_BY_VARIANCE,
@@ -440,7 +446,7 @@ def batch_norm_eval_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         },
         answer=_plain(answer),
         steps=steps,
-        slips=distinct_slips(_plain(answer), slips),
+        slips=distinct_slips(_array(answer), slips),
     )
 
 
@@ -480,19 +486,19 @@ def batch_norm_running_stats_drill(rng: np.random.Generator, difficulty: int) ->
     ]
     slips = [
         Slip(
-            _plain(norm.update_running_var(running_var, X, momentum, unbiased=False)),
+            _array(norm.update_running_var(running_var, X, momentum, unbiased=False)),
             f"You used the biased batch variance (divide by {batch}). PyTorch updates "
             f"running_var with the unbiased one (divide by n − 1 = {batch - 1}).",
             BIASED_RUNNING,
         ),
         Slip(
-            _plain(norm.update_running_var(running_var, X, 1.0 - momentum)),
+            _array(norm.update_running_var(running_var, X, 1.0 - momentum)),
             "You swapped the weights: in PyTorch momentum weighs the NEW batch statistic, "
             "so the old running_var keeps (1 − momentum) of its weight.",
             MOMENTUM_SWAPPED,
         ),
         Slip(
-            _plain(unbiased),
+            _array(unbiased),
             "That is the batch variance alone: the running variance is a moving average, "
             "mixing it with the old running_var.",
             NO_MOVING_AVERAGE,
@@ -503,7 +509,7 @@ def batch_norm_running_stats_drill(rng: np.random.Generator, difficulty: int) ->
         inputs={"X": X, "running_var": running_var, "momentum": momentum},
         answer=_plain(answer),
         steps=steps,
-        slips=distinct_slips(_plain(answer), slips),
+        slips=distinct_slips(_array(answer), slips),
     )
 
 
@@ -545,7 +551,7 @@ def layer_norm_backward_drill(rng: np.random.Generator, difficulty: int) -> Draf
     ]
     slips = [
         Slip(
-            _plain(norm.batch_norm_eval_backward(grad_y, parts.var, eps=eps)),
+            _array(norm.batch_norm_eval_backward(grad_y, parts.var, eps=eps)),
             "You treated the mean and variance as constants (grad_y / √(σ² + eps)). They "
             "depend on x: subtract mean(g) and x̂ · mean(g ⊙ x̂) before dividing.",
             STATISTICS_AS_CONSTANTS,
@@ -556,5 +562,5 @@ def layer_norm_backward_drill(rng: np.random.Generator, difficulty: int) -> Draf
         inputs={"x": x, "grad_y": grad_y, "eps": eps},
         answer=_plain(answer),
         steps=steps,
-        slips=distinct_slips(_plain(answer), slips),
+        slips=distinct_slips(_array(answer), slips),
     )
