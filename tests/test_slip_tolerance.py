@@ -105,3 +105,17 @@ def test_make_problem_keeps_a_slips_tolerance() -> None:
         if s.id == "conv.forgot_floor"
     }
     assert tolerances and None not in tolerances
+
+
+def test_a_slip_that_reads_as_the_answer_cut_short_is_left_out() -> None:
+    """The checker asks for more digits when 20 is typed for 20.333… (a padding-once slip that
+    happens to be whole) before it looks at slips: such a slip would never be named."""
+    quotient = Tolerance(rel=0.0, abs=0.01)
+    cut = Slip(20.0, "Padding goes on both sides.", "conv.padding_once")
+    assert distinct_slips(20.0 + 1.0 / 3.0, [cut], quotient) == []
+    kept = Slip(20.5, "Padding goes on both sides.", "conv.padding_once")
+    assert distinct_slips(20.0 + 1.0 / 3.0, [kept], quotient) == [kept]
+    vector = Slip([-0.33, 0.5], "Not h but z.", "hand.made")
+    assert distinct_slips([-0.33617, 0.5], [vector]) == []
+    long = Slip([-0.3300001, 0.5], "Not h but z.", "hand.made")
+    assert distinct_slips([-0.33617, 0.5], [long]) == [long]

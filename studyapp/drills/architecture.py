@@ -29,7 +29,6 @@ from studyapp.drills.base import (
     num,
     vec,
 )
-from studyapp.drills.digits import round_to, truncate_to
 from studyapp.drills.mistakes import mistake
 from studyapp.drills.registry import topic
 
@@ -160,15 +159,6 @@ def conv_output_size(rng: np.random.Generator, difficulty: int) -> Draft:
     )
 
 
-def cut_short(value: float, answer: float) -> bool:
-    """`value`, written with as few significant digits as it takes, is `answer` rounded or
-    cut to that many digits (20 for 20.333…)."""
-    for digits in range(1, 7):
-        if round_to(value, digits) == value:
-            return value in (round_to(answer, digits), truncate_to(answer, digits))
-    return False  # not typed in 6 digits: the learner types more than any cut answer has
-
-
 def conv_checkpoints(n: int, kernel: int, padding: int, stride: int) -> list[Checkpoint]:
     """quotient, strides, answer: the fraction, its floor, the first placement added."""
     quotient = conv.stride_quotient(n, kernel, padding, stride)
@@ -199,9 +189,6 @@ def conv_checkpoints(n: int, kernel: int, padding: int, stride: int) -> list[Che
             ROUNDED_UP,
         ),
     ]
-    # A slip that reads as the quotient cut short (20 for 20.333…) is asked for more digits
-    # by the checker, never named: leave it out rather than name it wrongly.
-    quotient_slips = [s for s in quotient_slips if not cut_short(scalar(s.value), quotient)]
     return [
         Checkpoint(
             "quotient",

@@ -101,9 +101,31 @@ def distinct_slips(
         value = np.asarray(plain(slip.value), dtype=np.float64)
         if not np.all(np.isfinite(value)) or _near(value, slip, answer, tolerance):
             continue
+        if _reads_cut_short(value, np.asarray(plain(answer), dtype=np.float64), tolerance):
+            continue
         if not any(_near(value, slip, plain(k.value), k.tolerance or tolerance) for k in kept):
             kept.append(slip)
     return kept
+
+
+def _reads_cut_short(value: np.ndarray, answer: np.ndarray, tolerance: Tolerance) -> bool:
+    """Every number of the slip that is not right is a short decimal (≤ 6 digits) that is
+    also the answer rounded or cut to as many digits (−0.33 for −0.33617): typed as written,
+    the checker takes it for the answer cut short and asks for more digits, so the slip
+    would never be named."""
+    from studyapp.drills.digits import round_to, truncate_to
+
+    if value.shape != answer.shape:
+        return False
+    for given, expected in zip(value.ravel().tolist(), answer.ravel().tolist(), strict=True):
+        if abs(given - expected) <= tolerance.abs + tolerance.rel * abs(expected):
+            continue
+        if expected.is_integer():
+            return False
+        digits = next((d for d in range(1, 7) if round_to(given, d) == given), 0)
+        if not digits or given not in (round_to(expected, digits), truncate_to(expected, digits)):
+            return False
+    return True
 
 
 def _near(value: np.ndarray, slip: Slip, other: ArrayLike, other_tolerance: Tolerance) -> bool:
