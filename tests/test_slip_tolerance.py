@@ -119,3 +119,8 @@ def test_a_slip_that_reads_as_the_answer_cut_short_is_left_out() -> None:
     assert distinct_slips([-0.33617, 0.5], [vector]) == []
     long = Slip([-0.3300001, 0.5], "Not h but z.", "hand.made")
     assert distinct_slips([-0.33617, 0.5], [long]) == [long]
+
+
+def test_a_zero_in_a_slip_is_one_typed_digit_and_not_a_cut_answer() -> None:
+    zero = Slip([0.0, 1.0], "Gate closed.", "hand.made")
+    assert distinct_slips([0.04, 1.0], [zero], Tolerance(rel=0.0, abs=0.001)) == [zero]

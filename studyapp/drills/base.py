@@ -111,8 +111,8 @@ def distinct_slips(
 def _reads_cut_short(value: np.ndarray, answer: np.ndarray, tolerance: Tolerance) -> bool:
     """Every number of the slip that is not right is a short decimal (≤ 6 digits) that is
     also the answer rounded or cut to as many digits (−0.33 for −0.33617): typed as written,
-    the checker takes it for the answer cut short and asks for more digits, so the slip
-    would never be named."""
+    the checker takes it for the answer cut short and asks for more digits (its test comes
+    before the slips'), so the slip would never be named."""
     from studyapp.drills.digits import round_to, truncate_to
 
     if value.shape != answer.shape:
@@ -122,8 +122,11 @@ def _reads_cut_short(value: np.ndarray, answer: np.ndarray, tolerance: Tolerance
             continue
         if expected.is_integer():
             return False
-        digits = next((d for d in range(1, 7) if round_to(given, d) == given), 0)
-        if not digits or given not in (round_to(expected, digits), truncate_to(expected, digits)):
+        short = f"{given:.6g}"
+        if "e" in short or float(short) != given:
+            return False
+        digits = max(1, len(short.lstrip("-").replace(".", "").lstrip("0")))  # the checker's
+        if given not in (round_to(expected, digits), truncate_to(expected, digits)):
             return False
     return True
 
