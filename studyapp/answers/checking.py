@@ -15,7 +15,7 @@ from studyapp.answers.precision import cut_short_message, typed_digits
 from studyapp.answers.reading import MAX_LENGTH, parse_answer, read
 
 if TYPE_CHECKING:
-    from studyapp.drills.base import Problem, Tolerance
+    from studyapp.drills.base import Problem, Slip, Tolerance
 
 LOG_NOTE = "log was read as the natural logarithm ln; write log10(…) for base 10."
 
@@ -221,10 +221,20 @@ def _positions(indices: list[int], expected_shape: tuple[int, ...]) -> str:
     return ("Entry " if len(indices) == 1 else "Entries ") + joined
 
 
+def _matched_slip(given: Answer, problem: Problem) -> Slip | None:
+    """The first known slip the answer is within tolerance of: the slip's own tolerance when
+    it has one (an unfloored size 14.333… typed 14.33 under an exact answer), else the
+    problem's."""
+    for slip in problem.slips:
+        if within_tolerance(given, slip.value, slip.tolerance or problem.tolerance):
+            return slip
+    return None
+
+
 def _known_mistake(given: Answer, expected: Answer, problem: Problem) -> bool:
     """A readable answer of another shape that is still graded: one of the problem's known
     slips, or the transpose of a matrix answer."""
-    if any(within_tolerance(given, slip.value, problem.tolerance) for slip in problem.slips):
+    if _matched_slip(given, problem) is not None:
         return True
     expected_shape = _shape(expected) or ()
     return len(_squeezed(expected_shape)) == 2 and within_tolerance(
@@ -235,9 +245,9 @@ def _known_mistake(given: Answer, expected: Answer, problem: Problem) -> bool:
 def _feedback(given: Answer, expected: Answer, problem: Problem) -> str:
     """Why a readable answer is wrong, as specifically as we can tell."""
     tolerance = problem.tolerance
-    for slip in problem.slips:
-        if within_tolerance(given, slip.value, tolerance):
-            return slip.feedback
+    slip = _matched_slip(given, problem)
+    if slip is not None:
+        return slip.feedback
     expected_shape = _shape(expected) or ()
     if len(_squeezed(expected_shape)) == 2 and within_tolerance(
         given, _transpose(expected), tolerance
@@ -302,7 +312,5 @@ def check_answer(text: str, problem: Problem) -> Verdict:
 
 def _slip_id(given: Answer, problem: Problem) -> str:
     """The id of the first known slip the answer matches (the one `_feedback` names)."""
-    for slip in problem.slips:
-        if within_tolerance(given, slip.value, problem.tolerance):
-            return slip.id
-    return ""
+    slip = _matched_slip(given, problem)
+    return slip.id if slip is not None else ""

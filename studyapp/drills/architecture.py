@@ -7,16 +7,18 @@ PyTorch's output-size formula.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from itertools import pairwise
 from typing import Any
 
 import numpy as np
 
 from engine import attention as att
-from engine import conv
+from engine import conv, softmax
 from studyapp.drills.base import (
     EXACT,
+    Checkpoint,
     Draft,
     Slip,
     Tolerance,
@@ -27,6 +29,7 @@ from studyapp.drills.base import (
     num,
     vec,
 )
+from studyapp.drills.mistakes import mistake
 from studyapp.drills.registry import topic
 
 SEED_MNEMONICS = "000_d2aab639bad9f743.txt"
@@ -40,9 +43,15 @@ TOLERANCE = Tolerance()
 # ---------------------------------------------------------------- shared helpers
 
 
-def slip(value: Any, feedback: str) -> Slip:
-    """A possible slip: the engine's wrong value and the feedback for a learner who gives it."""
-    return Slip(np.asarray(value, dtype=np.float64), feedback)
+def slip(value: Any, feedback: str, mistake_id: str, tolerance: Tolerance | None = None) -> Slip:
+    """A possible slip: the engine's wrong value, the feedback for a learner who gives it and
+    the registered mistake it is."""
+    return Slip(np.asarray(value, dtype=np.float64), feedback, mistake_id, tolerance)
+
+
+def scalar(value: Any) -> float:
+    """A learner's earlier value that should be one number ([14.33] counts as 14.33)."""
+    return float(np.asarray(value, dtype=np.float64).reshape(-1)[0])
 
 
 def matrix_form(value: Any) -> str:
@@ -75,6 +84,33 @@ def draw_conv_case(rng: np.random.Generator, difficulty: int) -> tuple[int, int,
             return n, kernel, padding, stride
 
 
+FORGOT_PLUS_ONE = mistake(
+    "conv.forgot_plus_one",
+    "Counted the strides but not the window's first placement: the + 1 of the size formula",
+)
+FORGOT_FLOOR = mistake(
+    "conv.forgot_floor",
+    "Kept the fraction of (n − kernel + 2·padding)/stride instead of rounding it down",
+)
+ROUNDED_UP = mistake(
+    "conv.rounded_up",
+    "Rounded the stride quotient up, counting a partial window at the edge",
+)
+PADDING_ONCE = mistake(
+    "conv.padding_once", "Added the padding once instead of on both sides (2·padding)"
+)
+KERNEL_NOT_SUBTRACTED = mistake(
+    "conv.kernel_not_subtracted",
+    "Divided n + 2·padding by the stride without first taking off the kernel",
+)
+UNFLOORED = Tolerance(rel=0.0, abs=0.1)
+"""How an unfloored size is recognised: its fraction is a multiple of 1/stride (stride ≤ 4),
+so it lies at least 0.25 from any whole number, and 14.33 or 14.3 for 14.333… both name it."""
+QUOTIENT = Tolerance(rel=0.0, abs=0.01)
+"""The stride quotient to two decimals: enough to tell where its floor lies, and no relative
+slack, which at n = 512 would reach the next whole number."""
+
+
 @topic(
     "conv_output_size",
     "Output size of a convolution",
@@ -102,11 +138,14 @@ def conv_output_size(rng: np.random.Generator, difficulty: int) -> Draft:
         slip(
             strides,
             "You forgot the + 1: the window has one position before it takes any stride.",
+            FORGOT_PLUS_ONE,
         ),
         slip(
             conv.output_size_unfloored(n, kernel, padding, stride),
             "An output size is a whole number: round the quotient down (a partial window at "
             "the edge is dropped), then add 1.",
+            FORGOT_FLOOR,
+            UNFLOORED,
         ),
     ]
     return Draft(
@@ -116,7 +155,59 @@ def conv_output_size(rng: np.random.Generator, difficulty: int) -> Draft:
         steps=steps,
         tolerance=EXACT,
         slips=distinct_slips(size, slips, EXACT),
+        checkpoints=conv_checkpoints(n, kernel, padding, stride),
     )
+
+
+def conv_checkpoints(n: int, kernel: int, padding: int, stride: int) -> list[Checkpoint]:
+    """quotient, strides, answer: the fraction, its floor, the first placement added."""
+    quotient = conv.stride_quotient(n, kernel, padding, stride)
+    strides = conv.whole_strides(n, kernel, padding, stride)
+    quotient_slips = [
+        slip(
+            (n - kernel + padding) / stride,
+            "Padding goes on both sides: the span is n − kernel + 2·padding.",
+            PADDING_ONCE,
+        ),
+        slip(
+            (n + 2 * padding) / stride,
+            "Take the kernel off first: the window's first placement already covers kernel "
+            "entries, so only n − kernel + 2·padding is left to stride over.",
+            KERNEL_NOT_SUBTRACTED,
+        ),
+    ]
+    stride_slips = [
+        slip(
+            quotient,
+            "Only whole strides fit: round the quotient down to a whole number.",
+            FORGOT_FLOOR,
+            UNFLOORED,
+        ),
+        slip(
+            math.ceil(quotient),
+            "Round down, not up: a stride that would run past the edge is not taken.",
+            ROUNDED_UP,
+        ),
+    ]
+    return [
+        Checkpoint(
+            "quotient",
+            "(n − k + 2p)/stride",
+            quotient,
+            lambda e: conv.stride_quotient(n, kernel, padding, stride),
+            distinct_slips(quotient, quotient_slips, QUOTIENT),
+            QUOTIENT,
+        ),
+        Checkpoint(
+            "strides",
+            "⌊quotient⌋",
+            strides,
+            lambda e: math.floor(scalar(e["quotient"])),
+            distinct_slips(strides, stride_slips, EXACT),
+            EXACT,
+        ),
+        Checkpoint("answer", "strides + 1", strides + 1, lambda e: scalar(e["strides"]) + 1),
+    ]
 
 
 # ---------------------------------------------------------------- pooling
@@ -143,6 +234,9 @@ def draw_pool_case(rng: np.random.Generator, difficulty: int) -> tuple[np.ndarra
 
 
 POOLS = {"max": conv.max_pool2d, "average": conv.avg_pool2d}
+WRONG_POOL = mistake(
+    "pooling.wrong_mode", "Took the maximum of each window where the average was asked, or back"
+)
 
 
 def varied(pooled: np.ndarray) -> bool:
@@ -192,6 +286,7 @@ def pooling_output(rng: np.random.Generator, difficulty: int) -> Draft:
             other,
             f"That is {other_mode} pooling; this problem asks for the "
             f"{reduce_name} of each window.",
+            WRONG_POOL,
         )
     ]
     return Draft(
@@ -221,6 +316,11 @@ def draw_widths(rng: np.random.Generator, difficulty: int) -> list[int]:
     return [choose(rng, [784, 3072, 100, 50]), *hidden, choose(rng, [10, 100, 1])]
 
 
+FORGOT_BIASES = mistake(
+    "param_count.forgot_biases", "Counted the weights but not the one bias per output unit"
+)
+
+
 @topic(
     "mlp_param_count",
     "Parameters of an MLP",
@@ -245,6 +345,7 @@ def mlp_param_count(rng: np.random.Generator, difficulty: int) -> Draft:
         slip(
             conv.mlp_param_count(widths, bias=False),
             "That counts only the weights: each layer also has one bias per output unit.",
+            FORGOT_BIASES,
         )
     ]
     return Draft(
@@ -255,6 +356,15 @@ def mlp_param_count(rng: np.random.Generator, difficulty: int) -> Draft:
         tolerance=EXACT,
         slips=distinct_slips(total, slips, EXACT),
     )
+
+
+FORGOT_IN_CHANNELS = mistake(
+    "conv.forgot_in_channels",
+    "Gave each filter one kernel×kernel slice instead of one per input channel",
+)
+BIAS_MISCOUNTED = mistake(
+    "conv.bias_miscounted", "Counted biases with bias = False, or left them out with bias = True"
+)
 
 
 @topic(
@@ -292,10 +402,12 @@ def conv_param_count(rng: np.random.Generator, difficulty: int) -> Draft:
             conv.conv_param_count(1, c_out, kernel, bias),
             "Each filter has a kernel×kernel slice for every input channel: multiply by "
             "in_channels too.",
+            FORGOT_IN_CHANNELS,
         ),
         slip(
             conv.conv_param_count(c_in, c_out, kernel, not bias),
             "Check the bias: one per output channel when bias = True, none when bias = False.",
+            BIAS_MISCOUNTED,
         ),
     ]
     return Draft(
@@ -335,6 +447,26 @@ def lively(weights: np.ndarray, scores: np.ndarray, allowed: np.ndarray | None =
     return True
 
 
+UNSCALED = mistake(
+    "attention.unscaled", "Left out the 1/√d_k: fed the raw Q·Kᵀ scores to the softmax"
+)
+SCALED_BY_D_K = mistake("attention.scaled_by_d_k", "Divided the scores by d_k instead of √d_k")
+SCORES_TRANSPOSED = mistake(
+    "attention.scores_transposed",
+    "Scored keys against queries (K·Qᵀ), the transpose of the score matrix",
+)
+SOFTMAX_OVER_COLUMNS = mistake(
+    "attention.softmax_over_columns",
+    "Ran the softmax down each column of the scores instead of along each query's row",
+)
+OUTPUT_TRANSPOSED = mistake(
+    "attention.output_transposed", "Gave (A·V)ᵀ: one column per query instead of one row"
+)
+NO_CAUSAL_MASK = mistake(
+    "attention.no_causal_mask", "Let a position attend to later positions: no causal mask"
+)
+
+
 @topic(
     "attention",
     "Scaled dot-product attention",
@@ -372,6 +504,7 @@ def attention(rng: np.random.Generator, difficulty: int) -> Draft:
             unscaled,
             "You skipped the scaling: divide Q·Kᵀ by √d_k before the softmax, or the scores grow "
             "with d_k and the softmax turns too sharp.",
+            UNSCALED,
         )
     ]
     if n == d_v:
@@ -380,6 +513,7 @@ def attention(rng: np.random.Generator, difficulty: int) -> Draft:
                 result.output.T,
                 "That is the transpose: with rows as positions the output is A·V, one row per "
                 "query.",
+                OUTPUT_TRANSPOSED,
             )
         )
     return Draft(
@@ -389,7 +523,61 @@ def attention(rng: np.random.Generator, difficulty: int) -> Draft:
         steps=steps,
         tolerance=TOLERANCE,
         slips=distinct_slips(result.output, slips, TOLERANCE),
+        checkpoints=attention_checkpoints(Q, K, V, scores, result),
     )
+
+
+def attention_checkpoints(
+    Q: np.ndarray, K: np.ndarray, V: np.ndarray, scores: np.ndarray, result: att.Attention
+) -> list[Checkpoint]:
+    """scores, weights, answer: S = Q·Kᵀ/√d_k, A = the softmax of each row, then A·V."""
+    d_k = Q.shape[1]
+    raw = att.attention_scores(Q, K, scale=1.0)
+
+    def weights(e: Mapping[str, Any]) -> np.ndarray:
+        return softmax.softmax(np.asarray(e["scores"], dtype=np.float64))
+
+    def output(e: Mapping[str, Any]) -> np.ndarray:
+        product: np.ndarray = np.asarray(e["weights"], dtype=np.float64) @ V
+        return product
+
+    score_slips = [
+        slip(raw, f"Scale the scores: divide Q·Kᵀ by √d_k = √{d_k}.", UNSCALED),
+        slip(
+            raw / d_k,
+            f"The scale is 1/√d_k: divide by √{d_k} = {num(math.sqrt(d_k))}, not by {d_k}.",
+            SCALED_BY_D_K,
+        ),
+        slip(
+            scores.T,
+            "Row i holds query i against every key: S = Q·Kᵀ, not K·Qᵀ.",
+            SCORES_TRANSPOSED,
+        ),
+    ]
+    weight_slips = [
+        slip(
+            softmax.softmax(scores.T).T,
+            "The softmax runs along each row: query i's weights over the keys sum to 1.",
+            SOFTMAX_OVER_COLUMNS,
+        )
+    ]
+    return [
+        Checkpoint(
+            "scores",
+            "S = Q·Kᵀ/√d_k",
+            scores,
+            lambda e: att.attention_scores(Q, K),
+            distinct_slips(scores, score_slips, TOLERANCE),
+        ),
+        Checkpoint(
+            "weights",
+            "A = softmax of S's rows",
+            result.weights,
+            weights,
+            distinct_slips(result.weights, weight_slips, TOLERANCE),
+        ),
+        Checkpoint("answer", "A·V", result.output, output),
+    ]
 
 
 @topic(
@@ -425,10 +613,12 @@ def causal_attention(rng: np.random.Generator, difficulty: int) -> Draft:
             att.attention_weights(Q, K),
             "Those are the unmasked weights: position i may not look at later positions j > i; "
             "set those scores to −inf before the softmax.",
+            NO_CAUSAL_MASK,
         ),
         slip(
             att.attention_weights(Q, K, causal=True, scale=1.0),
             f"You skipped the scaling: divide Q·Kᵀ by √d_k = √{d_k} before the softmax.",
+            UNSCALED,
         ),
     ]
     return Draft(

@@ -8,6 +8,7 @@ Every value shown comes from `engine.chain`, `engine.layers`, `engine.activation
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -211,6 +212,17 @@ def chain_checkpoints(
 
 # ---------------------------------------------------------------- dense_backward
 
+TRANSPOSED = mistake(
+    "weight_gradient.transposed",
+    "Wrote the weight gradient as a_prev δᵀ, the transpose, instead of δ a_prevᵀ (W's shape)",
+)
+
+
+def learner(value: Any, like: Any) -> np.ndarray:
+    """A learner's earlier value in the engine's shape (the checker lets [[5]] stand for 5 and
+    a column for a row)."""
+    return np.asarray(value, dtype=np.float64).reshape(np.shape(like))
+
 
 @topic(
     "dense_backward",
@@ -246,9 +258,10 @@ def dense_backward(rng: np.random.Generator, difficulty: int) -> Draft:
     transposed = layers.weight_gradient(a_prev, delta)
     slips = [
         Slip(
-            transposed.tolist(),
+            transposed,
             f"That is a_prev δᵀ, the transpose. ∂L/∂W must have W's shape (out × in = "
             f"{n_out} × {n_in}): entry (i, j) is δ[i]·a_prev[j], so ∂L/∂W = δ a_prevᵀ.",
+            TRANSPOSED,
         )
     ]
     return Draft(
@@ -257,13 +270,54 @@ def dense_backward(rng: np.random.Generator, difficulty: int) -> Draft:
         answer=dW,
         steps=steps,
         tolerance=tolerance,
-        slips=distinct_slips(dW.tolist(), slips, tolerance),
+        slips=distinct_slips(dW, slips, tolerance),
+        checkpoints=dense_rows(delta, a_prev, dW, tolerance),
     )
+
+
+def dense_rows(
+    delta: np.ndarray, a_prev: np.ndarray, dW: np.ndarray, tolerance: Tolerance
+) -> list[Checkpoint]:
+    """row0, row1, …, answer: row i of ∂L/∂W is δ[i]·a_prev, the way it is written by hand;
+    the answer stacks the learner's rows."""
+
+    def row(i: int) -> Checkpoint:
+        slip = Slip(
+            a_prev[i] * delta,
+            f"Row {i} of ∂L/∂W is δ[{i}] times a_prev (one entry per input), not "
+            f"a_prev[{i}] times δ: that is row {i} of the transpose.",
+            TRANSPOSED,
+        )
+        value = dW[i]
+        return Checkpoint(
+            f"row{i}",
+            f"row {i} = δ[{i}]·a_prev",
+            value,
+            lambda e: delta[i] * a_prev,
+            distinct_slips(value, [slip], tolerance) if i < len(a_prev) else [],
+        )
+
+    def stacked(e: Mapping[str, Any]) -> np.ndarray:
+        return np.array([learner(e[f"row{i}"], a_prev) for i in range(len(delta))])
+
+    return [*(row(i) for i in range(len(delta))), Checkpoint("answer", "∂L/∂W", dW, stacked)]
 
 
 # ---------------------------------------------------------------- delta_recursion
 
 RECURSION_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu")
+FORGOT_TRANSPOSE = mistake(
+    "backprop.forgot_transpose",
+    "Sent the error back through W_next instead of its transpose W_nextᵀ",
+)
+MISSING_GATE = mistake(
+    "backprop.missing_gate",
+    "Sent the error back through the weights but left out the elementwise factor g′(z)",
+)
+ACTIVATION_FOR_SLOPE = mistake(
+    "activation.value_for_slope",
+    "Multiplied by the activation's value g(z) where its slope g′(z) belongs",
+)
 
 
 @topic("delta_recursion", "Error of a hidden layer", source=SEED_TUTORIAL)
@@ -298,12 +352,32 @@ def delta_recursion(rng: np.random.Generator, difficulty: int) -> Draft:
     gated_by_value = back * act.fn(z)
     slips = [
         Slip(
-            back.tolist(), "Missing the gate: multiply elementwise by g′(z) after W_nextᵀ δ_next."
+            back,
+            "Missing the gate: multiply elementwise by g′(z) after W_nextᵀ δ_next.",
+            MISSING_GATE,
         ),
         Slip(
-            gated_by_value.tolist(),
+            gated_by_value,
             f"You multiplied by {name}(z); the recursion uses its derivative g′(z).",
+            ACTIVATION_FOR_SLOPE,
         ),
+    ]
+    back_slips = []
+    if n_next == n:  # W_next·δ_next has the right length only for a square W_next
+        back_slips.append(
+            Slip(
+                W_next @ delta_next,
+                "The error goes back through the transpose: entry j of W_nextᵀ δ_next sums "
+                "W_next[i, j]·δ_next[i] down column j.",
+                FORGOT_TRANSPOSE,
+            )
+        )
+    slope_slips = [
+        Slip(
+            act.fn(z),
+            f"That is {name}(z) itself; the gate is its slope, {act.derivative_formula}.",
+            ACTIVATION_FOR_SLOPE,
+        )
     ]
     return Draft(
         formula=f"δ = (W_nextᵀ δ_next) ⊙ g′(z) with {act.derivative_formula}",
@@ -312,7 +386,29 @@ def delta_recursion(rng: np.random.Generator, difficulty: int) -> Draft:
         answer=delta,
         steps=steps,
         tolerance=tolerance,
-        slips=distinct_slips(delta.tolist(), slips, tolerance),
+        slips=distinct_slips(delta, slips, tolerance),
+        checkpoints=[
+            Checkpoint(
+                "back",
+                "W_nextᵀ δ_next",
+                back,
+                lambda e: W_next.T @ delta_next,
+                distinct_slips(back, back_slips, tolerance),
+            ),
+            Checkpoint(
+                "slope",
+                "g′(z)",
+                slope,
+                lambda e: act.derivative(z),
+                distinct_slips(slope, slope_slips, tolerance),
+            ),
+            Checkpoint(
+                "answer",
+                "δ = back ⊙ g′(z)",
+                delta,
+                lambda e: learner(e["back"], back) * learner(e["slope"], slope),
+            ),
+        ],
     )
 
 
@@ -354,6 +450,7 @@ def vanishing_gradient(rng: np.random.Generator, difficulty: int) -> Draft:
         Slip(
             float(np.prod(activations.sigmoid(z))),
             "That multiplies σ(z_k), the outputs; backprop multiplies the slopes σ′(z_k).",
+            VALUE_FOR_SLOPE,
         )
     ]
     return Draft(
@@ -370,6 +467,14 @@ def vanishing_gradient(rng: np.random.Generator, difficulty: int) -> Draft:
 
 CHECK_FUNCTIONS = ("sigmoid", "tanh", "softplus", "swish")
 CHECK_TOLERANCE = Tolerance(rel=0.001, abs=0.0001)
+DIVIDED_BY_H = mistake(
+    "gradient_check.divided_by_h",
+    "Divided the central difference by h; its two points are 2h apart",
+)
+EXACT_DERIVATIVE = mistake(
+    "gradient_check.exact_derivative",
+    "Gave the exact derivative where the finite-difference estimate was asked",
+)
 
 
 def allowance(expected: float, tolerance: Tolerance) -> float:
@@ -413,11 +518,16 @@ def gradient_check(rng: np.random.Generator, difficulty: int) -> Draft:
         f"relative error |a − n|/(|a| + |n|) = {error:.1e} (error shrinks like h²).",
     ]
     slips = [
-        Slip(2.0 * estimate, "The two points are 2h apart: divide the difference by 2h, not h."),
+        Slip(
+            2.0 * estimate,
+            "The two points are 2h apart: divide the difference by 2h, not h.",
+            DIVIDED_BY_H,
+        ),
         Slip(
             exact,
             "That is the exact derivative f′(x); the question asks for the finite-difference "
             "estimate with this h.",
+            EXACT_DERIVATIVE,
         ),
     ]
     return Draft(
@@ -481,13 +591,15 @@ def mlp_backward_w1(rng: np.random.Generator, difficulty: int) -> Draft:
     tolerance = Tolerance()
     slips = [
         Slip(
-            layers.weight_gradient(x, delta1).tolist(),
+            layers.weight_gradient(x, delta1),
             f"That is x δ1ᵀ, the transpose: ∂L/∂W1 has W1's shape {n_hidden} × {n_in}, "
             "entry (i, j) = δ1[i]·x[j].",
+            TRANSPOSED,
         ),
         Slip(
-            layers.weight_gradient(dL_dh, x).tolist(),
+            layers.weight_gradient(dL_dh, x),
             f"The hidden error must pass through the activation: multiply W2ᵀδ2 by {name}′(z1).",
+            MISSING_GATE,
         ),
     ]
     return Draft(
@@ -497,5 +609,107 @@ def mlp_backward_w1(rng: np.random.Generator, difficulty: int) -> Draft:
         answer=dW1,
         steps=steps,
         tolerance=tolerance,
-        slips=distinct_slips(dW1.tolist(), slips, tolerance),
+        slips=distinct_slips(dW1, slips, tolerance),
+        checkpoints=mlp_checkpoints(
+            name, x, W1, b1, W2, b2, t, cache.z[0], cache.a[1], y_hat, delta1, dW1, tolerance
+        ),
     )
+
+
+def mlp_checkpoints(
+    name: str,
+    x: np.ndarray,
+    W1: np.ndarray,
+    b1: np.ndarray,
+    W2: np.ndarray,
+    b2: np.ndarray,
+    t: np.ndarray,
+    z1: np.ndarray,
+    h: np.ndarray,
+    y_hat: np.ndarray,
+    delta1: np.ndarray,
+    dW1: np.ndarray,
+    tolerance: Tolerance,
+) -> list[Checkpoint]:
+    """z1, h, y_hat, delta1, answer: the forward pass, then the δ recursion back to W1, each
+    from the learner's earlier values."""
+    act = activations.get(name)
+    back = W2.T @ (y_hat - t)
+
+    def kept(value: np.ndarray, slips: list[Slip]) -> list[Slip]:
+        return distinct_slips(value, slips, tolerance)
+
+    def delta(e: Mapping[str, Any]) -> np.ndarray:
+        z = learner(e["z1"], z1)
+        result: np.ndarray = (W2.T @ (learner(e["y_hat"], y_hat) - t)) * act.derivative(z)
+        return result
+
+    h_slips = []
+    if name == "sigmoid":
+        h_slips.append(
+            Slip(
+                act.fn(-z1),
+                "σ(z) = 1/(1 + e^(−z)): the exponent's sign is flipped.",
+                SIGMOID_SIGN,
+            )
+        )
+    return [
+        Checkpoint(
+            "z1",
+            "z1 = W1·x + b1",
+            z1,
+            lambda e: layers.dense_forward(W1, x, b1),
+            kept(z1, [Slip(W1 @ x, "z1 = W1·x + b1: the bias b1 is missing.", FORGOT_BIAS)]),
+        ),
+        Checkpoint(
+            "h",
+            f"h = {name}(z1)",
+            h,
+            lambda e: act.fn(learner(e["z1"], z1)),
+            kept(h, h_slips),
+        ),
+        Checkpoint(
+            "y_hat",
+            "ŷ = W2·h + b2",
+            y_hat,
+            lambda e: layers.dense_forward(W2, learner(e["h"], h), b2),
+            kept(
+                y_hat,
+                [
+                    Slip(W2 @ h, "ŷ = W2·h + b2: the bias b2 is missing.", FORGOT_BIAS),
+                    Slip(
+                        layers.dense_forward(W2, z1, b2),
+                        f"The output layer takes h = {name}(z1), not z1.",
+                        PRE_ACTIVATION_FORWARDED,
+                    ),
+                ],
+            ),
+        ),
+        Checkpoint(
+            "delta1",
+            "δ1 = W2ᵀ(ŷ − t) ⊙ g′(z1)",
+            delta1,
+            delta,
+            kept(
+                delta1,
+                [
+                    Slip(
+                        back,
+                        f"Gate the error by the slope: multiply W2ᵀδ2 by {name}′(z1).",
+                        MISSING_GATE,
+                    ),
+                    Slip(
+                        back * h,
+                        f"The gate is {name}′(z1), the slope, not h = {name}(z1).",
+                        ACTIVATION_FOR_SLOPE,
+                    ),
+                ],
+            ),
+        ),
+        Checkpoint(
+            "answer",
+            "∂L/∂W1 = δ1 xᵀ",
+            dW1,
+            lambda e: layers.weight_gradient(learner(e["delta1"], delta1), x),
+        ),
+    ]

@@ -45,6 +45,10 @@ class Slip:
     id: str = ""
     """The mistake's stable id, `concept.slug` (e.g. `adam.no_bias_correction`), registered
     with `drills.mistakes.mistake`: what a misconception is tracked by across problems."""
+    tolerance: Tolerance | None = None
+    """How close a typed answer must be to `value` to be named this slip; None: the problem's
+    (or the step's). A slip that is not a whole number under an exact answer needs its own:
+    an unfloored size 14.333… is typed 14.33, never to within 1e-9."""
 
 
 Recompute: TypeAlias = Callable[[Mapping[str, Any]], Any]
@@ -88,16 +92,51 @@ def distinct_slips(
 
     A slip the checker would accept as right is useless (it would never fire), one equal to
     an earlier slip would never be reached, and a non-finite one cannot be typed: all go.
+    "Equal" is at either value's tolerance (a slip's own, else `tolerance`): a slip whose own
+    tolerance reaches the answer, or another slip, would name the wrong mistake.
     """
     tolerance = tolerance or Tolerance()
     kept: list[Slip] = []
     for slip in slips:
         value = np.asarray(plain(slip.value), dtype=np.float64)
-        if not np.all(np.isfinite(value)) or accepted(value, answer, tolerance):
+        if not np.all(np.isfinite(value)) or _near(value, slip, answer, tolerance):
             continue
-        if not any(accepted(value, plain(k.value), tolerance) for k in kept):
+        if _reads_cut_short(value, np.asarray(plain(answer), dtype=np.float64), tolerance):
+            continue
+        if not any(_near(value, slip, plain(k.value), k.tolerance or tolerance) for k in kept):
             kept.append(slip)
     return kept
+
+
+def _reads_cut_short(value: np.ndarray, answer: np.ndarray, tolerance: Tolerance) -> bool:
+    """Every number of the slip that is not right is a short decimal (≤ 6 digits) that is
+    also the answer rounded or cut to as many digits (−0.33 for −0.33617): typed as written,
+    the checker takes it for the answer cut short and asks for more digits (its test comes
+    before the slips'), so the slip would never be named."""
+    from studyapp.drills.digits import round_to, truncate_to
+
+    if value.shape != answer.shape:
+        return False
+    for given, expected in zip(value.ravel().tolist(), answer.ravel().tolist(), strict=True):
+        if abs(given - expected) <= tolerance.abs + tolerance.rel * abs(expected):
+            continue
+        if expected.is_integer():
+            return False
+        short = f"{given:.6g}"
+        if "e" in short or float(short) != given:
+            return False
+        digits = max(1, len(short.lstrip("-").replace(".", "").lstrip("0")))  # the checker's
+        if given not in (round_to(expected, digits), truncate_to(expected, digits)):
+            return False
+    return True
+
+
+def _near(value: np.ndarray, slip: Slip, other: ArrayLike, other_tolerance: Tolerance) -> bool:
+    """The slip's value is within `other`'s tolerance of it, or (for a slip with a tolerance
+    of its own) `other` is within the slip's."""
+    if accepted(value, other, other_tolerance):
+        return True
+    return slip.tolerance is not None and accepted(other, value, slip.tolerance)
 
 
 @dataclass(frozen=True)

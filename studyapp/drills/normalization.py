@@ -9,11 +9,15 @@ statistics updated with momentum weighting the NEW batch value and the UNBIASED 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 
 from engine import normalization as norm
 from studyapp.drills.base import (
     Answer,
+    Checkpoint,
     Draft,
     Slip,
     Tolerance,
@@ -24,6 +28,7 @@ from studyapp.drills.base import (
     num,
     vec,
 )
+from studyapp.drills.mistakes import mistake
 from studyapp.drills.registry import topic
 
 SOURCE_NOTES = "001_9b016ee9fe251ca9.txt"
@@ -35,6 +40,49 @@ BIASED = "biased variance: divide by n, not n − 1"
 
 Vector = np.ndarray
 
+LAYER_UNBIASED = mistake(
+    "layer_norm.unbiased_variance",
+    "Divided by n − 1 (the unbiased variance) where LayerNorm divides by n",
+)
+BATCH_UNBIASED = mistake(
+    "batch_norm.unbiased_variance",
+    "Normalized with the unbiased batch variance (n − 1); BatchNorm divides by the batch size",
+)
+NORMALIZED_ROWS = mistake(
+    "batch_norm.normalized_rows",
+    "Took BatchNorm's statistics over each sample's features (LayerNorm) instead of down each "
+    "feature's column",
+)
+DIVIDED_BY_VARIANCE = mistake(
+    "normalization.divided_by_variance",
+    "Divided by the variance σ² + eps instead of its square root √(σ² + eps)",
+)
+NOT_CENTRED = mistake(
+    "normalization.not_centred", "Divided by √(σ² + eps) without subtracting the mean first"
+)
+SUBTRACTED_MEAN = mistake(
+    "rms_norm.subtracted_mean", "Subtracted the mean in RMSNorm, which only rescales (LayerNorm)"
+)
+FORGOT_SCALE_SHIFT = mistake(
+    "batch_norm.forgot_scale_shift", "Stopped at x̂ without the learned gamma ⊙ x̂ + beta"
+)
+BIASED_RUNNING = mistake(
+    "batch_norm.biased_running_variance",
+    "Updated running_var with the biased batch variance; PyTorch uses the unbiased one",
+)
+MOMENTUM_SWAPPED = mistake(
+    "batch_norm.momentum_swapped",
+    "Gave momentum to the old running value; in PyTorch it weighs the new batch statistic",
+)
+NO_MOVING_AVERAGE = mistake(
+    "batch_norm.no_moving_average",
+    "Replaced the running statistic by the batch's own instead of mixing the two",
+)
+STATISTICS_AS_CONSTANTS = mistake(
+    "layer_norm.statistics_as_constants",
+    "Backpropagated through LayerNorm as if the mean and variance did not depend on x",
+)
+
 
 # ------------------------------------------------------------------------------ helpers
 
@@ -43,6 +91,12 @@ def _plain(values: Vector) -> Answer:
     """A vector or matrix as plain floats (−0.0 shown as 0)."""
     result: Answer = (np.asarray(values, dtype=np.float64) + 0.0).tolist()
     return result
+
+
+def _array(values: Any) -> Vector:
+    """A slip's or step's value as floats (−0.0 shown as 0): kept an array, which the problem
+    turns into plain lists once, rather than walking nested lists number by number."""
+    return np.asarray(values, dtype=np.float64) + 0.0
 
 
 def _length(difficulty: int) -> int:
@@ -86,6 +140,77 @@ def _vector_form(n: int) -> str:
     return f"a vector of {n} numbers separated by commas"
 
 
+def _learner(value: Any, like: Vector) -> Vector:
+    """A learner's earlier value in the engine's shape ([[5]] for 5, a column for a row: the
+    checker lets those stand for each other)."""
+    return np.asarray(value, dtype=np.float64).reshape(np.shape(like))
+
+
+def _standardized(x: Vector, mean: Vector, var: Vector, eps: float, axis: int) -> Vector:
+    """(x − mean) / √(var + eps) from a learner's statistics (None of a negative σ² + eps)."""
+    if np.any(var + eps <= 0):
+        raise ValueError("no square root of a negative variance")
+    return norm.standardize_with(
+        x, np.expand_dims(mean, axis), np.expand_dims(var, axis), eps
+    ).x_hat
+
+
+def _statistics_steps(
+    x: Vector,
+    eps: float,
+    axis: int,
+    parts: norm.Standardization,
+    mean_slips: list[Slip],
+    var_slips: list[Slip],
+) -> list[Checkpoint]:
+    """mean, var, answer: the statistics along `axis` (−1: the vector's own for LayerNorm; 0:
+    each column's for BatchNorm), each recomputed from the learner's earlier values."""
+    mean = parts.mean.squeeze(axis) if x.ndim > 1 else parts.mean[0]
+    var = parts.var.squeeze(axis) if x.ndim > 1 else parts.var[0]
+    n = x.shape[axis]
+
+    def variance(e: Mapping[str, Any]) -> Any:
+        centre = np.expand_dims(_learner(e["mean"], mean), axis)
+        return np.sum((x - centre) ** 2, axis=axis) / n
+
+    def answer(e: Mapping[str, Any]) -> Vector:
+        return _standardized(x, _learner(e["mean"], mean), _learner(e["var"], var), eps, axis)
+
+    return [
+        Checkpoint(
+            "mean",
+            "mean of x" if x.ndim == 1 else "column means μ",
+            mean,
+            lambda e: np.mean(x, axis=axis),
+            distinct_slips(_array(mean), mean_slips, TOLERANCE),
+        ),
+        Checkpoint(
+            "var",
+            "σ² = Σ(x − μ)²/n" if x.ndim == 1 else "column variances σ²",
+            var,
+            variance,
+            distinct_slips(_array(var), var_slips, TOLERANCE),
+        ),
+        Checkpoint("answer", "x̂ = (x − μ)/√(σ² + eps)", parts.x_hat, answer),
+    ]
+
+
+def _shape_slips(x: Vector, parts: norm.Standardization, eps: float, axis: int) -> list[Slip]:
+    """Two slips of every normalization's last step: no square root, no centring."""
+    return [
+        Slip(
+            _array(parts.centered / (parts.var + eps)),
+            "Divide by the standard deviation √(σ² + eps), not by the variance itself.",
+            DIVIDED_BY_VARIANCE,
+        ),
+        Slip(
+            _array(x / parts.std),
+            "Subtract the mean first: x̂ = (x − μ)/√(σ² + eps).",
+            NOT_CENTRED,
+        ),
+    ]
+
+
 # --------------------------------------------------------------------------- layer_norm
 
 
@@ -116,9 +241,19 @@ def layer_norm_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     ]
     slips = [
         Slip(
-            _plain(norm.standardize(x, eps=eps, ddof=1).x_hat),
+            _array(norm.standardize(x, eps=eps, ddof=1).x_hat),
             f"You used the unbiased variance (divide by n − 1 = {n - 1}). LayerNorm, like "
             f"BatchNorm, uses the biased one: divide by n = {n}.",
+            LAYER_UNBIASED,
+        ),
+        *_shape_slips(x, parts, eps, -1),
+    ]
+    var_slips = [
+        Slip(
+            float(norm.standardize(x, ddof=1).var[0]),
+            f"LayerNorm's variance is the biased one: divide Σ(x − μ)² by n = {n}, not "
+            f"n − 1 = {n - 1}.",
+            LAYER_UNBIASED,
         )
     ]
     return Draft(
@@ -126,7 +261,8 @@ def layer_norm_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         inputs={"x": x, "eps": eps},
         answer=_plain(answer),
         steps=steps,
-        slips=distinct_slips(_plain(answer), slips),
+        slips=distinct_slips(_array(answer), slips),
+        checkpoints=_statistics_steps(x, eps, -1, parts, [], var_slips),
     )
 
 
@@ -166,23 +302,41 @@ def batch_norm_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     ]
     slips = [
         Slip(
-            _plain(norm.standardize(X, axis=0, eps=eps, ddof=1).x_hat),
+            _array(norm.standardize(X, axis=0, eps=eps, ddof=1).x_hat),
             f"You used the unbiased variance (divide by n − 1 = {batch - 1}). The normalization "
             f"uses the biased one, divide by the batch size {batch}. (PyTorch keeps the "
             "unbiased one only for running_var.)",
+            BATCH_UNBIASED,
         ),
         Slip(
-            _plain(norm.layer_norm(X, eps=eps)),
+            _array(norm.layer_norm(X, eps=eps)),
             "You normalized each row (sample) over its features: that is LayerNorm. BatchNorm "
             "normalizes each column (feature) across the batch.",
+            NORMALIZED_ROWS,
         ),
+        *_shape_slips(X, parts, eps, 0),
+    ]
+    rows = norm.standardize(X, axis=1)
+    columns = "BatchNorm's statistics run down each column (feature), over the batch"
+    mean_slips = [
+        Slip(_array(rows.mean[:, 0]), f"Those are row means: {columns}.", NORMALIZED_ROWS)
+    ]
+    var_slips = [
+        Slip(
+            _array(norm.unbiased_variance(X)),
+            f"Divide by the batch size {batch}, not n − 1 = {batch - 1}: the normalization "
+            "uses the biased variance.",
+            BATCH_UNBIASED,
+        ),
+        Slip(_array(rows.var[:, 0]), f"Those are row variances: {columns}.", NORMALIZED_ROWS),
     ]
     return Draft(
         prompt=prompt,
         inputs={"X": X, "eps": eps},
         answer=_plain(answer),
         steps=steps,
-        slips=distinct_slips(_plain(answer), slips),
+        slips=distinct_slips(_array(answer), slips),
+        checkpoints=_statistics_steps(X, eps, 0, parts, mean_slips, var_slips),
     )
 
 
@@ -216,9 +370,10 @@ def rms_norm_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     ]
     slips = [
         Slip(
-            _plain(norm.layer_norm(x, eps=eps)),
+            _array(norm.layer_norm(x, eps=eps)),
             "You subtracted the mean first: that is LayerNorm. RMSNorm only divides by the "
             "root mean square.",
+            SUBTRACTED_MEAN,
         )
     ]
     return Draft(
@@ -226,7 +381,7 @@ def rms_norm_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         inputs={"x": x, "eps": eps},
         answer=_plain(answer),
         steps=steps,
-        slips=distinct_slips(_plain(answer), slips),
+        slips=distinct_slips(_array(answer), slips),
     )
 
 
@@ -268,13 +423,15 @@ def batch_norm_eval_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     ]
     slips = [
         Slip(
-            _plain(norm.batch_norm_eval(x, running_mean, running_var, eps=eps)),
+            _array(norm.batch_norm_eval(x, running_mean, running_var, eps=eps)),
             "That is x̂ alone: apply the learned scale and shift, gamma ⊙ x̂ + beta.",
+            FORGOT_SCALE_SHIFT,
         ),
         Slip(
-            _plain(norm.batch_norm_eval(x, running_mean, np.square(running_var), gamma, beta, eps)),
+            _array(norm.batch_norm_eval(x, running_mean, np.square(running_var), gamma, beta, eps)),
             "You divided by running_var itself. It is a variance: divide by its square root, "
             "√(running_var + eps).",
+            DIVIDED_BY_VARIANCE,
         ),
     ]
     return Draft(
@@ -289,7 +446,7 @@ def batch_norm_eval_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         },
         answer=_plain(answer),
         steps=steps,
-        slips=distinct_slips(_plain(answer), slips),
+        slips=distinct_slips(_array(answer), slips),
     )
 
 
@@ -329,19 +486,22 @@ def batch_norm_running_stats_drill(rng: np.random.Generator, difficulty: int) ->
     ]
     slips = [
         Slip(
-            _plain(norm.update_running_var(running_var, X, momentum, unbiased=False)),
+            _array(norm.update_running_var(running_var, X, momentum, unbiased=False)),
             f"You used the biased batch variance (divide by {batch}). PyTorch updates "
             f"running_var with the unbiased one (divide by n − 1 = {batch - 1}).",
+            BIASED_RUNNING,
         ),
         Slip(
-            _plain(norm.update_running_var(running_var, X, 1.0 - momentum)),
+            _array(norm.update_running_var(running_var, X, 1.0 - momentum)),
             "You swapped the weights: in PyTorch momentum weighs the NEW batch statistic, "
             "so the old running_var keeps (1 − momentum) of its weight.",
+            MOMENTUM_SWAPPED,
         ),
         Slip(
-            _plain(unbiased),
+            _array(unbiased),
             "That is the batch variance alone: the running variance is a moving average, "
             "mixing it with the old running_var.",
+            NO_MOVING_AVERAGE,
         ),
     ]
     return Draft(
@@ -349,7 +509,7 @@ def batch_norm_running_stats_drill(rng: np.random.Generator, difficulty: int) ->
         inputs={"X": X, "running_var": running_var, "momentum": momentum},
         answer=_plain(answer),
         steps=steps,
-        slips=distinct_slips(_plain(answer), slips),
+        slips=distinct_slips(_array(answer), slips),
     )
 
 
@@ -391,9 +551,10 @@ def layer_norm_backward_drill(rng: np.random.Generator, difficulty: int) -> Draf
     ]
     slips = [
         Slip(
-            _plain(norm.batch_norm_eval_backward(grad_y, parts.var, eps=eps)),
+            _array(norm.batch_norm_eval_backward(grad_y, parts.var, eps=eps)),
             "You treated the mean and variance as constants (grad_y / √(σ² + eps)). They "
             "depend on x: subtract mean(g) and x̂ · mean(g ⊙ x̂) before dividing.",
+            STATISTICS_AS_CONSTANTS,
         )
     ]
     return Draft(
@@ -401,5 +562,5 @@ def layer_norm_backward_drill(rng: np.random.Generator, difficulty: int) -> Draf
         inputs={"x": x, "grad_y": grad_y, "eps": eps},
         answer=_plain(answer),
         steps=steps,
-        slips=distinct_slips(_plain(answer), slips),
+        slips=distinct_slips(_array(answer), slips),
     )

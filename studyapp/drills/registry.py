@@ -121,7 +121,7 @@ def make_problem(topic_id: str, seed: int, difficulty: int = 1) -> Problem:
 
 
 def _plain_slips(slips: Sequence[Slip]) -> tuple[Slip, ...]:
-    return tuple(Slip(plain(s.value), s.feedback, s.id) for s in slips)
+    return tuple(Slip(plain(s.value), s.feedback, s.id, s.tolerance) for s in slips)
 
 
 def _checkpoints(draft: Draft, answer: Any) -> tuple[Checkpoint, ...]:

@@ -10,8 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from studyapp.drills.base import EXACT
+from studyapp.answers import check_answer
+from studyapp.answers.steps import grade_steps
+from studyapp.drills.base import EXACT, mat
 from studyapp.drills.registry import make_problem
+from tests.drills.sweep import fired_slips
 
 CASES = [(seed, difficulty) for seed in range(20) for difficulty in (1, 2, 3)]
 TOPICS = [
@@ -140,3 +143,73 @@ def test_problems_are_sound(topic: str, seed: int, difficulty: int) -> None:
     assert "-0.0," not in text and "-0.0]" not in text
     assert problem.steps and all(problem.steps)
     assert make_problem(topic, seed, difficulty) == problem
+
+
+# ---------------------------------------------------------------- steps and slips (issue 13)
+
+
+def test_conv_output_size_steps() -> None:
+    for level in (1, 2, 3):
+        problem = make_problem("conv_output_size", 4, level)
+        names = [point.name for point in problem.checkpoints]
+        assert names == ["quotient", "strides", "answer"]
+        i = problem.inputs
+        span = i["n"] - i["kernel"] + 2 * i["padding"]
+        values = [point.value for point in problem.checkpoints]
+        assert values == [span / i["stride"], span // i["stride"], span // i["stride"] + 1]
+
+
+@pytest.mark.parametrize("difficulty", [2, 3])
+def test_an_unfloored_size_typed_to_two_decimals_is_the_floor_slip(difficulty: int) -> None:
+    """Issue 13, item 5: 14.33 for an unfloored 14.333… is named, one line or step by step,
+    on every problem; the exact whole number is still the only right answer. (At level 1 the
+    stride divides evenly by design, so there is no floor to forget.)"""
+    for seed in range(200):
+        problem = make_problem("conv_output_size", seed, difficulty)
+        i = problem.inputs
+        quotient = (i["n"] - i["kernel"] + 2 * i["padding"]) / i["stride"]
+        assert not quotient.is_integer()
+        verdict = check_answer(f"{quotient + 1:.2f}", problem)
+        assert verdict.outcome == "wrong", (seed, verdict.message)
+        assert verdict.slip == "conv.forgot_floor", (seed, verdict.message)
+        steps = grade_steps(problem, {"quotient": f"{quotient:.2f}", "strides": f"{quotient:.2f}"})
+        assert steps.steps[0].status == "right"
+        assert steps.steps[1].slip == "conv.forgot_floor", (seed, steps.message)
+        assert check_answer(str(math.floor(quotient) + 1), problem).outcome == "correct"
+        assert check_answer(f"{math.floor(quotient) + 1}.01", problem).outcome == "wrong"
+
+
+def test_attention_steps_by_hand() -> None:
+    for level in (1, 2, 3):
+        problem = make_problem("attention", 6, level)
+        assert [p.name for p in problem.checkpoints] == ["scores", "weights", "answer"]
+        Q, K = np.asarray(problem.inputs["Q"]), np.asarray(problem.inputs["K"])
+        raw = Q @ K.T
+        scores, weights, _ = (np.asarray(p.value) for p in problem.checkpoints)
+        np.testing.assert_allclose(scores, raw / math.sqrt(Q.shape[1]), rtol=1e-12)
+        np.testing.assert_allclose(weights, naive_weights(Q, K, causal=False), rtol=1e-10)
+        unscaled = grade_steps(problem, {"scores": mat(raw, 8)})
+        assert unscaled.steps[0].slip == "attention.unscaled"
+
+
+SLIPS = {
+    "conv_output_size": {
+        "quotient": {"conv.padding_once", "conv.kernel_not_subtracted"},
+        "strides": {"conv.forgot_floor", "conv.rounded_up"},
+        "answer": {"conv.forgot_plus_one", "conv.forgot_floor"},
+    },
+    "attention": {
+        "scores": {"attention.unscaled", "attention.scaled_by_d_k", "attention.scores_transposed"},
+        "weights": {"attention.softmax_over_columns"},
+        "answer": {"attention.unscaled", "attention.output_transposed"},
+    },
+    "causal_attention": {"answer": {"attention.no_causal_mask", "attention.unscaled"}},
+    "pooling_output": {"answer": {"pooling.wrong_mode"}},
+    "mlp_param_count": {"answer": {"param_count.forgot_biases"}},
+    "conv_param_count": {"answer": {"conv.forgot_in_channels", "conv.bias_miscounted"}},
+}
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_every_slip_fires_and_no_two_are_confused(topic: str) -> None:
+    assert fired_slips(topic) == SLIPS[topic]

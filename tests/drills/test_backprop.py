@@ -11,8 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.gradcheck import numerical_gradient
+from studyapp.answers.steps import grade_steps
 from studyapp.drills import make_problem, registry
 from studyapp.drills.base import Problem, num
+from tests.drills.sweep import fired_slips
 from tests.drills.test_neurons import REF, SEED_FILES, assert_well_formed, close, ref_vec
 
 CASES = [(seed, difficulty) for seed in range(20) for difficulty in (1, 2, 3)]
@@ -203,3 +205,106 @@ REF_DERIVATIVE = {
     "softplus": _sigmoid,
     "swish": lambda z: _sigmoid(z) + z * _sigmoid(z) * (1 - _sigmoid(z)),
 }
+
+
+# ---------------------------------------------------------------- steps and slips (issue 13)
+
+
+def test_dense_backward_steps_are_the_rows() -> None:
+    for difficulty in (1, 2, 3):
+        p = make_problem("dense_backward", 3, difficulty)
+        a, d = p.inputs["a_prev"], p.inputs["delta"]
+        names = [f"row{i}" for i in range(len(d))]
+        assert [c.name for c in p.checkpoints] == [*names, "answer"]
+        for i, point in enumerate(p.checkpoints[:-1]):
+            close(point.value, [d[i] * v for v in a], rel=1e-12)
+        # row 0 of the transpose a_prev δᵀ is a_prev[0]·δ
+        wrong = ", ".join(f"{a[0] * v:.6f}" for v in d)
+        assert grade_steps(p, {"row0": wrong}).steps[0].slip == "weight_gradient.transposed"
+
+
+def test_delta_recursion_steps_by_hand() -> None:
+    for difficulty in (1, 2, 3):
+        p = make_problem("delta_recursion", 11, difficulty)
+        assert [c.name for c in p.checkpoints] == ["back", "slope", "answer"]
+        W, d, z = p.inputs["W_next"], p.inputs["delta_next"], p.inputs["z"]
+        back = [sum(W[i][j] * d[i] for i in range(len(d))) for j in range(len(z))]
+        name = p.inputs["activation"]
+        slope = [
+            {
+                "sigmoid": sig(v) * (1 - sig(v)),
+                "tanh": 1 - math.tanh(v) ** 2,
+                "relu": float(v > 0),
+                "leaky_relu": 1.0 if v > 0 else 0.01,
+            }[name]
+            for v in z
+        ]
+        close(p.checkpoints[0].value, back, rel=1e-12)
+        close(p.checkpoints[1].value, slope, rel=1e-12)
+        ungated = ", ".join(f"{v:.6f}" for v in back)
+        verdict = grade_steps(p, {"back": ungated, "slope": ", ".join(map(str, slope))})
+        assert verdict.steps[1].status == "right"
+        verdict = grade_steps(p, {"answer": ungated})
+        assert verdict.steps[2].slip == "backprop.missing_gate"
+
+
+@pytest.mark.parametrize("difficulty", [1, 2, 3])
+def test_mlp_backward_w1_steps_against_finite_differences(difficulty: int) -> None:
+    p = make_problem("mlp_backward_w1", 5, difficulty)
+    assert [c.name for c in p.checkpoints] == ["z1", "h", "y_hat", "delta1", "answer"]
+    x, t = np.array(p.inputs["x"]), np.array(p.inputs["t"])
+    W1, b1 = np.array(p.inputs["W1"]), np.array(p.inputs["b1"])
+    W2, b2 = np.array(p.inputs["W2"]), np.array(p.inputs["b2"])
+    name = p.inputs["activation"]
+    z1 = W1 @ x + b1
+    close(p.checkpoints[0].value, z1, rel=1e-12)
+
+    def loss(z: np.ndarray) -> float:
+        y = W2 @ ref_vec(name, z) + b2
+        return 0.5 * float(np.sum((y - t) ** 2))
+
+    # δ1 = ∂L/∂z1, by central differences of the loss written out here
+    close(p.checkpoints[3].value, numerical_gradient(loss, z1, h=1e-6), rel=1e-6, abs_=1e-8)
+    if not np.allclose(b1, 0, atol=0.02):
+        no_bias = ", ".join(f"{v:.6f}" for v in W1 @ x)
+        assert grade_steps(p, {"z1": no_bias}).steps[0].slip == "affine.forgot_bias"
+
+
+SLIPS = {
+    "chain_rule": {
+        "z1": {"affine.forgot_bias"},
+        "a1": {"sigmoid.exponent_sign"},
+        "z2": {"affine.forgot_bias", "chain_rule.pre_activation_forwarded"},
+        "y_hat": {"sigmoid.exponent_sign"},
+        "answer": {
+            "squared_loss.missing_factor_2",
+            "sigmoid.value_for_slope",
+            "squared_loss.sign_flipped",
+        },
+    },
+    "dense_backward": {
+        **{f"row{i}": {"weight_gradient.transposed"} for i in range(3)},
+        "answer": {"weight_gradient.transposed"},
+    },
+    "delta_recursion": {
+        "back": {"backprop.forgot_transpose"},
+        "slope": {"activation.value_for_slope"},
+        "answer": {"backprop.missing_gate", "activation.value_for_slope"},
+    },
+    "mlp_backward_w1": {
+        "z1": {"affine.forgot_bias"},
+        "h": {"sigmoid.exponent_sign"},
+        "y_hat": {"affine.forgot_bias", "chain_rule.pre_activation_forwarded"},
+        "delta1": {"backprop.missing_gate", "activation.value_for_slope"},
+        "answer": {"weight_gradient.transposed", "backprop.missing_gate"},
+    },
+    "vanishing_gradient": {"answer": {"sigmoid.value_for_slope"}},
+    "gradient_check": {
+        "answer": {"gradient_check.divided_by_h", "gradient_check.exact_derivative"}
+    },
+}
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_every_slip_fires_and_no_two_are_confused(topic: str) -> None:
+    assert fired_slips(topic) == SLIPS[topic]

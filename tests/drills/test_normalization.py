@@ -13,7 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.gradcheck import numerical_gradient
+from studyapp.answers.steps import grade_steps
 from studyapp.drills import Problem, make_problem, registry
+from tests.drills.sweep import fired_slips
 
 SEEDS = range(20)
 DIFFICULTIES = (1, 2, 3)
@@ -204,3 +206,84 @@ def test_every_problem_is_well_formed_and_reproducible(
     assert problem.steps and all(step.strip() for step in problem.steps)
     json.dumps(problem.to_json())
     assert make_problem(topic, seed, difficulty) == problem
+
+
+# ------------------------------------------------------------ steps and slips (issue 13)
+
+
+def test_layer_norm_steps_by_hand() -> None:
+    for difficulty in DIFFICULTIES:
+        problem = make_problem("layer_norm", 8, difficulty)
+        assert [p.name for p in problem.checkpoints] == ["mean", "var", "answer"]
+        x, eps = problem.inputs["x"], problem.inputs["eps"]
+        mean = sum(x) / len(x)
+        var = sum((v - mean) ** 2 for v in x) / len(x)
+        assert problem.checkpoints[0].value == pytest.approx(mean, rel=1e-12)
+        assert problem.checkpoints[1].value == pytest.approx(var, rel=1e-12)
+        unbiased = sum((v - mean) ** 2 for v in x) / (len(x) - 1)
+        verdict = grade_steps(problem, {"mean": f"{mean:.6f}", "var": f"{unbiased:.6f}"})
+        assert verdict.steps[1].slip == "layer_norm.unbiased_variance"
+        # the answer from the learner's own (unbiased) variance is carried, not wrong again
+        own = [(v - mean) / math.sqrt(unbiased + eps) for v in x]
+        verdict = grade_steps(
+            problem,
+            {
+                "mean": f"{mean:.6f}",
+                "var": f"{unbiased:.6f}",
+                "answer": ", ".join(f"{v:.6f}" for v in own),
+            },
+        )
+        assert [s.status for s in verdict.steps] == ["right", "wrong", "carried"]
+
+
+def test_batch_norm_steps_by_hand() -> None:
+    for difficulty in DIFFICULTIES:
+        problem = make_problem("batch_norm", 8, difficulty)
+        assert [p.name for p in problem.checkpoints] == ["mean", "var", "answer"]
+        columns = list(zip(*problem.inputs["X"], strict=True))
+        means = [sum(c) / len(c) for c in columns]
+        var = [sum((v - m) ** 2 for v in c) / len(c) for c, m in zip(columns, means, strict=True)]
+        np.testing.assert_allclose(problem.checkpoints[0].value, means, rtol=1e-12)
+        np.testing.assert_allclose(problem.checkpoints[1].value, var, rtol=1e-12)
+        row_means = [sum(row) / len(row) for row in problem.inputs["X"]]
+        verdict = grade_steps(problem, {"mean": ", ".join(f"{m:.6f}" for m in row_means)})
+        assert verdict.steps[0].slip == "batch_norm.normalized_rows"
+
+
+SLIPS = {
+    "layer_norm": {
+        "var": {"layer_norm.unbiased_variance"},
+        "answer": {
+            "layer_norm.unbiased_variance",
+            "normalization.divided_by_variance",
+            "normalization.not_centred",
+        },
+    },
+    "batch_norm": {
+        "mean": {"batch_norm.normalized_rows"},
+        "var": {"batch_norm.unbiased_variance", "batch_norm.normalized_rows"},
+        "answer": {
+            "batch_norm.unbiased_variance",
+            "batch_norm.normalized_rows",
+            "normalization.divided_by_variance",
+            "normalization.not_centred",
+        },
+    },
+    "rms_norm": {"answer": {"rms_norm.subtracted_mean"}},
+    "batch_norm_eval": {
+        "answer": {"batch_norm.forgot_scale_shift", "normalization.divided_by_variance"}
+    },
+    "batch_norm_running_stats": {
+        "answer": {
+            "batch_norm.biased_running_variance",
+            "batch_norm.momentum_swapped",
+            "batch_norm.no_moving_average",
+        }
+    },
+    "layer_norm_backward": {"answer": {"layer_norm.statistics_as_constants"}},
+}
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_every_slip_fires_and_no_two_are_confused(topic: str) -> None:
+    assert fired_slips(topic) == SLIPS[topic]
