@@ -14,11 +14,14 @@ in every generator's draw loop, within the 1 ms a problem may take.
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from studyapp.drills.base import Slip, Tolerance, plain
+import numpy as np
+
+from studyapp.drills.base import Draft, Slip, Tolerance, plain
 from studyapp.drills.digits import round_to, truncate_to
 
 
@@ -81,3 +84,18 @@ def _within(given: Sequence[float], expected: Sequence[float], tolerance: Tolera
         abs(g - e) <= tolerance.abs + tolerance.rel * abs(e)
         for g, e in zip(given, expected, strict=True)
     )
+
+
+def redrawn(
+    make: Callable[[np.random.Generator, int], Draft | None],
+) -> Callable[[np.random.Generator, int], Draft]:
+    """A generator that draws again while `make` finds slips it cannot tell apart (None)."""
+
+    @functools.wraps(make)
+    def generate(rng: np.random.Generator, difficulty: int) -> Draft:
+        while True:
+            draft = make(rng, difficulty)
+            if draft is not None:
+                return draft
+
+    return generate

@@ -9,15 +9,14 @@ is PyTorch's SGD weight_decay, i.e. the gradient of λ/2 · ‖w‖².
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from engine import dropout
 from engine import regularization as reg
-from studyapp.drills._apart import sorted_out
+from studyapp.drills._apart import redrawn, sorted_out
 from studyapp.drills.base import (
     Checkpoint,
     Draft,
@@ -113,21 +112,6 @@ def _answer_form(n: int) -> str:
     return f"a vector of {n} numbers separated by commas"
 
 
-def _redrawn(
-    make: Callable[[np.random.Generator, int], Draft | None],
-) -> Callable[[np.random.Generator, int], Draft]:
-    """A generator that draws again while `make` finds slips it cannot tell apart (None)."""
-
-    @functools.wraps(make)
-    def generate(rng: np.random.Generator, difficulty: int) -> Draft:
-        while True:
-            draft = make(rng, difficulty)
-            if draft is not None:
-                return draft
-
-    return generate
-
-
 def _apart(answer: Any, slips: list[Slip]) -> list[Slip] | None:
     """The slips a learner can be told (see `sorted_out`), None when two clash."""
     return sorted_out(answer, slips, TOLERANCE)
@@ -153,7 +137,7 @@ def _mask(rng: np.random.Generator, n: int, p: float) -> Vector:
     source=SOURCE_NOTES,
     formula="h̃ = mask ⊙ h / (1 − p)",
 )
-@_redrawn
+@redrawn
 def dropout_drill(rng: np.random.Generator, difficulty: int) -> Draft | None:
     n = _length(difficulty) + (1 if difficulty == 3 else 0)
     p = float(rng.choice(_DROP_RATES[difficulty]))
@@ -226,7 +210,7 @@ _MAX_NORMS = {1: (1.0, 2.0, 0.5), 2: (0.5, 1.0, 2.0, 5.0), 3: (0.25, 0.5, 1.0, 2
     source=SOURCE_TUTORIAL,
     formula="grad · min(1, max_norm / (‖grad‖ + 1e-6))",
 )
-@_redrawn
+@redrawn
 def grad_clip_drill(rng: np.random.Generator, difficulty: int) -> Draft | None:
     n = {1: 2, 2: 3}.get(difficulty, 4)
     max_norm = float(rng.choice(_MAX_NORMS[difficulty]))
@@ -363,7 +347,7 @@ def _clip_checkpoints(
     source=SOURCE_TUTORIAL,
     formula="each entry clamped: min(max(g_i, −clip_value), clip_value)",
 )
-@_redrawn
+@redrawn
 def clip_by_value_drill(rng: np.random.Generator, difficulty: int) -> Draft | None:
     n = _length(difficulty) + 1
     clip_value = float(
@@ -421,7 +405,7 @@ _DECAYS = {1: (0.1, 0.2, 0.5), 2: (0.05, 0.1, 0.2, 0.3), 3: (0.01, 0.05, 0.1, 0.
     source=SOURCE_TUTORIAL,
     formula="grad + weight_decay · w",
 )
-@_redrawn
+@redrawn
 def l2_penalty_drill(rng: np.random.Generator, difficulty: int) -> Draft | None:
     n = _length(difficulty)
     weight_decay = float(rng.choice(_DECAYS[difficulty]))
