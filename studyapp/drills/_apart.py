@@ -58,8 +58,11 @@ def cut_short(slip: Sequence[float], answer: Sequence[float], tolerance: Toleran
     or cut to the digits written, as the checker's cut-short rule reads a typed answer."""
     short = False
     for x, a in zip(slip, answer, strict=True):
-        if abs(x - a) <= tolerance.abs + tolerance.rel * abs(a):
+        gap = abs(x - a)
+        if gap <= tolerance.abs + tolerance.rel * abs(a):
             continue
+        if a == 0 or gap >= 10.0 ** math.floor(math.log10(abs(a))):
+            return False  # off by a unit of a's leading digit or more: no rounding of a
         written = f"{x:.11e}"  # as `show(x, 12)` writes it: 12 significant digits
         digits = len(written.split("e")[0].lstrip("-").replace(".", "").rstrip("0")) or 1
         if float(a).is_integer() or float(written) not in (

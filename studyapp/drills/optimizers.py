@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 
@@ -526,22 +526,24 @@ def adam_steps(case: dict[str, Any], theta: Any, new_theta: Any) -> list[str]:
     """The worked Adam step from `theta` (already decayed, for AdamW) to `new_theta`."""
     g, t = case["grad"], case["t"]
     b1, b2, lr, eps = case["beta1"], case["beta2"], case["lr"], case["eps"]
-    m = opt.first_moment(case["m"], g, b1)
-    v = opt.second_moment(case["v"], g, b2)
-    m_hat, v_hat = opt.bias_corrected(m, b1, t), opt.bias_corrected(v, b2, t)
+    m, v, m_hat, v_hat = moments(case)
     direction = opt.adaptive_direction(m_hat, v_hat, eps)
+    m_text, v_text, grad_text = show(m, 6), show(v, 6), term(g)
     return [
         f"First moment: m ← beta1·m + (1 − beta1)·grad = {num(b1)}·{term(case['m'])} + "
-        f"(1 − {num(b1)})·{term(g)} = {show(m, 6)}",
+        f"(1 − {num(b1)})·{grad_text} = {m_text}",
         f"Second moment: v ← beta2·v + (1 − beta2)·grad² = {num(b2)}·{term(case['v'], 6)} + "
-        f"(1 − {num(b2)})·{term(g)}² = {show(v, 6)}",
-        f"Bias correction at t = {t}: m̂ = m/(1 − beta1^t) = {show(m, 6)}/(1 − {num(b1)}^{t}) "
+        f"(1 − {num(b2)})·{grad_text}² = {v_text}",
+        f"Bias correction at t = {t}: m̂ = m/(1 − beta1^t) = {m_text}/(1 − {num(b1)}^{t}) "
         f"= {show(m_hat, 6)}",
-        f"v̂ = v/(1 − beta2^t) = {show(v, 6)}/(1 − {num(b2)}^{t}) = {show(v_hat, 6)}",
+        f"v̂ = v/(1 − beta2^t) = {v_text}/(1 − {num(b2)}^{t}) = {show(v_hat, 6)}",
         f"Direction m̂/(√v̂ + eps) = {show(direction)}; theta − lr·direction = "
         f"{term(theta)} − {num(lr)}·{term(direction)} = {show(new_theta)}",
     ]
 
+
+Moments: TypeAlias = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+"""m, v, m̂, v̂ of the step being taken."""
 
 ADAM_CONVENTION = (
     "m and v are the moments after the previous step (zeros before the first); t is the "
@@ -566,13 +568,14 @@ def adam_step(rng: np.random.Generator, difficulty: int) -> Draft:
         new_theta, _ = opt.adam(case["theta"], case["grad"], adam_state(case), **adam_hyper(case))
         if not moves_everywhere(case["theta"], new_theta, STEP_TOLERANCE):
             continue
-        slips = adam_answer_slips(case, case["theta"], new_theta)
+        moms = moments(case)
+        slips = adam_answer_slips(case, case["theta"], new_theta, moms)
         # at t = 1 with beta1 = 0.9, beta2 = 0.99 the corrections cancel in m̂/√v̂, and late
         # in training they fade: such draws would hide the bias-correction slip
         kept = apart(new_theta, slips)
         if not present(kept, slips[0]):
             continue
-        checkpoints = settled(adam_checkpoints(case, case["theta"], new_theta))
+        checkpoints = settled(adam_checkpoints(case, case["theta"], new_theta, moms))
         if checkpoints is not None:
             break
     prompt = (
@@ -593,14 +596,18 @@ def adam_step(rng: np.random.Generator, difficulty: int) -> Draft:
 
 
 def adam_checkpoints(
-    case: dict[str, Any], start: np.ndarray, new_theta: np.ndarray, decay: bool = False
+    case: dict[str, Any],
+    start: np.ndarray,
+    new_theta: np.ndarray,
+    moms: Moments,
+    decay: bool = False,
 ) -> list[Checkpoint]:
     """m, v, m_hat, v_hat, answer: the moments, their bias correction and the step from
     `start` (theta, or AdamW's decayed theta, then read from the learner's `decayed`), each
     with its slips unfiltered, so that the generator can check they can be told apart."""
     g, m0, v0, t = case["grad"], case["m"], case["v"], case["t"]
     b1, b2, lr, eps = case["beta1"], case["beta2"], case["lr"], case["eps"]
-    m, v, m_hat, v_hat = moments(case)
+    m, v, m_hat, v_hat = moms
     m_slips = [
         slip(
             opt.moving_average(m0, g, 1.0 - b1),
@@ -714,17 +721,19 @@ def adam_checkpoints(
     ]
 
 
-def moments(case: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def moments(case: dict[str, Any]) -> Moments:
     """The engine's m, v, m̂ and v̂ for the step being taken."""
     g, t, b1, b2 = case["grad"], case["t"], case["beta1"], case["beta2"]
     m, v = opt.first_moment(case["m"], g, b1), opt.second_moment(case["v"], g, b2)
     return m, v, opt.bias_corrected(m, b1, t), opt.bias_corrected(v, b2, t)
 
 
-def adam_answer_slips(case: dict[str, Any], start: np.ndarray, new_theta: np.ndarray) -> list[Slip]:
+def adam_answer_slips(
+    case: dict[str, Any], start: np.ndarray, new_theta: np.ndarray, moms: Moments
+) -> list[Slip]:
     """The whole step's slips, from `start`: no bias correction first (it must be told apart
     in every problem), then uphill and the missing square root."""
-    m, v, m_hat, v_hat = moments(case)
+    m, v, m_hat, v_hat = moms
     lr, eps = case["lr"], case["eps"]
     return [
         slip(
@@ -810,8 +819,9 @@ def adamw_step(rng: np.random.Generator, difficulty: int) -> Draft:
             continue  # the decay must show
         coupled, _ = opt.adam(theta, case["grad"], adam_state(case), weight_decay=wd, **hyper)
         decayed = opt.decoupled_decay(theta, case["lr"], wd)
+        moms = moments(case)
         slips = [
-            *adam_answer_slips(case, decayed, new_theta),
+            *adam_answer_slips(case, decayed, new_theta, moms),
             *decay_slips(plain_adam, coupled),
         ]
         always = (slips[0], slips[3])  # no bias correction, no decay: told apart every time
@@ -833,7 +843,7 @@ def adamw_step(rng: np.random.Generator, difficulty: int) -> Draft:
                     )
                 ],
             ),
-            *adam_checkpoints(case, decayed, new_theta, decay=True),
+            *adam_checkpoints(case, decayed, new_theta, moms, decay=True),
         ]
         checkpoints = settled(points)
         if checkpoints is not None:
