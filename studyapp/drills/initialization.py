@@ -12,13 +12,14 @@ from __future__ import annotations
 import numpy as np
 
 from engine import initialization as init
+from studyapp.drills._apart import redrawn, sorted_out
 from studyapp.drills.base import (
     Draft,
     Slip,
     Tolerance,
-    distinct_slips,
     num,
 )
+from studyapp.drills.mistakes import mistake
 from studyapp.drills.registry import topic
 
 SOURCE_NOTES = "001_9b016ee9fe251ca9.txt"
@@ -30,6 +31,39 @@ FRACTION_TOLERANCE = Tolerance(rel=1e-3, abs=1e-12)
 PROPAGATION_TOLERANCE = Tolerance(rel=0.01, abs=1e-12)
 
 LAYOUT = "W has shape fan_out × fan_in, PyTorch's out × in layout"
+
+STD_FOR_VARIANCE = mistake(
+    "init.std_for_variance", "Gave the standard deviation √Var(W) where the variance was asked"
+)
+VARIANCE_FOR_STD = mistake(
+    "init.variance_for_std", "Gave the variance std² where the standard deviation was asked"
+)
+HE_RULE = mistake("init.he_rule_used", "Used He's 2/fan_in where another scheme was asked")
+LECUN_RULE = mistake("init.lecun_rule_used", "Used LeCun's 1/fan_in where another scheme was asked")
+XAVIER_RULE = mistake(
+    "init.xavier_rule_used", "Used Xavier's 2/(fan_in + fan_out) where another scheme was asked"
+)
+WRONG_FAN = mistake(
+    "init.wrong_fan", "Divided by the other fan: fan_out where the mode is fan_in, or the reverse"
+)
+GAIN_LEFT_OUT = mistake(
+    "init.gain_left_out", "Left out the gain calculate_gain gives for the nonlinearity"
+)
+STD_FOR_BOUND = mistake(
+    "init.std_for_uniform_bound",
+    "Gave the normal init's std where the uniform bound a = √3·std was asked",
+)
+BOUND_FOR_STD = mistake(
+    "init.uniform_bound_for_std",
+    "Gave the uniform bound a = √3·std where the normal init's std was asked",
+)
+FAN_IN_LEFT_OUT = mistake(
+    "variance_propagation.fan_in_left_out",
+    "Multiplied the variance by Var(w) per layer, leaving out the fan_in products each unit sums",
+)
+ONE_LAYER_SHORT = mistake(
+    "variance_propagation.one_layer_short", "Applied the per-layer factor one time too few"
+)
 
 _FANS = {
     1: (2, 3, 4, 5, 6, 8, 10, 12, 16, 20),
@@ -87,17 +121,23 @@ def _variance_slips(scheme: str, fan_in: int, fan_out: int) -> list[Slip]:
         "lecun": init.lecun_std(fan_in),
     }[scheme]
     slips = [
-        Slip(std, "That is the standard deviation √Var(W); the question asks for the variance."),
+        Slip(
+            std,
+            "That is the standard deviation √Var(W); the question asks for the variance.",
+            STD_FOR_VARIANCE,
+        ),
     ]
     if scheme == "xavier":
         slips += [
             Slip(
                 init.he_variance(fan_in, fan_out),
                 "That is He's 2 / fan_in. Xavier uses both fans: 2 / (fan_in + fan_out).",
+                HE_RULE,
             ),
             Slip(
                 init.lecun_variance(fan_in),
                 "That is LeCun's 1 / fan_in. Xavier uses both fans: 2 / (fan_in + fan_out).",
+                LECUN_RULE,
             ),
         ]
     elif scheme == "he":
@@ -106,15 +146,18 @@ def _variance_slips(scheme: str, fan_in: int, fan_out: int) -> list[Slip]:
                 init.he_variance(fan_in, fan_out, mode="fan_out"),
                 "You divided by fan_out. PyTorch's default He mode is fan_in: the number of "
                 "inputs each unit sums, the columns of W.",
+                WRONG_FAN,
             ),
             Slip(
                 init.xavier_variance(fan_in, fan_out),
                 "That is Xavier's 2 / (fan_in + fan_out). He uses fan_in alone: 2 / fan_in.",
+                XAVIER_RULE,
             ),
             Slip(
                 init.lecun_variance(fan_in),
                 "That is LeCun's 1 / fan_in: He doubles it to make up for ReLU zeroing half "
                 "of the inputs.",
+                LECUN_RULE,
             ),
         ]
     else:
@@ -122,10 +165,12 @@ def _variance_slips(scheme: str, fan_in: int, fan_out: int) -> list[Slip]:
             Slip(
                 init.he_variance(fan_in, fan_out),
                 "That is He's 2 / fan_in: LeCun has no ReLU factor 2, Var(W) = 1 / fan_in.",
+                HE_RULE,
             ),
             Slip(
                 init.lecun_variance(fan_out),
                 "You divided by fan_out: LeCun uses fan_in, the number of inputs to each unit.",
+                WRONG_FAN,
             ),
         ]
     return slips
@@ -133,9 +178,16 @@ def _variance_slips(scheme: str, fan_in: int, fan_out: int) -> list[Slip]:
 
 @topic("init_variance", "Weight variance of an init scheme", source=SOURCE_NOTES)
 def init_variance_drill(rng: np.random.Generator, difficulty: int) -> Draft:
-    scheme = str(rng.choice(["xavier", "he", "lecun"]))
-    fan_in, fan_out = _two_fans(rng, difficulty)
-    answer = init.init_variance(scheme, fan_in, fan_out)
+    while True:
+        scheme = str(rng.choice(["xavier", "he", "lecun"]))
+        fan_in, fan_out = _two_fans(rng, difficulty)
+        answer = init.init_variance(scheme, fan_in, fan_out)
+        # every rule's value told apart: with fan_out = 2·fan_in, He's 2/fan_out is LeCun's
+        # 1/fan_in, and with fan_in = 2, He's variance 1 is its own std
+        slips = _variance_slips(scheme, fan_in, fan_out)
+        kept = sorted_out(answer, slips, FRACTION_TOLERANCE)
+        if kept is not None and len(kept) == len(slips):
+            break
     std = {
         "xavier": init.xavier_std(fan_in, fan_out),
         "he": init.he_std(fan_in, fan_out),
@@ -170,7 +222,7 @@ def init_variance_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         answer=answer,
         steps=steps,
         tolerance=FRACTION_TOLERANCE,
-        slips=distinct_slips(answer, _variance_slips(scheme, fan_in, fan_out), FRACTION_TOLERANCE),
+        slips=kept,
     )
 
 
@@ -188,7 +240,8 @@ def _nonlinearities(scheme: str, difficulty: int) -> list[str]:
     "Init scale with PyTorch's gain",
     source=SOURCE_TUTORIAL,
 )
-def init_std_drill(rng: np.random.Generator, difficulty: int) -> Draft:
+@redrawn
+def init_std_drill(rng: np.random.Generator, difficulty: int) -> Draft | None:
     scheme = str(rng.choice(["xavier", "he"]))
     distribution = "normal" if difficulty == 1 else str(rng.choice(["normal", "uniform"]))
     nonlinearity = str(rng.choice(_nonlinearities(scheme, difficulty)))
@@ -264,28 +317,44 @@ def init_std_drill(rng: np.random.Generator, difficulty: int) -> Draft:
                 scale(distribution, "linear"),
                 f"You left out the gain: calculate_gain('{nonlinearity}') = {num(gain, 4)} "
                 "multiplies the scale.",
+                GAIN_LEFT_OUT,
             )
         )
     if distribution == "uniform":
         slips.append(
-            Slip(std, "That is the std of the normal version: the uniform bound is √3 · std.")
+            Slip(
+                std,
+                "That is the std of the normal version: the uniform bound is √3 · std.",
+                STD_FOR_BOUND,
+            )
         )
     else:
         slips.append(
             Slip(
                 scale("uniform"),
                 "That is the uniform bound a = √3 · std: for the normal init give the std.",
+                BOUND_FOR_STD,
             )
         )
-        slips.append(Slip(variance, "That is the variance std²: give the standard deviation."))
+        slips.append(
+            Slip(
+                variance,
+                "That is the variance std²: give the standard deviation.",
+                VARIANCE_FOR_STD,
+            )
+        )
     if scheme == "he":
         other: init.FanMode = "fan_out" if mode == "fan_in" else "fan_in"
         slips.append(
             Slip(
                 scale(distribution, fan_mode=other),
                 f"You used {other}; mode='{mode}' divides by {mode}.",
+                WRONG_FAN,
             )
         )
+    kept = sorted_out(answer, slips, FRACTION_TOLERANCE)
+    if kept is None:
+        return None
     return Draft(
         formula=rule,
         prompt=prompt,
@@ -293,7 +362,7 @@ def init_std_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         answer=answer,
         steps=steps,
         tolerance=FRACTION_TOLERANCE,
-        slips=distinct_slips(answer, slips, FRACTION_TOLERANCE),
+        slips=kept,
     )
 
 
@@ -328,7 +397,8 @@ _PROPAGATION = {
     formula="Var(z) = fan_in · Var(w) · Var(a) per layer, so the output variance is "
     "input_variance · (fan_in · weight_variance)^n_layers",
 )
-def variance_propagation_drill(rng: np.random.Generator, difficulty: int) -> Draft:
+@redrawn
+def variance_propagation_drill(rng: np.random.Generator, difficulty: int) -> Draft | None:
     table = _PROPAGATION[difficulty]
     n_layers = int(rng.choice(table["layers"]))
     fan_in = int(rng.choice(table["fans"]))
@@ -375,13 +445,18 @@ def variance_propagation_drill(rng: np.random.Generator, difficulty: int) -> Dra
             float(no_fan.preactivation[-1]),
             "You left out fan_in: each unit sums fan_in products, so each layer multiplies "
             "the variance by fan_in · Var(w), not by Var(w).",
+            FAN_IN_LEFT_OUT,
         ),
         Slip(
             float(trace.activation[-2]),
             f"That is the variance after {n_layers - 1} layers: apply the factor once per "
             f"layer, {n_layers} times.",
+            ONE_LAYER_SHORT,
         ),
     ]
+    kept = sorted_out(answer, slips, PROPAGATION_TOLERANCE)
+    if kept is None:
+        return None
     return Draft(
         prompt=prompt,
         inputs={
@@ -393,5 +468,5 @@ def variance_propagation_drill(rng: np.random.Generator, difficulty: int) -> Dra
         answer=answer,
         steps=steps,
         tolerance=PROPAGATION_TOLERANCE,
-        slips=distinct_slips(answer, slips, PROPAGATION_TOLERANCE),
+        slips=kept,
     )

@@ -9,21 +9,27 @@ is PyTorch's SGD weight_decay, i.e. the gradient of λ/2 · ‖w‖².
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 
 from engine import dropout
 from engine import regularization as reg
+from studyapp.drills._apart import redrawn, sorted_out
 from studyapp.drills.base import (
+    Checkpoint,
     Draft,
     Slip,
     Tolerance,
     accepted,
     decimals,
-    distinct_slips,
     draw,
     num,
     vec,
 )
+from studyapp.drills.mistakes import mistake
+from studyapp.drills.optimizers import DECAY_LEFT_OUT
 from studyapp.drills.registry import topic
 
 SOURCE_NOTES = "001_9b016ee9fe251ca9.txt"
@@ -33,6 +39,55 @@ TOLERANCE = Tolerance()
 CHECK = "4 decimals are plenty: the check allows 1% or 0.001"
 
 Vector = np.ndarray
+
+
+# ------------------------------------------------------------------------------ mistakes
+
+MULTIPLIED_BY_KEEP = mistake(
+    "dropout.multiplied_by_keep",
+    "Multiplied the kept units by 1 − p (the old test-time scaling) instead of dividing by it",
+)
+NO_RESCALE = mistake(
+    "dropout.no_rescale", "Zeroed the dropped units but left the survivors unscaled"
+)
+MASK_LEFT_OUT = mistake(
+    "dropout.mask_left_out", "Scaled every unit by 1/(1 − p) without zeroing the dropped ones"
+)
+MASK_INVERTED = mistake(
+    "dropout.mask_inverted", "Kept the units the mask drops: mask = 1 means keep"
+)
+BY_VALUE_FOR_NORM = mistake(
+    "clipping.by_value_for_norm",
+    "Clamped each entry (clipping by value) where clipping by norm rescales the whole vector",
+)
+BY_NORM_FOR_VALUE = mistake(
+    "clipping.by_norm_for_value",
+    "Rescaled the whole vector (clipping by norm) where clipping by value clamps each entry",
+)
+MAX_NORM_LEFT_OUT = mistake(
+    "grad_clip.max_norm_left_out",
+    "Divided the gradient by its norm (a unit vector) without multiplying by max_norm",
+)
+SCALED_UP = mistake(
+    "grad_clip.scaled_up",
+    "Scaled a gradient already within max_norm up to it: the factor is min(1, max_norm/‖g‖)",
+)
+RATIO_INVERTED = mistake(
+    "grad_clip.ratio_inverted", "Took the clipping factor upside down: ‖g‖/max_norm"
+)
+NORM_NO_ROOT = mistake(
+    "vector_norm.no_square_root", "Gave Σ g², the squared norm, for the L2 norm √(Σ g²)"
+)
+NORM_L1 = mistake(
+    "vector_norm.l1_for_l2", "Summed the absolute values (the L1 norm) for the L2 norm √(Σ g²)"
+)
+DOUBLED_DECAY = mistake(
+    "weight_decay.doubled",
+    "Added 2λ·w, the gradient of λ·‖w‖², where PyTorch's weight_decay λ means λ/2·‖w‖²",
+)
+L1_SIGN = mistake(
+    "weight_decay.l1_sign", "Added λ·sign(w), the L1 penalty's gradient, where L2 adds λ·w"
+)
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -57,6 +112,11 @@ def _answer_form(n: int) -> str:
     return f"a vector of {n} numbers separated by commas"
 
 
+def _apart(answer: Any, slips: list[Slip]) -> list[Slip] | None:
+    """The slips a learner can be told (see `sorted_out`), None when two clash."""
+    return sorted_out(answer, slips, TOLERANCE)
+
+
 # ------------------------------------------------------------------------------ dropout
 
 
@@ -77,7 +137,8 @@ def _mask(rng: np.random.Generator, n: int, p: float) -> Vector:
     source=SOURCE_NOTES,
     formula="h̃ = mask ⊙ h / (1 − p)",
 )
-def dropout_drill(rng: np.random.Generator, difficulty: int) -> Draft:
+@redrawn
+def dropout_drill(rng: np.random.Generator, difficulty: int) -> Draft | None:
     n = _length(difficulty) + (1 if difficulty == 3 else 0)
     p = float(rng.choice(_DROP_RATES[difficulty]))
     h = _entries(rng, n, 3.0, difficulty)
@@ -106,27 +167,34 @@ def dropout_drill(rng: np.random.Generator, difficulty: int) -> Draft:
             "You multiplied by (1 − p) instead of dividing: that is the old convention, where "
             "the (1 − p) scaling happens at inference time. Inverted dropout divides kept "
             "units by (1 − p) during training.",
+            MULTIPLIED_BY_KEEP,
         ),
         Slip(
             _vector(kept),
             "You zeroed the dropped units but did not rescale the survivors: inverted dropout "
             "divides them by (1 − p).",
+            NO_RESCALE,
         ),
         Slip(
             _vector(dropout.dropout_forward(h, p, mask=np.ones(n))[0]),
             "You scaled every unit but forgot to zero the dropped ones (mask = 0).",
+            MASK_LEFT_OUT,
         ),
         Slip(
             _vector(dropout.dropout_forward(h, p, mask=1.0 - mask)[0]),
             "You kept the wrong units: mask = 1 means KEEP, mask = 0 means drop.",
+            MASK_INVERTED,
         ),
     ]
+    told = _apart(_vector(answer), slips)
+    if told is None:
+        return None
     return Draft(
         prompt=prompt,
         inputs={"h": h, "p": p, "mask": mask},
         answer=_vector(answer),
         steps=steps,
-        slips=distinct_slips(_vector(answer), slips),
+        slips=told,
     )
 
 
@@ -142,7 +210,8 @@ _MAX_NORMS = {1: (1.0, 2.0, 0.5), 2: (0.5, 1.0, 2.0, 5.0), 3: (0.25, 0.5, 1.0, 2
     source=SOURCE_TUTORIAL,
     formula="grad · min(1, max_norm / (‖grad‖ + 1e-6))",
 )
-def grad_clip_drill(rng: np.random.Generator, difficulty: int) -> Draft:
+@redrawn
+def grad_clip_drill(rng: np.random.Generator, difficulty: int) -> Draft | None:
     n = {1: 2, 2: 3}.get(difficulty, 4)
     max_norm = float(rng.choice(_MAX_NORMS[difficulty]))
     under_limit = rng.random() < 0.15
@@ -181,24 +250,92 @@ def grad_clip_drill(rng: np.random.Generator, difficulty: int) -> Draft:
             f"min(1, coefficient) = 1, so clipping leaves it as it is: {vec(answer)}. "
             "Clipping never scales a gradient up.",
         ]
+    scaled_up = Slip(
+        _vector(grad * coef),
+        "Clipping never scales a gradient up: the factor is min(1, max_norm / (‖grad‖ + 1e-6)), "
+        "and this gradient is already within max_norm, so it stays as it is.",
+        SCALED_UP,
+    )
     slips = [
         Slip(
             _vector(reg.clip_grad_value([grad], max_norm)[0]),
             "You clamped each entry to [−max_norm, max_norm]: that is clipping by value. "
             "Norm clipping rescales the whole vector, keeping its direction.",
+            BY_VALUE_FOR_NORM,
         ),
         Slip(
-            _vector(reg.clip_vector_norm(grad, 1.0)),
+            _vector(grad * reg.clip_ratio(norm, 1.0)),
             "You divided by the norm (a unit vector) but did not multiply by max_norm.",
+            MAX_NORM_LEFT_OUT,
         ),
+        scaled_up,
     ]
+    kept = _apart(_vector(answer), slips)
+    points = _clip_checkpoints(grad, max_norm, norm, applied, answer)
+    if kept is None or points is None:
+        return None
     return Draft(
         prompt=prompt,
         inputs={"grad": grad, "max_norm": max_norm},
         answer=answer,
         steps=steps,
-        slips=distinct_slips(_vector(answer), slips),
+        slips=kept,
+        checkpoints=points,
     )
+
+
+def _clip_checkpoints(
+    grad: Vector, max_norm: float, norm: float, scale: float, answer: Vector
+) -> list[Checkpoint] | None:
+    """norm, scale, answer: ‖grad‖, the factor min(1, max_norm/(‖grad‖ + 1e-6)) and the
+    clipped gradient, each recomputed from the learner's earlier values; None when two slips
+    of a step clash."""
+
+    def scale_of(earlier: Mapping[str, Any]) -> float:
+        return reg.clip_coefficient(float(earlier["norm"]), max_norm)
+
+    def clipped(earlier: Mapping[str, Any]) -> Vector:
+        return np.asarray(grad * float(earlier["scale"]), dtype=np.float64)
+
+    norm_slips = _apart(
+        norm,
+        [
+            Slip(
+                float(np.sum(np.square(grad))),
+                "That is Σ g², the squared norm: the L2 norm is its square root.",
+                NORM_NO_ROOT,
+            ),
+            Slip(
+                float(np.sum(np.abs(grad))),
+                "That is Σ |g|, the L1 norm: clipping uses the L2 norm √(Σ g²).",
+                NORM_L1,
+            ),
+        ],
+    )
+    scale_slips = _apart(
+        scale,
+        [
+            Slip(
+                norm / max_norm,
+                "That is ‖grad‖ / max_norm, upside down: the factor is max_norm / ‖grad‖, "
+                "capped at 1.",
+                RATIO_INVERTED,
+            ),
+            Slip(
+                reg.clip_ratio(norm, max_norm),
+                "The factor is capped at 1: min(1, max_norm / ‖grad‖). A gradient within "
+                "max_norm is never scaled up.",
+                SCALED_UP,
+            ),
+        ],
+    )
+    if norm_slips is None or scale_slips is None:
+        return None
+    return [
+        Checkpoint("norm", "‖grad‖ = √(Σ g²)", norm, lambda _: reg.global_norm([grad]), norm_slips),
+        Checkpoint("scale", "min(1, max_norm/‖grad‖)", scale, scale_of, scale_slips),
+        Checkpoint("answer", "grad · scale", answer, clipped),
+    ]
 
 
 # ------------------------------------------------------------------------ clip_by_value
@@ -210,7 +347,8 @@ def grad_clip_drill(rng: np.random.Generator, difficulty: int) -> Draft:
     source=SOURCE_TUTORIAL,
     formula="each entry clamped: min(max(g_i, −clip_value), clip_value)",
 )
-def clip_by_value_drill(rng: np.random.Generator, difficulty: int) -> Draft:
+@redrawn
+def clip_by_value_drill(rng: np.random.Generator, difficulty: int) -> Draft | None:
     n = _length(difficulty) + 1
     clip_value = float(
         rng.choice([0.5, 1.0, 2.0] if difficulty == 1 else [0.25, 0.5, 1.0, 1.5, 2.0])
@@ -239,14 +377,18 @@ def clip_by_value_drill(rng: np.random.Generator, difficulty: int) -> Draft:
             _vector(reg.clip_vector_norm(grad, clip_value)),
             "You rescaled the whole vector to norm clip_value: that is clipping by norm. "
             "Clipping by value clamps each entry separately.",
+            BY_NORM_FOR_VALUE,
         ),
     ]
+    kept = _apart(_vector(answer), slips)
+    if kept is None:
+        return None
     return Draft(
         prompt=prompt,
         inputs={"grad": grad, "clip_value": clip_value},
         answer=answer,
         steps=steps,
-        slips=distinct_slips(_vector(answer), slips),
+        slips=kept,
         giveaways=("max", "min"),  # clamping is max(min(g, c), −c): the computation asked
     )
 
@@ -263,7 +405,8 @@ _DECAYS = {1: (0.1, 0.2, 0.5), 2: (0.05, 0.1, 0.2, 0.3), 3: (0.01, 0.05, 0.1, 0.
     source=SOURCE_TUTORIAL,
     formula="grad + weight_decay · w",
 )
-def l2_penalty_drill(rng: np.random.Generator, difficulty: int) -> Draft:
+@redrawn
+def l2_penalty_drill(rng: np.random.Generator, difficulty: int) -> Draft | None:
     n = _length(difficulty)
     weight_decay = float(rng.choice(_DECAYS[difficulty]))
     while True:
@@ -289,21 +432,26 @@ def l2_penalty_drill(rng: np.random.Generator, difficulty: int) -> Draft:
         "so each step first shrinks w by the factor (1 − lr · λ).",
     ]
     slips = [
-        Slip(_vector(grad), "That is grad alone: weight decay adds λ · w to it."),
+        Slip(_vector(grad), "That is grad alone: weight decay adds λ · w to it.", DECAY_LEFT_OUT),
         Slip(
             _vector(reg.weight_decay_grad(grad, w, 2 * weight_decay)),
             "You added 2λ · w, the gradient of λ · ‖w‖². PyTorch's weight_decay λ corresponds "
             "to the penalty λ/2 · ‖w‖², whose gradient is λ · w.",
+            DOUBLED_DECAY,
         ),
         Slip(
             _vector(reg.l1_regularized_grad(grad, w, weight_decay)),
             "You added λ · sign(w): that is the L1 penalty's (sub)gradient. L2 adds λ · w.",
+            L1_SIGN,
         ),
     ]
+    kept = _apart(_vector(answer), slips)
+    if kept is None:
+        return None
     return Draft(
         prompt=prompt,
         inputs={"w": w, "grad": grad, "weight_decay": weight_decay},
         answer=answer,
         steps=steps,
-        slips=distinct_slips(_vector(answer), slips),
+        slips=kept,
     )

@@ -12,7 +12,9 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from studyapp.answers.checking import check_answer
 from studyapp.drills import Problem, make_problem, registry
+from tests.drills.slipsweep import sweep
 
 SEEDS = range(20)
 DIFFICULTIES = (1, 2, 3)
@@ -184,3 +186,77 @@ def test_every_problem_is_well_formed_and_reproducible(
     assert problem.steps and all(step.strip() for step in problem.steps)
     json.dumps(problem.to_json())
     assert make_problem(topic, seed, difficulty) == problem
+
+
+# ------------------------------------------------------------- named slips (issue 13 item 5)
+
+FIRES = {
+    "init_variance": {
+        "answer": {
+            "init.std_for_variance",
+            "init.he_rule_used",
+            "init.lecun_rule_used",
+            "init.xavier_rule_used",
+            "init.wrong_fan",
+        }
+    },
+    "init_std": {
+        "answer": {
+            "init.gain_left_out",
+            "init.std_for_uniform_bound",
+            "init.uniform_bound_for_std",
+            "init.variance_for_std",
+            "init.wrong_fan",
+        }
+    },
+    "variance_propagation": {
+        "answer": {"variance_propagation.fan_in_left_out", "variance_propagation.one_layer_short"}
+    },
+}
+
+
+@pytest.mark.parametrize("topic", sorted(FIRES))
+def test_every_slip_fires_named_and_apart_over_the_sweep(topic: str) -> None:
+    """≥ 200 seeds × 3 levels: each registered slip fires somewhere, by its own id; no two
+    slips of a problem are within tolerance of each other (slipsweep.sweep)."""
+    fired = sweep(topic)
+    where = {(name, slip) for name, slips in FIRES[topic].items() for slip in slips}
+    found = {(name, slip) for slip, names in fired.items() for name in names}
+    assert where == found, (sorted(where - found), sorted(found - where))
+
+
+def variance_mistakes(i: dict[str, Any]) -> dict[str, float]:
+    """Each mistake's value for an init_variance problem, by hand."""
+    fan_in, fan_out = i["fan_in"], i["fan_out"]
+    std = math.sqrt(variance_by_hand(i))
+    return {
+        "xavier": {
+            "init.std_for_variance": std,
+            "init.he_rule_used": 2 / fan_in,
+            "init.lecun_rule_used": 1 / fan_in,
+        },
+        "he": {
+            "init.std_for_variance": std,
+            "init.wrong_fan": 2 / fan_out,
+            "init.xavier_rule_used": 2 / (fan_in + fan_out),
+            "init.lecun_rule_used": 1 / fan_in,
+        },
+        "lecun": {
+            "init.std_for_variance": std,
+            "init.he_rule_used": 2 / fan_in,
+            "init.wrong_fan": 1 / fan_out,
+        },
+    }[i["scheme"]]
+
+
+def test_init_variance_names_the_mistake_made() -> None:
+    """With fan_out = 2·fan_in, He's 2/fan_out is LeCun's 1/fan_in and the learner who used
+    LeCun's rule was told they divided by fan_out: fans are drawn so that every mistake,
+    computed here by hand, is named as itself (or is no mistake in that problem)."""
+    for level in DIFFICULTIES:
+        for seed in range(200):
+            problem = make_problem("init_variance", seed, level)
+            for mistake_id, value in variance_mistakes(problem.inputs).items():
+                verdict = check_answer(repr(value), problem)
+                assert verdict.outcome == "wrong", (seed, level, mistake_id)
+                assert verdict.slip == mistake_id, (seed, level, mistake_id, problem.inputs)

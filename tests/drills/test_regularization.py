@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from studyapp.drills import Problem, make_problem, registry
+from tests.drills.slipsweep import named, sweep
 
 SEEDS = range(20)
 DIFFICULTIES = (1, 2, 3)
@@ -184,3 +185,78 @@ def test_every_problem_is_well_formed_and_reproducible(
     assert problem.steps and all(step.strip() for step in problem.steps)
     json.dumps(problem.to_json())
     assert make_problem(topic, seed, difficulty) == problem
+
+
+# ------------------------------------------------------------- steps and named slips (issue 13)
+
+FIRES = {
+    "dropout": {
+        "answer": {
+            "dropout.multiplied_by_keep",
+            "dropout.no_rescale",
+            "dropout.mask_left_out",
+            "dropout.mask_inverted",
+        }
+    },
+    "grad_clip": {
+        "norm": {"vector_norm.no_square_root", "vector_norm.l1_for_l2"},
+        "scale": {"grad_clip.ratio_inverted", "grad_clip.scaled_up"},
+        "answer": {
+            "clipping.by_value_for_norm",
+            "grad_clip.max_norm_left_out",
+            "grad_clip.scaled_up",
+        },
+    },
+    "clip_by_value": {"answer": {"clipping.by_norm_for_value"}},
+    "l2_penalty": {
+        "answer": {"weight_decay.left_out", "weight_decay.doubled", "weight_decay.l1_sign"}
+    },
+}
+
+
+@pytest.mark.parametrize("topic", sorted(FIRES))
+def test_every_slip_fires_named_and_apart_over_the_sweep(topic: str) -> None:
+    """≥ 200 seeds × 3 levels: each registered slip fires somewhere, by its own id, at its
+    step; no two slips of a step are within tolerance of each other (slipsweep.sweep)."""
+    fired = sweep(topic)
+    where = {(name, slip) for name, slips in FIRES[topic].items() for slip in slips}
+    found = {(name, slip) for slip, names in fired.items() for name in names}
+    assert where == found, (sorted(where - found), sorted(found - where))
+
+
+def test_grad_clip_checkpoints_worked_by_hand() -> None:
+    for seed in range(30):
+        for level in DIFFICULTIES:
+            problem = make_problem("grad_clip", seed, level)
+            assert [p.name for p in problem.checkpoints] == ["norm", "scale", "answer"]
+            grad, max_norm = problem.inputs["grad"], problem.inputs["max_norm"]
+            squares = sum(g * g for g in grad)
+            norm, scale, answer = (p.value for p in problem.checkpoints)
+            assert norm == pytest.approx(math.sqrt(squares), rel=1e-12)
+            assert scale == pytest.approx(min(1.0, max_norm / (math.sqrt(squares) + 1e-6)))
+            np.testing.assert_allclose(answer, clip_norm_by_hand(problem.inputs), rtol=1e-12)
+            at_norm = {s.id: s.value for s in problem.checkpoints[0].slips}
+            if "vector_norm.no_square_root" in at_norm:  # Σg², the root forgotten
+                assert at_norm["vector_norm.no_square_root"] == pytest.approx(squares)
+
+
+def test_grad_clip_under_the_limit_names_scaling_up() -> None:
+    """Under the limit the factor is 1; max_norm/‖g‖ > 1 scales the gradient up."""
+    seen = 0
+    for seed in range(200):
+        problem = make_problem("grad_clip", seed, 2)
+        norm = math.sqrt(sum(g * g for g in problem.inputs["grad"]))
+        if norm >= problem.inputs["max_norm"]:
+            continue
+        seen += 1
+        up = [g * problem.inputs["max_norm"] / norm for g in problem.inputs["grad"]]
+        assert named(problem, 2, up) == "grad_clip.scaled_up"
+    assert seen >= 10
+
+
+def test_dropout_slip_ids_are_the_issue_names() -> None:
+    problem = make_problem("dropout", 3, 1)
+    i = problem.inputs
+    by_id = {s.id: s.value for s in problem.slips}
+    keep = [m * h * (1 - i["p"]) for h, m in zip(i["h"], i["mask"], strict=True)]
+    np.testing.assert_allclose(by_id["dropout.multiplied_by_keep"], keep, rtol=1e-12)
