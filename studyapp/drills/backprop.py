@@ -26,7 +26,13 @@ from studyapp.drills.base import (
     vec,
 )
 from studyapp.drills.mistakes import mistake
-from studyapp.drills.neurons import SEED_NOTES, SEED_TUTORIAL, conventions, paren
+from studyapp.drills.neurons import (
+    SEED_NOTES,
+    SEED_TUTORIAL,
+    conventions,
+    paren,
+)
+from studyapp.drills.neurons import VALUE_FOR_SLOPE as ACTIVATION_FOR_SLOPE
 from studyapp.drills.registry import topic
 
 TOLERANCE_NOTE = "Rounding to 4 decimals is fine (tolerance 1%)."
@@ -313,10 +319,6 @@ FORGOT_TRANSPOSE = mistake(
 MISSING_GATE = mistake(
     "backprop.missing_gate",
     "Sent the error back through the weights but left out the elementwise factor g′(z)",
-)
-ACTIVATION_FOR_SLOPE = mistake(
-    "activation.value_for_slope",
-    "Multiplied by the activation's value g(z) where its slope g′(z) belongs",
 )
 
 

@@ -50,6 +50,19 @@ def close(a: Any, b: Any) -> bool:
     return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-9, atol=1e-12))
 
 
+ISSUE_13 = {
+    "neuron", "forward_pass", "chain_rule", "softmax", "softmax_cross_entropy",
+    "softmax_ce_gradient", "layer_norm", "batch_norm", "sgd_momentum", "adam_step",
+    "adamw_step", "attention", "grad_clip", "bce", "mse", "dense_backward",
+    "delta_recursion", "mlp_backward_w1", "conv_output_size",
+}  # fmt: skip
+"""The multi-step topics the issue names: each declares its steps."""
+
+
+def test_the_named_multi_step_topics_declare_steps() -> None:
+    assert set(STEPWISE) >= ISSUE_13, ISSUE_13 - set(STEPWISE)
+
+
 def test_the_contract_names_hold() -> None:
     for topic, names in FIXED_NAMES.items():
         if topic in STEPWISE:
@@ -65,7 +78,6 @@ def test_every_problem_ends_in_its_answer() -> None:
             assert problem.to_json()["checkpoints"][-1]["name"] == "answer"
 
 
-@pytest.mark.xfail(strict=True, reason="slip ids are being given family by family (issue 13)")
 def test_every_slip_has_a_registered_id() -> None:
     known = mistakes()
     for topic in registry():
