@@ -265,3 +265,17 @@ async def test_a_right_answer_past_a_wrong_step_is_a_four(collection: Collection
         grade_line = " ".join(plain(screen.query_one("#grade-line", Static)).split())
         assert "Grade 4 Good (right answer past a wrong step)" in grade_line
     assert grades(collection) == [4]
+
+
+async def test_the_help_lists_the_keys_between_fields(collection: Collection) -> None:
+    from studyapp.ui.help import HelpScreen
+
+    app = make_app(collection, seed=STEP_SEED, schedule_new_topics=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_chain_rule(app, pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        shown = app.screen
+        assert isinstance(shown, HelpScreen)
+        rows = {entry.keys: entry.description for entry in shown.entries}
+        assert rows["tab"] == "Next field" and rows["shift+tab"] == "Previous field"
