@@ -24,7 +24,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
@@ -182,9 +182,8 @@ class DrillScreen(Screen[None]):
             yield Static(id="grade-line")
             yield Static(id="expected")
             yield Static(id="solution")
-        with Vertical(id="steps"):
-            yield Static(Text(STEPS_NOTE, no_wrap=True, overflow="ellipsis"), id="steps-note")
-            yield VerticalScroll(id="step-rows")
+        yield Static(Text(STEPS_NOTE, no_wrap=True, overflow="ellipsis"), id="steps-note")
+        yield VerticalScroll(id="steps")
         yield Static(id="reader-message", classes="warning-message")
         yield AnswerInput(id="answer", placeholder=PLACEHOLDER)
         yield Footer(compact=True, show_command_palette=False)
@@ -234,12 +233,12 @@ class DrillScreen(Screen[None]):
 
     def _show_step_fields(self, problem: Problem | None) -> None:
         """One labelled field per checkpoint before the answer, each with its message line."""
-        rows = self.query_one("#step-rows", VerticalScroll)
+        rows = self.query_one("#steps", VerticalScroll)
         rows.remove_children()
         self.step_fields, self.step_messages = {}, {}
         answer_box = self.query_one("#answer", Input)
         points = problem.checkpoints if problem is not None else ()
-        self.query_one("#steps").display = len(points) > 1
+        rows.display = self.query_one("#steps-note").display = len(points) > 1
         if len(points) <= 1:
             answer_box.border_title = None
             return
@@ -330,7 +329,8 @@ class DrillScreen(Screen[None]):
         answer_box = self.query_one("#answer", Input)
         answer_box.disabled = True
         answer_box.display = False  # "You typed" shows it; the room goes to the solution
-        self.query_one("#steps").display = False  # the table shows what was typed
+        # the table shows what was typed
+        self.query_one("#steps").display = self.query_one("#steps-note").display = False
         self.set_focus(None)
         self.query_one("#reader-message", Static).display = False
         self.query_one("#hint", Static).display = False
