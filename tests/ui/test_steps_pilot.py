@@ -279,3 +279,36 @@ async def test_the_help_lists_the_keys_between_fields(collection: Collection) ->
         assert isinstance(shown, HelpScreen)
         rows = {entry.keys: entry.description for entry in shown.entries}
         assert rows["tab"] == "Next field" and rows["shift+tab"] == "Previous field"
+
+
+async def test_many_steps_scroll_in_their_band_and_long_labels_are_cut(
+    collection: Collection,
+) -> None:
+    """Eight steps with long labels at 60×20: each field, reached with Enter, is on the
+    screen and usable; the labels end in an ellipsis; the problem keeps some room."""
+    import dataclasses
+
+    app = make_app(collection, seed=STEP_SEED, schedule_new_topics=False)
+    async with app.run_test(size=(60, 20)) as pilot:
+        screen = await open_chain_rule(app, pilot)
+        problem = screen.problem
+        assert problem is not None
+        long = "a label that goes on and on: Σ_j W[i,j]·x[j] + b[i] for row"
+        extra = [
+            dataclasses.replace(problem.checkpoints[0], name=f"s{i}", label=f"s{i} = {long} {i}")
+            for i in range(4)
+        ]
+        screen.session.problem = dataclasses.replace(
+            problem, checkpoints=(*extra, *problem.checkpoints)
+        )
+        screen.show_problem()
+        await pilot.pause()
+        await pilot.press("tab")
+        for name in [*(f"s{i}" for i in range(4)), "z1", "a1", "z2", "y_hat"]:
+            field = screen.field(name)
+            assert screen.focused is field
+            assert on_screen(screen, field) and field.region.width >= 12, name
+            await pilot.press("1", "enter")
+        assert screen.focused is screen.field("answer")
+        assert screen.query_one("#drill-body").region.height >= 5
+        assert "…" in app.export_screenshot()
