@@ -14,6 +14,7 @@ from textual.pilot import Pilot
 
 from studyapp.collection import Collection
 from studyapp.ui.app import StudyApp, make_app
+from studyapp.ui.drill import DrillScreen
 
 from .builders import SEED
 
@@ -93,6 +94,27 @@ def test_drill_matrices(snap_compare: SnapCompare, collection: Collection) -> No
         await pilot.pause()
 
     assert snap_compare(app_for(collection), run_before=forward_pass, terminal_size=SIZE)
+
+
+def test_drill_steps_one_early_slip(snap_compare: SnapCompare, collection: Collection) -> None:
+    """chain_rule worked in steps: a1 has the sign slip, every later step follows from it."""
+    from .test_steps_pilot import STEP_SEED, carried_from_a1_slip
+
+    async def worked(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        assert isinstance(app, StudyApp)
+        app.start_drill(["chain_rule"])
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, DrillScreen) and screen.problem is not None
+        for name, value in carried_from_a1_slip(screen.problem).items():
+            screen.field(name).value = value
+        screen.field("answer").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+
+    app = make_app(collection, seed=STEP_SEED, cursor_blink=False, schedule_new_topics=False)
+    assert snap_compare(app, run_before=worked, terminal_size=(80, 24))
 
 
 def test_stats(snap_compare: SnapCompare, studied: Collection) -> None:
