@@ -173,6 +173,12 @@ def _print_stats(data: dict[str, Any]) -> None:
             f"{t['accuracy']:.0%}  {t['total_seconds'] / 60:.0f} min"
             + ("  weak" if t["weak"] else "")
         )
+    active = [m for m in data["misconceptions"] if m["status"] == "active"]
+    if active:
+        click.echo("Mistakes to unlearn (topic, times made, last made)")
+        for m in active:
+            click.echo(f"  {m['description']}")
+            click.echo(f"    {m['topic']}, {m['seen']}×, {m['last_seen']}")
 
 
 @main.command()

@@ -111,3 +111,17 @@ def test_upgraded_cards_are_their_own_basic_notes_and_grades_are_not_imported(tm
     assert cards == [(None, "basic", None, None)]
     assert imported == [(0,)]
     assert "ix_cards_anki_guid" in indexes
+
+
+def test_upgraded_attempts_have_no_recorded_slips_and_no_misconceptions(tmp_path) -> None:
+    path = tmp_path / "old.db"
+    shutil.copy(FIXTURES / "schema-0007.db", path)
+    open_database(f"sqlite:///{path}").close()
+    connection = sqlite3.connect(path)
+    attempts = connection.execute(
+        "SELECT DISTINCT slips, mistakes_before FROM drill_attempts"
+    ).fetchall()
+    mistakes = connection.execute("SELECT count(*) FROM misconceptions").fetchone()
+    connection.close()
+    assert attempts == [("{}", None)]
+    assert mistakes == (0,)

@@ -298,3 +298,33 @@ def test_the_cli_runs_against_the_server(pg) -> None:
     )
     assert out.returncode == 0, out.stderr
     assert '"streak_days": 0' in out.stdout
+
+
+def test_a_mistake_is_tracked_undone_and_backed_up(pg) -> None:
+    """The misconception statements (a locked read, an upsert, undo's restore) and the
+    backup's new table and columns, on the server."""
+    from studyapp.progress.stats import stats_json
+    from studyapp.store.models import MisconceptionRow
+    from tests.test_misconception_session import (
+        SIGN,
+        answer_until_tempting,
+        chain_session,
+        right,
+        worked_with_slip,
+    )
+
+    settings = Settings(clock=FixedClock(NOON))
+    session = chain_session(pg, settings)
+    session.submit(worked_with_slip(session.problem, "a1", SIGN))
+    session.next()
+    answer_until_tempting(session)
+    session.submit(right(session.problem))
+    with pg.session() as s:
+        assert s.get(MisconceptionRow, SIGN).avoided_run == 1
+    session.undo()
+    with pg.session() as s:
+        assert s.get(MisconceptionRow, SIGN).avoided_run == 0
+    assert [m["id"] for m in stats_json(stats_data(pg, settings))["misconceptions"]] == [SIGN]
+    document = export_json(pg)
+    restore_json(pg, check_document(document), replace=True)
+    assert export_json(pg)["misconceptions"] == document["misconceptions"]

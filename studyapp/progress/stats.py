@@ -23,10 +23,18 @@ from studyapp.progress.weakness import (
     weakness,
 )
 from studyapp.store import Database
-from studyapp.store.models import Card, DailyTotal, Deck, DrillAttempt, DrillTopic, active_card
+from studyapp.store.models import (
+    Card,
+    DailyTotal,
+    Deck,
+    DrillAttempt,
+    DrillTopic,
+    MisconceptionRow,
+    active_card,
+)
 from studyapp.store.runner import CoreRunner
 
-__all__ = ["StatsData", "TopicStat", "stats_data", "stats_json"]
+__all__ = ["MistakeStat", "StatsData", "TopicStat", "stats_data", "stats_json"]
 
 ACTIVE_CARD = active_card()
 # Every query here is Core, so a plain connection serves: stats_data uses one (an ORM
@@ -325,6 +333,59 @@ def topic_stats(session: Reader) -> list[TopicStat]:
 
 
 @dataclass(frozen=True)
+class MistakeStat:
+    """A mistake the learner made (review/misconceptions.py): what it is, where it was last
+    made, how often, and whether they still make it."""
+
+    id: str
+    topic: str
+    topic_title: str
+    description: str
+    seen: int
+    first_seen: date
+    last_seen: date
+    due: date | None
+    status: str  # active | resolved
+
+
+def mistake_stats(session: Reader) -> list[MistakeStat]:
+    """Every tracked mistake: the active ones first, each group latest seen first."""
+    from studyapp.drills import registry
+    from studyapp.drills.mistakes import describe
+
+    known = registry()
+    rows = session.execute(
+        select(
+            MisconceptionRow.id,
+            MisconceptionRow.topic_id,
+            MisconceptionRow.seen,
+            MisconceptionRow.first_seen,
+            MisconceptionRow.last_seen,
+            MisconceptionRow.due,
+            MisconceptionRow.status,
+        ).order_by(
+            (MisconceptionRow.status != "active"),
+            MisconceptionRow.last_seen.desc(),
+            MisconceptionRow.id,
+        )
+    )
+    return [
+        MistakeStat(
+            id=mistake,
+            topic=topic,
+            topic_title=known[topic].title if topic in known else topic,
+            description=describe(mistake),
+            seen=int(seen),
+            first_seen=first,
+            last_seen=last,
+            due=due,
+            status=status,
+        )
+        for mistake, topic, seen, first, last, due, status in rows
+    ]
+
+
+@dataclass(frozen=True)
 class StatsData:
     """Everything the stats screen draws and `stats --json` prints, gathered in one pass."""
 
@@ -345,6 +406,11 @@ class StatsData:
     retention_weeks: list[WeekRetention] = field(default_factory=list)
     decks: list[DeckMastery] = field(default_factory=list)
     coverage: Coverage = Coverage(0, 0, 0, 0)
+    mistakes: list[MistakeStat] = field(default_factory=list)
+
+    @property
+    def active_mistakes(self) -> list[MistakeStat]:
+        return [m for m in self.mistakes if m.status == "active"]
 
 
 def stats_data(db: Database, settings: Settings) -> StatsData:
@@ -376,6 +442,7 @@ def stats_data(db: Database, settings: Settings) -> StatsData:
                 topics_met=sum(t.tried for t in topics),
                 topics_total=len(topics),
             ),
+            mistakes=mistake_stats(connection),
         )
 
 
@@ -445,5 +512,16 @@ def stats_json(data: StatsData) -> dict[str, Any]:
                 "due": t.due.isoformat() if t.due else None,
             }
             for t in data.topics
+        ],
+        "misconceptions": [
+            {
+                "id": m.id,
+                "topic": m.topic,
+                "description": m.description,
+                "seen": m.seen,
+                "last_seen": m.last_seen.isoformat(),
+                "status": m.status,
+            }
+            for m in data.mistakes
         ],
     }

@@ -61,6 +61,10 @@ class HomeCounts:
     new_room: int = 0
     """New cards today's limit still allows from any deck (a deck picked by hand ignores
     the path, not the limit)."""
+    mistakes_active: int = 0
+    """Misconceptions the learner still makes (review/misconceptions.py)."""
+    mistakes_due: int = 0
+    """Of those, due today: each is a turn of the drill session."""
 
     @property
     def left_today(self) -> int:
@@ -175,6 +179,7 @@ def home_counts(
         state = path_state(reader, requires)
         topic_room = new_topics_room(reader, settings, today)
         card_ms, drill_ms = recent_durations(reader)
+        mistakes_active, mistakes_due = reader.one("mistake_counts", at) or (0, 0)
     decks = sorted(
         (
             DeckCounts(
@@ -208,4 +213,6 @@ def home_counts(
         weakest=weakest,
         minutes=minutes_today(due + new, int(topics_due or 0) + topics_new, card_ms, drill_ms),
         new_room=new_room,
+        mistakes_active=int(mistakes_active or 0),
+        mistakes_due=int(mistakes_due or 0),
     )

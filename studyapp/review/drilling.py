@@ -7,7 +7,7 @@ import json
 import random
 from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -23,7 +23,19 @@ from studyapp.decks.path import LearningPath
 from studyapp.review.grading import MAX_DRILL_MS, check_quality, schedule_for
 from studyapp.review.levels import Past, level_after
 from studyapp.review.levels import level_note as level_note  # for the drill screen
-from studyapp.review.queues import build_topic_queue
+from studyapp.review.misconceptions import (
+    LATER_IN_SESSION,
+    Misconception,
+    after_attempt,
+    judge,
+    one_line_statuses,
+    tempts,
+)
+from studyapp.review.queues import Tempting, build_drill_queue
+
+TEMPTING_TRIES = 40
+"""Seeds tried for a problem that offers the mistake to practise; a topic whose problems
+offer it this rarely is skipped for the mistake's turn (it stays due)."""
 
 Outcome = Literal["correct", "wrong", "gave_up"]
 
@@ -96,8 +108,13 @@ class DrillSession:
     """The last submission's Verdict or StepVerdict, readable or not."""
     attempts: int = field(init=False, default=0)
     correct: int = field(init=False, default=0)
+    tempting: str | None = field(init=False, default=None)
+    """The mistake (slip id) the current problem was drawn to tempt, or None."""
+    mistakes: dict[str, Misconception] = field(init=False, default_factory=dict)
+    """The misconceptions this session has read or changed, by id."""
     _rng: random.Random = field(init=False)
     _shown_at: datetime = field(init=False)
+    _undo: _Before | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.today = self.settings.today()
@@ -109,7 +126,8 @@ class DrillSession:
             if self.topic_ids:
                 self.queue = deque(self.topic_ids)
             else:
-                self.queue = deque(build_topic_queue(session, self.settings, self.today, self.path))
+                self.queue = deque(build_drill_queue(session, self.settings, self.today, self.path))
+            self.mistakes = _read_mistakes(session)
         self._new_problem()
 
     def level_of(self, topic_id: str) -> int:
@@ -118,16 +136,38 @@ class DrillSession:
 
     def _new_problem(self) -> None:
         self.hint_used, self.record, self.level_change = False, None, None
-        self.verdict = None
+        self.verdict, self.tempting, self._undo = None, None, None
         self._shown_at = self.settings.clock.now()
-        if not self.queue and self.topic_ids:
-            self.queue.extend(self.topic_ids)
-        if self.queue:
+        self.problem = None
+        while self.problem is None:
+            if not self.queue and self.topic_ids:
+                self.queue.extend(self.topic_ids)
+            if not self.queue:
+                return
             topic_id = self.queue[0]
             level = self.difficulty or self.level_of(topic_id)
-            self.problem = _make_problem(topic_id, self._rng.randrange(2**31), level)
-        else:
-            self.problem = None
+            if isinstance(topic_id, Tempting):
+                self.problem = self._tempting_problem(topic_id, level)
+                if self.problem is None:  # practised since, or no problem offers it
+                    self.queue.popleft()
+            else:
+                self.problem = _make_problem(topic_id, self._rng.randrange(2**31), level)
+
+    def _tempting_problem(self, turn: Tempting, level: int) -> Problem | None:
+        """A problem of the turn's topic that offers its mistake, said on screen as practice
+        of it; None when the mistake is no longer due or no problem tried offers it."""
+        found = self.mistakes.get(turn.slip)
+        if found is None or not found.is_due(self.today):
+            return None
+        for _ in range(TEMPTING_TRIES):
+            problem = _make_problem(turn, self._rng.randrange(2**31), level)
+            if tempts(turn.slip, ([s.id for s in p.slips] for p in problem.checkpoints)):
+                from studyapp.drills.mistakes import describe
+
+                self.tempting = turn.slip
+                line = f"A mistake to unlearn: {_sentence(describe(turn.slip))}"
+                return replace(problem, topic=str(turn), prompt=f"{line}\n\n{problem.prompt}")
+        return None
 
     def hint(self) -> str:
         """The first worked step; using it before answering lowers the derived grade."""
@@ -147,16 +187,26 @@ class DrillSession:
             raise LookupError("no problem to answer")
         if self.record is not None:
             raise LookupError("this problem is already answered; go to the next one")
+        names = [point.name for point in self.problem.checkpoints]
         if isinstance(typed, str):
             verdict = check_answer(typed, self.problem)
             if verdict.outcome != "unreadable":
-                self._record(verdict.outcome, typed)
+                fired = {"answer": verdict.slip} if verdict.slip else {}
+                statuses = one_line_statuses(names, verdict.outcome)
+                self._record(verdict.outcome, typed, slips=(fired, statuses))
             self.verdict = verdict
             return verdict
         steps = grade_steps(self.problem, typed)
         if steps.outcome != "unreadable":
             step_wrong = steps.first_wrong is not None
-            self._record(steps.outcome, typed_steps(typed), steps.one_slip, step_wrong)
+            statuses = {step.name: step.status for step in steps.steps}
+            self._record(
+                steps.outcome,
+                typed_steps(typed),
+                steps.one_slip,
+                step_wrong,
+                slips=(steps.slips, statuses),
+            )
         self.verdict = steps
         return steps
 
@@ -167,12 +217,34 @@ class DrillSession:
         return self._record("gave_up", "")
 
     def _record(
-        self, outcome: Outcome, typed: str, one_slip: bool = False, step_wrong: bool = False
+        self,
+        outcome: Outcome,
+        typed: str,
+        one_slip: bool = False,
+        step_wrong: bool = False,
+        slips: tuple[Mapping[str, str], Mapping[str, str]] = ({}, {}),
     ) -> DrillRecord:
+        """Grade and store the attempt. `slips`: the slip id named at each checkpoint and
+        each checkpoint's status, from which the misconceptions it touched change."""
         assert self.problem is not None
         problem, topic_id = self.problem, self.problem.topic
         quality = derived_quality(outcome, self.hint_used, one_slip, step_wrong)
-        repeat = topic_id in self.graded
+        # A tempting problem practises the mistake, not the topic: logged as a same-day
+        # practice of its topic, it leaves the topic's schedule to the topic's own turn.
+        repeat = topic_id in self.graded or self.tempting is not None
+        fired, statuses = slips
+        offered = {point.name: [s.id for s in point.slips] for point in problem.checkpoints}
+        made, avoided = judge(offered, fired, statuses, outcome)
+        before = _Before(
+            dict(self.graded), dict(self.levels), deque(self.queue), dict(self.mistakes)
+        )
+        changed: dict[str, Misconception] = {}
+
+        def rethink(found: dict[str, dict[str, Any] | None]) -> dict[str, dict[str, Any]]:
+            states = {id_: Misconception(**row) if row else None for id_, row in found.items()}
+            changed.update(after_attempt(states, made, avoided, topic_id, self.today))
+            return {id_: asdict(state) for id_, state in changed.items()}
+
         moment = self.settings.clock.now()
         # In UTC: two wall times in one ZoneInfo zone subtract naively across a DST change.
         elapsed = moment.astimezone(UTC) - self._shown_at.astimezone(UTC)
@@ -193,6 +265,7 @@ class DrillSession:
             "attempted_at": instant_value(moment.astimezone(UTC)),
             "day": day_value(self.today),
             "duration_ms": max(0, duration_ms),
+            "slips": json.dumps(dict(fired), sort_keys=True),
         }
         level_before = self.level_of(topic_id)
         review_id, _, attempt_id, change = grades.record_grade(
@@ -208,8 +281,12 @@ class DrillSession:
             new_title=found.title if found else "",
             attempt=attempt,
             relevel=_relevel(problem.difficulty, quality, repeat),
+            mistakes=grades.MistakeUpdate(tuple(sorted(made | avoided)), rethink),
         )
         assert attempt_id is not None
+        self.mistakes.update(changed)
+        for slip in sorted(made):
+            self._tempt_later(topic_id, slip)
         if change is not None:
             level_before, self.levels[topic_id] = change
         self.level_change = change
@@ -220,7 +297,34 @@ class DrillSession:
             self.graded[topic_id] = quality
         self.attempts += 1
         self.correct += outcome == "correct"
+        self._undo = before
         return self.record
+
+    def _tempt_later(self, topic_id: str, slip: str) -> None:
+        """Bring a problem that tempts the slip back LATER_IN_SESSION items on (once)."""
+        later = list(self.queue)[1:]  # the first is the problem just answered
+        if any(isinstance(entry, Tempting) and entry.slip == slip for entry in later):
+            return
+        at = min(LATER_IN_SESSION, len(self.queue))
+        self.queue.insert(at, Tempting(topic_id, slip))
+
+    def undo(self) -> None:
+        """Take back the answered problem's grade, attempt and misconception changes, and
+        show the same problem again, unanswered; GradeSuperseded when another terminal
+        has drilled the topic (or practised the mistake) since (nothing changes then)."""
+        if self.record is None or self._undo is None or self.problem is None:
+            raise LookupError("nothing to undo")
+        grades.undo_grade(self.db, "topic", self.problem.topic, self.record.review_id)
+        before = self._undo
+        self.graded, self.levels, self.queue, self.mistakes = (
+            before.graded,
+            before.levels,
+            before.queue,
+            before.mistakes,
+        )
+        self.attempts -= 1
+        self.correct -= self.record.outcome == "correct"
+        self.record, self.verdict, self.level_change, self._undo = None, None, None, None
 
     def override(self, quality: int) -> DrillRecord:
         """Replace the derived grade of the answered problem with the learner's own."""
@@ -247,13 +351,53 @@ class DrillSession:
         return self.record
 
     def next(self) -> Problem | None:
-        """Move on: a topic graded below 4 comes back later today with a new instance."""
+        """Move on: a topic graded below 4 comes back later today with a new instance (a
+        mistake's turn comes back only if the mistake was made again: see _tempt_later)."""
         if self.queue:
             topic_id = self.queue.popleft()
-            if self.record is not None and needs_repeat_today(self.record.quality):
+            again = self.record is not None and needs_repeat_today(self.record.quality)
+            if again and not isinstance(topic_id, Tempting):
                 self.queue.append(topic_id)
         self._new_problem()
         return self.problem
+
+
+@dataclass(frozen=True)
+class _Before:
+    """What an attempt changes in the session, as it was before: what undo puts back."""
+
+    graded: dict[str, int]
+    levels: dict[str, int]
+    queue: deque[str]
+    mistakes: dict[str, Misconception]
+
+
+def _read_mistakes(session: Any) -> dict[str, Misconception]:
+    """Every active misconception (the ones a session can meet as due)."""
+    from sqlalchemy import select
+
+    from studyapp.store.models import MisconceptionRow
+
+    rows = session.scalars(select(MisconceptionRow).where(MisconceptionRow.status == "active"))
+    return {
+        row.id: Misconception(
+            row.id,
+            row.topic_id,
+            row.seen,
+            row.first_seen,
+            row.last_seen,
+            row.avoided_run,
+            row.due,
+            "active",
+        )
+        for row in rows
+    }
+
+
+def _sentence(text: str) -> str:
+    """A mistake's description as a sentence: lower-case start, full stop."""
+    text = text.rstrip(".")
+    return f"{text[:1].lower()}{text[1:]}."
 
 
 def _relevel(given_at: int, quality: int, repeat: bool) -> grades.Relevel:

@@ -14,7 +14,7 @@ from studyapp.config import Settings
 from studyapp.decks.path import LearningPath
 from studyapp.progress.opening import interleave, open_in_order
 from studyapp.progress.today import daily_usage, new_topics_room, path_state
-from studyapp.store.models import Card, Deck, DrillTopic, active_card
+from studyapp.store.models import Card, Deck, DrillTopic, MisconceptionRow, active_card
 from studyapp.store.runner import CoreRunner
 
 
@@ -137,3 +137,46 @@ def build_topic_queue(
 ) -> list[str]:
     """Today's drill topic ids, in the order the session asks them (see `plan_topics`)."""
     return [item.id for item in plan_topics(session, settings, today, path)]
+
+
+class Tempting(str):
+    """A drill queue entry that is a misconception's turn: its topic id (so the queue still
+    reads as topic ids) and `slip`, the mistake its problem is drawn to tempt."""
+
+    slip: str
+
+    def __new__(cls, topic_id: str, slip: str) -> Tempting:
+        entry = super().__new__(cls, topic_id)
+        entry.slip = slip
+        return entry
+
+
+def plan_mistakes(session: Session, today: date) -> list[Tempting]:
+    """The misconceptions due today (most overdue first), each as a turn of the topic it
+    was last made in; a topic no longer registered or suspended brings none."""
+    from studyapp.drills import registry
+
+    known = set(registry())
+    due = (
+        select(MisconceptionRow.id, MisconceptionRow.topic_id)
+        .join(DrillTopic, DrillTopic.id == MisconceptionRow.topic_id)
+        .where(
+            MisconceptionRow.status == "active",
+            MisconceptionRow.due.is_not(None),
+            MisconceptionRow.due <= today,
+            DrillTopic.suspended == false(),
+        )
+        .order_by(MisconceptionRow.due, MisconceptionRow.id)
+    )
+    return [Tempting(topic, slip) for slip, topic in session.execute(due) if topic in known]
+
+
+def build_drill_queue(
+    session: Session, settings: Settings, today: date, path: LearningPath | None = None
+) -> list[str]:
+    """The drill session's queue: the topics due, then the misconceptions due (each a
+    `Tempting` turn of its topic), then the new topics (see `plan_topics`)."""
+    planned = plan_topics(session, settings, today, path)
+    due = [item.id for item in planned if item.kind == "due"]
+    new = [item.id for item in planned if item.kind != "due"]
+    return [*due, *plan_mistakes(session, today), *new]

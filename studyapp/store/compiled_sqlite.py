@@ -65,6 +65,10 @@ SQL: dict[str, str] = {
         "FROM drill_topics \n"
         "WHERE drill_topics.suspended = 0"
     ),
+    "mistake_counts": (
+        "SELECT count(*) FILTER (WHERE misconceptions.status = 'active') AS anon_1, count(*) FILTER (WHERE misconceptions.status = 'active' AND misconceptions.due <= :today) AS anon_2 \n"
+        "FROM misconceptions"
+    ),
     "reviews_on_day": (
         "SELECT daily_totals.kind, daily_totals.reviews \n"
         "FROM daily_totals \n"
@@ -172,11 +176,27 @@ SQL: dict[str, str] = {
     "delete_attempt": (
         "DELETE FROM drill_attempts WHERE drill_attempts.review_id = :review_id"
     ),
+    "mistake_row": (
+        "SELECT misconceptions.id, misconceptions.topic_id, misconceptions.seen, misconceptions.first_seen, misconceptions.last_seen, misconceptions.avoided_run, misconceptions.due, misconceptions.status, misconceptions.last_attempt \n"
+        "FROM misconceptions \n"
+        "WHERE misconceptions.id = :mistake_id"
+    ),
+    "write_mistake": (
+        "INSERT INTO misconceptions (id, topic_id, seen, first_seen, last_seen, avoided_run, due, status, last_attempt) VALUES (:id, :topic_id, :seen, :first_seen, :last_seen, :avoided_run, :due, :status, :last_attempt) ON CONFLICT (id) DO UPDATE SET topic_id = excluded.topic_id, seen = excluded.seen, first_seen = excluded.first_seen, last_seen = excluded.last_seen, avoided_run = excluded.avoided_run, due = excluded.due, status = excluded.status, last_attempt = excluded.last_attempt"
+    ),
+    "delete_mistake": (
+        "DELETE FROM misconceptions WHERE misconceptions.id = :mistake_id"
+    ),
+    "attempt_mistakes": (
+        "SELECT drill_attempts.id, drill_attempts.mistakes_before \n"
+        "FROM drill_attempts \n"
+        "WHERE drill_attempts.review_id = :review_id"
+    ),
     "insert_log": (
         "INSERT INTO reviews (kind, item_id, reviewed_at, day, quality, duration_ms, repeat, prev_easiness, prev_repetitions, prev_interval, prev_due, prev_lapses, prev_last_review, easiness, repetitions, interval, due, lapses) VALUES (:kind, :item_id, :reviewed_at, :day, :quality, :duration_ms, :repeat, :prev_easiness, :prev_repetitions, :prev_interval, :prev_due, :prev_lapses, :prev_last_review, :easiness, :repetitions, :interval, :due, :lapses) RETURNING id"
     ),
     "insert_attempt": (
-        "INSERT INTO drill_attempts (topic_id, seed, difficulty, inputs, expected, typed, outcome, correct, hint_used, attempted_at, day, duration_ms, review_id, level_move) VALUES (:topic_id, :seed, :difficulty, :inputs, :expected, :typed, :outcome, :correct, :hint_used, :attempted_at, :day, :duration_ms, :review_id, :level_move) RETURNING id"
+        "INSERT INTO drill_attempts (topic_id, seed, difficulty, inputs, expected, typed, outcome, correct, hint_used, attempted_at, day, duration_ms, review_id, level_move, slips, mistakes_before) VALUES (:topic_id, :seed, :difficulty, :inputs, :expected, :typed, :outcome, :correct, :hint_used, :attempted_at, :day, :duration_ms, :review_id, :level_move, :slips, :mistakes_before) RETURNING id"
     ),
     "count_grade": (
         "INSERT INTO daily_totals (day, kind, reviews, correct, graded, graded_correct, new_seen, duration_ms, young_graded, young_passed, mature_graded, mature_passed) VALUES (:day, :kind, :reviews, :correct, :graded, :graded_correct, :new_seen, :duration_ms, :young_graded, :young_passed, :mature_graded, :mature_passed) ON CONFLICT (day, kind) DO UPDATE SET reviews = (daily_totals.reviews + excluded.reviews), correct = (daily_totals.correct + excluded.correct), graded = (daily_totals.graded + excluded.graded), graded_correct = (daily_totals.graded_correct + excluded.graded_correct), new_seen = (daily_totals.new_seen + excluded.new_seen), duration_ms = (daily_totals.duration_ms + excluded.duration_ms), young_graded = (daily_totals.young_graded + excluded.young_graded), young_passed = (daily_totals.young_passed + excluded.young_passed), mature_graded = (daily_totals.mature_graded + excluded.mature_graded), mature_passed = (daily_totals.mature_passed + excluded.mature_passed)"

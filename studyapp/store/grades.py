@@ -11,6 +11,7 @@ On a SQLite file the writing transaction holds the database's write lock from it
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
@@ -32,6 +33,16 @@ newest first, as (level given at, final grade, level move): review/levels.py's r
 
 LevelChange = tuple[int, int]
 """A topic's level (before, after) a grade, when the grade moved it."""
+
+
+class MistakeUpdate(NamedTuple):
+    """How a drill attempt changes the misconceptions it touched (review/misconceptions.py
+    holds the rule): their ids, and the rule itself, which gets each one's values before
+    (rows.MISTAKE_FIELDS; None for a mistake never made) and returns those it changed."""
+
+    ids: tuple[str, ...]
+    apply: Callable[[dict[str, dict[str, Any] | None]], dict[str, dict[str, Any]]]
+
 
 _NO_LATER_ATTEMPT = 2**62
 
@@ -63,6 +74,7 @@ def record_grade(
     new_title: str | None = None,
     attempt: Mapping[str, Any] | None = None,
     relevel: Relevel | None = None,
+    mistakes: MistakeUpdate | None = None,
 ) -> Recorded:
     """Apply one grade to an item and log it, in one transaction: the log row's id, the
     item's new state, the drill attempt's row id and how its topic's level moved.
@@ -72,8 +84,9 @@ def record_grade(
     grade is one conditional update (statement claim_*_state) instead of a read and an
     update; the result is the same. With `new_title`, a topic without a row gets one
     (a new state); otherwise a missing item is a LookupError. With `attempt` (a drill
-    attempt's stored columns but review_id and level_move), the attempt is logged too, and
-    with `relevel` the topic's level follows it.
+    attempt's stored columns but review_id, level_move and mistakes_before), the attempt is
+    logged too, with `relevel` the topic's level follows it, and with `mistakes` the
+    misconceptions it touched change (their rows before are kept on the attempt, for undo).
     """
     with db.writing() as sql:
         before: Sm2State | None = None
@@ -106,12 +119,41 @@ def record_grade(
                 level = int(sql.scalar("topic_level", {"item_id": item_id}))
                 change = _relevel(sql, item_id, level, _NO_LATER_ATTEMPT, relevel)
                 move = change[1] - change[0] if change else 0
+            changed, saved = _rethink(sql, mistakes)
             attempt_id = int(
                 sql.scalar(
-                    "insert_attempt", {**attempt, "review_id": review_id, "level_move": move}
+                    "insert_attempt",
+                    {
+                        "slips": "{}",
+                        **attempt,
+                        "review_id": review_id,
+                        "level_move": move,
+                        "mistakes_before": saved,
+                    },
                 )
             )
+            for values in changed.values():
+                sql.run("write_mistake", rows.mistake_params(values, attempt_id))
         return Recorded(review_id, after, attempt_id, change)
+
+
+def _rethink(
+    sql: Runner, mistakes: MistakeUpdate | None
+) -> tuple[dict[str, dict[str, Any]], str | None]:
+    """Apply an attempt's misconception rule to the rows it touched (read locked): the rows
+    it changed, and those rows as they were before, as JSON for the attempt (None: none)."""
+    if mistakes is None or not mistakes.ids:
+        return {}, None
+    stored = {id_: sql.one("mistake_row", {"mistake_id": id_}) for id_ in mistakes.ids}
+    changed = mistakes.apply(
+        {id_: rows.mistake_from_row(row) if row else None for id_, row in stored.items()}
+    )
+    saved = {
+        id_: dict(zip(rows.MISTAKE_COLUMNS, row, strict=True)) if row else None
+        for id_, row in stored.items()
+        if id_ in changed
+    }
+    return changed, json.dumps(saved, sort_keys=True) if saved else None
 
 
 def _relevel(
@@ -215,10 +257,34 @@ def _unlevel(sql: Runner, topic_id: str, review_id: int) -> None:
     found = sql.one("review_attempt", {"review_id": review_id})
     if found is None:
         return
+    _unmistake(sql, review_id)
     _, difficulty, move = found
     if move:
         sql.run("write_topic_level", {"item_id": topic_id, "level": int(difficulty)})
     sql.run("delete_attempt", {"review_id": review_id})
+
+
+def _unmistake(sql: Runner, review_id: int) -> None:
+    """Undo of a drill grade: the misconceptions its attempt changed get their rows back
+    as they were before it (a row it created goes). Only while the attempt is still each
+    row's latest change: otherwise a later attempt's effect would be lost, and the undo is
+    refused (GradeSuperseded), changing nothing."""
+    attempt_id, saved = sql.one("attempt_mistakes", {"review_id": review_id}) or (None, None)
+    if not saved:
+        return
+    before: dict[str, dict[str, Any] | None] = json.loads(saved)
+    for id_ in before:
+        row = sql.one("mistake_row", {"mistake_id": id_})
+        if row is None or row[-1] != attempt_id:
+            raise GradeSuperseded(
+                "This grade can no longer be undone: the mistake it changed was practised"
+                " again since"
+            )
+    for id_, values in before.items():
+        if values is None:
+            sql.run("delete_mistake", {"mistake_id": id_})
+        else:
+            sql.run("write_mistake", values)
 
 
 def regrade(

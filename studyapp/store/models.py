@@ -127,6 +127,24 @@ class DrillAttempt(Base):
     duration_ms: Mapped[int]
     review_id: Mapped[int | None]
     level_move: Mapped[int]
+    slips: Mapped[str]
+    mistakes_before: Mapped[str | None]
+
+
+class MisconceptionRow(Base):
+    """A mistake the learner made, scheduled until it is resolved (review/misconceptions.py)."""
+
+    __table__ = schema.misconceptions
+
+    id: Mapped[str]
+    topic_id: Mapped[str]
+    seen: Mapped[int]
+    first_seen: Mapped[date]
+    last_seen: Mapped[date]
+    avoided_run: Mapped[int]
+    due: Mapped[date | None]
+    status: Mapped[str]
+    last_attempt: Mapped[int | None]
 
 
 class DailyTotal(Base):

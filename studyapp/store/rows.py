@@ -228,3 +228,38 @@ def store_state(item: Any, state: Sm2State) -> None:
         state.interval,
     )
     item.due, item.lapses, item.last_review = state.due, state.lapses, state.last_review
+
+
+MISTAKE_FIELDS = (
+    "id",
+    "topic_id",
+    "seen",
+    "first_seen",
+    "last_seen",
+    "avoided_run",
+    "due",
+    "status",
+)
+"""A misconceptions row's columns but last_attempt, in review/misconceptions.py
+Misconception's field order."""
+
+MISTAKE_COLUMNS = (*MISTAKE_FIELDS, "last_attempt")
+"""A misconceptions row's columns, in order (the statements read and write them so)."""
+
+
+def mistake_from_row(row: Sequence[Any]) -> dict[str, Any]:
+    """A stored misconceptions row (MISTAKE_COLUMNS order) as values by field."""
+    values = dict(zip(MISTAKE_FIELDS, row, strict=False))
+    for name in ("first_seen", "last_seen", "due"):
+        values[name] = day_from_value(values[name])
+    for name in ("seen", "avoided_run"):
+        values[name] = int(values[name])
+    return values
+
+
+def mistake_params(values: dict[str, Any], last_attempt: int | None) -> dict[str, Any]:
+    """A misconception's values as the parameters of `write_mistake`."""
+    stored = {name: values[name] for name in MISTAKE_FIELDS}
+    for name in ("first_seen", "last_seen", "due"):
+        stored[name] = day_value(stored[name])
+    return {**stored, "last_attempt": last_attempt}

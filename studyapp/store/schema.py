@@ -186,7 +186,31 @@ drill_attempts = Table(
     # How this attempt moved its topic's level (+1, -1 or 0): what undo and an override
     # take back, and where a run of clean passes at a level starts.
     Column("level_move", Integer, nullable=False, server_default=text("0")),
+    # The known slips the grading named, by checkpoint: JSON {"a1": "sigmoid.exponent_sign"}
+    # ({"answer": id} for a one-line answer), "{}" when none.
+    Column("slips", Text, nullable=False, server_default=text("'{}'")),
+    # The misconceptions rows this attempt changed, as they were before it (JSON {id: row
+    # or null for a row it created}; NULL when it changed none): what undo puts back.
+    Column("mistakes_before", Text, nullable=True),
     Index("ix_drill_attempts_topic_day", "topic_id", "day"),
+)
+
+misconceptions = Table(
+    "misconceptions",
+    metadata,
+    # A known slip the learner made (drills/mistakes.py's id), scheduled in its own right
+    # until it is avoided often enough: review/misconceptions.py holds the rules.
+    Column("id", String(100), primary_key=True),
+    Column("topic_id", String(100), nullable=False),  # where it was last made
+    Column("seen", Integer, nullable=False),
+    Column("first_seen", Day, nullable=False),
+    Column("last_seen", Day, nullable=False),
+    Column("avoided_run", Integer, nullable=False),  # counted avoidances since last made
+    Column("due", Day, nullable=True),  # NULL once resolved
+    Column("status", String(10), nullable=False),  # active | resolved
+    # The drill attempt that last changed the row: undo takes an attempt back only while
+    # it is still the row's latest change.
+    Column("last_attempt", Integer, nullable=True),
 )
 
 daily_totals = Table(

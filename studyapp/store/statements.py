@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql import ColumnElement
 
+from studyapp.store.rows import MISTAKE_COLUMNS
 from studyapp.store.schema import (
     SM2_COLUMNS,
     cards,
@@ -41,6 +42,7 @@ from studyapp.store.schema import (
     decks,
     drill_attempts,
     drill_topics,
+    misconceptions,
     preferences,
     reviews,
 )
@@ -94,7 +96,10 @@ ATTEMPT_COLUMNS = (
     "duration_ms",
     "review_id",
     "level_move",
+    "slips",
+    "mistakes_before",
 )
+
 
 RECENT_ATTEMPTS = 4
 """How many earlier attempts a grade reads to decide the topic's level (review/levels.py
@@ -282,6 +287,15 @@ def build(dialect: str) -> dict[str, tuple[Any, tuple[str, ...] | None]]:
         ).where(drill_topics.c.suspended == false()),
     )
     add(
+        "mistake_counts",  # misconceptions active, and of those due today (a small table)
+        select(
+            func.count().filter(misconceptions.c.status == _const("'active'")),
+            func.count().filter(
+                misconceptions.c.status == _const("'active'"), misconceptions.c.due <= today
+            ),
+        ),
+    )
+    add(
         "reviews_on_day",
         select(daily_totals.c.kind, daily_totals.c.reviews).where(daily_totals.c.day == today),
     )
@@ -374,6 +388,29 @@ def build(dialect: str) -> dict[str, tuple[Any, tuple[str, ...] | None]]:
         .values(level_move=bindparam("level_move", type_=Integer)),
     )
     add("delete_attempt", delete(drill_attempts).where(attempt_of_review))
+    # -- a drill attempt's misconceptions: read (locked), written, taken back on undo
+    mistake_id = misconceptions.c.id == _text("mistake_id")
+    add(
+        "mistake_row",
+        select(*(misconceptions.c[name] for name in MISTAKE_COLUMNS))
+        .where(mistake_id)
+        .with_for_update(),
+    )
+    add(
+        "write_mistake",
+        _upsert(
+            dialect,
+            misconceptions,
+            [misconceptions.c.id],
+            {name: (lambda new, name=name: new[name]) for name in MISTAKE_COLUMNS if name != "id"},
+        ),
+        MISTAKE_COLUMNS,
+    )
+    add("delete_mistake", delete(misconceptions).where(mistake_id))
+    add(
+        "attempt_mistakes",
+        select(drill_attempts.c.id, drill_attempts.c.mistakes_before).where(attempt_of_review),
+    )
     add("insert_log", insert(reviews).returning(reviews.c.id), LOG_COLUMNS)
     add("insert_attempt", insert(drill_attempts).returning(drill_attempts.c.id), ATTEMPT_COLUMNS)
     add(

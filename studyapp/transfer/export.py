@@ -28,7 +28,16 @@ from sqlalchemy.pool import StaticPool
 from studyapp.config import stored_preferences
 from studyapp.decks.freshness import DRILL_FINGERPRINT_KEY
 from studyapp.store import Database, csv_lines
-from studyapp.store.models import Card, Deck, DrillAttempt, DrillTopic, Preference, Review
+from studyapp.store.models import (
+    Card,
+    Deck,
+    DrillAttempt,
+    DrillTopic,
+    MisconceptionRow,
+    Preference,
+    Review,
+)
+from studyapp.store.rows import MISTAKE_COLUMNS, day_from_value
 
 _T = TypeVar("_T")
 
@@ -126,16 +135,16 @@ def _schedule(item: Any, prefix: str = "") -> dict[str, Any]:
 def export_json(db: Database, progress: Progress | None = None) -> dict[str, Any]:
     """The whole collection as one JSON-ready object: what `import` needs to restore it exactly.
 
-    docs/formats.md's `cards`, `topics` and `reviews`, plus `decks`, `drill_attempts` and
-    `preferences`, and every column those rows have (positions, suspensions, retired
-    cards, last review days, study days of each grade, the note each card belongs to and
-    how it asks, the Anki note it matches, and which grades came from Anki). Moments are
-    UTC to the millisecond, days ISO dates, easiness factors numbers such as 2.36.
-    `progress` is told (rows done, rows in all) as the decks, cards, topics, reviews and
-    drill attempts are read.
+    docs/formats.md's `cards`, `topics` and `reviews`, plus `decks`, `drill_attempts`,
+    `misconceptions` and `preferences`, and every column those rows have (positions,
+    suspensions, retired cards, last review days, study days of each grade, the note each
+    card belongs to and how it asks, the Anki note it matches, which grades came from Anki,
+    the slips of each attempt). Moments are UTC to the millisecond, days ISO dates,
+    easiness factors numbers such as 2.36. `progress` is told (rows done, rows in all) as
+    the decks, cards, topics, reviews, drill attempts and misconceptions are read.
     """
     with db.session() as session:
-        tables = (Deck, Card, DrillTopic, Review, DrillAttempt)
+        tables = (Deck, Card, DrillTopic, Review, DrillAttempt, MisconceptionRow)
         tally = Tally(progress, sum(_count(session, model) for model in tables))
         decks = [
             {
@@ -215,8 +224,22 @@ def export_json(db: Database, progress: Progress | None = None) -> dict[str, Any
                 "duration_ms": a.duration_ms,
                 "review_id": a.review_id,
                 "level_move": a.level_move,
+                "slips": json.loads(a.slips),
+                "mistakes_before": _mistakes_before(a.mistakes_before),
             }
             for a in tally.each(session.scalars(select(DrillAttempt).order_by(DrillAttempt.id)))
+        ]
+        mistakes = [
+            mistake_json(m.id, m.topic_id, m.seen, m.first_seen, m.last_seen)
+            | {
+                "avoided_run": m.avoided_run,
+                "due": _iso(m.due),
+                "status": m.status,
+                "last_attempt": m.last_attempt,
+            }
+            for m in tally.each(
+                session.scalars(select(MisconceptionRow).order_by(MisconceptionRow.id))
+            )
         ]
         stored = session.execute(
             select(Preference.key, Preference.value).order_by(Preference.key)
@@ -238,8 +261,49 @@ def export_json(db: Database, progress: Progress | None = None) -> dict[str, Any
         "topics": topics,
         "reviews": reviews,
         "drill_attempts": attempts,
+        "misconceptions": mistakes,
         "preferences": preferences,
     }
+
+
+def mistake_json(
+    mistake_id: str, topic_id: str, seen: int, first_seen: Any, last_seen: Any
+) -> dict[str, Any]:
+    """A misconception's first fields as the backup writes them (the rest follow)."""
+    return {
+        "id": mistake_id,
+        "topic": topic_id,
+        "seen": seen,
+        "first_seen": _iso(first_seen),
+        "last_seen": _iso(last_seen),
+    }
+
+
+def _mistakes_before(saved: str | None) -> dict[str, Any] | None:
+    """An attempt's saved misconception rows (stored form, for undo) as the backup writes a
+    misconception; None where the attempt changed none."""
+    if not saved:
+        return None
+    rows: dict[str, dict[str, Any] | None] = json.loads(saved)
+    out: dict[str, Any] = {}
+    for mistake_id, row in rows.items():
+        if row is None:
+            out[mistake_id] = None
+            continue
+        values = {name: row[name] for name in MISTAKE_COLUMNS}
+        out[mistake_id] = mistake_json(
+            values["id"],
+            values["topic_id"],
+            values["seen"],
+            day_from_value(values["first_seen"]),
+            day_from_value(values["last_seen"]),
+        ) | {
+            "avoided_run": values["avoided_run"],
+            "due": _iso(day_from_value(values["due"])),
+            "status": values["status"],
+            "last_attempt": values["last_attempt"],
+        }
+    return out
 
 
 CARD_COLUMNS = ("id", "deck", "front", "back", "tags", *SCHEDULE_FIELDS, "suspended")

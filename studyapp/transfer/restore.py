@@ -38,10 +38,11 @@ from studyapp.store.models import (
     Deck,
     DrillAttempt,
     DrillTopic,
+    MisconceptionRow,
     Preference,
     Review,
 )
-from studyapp.store.rows import ease_value
+from studyapp.store.rows import day_value, ease_value
 from studyapp.store.schema import move_id_sequences
 from studyapp.transfer.export import FORMAT, FORMAT_VERSION, SCHEDULE_FIELDS, Progress, Tally
 
@@ -83,6 +84,7 @@ class Restored:
     reviews: list[dict[str, Any]]
     attempts: list[dict[str, Any]]
     preferences: list[dict[str, Any]]
+    mistakes: list[dict[str, Any]]
 
 
 # --- reading and checking --------------------------------------------------------------------
@@ -133,6 +135,7 @@ def check_document(document: Any) -> Restored:
     topics = _each(document, "topics", _topic)
     reviews = _each(document, "reviews", _review)
     attempts = _each(document, "drill_attempts", _attempt, required=False)
+    mistakes = _each(document, "misconceptions", _mistake, required=False)  # older: none
     preferences = _preferences(document.get("preferences", {}))
     for name, rows in (
         ("decks", decks),
@@ -140,6 +143,7 @@ def check_document(document: Any) -> Restored:
         ("topics", topics),
         ("reviews", reviews),
         ("drill_attempts", attempts),
+        ("misconceptions", mistakes),
     ):
         _unique_ids(name, rows)
     deck_ids = {d["id"] for d in decks}
@@ -154,7 +158,7 @@ def check_document(document: Any) -> Restored:
                 f"drill_attempts[{index}].review_id",
                 f"no review {attempt['review_id']} in 'reviews'",
             )
-    return Restored(decks, cards, topics, reviews, attempts, preferences)
+    return Restored(decks, cards, topics, reviews, attempts, preferences, mistakes)
 
 
 def _each(
@@ -474,7 +478,60 @@ def _attempt(item: _Fields) -> dict[str, Any]:
         "duration_ms": item.count("duration_ms", 0, MAX_INT32),
         "review_id": item.integer("review_id", 1, MAX_INT32, optional=True),
         "level_move": item.integer("level_move", -1, 1, optional=True, default=0),
+        "slips": _slips(item),  # older backups: no slips recorded
+        "mistakes_before": _saved_mistakes(item),
     }
+
+
+MISTAKE_STATUSES = ("active", "resolved")
+
+
+def _mistake(item: _Fields) -> dict[str, Any]:
+    """A misconceptions row (or an attempt's saved one) from the backup."""
+    return {
+        "id": item.identifier("id"),
+        "topic_id": item.identifier("topic"),
+        "seen": item.count("seen", 1, MAX_INT32),
+        "first_seen": item.day("first_seen"),
+        "last_seen": item.day("last_seen"),
+        "avoided_run": item.count("avoided_run", 0, MAX_INT32),
+        "due": item.day("due", optional=True),
+        "status": item.choice("status", MISTAKE_STATUSES),
+        "last_attempt": item.integer("last_attempt", 1, MAX_INT32, optional=True),
+    }
+
+
+def _slips(item: _Fields) -> str:
+    """An attempt's slips, {checkpoint: slip id}, as stored JSON."""
+    value = item.value.get("slips") or {}
+    if not isinstance(value, dict) or not all(
+        isinstance(name, str) and isinstance(slip, str) and valid_id(slip)
+        for name, slip in value.items()
+    ):
+        raise _Bad(f"{item.where}.slips", "expected an object of checkpoint names to slip ids")
+    return json.dumps(value, sort_keys=True)
+
+
+def _saved_mistakes(item: _Fields) -> str | None:
+    """An attempt's saved misconception rows (for undo), as stored JSON (days as ordinals)."""
+    value = item.value.get("mistakes_before")
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise item._wrong("mistakes_before", "an object or null", value)
+    saved: dict[str, Any] = {}
+    for mistake_id, row in value.items():
+        if row is None:
+            saved[str(mistake_id)] = None
+            continue
+        found = _mistake(_Fields(f"{item.where}.mistakes_before.{mistake_id}", row))
+        if found["id"] != mistake_id:
+            raise _Bad(f"{item.where}.mistakes_before.{mistake_id}", "its id differs")
+        saved[mistake_id] = {
+            **found,
+            **{name: day_value(found[name]) for name in ("first_seen", "last_seen", "due")},
+        }
+    return json.dumps(saved, sort_keys=True) if saved else None
 
 
 def _preferences(value: Any) -> list[dict[str, Any]]:
@@ -601,7 +658,16 @@ def _restore(db: Database, restored: Restored, replace: bool, progress: Progress
                 "decks, suspensions or preferences); importing a JSON export replaces all of "
                 "it: pass --replace to do so (export it first to keep a copy)"
             )
-        for model in (DrillAttempt, Review, DailyTotal, Card, Deck, DrillTopic, Preference):
+        for model in (
+            MisconceptionRow,
+            DrillAttempt,
+            Review,
+            DailyTotal,
+            Card,
+            Deck,
+            DrillTopic,
+            Preference,
+        ):
             session.execute(delete(model))
         tables = (
             (Deck, restored.decks),
@@ -609,6 +675,7 @@ def _restore(db: Database, restored: Restored, replace: bool, progress: Progress
             (DrillTopic, restored.topics),
             (Review, restored.reviews),
             (DrillAttempt, restored.attempts),
+            (MisconceptionRow, restored.mistakes),
         )
         tally = Tally(progress, sum(len(rows) for _, rows in tables))
         for model, rows in (*tables, (Preference, restored.preferences)):

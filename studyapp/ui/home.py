@@ -194,7 +194,8 @@ class HomeScreen(Screen[None]):
             big(str(counts.streak_days), " days" if counts.streak_days != 1 else " day")
         )
         drills = self.query_one("#stat-drills", Static)
-        drills.update(big(str(counts.topics_due), f" due · {counts.topics_new} new"))
+        due = counts.topics_due + counts.mistakes_due  # a mistake due is a turn of its own
+        drills.update(big(str(due), f" due · {counts.topics_new} new"))
         drills.border_title = (
             f"Drills · {counts.drills_today} done" if counts.drills_today else "Drills"
         )
@@ -202,6 +203,14 @@ class HomeScreen(Screen[None]):
 
     @staticmethod
     def _message(counts: HomeCounts) -> Text:
+        message = HomeScreen._todo(counts)
+        if counts.mistakes_active:
+            message.append("\n")
+            message.append(_mistakes_line(counts))
+        return message
+
+    @staticmethod
+    def _todo(counts: HomeCounts) -> Text:
         if counts.left_today:
             return Text.assemble(
                 (plural(counts.left_today, "card"), "bold"),
@@ -211,7 +220,7 @@ class HomeScreen(Screen[None]):
                 ("Enter", "bold"),
                 " just the highlighted deck.",
             )
-        if counts.topics_due or counts.topics_new:
+        if counts.topics_due or counts.topics_new or counts.mistakes_due:
             return Text.assemble(
                 "Cards are done for today. ",
                 ("d", "bold"),
@@ -259,7 +268,7 @@ class HomeScreen(Screen[None]):
 
     def action_drill(self) -> None:
         counts = self.counts or self.collection.home()
-        if not (counts.topics_due or counts.topics_new):
+        if not (counts.topics_due or counts.topics_new or counts.mistakes_due):
             self.notify(
                 "No drill topic is due today — press t to practise any topic.",
                 title="Drills done",
@@ -293,6 +302,17 @@ def _weakest(counts: HomeCounts) -> RenderableType:
         title.truncate(WEAKEST_TITLE_WIDTH, overflow="ellipsis")
         grid.add_row(marks_text(topic.recent), title)
     return grid
+
+
+def _mistakes_line(counts: HomeCounts) -> Text:
+    """How many mistakes the learner still makes, and whether the drills bring one today."""
+    words = "mistake" if counts.mistakes_active == 1 else "mistakes"
+    line = Text.assemble((f"{counts.mistakes_active} {words} to unlearn", "bold"))
+    if counts.mistakes_due:
+        line.append(f" · {counts.mistakes_due} due in today's drills")
+    else:
+        line.append(" · none due today", style="dim")
+    return line
 
 
 def _count(n: int) -> Text:

@@ -92,6 +92,7 @@ class StatsScreen(Screen[None]):
         with VerticalScroll(id="stats-body"):
             yield Static(id="summary")
             yield Static(id="coverage")
+            yield Static(id="mistakes")
             yield Static(id="topics")
             yield Static(id="decks")
             yield Static("Cards and drills in the last year", classes="section")
@@ -132,6 +133,9 @@ class StatsScreen(Screen[None]):
     def show(self, data: StatsData) -> None:
         self.query_one("#summary", Static).update(self._summary(data, self.size.width))
         self.query_one("#coverage", Static).update(_coverage(data))
+        mistakes = self.query_one("#mistakes", Static)
+        mistakes.display = bool(data.active_mistakes)
+        mistakes.update(_mistakes(data))
         heatmap = self.query_one("#heatmap", Heatmap)
         heatmap.today = data.today
         heatmap.counts = {d.date: d.reviews + d.drills for d in data.per_day}
@@ -312,6 +316,40 @@ def _coverage(data: StatsData) -> Text:
         (str(c.topics_met), "bold"),
         f" of {c.topics_total} topics",
     )
+
+
+def _mistakes(data: StatsData) -> Table:
+    """The mistakes the learner still makes, latest first: what each is, the topic it was
+    last made in, how often and when (shown only when there is one)."""
+    table = Table(
+        title="Mistakes to unlearn",
+        title_justify="left",
+        title_style="bold",
+        caption="each comes back in the drills until avoided three times in a row",
+        caption_justify="left",
+        caption_style="dim",
+        box=None,
+        padding=(0, 1),
+        pad_edge=False,
+        header_style="dim",
+    )
+    table.add_column("mistake", ratio=1, min_width=20)
+    table.add_column("topic", no_wrap=True, overflow="ellipsis", max_width=18)
+    table.add_column("seen", justify="right", no_wrap=True)
+    table.add_column("last", no_wrap=True)
+    for mistake in data.active_mistakes:
+        table.add_row(
+            Text(mistake.description),
+            Text(mistake.topic_title, style="dim"),
+            f"{mistake.seen}×",
+            _ago(mistake.last_seen, data.today),
+        )
+    return table
+
+
+def _ago(day: date, today: date) -> str:
+    days = (today - day).days
+    return "today" if days <= 0 else "yesterday" if days == 1 else f"{days} d ago"
 
 
 def _decks(data: StatsData) -> Table:
