@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from studyapp.answers import check_answer, warm_up, within_tolerance
 from studyapp.drills import make_problem, registry
-from studyapp.drills.base import EXACT, Answer, Problem, Tolerance
-from studyapp.drills.digits import digits_line, digits_needed, round_to, truncate_to
+from studyapp.drills.base import EXACT, Answer, Problem, Tolerance, round_to, truncate_to
+from studyapp.drills.digits import digits_line, digits_needed
 
 DEFAULT = Tolerance(rel=0.01, abs=0.001)
 TIGHT = Tolerance(rel=1e-3, abs=1e-12)

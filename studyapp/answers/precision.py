@@ -54,7 +54,8 @@ def cut_short_message(text: str, given: Any, expected: Any, tolerance: Any) -> s
     """'Right to the 3 digits you gave; this problem needs 4 — type more digits.' when every
     number typed is right or is the expected one rounded or cut to the digits typed, and at
     least one of them is short; None otherwise (a whole-number answer is never short)."""
-    from studyapp.drills.digits import accepts, digits_needed, round_to, truncate_to
+    from studyapp.drills.base import round_to, truncate_to
+    from studyapp.drills.digits import accepts, digits_needed
 
     literals = _literals(text)
     wanted, got = _flat(expected), _flat(given)

@@ -21,8 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from studyapp.drills.base import Draft, Slip, Tolerance, plain
-from studyapp.drills.digits import round_to, truncate_to
+from studyapp.drills.base import Draft, Slip, Tolerance, plain, round_to, truncate_to
 
 
 def sorted_out(value: Any, slips: Sequence[Slip], tolerance: Tolerance) -> list[Slip] | None:

@@ -113,8 +113,6 @@ def _reads_cut_short(value: np.ndarray, answer: np.ndarray, tolerance: Tolerance
     also the answer rounded or cut to as many digits (−0.33 for −0.33617): typed as written,
     the checker takes it for the answer cut short and asks for more digits (its test comes
     before the slips'), so the slip would never be named."""
-    from studyapp.drills.digits import round_to, truncate_to
-
     if value.shape != answer.shape:
         return False
     for given, expected in zip(value.ravel().tolist(), answer.ravel().tolist(), strict=True):
@@ -211,6 +209,24 @@ class Problem:
 
 
 # ---------------------------------------------------------------- numbers in, numbers out
+
+MOST = 17
+"""Enough significant digits to write any double exactly."""
+
+
+def round_to(x: float, digits: int) -> float:
+    """`x` rounded to `digits` significant digits, as a person writes it (0.047351, 3 →
+    0.0474)."""
+    return float(f"{x:.{digits - 1}e}")
+
+
+def truncate_to(x: float, digits: int) -> float:
+    """`x` cut after `digits` significant digits (0.047351, 3 → 0.0473)."""
+    if x == 0 or not math.isfinite(x):
+        return x
+    mantissa, exponent = f"{abs(x):.{MOST}e}".split("e")
+    kept = mantissa.replace(".", "")[:digits]
+    return math.copysign(float(f"{kept[0]}.{kept[1:] or '0'}e{exponent}"), x)
 
 
 def plain(value: Any) -> Any:

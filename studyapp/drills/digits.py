@@ -12,27 +12,10 @@ import math
 import sys
 from typing import Any
 
-from studyapp.drills.base import Tolerance
+from studyapp.drills.base import MOST, Tolerance, round_to
 
-MOST = 17
-"""Enough significant digits to write any double exactly."""
 STATED_ABOVE = 3
 """Prompts say how many digits are needed only beyond this many: three is what people give."""
-
-
-def round_to(x: float, digits: int) -> float:
-    """`x` rounded to `digits` significant digits, as a person writes it (0.047351, 3 →
-    0.0474)."""
-    return float(f"{x:.{digits - 1}e}")
-
-
-def truncate_to(x: float, digits: int) -> float:
-    """`x` cut after `digits` significant digits (0.047351, 3 → 0.0473)."""
-    if x == 0 or not math.isfinite(x):
-        return x
-    mantissa, exponent = f"{abs(x):.{MOST}e}".split("e")
-    kept = mantissa.replace(".", "")[:digits]
-    return math.copysign(float(f"{kept[0]}.{kept[1:] or '0'}e{exponent}"), x)
 
 
 def accepts(given: float, expected: float, tolerance: Tolerance) -> bool:
