@@ -435,4 +435,4 @@ def test_check_exit_codes_and_unreadable_steps() -> None:
     code, out = run("check", "-t", "chain_rule", "-s", "7", "-a", "h=1")
     assert code == 2 and "z1, a1, z2, y_hat, answer" in out
     code, out = run("check", "-t", "softmax", "-s", "1", "-a", "[0.1, 0.2]; [0.3]", "--json")
-    assert json.loads(out)["checkpoints"][0]["typed"] == "[0.1, 0.2]; [0.3]"
+    assert json.loads(out)["checkpoints"][-1]["typed"] == "[0.1, 0.2]; [0.3]"
