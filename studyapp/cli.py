@@ -181,7 +181,12 @@ def _print_stats(data: dict[str, Any]) -> None:
 @click.pass_context
 def config(ctx: click.Context, key: str | None, value: str | None) -> None:
     """Show the preferences, or set one: `studyapp config new_per_day 30`."""
-    from studyapp.config import CHOICE_PREFERENCES, PREFERENCES
+    from studyapp.config import (
+        CHOICE_PREFERENCES,
+        FRACTION_PREFERENCES,
+        PREFERENCES,
+        retention_warning,
+    )
 
     collection = _open(ctx, sync=False)
     try:
@@ -192,16 +197,49 @@ def config(ctx: click.Context, key: str | None, value: str | None) -> None:
             for name, (_words, meaning) in CHOICE_PREFERENCES.items():
                 current = getattr(collection.settings, name)
                 click.echo(f"{name:<18} {current:>6}   {meaning}")
+            for name, (lowest, highest, meaning) in FRACTION_PREFERENCES.items():
+                current = getattr(collection.settings, name)
+                click.echo(f"{name:<18} {current:>6}   {meaning} ({lowest}-{highest})")
             return
         if value is None:
             raise click.UsageError("give a value too, e.g. `studyapp config new_per_day 30`")
-        try:
-            number = collection.set_preference(key, value)
-        except ValueError as error:
-            raise click.ClickException(str(error)) from None
+        with _late_progress_bar("Deriving FSRS's state from the review log") as progress:
+            try:
+                number = collection.set_preference(key, value, progress)
+            except ValueError as error:
+                raise click.ClickException(str(error)) from None
         click.echo(f"{key} = {number}")
+        if key == "desired_retention" and isinstance(number, float):
+            warning = retention_warning(number)
+            if warning:
+                click.echo(f"warning: {warning}", err=True)
     finally:
         collection.close()
+
+
+@contextmanager
+def _late_progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress callback (done, total) that shows a bar only once the work has taken more
+    than a second: a quick replay prints nothing."""
+    started = time.monotonic()
+    bar: Any = None
+    shown = 0
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar, shown
+        if bar is None:
+            if time.monotonic() - started < 1.0:
+                return
+            bar = click.progressbar(length=max(total, 1), label=label, file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - shown)
+        shown = done
+
+    try:
+        yield progress
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
 
 
 @main.command()

@@ -212,6 +212,7 @@ class Collection:
         try:
             values, collection.preference_problems = collection._stored_preferences()
             collection.settings = collection.settings.with_preferences(values)
+            collection._read_fsrs_bookkeeping()
             if sync:
                 collection.sync(content)
         except BaseException:
@@ -265,21 +266,50 @@ class Collection:
         """Where opening copied the file before upgrading its schema, if it did."""
         return self.db.backup
 
-    def preferences(self) -> dict[str, int | str]:
+    def preferences(self) -> dict[str, int | str | float]:
         """The usable preferences stored in this collection (only those the learner has set)."""
         return self._stored_preferences()[0]
 
-    def _stored_preferences(self) -> tuple[dict[str, int | str], list[str]]:
+    def _stored_preferences(self) -> tuple[dict[str, int | str | float], list[str]]:
         with self.db.reading() as reader:
             return stored_preferences(reader.all("preferences"))
 
-    def set_preference(self, key: str, value: str) -> int | str:
-        """Store a preference (validated) and apply it to this collection's settings."""
+    def set_preference(
+        self, key: str, value: str, progress: Callable[[int, int], None] | None = None
+    ) -> int | str | float:
+        """Store a preference (validated) and apply it to this collection's settings.
+
+        Choosing FSRS the first time derives its state from the review log (`progress`
+        follows the replay); a new desired retention moves FSRS's due days to it."""
         number = parse_preference(key, value)
         with self.db.writing() as sql:
             sql.run("write_preference", {"key": key, "value": str(number)})
         self.settings = self.settings.with_preferences({key: number})
+        if key == "scheduler" and number == "fsrs":
+            self.keep_fsrs(progress)
+        elif key == "desired_retention" and self.settings.fsrs_tracked:
+            from studyapp.review.fsrs_state import reschedule
+
+            reschedule(self.db, self.settings)
         return number
+
+    def _read_fsrs_bookkeeping(self) -> None:
+        from studyapp.schedulers.fsrs import with_bookkeeping
+
+        with self.db.reading() as reader:
+            self.settings = with_bookkeeping(self.settings, reader.all("preferences"))
+
+    def keep_fsrs(self, progress: Callable[[int, int], None] | None = None) -> bool:
+        """Derive FSRS's state from the log unless it is already kept (switching to FSRS,
+        or a collection restored or upgraded since); True when a replay ran."""
+        self._read_fsrs_bookkeeping()
+        if self.settings.fsrs_tracked:
+            return False
+        from studyapp.review.fsrs_state import derive
+
+        derive(self.db, self.settings, progress)
+        self._read_fsrs_bookkeeping()
+        return True
 
     def learning_path(self) -> LearningPath | None:
         """The content's learning path (content/path.toml), or None when it has none.

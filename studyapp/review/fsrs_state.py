@@ -1,0 +1,192 @@
+"""FSRS's state beside SM-2's: derived from the review log by replay, then kept in step.
+
+SM-2's state stays exactly as SM-2 leaves it; FSRS's lives in its own columns (migration
+0009). Switching to FSRS the first time replays the whole log (`derive`), oldest grade
+first, with the rules of a grade here: a day's first grade schedules, same-day re-asks
+are logged and skipped, and a grade whose SM-2 state before was new (a new or reset item)
+starts FSRS afresh. From then on every grade, undo and override keeps both states
+(review/grading.py `fsrs_step_for`, store/grades.py), whichever scheduler is active, so
+switching back and forth costs nothing and loses nothing.
+
+An item with an SM-2 schedule but no logged grade (a schedule imported without its
+history) gets FSRS's memory from its SM-2 ease and interval, by fsrs-rs's own conversion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+
+from studyapp.config import Settings
+from studyapp.schedulers import fsrs
+from studyapp.schedulers.sm2 import Sm2State
+from studyapp.store import Database, rows
+from studyapp.store.schema import cards, drill_topics, reviews
+
+Progress = Callable[[int, int], None]
+"""(done, total) reviews replayed, for a progress bar."""
+
+TRACKED_KEY = fsrs.TRACKED_KEY
+
+_TABLES = {"card": cards, "topic": drill_topics}
+_CHUNK = 20_000
+
+
+def due_column_suffix(settings: Settings) -> str:
+    """The suffix of the store's statements that count by the active scheduler's due day."""
+    return "_fsrs" if settings.scheduler == "fsrs" else ""
+
+
+def stored_state(db: Database, kind: str, item_id: str, sm2: Sm2State) -> fsrs.FsrsState | None:
+    """An item's stored FSRS state (None: new, or not derived)."""
+    if sm2.last_review is None:
+        return None
+    with db.reading() as reader:
+        found = reader.one(f"{kind}_fsrs", {"item_id": item_id})
+    return None if found is None else rows.fsrs_from_row(found, sm2.last_review)
+
+
+def fsrs_preview(
+    db: Database,
+    settings: Settings,
+    kind: str,
+    item_id: str,
+    sm2: Sm2State,
+    today: date,
+    repeat: bool,
+) -> dict[int, int]:
+    """Grade -> the interval in days FSRS would give the item; a same-day re-ask keeps the
+    interval its first grade set, as under SM-2."""
+    state = stored_state(db, kind, item_id, sm2)
+    if repeat:
+        kept = (state.due - state.last_review).days if state is not None else 1
+        return dict.fromkeys(range(6), kept)
+    return fsrs.preview_intervals(
+        state, today, settings.fsrs_parameters, settings.desired_retention
+    )
+
+
+def read_log(
+    db: Database, progress: Progress | None = None
+) -> dict[tuple[str, str], list[fsrs.Graded]]:
+    """Every logged grade by item, oldest first, as a replay reads it (streamed in the
+    log's own order: no sort of the million-row table)."""
+    columns = (
+        reviews.c.kind,
+        reviews.c.item_id,
+        reviews.c.day,
+        reviews.c.quality,
+        reviews.c.repeat,
+        reviews.c.prev_last_review,
+    )
+    by_item: dict[tuple[str, str], list[fsrs.Graded]] = {}
+    with db.session() as session:
+        total = int(
+            session.execute(select(reviews.c.id).order_by(reviews.c.id.desc()).limit(1)).scalar()
+            or 0
+        )
+        result = session.execute(select(*columns).order_by(reviews.c.id)).yield_per(_CHUNK)
+        for done, (kind, item_id, day, quality, repeat, prev_last) in enumerate(result, 1):
+            graded = fsrs.Graded(day, int(quality), bool(repeat), prev_last is None)
+            by_item.setdefault((kind, item_id), []).append(graded)
+            if progress is not None and done % _CHUNK == 0:
+                progress(done, total)
+        if progress is not None:
+            progress(total, total)
+    return by_item
+
+
+def derive(db: Database, settings: Settings, progress: Progress | None = None) -> int:
+    """Fill every item's FSRS columns from the log (and from SM-2's schedule where no log
+    exists), then mark FSRS as kept: returns how many items got a state. One write
+    transaction, so no grade slips between the replay and the writes."""
+    weights, retention = settings.fsrs_parameters, settings.desired_retention
+    by_item = read_log(db, progress)
+    with db.write_session() as session, session.begin():
+        for kind, table in _TABLES.items():
+            scheduled = session.execute(
+                select(table.c.id, table.c.easiness, table.c.interval, table.c.last_review).where(
+                    table.c.last_review.is_not(None)
+                )
+            ).all()
+            values: list[dict[str, Any]] = []
+            for item_id, easiness, interval, last_review in scheduled:
+                log = by_item.get((kind, item_id))
+                state = (
+                    fsrs.replay(log, weights, retention)
+                    if log
+                    else _from_sm2(float(easiness), int(interval), last_review, weights, retention)
+                )
+                values.append({"key": item_id, **_columns(state)})
+            if values:
+                statement = update(table).where(table.c.id == _key())
+                session.execute(statement, values)
+        _mark_tracked(session)
+    return len(by_item)
+
+
+def _key() -> Any:
+    from sqlalchemy import bindparam
+
+    return bindparam("key")
+
+
+def _columns(state: fsrs.FsrsState | None) -> dict[str, Any]:
+    if state is None:
+        return {"fsrs_stability": None, "fsrs_difficulty": None, "fsrs_due": None}
+    return {
+        "fsrs_stability": state.stability,
+        "fsrs_difficulty": state.difficulty,
+        "fsrs_due": state.due,
+    }
+
+
+def _from_sm2(
+    easiness: float, interval: int, last_review: date, weights: fsrs.Weights, retention: float
+) -> fsrs.FsrsState:
+    """FSRS's memory for a schedule with no history: fsrs-rs's conversion of an SM-2 ease
+    and interval (taking SM-2's intervals as set for 90 % recall)."""
+    from fsrs_rs_python import FSRS
+
+    memory = FSRS(list(weights or fsrs.default_parameters())).memory_state_from_sm2(
+        easiness, float(max(1, interval)), 0.9
+    )
+    stability = max(float(memory.stability), fsrs.MIN_STABILITY)
+    days = fsrs.interval_days(stability, retention, weights or fsrs.default_parameters())
+    return fsrs.FsrsState(
+        stability, float(memory.difficulty), last_review, last_review + timedelta(days=days)
+    )
+
+
+def _mark_tracked(session: Any) -> None:
+    from studyapp.store.schema import preferences
+
+    session.execute(preferences.delete().where(preferences.c.key == TRACKED_KEY))
+    session.execute(preferences.insert().values(key=TRACKED_KEY, value="1"))
+
+
+def reschedule(db: Database, settings: Settings) -> None:
+    """Move every FSRS due day to what the current weights and desired retention give
+    (after a refit or a new desired_retention): the memory states stay, only the
+    interval from each last review changes."""
+    weights = settings.fsrs_parameters or fsrs.default_parameters()
+    with db.write_session() as session, session.begin():
+        for table in _TABLES.values():
+            found = session.execute(
+                select(table.c.id, table.c.fsrs_stability, table.c.last_review).where(
+                    table.c.fsrs_stability.is_not(None), table.c.last_review.is_not(None)
+                )
+            ).all()
+            values = [
+                {
+                    "key": item_id,
+                    "fsrs_due": last
+                    + timedelta(days=fsrs.interval_days(s, settings.desired_retention, weights)),
+                }
+                for item_id, s, last in found
+            ]
+            if values:
+                session.execute(update(table).where(table.c.id == _key()), values)
