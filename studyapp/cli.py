@@ -113,11 +113,35 @@ def stats(ctx: click.Context, as_json: bool) -> None:
 
     collection = _open(ctx, topics=True)
     data = stats_json(collection.stats())
+    data["calibration"] = collection.calibration_json()  # issue 17
     collection.close()
     if as_json:
         click.echo(json.dumps(data, indent=2))
         return
     _print_stats(data)
+    _print_calibration(data["calibration"])
+
+
+def _print_calibration(found: dict[str, Any]) -> None:
+    """Calibration as text: each scheduler's log loss and binned RMSE, retention at target."""
+    click.echo(f"Calibration ({found['reviews']} review(s) with a prediction)")
+    if not found["reviews"]:
+        click.echo("  no item reviewed on two different days yet")
+        return
+    fitted = found["fsrs"]["fitted"]
+    weights = (
+        f"fitted {fitted['on']} on {fitted['reviews']} reviews" if fitted else "FSRS's defaults"
+    )
+    for name, label in (("sm2", "SM-2"), ("fsrs", f"FSRS ({weights})")):
+        score = found[name]
+        click.echo(
+            f"  {label:<16} log loss {score['log_loss']:.3f}   RMSE (bins) {score['rmse_bins']:.3f}"
+        )
+    retention = found["retention"]
+    click.echo(
+        f"  retention       observed {_percent(retention['observed'])}, "
+        f"desired {retention['desired']:.0%}"
+    )
 
 
 def _percent(share: float | None) -> str:

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from studyapp.decks.seeds import SourceLines
     from studyapp.drills import Problem as Problem
     from studyapp.drills.base import num as num
+    from studyapp.progress.calibration import Calibration as Calibration
     from studyapp.progress.stats import DayCount as DayCount
     from studyapp.progress.stats import StatsData as StatsData
     from studyapp.review.cards import CardView as CardView
@@ -298,6 +299,29 @@ class Collection:
 
         with self.db.reading() as reader:
             self.settings = with_bookkeeping(self.settings, reader.all("preferences"))
+
+    def calibration(self) -> Calibration:
+        """How well SM-2 and FSRS predicted this learner's recall (progress/calibration.py):
+        reads the whole log, so the stats screen runs it in a worker of its own."""
+        from studyapp.progress.calibration import calibration_data
+
+        return calibration_data(self.db, self.settings)
+
+    def calibration_json(self) -> dict[str, Any]:
+        """`stats --json`'s `calibration`, with where FSRS's weights came from."""
+        from studyapp.progress.calibration import calibration_json
+
+        found = calibration_json(self.calibration())
+        found["fsrs"]["fitted"] = self.fsrs_fit()
+        return found
+
+    def fsrs_fit(self) -> dict[str, Any] | None:
+        """When and on how many first grades FSRS's weights were fitted (None: defaults)."""
+        from studyapp.schedulers.fsrs import fitted_on
+
+        with self.db.reading() as reader:
+            found = fitted_on(reader.all("preferences"))
+        return None if found is None else {"on": found[0].isoformat(), "reviews": found[1]}
 
     def keep_fsrs(self, progress: Callable[[int, int], None] | None = None) -> bool:
         """Derive FSRS's state from the log unless it is already kept (switching to FSRS,

@@ -162,3 +162,29 @@ def test_cli_config_switches_scheduler_and_warns_on_high_retention(tmp_path, mon
     refused = runner.invoke(main, ["config", "desired_retention", "1.5"])
     assert refused.exit_code != 0 and "between 0.7 and 0.99" in refused.output
     assert runner.invoke(main, ["config", "scheduler", "anki"]).exit_code != 0
+
+
+def test_stats_json_carries_calibration_for_both_schedulers(
+    db, db_path, settings, monkeypatch
+) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from studyapp.cli import main
+
+    add_cards(db, 3)
+    study(db, settings, 40)
+    monkeypatch.setenv("STUDYAPP_DB", str(db_path))
+    out = CliRunner().invoke(main, ["stats", "--json"])
+    assert out.exit_code == 0, out.output
+    found = json.loads(out.output)["calibration"]
+    assert found["reviews"] > 5
+    for name in ("sm2", "fsrs"):
+        assert 0 < found[name]["log_loss"] < 5
+        assert 0 <= found[name]["rmse_bins"] <= 1
+        assert sum(b["reviews"] for b in found[name]["bins"]) == found["reviews"]
+    assert found["fsrs"]["parameters"] == "default" and found["fsrs"]["fitted"] is None
+    assert found["retention"]["desired"] == 0.9
+    text = CliRunner().invoke(main, ["stats"]).output
+    assert "Calibration" in text and "SM-2" in text and "FSRS (FSRS's defaults)" in text
