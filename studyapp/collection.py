@@ -92,6 +92,10 @@ def __getattr__(name: str) -> object:
         from studyapp.progress import stats
 
         value = getattr(stats, name)
+    elif name == "Calibration":
+        from studyapp.progress.calibration import Calibration
+
+        value = Calibration
     elif name == "Problem":
         from studyapp.drills import Problem
 

@@ -1,0 +1,86 @@
+"""The stats screen's calibration section (issue 17): both schedulers' scores and the
+calibration plot, loaded in a worker of their own, readable at 80×24 and 60×20."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from rich.console import Console
+from textual.widgets import Static
+
+from studyapp.collection import Collection
+from studyapp.ui.app import make_app
+from studyapp.ui.calibration import CalibrationPlot, CalibrationView
+from studyapp.ui.stats import StatsScreen
+
+from .builders import SEED
+from .test_pilot import plain
+
+
+async def open_calibration(pilot: Any) -> CalibrationView:
+    await pilot.press("s")
+    screen = pilot.app.screen
+    assert isinstance(screen, StatsScreen)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    view = screen.query_one(CalibrationView)
+    screen.query_one("#stats-body").scroll_to_widget(view, animate=False, top=True)
+    await pilot.pause()
+    return view
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)])
+async def test_calibration_shows_both_schedulers_scores_and_plot(
+    studied: Collection, size: tuple[int, int]
+) -> None:
+    expected = studied.calibration()
+    assert expected.reviews > 0
+    app = make_app(studied, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=size) as pilot:
+        view = await open_calibration(pilot)
+        assert not view.loading and view.found == expected
+        table = plain(view.query_one("#calibration-table", Static))
+        for score in (expected.sm2, expected.fsrs):
+            assert score.log_loss is not None and f"{score.log_loss:.3f}" in table
+            assert score.rmse_bins is not None and f"{score.rmse_bins:.3f}" in table
+        assert "SM-2" in table and "FSRS" in table and "in use" in table
+        assert "default weights" in table
+        assert f"{expected.reviews} reviews" in table
+        plot = view.query_one(CalibrationPlot)
+        drawn = rendered(plot)
+        assert "Widen the window" not in drawn
+        assert "●" in drawn and "◆" in drawn and "predicted recall" in drawn
+        assert plot.region.width <= size[0] and plot.region.height > 0
+        assert screen_fits(view, size)
+
+
+def rendered(plot: CalibrationPlot) -> str:
+    """The plot as plain text, as the terminal shows it."""
+    console = Console(width=plot.size.width, record=True, file=io.StringIO())
+    console.print(plot.render())
+    return console.export_text()
+
+
+def screen_fits(view: CalibrationView, size: tuple[int, int]) -> bool:
+    """The section lies within the screen's width (nothing hides past the right edge)."""
+    return view.region.right <= size[0]
+
+
+async def test_calibration_says_when_there_is_nothing_to_measure(collection: Collection) -> None:
+    app = make_app(collection, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = await open_calibration(pilot)
+        assert "Nothing to measure yet" in plain(view.query_one("#calibration-table", Static))
+        assert "No item reviewed" in rendered(view.query_one(CalibrationPlot))
+
+
+async def test_calibration_names_the_active_scheduler(studied: Collection) -> None:
+    studied.set_preference("scheduler", "fsrs")
+    app = make_app(studied, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = await open_calibration(pilot)
+        rows = plain(view.query_one("#calibration-table", Static)).splitlines()
+        assert any("FSRS" in row and "in use" in row for row in rows)
+        assert not any("SM-2" in row and "in use" in row for row in rows)
