@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from studyapp.review.drilling import DrillSession as DrillSession
     from studyapp.review.drilling import derived_quality as derived_quality
     from studyapp.review.drilling import level_note as level_note
+    from studyapp.review.fitting import Fitted
     from studyapp.schedulers.sm2 import QUALITY_LABELS as QUALITY_LABELS
     from studyapp.schedulers.sm2 import needs_repeat_today as needs_repeat_today
     from studyapp.transfer.anki_import import AnkiImportReport
@@ -326,6 +327,15 @@ class Collection:
         with self.db.reading() as reader:
             found = fitted_on(reader.all("preferences"))
         return None if found is None else {"on": found[0].isoformat(), "reviews": found[1]}
+
+    def fsrs_upkeep(self) -> Fitted | None:
+        """Keep FSRS's state derived and its weights fitted to this learner (the app runs
+        it in a worker after start); the fit, when one was done."""
+        from studyapp.review.fitting import upkeep
+
+        done = upkeep(self.db, self.settings)
+        self._read_fsrs_bookkeeping()
+        return done
 
     def keep_fsrs(self, progress: Callable[[int, int], None] | None = None) -> bool:
         """Derive FSRS's state from the log unless it is already kept (switching to FSRS,

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from studyapp.config import Settings
 from studyapp.schedulers import fsrs
@@ -74,7 +74,22 @@ def read_log(
 ) -> dict[tuple[str, str], list[fsrs.Graded]]:
     """Every logged grade by item, oldest first, as a replay reads it (streamed in the
     log's own order: no sort of the million-row table)."""
+    by_item: dict[tuple[str, str], list[fsrs.Graded]] = {}
+    with db.session() as session:
+        _read_into(session, by_item, 0, progress)
+    return by_item
+
+
+def _read_into(
+    session: Any,
+    by_item: dict[tuple[str, str], list[fsrs.Graded]],
+    after_id: int,
+    progress: Progress | None = None,
+) -> int:
+    """Append the log's grades with an id above `after_id` to `by_item`; returns the
+    highest id read (an id range on the key: the catch-up after a long read is cheap)."""
     columns = (
+        reviews.c.id,
         reviews.c.kind,
         reviews.c.item_id,
         reviews.c.day,
@@ -82,30 +97,32 @@ def read_log(
         reviews.c.repeat,
         reviews.c.prev_last_review,
     )
-    by_item: dict[tuple[str, str], list[fsrs.Graded]] = {}
-    with db.session() as session:
-        total = int(
-            session.execute(select(reviews.c.id).order_by(reviews.c.id.desc()).limit(1)).scalar()
-            or 0
-        )
-        result = session.execute(select(*columns).order_by(reviews.c.id)).yield_per(_CHUNK)
-        for done, (kind, item_id, day, quality, repeat, prev_last) in enumerate(result, 1):
-            graded = fsrs.Graded(day, int(quality), bool(repeat), prev_last is None)
-            by_item.setdefault((kind, item_id), []).append(graded)
-            if progress is not None and done % _CHUNK == 0:
-                progress(done, total)
-        if progress is not None:
-            progress(total, total)
-    return by_item
+    total = int(session.execute(select(func.max(reviews.c.id))).scalar() or 0)
+    last = after_id
+    query = select(*columns).where(reviews.c.id > after_id).order_by(reviews.c.id)
+    result = session.execute(query).yield_per(_CHUNK)
+    for done, (row_id, kind, item_id, day, quality, repeat, prev_last) in enumerate(result, 1):
+        graded = fsrs.Graded(day, int(quality), bool(repeat), prev_last is None)
+        by_item.setdefault((kind, item_id), []).append(graded)
+        last = row_id
+        if progress is not None and done % _CHUNK == 0:
+            progress(done, max(total - after_id, done))
+    if progress is not None:
+        progress(max(total - after_id, 0), max(total - after_id, 0))
+    return int(last)
 
 
 def derive(db: Database, settings: Settings, progress: Progress | None = None) -> int:
     """Fill every item's FSRS columns from the log (and from SM-2's schedule where no log
-    exists), then mark FSRS as kept: returns how many items got a state. One write
-    transaction, so no grade slips between the replay and the writes."""
+    exists), then mark FSRS as kept: returns how many items got a state. The log is read
+    outside the write lock; the grades given meanwhile are read again inside it, so none
+    slips between the replay and the writes."""
     weights, retention = settings.fsrs_parameters, settings.desired_retention
-    by_item = read_log(db, progress)
+    by_item: dict[tuple[str, str], list[fsrs.Graded]] = {}
+    with db.session() as session:  # the long read, outside the write lock
+        last = _read_into(session, by_item, 0, progress)
     with db.write_session() as session, session.begin():
+        _read_into(session, by_item, last)  # grades given meanwhile
         for kind, table in _TABLES.items():
             scheduled = session.execute(
                 select(table.c.id, table.c.easiness, table.c.interval, table.c.last_review).where(

@@ -84,3 +84,41 @@ async def test_calibration_names_the_active_scheduler(studied: Collection) -> No
         rows = plain(view.query_one("#calibration-table", Static)).splitlines()
         assert any("FSRS" in row and "in use" in row for row in rows)
         assert not any("SM-2" in row and "in use" in row for row in rows)
+
+
+async def test_calibration_says_when_fsrs_weights_were_fitted(studied: Collection) -> None:
+    from studyapp.schedulers import fsrs
+
+    weights = fsrs.parameters_text(fsrs.default_parameters())
+    with studied.db.writing() as sql:
+        sql.run("write_preference", {"key": fsrs.PARAMETERS_KEY, "value": weights})
+        sql.run("write_preference", {"key": fsrs.FITTED_KEY, "value": "2026-03-01 512"})
+    app = make_app(studied, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = await open_calibration(pilot)
+        table = plain(view.query_one("#calibration-table", Static))
+        assert "fitted to you on 2026-03-01 from 512 reviews" in table
+
+
+async def test_the_app_keeps_fsrs_up_to_date_in_a_worker_after_start(
+    studied: Collection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from studyapp.review.fitting import Fitted
+
+    calls: list[str] = []
+
+    def upkeep() -> Fitted:
+        import threading
+
+        calls.append(threading.current_thread().name)
+        return Fitted((), studied.settings.today(), 432)
+
+    monkeypatch.setattr(studied, "fsrs_upkeep", upkeep)
+    app = make_app(studied, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert calls == []  # not during start-up
+        await pilot.pause(1.3)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert len(calls) == 1 and calls[0] != "MainThread"
+        assert any("432 reviews" in str(n.message) for n in app._notifications)
