@@ -596,6 +596,10 @@ class Collection:
         from studyapp.transfer.restore import restore_json
 
         restore_json(self.db, restored, replace=replace, progress=progress)
+        values, self.preference_problems = self._stored_preferences()
+        self.settings = self.settings.with_preferences(values)
+        if self.settings.scheduler == "fsrs":  # its state is derived, not exported
+            self.keep_fsrs()
 
     def import_decks(
         self, specs: Iterable[DeckSpec], progress: Callable[[int, int], None] | None = None

@@ -188,3 +188,21 @@ def test_stats_json_carries_calibration_for_both_schedulers(
     assert found["retention"]["desired"] == 0.9
     text = CliRunner().invoke(main, ["stats"]).output
     assert "Calibration" in text and "SM-2" in text and "FSRS (FSRS's defaults)" in text
+
+
+def test_a_restored_backup_on_fsrs_gets_its_fsrs_state_derived(db, db_path, settings) -> None:
+    from studyapp.collection import Collection
+    from studyapp.transfer.restore import check_document
+
+    add_cards(db, 3)
+    study(db, settings, 12)
+    collection = Collection(db, settings)
+    collection.set_preference("scheduler", "fsrs")
+    document = collection.export_json()
+    with db.session() as session:
+        kept = {c.id: c.fsrs_due for c in session.scalars(select(Card))}
+    assert any(kept.values())
+    collection.restore(check_document(document), replace=True)
+    assert collection.settings.scheduler == "fsrs" and collection.settings.fsrs_tracked
+    with db.session() as session:
+        assert {c.id: c.fsrs_due for c in session.scalars(select(Card))} == kept
