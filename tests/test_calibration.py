@@ -95,3 +95,27 @@ def test_the_formats_page_names_every_calibration_key() -> None:
         return []
 
     assert sorted({k for k in ["calibration", *keys(found)] if f"`{k}`" not in page}) == []
+
+
+def test_the_vectorised_calibration_equals_the_replay() -> None:
+    from studyapp.progress.calibration import calibrate_fast
+
+    log = synthetic_log(120, 300, seed=11)
+    extra = START + timedelta(days=310)
+    last_c1 = max(r.day for r in log if r.item_id == "c1")
+    log += [  # a same-day grade not marked as a repeat (an import), and a reset card
+        Logged("card", "c1", extra, 4, False, 6, last_c1),
+        Logged("card", "c1", extra, 2, False, 6, extra),
+        Logged("card", "c2", extra, 5, False, 0, None),
+        Logged("card", "c2", extra + timedelta(days=2), 1, False, 1, extra),
+    ]
+    weights = (0.3, 1.1, 2.5, 7.0, *fsrs.default_parameters()[4:])
+    for w in ((), weights):
+        slow, fast = calibrate(log, w, 0.85), calibrate_fast(log, w, 0.85)
+        assert fast.reviews == slow.reviews and fast.fitted == slow.fitted
+        assert fast.observed_retention == pytest.approx(slow.observed_retention)
+        for a, b in ((slow.sm2, fast.sm2), (slow.fsrs, fast.fsrs)):
+            assert b.log_loss == pytest.approx(a.log_loss, rel=1e-9)
+            assert b.rmse_bins == pytest.approx(a.rmse_bins, rel=1e-9)
+            assert [x.count for x in b.bins] == [x.count for x in a.bins]
+    assert calibrate_fast([]).reviews == 0

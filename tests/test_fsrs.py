@@ -87,3 +87,31 @@ def test_check_parameters_refuses_out_of_bounds() -> None:
         fsrs.check_parameters([0.1] * 20)
     with pytest.raises(ValueError):
         fsrs.check_parameters([*fsrs.default_parameters()[:20], 5.0])
+
+
+def test_the_batch_replay_equals_the_item_by_item_replay() -> None:
+    import random
+
+    import numpy as np
+
+    from studyapp.schedulers.fsrs_batch import replay_batch
+
+    rng = random.Random(5)
+    logs: dict[int, list[fsrs.Graded]] = {}
+    rows = []
+    for step in range(3000):  # interleaved items, as a log is
+        item = rng.randrange(150)
+        log = logs.setdefault(item, [])
+        day = (log[-1].day if log else START) + timedelta(days=rng.choice((0, 1, 2, 5, 13, 40)))
+        graded = fsrs.Graded(day, rng.randrange(6), fresh=bool(log) and rng.random() < 0.02)
+        log.append(graded)
+        rows.append((item, day.toordinal(), graded.quality, graded.fresh or not log[:-1], step))
+    weights = (0.3, 1.1, 2.5, 7.0, *fsrs.default_parameters()[4:])
+    item, day, quality, fresh, _ = (np.array(column) for column in zip(*rows, strict=True))
+    replayed = replay_batch(item, day, quality, fresh, weights)
+    for row in replayed.last_of_items():
+        expected = fsrs.replay(logs[int(replayed.item[row])], weights)
+        assert expected is not None
+        assert replayed.stability[row] == pytest.approx(expected.stability, rel=1e-9)
+        assert replayed.difficulty[row] == pytest.approx(expected.difficulty, rel=1e-9)
+        assert date.fromordinal(int(replayed.day[row])) == expected.last_review

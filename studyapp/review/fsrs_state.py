@@ -15,6 +15,7 @@ history) gets FSRS's memory from its SM-2 ease and interval, by fsrs-rs's own co
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -24,6 +25,8 @@ from studyapp.config import Settings
 from studyapp.schedulers import fsrs
 from studyapp.schedulers.sm2 import Sm2State
 from studyapp.store import Database, rows
+from studyapp.store.log_pages import first_grade_pages, first_grades_after
+from studyapp.store.runner import CoreRunner
 from studyapp.store.schema import cards, drill_topics, reviews
 
 Progress = Callable[[int, int], None]
@@ -112,17 +115,77 @@ def _read_into(
     return int(last)
 
 
+@dataclass
+class _FirstGrades:
+    """The log's first grades of a day, as columns for the batch replay."""
+
+    codes: dict[tuple[str, str], int] = field(default_factory=dict)
+    item: list[int] = field(default_factory=list)
+    day: list[int] = field(default_factory=list)
+    quality: list[int] = field(default_factory=list)
+    fresh: list[bool] = field(default_factory=list)
+    last_id: int = 0
+
+    def add(self, rows: list[tuple[Any, ...]]) -> None:
+        """Append rows of store/log_pages.py."""
+        codes = self.codes
+        for row_id, kind, item_id, day, quality, _interval, new in rows:
+            self.item.append(codes.setdefault((kind, item_id), len(codes)))
+            self.day.append(int(day))
+            self.quality.append(int(quality))
+            self.fresh.append(bool(new))
+            self.last_id = int(row_id)
+
+    def read(self, db: Database, progress: Progress | None = None) -> None:
+        """Read the whole log's first grades, page by page."""
+        with db.reading() as reader:
+            total = int(reader.scalar("log_size") or 0)
+        for page in first_grade_pages(db, self.last_id):
+            self.add(page)
+            if progress is not None:
+                progress(min(self.last_id, total), max(total, 1))
+        if progress is not None:
+            progress(max(total, 1), max(total, 1))
+
+    def states(self, weights: fsrs.Weights, retention: float) -> dict[tuple[str, str], Any]:
+        """Each item's FSRS state after its last logged grade."""
+        import numpy as np
+
+        from studyapp.schedulers.fsrs_batch import replay_batch
+
+        if not self.item:
+            return {}
+        w = weights or fsrs.default_parameters()
+        replayed = replay_batch(
+            np.array(self.item), np.array(self.day), np.array(self.quality),
+            np.array(self.fresh), w,
+        )  # fmt: skip
+        names = {code: key for key, code in self.codes.items()}
+        found: dict[tuple[str, str], Any] = {}
+        for row in replayed.last_of_items():
+            last = date.fromordinal(int(replayed.day[row]))
+            s = float(replayed.stability[row])
+            due = last + timedelta(days=fsrs.interval_days(s, retention, w))
+            found[names[int(replayed.item[row])]] = fsrs.FsrsState(
+                s, float(replayed.difficulty[row]), last, due
+            )
+        return found
+
+
 def derive(db: Database, settings: Settings, progress: Progress | None = None) -> int:
     """Fill every item's FSRS columns from the log (and from SM-2's schedule where no log
-    exists), then mark FSRS as kept: returns how many items got a state. The log is read
-    outside the write lock; the grades given meanwhile are read again inside it, so none
-    slips between the replay and the writes."""
+    exists), then mark FSRS as kept: returns how many items got a state from the log. The
+    log is read and replayed outside the write lock (schedulers/fsrs_batch.py); grades given
+    meanwhile are read again inside it, so none slips between the replay and the writes."""
     weights, retention = settings.fsrs_parameters, settings.desired_retention
-    by_item: dict[tuple[str, str], list[fsrs.Graded]] = {}
-    with db.session() as session:  # the long read, outside the write lock
-        last = _read_into(session, by_item, 0, progress)
+    log = _FirstGrades()
+    log.read(db, progress)  # the long read, outside the write lock
+    by_item = log.states(weights, retention)
     with db.write_session() as session, session.begin():
-        _read_into(session, by_item, last)  # grades given meanwhile
+        meanwhile = first_grades_after(CoreRunner(session), log.last_id)
+        if meanwhile:  # grades given since the read: replay again with them
+            log.add(meanwhile)
+            by_item = log.states(weights, retention)
         for kind, table in _TABLES.items():
             scheduled = session.execute(
                 select(table.c.id, table.c.easiness, table.c.interval, table.c.last_review).where(
@@ -131,12 +194,11 @@ def derive(db: Database, settings: Settings, progress: Progress | None = None) -
             ).all()
             values: list[dict[str, Any]] = []
             for item_id, easiness, interval, last_review in scheduled:
-                log = by_item.get((kind, item_id))
-                state = (
-                    fsrs.replay(log, weights, retention)
-                    if log
-                    else _from_sm2(float(easiness), int(interval), last_review, weights, retention)
-                )
+                state = by_item.get((kind, item_id))
+                if state is None:
+                    state = _from_sm2(
+                        float(easiness), int(interval), last_review, weights, retention
+                    )
                 values.append({"key": item_id, **_columns(state)})
             if values:
                 statement = update(table).where(table.c.id == _key())

@@ -181,6 +181,16 @@ SQL: dict[str, str] = {
         "FROM reviews \n"
         "WHERE reviews.id = :review_id"
     ),
+    "log_size": (
+        "SELECT max(reviews.id) AS max_1 \n"
+        "FROM reviews"
+    ),
+    "first_grades_after": (
+        "SELECT reviews.id, reviews.kind, reviews.item_id, reviews.day AS day, reviews.quality, reviews.prev_interval, reviews.prev_last_review IS NULL AS anon_1 \n"
+        "FROM reviews \n"
+        "WHERE reviews.id > :after_id AND reviews.repeat = 0 ORDER BY reviews.id\n"
+        " LIMIT :room OFFSET 0"
+    ),
     "due_on_day_fsrs": (
         "SELECT count(*) AS count_1 \n"
         "FROM cards \n"

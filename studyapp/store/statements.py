@@ -30,6 +30,7 @@ from sqlalchemy import (
     insert,
     literal_column,
     select,
+    type_coerce,
     update,
 )
 from sqlalchemy.sql import ColumnElement
@@ -368,6 +369,24 @@ def build(dialect: str) -> dict[str, tuple[Any, tuple[str, ...] | None]]:
     review_id = reviews.c.id == bindparam("review_id", type_=Integer)
     add("log_fsrs", update(reviews).where(review_id), tuple(f"prev_{n}" for n in FSRS_COLUMNS))
     add("review_fsrs", select(*(reviews.c[f"prev_{n}"] for n in FSRS_COLUMNS)).where(review_id))
+    add("log_size", select(func.max(reviews.c.id)))  # the progress of a replay
+    add(  # the log's first grades of a day, a page at a time by key: FSRS's replay and the
+        # calibration read a million rows this way without SQLAlchemy's row handling
+        "first_grades_after",
+        select(
+            reviews.c.id,
+            reviews.c.kind,
+            reviews.c.item_id,
+            type_coerce(reviews.c.day, Integer),
+            reviews.c.quality,
+            reviews.c.prev_interval,
+            reviews.c.prev_last_review.is_(None),
+        )
+        .where(reviews.c.id > bindparam("after_id", type_=BigInteger), reviews.c.repeat == false())
+        .order_by(reviews.c.id)
+        .limit(_day("room"))
+        .offset(_const("0")),
+    )
     add(
         "due_on_day_fsrs",
         select(func.count())
