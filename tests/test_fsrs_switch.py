@@ -206,3 +206,24 @@ def test_a_restored_backup_on_fsrs_gets_its_fsrs_state_derived(db, db_path, sett
     assert collection.settings.scheduler == "fsrs" and collection.settings.fsrs_tracked
     with db.session() as session:
         assert {c.id: c.fsrs_due for c in session.scalars(select(Card))} == kept
+
+
+def test_the_stats_forecast_follows_the_active_scheduler(db, settings) -> None:
+    from studyapp.progress.stats import stats_data
+
+    add_cards(db, 3)
+    study(db, settings, 6)
+    derive(db, settings)
+    with db.session() as session:
+        cards = list(session.scalars(select(Card)))
+        by_sm2 = sorted(c.due for c in cards if c.due is not None)
+        by_fsrs = sorted(c.fsrs_due for c in cards if c.fsrs_due is not None)
+    assert by_sm2 != by_fsrs
+
+    def forecast_days(chosen: Settings) -> list:
+        return [day for day, n in stats_data(db, chosen).forecast for _ in range(n)]
+
+    today = settings.today()
+    assert forecast_days(settings) == sorted(max(d, today) for d in by_sm2)
+    on_fsrs = fsrs_settings(db, settings)
+    assert forecast_days(on_fsrs) == sorted(max(d, today) for d in by_fsrs)
