@@ -122,3 +122,27 @@ async def test_the_app_keeps_fsrs_up_to_date_in_a_worker_after_start(
         await pilot.pause()
         assert len(calls) == 1 and calls[0] != "MainThread"
         assert any("432 reviews" in str(n.message) for n in app._notifications)
+
+
+async def test_review_grade_keys_show_the_active_schedulers_intervals(studied: Collection) -> None:
+    from studyapp.review.fsrs_state import stored_state
+    from studyapp.schedulers import fsrs
+    from studyapp.schedulers.sm2 import preview_intervals
+    from studyapp.ui.review import GradePanel, ReviewScreen
+
+    studied.set_preference("scheduler", "fsrs")
+    app = make_app(studied, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        await pilot.press("space")
+        await pilot.pause()
+        card = screen.session.current
+        assert card is not None
+        state = stored_state(studied.db, "card", card.id, card.state)
+        expected = fsrs.preview_intervals(state, studied.settings.today())
+        shown = screen.query_one("#grades", GradePanel).intervals
+        assert shown == expected
+        assert shown != preview_intervals(card.state)  # not SM-2's
