@@ -227,9 +227,9 @@ def config(ctx: click.Context, key: str | None, value: str | None) -> None:
             return
         if value is None:
             raise click.UsageError("give a value too, e.g. `studyapp config new_per_day 30`")
-        with _late_progress_bar("Deriving FSRS's state from the review log") as progress:
+        with LateProgress("deriving FSRS's state from the review log") as bar:
             try:
-                number = collection.set_preference(key, value, progress)
+                number = collection.set_preference(key, value, bar.update)
             except ValueError as error:
                 raise click.ClickException(str(error)) from None
         click.echo(f"{key} = {number}")
@@ -239,31 +239,6 @@ def config(ctx: click.Context, key: str | None, value: str | None) -> None:
                 click.echo(f"warning: {warning}", err=True)
     finally:
         collection.close()
-
-
-@contextmanager
-def _late_progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
-    """A progress callback (done, total) that shows a bar only once the work has taken more
-    than a second: a quick replay prints nothing."""
-    started = time.monotonic()
-    bar: Any = None
-    shown = 0
-
-    def progress(done: int, total: int) -> None:
-        nonlocal bar, shown
-        if bar is None:
-            if time.monotonic() - started < 1.0:
-                return
-            bar = click.progressbar(length=max(total, 1), label=label, file=sys.stderr)
-            bar.__enter__()
-        bar.update(done - shown)
-        shown = done
-
-    try:
-        yield progress
-    finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
 
 
 @main.command()

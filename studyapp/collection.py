@@ -622,7 +622,7 @@ class Collection:
         from studyapp.transfer.anki_import import import_anki
 
         rollover = self.settings.rollover_hour
-        return import_anki(
+        report = import_anki(
             self.db,
             anki,
             source,
@@ -630,6 +630,11 @@ class Collection:
             schedule=schedule,
             progress=progress,
         )
+        if self.settings.fsrs_tracked:  # imported schedules and logs: FSRS's state from them
+            from studyapp.review.fsrs_state import derive
+
+            derive(self.db, self.settings)
+        return report
 
     def export_json(self, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
         """The whole collection as one JSON-ready object (docs/formats.md); `progress` is

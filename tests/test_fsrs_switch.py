@@ -227,3 +227,25 @@ def test_the_stats_forecast_follows_the_active_scheduler(db, settings) -> None:
     assert forecast_days(settings) == sorted(max(d, today) for d in by_sm2)
     on_fsrs = fsrs_settings(db, settings)
     assert forecast_days(on_fsrs) == sorted(max(d, today) for d in by_fsrs)
+
+
+def test_an_anki_import_into_a_collection_on_fsrs_gets_fsrs_state(db, settings, tmp_path) -> None:
+    from studyapp.collection import Collection
+    from studyapp.store import open_database
+    from studyapp.transfer.anki_read import read_collection
+
+    add_cards(db, 3)
+    study(db, settings, 12)
+    package = tmp_path / "out.apkg"
+    Collection(db, settings).write_apkg(package)
+    other = open_database(f"sqlite:///{tmp_path / 'other.db'}")
+    try:
+        target = Collection(other, settings)
+        target.set_preference("scheduler", "fsrs")
+        assert target.settings.fsrs_tracked
+        target.import_anki(read_collection(package), package)
+        with other.session() as session:
+            cards = list(session.scalars(select(Card)))
+        assert cards and all(c.fsrs_due is not None for c in cards if c.due is not None)
+    finally:
+        other.close()
