@@ -377,7 +377,7 @@ def measure_fsrs(db_path: Path, runs: int) -> dict[str, float]:
     figures = {
         "fsrs_queue_build": median_time(lambda: ReviewSession(collection.db, on_fsrs), runs) * 1000
     }
-    _, grade_times = review_round(collection.db, on_fsrs, 200)
+    _, grade_times = review_round(collection.db, on_fsrs, 100)
     if grade_times:
         figures["fsrs_record_grade"] = statistics.median(grade_times) * 1000
     collection.close()
