@@ -113,11 +113,35 @@ def stats(ctx: click.Context, as_json: bool) -> None:
 
     collection = _open(ctx, topics=True)
     data = stats_json(collection.stats())
+    data["calibration"] = collection.calibration_json()  # issue 17
     collection.close()
     if as_json:
         click.echo(json.dumps(data, indent=2))
         return
     _print_stats(data)
+    _print_calibration(data["calibration"])
+
+
+def _print_calibration(found: dict[str, Any]) -> None:
+    """Calibration as text: each scheduler's log loss and binned RMSE, retention at target."""
+    click.echo(f"Calibration ({found['reviews']} review(s) with a prediction)")
+    if not found["reviews"]:
+        click.echo("  no item reviewed on two different days yet")
+        return
+    fitted = found["fsrs"]["fitted"]
+    weights = (
+        f"fitted {fitted['on']} on {fitted['reviews']} reviews" if fitted else "FSRS's defaults"
+    )
+    for name, label in (("sm2", "SM-2"), ("fsrs", f"FSRS ({weights})")):
+        score = found[name]
+        click.echo(
+            f"  {label:<16} log loss {score['log_loss']:.3f}   RMSE (bins) {score['rmse_bins']:.3f}"
+        )
+    retention = found["retention"]
+    click.echo(
+        f"  retention       observed {_percent(retention['observed'])}, "
+        f"desired {retention['desired']:.0%}"
+    )
 
 
 def _percent(share: float | None) -> str:
@@ -187,7 +211,12 @@ def _print_stats(data: dict[str, Any]) -> None:
 @click.pass_context
 def config(ctx: click.Context, key: str | None, value: str | None) -> None:
     """Show the preferences, or set one: `studyapp config new_per_day 30`."""
-    from studyapp.config import CHOICE_PREFERENCES, PREFERENCES
+    from studyapp.config import (
+        CHOICE_PREFERENCES,
+        FRACTION_PREFERENCES,
+        PREFERENCES,
+        retention_warning,
+    )
 
     collection = _open(ctx, sync=False)
     try:
@@ -198,14 +227,22 @@ def config(ctx: click.Context, key: str | None, value: str | None) -> None:
             for name, (_words, meaning) in CHOICE_PREFERENCES.items():
                 current = getattr(collection.settings, name)
                 click.echo(f"{name:<18} {current:>6}   {meaning}")
+            for name, (lowest, highest, meaning) in FRACTION_PREFERENCES.items():
+                current = getattr(collection.settings, name)
+                click.echo(f"{name:<18} {current:>6}   {meaning} ({lowest}-{highest})")
             return
         if value is None:
             raise click.UsageError("give a value too, e.g. `studyapp config new_per_day 30`")
-        try:
-            number = collection.set_preference(key, value)
-        except ValueError as error:
-            raise click.ClickException(str(error)) from None
+        with LateProgress("deriving FSRS's state from the review log") as bar:
+            try:
+                number = collection.set_preference(key, value, bar.update)
+            except ValueError as error:
+                raise click.ClickException(str(error)) from None
         click.echo(f"{key} = {number}")
+        if key == "desired_retention" and isinstance(number, float):
+            warning = retention_warning(number)
+            if warning:
+                click.echo(f"warning: {warning}", err=True)
     finally:
         collection.close()
 

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from studyapp.decks.seeds import SourceLines
     from studyapp.drills import Problem as Problem
     from studyapp.drills.base import num as num
+    from studyapp.progress.calibration import Calibration as Calibration
     from studyapp.progress.stats import DayCount as DayCount
     from studyapp.progress.stats import StatsData as StatsData
     from studyapp.review.cards import CardView as CardView
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
     from studyapp.review.drilling import DrillSession as DrillSession
     from studyapp.review.drilling import derived_quality as derived_quality
     from studyapp.review.drilling import level_note as level_note
+    from studyapp.review.fitting import Fitted
     from studyapp.schedulers.sm2 import QUALITY_LABELS as QUALITY_LABELS
     from studyapp.schedulers.sm2 import needs_repeat_today as needs_repeat_today
     from studyapp.transfer.anki_import import AnkiImportReport
@@ -91,6 +93,10 @@ def __getattr__(name: str) -> object:
         from studyapp.progress import stats
 
         value = getattr(stats, name)
+    elif name == "Calibration":
+        from studyapp.progress.calibration import Calibration
+
+        value = Calibration
     elif name == "Problem":
         from studyapp.drills import Problem
 
@@ -212,6 +218,7 @@ class Collection:
         try:
             values, collection.preference_problems = collection._stored_preferences()
             collection.settings = collection.settings.with_preferences(values)
+            collection._read_fsrs_bookkeeping()
             if sync:
                 collection.sync(content)
         except BaseException:
@@ -265,21 +272,82 @@ class Collection:
         """Where opening copied the file before upgrading its schema, if it did."""
         return self.db.backup
 
-    def preferences(self) -> dict[str, int | str]:
+    def preferences(self) -> dict[str, int | str | float]:
         """The usable preferences stored in this collection (only those the learner has set)."""
         return self._stored_preferences()[0]
 
-    def _stored_preferences(self) -> tuple[dict[str, int | str], list[str]]:
+    def _stored_preferences(self) -> tuple[dict[str, int | str | float], list[str]]:
         with self.db.reading() as reader:
             return stored_preferences(reader.all("preferences"))
 
-    def set_preference(self, key: str, value: str) -> int | str:
-        """Store a preference (validated) and apply it to this collection's settings."""
+    def set_preference(
+        self, key: str, value: str, progress: Callable[[int, int], None] | None = None
+    ) -> int | str | float:
+        """Store a preference (validated) and apply it to this collection's settings.
+
+        Choosing FSRS the first time derives its state from the review log (`progress`
+        follows the replay); a new desired retention moves FSRS's due days to it."""
         number = parse_preference(key, value)
         with self.db.writing() as sql:
             sql.run("write_preference", {"key": key, "value": str(number)})
         self.settings = self.settings.with_preferences({key: number})
+        if key == "scheduler" and number == "fsrs":
+            self.keep_fsrs(progress)
+        elif key == "desired_retention" and self.settings.fsrs_tracked:
+            from studyapp.review.fsrs_state import reschedule
+
+            reschedule(self.db, self.settings)
         return number
+
+    def _read_fsrs_bookkeeping(self) -> None:
+        from studyapp.schedulers.fsrs import with_bookkeeping
+
+        with self.db.reading() as reader:
+            self.settings = with_bookkeeping(self.settings, reader.all("preferences"))
+
+    def calibration(self) -> Calibration:
+        """How well SM-2 and FSRS predicted this learner's recall (progress/calibration.py):
+        reads the whole log, so the stats screen runs it in a worker of its own."""
+        from studyapp.progress.calibration import calibration_data
+
+        return calibration_data(self.db, self.settings)
+
+    def calibration_json(self) -> dict[str, Any]:
+        """`stats --json`'s `calibration`, with where FSRS's weights came from."""
+        from studyapp.progress.calibration import calibration_json
+
+        found = calibration_json(self.calibration())
+        found["fsrs"]["fitted"] = self.fsrs_fit()
+        return found
+
+    def fsrs_fit(self) -> dict[str, Any] | None:
+        """When and on how many first grades FSRS's weights were fitted (None: defaults)."""
+        from studyapp.schedulers.fsrs import fitted_on
+
+        with self.db.reading() as reader:
+            found = fitted_on(reader.all("preferences"))
+        return None if found is None else {"on": found[0].isoformat(), "reviews": found[1]}
+
+    def fsrs_upkeep(self) -> Fitted | None:
+        """Keep FSRS's state derived and its weights fitted to this learner (the app runs
+        it in a worker after start); the fit, when one was done."""
+        from studyapp.review.fitting import upkeep
+
+        done = upkeep(self.db, self.settings)
+        self._read_fsrs_bookkeeping()
+        return done
+
+    def keep_fsrs(self, progress: Callable[[int, int], None] | None = None) -> bool:
+        """Derive FSRS's state from the log unless it is already kept (switching to FSRS,
+        or a collection restored or upgraded since); True when a replay ran."""
+        self._read_fsrs_bookkeeping()
+        if self.settings.fsrs_tracked:
+            return False
+        from studyapp.review.fsrs_state import derive
+
+        derive(self.db, self.settings, progress)
+        self._read_fsrs_bookkeeping()
+        return True
 
     def learning_path(self) -> LearningPath | None:
         """The content's learning path (content/path.toml), or None when it has none.
@@ -528,6 +596,10 @@ class Collection:
         from studyapp.transfer.restore import restore_json
 
         restore_json(self.db, restored, replace=replace, progress=progress)
+        values, self.preference_problems = self._stored_preferences()
+        self.settings = self.settings.with_preferences(values)
+        if self.settings.scheduler == "fsrs":  # its state is derived, not exported
+            self.keep_fsrs()
 
     def import_decks(
         self, specs: Iterable[DeckSpec], progress: Callable[[int, int], None] | None = None
@@ -550,7 +622,7 @@ class Collection:
         from studyapp.transfer.anki_import import import_anki
 
         rollover = self.settings.rollover_hour
-        return import_anki(
+        report = import_anki(
             self.db,
             anki,
             source,
@@ -558,6 +630,11 @@ class Collection:
             schedule=schedule,
             progress=progress,
         )
+        if self.settings.fsrs_tracked:  # imported schedules and logs: FSRS's state from them
+            from studyapp.review.fsrs_state import derive
+
+            derive(self.db, self.settings)
+        return report
 
     def export_json(self, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
         """The whole collection as one JSON-ready object (docs/formats.md); `progress` is

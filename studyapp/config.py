@@ -53,13 +53,19 @@ class Settings:
     reviews_per_day: int = 200
     new_topics_per_day: int = 3
     grade_keys: str = "sm2"
+    scheduler: str = "sm2"
+    desired_retention: float = 0.9
+    fsrs_parameters: tuple[float, ...] = ()
+    """FSRS weights fitted to the learner (empty: FSRS's defaults); see progress/fitting.py."""
+    fsrs_tracked: bool = False
+    """True once the FSRS columns were filled by a replay: every grade keeps them in step."""
     clock: Clock = field(default_factory=SystemClock)
 
     def today(self) -> date:
         """The current study day: it starts at `rollover_hour`, not at midnight."""
         return study_day(self.clock.now(), self.rollover_hour)
 
-    def with_preferences(self, values: Mapping[str, int | str]) -> Settings:
+    def with_preferences(self, values: Mapping[str, int | str | float]) -> Settings:
         """These settings with the learner's stored preferences applied (values as
         `parse_preference` returns them)."""
         known = {key: value for key, value in values.items() if key in PREFERENCE_NAMES}
@@ -79,14 +85,41 @@ CHOICE_PREFERENCES: dict[str, tuple[tuple[str, ...], str]] = {
         ("sm2", "anki"),
         "review grade keys: sm2 (0-5) or anki (1 Again, 2 Hard, 3 Good, 4 Easy)",
     ),
+    "scheduler": (
+        ("sm2", "fsrs"),
+        "which scheduler sets due days: sm2 (SuperMemo 2) or fsrs (FSRS-6, from the same log)",
+    ),
 }
 """Preferences that take one of a few words: name -> (the words, the default first; meaning)."""
 
-PREFERENCE_NAMES: tuple[str, ...] = (*PREFERENCES, *CHOICE_PREFERENCES)
+FRACTION_PREFERENCES: dict[str, tuple[float, float, str]] = {
+    "desired_retention": (
+        0.70,
+        0.99,
+        "FSRS: the chance of recall each review is scheduled for",
+    ),
+}
+"""Preferences that take a decimal fraction: name -> (lowest, highest, meaning)."""
+
+RETENTION_WORKLOAD_WARNING = 0.95
+"""Above this desired retention FSRS's workload grows steeply: `retention_warning` says so."""
+
+PREFERENCE_NAMES: tuple[str, ...] = (*PREFERENCES, *CHOICE_PREFERENCES, *FRACTION_PREFERENCES)
 """Every preference `studyapp config` knows, numbers and words."""
 
 
-def parse_preference(key: str, value: str) -> int | str:
+def retention_warning(value: float) -> str | None:
+    """A line for the learner when a desired retention costs far more reviews than it gives."""
+    if value <= RETENTION_WORKLOAD_WARNING:
+        return None
+    return (
+        f"desired_retention {value:.2f} is above {RETENTION_WORKLOAD_WARNING}: FSRS's intervals "
+        "shrink steeply there, so the daily reviews can grow several-fold for a few points of "
+        "recall (0.97 asks about twice the reviews of 0.90)"
+    )
+
+
+def parse_preference(key: str, value: str) -> int | str | float:
     """Check a preference value; raises ValueError with a message a learner can act on.
 
     Number preferences come back as an int, word preferences (`CHOICE_PREFERENCES`) as
@@ -97,6 +130,15 @@ def parse_preference(key: str, value: str) -> int | str:
         if word not in words:
             raise ValueError(f"{key} must be one of {', '.join(words)}, not {value!r}")
         return word
+    if key in FRACTION_PREFERENCES:
+        lowest, highest, _meaning = FRACTION_PREFERENCES[key]
+        try:
+            fraction = float(value)
+        except ValueError:
+            raise ValueError(f"{key} must be a decimal such as 0.9, not {value!r}") from None
+        if not lowest <= fraction <= highest:  # NaN fails too
+            raise ValueError(f"{key} must be between {lowest} and {highest}, not {value}")
+        return round(fraction, 3)
     if key not in PREFERENCES:
         raise ValueError(f"unknown preference {key!r}; known: {', '.join(PREFERENCE_NAMES)}")
     low, high, _meaning = PREFERENCES[key]
@@ -111,14 +153,14 @@ def parse_preference(key: str, value: str) -> int | str:
 
 def stored_preferences(
     rows: Iterable[tuple[str, str]],
-) -> tuple[dict[str, int | str], list[str]]:
+) -> tuple[dict[str, int | str | float], list[str]]:
     """The usable preferences among stored (key, value) rows, and a line for each unusable one.
 
     A value written by an older version or by hand must not stop the collection from
     opening, nor `studyapp config`, which repairs it: such a value is left out (its default
     applies) and reported. Keys that are not preferences (bookkeeping) are skipped.
     """
-    values: dict[str, int | str] = {}
+    values: dict[str, int | str | float] = {}
     problems: list[str] = []
     for key, value in rows:
         if key not in PREFERENCE_NAMES:

@@ -182,18 +182,22 @@ def true_retention(
     return summary, [WeekRetention(week, *by_week[week]) for week in sorted(by_week)]
 
 
-def forecast(session: Reader, today: date, days: int = 30) -> list[tuple[date, int]]:
-    """Cards due on each of the next `days` days; overdue cards count as due today."""
+def forecast(
+    session: Reader, today: date, days: int = 30, fsrs: bool = False
+) -> list[tuple[date, int]]:
+    """Cards due on each of the next `days` days; overdue cards count as due today. With
+    `fsrs`, by FSRS's due days (the active scheduler's; issue 17)."""
     last = today + timedelta(days=days - 1)
+    due = Card.fsrs_due if fsrs else Card.due
     rows = dict(
         session.execute(
-            select(Card.due, func.count())
-            .where(*ACTIVE_CARD, Card.due.is_not(None), Card.due > today, Card.due <= last)
-            .group_by(Card.due)
+            select(due, func.count())
+            .where(*ACTIVE_CARD, due.is_not(None), due > today, due <= last)
+            .group_by(due)
         ).all()
     )
     overdue = session.scalar(
-        select(func.count()).where(*ACTIVE_CARD, Card.due.is_not(None), Card.due <= today)
+        select(func.count()).where(*ACTIVE_CARD, due.is_not(None), due <= today)
     )
     rows[today] = int(overdue or 0)
     return [
@@ -425,7 +429,7 @@ def stats_data(db: Database, settings: Settings) -> StatsData:
             today=today,
             per_day=per_day,
             retention_30d=retention(connection, today),
-            forecast=forecast(connection, today),
+            forecast=forecast(connection, today, fsrs=settings.scheduler == "fsrs"),
             maturity=maturity(decks),
             topics=topics,
             streak_days=home.streak_days,

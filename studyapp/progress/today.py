@@ -167,11 +167,12 @@ def home_counts(
     today = settings.today()
     at = {"today": today.toordinal()}
     requires = requires or {}
+    by = "_fsrs" if settings.scheduler == "fsrs" else ""  # the active scheduler's due day
     with db.reading() as reader:
-        due_by_deck = dict(reader.all("due_by_deck", at))
+        due_by_deck = dict(reader.all("due_by_deck" + by, at))
         new_by_deck = dict(reader.all("new_by_deck"))
         names = dict(reader.all("deck_names"))
-        topics_due, _never_drilled = reader.one("topic_counts", at) or (0, 0)
+        topics_due, _never_drilled = reader.one("topic_counts" + by, at) or (0, 0)
         usage = daily_usage(reader, today)
         done = dict(reader.all("reviews_on_day", at))
         streak = streak_days(reader, today)

@@ -31,7 +31,8 @@ if TYPE_CHECKING:  # the drills (and NumPy) load only when a drill starts
     pass
 
 from studyapp.decks.path import LearningPath
-from studyapp.review.grading import MAX_CARD_MS, check_quality, schedule_for
+from studyapp.review.fsrs_state import due_column_suffix, fsrs_preview
+from studyapp.review.grading import MAX_CARD_MS, check_quality, fsrs_step_for, schedule_for
 from studyapp.review.queues import build_card_queue
 
 
@@ -164,6 +165,11 @@ class ReviewSession:
         card = self.current
         if card is None:
             return {}
+        if self.settings.scheduler == "fsrs":
+            repeat = card.id in self.graded
+            return fsrs_preview(
+                self.db, self.settings, "card", card.id, card.state, self.today, repeat
+            )
         if card.id in self.graded:
             return dict.fromkeys(range(6), card.state.interval)
         return preview_intervals(card.state)
@@ -195,6 +201,7 @@ class ReviewSession:
             repeat,
             schedule_for(quality, self.today, repeat),
             shown=card_view.state,
+            fsrs=fsrs_step_for(self.settings, quality, self.today),
         )
         self._history.append(
             _Snapshot(
@@ -245,7 +252,9 @@ class ReviewSession:
     def summary(self) -> SessionSummary:
         tomorrow = self.today + timedelta(days=1)
         with self.db.reading() as reader:
-            due_tomorrow = reader.scalar("due_on_day", {"day": day_value(tomorrow)})
+            due_tomorrow = reader.scalar(
+                "due_on_day" + due_column_suffix(self.settings), {"day": day_value(tomorrow)}
+            )
         return SessionSummary(
             graded=self.done,
             cards=len(self.graded),
@@ -274,3 +283,4 @@ def reset_card(db: Database, card_id: str) -> None:
         if card is None:
             raise LookupError(f"no card with id {card_id!r}")
         store_state(card, Sm2State())
+        card.fsrs_stability = card.fsrs_difficulty = card.fsrs_due = None

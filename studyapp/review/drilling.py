@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # the drills (and NumPy) load only when a drill starts
     from studyapp.drills import Problem
 
 from studyapp.decks.path import LearningPath
-from studyapp.review.grading import MAX_DRILL_MS, check_quality, schedule_for
+from studyapp.review.grading import MAX_DRILL_MS, check_quality, fsrs_step_for, schedule_for
 from studyapp.review.levels import Past, level_after
 from studyapp.review.levels import level_note as level_note  # for the drill screen
 from studyapp.review.misconceptions import (
@@ -282,6 +282,7 @@ class DrillSession:
             attempt=attempt,
             relevel=_relevel(problem.difficulty, quality, repeat),
             mistakes=grades.MistakeUpdate(tuple(sorted(made | avoided)), rethink),
+            fsrs=fsrs_step_for(self.settings, quality, self.today),
         )
         assert attempt_id is not None
         self.mistakes.update(changed)
@@ -342,6 +343,7 @@ class DrillSession:
             quality,
             schedule_for(quality, self.today, record.repeat),
             _relevel(self.problem.difficulty, quality, record.repeat),
+            fsrs=fsrs_step_for(self.settings, quality, self.today),
         )
         self.levels[topic_id] = change[1] if change else record.level_before
         self.level_change = change

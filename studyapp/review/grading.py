@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from studyapp.config import Settings
+from studyapp.schedulers import fsrs
 from studyapp.schedulers.sm2 import review
 from studyapp.store import grades
 
@@ -20,6 +22,16 @@ def schedule_for(quality: int, today: date, repeat: bool) -> grades.Schedule:
     if repeat:
         return lambda before: before
     return lambda before: review(before, quality, today)
+
+
+def fsrs_step_for(settings: Settings, quality: int, today: date) -> grades.FsrsStep | None:
+    """How a first grade moves an item's FSRS state, once FSRS's columns are derived
+    (`settings.fsrs_tracked`), whichever scheduler is active: so that switching back and
+    forth needs no new replay. None before that: an SM-2 learner pays nothing for FSRS."""
+    if not settings.fsrs_tracked:
+        return None
+    weights, retention = settings.fsrs_parameters, settings.desired_retention
+    return lambda before: fsrs.review(before, quality, today, weights, retention)
 
 
 def check_quality(quality: int) -> int:

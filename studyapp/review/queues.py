@@ -44,10 +44,11 @@ def plan_cards(
     review_room = max(0, settings.reviews_per_day - usage.reviews_done)
     new_room = max(0, settings.new_per_day - usage.new_seen)
     active = active_card()
+    card_due = Card.fsrs_due if settings.scheduler == "fsrs" else Card.due  # issue 17
     due = (
         select(Card.id, Card.deck_id)
-        .where(*active, Card.due.is_not(None), Card.due <= today)
-        .order_by(Card.due, Card.position)
+        .where(*active, card_due.is_not(None), card_due <= today)
+        .order_by(card_due, Card.position)
         .limit(review_room)
     )
     if deck_ids:
@@ -115,10 +116,11 @@ def plan_topics(
     known = set(registry())
     reader = CoreRunner(session)
     active = (DrillTopic.suspended == false(),)
+    topic_due = DrillTopic.fsrs_due if settings.scheduler == "fsrs" else DrillTopic.due
     due = (
         select(DrillTopic.id)
-        .where(*active, DrillTopic.due.is_not(None), DrillTopic.due <= today)
-        .order_by(DrillTopic.due, DrillTopic.id)
+        .where(*active, topic_due.is_not(None), topic_due <= today)
+        .order_by(topic_due, DrillTopic.id)
     )
     planned = [Planned(t, "due") for t in session.scalars(due) if t in known]
     room = new_topics_room(reader, settings, today)

@@ -81,6 +81,16 @@ SQL: dict[str, str] = {
         "WHERE drill_attempts.topic_id = drill_topics.id ORDER BY drill_attempts.day DESC, drill_attempts.id DESC\n"
         " LIMIT :recent OFFSET 0) ORDER BY drill_topics.id, drill_attempts.day, drill_attempts.id"
     ),
+    "due_by_deck_fsrs": (
+        "SELECT cards.deck_id, count(*) AS count_1 \n"
+        "FROM cards \n"
+        "WHERE cards.suspended = 0 AND cards.retired = 0 AND cards.fsrs_due IS NOT NULL AND cards.fsrs_due <= :today GROUP BY cards.deck_id"
+    ),
+    "topic_counts_fsrs": (
+        "SELECT count(*) FILTER (WHERE drill_topics.fsrs_due IS NOT NULL AND drill_topics.fsrs_due <= :today) AS anon_1, count(*) FILTER (WHERE drill_topics.due IS NULL) AS anon_2 \n"
+        "FROM drill_topics \n"
+        "WHERE drill_topics.suspended = 0"
+    ),
     "card_usage": (
         "SELECT daily_totals.graded, daily_totals.new_seen \n"
         "FROM daily_totals \n"
@@ -150,6 +160,45 @@ SQL: dict[str, str] = {
     ),
     "insert_topic": (
         "INSERT INTO drill_topics (id, title, suspended, easiness, repetitions, interval, due, lapses, last_review) VALUES (:id, :title, :suspended, :easiness, :repetitions, :interval, :due, :lapses, :last_review)"
+    ),
+    "card_fsrs": (
+        "SELECT cards.fsrs_stability, cards.fsrs_difficulty, cards.fsrs_due, cards.last_review \n"
+        "FROM cards \n"
+        "WHERE cards.id = :item_id"
+    ),
+    "write_card_fsrs": (
+        "UPDATE cards SET fsrs_stability=:fsrs_stability, fsrs_difficulty=:fsrs_difficulty, fsrs_due=:fsrs_due WHERE cards.id = :item_id"
+    ),
+    "topic_fsrs": (
+        "SELECT drill_topics.fsrs_stability, drill_topics.fsrs_difficulty, drill_topics.fsrs_due, drill_topics.last_review \n"
+        "FROM drill_topics \n"
+        "WHERE drill_topics.id = :item_id"
+    ),
+    "write_topic_fsrs": (
+        "UPDATE drill_topics SET fsrs_stability=:fsrs_stability, fsrs_difficulty=:fsrs_difficulty, fsrs_due=:fsrs_due WHERE drill_topics.id = :item_id"
+    ),
+    "log_fsrs": (
+        "UPDATE reviews SET prev_fsrs_stability=:prev_fsrs_stability, prev_fsrs_difficulty=:prev_fsrs_difficulty, prev_fsrs_due=:prev_fsrs_due WHERE reviews.id = :review_id"
+    ),
+    "review_fsrs": (
+        "SELECT reviews.prev_fsrs_stability, reviews.prev_fsrs_difficulty, reviews.prev_fsrs_due \n"
+        "FROM reviews \n"
+        "WHERE reviews.id = :review_id"
+    ),
+    "log_size": (
+        "SELECT max(reviews.id) AS max_1 \n"
+        "FROM reviews"
+    ),
+    "first_grades_after": (
+        "SELECT reviews.id, reviews.kind, reviews.item_id, reviews.day AS day, reviews.quality, reviews.prev_interval, reviews.prev_last_review IS NULL AS anon_1 \n"
+        "FROM reviews \n"
+        "WHERE reviews.id > :after_id AND reviews.repeat = 0 ORDER BY reviews.id\n"
+        " LIMIT :room OFFSET 0"
+    ),
+    "due_on_day_fsrs": (
+        "SELECT count(*) AS count_1 \n"
+        "FROM cards \n"
+        "WHERE cards.suspended = 0 AND cards.retired = 0 AND cards.fsrs_due = :day"
     ),
     "topic_level": (
         "SELECT drill_topics.level \n"

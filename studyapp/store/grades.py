@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
+from studyapp.schedulers.fsrs import FsrsState
 from studyapp.schedulers.sm2 import Sm2State
 from studyapp.store import rows
 from studyapp.store.errors import GradeSuperseded
@@ -30,6 +31,10 @@ Schedule = Callable[[Sm2State], Sm2State]
 Relevel = Callable[[int, Sequence[tuple[int, int, int]]], int]
 """A drill topic's level after a grade, from its level before and its earlier attempts,
 newest first, as (level given at, final grade, level move): review/levels.py's rule."""
+
+FsrsStep = Callable[[FsrsState | None], FsrsState]
+"""FSRS's state after a grade from its state before (None: the item had none); given once
+FSRS's columns are derived (review/fsrs_state.py), so that every grade keeps them in step."""
 
 LevelChange = tuple[int, int]
 """A topic's level (before, after) a grade, when the grade moved it."""
@@ -75,6 +80,7 @@ def record_grade(
     attempt: Mapping[str, Any] | None = None,
     relevel: Relevel | None = None,
     mistakes: MistakeUpdate | None = None,
+    fsrs: FsrsStep | None = None,
 ) -> Recorded:
     """Apply one grade to an item and log it, in one transaction: the log row's id, the
     item's new state, the drill attempt's row id and how its topic's level moved.
@@ -87,6 +93,8 @@ def record_grade(
     attempt's stored columns but review_id, level_move and mistakes_before), the attempt is
     logged too, with `relevel` the topic's level follows it, and with `mistakes` the
     misconceptions it touched change (their rows before are kept on the attempt, for undo).
+    With `fsrs`, a first grade moves the item's FSRS state too, and its log row keeps the
+    state before.
     """
     with db.writing() as sql:
         before: Sm2State | None = None
@@ -108,6 +116,8 @@ def record_grade(
             kind, item_id, before, after, quality, moment, today, duration_ms, repeat
         )
         review_id = int(sql.scalar("insert_log", log))
+        if fsrs is not None and not repeat:
+            _step_fsrs(sql, kind, item_id, review_id, before, fsrs)
         sql.run(
             "count_grade",
             rows.day_count_params(today, kind, quality, repeat, before, duration_ms),
@@ -154,6 +164,30 @@ def _rethink(
         if id_ in changed
     }
     return changed, json.dumps(saved, sort_keys=True) if saved else None
+
+
+def _step_fsrs(
+    sql: Runner, kind: ItemKind, item_id: str, review_id: int, before: Sm2State, fsrs: FsrsStep
+) -> None:
+    """Move the item's FSRS state by a first grade, and log the state before. Its last
+    review is SM-2's, the same day; an item SM-2 saw as new (never graded, or reset)
+    starts FSRS afresh."""
+    prior = None
+    if before.last_review is not None:
+        found = sql.one(f"{kind}_fsrs", {"item_id": item_id})
+        prior = None if found is None else rows.fsrs_from_row(found, before.last_review)
+    sql.run(f"write_{kind}_fsrs", {"item_id": item_id, **rows.fsrs_params(fsrs(prior))})
+    sql.run("log_fsrs", {"review_id": review_id, **rows.log_fsrs_params(prior)})
+
+
+def _logged_fsrs(sql: Runner, review_id: int, before: Sm2State) -> tuple[bool, FsrsState | None]:
+    """(whether the grade's log row kept FSRS's state before it, that state)."""
+    found = sql.one("review_fsrs", {"review_id": review_id})
+    if found is None or found[0] is None:
+        return False, None
+    if float(found[0]) == 0.0:
+        return True, None
+    return True, rows.fsrs_from_row(found, before.last_review)
 
 
 def _relevel(
@@ -237,6 +271,9 @@ def undo_grade(db: Database, kind: ItemKind, item_id: str, review_id: int) -> No
     with db.writing() as sql:
         logged = _latest_grade(sql, kind, item_id, review_id, "undone")
         sql.run(f"write_{kind}_state", {"item_id": item_id, **rows.state_params(logged.before)})
+        kept, prior = _logged_fsrs(sql, review_id, logged.before)
+        if kept:
+            sql.run(f"write_{kind}_fsrs", {"item_id": item_id, **rows.fsrs_params(prior)})
         counts = logged.day_count_params()
         sql.run(
             "uncount_grade",
@@ -295,16 +332,23 @@ def regrade(
     quality: int,
     schedule: Schedule,
     relevel: Relevel | None = None,
+    fsrs: FsrsStep | None = None,
 ) -> tuple[Sm2State, LevelChange | None]:
     """Replace a logged grade's quality (a drill's grade override): the item rescheduled
     from its state before the grade (`schedule`), the log row and its day's counts
     changed to match, and with `relevel` the topic's level decided again from the level it
     had before the grade. GradeSuperseded when it is no longer the item's latest grade.
+    With `fsrs`, FSRS's state is moved again from the state the log kept before the grade.
     Returns the new state and how the grade now moves the level."""
     with db.writing() as sql:
         logged = _latest_grade(sql, kind, item_id, review_id, "changed")
         after = schedule(logged.before)
         sql.run(f"write_{kind}_state", {"item_id": item_id, **rows.state_params(after)})
+        if fsrs is not None and not logged.repeat:
+            kept, prior = _logged_fsrs(sql, review_id, logged.before)
+            if kept:
+                moved = rows.fsrs_params(fsrs(prior))
+                sql.run(f"write_{kind}_fsrs", {"item_id": item_id, **moved})
         delta = int(quality >= 3) - int(logged.quality >= 3)
         if delta:
             learned = rows.retention_class(logged.repeat, logged.before)

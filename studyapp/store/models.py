@@ -37,6 +37,9 @@ class Sm2Columns:
     due: Mapped[date | None]
     lapses: Mapped[int]
     last_review: Mapped[date | None]
+    fsrs_stability: Mapped[float | None]
+    fsrs_difficulty: Mapped[float | None]
+    fsrs_due: Mapped[date | None]
 
 
 class Deck(Base):
@@ -105,6 +108,9 @@ class Review(Base):
     due: Mapped[date | None]
     lapses: Mapped[int]
     imported: Mapped[bool]
+    prev_fsrs_stability: Mapped[float | None]
+    prev_fsrs_difficulty: Mapped[float | None]
+    prev_fsrs_due: Mapped[date | None]
 
 
 class DrillAttempt(Base):

@@ -11,9 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from studyapp.schedulers.sm2 import Sm2State
+
+if TYPE_CHECKING:
+    from studyapp.schedulers.fsrs import FsrsState
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -263,3 +266,40 @@ def mistake_params(values: dict[str, Any], last_attempt: int | None) -> dict[str
     for name in ("first_seen", "last_seen", "due"):
         stored[name] = day_value(stored[name])
     return {**stored, "last_attempt": last_attempt}
+
+
+# -- FSRS beside SM-2 (issue 17): its state in columns, and before each grade in the log
+
+
+def fsrs_params(state: FsrsState | None, prefix: str = "") -> dict[str, Any]:
+    """An item's FSRS state as the stored columns (all NULL for none)."""
+    if state is None:
+        return {
+            f"{prefix}fsrs_stability": None,
+            f"{prefix}fsrs_difficulty": None,
+            f"{prefix}fsrs_due": None,
+        }
+    return {
+        f"{prefix}fsrs_stability": state.stability,
+        f"{prefix}fsrs_difficulty": state.difficulty,
+        f"{prefix}fsrs_due": day_value(state.due),
+    }
+
+
+def fsrs_from_row(row: Sequence[Any], last_review: date | None) -> FsrsState | None:
+    """(stability, difficulty, due) stored with the item's last review day -> its FSRS
+    state; None when any is missing (not derived, or the item is new)."""
+    stability, difficulty, due = row[:3]
+    if stability is None or difficulty is None or due is None or last_review is None:
+        return None
+    from studyapp.schedulers.fsrs import FsrsState
+
+    return FsrsState(float(stability), float(difficulty), last_review, day_from_value(due))  # type: ignore[arg-type]
+
+
+def log_fsrs_params(before: FsrsState | None) -> dict[str, Any]:
+    """A log row's FSRS state before the grade: stability 0 when the item had none (so that
+    an undo clears it), as opposed to NULL, which says FSRS was not kept then."""
+    if before is None:
+        return {"prev_fsrs_stability": 0.0, "prev_fsrs_difficulty": None, "prev_fsrs_due": None}
+    return fsrs_params(before, "prev_")

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Connection,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -47,6 +48,20 @@ def _sm2_columns() -> list[Column[object]]:
         Column("due", Day, nullable=True),
         Column("lapses", Integer, nullable=False, default=0, server_default=text("0")),
         Column("last_review", Day, nullable=True),
+    ]
+
+
+FSRS_COLUMNS = ("fsrs_stability", "fsrs_difficulty", "fsrs_due")
+"""FSRS's stored state (its last review is SM-2's `last_review`, the same day): NULL until a
+replay derives it (schedulers/fsrs.py, review/fsrs_state.py); migration 0009."""
+
+
+def _fsrs_columns(prefix: str = "") -> list[Column[object]]:
+    """FSRS's state as nullable columns (a fresh set per table)."""
+    return [
+        Column(f"{prefix}fsrs_stability", Double, nullable=True),
+        Column(f"{prefix}fsrs_difficulty", Double, nullable=True),
+        Column(f"{prefix}fsrs_due", Day, nullable=True),
     ]
 
 
@@ -89,6 +104,7 @@ cards = Table(
     Column("template", String(10), nullable=False, default="basic", server_default=text("'basic'")),
     Column("ordinal", SmallInteger, nullable=True),
     Column("anki_guid", String(100), nullable=True, index=True),
+    *_fsrs_columns(),
     # Home counts, the queue, the forecast and maturity read only active cards: due ones
     # by date, new ones by position or by deck in file order, seen ones by deck. Partial
     # covering indexes answer them all without touching the table. The migrations create
@@ -118,6 +134,13 @@ cards = Table(
         "lapses",
         sqlite_where=text("suspended = 0 AND retired = 0 AND due IS NOT NULL"),
     ),
+    Index(  # FSRS's due counts and queue, as ix_cards_due answers SM-2's
+        "ix_cards_fsrs_due",
+        "fsrs_due",
+        "position",
+        "deck_id",
+        sqlite_where=text("suspended = 0 AND retired = 0 AND fsrs_due IS NOT NULL"),
+    ),
     Index(
         "ix_cards_new",
         "position",
@@ -135,6 +158,7 @@ drill_topics = Table(
     # 1 by hand, 2-3 more decimals and bigger shapes (drills/base.py); review/levels.py
     # moves it. Server default only: the compiled insert_topic leaves it out.
     Column("level", Integer, nullable=False, server_default=text("1")),
+    *_fsrs_columns(),
 )
 
 reviews = Table(
@@ -162,6 +186,9 @@ reviews = Table(
     # A row of an Anki review log, not a grade given here. Server default only: the hot
     # insert of a grade leaves it out and the database writes false.
     Column("imported", Boolean, nullable=False, server_default=false()),
+    # FSRS's state before the grade, for an exact undo (NULL: FSRS was not kept then;
+    # stability 0: the item had no FSRS state). Migration 0009.
+    *_fsrs_columns("prev_"),
     # No secondary index: per-day aggregates come from `daily_totals`, which keeps the
     # log — the one table that grows without bound — as small as it can be.
 )

@@ -30,12 +30,14 @@ from sqlalchemy import (
     insert,
     literal_column,
     select,
+    type_coerce,
     update,
 )
 from sqlalchemy.sql import ColumnElement
 
 from studyapp.store.rows import MISTAKE_COLUMNS
 from studyapp.store.schema import (
+    FSRS_COLUMNS,
     SM2_COLUMNS,
     cards,
     daily_totals,
@@ -300,6 +302,21 @@ def build(dialect: str) -> dict[str, tuple[Any, tuple[str, ...] | None]]:
         select(daily_totals.c.kind, daily_totals.c.reviews).where(daily_totals.c.day == today),
     )
     add("topic_recent", topic_recent())
+    # FSRS's due counts (scheduler fsrs): the same counts on its own due column
+    fsrs_due, topic_fsrs_due = cards.c.fsrs_due, drill_topics.c.fsrs_due
+    add(
+        "due_by_deck_fsrs",
+        select(cards.c.deck_id, func.count())
+        .where(*ACTIVE_CARD, fsrs_due.is_not(None), fsrs_due <= today)
+        .group_by(cards.c.deck_id),
+    )
+    add(
+        "topic_counts_fsrs",
+        select(
+            func.count().filter(and_(topic_fsrs_due.is_not(None), topic_fsrs_due <= today)),
+            func.count().filter(topic_due.is_(None)),
+        ).where(drill_topics.c.suspended == false()),
+    )
     add(
         "card_usage",
         select(daily_totals.c.graded, daily_totals.c.new_seen).where(
@@ -352,6 +369,44 @@ def build(dialect: str) -> dict[str, tuple[Any, tuple[str, ...] | None]]:
         add(f"write_{kind}_state", _state_update(table), SM2_COLUMNS)
         add(f"claim_{kind}_state", _claim(table), SM2_COLUMNS)
     add("insert_topic", insert(drill_topics), ("id", "title", "suspended", *SM2_COLUMNS))
+
+    # -- FSRS beside SM-2 (issue 17): an item's FSRS state, kept in step by each grade once
+    # derived, and the state before each grade in its log row (undo, override)
+    for kind, table in (("card", cards), ("topic", drill_topics)):
+        add(
+            f"{kind}_fsrs",
+            select(*(table.c[name] for name in FSRS_COLUMNS), table.c.last_review).where(
+                table.c.id == _text("item_id")
+            ),
+        )
+        add(f"write_{kind}_fsrs", _state_update(table), FSRS_COLUMNS)
+    review_id = reviews.c.id == bindparam("review_id", type_=Integer)
+    add("log_fsrs", update(reviews).where(review_id), tuple(f"prev_{n}" for n in FSRS_COLUMNS))
+    add("review_fsrs", select(*(reviews.c[f"prev_{n}"] for n in FSRS_COLUMNS)).where(review_id))
+    add("log_size", select(func.max(reviews.c.id)))  # the progress of a replay
+    add(  # the log's first grades of a day, a page at a time by key: FSRS's replay and the
+        # calibration read a million rows this way without SQLAlchemy's row handling
+        "first_grades_after",
+        select(
+            reviews.c.id,
+            reviews.c.kind,
+            reviews.c.item_id,
+            type_coerce(reviews.c.day, Integer),
+            reviews.c.quality,
+            reviews.c.prev_interval,
+            reviews.c.prev_last_review.is_(None),
+        )
+        .where(reviews.c.id > bindparam("after_id", type_=BigInteger), reviews.c.repeat == false())
+        .order_by(reviews.c.id)
+        .limit(_day("room"))
+        .offset(_const("0")),
+    )
+    add(
+        "due_on_day_fsrs",
+        select(func.count())
+        .select_from(cards)
+        .where(*ACTIVE_CARD, cards.c.fsrs_due == _day("day")),
+    )
 
     # -- a drill grade: the topic's level, its latest attempts (with their final grades)
     topic_id = drill_topics.c.id == _text("item_id")

@@ -15,14 +15,19 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from studyapp.ui.help import HelpScreen, help_entries
 from studyapp.ui.home import HomeScreen
 from studyapp.ui.messages import Open, StartDrill, StartReview
+
+FSRS_UPKEEP_AFTER = 1.0
+"""Seconds after start before FSRS's upkeep runs, so that it never competes with the first
+paint of the home screen."""
 
 if TYPE_CHECKING:
     from studyapp.collection import Collection
@@ -84,6 +89,28 @@ class StudyApp(App[None]):
             self.notify(problem, title="Preference not used", severity="warning", markup=False)
         # Pushed rather than returned by get_default_screen, so that its CSS_PATH loads.
         self.push_screen(HomeScreen(self.collection, self.schedule_new_topics))
+        self.set_timer(FSRS_UPKEEP_AFTER, self.fsrs_upkeep)
+
+    @work(thread=True, exclusive=True, group="fsrs", exit_on_error=False)
+    def fsrs_upkeep(self) -> None:
+        """FSRS's state and weights kept up to date (review/fitting.py), in a thread a moment
+        after start: the learner never waits for it and never has to ask for it."""
+        fitted = self.collection.fsrs_upkeep()
+        if fitted is not None:
+            self.call_from_thread(
+                self.notify,
+                f"FSRS's weights are now fitted to your {fitted.reviews} reviews.",
+                title="FSRS",
+            )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "fsrs" and event.state == WorkerState.ERROR:
+            self.notify(
+                f"FSRS's weights were not fitted: {event.worker.error}. Its defaults stay.",
+                title="FSRS",
+                severity="warning",
+                markup=False,
+            )
 
     # -------------------------------------------------------------- screens
 

@@ -25,6 +25,7 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 from textual_plotext import PlotextPlot
 
+from studyapp.ui.calibration import CalibrationView
 from studyapp.ui.widgets import Heatmap, duration, marks_text, plural
 
 if TYPE_CHECKING:
@@ -102,6 +103,7 @@ class StatsScreen(Screen[None]):
                 yield Chart(id="minutes")
                 yield Chart(id="forecast")
                 yield Chart(id="retention")
+            yield CalibrationView(self.collection, id="calibration")  # issue 17
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:

@@ -52,6 +52,8 @@ BUDGETS: list[tuple[str, str, float | None, str]] = [
     ("next_item", "then each next item", 1, "ms"),
     ("record_grade", "record a grade, committed", 0.5, "ms"),
     ("record_grade_full", "  the same with synchronous=FULL, as Anki", None, "ms"),
+    ("fsrs_queue_build", "  the same under FSRS (issue 17)", 20, "ms"),
+    ("fsrs_record_grade", "  a grade under FSRS, both states kept, committed", 0.5, "ms"),
     ("reviews_per_day", "reviews per day over 365 days", 50, "ms"),
     ("stats_data", "the whole stats screen's data", 250, "ms"),
     ("export_csv", "export cards + history to CSV", 5, "s"),  # restated in docs/architecture.md
@@ -344,6 +346,7 @@ def measure(db_path: Path, runs: int) -> dict[str, float]:
     if grade_times:
         figures["record_grade_full"] = statistics.median(grade_times) * 1000
     collection.close()
+    figures.update(measure_fsrs(db_path, runs))
     out = subprocess.run(
         [sys.executable, "-c", MEMORY_PROBE, str(db_path)],
         check=True,
@@ -355,6 +358,29 @@ def measure(db_path: Path, runs: int) -> dict[str, float]:
     figures["memory"], figures["memory_peak"] = float(resident), float(peak)
     size = sum(p.stat().st_size for p in db_path.parent.glob(db_path.name + "*"))
     figures["db_size"] = size / 1e6
+    return figures
+
+
+def measure_fsrs(db_path: Path, runs: int) -> dict[str, float]:
+    """FSRS's queue and grade cost (issue 17): the collection switched to FSRS (its state
+    derived from the whole log, not timed here), then a queue and a round of grades on a day
+    with cards left."""
+    from dataclasses import replace
+
+    from studyapp.collection import Collection
+    from studyapp.review.cards import ReviewSession
+
+    day = Settings(clock=FixedClock(NOON + timedelta(days=60)))
+    collection = Collection.open(f"sqlite:///{db_path}", settings=day, sync=False)
+    collection.set_preference("scheduler", "fsrs")  # derives FSRS's state from the log
+    on_fsrs = replace(collection.settings, reviews_per_day=1000)
+    figures = {
+        "fsrs_queue_build": median_time(lambda: ReviewSession(collection.db, on_fsrs), runs) * 1000
+    }
+    _, grade_times = review_round(collection.db, on_fsrs, 100)
+    if grade_times:
+        figures["fsrs_record_grade"] = statistics.median(grade_times) * 1000
+    collection.close()
     return figures
 
 

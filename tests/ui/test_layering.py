@@ -14,7 +14,12 @@ import pytest
 
 UI = Path(__file__).parents[2] / "studyapp" / "ui"
 SCREENS = {"browse", "drill", "help", "home", "review", "stats", "topics"}
-SHARED = {"studyapp.ui.widgets", "studyapp.ui.messages", "studyapp.ui.steps_view"}
+SHARED = {
+    "studyapp.ui.widgets",
+    "studyapp.ui.messages",
+    "studyapp.ui.steps_view",
+    "studyapp.ui.calibration",
+}
 OURS_ALLOWED = {"studyapp.collection", "studyapp.config"}
 
 
