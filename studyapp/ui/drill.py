@@ -122,6 +122,12 @@ class DrillScreen(Screen[None]):
             tooltip="Worked in steps: the field above (from the first step, the answer)",
         ),
         Binding("n", "next", "Next", tooltip="The next problem"),
+        Binding(
+            "u",
+            "undo",
+            "Undo",
+            tooltip="Take the answer back: its grade, attempt and mistakes; your text stays",
+        ),
         Binding("enter", "next", "Next", show=False, tooltip="The next problem"),
         *(
             Binding(
@@ -402,7 +408,7 @@ class DrillScreen(Screen[None]):
             return not self.finished and not self.answered
         if action == "hint":
             return not self.finished and not self.answered and not self.hinted
-        if action in ("next", "grade"):
+        if action in ("next", "grade", "undo"):
             return self.answered and not self.finished
         return True
 
@@ -528,6 +534,28 @@ class DrillScreen(Screen[None]):
             self.notify(str(problem), title="Grade not changed", severity="warning", markup=False)
             return
         self.query_one("#grade-line", Static).update(self._grade_line())
+
+    def action_undo(self) -> None:
+        """The answered problem again, unanswered, with what was typed still in its fields."""
+        typed = {name: field.value for name, field in self.step_fields.items()}
+        answer = self.query_one("#answer", Input).value
+        try:
+            with saving(self, "undo the answer", self.collection):
+                self.session.undo()
+        except NotSaved:
+            return
+        except GradeSuperseded as problem:  # drilled again in another terminal since
+            self.notify(str(problem), title="Not undone", markup=False)
+            return
+        except LookupError as problem:
+            self.notify(str(problem), title="Not undone", severity="warning", markup=False)
+            return
+        self.show_problem()
+        self.query_one("#answer", Input).value = answer
+        for name, text in typed.items():
+            if name in self.step_fields:
+                self.step_fields[name].value = text
+        self.notify("Answer taken back.", timeout=2)
 
     def action_scroll(self, lines: int) -> None:
         self.query_one("#drill-body", VerticalScroll).scroll_relative(y=lines, animate=False)
