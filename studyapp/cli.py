@@ -329,7 +329,8 @@ def plan(ctx: click.Context, as_json: bool) -> None:
     if today.topics:
         click.echo("Drills")
         for topic in today.topics:
-            click.echo(f"  {topic.kind:<6}  level {topic.level}  {topic.id:<24}  {topic.title}")
+            line = f"  {topic.kind:<7}  level {topic.level}  {topic.id:<24}  {topic.title}"
+            click.echo(line + (f"  (to unlearn: {topic.mistake})" if topic.mistake else ""))
     if not today.cards and not today.topics:
         click.echo("Nothing left for today.")
 

@@ -157,12 +157,14 @@ class PlannedCard:
 
 @dataclass(frozen=True)
 class PlannedTopic:
-    """A drill topic of today's plan: "due" or "new", at its level."""
+    """A drill topic of today's plan: "due", "mistake" (a problem drawn to tempt the
+    misconception `mistake`, due today) or "new", at its level."""
 
     id: str
     title: str
     level: int
     kind: str
+    mistake: str = ""
 
 
 @dataclass(frozen=True)
@@ -182,6 +184,7 @@ class Plan:
             "cards": [{"id": c.id, "deck": c.deck, "kind": c.kind} for c in self.cards],
             "topics": [
                 {"id": t.id, "title": t.title, "level": t.level, "kind": t.kind}
+                | ({"mistake": t.mistake} if t.mistake else {})
                 for t in self.topics
             ],
         }
@@ -369,23 +372,30 @@ class Collection:
     def plan(self) -> Plan:
         """Today's plan in the order the sessions will take it, with the minutes estimate."""
         from studyapp.progress.today import recent_durations
-        from studyapp.review.queues import plan_cards, plan_topics
+        from studyapp.review.queues import plan_cards, plan_mistakes, plan_topics
         from studyapp.store.runner import CoreRunner
 
         path, today = self.learning_path(), self.settings.today()
         with self.db.session() as session:
             cards = plan_cards(session, self.settings, today, None, path)
             topics = plan_topics(session, self.settings, today, path)
+            mistakes = plan_mistakes(session, today)
             card_ms, drill_ms = recent_durations(CoreRunner(session))
         levels = self.topic_levels()
+
+        def planned(topic_id: str, kind: str, mistake: str = "") -> PlannedTopic:
+            title = self.topic_title(topic_id)
+            return PlannedTopic(topic_id, title, levels.get(topic_id, 1), kind, mistake)
+
+        due = [planned(t.id, t.kind) for t in topics if t.kind == "due"]
+        new = [planned(t.id, t.kind) for t in topics if t.kind != "due"]
+        turns = [planned(str(m), "mistake", m.slip) for m in mistakes]
+        drills = [*due, *turns, *new]  # the drill session's order (build_drill_queue)
         return Plan(
             today,
             [PlannedCard(c.id, c.deck, c.kind) for c in cards],
-            [
-                PlannedTopic(t.id, self.topic_title(t.id), levels.get(t.id, 1), t.kind)
-                for t in topics
-            ],
-            minutes_today(len(cards), len(topics), card_ms, drill_ms),
+            drills,
+            minutes_today(len(cards), len(drills), card_ms, drill_ms),
         )
 
     def stats(self) -> StatsData:

@@ -185,3 +185,25 @@ def test_nothing_to_undo_before_an_answer(db, settings) -> None:
     session = DrillSession(db, settings, topic_ids=["mse"], seed=1)
     with pytest.raises(LookupError):
         session.undo()
+
+
+def test_the_plan_lists_a_mistake_due_in_the_drill_sessions_order(db, settings) -> None:
+    from studyapp.collection import Collection
+
+    session = chain_session(db, settings)
+    session.submit(worked_with_slip(session.problem, "a1", SIGN))
+    plan = Collection(db, settings).plan()
+    turns = [t for t in plan.topics if t.kind == "mistake"]
+    assert [(t.id, t.mistake) for t in turns] == [("chain_rule", SIGN)]
+    kinds = [t.kind for t in plan.topics]
+    assert kinds == sorted(kinds, key=["due", "mistake", "new"].index)
+    listed = [t for t in plan.to_json()["topics"] if t["kind"] == "mistake"]
+    assert listed == [
+        {
+            "id": "chain_rule",
+            "title": turns[0].title,
+            "level": 1,
+            "kind": "mistake",
+            "mistake": SIGN,
+        }
+    ]
