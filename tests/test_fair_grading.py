@@ -318,3 +318,12 @@ def test_the_placeholder_points_to_the_syntax_help() -> None:
     from studyapp.ui.drill import PLACEHOLDER
 
     assert "F1" in PLACEHOLDER and len(PLACEHOLDER) <= 60
+
+
+def test_an_answer_cut_short_never_hears_it_needs_no_more_digits_than_it_gave() -> None:
+    # -0.34 (rounded to 2 digits) passes at 1 % + 0.001, but -0.33 (cut) does not.
+    from studyapp.answers.precision import cut_short_message
+    from studyapp.drills.base import Tolerance
+
+    message = cut_short_message("-0.33", -0.33, -0.33617, Tolerance(0.01, 0.001))
+    assert message is not None and "needs 3" in message

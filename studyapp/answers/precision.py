@@ -76,5 +76,7 @@ def cut_short_message(text: str, given: Any, expected: Any, tolerance: Any) -> s
         return None
     typed = max(short)
     unit = "digit" if typed == 1 else "digits"
-    needed = digits_needed(expected, tolerance)
+    # Cut rather than rounded, the typed digits can fall short even where rounding to as
+    # many would pass: then more than were typed are needed, whatever rounding says.
+    needed = max(digits_needed(expected, tolerance), typed + 1)
     return f"Right to the {typed} {unit} you gave; this problem needs {needed} — type more digits."
