@@ -555,7 +555,7 @@ class DrillScreen(Screen[None]):
         for name, text in typed.items():
             if name in self.step_fields:
                 self.step_fields[name].value = text
-        self.notify("Answer taken back.", timeout=2)
+        self.notify("Answer taken back.", timeout=2, markup=False)
 
     def action_scroll(self, lines: int) -> None:
         self.query_one("#drill-body", VerticalScroll).scroll_relative(y=lines, animate=False)
