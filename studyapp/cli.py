@@ -415,7 +415,9 @@ def check(topic_id: str, seed: int, difficulty: int, answers: str, as_json: bool
     )
     if as_json:
         found = {"topic": topic_id, "seed": seed, "difficulty": difficulty, "grade": grade}
-        click.echo(json.dumps(found | verdict_json(verdict, describe), indent=2))
+        click.echo(
+            json.dumps(found | verdict_json(verdict, describe), indent=2, ensure_ascii=False)
+        )
         raise SystemExit(code)
     click.echo(f"{problem.title} ({topic_id}, seed {seed}, difficulty {difficulty})")
     width = max(len(step.name) for step in verdict.steps)
