@@ -196,9 +196,8 @@ class HomeScreen(Screen[None]):
         drills = self.query_one("#stat-drills", Static)
         due = counts.topics_due + counts.mistakes_due  # a mistake due is a turn of its own
         drills.update(big(str(due), f" due · {counts.topics_new} new"))
-        drills.border_title = (
-            f"Drills · {counts.drills_today} done" if counts.drills_today else "Drills"
-        )
+        # "✓ n": problems answered today, short enough for the box's border at 60 columns.
+        drills.border_title = f"Drills ✓ {counts.drills_today}" if counts.drills_today else "Drills"
         self.query_one("#weakest", Static).update(_weakest(counts))
 
     @staticmethod
