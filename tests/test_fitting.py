@@ -67,12 +67,13 @@ def test_a_fit_is_stored_with_its_day_and_count_and_the_kept_state_follows(
 ) -> None:
     db = long_history
     derive(db, settings)
-    tracked = fsrs.with_bookkeeping(settings, prefs(db))
+    tracked = fsrs.with_bookkeeping(replace(settings, scheduler="fsrs"), prefs(db))
     count = fitting.long_term_reviews(db)
+    assert fitting.upkeep(db, replace(tracked, scheduler="sm2")) is None  # SM-2 pays nothing
     done = fitting.upkeep(db, tracked)
     assert done is not None and done.reviews == count and done.day == settings.today()
     assert fsrs.fitted_on(prefs(db)) == (settings.today(), count)
-    fitted = fsrs.with_bookkeeping(settings, prefs(db))
+    fitted = fsrs.with_bookkeeping(replace(settings, scheduler="fsrs"), prefs(db))
     assert fitted.fsrs_parameters == done.weights != fsrs.default_parameters()
     logs = read_log(db)
     with db.session() as session:

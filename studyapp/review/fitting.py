@@ -121,8 +121,12 @@ def upkeep(db: Database, settings: Settings) -> Fitted | None:
     """What the app does after start, in a worker: derive FSRS's state if FSRS is chosen
     but its state is not kept (a restored or upgraded collection), and fit the weights
     when a fit is due, deriving the kept state again with them. Returns the fit, if one
-    was done."""
-    if settings.scheduler == "fsrs" and not settings.fsrs_tracked:
+    was done. A learner on SM-2 pays nothing: reading a long log and fitting would hold the
+    interpreter while they study (the bench saw the first card 3 s late at 1M reviews), so
+    their calibration compares SM-2 with FSRS's default weights until they choose FSRS."""
+    if settings.scheduler != "fsrs":
+        return None
+    if not settings.fsrs_tracked:
         derive(db, settings)
         settings = replace(settings, fsrs_tracked=True)
     count = long_term_reviews(db)

@@ -49,11 +49,11 @@ BUDGETS: list[tuple[str, str, float | None, str]] = [
     ("key_paint_bare", "  a bare Textual app updating one Static on a key", None, "ms"),
     ("home_counts", "home-screen counts", 25, "ms"),
     ("queue_build", "build the session queue", 20, "ms"),
+    ("fsrs_queue_build", "  the same under FSRS (issue 17)", 20, "ms"),
     ("next_item", "then each next item", 1, "ms"),
     ("record_grade", "record a grade, committed", 0.5, "ms"),
     ("record_grade_full", "  the same with synchronous=FULL, as Anki", None, "ms"),
-    ("fsrs_queue_build", "  the same under FSRS (issue 17)", 20, "ms"),
-    ("fsrs_record_grade", "  a grade under FSRS, both states kept, committed", 0.5, "ms"),
+    ("fsrs_record_grade", "  under FSRS, both states kept", 0.5, "ms"),
     ("reviews_per_day", "reviews per day over 365 days", 50, "ms"),
     ("stats_data", "the whole stats screen's data", 250, "ms"),
     ("export_csv", "export cards + history to CSV", 5, "s"),  # restated in docs/architecture.md
