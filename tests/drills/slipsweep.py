@@ -10,27 +10,42 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from studyapp.answers.steps import grade_steps
-from studyapp.drills.base import Problem, show
+from studyapp.drills import make_problem
+from studyapp.drills.base import Problem, Tolerance, accepted, show
 from studyapp.drills.mistakes import mistakes
-from tests.drills.sweep import SWEEP_SEEDS, fired_slips
+
+SWEEP_SEEDS = range(200)
+SWEEP_LEVELS = (1, 2, 3)
 
 
 def sweep(topic: str, seeds: Iterable[int] = SWEEP_SEEDS) -> dict[str, set[str]]:
-    """Every slip of every checkpoint over `seeds` × 3 levels, checked by `sweep.fired_slips`
-    (the one sweep), each id registered; returns, by slip id, the checkpoints where it fired."""
+    """Every slip of every checkpoint over `seeds` × 3 levels, checked; returns, by slip id,
+    the checkpoints where it fired."""
     known = mistakes()
     fired: dict[str, set[str]] = defaultdict(set)
-    for checkpoint, ids in fired_slips(topic, range(*_bounds(seeds))).items():
-        for slip_id in ids:
-            assert slip_id in known, (topic, checkpoint, slip_id)
-            fired[slip_id].add(checkpoint)
+    for level in SWEEP_LEVELS:
+        for seed in seeds:
+            problem = make_problem(topic, seed, level)
+            for k, point in enumerate(problem.checkpoints):
+                tolerance = point.tolerance or problem.tolerance
+                where = (topic, seed, level, point.name)
+                for i, slip in enumerate(point.slips):
+                    assert slip.id in known, (*where, slip.feedback)
+                    assert not accepted(slip.value, point.value, tolerance), (*where, slip.id)
+                    for other in point.slips[i + 1 :]:
+                        assert not apart_fails(slip.value, other.value, tolerance), (
+                            *where,
+                            slip.id,
+                            other.id,
+                        )
+                    assert named(problem, k, slip.value) == slip.id, (*where, slip.id)
+                    fired[slip.id].add(point.name)
     return fired
 
 
-def _bounds(seeds: Iterable[int]) -> tuple[int, int]:
-    listed = list(seeds)
-    assert listed == list(range(listed[0], listed[-1] + 1)), "a run of seeds"
-    return listed[0], listed[-1] + 1
+def apart_fails(a: object, b: object, tolerance: Tolerance) -> bool:
+    """True when either value would be taken for the other."""
+    return accepted(a, b, tolerance) or accepted(b, a, tolerance)  # type: ignore[arg-type]
 
 
 def named(problem: Problem, k: int, value: object) -> str:

@@ -13,9 +13,7 @@ from hypothesis import strategies as st
 from studyapp.answers.checking import check_answer
 from studyapp.drills.base import Problem, show
 from studyapp.drills.registry import make_problem
-from tests.drills.slipsweep import slip_ids, sweep
-from tests.drills.sweep import LEVELS as SWEEP_LEVELS
-from tests.drills.sweep import SWEEP_SEEDS
+from tests.drills.slipsweep import SWEEP_LEVELS, SWEEP_SEEDS, slip_ids, sweep
 
 TOPICS = ["sgd_momentum", "nesterov", "adagrad", "rmsprop", "adam_step", "adamw_step"]
 ALL_TOPICS = [*TOPICS, "lr_schedule"]
