@@ -33,6 +33,7 @@ from studyapp.progress.estimate import minutes_today
 from studyapp.progress.today import DeckCounts as DeckCounts
 from studyapp.progress.today import HomeCounts as HomeCounts
 from studyapp.progress.today import home_counts
+from studyapp.review.changes import Changes
 from studyapp.store import Database, DatabaseProblem, open_database
 from studyapp.store.errors import GradeSuperseded as GradeSuperseded
 from studyapp.store.errors import NothingToUndo as NothingToUndo
@@ -201,6 +202,8 @@ class Collection:
     """The folder of bundled decks and the learning path (None: config.content_dir())."""
     path_problem: str | None = None
     """Why the learning path file was set aside, when it was (see `learning_path`)."""
+    changes: Changes = field(default_factory=Changes, init=False, repr=False)
+    """The session's undo stack for changes that are not grades (undo_change)."""
     _sources: SourceLines | None = field(default=None, init=False, repr=False)
 
     @classmethod
@@ -681,11 +684,33 @@ class Collection:
     # -------------------------------------------------------------- cards
 
     def suspend(self, card_id: str, suspended: bool = True) -> None:
+        """Suspend a card or bring it back; undoable in the session (undo_change)."""
         from studyapp.review.cards import set_suspended
 
-        set_suspended(self.db, card_id, suspended)
+        self._undoably(
+            card_id,
+            f"{'Suspended' if suspended else 'Unsuspended'} {card_id}",
+            lambda: set_suspended(self.db, card_id, suspended),
+        )
 
     def reset(self, card_id: str) -> None:
+        """Make a card new again (history kept); undoable in the session."""
         from studyapp.review.cards import reset_card
 
-        reset_card(self.db, card_id)
+        self._undoably(card_id, f"Reset {card_id}", lambda: reset_card(self.db, card_id))
+
+    def undo_change(self) -> str | None:
+        """Take back the session's newest change that was not a grade (suspend, reset,
+        edit, flag, a leech's suspension); says what was undone, None if nothing was."""
+        change = self.changes.undo()
+        return None if change is None else change.description
+
+    def _undoably(self, card_id: str, description: str, apply: Callable[[], None]) -> None:
+        """Run a change to one card's schedule or suspension, recording its exact undo."""
+        from studyapp.review.cards import card_schedule, put_card_schedule
+
+        before = card_schedule(self.db, card_id)
+        apply()
+        self.changes.record(
+            description, lambda: put_card_schedule(self.db, card_id, before), card_id
+        )

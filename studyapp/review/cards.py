@@ -276,6 +276,39 @@ def set_suspended(db: Database, card_id: str, suspended: bool) -> None:
             raise LookupError(f"no card with id {card_id!r}")
 
 
+@dataclass(frozen=True)
+class CardSchedule:
+    """A card's whole schedule (SM-2 and FSRS) and suspension: what reset and suspend
+    change, read before they do so that undo puts it back exactly."""
+
+    sm2: Sm2State
+    fsrs: tuple[float | None, float | None, date | None]
+    suspended: bool
+
+
+def card_schedule(db: Database, card_id: str) -> CardSchedule:
+    with db.session() as session:
+        card = session.get(Card, card_id)
+        if card is None:
+            raise LookupError(f"no card with id {card_id!r}")
+        return CardSchedule(
+            rows.state_of(card),
+            (card.fsrs_stability, card.fsrs_difficulty, card.fsrs_due),
+            card.suspended,
+        )
+
+
+def put_card_schedule(db: Database, card_id: str, schedule: CardSchedule) -> None:
+    """Write back a schedule read by card_schedule (the undo of reset and suspend)."""
+    with db.write_session() as session, session.begin():
+        card = session.get(Card, card_id)
+        if card is None:
+            raise LookupError(f"no card with id {card_id!r}")
+        store_state(card, schedule.sm2)
+        card.fsrs_stability, card.fsrs_difficulty, card.fsrs_due = schedule.fsrs
+        card.suspended = schedule.suspended
+
+
 def reset_card(db: Database, card_id: str) -> None:
     """Forget a card's schedule: it becomes new again. Its review history is kept."""
     with db.write_session() as session, session.begin():
