@@ -243,6 +243,44 @@ def test_sqlite_csv_lines_are_what_csv_writer_wrote(tricky_db, monkeypatch, chun
     assert card_count > 50 and review_count > 500
 
 
+def test_an_ordinary_collection_is_written_by_columns_not_sql_lines(db, monkeypatch) -> None:
+    """The fast way (whole columns, quoted in Python) writes every ordinary chunk, commas,
+    quotes and line breaks in the text included; the SQL lines are left for the unusual."""
+    add_cards(db, 30, deck="basics", due=date(2026, 3, 1), easiness=2.36, suspended=True)
+    insert(
+        db,
+        CARD_INSERT,
+        [
+            (f"x{i}", "basics", 99, text, "b", "t", 0, 0, 250, 0, 0, None, 0)
+            for i, text in enumerate(["a,b", 'say "hi"', "line\nbreak"])
+        ],
+    )
+
+    def no_lines(*_args: Any) -> int:
+        raise AssertionError("an ordinary chunk went to the SQL lines")
+
+    monkeypatch.setattr(csv_lines, "_write_lines", no_lines)
+    monkeypatch.setattr(csv_lines, "_CSV_CHUNK", 7)
+    cards, count = fast_csv(db, export.write_cards_csv)
+    assert count == 33
+    assert cards == reference_csv(db, REFERENCE_CARDS, export.CARD_COLUMNS)
+    assert 'x1,basics,"say ""hi""",b,t,2.5,0,0,,0,False\n' in cards
+
+
+@pytest.mark.parametrize(
+    "front, due, easiness",
+    [("the \x1e separator", 739000, 250), ("plain", 0, 250), ("plain", 739000, 250.5)],
+)
+def test_an_unusual_chunk_is_written_by_sql_lines(db, front, due, easiness) -> None:
+    """A text holding the columns' separator, a day before year 1, a factor not in hundredths:
+    that chunk goes through the SQL lines, still exactly what csv.writer wrote."""
+    add_cards(db, 5, deck="basics")
+    insert(db, CARD_INSERT, [("odd", "basics", 9, front, "b", "t", 0, 0, easiness, 0, 0, due, 0)])
+    cards, count = fast_csv(db, export.write_cards_csv)
+    assert count == 6
+    assert cards == reference_csv(db, REFERENCE_CARDS, export.CARD_COLUMNS)
+
+
 def test_sqlite_csv_of_an_ordinary_collection(db) -> None:
     add_cards(db, 3, deck="basics")
     add_cards(
