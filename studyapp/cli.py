@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -508,20 +509,22 @@ def import_(
         _import_anki(ctx, path, schedule)
         return
     rows: list[SkippedRow] = []
-    try:
-        if suffix == ".toml":
-            specs = [parse_deck(path)]
-        else:
-            table = read_text_import(path, deck_id)
-            specs, rows = table.decks, table.skipped
-    except DeckError as error:
-        raise click.ClickException(str(error)) from None
-    collection = _open(ctx)
-    try:
-        with LateProgress(f"importing {path.name}") as bar:
+    # One bar from the first byte read to the last card stored: reading a long file
+    # counts towards the second after which it shows.
+    with LateProgress(f"importing {path.name}") as bar:
+        try:
+            if suffix == ".toml":
+                specs = [parse_deck(path)]
+            else:
+                table = read_text_import(path, deck_id)
+                specs, rows = table.decks, table.skipped
+        except DeckError as error:
+            raise click.ClickException(str(error)) from None
+        collection = _open(ctx)
+        try:
             report = collection.import_decks(specs, progress=bar.update)
-    finally:
-        collection.close()
+        finally:
+            collection.close()
     if report.errors:
         raise click.ClickException("; ".join(str(e) for e in report.errors))
     total = sum(len(spec.cards) for spec in specs)
@@ -541,7 +544,11 @@ PROGRESS_AFTER_SECONDS = 1.0
 
 class LateProgress:
     """A progress bar on stderr (stdout stays the result alone) that appears only once the
-    work has taken `delay` seconds: `update(done, total)` as it goes."""
+    work has taken `delay` seconds: `update(done, total)` as it goes.
+
+    A timer shows it at `delay` even while a step tells nothing (reading a file before its
+    rows are counted): the bar then pulses until the first count. A delay of 0 shows it at
+    once, with no timer, so a test of a "slow" run is deterministic."""
 
     def __init__(self, label: str, delay: float | None = None) -> None:
         self.label = label
@@ -549,14 +556,33 @@ class LateProgress:
         self.started = time.monotonic()
         self.bar: Any = None
         self.task: Any = None
+        self.last: tuple[int, int | None] = (0, None)
+        self.lock = threading.Lock()
+        self.timer: threading.Timer | None = None
+        self.ended = False
 
     def __enter__(self) -> LateProgress:
         self.started = time.monotonic()
+        if self.delay <= 0:
+            self._show()
+        else:
+            self.timer = threading.Timer(self.delay, self._show)
+            self.timer.daemon = True
+            self.timer.start()
         return self
 
     def update(self, done: int, total: int) -> None:
-        if self.bar is None:
-            if time.monotonic() - self.started < self.delay:
+        with self.lock:
+            self.last = (done, total)
+            if self.bar is not None:
+                self.bar.update(self.task, completed=done, total=total)
+                return
+        if time.monotonic() - self.started >= self.delay:
+            self._show()
+
+    def _show(self) -> None:
+        with self.lock:
+            if self.bar is not None or self.ended:
                 return
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -569,12 +595,16 @@ class LateProgress:
                 console=Console(stderr=True),
             )
             self.bar.start()
-            self.task = self.bar.add_task(self.label, total=total)
-        self.bar.update(self.task, completed=done, total=total)
+            done, total = self.last
+            self.task = self.bar.add_task(self.label, total=total, completed=done)
 
     def __exit__(self, *exception: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
+        if self.timer is not None:
+            self.timer.cancel()
+        with self.lock:
+            self.ended = True  # a timer that fires late shows nothing
+            if self.bar is not None:
+                self.bar.stop()
 
 
 def _import_anki(ctx: click.Context, path: Path, schedule: str) -> None:
@@ -636,7 +666,8 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
             _write_or_print(output, text + "\n")
         elif fmt == "csv":
             if output is None:
-                collection.write_cards_csv(sys.stdout)
+                with _progress_bar("cards to stdout") as bar:
+                    collection.write_cards_csv(sys.stdout, progress=bar)
             else:
                 reviews_path = exporting.reviews_path_for(output)
                 with exporting.replacing(output) as cards_file:  # both files, or neither

@@ -674,7 +674,8 @@ class Collection:
 
     def write_apkg(self, path: Path, progress: Callable[[int, int], None] | None = None) -> int:
         """An Anki package of every deck with its schedules and review log; returns how
-        many cards. `progress` is told (cards done, cards in all) as it goes."""
+        many cards. `progress` is told (rows done, rows in all) as it goes: the cards,
+        then the review log."""
         from studyapp.transfer.export import write_apkg
 
         return write_apkg(

@@ -105,6 +105,7 @@ def _final_count(stderr: str, label: str) -> str:
 def _fast_then_slow(
     monkeypatch: pytest.MonkeyPatch, fast_db: Path, slow_db: Path, *args: str
 ) -> tuple[Result, Result]:
+    monkeypatch.setattr(cli, "PROGRESS_AFTER_SECONDS", 3600.0)  # all work counts as quick
     fast = _run(fast_db, *args)
     assert not re.search(r"\d+/\d+", fast.stderr)  # quick work: no bar at all
     monkeypatch.setattr(cli, "PROGRESS_AFTER_SECONDS", 0.0)  # all work counts as slow
@@ -171,3 +172,78 @@ def test_the_csv_export_shows_a_bar_per_file_once_slow(
     assert slow.stdout == fast.stdout and "wrote 5 cards" in slow.stdout
     assert _final_count(slow.stderr, "Writing cards.csv") == "5/5"
     assert _final_count(slow.stderr, "Writing cards.reviews.csv") == "0/0"
+
+
+# --- issue 16: every kind of import and export, silent steps included ------------------------
+
+
+def test_the_apkg_export_counts_the_cards_then_the_review_log(db: Database, tmp_path) -> None:
+    from studyapp.config import Settings
+    from studyapp.review.cards import ReviewSession
+    from studyapp.transfer.export import write_apkg
+
+    add_cards(db, 4, deck="basics")
+    session = ReviewSession(db, Settings())
+    for grade in (4, 5, 3):
+        session.grade(grade)
+    seen, progress = _calls()
+    assert write_apkg(db, tmp_path / "p.apkg", progress=progress) == 4  # type: ignore[arg-type]
+    _rising_to(seen, 4 + 3)
+
+
+def test_a_step_that_tells_nothing_still_shows_the_bar_once_slow() -> None:
+    """Reading a file before its rows are counted: the bar shows at its delay all the same
+    (a timer), pulsing until the first count; with no delay, at once."""
+    with cli.LateProgress("reading", delay=0) as at_once:
+        assert at_once.bar is not None and at_once.bar.tasks[0].total is None
+    with cli.LateProgress("reading", delay=3600) as later:
+        assert later.bar is None and later.timer is not None
+        assert later.timer.interval == 3600
+        later.timer.function()  # what the timer does when its hour is up
+        assert later.bar is not None
+        later.update(2, 5)
+        assert later.bar.tasks[0].completed == 2 and later.bar.tasks[0].total == 5
+    with cli.LateProgress("quick", delay=3600) as quick:
+        timer = quick.timer
+    assert timer is not None and timer.finished.is_set()  # cancelled when the work ended
+    timer.function()  # a timer that fires after the work ended shows nothing
+    assert quick.bar is None
+
+
+def test_an_anki_package_import_shows_a_bar_once_slow(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deck = env / "words.csv"
+    deck.write_text(CSV_ROWS)
+    _run(env / "a.db", "import", str(deck))
+    package = env / "words.apkg"
+    _run(env / "a.db", "export", "--format", "apkg", "-o", str(package))
+    fast, slow = _fast_then_slow(monkeypatch, env / "b.db", env / "c.db", "import", str(package))
+    assert slow.stdout == fast.stdout and "5 new card(s)" in slow.stdout
+    assert _final_count(slow.stderr, "importing words.apkg") == "5/5"
+
+
+def test_the_apkg_export_shows_a_bar_once_slow(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    deck = env / "words.csv"
+    deck.write_text(CSV_ROWS)
+    _run(env / "a.db", "import", str(deck))
+    out = env / "words.apkg"
+    fast, slow = _fast_then_slow(
+        monkeypatch, env / "a.db", env / "a.db", "export", "--format", "apkg", "-o", str(out)
+    )
+    assert slow.stdout == fast.stdout and "wrote 5 cards" in slow.stdout
+    assert _final_count(slow.stderr, "Writing words.apkg") == "5/5"
+
+
+def test_the_cards_csv_on_stdout_shows_its_bar_on_stderr_once_slow(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deck = env / "words.csv"
+    deck.write_text(CSV_ROWS)
+    _run(env / "a.db", "import", str(deck))
+    fast, slow = _fast_then_slow(
+        monkeypatch, env / "a.db", env / "a.db", "export", "--format", "csv"
+    )
+    assert slow.stdout == fast.stdout and slow.stdout.startswith("id,deck,front")
+    assert "\x1b[" not in slow.stdout  # the CSV stays plain text
+    assert _final_count(slow.stderr, "Writing cards to stdout") == "5/5"

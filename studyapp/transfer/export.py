@@ -430,6 +430,8 @@ def write_apkg(
     """An Anki package: one Anki deck per studyapp deck (`studyapp::<deck>`), with each
     card's text, tags and schedule, the review log of its cards, and the learner's day
     rollover (so Anki counts due days from the same study day in any time zone).
+    `progress` is told (rows done, rows in all): the cards as their notes are made, then
+    the grades of the review log as they are written.
 
     Notes get a GUID derived from the card id (a note that came from Anki keeps its own,
     and its deck its Anki name), so importing again (into Anki, or back into studyapp)
@@ -440,12 +442,18 @@ def write_apkg(
     """
     from studyapp.transfer.anki import scheduled_package
 
+    logged = 0
+    if progress is not None:  # the bar runs over the cards, then over the review log
+        with db.session() as session:
+            logged = _count(session, Review, Review.kind == "card")
     with _collector_paused():
-        decks, schedules, keys = _apkg_decks(db, progress)
-        reviews = _apkg_reviews(db, keys)
+        decks, schedules, keys = _apkg_decks(db, progress, logged)
+        tally = Tally(progress, len(schedules) + logged)
+        tally.add(len(schedules))
+        reviews = tally.each(_apkg_reviews(db, keys))
         scheduled_package(decks, schedules, reviews, rollover_hour).write_to_file(str(path))
     if progress is not None:
-        progress(len(schedules), len(schedules))
+        progress(tally.total, tally.total)  # a review of a retired card is not written
     return len(schedules)
 
 
@@ -512,7 +520,7 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _apkg_decks(
-    db: Database, progress: Progress | None = None
+    db: Database, progress: Progress | None = None, grades: int = 0
 ) -> tuple[list[Any], list[Any], dict[str, tuple[str, int]]]:
     """One genanki deck per studyapp deck holding its cards' notes, every card's schedule
     in Anki's terms (in the order the notes were made), and each card's (note guid, card
@@ -521,7 +529,7 @@ def _apkg_decks(
     A card that is its own note goes out as a "studyapp card" note; a reversed pair as one
     "studyapp card (and reversed)" note whose second card is the reverse; the gaps of a
     cloze as one "studyapp cloze" note (Anki's cloze kind), card n - 1 for gap n. Each
-    card keeps its own schedule."""
+    card keeps its own schedule. `progress` is told (cards done, cards + `grades`)."""
     import genanki  # only needed here
 
     from studyapp.transfer.anki import (
@@ -538,7 +546,8 @@ def _apkg_decks(
     with db.session() as session:
         total = 0
         if progress is not None:  # the cards are made first, then the package is written
-            total = session.scalar(select(func.count()).where(Card.retired == false())) or 0
+            cards_in_all = session.scalar(select(func.count()).where(Card.retired == false()))
+            total = (cards_in_all or 0) + grades
         for row in session.execute(_apkg_card_query()):
             if progress is not None and len(cards) % PROGRESS_EVERY == 0:
                 progress(len(cards), total)
