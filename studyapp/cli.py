@@ -145,6 +145,34 @@ def _print_calibration(found: dict[str, Any]) -> None:
     )
 
 
+Column = tuple[str, str]
+"""A table column: its header and how its cells sit ("left" or "right")."""
+
+
+def _print_table(columns: list[Column], rows: list[list[str]], indent: int = 0) -> None:
+    """A table with rich, which measures each cell's width on screen (a CJK character or
+    an emoji takes two columns), so the columns stay aligned whatever the text. No colour
+    and no borders: piped to a file it stays plain, greppable text. On a terminal it fits
+    the window (long cells fold); elsewhere no line is ever wrapped."""
+    import io
+    import shutil
+
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False, padding=(0, 1), show_edge=False, header_style="")
+    for header, justify in columns:
+        table.add_column(header, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for row in rows:
+        table.add_row(*row)
+    terminal = sys.stdout.isatty()
+    width = shutil.get_terminal_size().columns - indent if terminal else 10_000
+    buffer = io.StringIO()
+    Console(file=buffer, width=max(width, 20), color_system=None, highlight=False).print(table)
+    for line in buffer.getvalue().splitlines():
+        click.echo((" " * indent + line).rstrip())
+
+
 def _percent(share: float | None) -> str:
     return "–" if share is None else f"{share:.0%}"
 
@@ -167,37 +195,53 @@ def _print_stats(data: dict[str, Any]) -> None:
             f"  true retention  {_percent(true['all'])} (30 d; young {_percent(true['young'])},"
             f" mature {_percent(true['mature'])})"
         )
-    width = max((len(deck["name"]) for deck in data["decks"]), default=0)
-    width = min(max(width, 12), 30)
-    click.echo(f"{'Cards by deck':<{width + 2}}   new  learning  lapsed  young  mature")
-    for deck in data["decks"]:
-        click.echo(
-            f"  {deck['name'][:width]:<{width}} {deck['new']:>5} {deck['learning']:>9} "
-            f"{deck['lapsed']:>7} {deck['young']:>6} {deck['mature']:>7}"
-        )
+    click.echo("Cards by deck")
+    counts = ("new", "learning", "lapsed", "young", "mature")
+    _print_table(
+        [("deck", "left"), *((name, "right") for name in counts)],
+        [[deck["name"], *(str(deck[name]) for name in counts)] for deck in data["decks"]],
+        indent=2,
+    )
     recent = data["per_day"][-14:]
     if recent:
-        click.echo("Last study days  cards  drills  minutes (cards + drills)")
-        for day in recent:
-            minutes = day["card_minutes"] + day["drill_minutes"]
-            click.echo(
-                f"  {day['date']}  {day['reviews']:>5}  {day['drills']:>6}  "
-                f"{day['card_minutes']:.0f} + {day['drill_minutes']:.0f} = {minutes:.0f}"
-            )
-    click.echo("Due in the next 7 days")
-    for day in data["forecast"][:7]:
-        click.echo(f"  {day['date']}  {day['due']:>5}")
-    click.echo("Drill topics, weakest first (last 10: ✓ right, ✗ wrong)")
-    for t in data["topics"]:
-        title = t["title"][:34]
-        if not t["attempts"]:
-            click.echo(f"  {title:<34} never tried")
-            continue
-        click.echo(
-            f"  {title:<34} {t['recent']:<10} {t['correct']:>4}/{t['attempts']:<4} "
-            f"{t['accuracy']:.0%}  {t['total_seconds'] / 60:.0f} min"
-            + ("  weak" if t["weak"] else "")
+        click.echo("Last study days")
+        _print_table(
+            [("day", "left"), ("cards", "right"), ("drills", "right"), ("minutes", "left")],
+            [
+                [
+                    day["date"],
+                    str(day["reviews"]),
+                    str(day["drills"]),
+                    f"{day['card_minutes']:.0f} + {day['drill_minutes']:.0f} = "
+                    f"{day['card_minutes'] + day['drill_minutes']:.0f} (cards + drills)",
+                ]
+                for day in recent
+            ],
+            indent=2,
         )
+    click.echo("Due in the next 7 days")
+    _print_table(
+        [("day", "left"), ("due", "right")],
+        [[day["date"], str(day["due"])] for day in data["forecast"][:7]],
+        indent=2,
+    )
+    click.echo("Drill topics, weakest first (last 10: ✓ right, ✗ wrong)")
+    _print_table(
+        [("topic", "left"), ("last 10", "left"), ("right", "right"), ("", "right"), ("", "left")],
+        [
+            [t["title"], "never tried", "", "", ""]
+            if not t["attempts"]
+            else [
+                t["title"],
+                t["recent"],
+                f"{t['correct']}/{t['attempts']}",
+                f"{t['accuracy']:.0%}",
+                f"{t['total_seconds'] / 60:.0f} min" + ("  weak" if t["weak"] else ""),
+            ]
+            for t in data["topics"]
+        ],
+        indent=2,
+    )
     active = [m for m in data["misconceptions"] if m["status"] == "active"]
     if active:
         click.echo("Mistakes to unlearn (topic, times made, last made)")
@@ -222,15 +266,20 @@ def config(ctx: click.Context, key: str | None, value: str | None) -> None:
     collection = _open(ctx, sync=False)
     try:
         if key is None:
-            for name, (low, high, meaning) in PREFERENCES.items():
-                current = getattr(collection.settings, name)
-                click.echo(f"{name:<18} {current:>6}   {meaning} ({low}-{high})")
-            for name, (_words, meaning) in CHOICE_PREFERENCES.items():
-                current = getattr(collection.settings, name)
-                click.echo(f"{name:<18} {current:>6}   {meaning}")
-            for name, (lowest, highest, meaning) in FRACTION_PREFERENCES.items():
-                current = getattr(collection.settings, name)
-                click.echo(f"{name:<18} {current:>6}   {meaning} ({lowest}-{highest})")
+            settings = collection.settings
+            rows = [
+                [name, str(getattr(settings, name)), f"{meaning} ({low}-{high})"]
+                for name, (low, high, meaning) in PREFERENCES.items()
+            ]
+            rows += [
+                [name, str(getattr(settings, name)), meaning]
+                for name, (_words, meaning) in CHOICE_PREFERENCES.items()
+            ]
+            rows += [
+                [name, str(getattr(settings, name)), f"{meaning} ({lowest}-{highest})"]
+                for name, (lowest, highest, meaning) in FRACTION_PREFERENCES.items()
+            ]
+            _print_table([("preference", "left"), ("value", "right"), ("", "left")], rows)
             return
         if value is None:
             raise click.UsageError("give a value too, e.g. `studyapp config new_per_day 30`")
@@ -256,14 +305,22 @@ def decks(ctx: click.Context) -> None:
     home = collection.home()
     sizes = collection.deck_sizes()
     collection.close()
-    width = max((len(d.name) for d in home.decks), default=4)
-    click.echo(f"{'deck':<{width}}  {'due':>5}  {'new':>5}  {'total':>5}  id")
-    for deck in home.decks:
-        total = sizes.get(deck.id, 0)
-        click.echo(f"{deck.name:<{width}}  {deck.due:>5}  {deck.new:>5}  {total:>5}  {deck.id}")
-    click.echo(
-        f"{'all':<{width}}  {sum(d.due for d in home.decks):>5}  "
-        f"{sum(d.new for d in home.decks):>5}  {sum(sizes.values()):>5}"
+    rows = [
+        [deck.name, str(deck.due), str(deck.new), str(sizes.get(deck.id, 0)), deck.id]
+        for deck in home.decks
+    ]
+    rows.append(
+        [
+            "all",
+            str(sum(d.due for d in home.decks)),
+            str(sum(d.new for d in home.decks)),
+            str(sum(sizes.values())),
+            "",
+        ]
+    )
+    _print_table(
+        [("deck", "left"), ("due", "right"), ("new", "right"), ("total", "right"), ("id", "left")],
+        rows,
     )
 
 
@@ -294,6 +351,7 @@ def topics(ctx: click.Context, set_level: tuple[str, int] | None) -> None:
     rows = collection.topics()
     collection.close()
     today = collection.settings.today()
+    lines = []
     for topic in rows:
         if topic.due is None:
             schedule = "new"
@@ -302,9 +360,17 @@ def topics(ctx: click.Context, set_level: tuple[str, int] | None) -> None:
         else:
             schedule = f"due {topic.due.isoformat()}"
         accuracy = f"{topic.correct}/{topic.attempts}" if topic.attempts else "-"
-        click.echo(
-            f"{topic.id:<28} {schedule:<15} level {topic.level} {accuracy:>7}  {topic.title}"
-        )
+        lines.append([topic.id, schedule, f"level {topic.level}", accuracy, topic.title])
+    _print_table(
+        [
+            ("topic", "left"),
+            ("schedule", "left"),
+            ("", "left"),
+            ("right", "right"),
+            ("title", "left"),
+        ],
+        lines,
+    )
 
 
 @main.command()
@@ -325,13 +391,26 @@ def plan(ctx: click.Context, as_json: bool) -> None:
     )
     if today.cards:
         click.echo("Cards")
-        for card in today.cards:
-            click.echo(f"  {card.kind:<6}  {card.deck:<18}  {card.id}")
+        _print_table(
+            [("kind", "left"), ("deck", "left"), ("card", "left")],
+            [[card.kind, card.deck, card.id] for card in today.cards],
+            indent=2,
+        )
     if today.topics:
         click.echo("Drills")
-        for topic in today.topics:
-            line = f"  {topic.kind:<7}  level {topic.level}  {topic.id:<24}  {topic.title}"
-            click.echo(line + (f"  (to unlearn: {topic.mistake})" if topic.mistake else ""))
+        _print_table(
+            [("kind", "left"), ("", "left"), ("topic", "left"), ("title", "left")],
+            [
+                [
+                    topic.kind,
+                    f"level {topic.level}",
+                    topic.id,
+                    topic.title + (f"  (to unlearn: {topic.mistake})" if topic.mistake else ""),
+                ]
+                for topic in today.topics
+            ],
+            indent=2,
+        )
     if not today.cards and not today.topics:
         click.echo("Nothing left for today.")
 
@@ -421,16 +500,20 @@ def check(topic_id: str, seed: int, difficulty: int, answers: str, as_json: bool
         )
         raise SystemExit(code)
     click.echo(f"{problem.title} ({topic_id}, seed {seed}, difficulty {difficulty})")
-    width = max(len(step.name) for step in verdict.steps)
+    rows = []
     for step in verdict.steps:
-        yours = step.typed or "—"
-        click.echo(f"  {step.name:<{width}}  {step.status:<7}  {yours:<14}  {step.label}")
+        rows.append([step.name, step.status, step.typed or "—", step.label])
+        notes = []
         if step.slip:
-            click.echo(f"  {'':<{width}}  slip {step.slip}: {describe(step.slip)}")
+            notes.append(f"slip {step.slip}: {describe(step.slip)}")
         if step.message and step.status in ("wrong", "unread"):
-            click.echo(f"  {'':<{width}}  {step.message}")
+            notes.append(step.message)
         if step.status == "carried":
-            click.echo(f"  {'':<{width}}  right from your earlier values")
+            notes.append("right from your earlier values")
+        rows += [["", "", "", note] for note in notes]
+    _print_table(
+        [("step", "left"), ("status", "left"), ("yours", "left"), ("", "left")], rows, indent=2
+    )
     click.echo(verdict.message + (f" Grade {grade}." if grade is not None else ""))
     raise SystemExit(code)
 

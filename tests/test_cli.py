@@ -436,3 +436,47 @@ def test_check_exit_codes_and_unreadable_steps() -> None:
     assert code == 2 and "z1, a1, z2, y_hat, answer" in out
     code, out = run("check", "-t", "softmax", "-s", "1", "-a", "[0.1, 0.2]; [0.3]", "--json")
     assert json.loads(out)["checkpoints"][-1]["typed"] == "[0.1, 0.2]; [0.3]"
+
+
+WIDE_DECK = (
+    DECK.replace('id = "tiny"', 'id = "wide"')
+    .replace('name = "Tiny deck"', 'name = "日本語の単語 🧠"')
+    .replace('id = "tiny-', 'id = "wide-')
+)
+
+
+def _starts(line: str, cell: str) -> int:
+    """The screen column where `cell` starts in `line` (a CJK character or emoji is two)."""
+    from rich.cells import cell_len
+
+    return cell_len(line[: line.index(cell)])
+
+
+def _ends(line: str, cell: str) -> int:
+    """The screen column where the last `cell` in `line` ends."""
+    from rich.cells import cell_len
+
+    return cell_len(line[: line.rindex(cell) + len(cell)])
+
+
+def test_tables_stay_aligned_with_cjk_and_emoji_names(env, tmp_path) -> None:
+    """Issue 16: the hand padding counted characters, so a CJK or emoji deck name pushed
+    its row's numbers out of their columns. Every column sits at the same screen column
+    on every row, and piped output is plain text (no colour codes, no trailing spaces)."""
+    (Path(env["db"]).parent / "content" / "wide.toml").write_text(WIDE_DECK)
+    code, out = run("decks")
+    assert code == 0, out
+    lines = out.splitlines()
+    header = next(line for line in lines if line.startswith("deck"))
+    wide = next(line for line in lines if "日本語" in line)
+    tiny = next(line for line in lines if line.startswith("Tiny deck"))
+    for line, deck_id in ((wide, "wide"), (tiny, "tiny")):
+        assert _starts(line, f" {deck_id}") == _starts(header, " id")
+        assert _ends(line, " 2") == _ends(header, "total")  # the counts, right-aligned
+    code, out = run("stats")
+    lines = out.splitlines()
+    header = next(line for line in lines if line.strip().startswith("deck"))
+    wide = next(line for line in lines if "日本語" in line)
+    tiny = next(line for line in lines if "Tiny deck" in line)
+    assert _ends(wide, " 2") == _ends(tiny, " 2") == _ends(header, "new")
+    assert "\x1b[" not in out and all(line == line.rstrip() for line in lines)
