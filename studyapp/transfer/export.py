@@ -21,7 +21,7 @@ from html import escape
 from pathlib import Path
 from typing import IO, Any, Generic, TypeVar
 
-from sqlalchemy import Select, false, func, select
+from sqlalchemy import BigInteger, Integer, Select, false, func, select, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
@@ -464,18 +464,20 @@ def _apkg_reviews(db: Database, keys: dict[str, tuple[str, int]]) -> Iterator[An
 
     r = Review
     with db.session() as session:
-        # Core rows off the session's connection: no ORM loading step per row.
+        # Core rows off the session's connection, the stored integers as they are: turning
+        # a million moments into datetimes and back to milliseconds (and factors into
+        # floats and back) cost more than writing the rows.
         rows = session.connection().execute(
             select(
                 r.item_id,
-                r.reviewed_at,
+                type_coerce(r.reviewed_at, BigInteger),  # epoch milliseconds
                 r.quality,
                 r.interval,
                 r.prev_interval,
-                r.easiness,
+                type_coerce(r.easiness, Integer),  # hundredths: Anki's factor is ten times
                 r.duration_ms,
-                r.repeat,
-                r.prev_due,
+                type_coerce(r.repeat, Integer),
+                r.prev_due.is_(None),
                 r.prev_repetitions,
                 r.prev_lapses,
             )
@@ -483,22 +485,22 @@ def _apkg_reviews(db: Database, keys: dict[str, tuple[str, int]]) -> Iterator[An
             .order_by(r.id)
             .execution_options(yield_per=20000)
         )
-        for item, moment, quality, ivl, last, easiness, ms, repeat, due, reps, lapses in rows:
+        for item, millis, quality, ivl, last, hundredths, ms, repeat, new, reps, lapses in rows:
             key = keys.get(item)
             if key is None:
                 continue
             yield AnkiReview(
                 guid=key[0],
                 ord=key[1],
-                millis=round(moment.timestamp() * 1000),
+                millis=millis,
                 ease=anki_ease(quality),
                 ivl=ivl,
                 last_ivl=last,
-                factor=round(easiness * 1000),
+                factor=hundredths * 10,
                 time=ms,
                 type=revlog_type(
-                    first_sight=due is None,
-                    repeat=repeat,
+                    first_sight=bool(new),
+                    repeat=bool(repeat),
                     repetitions_before=reps,
                     lapsed=lapses > 0,
                 ),
