@@ -1,0 +1,49 @@
+"""No dropped frame (issue 16): the UI thread does no long work between a key and its paint.
+
+Timing belongs to the benchmark (tests/bench/frames.py); these tests check the causes:
+where the work runs and that its result still reaches the screen.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from textual.widgets import Static
+
+from studyapp.collection import Collection
+from studyapp.ui.app import make_app
+from studyapp.ui.home import HomeScreen
+
+from .builders import SEED
+
+SIZE = (100, 32)
+
+
+def plain(widget: Static) -> str:
+    return str(widget.render())
+
+
+async def test_back_home_counts_off_the_ui_thread_then_painted(studied: Collection) -> None:
+    threads: list[str] = []
+    counting = studied.home
+
+    def home() -> Any:
+        threads.append(threading.current_thread().name)
+        return counting()
+
+    studied.home = home  # type: ignore[method-assign]
+    app = make_app(studied, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        first = len(threads)
+        assert first >= 1 and threads[0] == threading.main_thread().name  # in the first frame
+        due = int(plain(app.screen.query_one("#stat-left", Static)).split()[0])
+        await pilot.press("r", "space", "5")
+        await pilot.press("escape")
+        assert isinstance(app.screen, HomeScreen)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert threads[first:] and threading.main_thread().name not in threads[first:]
+        assert "1 review" in plain(app.screen.query_one("#stat-done", Static))
+        assert f"{due - 1} card" in plain(app.screen.query_one("#stat-left", Static))
