@@ -6,6 +6,7 @@ where the work runs and that its result still reaches the screen.
 
 from __future__ import annotations
 
+import gc
 import threading
 from typing import Any
 
@@ -13,7 +14,7 @@ from textual.widgets import Static
 
 from studyapp.collection import Collection
 from studyapp.ui.app import make_app
-from studyapp.ui.home import HomeScreen
+from studyapp.ui.home import PREPARE_AFTER_S, HomeScreen
 
 from .builders import SEED
 
@@ -47,3 +48,14 @@ async def test_back_home_counts_off_the_ui_thread_then_painted(studied: Collecti
         assert threads[first:] and threading.main_thread().name not in threads[first:]
         assert "1 review" in plain(app.screen.query_one("#stat-done", Static))
         assert f"{due - 1} card" in plain(app.screen.query_one("#stat-left", Static))
+
+
+async def test_the_start_up_heap_is_frozen_once_the_warm_up_is_done(studied: Collection) -> None:
+    """A full collection walked every object start-up loaded: a pause of a quarter to half a
+    second in the middle of a grade, every few dozen grades."""
+    gc.unfreeze()
+    app = make_app(studied, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(PREPARE_AFTER_S + 0.1)
+        await app.workers.wait_for_complete()
+        assert gc.get_freeze_count() > 10_000
