@@ -19,9 +19,10 @@ from textual.app import ComposeResult
 from textual.binding import ActiveBinding, Binding, BindingType
 from textual.containers import Center, Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from studyapp.collection import Collection, HomeCounts, StoreError
+from studyapp.ui.footer import KeysFooter
 from studyapp.ui.messages import Open, StartDrill, StartReview
 from studyapp.ui.widgets import marks_text, plural, shed
 
@@ -89,7 +90,7 @@ class HomeScreen(Screen[None]):
                 table.can_focus = False  # the screen's keys move it; no widget swallows them
                 yield table
                 yield Static(id="weakest")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         titles = {

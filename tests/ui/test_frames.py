@@ -11,9 +11,11 @@ import threading
 from typing import Any
 
 from textual.widgets import Static
+from textual.widgets._footer import FooterKey
 
 from studyapp.collection import Collection
 from studyapp.ui.app import make_app
+from studyapp.ui.footer import KeysFooter
 from studyapp.ui.home import PREPARE_AFTER_S, HomeScreen
 
 from .builders import SEED
@@ -59,3 +61,25 @@ async def test_the_start_up_heap_is_frozen_once_the_warm_up_is_done(studied: Col
         await pilot.pause(PREPARE_AFTER_S + 0.1)
         await app.workers.wait_for_complete()
         assert gc.get_freeze_count() > 10_000
+
+
+async def test_a_grade_rebuilds_the_footer_once_and_leaks_no_key(studied: Collection) -> None:
+    """Textual's footer rebuilt its keys for every bindings refresh (three a grade) and kept
+    each old key alive through a watcher: the heap grew with every grade."""
+    app = make_app(studied, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        footer = app.screen.query_one(KeysFooter)
+        before = footer.rebuilds
+        await pilot.press("space")
+        await pilot.pause()
+        await pilot.press("5")
+        await pilot.pause()
+        assert footer.rebuilds - before == 2  # the answer's keys, then the next front's
+        gc.collect()
+        alive = [o for o in gc.get_objects() if isinstance(o, FooterKey)]
+        assert len(alive) == len(footer.query(FooterKey)) + len(
+            app.screen_stack[0].query(FooterKey)
+        )
