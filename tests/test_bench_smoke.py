@@ -35,7 +35,7 @@ def test_smoke_run_reports_every_figure() -> None:
         capture_output=True,
         text=True,
         cwd=ROOT,
-        timeout=120,
+        timeout=600,  # the frame rows drive the app: minutes on a busy machine
         check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]

@@ -105,11 +105,13 @@ class SessionSummary:
 
 @dataclass
 class _Snapshot:
+    """What one grade changed in the session, to take it back: not a copy of the queue
+    (tens of thousands of ids at 100,000 cards, walked again by every full collection)."""
+
     review_id: int
     card_id: str
-    queue: deque[str]
-    graded: dict[str, int]
-    repeats: int
+    repeat: bool  # a same-day repeat: `graded` kept the card's first grade
+    returns: bool  # the grade sent the card to the end of the queue for today
     elapsed_ms: int
 
 
@@ -203,16 +205,8 @@ class ReviewSession:
             shown=card_view.state,
             fsrs=fsrs_step_for(self.settings, quality, self.today),
         )
-        self._history.append(
-            _Snapshot(
-                review_id,
-                card_view.id,
-                deque(self.queue),
-                dict(self.graded),
-                self.repeats,
-                self.elapsed_ms,
-            )
-        )
+        returns = needs_repeat_today(quality)
+        self._history.append(_Snapshot(review_id, card_view.id, repeat, returns, self.elapsed_ms))
         self.queue.popleft()
         self._current = None
         if repeat:
@@ -220,7 +214,7 @@ class ReviewSession:
         else:
             self.graded[card_view.id] = quality
         self.elapsed_ms += min(max(0, int(duration_ms)), MAX_CARD_MS)
-        if needs_repeat_today(quality):
+        if returns:
             self.queue.append(card_view.id)
         return after
 
@@ -240,8 +234,16 @@ class ReviewSession:
             self._history.clear()
             raise
         self._history.pop()
-        self.queue, self.graded = snapshot.queue, snapshot.graded
-        self.repeats, self.elapsed_ms = snapshot.repeats, snapshot.elapsed_ms
+        # Later grades are taken back first, so the card this one sent to the end of the
+        # queue is the last one there.
+        if snapshot.returns:
+            self.queue.pop()
+        self.queue.appendleft(snapshot.card_id)
+        if snapshot.repeat:
+            self.repeats -= 1
+        else:
+            del self.graded[snapshot.card_id]
+        self.elapsed_ms = snapshot.elapsed_ms
         self._current = None
         return self.queue[0]
 

@@ -27,7 +27,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from studyapp.collection import (
     QUALITY_LABELS,
@@ -35,6 +35,7 @@ from studyapp.collection import (
     GradeSuperseded,
     level_note,
 )
+from studyapp.ui.footer import KeysFooter
 from studyapp.ui.steps_view import (
     StepVerdictLike,
     field_label,
@@ -192,7 +193,7 @@ class DrillScreen(Screen[None]):
         yield VerticalScroll(id="steps")
         yield Static(id="reader-message", classes="warning-message")
         yield AnswerInput(id="answer", placeholder=PLACEHOLDER)
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#answer", Input).cursor_blink = self.cursor_blink

@@ -21,9 +21,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, ProgressBar, Static
+from textual.widgets import ProgressBar, Static
 
 from studyapp.collection import QUALITY_LABELS, NothingToUndo, needs_repeat_today
+from studyapp.ui.footer import KeysFooter
 from studyapp.ui.widgets import (
     AGAIN_MARK,
     ANKI_GRADES,
@@ -170,7 +171,7 @@ class ReviewScreen(Screen[None]):
             yield Static(id="summary")
         yield Static(id="review-hint", classes="message")
         yield GradePanel(id="grades")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.show_current()

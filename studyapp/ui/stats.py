@@ -21,11 +21,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 from textual_plotext import PlotextPlot
 
 from studyapp.ui.calibration import CalibrationView
+from studyapp.ui.footer import KeysFooter
 from studyapp.ui.widgets import Heatmap, duration, marks_text, plural
 
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ class StatsScreen(Screen[None]):
                 yield Chart(id="forecast")
                 yield Chart(id="retention")
             yield CalibrationView(self.collection, id="calibration")  # issue 17
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#stats-body").loading = True

@@ -15,8 +15,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
+from studyapp.ui.footer import KeysFooter
 from studyapp.ui.messages import StartDrill
 from studyapp.ui.widgets import NotSaved, duration, saving
 
@@ -66,7 +67,7 @@ class TopicsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="topics-title", classes="title-bar")
         yield TopicTable(id="topics", cursor_type="row", zebra_stripes=True)
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#topics", DataTable)

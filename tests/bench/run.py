@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -33,8 +34,9 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import event  # noqa: E402
 
-from studyapp.config import FixedClock, Settings, content_dir  # noqa: E402
+from studyapp.config import FixedClock, Settings, content_dir, resolve_db_url  # noqa: E402
 from studyapp.store import open_database  # noqa: E402
+from tests.bench import frames  # noqa: E402
 
 # (key, label, budget, unit) — budgets from docs/architecture.md; None marks a row shown
 # for information
@@ -43,10 +45,7 @@ BUDGETS: list[tuple[str, str, float | None, str]] = [
     ("app_start", "app start to interactive home (headless)", 0.6, "s"),
     ("first_review", "  then r at once: the first card shown", None, "s"),
     ("open_home", "  import + open + home counts, no UI", None, "s"),
-    ("first_drill", "d to the first drill painted, keys and all", 0.25, "s"),
-    ("key_paint_ratio", "review grade key to next card painted, ÷ bare Textual", 5, "x"),
-    ("key_paint", "  the review key itself", None, "ms"),
-    ("key_paint_bare", "  a bare Textual app updating one Static on a key", None, "ms"),
+    *frames.FRAME_ROWS,  # first drill, key-to-paint, grade worst case, back home (frames.py)
     ("home_counts", "home-screen counts", 25, "ms"),
     ("queue_build", "build the session queue", 20, "ms"),
     ("fsrs_queue_build", "  the same under FSRS (issue 17)", 20, "ms"),
@@ -142,124 +141,13 @@ async def main():
 asyncio.run(main())
 """
 
-FIRST_DRILL_PROBE = """
-import asyncio, sys, time
-from studyapp.collection import Collection
-from studyapp.ui.app import make_app
-from studyapp.ui.home import PREPARE_AFTER_S
-from textual.widgets._footer import FooterKey
-collection = Collection.open(sys.argv[1])
-app = make_app(collection)
-def painted():
-    screen = app.screen
-    if type(screen).__name__ != "DrillScreen":
-        return False
-    keys = [key for key in screen.query(FooterKey) if key.region.width]
-    return bool(keys) and screen.query_one("#prompt").region.height > 0
-async def main():
-    async with app.run_test(size=(100, 32)) as pilot:
-        await pilot.pause()
-        # The learner reads the home screen while its warm-up finishes in the background
-        # (it starts PREPARE_AFTER_S after home shows: wait for it to start, then to end).
-        await pilot.pause(PREPARE_AFTER_S + 0.1)
-        while any(w.group == "prepare" for w in app.screen.workers):
-            await pilot.pause(0.05)
-        await pilot.pause(0.2)
-        start = time.perf_counter()
-        await pilot.press("d")
-        while not painted():
-            await pilot.pause(0.002)
-        await pilot.pause()
-        print(time.perf_counter() - start)
-asyncio.run(main())
-"""
 
-KEY_PAINT_PROBE = """
-import asyncio, statistics, sys, time
-from textual.app import App
-from textual.widgets import Static
-from studyapp.collection import Collection
-from studyapp.ui.app import make_app
-PRESSES = int(sys.argv[2])
-class Bare(App):
-    BINDINGS = [("4", "bump")]
-    count = 0
-    def compose(self):
-        yield Static("0", id="n")
-    def action_bump(self):
-        self.count += 1
-        self.query_one("#n", Static).update(str(self.count))
-async def bare():
-    app = Bare()
-    times = []
-    async with app.run_test(size=(100, 32)) as pilot:
-        await pilot.pause()
-        for _ in range(PRESSES):
-            start = time.perf_counter()
-            await pilot.press("4")
-            await pilot.pause()  # until the update is painted
-            times.append(time.perf_counter() - start)
-    return statistics.median(times)
-async def review():
-    app = make_app(Collection.open(sys.argv[1]))
-    times = []
-    async with app.run_test(size=(100, 32)) as pilot:
-        await pilot.pause()
-        await pilot.press("r")
-        while type(app.screen).__name__ != "ReviewScreen":
-            await pilot.pause(0.01)
-        for _ in range(PRESSES):
-            await pilot.press("space")
-            await pilot.pause()
-            shown = app.screen.session.current
-            start = time.perf_counter()
-            await pilot.press("4")  # Good: the next card, front up
-            await pilot.pause()
-            assert app.screen.session.current is not shown
-            times.append(time.perf_counter() - start)
-    return statistics.median(times)
-print(asyncio.run(bare()), asyncio.run(review()))
-"""
-
-
-def measure_ui_keys(db_path: Path, runs: int) -> dict[str, float]:
-    """The first drill after `d`, and a review key as a ratio to a bare Textual app: both
-    in a fresh process, as a learner starts the app."""
-    figures: dict[str, float] = {}
-    drills = []
-    for _ in range(max(3, runs // 2)):
-        out = subprocess.run(
-            [sys.executable, "-c", FIRST_DRILL_PROBE, str(db_path)],
-            check=True,
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-        )
-        drills.append(float(out.stdout.strip().splitlines()[-1]))
-    figures["first_drill"] = statistics.median(drills)
-    scratch = db_path.parent / "keys.db"  # the grades change the collection: a copy
-    for suffix in ("", "-wal"):  # the open collection may hold pages in its WAL
-        if Path(f"{db_path}{suffix}").exists():
-            shutil.copy(f"{db_path}{suffix}", f"{scratch}{suffix}")
-    out = subprocess.run(
-        [sys.executable, "-c", KEY_PAINT_PROBE, str(scratch), str(max(5, runs * 2))],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
-    bare, review = (float(x) for x in out.stdout.strip().splitlines()[-1].split())
-    figures["key_paint"], figures["key_paint_bare"] = review * 1000, bare * 1000
-    figures["key_paint_ratio"] = review / bare
-    return figures
-
-
-def measure(db_path: Path, runs: int) -> dict[str, float]:
+def measure(db_path: Path | str, runs: int) -> dict[str, float]:
     from studyapp.collection import Collection
     from studyapp.progress.stats import reviews_per_day, stats_data
     from studyapp.review.cards import ReviewSession
 
-    url = f"sqlite:///{db_path}"
+    url = resolve_db_url(str(db_path))  # a SQLite file, or a PostgreSQL URL
     settings = Settings(clock=FixedClock(NOON))
     collection = Collection.open(url, settings=settings)  # first sync of the bundled decks
     db = collection.db
@@ -284,7 +172,7 @@ def measure(db_path: Path, runs: int) -> dict[str, float]:
             first_cards.append(float(first_card))
         figures["app_start"] = statistics.median(samples)
         figures["first_review"] = statistics.median(first_cards)
-        figures.update(measure_ui_keys(db_path, runs))
+        figures.update(frames.measure_ui_keys(db_path, runs))
     except ImportError:
         pass
     samples = []
@@ -343,7 +231,7 @@ def measure(db_path: Path, runs: int) -> dict[str, float]:
         db.sqlite_file.synchronous = "FULL"
     later = Settings(clock=FixedClock(NOON + timedelta(days=30)))  # a day with cards left
     _, grade_times = review_round(db, later.with_preferences({"reviews_per_day": 1000}), 200)
-    if grade_times:
+    if grade_times and isinstance(db_path, Path):  # a SQLite pragma: no PostgreSQL row
         figures["record_grade_full"] = statistics.median(grade_times) * 1000
     collection.close()
     figures.update(measure_fsrs(db_path, runs))
@@ -356,12 +244,13 @@ def measure(db_path: Path, runs: int) -> dict[str, float]:
     )
     resident, peak = out.stdout.strip().splitlines()[-1].split()
     figures["memory"], figures["memory_peak"] = float(resident), float(peak)
-    size = sum(p.stat().st_size for p in db_path.parent.glob(db_path.name + "*"))
-    figures["db_size"] = size / 1e6
+    if isinstance(db_path, Path):  # on PostgreSQL the server's files are not the collection's
+        size = sum(p.stat().st_size for p in db_path.parent.glob(db_path.name + "*"))
+        figures["db_size"] = size / 1e6
     return figures
 
 
-def measure_fsrs(db_path: Path, runs: int) -> dict[str, float]:
+def measure_fsrs(db_path: Path | str, runs: int) -> dict[str, float]:
     """FSRS's queue and grade cost (issue 17): the collection switched to FSRS (its state
     derived from the whole log, not timed here), then a queue and a round of grades on a day
     with cards left."""
@@ -371,7 +260,7 @@ def measure_fsrs(db_path: Path, runs: int) -> dict[str, float]:
     from studyapp.review.cards import ReviewSession
 
     day = Settings(clock=FixedClock(NOON + timedelta(days=60)))
-    collection = Collection.open(f"sqlite:///{db_path}", settings=day, sync=False)
+    collection = Collection.open(resolve_db_url(str(db_path)), settings=day, sync=False)
     collection.set_preference("scheduler", "fsrs")  # derives FSRS's state from the log
     on_fsrs = replace(collection.settings, reviews_per_day=1000)
     figures = {
@@ -385,7 +274,8 @@ def measure_fsrs(db_path: Path, runs: int) -> dict[str, float]:
 
 
 def _synchronous_full(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.execute("PRAGMA synchronous = FULL")
+    if isinstance(dbapi_connection, sqlite3.Connection):  # PostgreSQL has no such pragma
+        dbapi_connection.execute("PRAGMA synchronous = FULL")
 
 
 def review_round(db: Any, settings: Settings, count: int) -> tuple[list[float], list[float]]:
@@ -536,6 +426,7 @@ def report_of(
         "reviews": args.reviews,
         "runs": args.runs,
         "build_seconds": round(built, 1),
+        "database": "sqlite" if isinstance(args.db or Path(), Path) else "postgresql",
         "figures": rows,
         "extra": {"check_answer_worst_ms": round(figures.get("check_answer_worst", 0), 3)},
     }
@@ -593,6 +484,8 @@ def print_table(report: dict[str, Any]) -> None:
             line += f" {budget:>7} {unit:<3} {'ok' if row['ok'] else 'OVER'}"
         print(line)
     print(f"\nslowest typed-expression check: {report['extra']['check_answer_worst_ms']:.2f} ms")
+    if report.get("database") == "postgresql":
+        print(frames.POSTGRES_ONLY_NOTE)
     if anki and "stats_legacy" in anki["figures"]:
         print(
             f"Anki's legacy stats report (col.stats().report, year): "
@@ -608,7 +501,11 @@ def main() -> None:
     parser.add_argument("--reviews", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    parser.add_argument("--db", type=Path, help="keep the synthetic database at this path")
+    parser.add_argument(
+        "--db",
+        type=frames.target,
+        help="keep the SQLite database at this path, or build on this PostgreSQL URL (emptied)",
+    )
     parser.add_argument(
         "--against-anki",
         action="store_true",
@@ -626,11 +523,9 @@ def main() -> None:
     anki: dict[str, float] | None = None
     anki_built: float | None = None
     try:
-        if db_path.exists():
-            for leftover in db_path.parent.glob(db_path.name + "*"):
-                leftover.unlink()
+        frames.fresh_database(db_path)
         start = time.perf_counter()
-        db = open_database(f"sqlite:///{db_path}")
+        db = open_database(resolve_db_url(str(db_path)))
         from tests.bench.build import build_collection
 
         build_collection(db, args.cards, args.reviews, TODAY)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,3 +46,11 @@ def studied(tmp_path: Path, history_template: Path, ui_clock: FixedClock) -> Ite
     opened = open_collection(path, ui_clock)
     yield opened
     opened.close()
+
+
+@pytest.fixture(autouse=True)
+def _unfrozen_heap() -> Iterator[None]:
+    """The app freezes the heap once warmed up (ui/home.py): each test's app would otherwise
+    keep the earlier tests' objects out of the collector's reach."""
+    yield
+    gc.unfreeze()

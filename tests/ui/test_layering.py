@@ -19,6 +19,7 @@ SHARED = {
     "studyapp.ui.messages",
     "studyapp.ui.steps_view",
     "studyapp.ui.calibration",
+    "studyapp.ui.footer",
 }
 OURS_ALLOWED = {"studyapp.collection", "studyapp.config"}
 

@@ -107,6 +107,7 @@ async def test_home_with_history_and_refresh_after_review(studied: Collection) -
         assert due > 0
         await pilot.press("r", "space", "5")
         await pilot.press("escape")
+        await app.workers.wait_for_complete()  # the counts come from a worker
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
         assert len(reviews(studied)) == before + 1
@@ -157,6 +158,8 @@ async def test_home_counts_cards_and_drills_apart(studied: Collection) -> None:
         while not isinstance(app.screen, HomeScreen):
             await pilot.press("escape")
             await pilot.pause()
+        await app.workers.wait_for_complete()  # the counts come from a worker
+        await pilot.pause()
         assert "0 reviews" in plain(app.screen.query_one("#stat-done", Static))
         drills = app.screen.query_one("#stat-drills", Static)
         assert drills.border_title == "Drills ✓ 1"
