@@ -8,14 +8,17 @@ it with an in-memory database, a fixed clock and a seed (the factory habit of do
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from studyapp.config import (
+    EXTRA_NEW_KEY,
     Settings,
     content_dir,
+    extra_new_from,
+    extra_new_value,
     parse_preference,
     resolve_db_url,
     stored_preferences,
@@ -56,6 +59,7 @@ if TYPE_CHECKING:
     from studyapp.progress.stats import StatsData as StatsData
     from studyapp.review.cards import CardView as CardView
     from studyapp.review.cards import ReviewSession as ReviewSession
+    from studyapp.review.custom import CustomStudy as CustomStudy
     from studyapp.review.drilling import DrillSession as DrillSession
     from studyapp.review.drilling import derived_quality as derived_quality
     from studyapp.review.drilling import level_note as level_note
@@ -67,6 +71,7 @@ if TYPE_CHECKING:
     from studyapp.transfer.restore import Restored
 
 _FROM_CARDS = frozenset({"CardView", "ReviewSession"})
+_FROM_CUSTOM = frozenset({"CustomStudy", "MAX_AHEAD_DAYS", "MAX_EXTRA_NEW"})
 _FROM_DRILLING = frozenset({"DrillSession", "derived_quality", "level_note"})
 
 
@@ -82,6 +87,10 @@ def __getattr__(name: str) -> object:
         from studyapp.review import cards
 
         value = getattr(cards, name)
+    elif name in _FROM_CUSTOM:
+        from studyapp.review import custom
+
+        value = getattr(custom, name)
     elif name in _FROM_DRILLING:
         from studyapp.review import drilling
 
@@ -284,7 +293,9 @@ class Collection:
 
     def _stored_preferences(self) -> tuple[dict[str, int | str | float], list[str]]:
         with self.db.reading() as reader:
-            return stored_preferences(reader.all("preferences"))
+            stored = reader.all("preferences")
+        self.settings = replace(self.settings, extra_new=extra_new_from(stored))
+        return stored_preferences(stored)
 
     def set_preference(
         self, key: str, value: str, progress: Callable[[int, int], None] | None = None
@@ -593,6 +604,49 @@ class Collection:
                 )
                 for c in session.scalars(query.limit(limit))
             ]
+
+    # -------------------------------------------------------------- custom study
+
+    def custom_review(self, custom: CustomStudy) -> ReviewSession:
+        """A custom-study review session (review/custom.py): ahead, cram or failures."""
+        from studyapp.review.cards import ReviewSession
+
+        return ReviewSession(self.db, self.settings, None, None, custom)
+
+    def custom_count(self, custom: CustomStudy) -> int:
+        """How many cards a custom session would ask (the menu says so before it starts)."""
+        from studyapp.review.custom import custom_queue
+
+        with self.db.session() as session:
+            return len(custom_queue(session, self.settings, self.settings.today(), custom))
+
+    def more_new_today(self, count: int) -> int:
+        """Custom study's "N more new cards today": raises today's new-card limit only
+        (`new_per_day` stays); undoable in the session. Returns today's extra in all."""
+        from studyapp.review.custom import MAX_EXTRA_NEW
+
+        if not 1 <= count <= MAX_EXTRA_NEW:
+            raise ValueError(f"ask for 1 to {MAX_EXTRA_NEW} more new cards, not {count}")
+        today, before = self.settings.today(), self.settings.extra_new
+        extra = (before[1] if before and before[0] == today else 0) + count
+        self._put_extra_new((today, extra))
+        self.changes.record(
+            f"{count} more new cards today", lambda: self._put_extra_new(before), None
+        )
+        return extra
+
+    def _put_extra_new(self, extra: tuple[date, int] | None) -> None:
+        stored = extra_new_value(*extra) if extra else ""
+        with self.db.writing() as sql:
+            sql.run("write_preference", {"key": EXTRA_NEW_KEY, "value": stored})
+        self.settings = replace(self.settings, extra_new=extra)
+
+    @staticmethod
+    def drill_families() -> list[tuple[str, str, list[str]]]:
+        """Every drill family: (id, title, its topic ids), for "drill this family"."""
+        from studyapp.review.custom import drill_families
+
+        return drill_families()
 
     # -------------------------------------------------------------- import and export
     # The CLI's commands parse and write files themselves (transfer/, decks/format.py);

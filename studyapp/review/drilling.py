@@ -268,7 +268,7 @@ class DrillSession:
             "slips": json.dumps(dict(fired), sort_keys=True),
         }
         level_before = self.level_of(topic_id)
-        review_id, _, attempt_id, change = grades.record_grade(
+        review_id, _, attempt_id, change, _ = grades.record_grade(
             self.db,
             "topic",
             topic_id,
