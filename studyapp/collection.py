@@ -37,6 +37,7 @@ from studyapp.progress.today import DeckCounts as DeckCounts
 from studyapp.progress.today import HomeCounts as HomeCounts
 from studyapp.progress.today import home_counts
 from studyapp.review.changes import Changes
+from studyapp.schedulers.leech import SUSPENDED
 from studyapp.store import Database, DatabaseProblem, open_database
 from studyapp.store.errors import GradeSuperseded as GradeSuperseded
 from studyapp.store.errors import NothingToUndo as NothingToUndo
@@ -69,6 +70,9 @@ if TYPE_CHECKING:
     from studyapp.transfer.anki_import import AnkiImportReport
     from studyapp.transfer.anki_read import AnkiCollection
     from studyapp.transfer.restore import Restored
+
+LEECH_SUSPENDED = SUSPENDED
+"""ReviewSession.leech's bit for a leech that was suspended (the other: only tagged)."""
 
 _FROM_CARDS = frozenset({"CardView", "ReviewSession"})
 _FROM_CUSTOM = frozenset({"CustomStudy", "MAX_AHEAD_DAYS", "MAX_EXTRA_NEW"})
@@ -185,6 +189,8 @@ class Plan:
     cards: list[PlannedCard]
     topics: list[PlannedTopic]
     minutes: int
+    extra_new: int = 0
+    """Custom study's "N more new cards today", already in `cards`."""
 
     def to_json(self) -> dict[str, Any]:
         """The `plan --json` contract (docs/formats.md)."""
@@ -410,6 +416,7 @@ class Collection:
             [PlannedCard(c.id, c.deck, c.kind) for c in cards],
             drills,
             minutes_today(len(cards), len(drills), card_ms, drill_ms),
+            self.settings.new_limit(today) - self.settings.new_per_day,
         )
 
     def stats(self) -> StatsData:
@@ -613,12 +620,16 @@ class Collection:
 
         return ReviewSession(self.db, self.settings, None, None, custom)
 
-    def custom_count(self, custom: CustomStudy) -> int:
-        """How many cards a custom session would ask (the menu says so before it starts)."""
+    def custom_cards(self, custom: CustomStudy) -> list[str]:
+        """The cards a custom session would ask, in its order."""
         from studyapp.review.custom import custom_queue
 
         with self.db.session() as session:
-            return len(custom_queue(session, self.settings, self.settings.today(), custom))
+            return custom_queue(session, self.settings, self.settings.today(), custom)
+
+    def custom_count(self, custom: CustomStudy) -> int:
+        """How many cards a custom session would ask (the menu says so before it starts)."""
+        return len(self.custom_cards(custom))
 
     def more_new_today(self, count: int) -> int:
         """Custom study's "N more new cards today": raises today's new-card limit only
@@ -640,6 +651,28 @@ class Collection:
         with self.db.writing() as sql:
             sql.run("write_preference", {"key": EXTRA_NEW_KEY, "value": stored})
         self.settings = replace(self.settings, extra_new=extra)
+
+    def leeches(self) -> list[CardRow]:
+        """Every card tagged leech (suspended ones too), for `studyapp custom leeches`."""
+        return self.search_cards(tag="leech", limit=100_000)
+
+    def leech_topics(self) -> list[tuple[str, str, int]]:
+        """Drill topics in play whose lapses reached `leech_threshold`: (id, title, lapses);
+        their next session starts from a worked example (review/drilling.py)."""
+        from sqlalchemy import false, select
+
+        from studyapp.store.models import DrillTopic
+
+        query = (
+            select(DrillTopic.id, DrillTopic.title, DrillTopic.lapses)
+            .where(
+                DrillTopic.suspended == false(),
+                DrillTopic.lapses >= self.settings.leech_threshold,
+            )
+            .order_by(DrillTopic.id)
+        )
+        with self.db.session() as session:
+            return [(id_, title, int(lapses)) for id_, title, lapses in session.execute(query)]
 
     @staticmethod
     def drill_families() -> list[tuple[str, str, list[str]]]:

@@ -11,8 +11,9 @@ import pytest
 
 from studyapp.collection import Collection
 from studyapp.config import Settings, parse_preference
+from studyapp.drills.registry import make_problem
 from studyapp.schedulers.leech import SUSPENDED, TAGGED, leech_lapse
-from studyapp.store.models import Card
+from studyapp.store.models import Card, DrillTopic
 from tests.helpers import add_cards
 
 
@@ -105,3 +106,27 @@ def test_a_lower_threshold_applies(db_path: Path, settings: Settings) -> None:
     card_id = _learned_card(collection, 1)
     collection.review().grade(2)
     assert _card(collection, card_id).suspended
+
+
+def test_a_leech_topic_opens_with_a_worked_example_once(db_path: Path, settings: Settings) -> None:
+    collection = Collection.open(str(db_path), settings, sync=False)
+    collection.sync_topics()
+    with collection.db.session() as session, session.begin():
+        topic = session.get(DrillTopic, "softmax")
+        assert topic is not None
+        topic.lapses = 8
+    drill = collection.drill(["softmax", "mse"], seed=3)
+    assert drill.problem is not None and drill.worked_example is not None
+    example = drill.worked_example
+    assert example.topic == "softmax" and example.seed != drill.problem.seed
+    assert drill.problem.prompt.startswith("This topic keeps slipping")
+    assert example.steps[-1] in drill.problem.prompt  # shown solved, to the last step
+    fresh = make_problem("softmax", drill.problem.seed, drill.problem.difficulty)
+    assert drill.problem.prompt.endswith("Now a fresh one:\n\n" + fresh.prompt)
+    drill.submit("1, 2, 3")
+    drill.next()  # mse: not a leech
+    assert drill.worked_example is None
+    drill.submit("0.5")
+    drill.next()  # softmax again in this session: no second example
+    assert drill.problem is not None and drill.problem.topic == "softmax"
+    assert drill.worked_example is None and "keeps slipping" not in drill.problem.prompt
