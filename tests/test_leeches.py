@@ -130,3 +130,24 @@ def test_a_leech_topic_opens_with_a_worked_example_once(db_path: Path, settings:
     drill.next()  # softmax again in this session: no second example
     assert drill.problem is not None and drill.problem.topic == "softmax"
     assert drill.worked_example is None and "keeps slipping" not in drill.problem.prompt
+
+
+def test_a_backup_keeps_the_leech_and_cram_marks(db_path: Path, settings: Settings) -> None:
+    from studyapp.review.custom import CustomStudy
+    from studyapp.store.models import Review
+    from studyapp.transfer.restore import check_document
+
+    collection = Collection.open(str(db_path), settings, sync=False)
+    card_id = _learned_card(collection, 7)
+    collection.review().grade(1)  # a leech: tagged and suspended
+    collection.suspend(card_id, False)
+    collection.custom_review(CustomStudy("cram", deck="basics")).grade(5)
+    document = collection.export_json()
+    assert [(r["cram"], r["leech"]) for r in document["reviews"]] == [
+        (False, TAGGED | SUSPENDED),
+        (True, 0),
+    ]
+    collection.restore(check_document(document), replace=True)
+    with collection.db.session() as session:
+        marks = [(r.cram, r.leech) for r in session.query(Review).order_by(Review.id)]
+    assert marks == [(False, TAGGED | SUSPENDED), (True, 0)]

@@ -146,6 +146,11 @@ cards = Table(
         "position",
         sqlite_where=text("suspended = 0 AND retired = 0 AND due IS NULL"),
     ),
+    Index(  # home's leech count (statement leech_count, the same WHERE): only the leeches
+        "ix_cards_leech",
+        "id",
+        sqlite_where=text("retired = 0 AND (' ' || tags || ' ') LIKE '% leech %'"),
+    ),
 )
 
 drill_topics = Table(

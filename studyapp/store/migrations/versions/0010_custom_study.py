@@ -5,6 +5,8 @@ grade is also logged as a same-day repeat, so retention, the daily limits and FS
 leave it out); `reviews.leech` says what the grade did to make its card a leech (bit 1: it
 tagged the card `leech`, bit 2: it suspended it), so that undoing the grade takes the leech
 back exactly. Existing rows get false and 0: no grade before this made a leech.
+`ix_cards_leech`, a partial index holding only the cards tagged `leech`, answers home's
+leech count without reading every card.
 
 Revision ID: 0010
 Revises: 0009
@@ -30,9 +32,17 @@ def upgrade() -> None:
         "reviews",
         sa.Column("leech", sa.SmallInteger(), nullable=False, server_default=sa.text("0")),
     )
+    op.create_index(
+        "ix_cards_leech",
+        "cards",
+        ["id"],
+        sqlite_where=sa.text("retired = 0 AND (' ' || tags || ' ') LIKE '% leech %'"),
+        postgresql_where=sa.text("NOT retired AND (' ' || tags || ' ') LIKE '% leech %'"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_cards_leech", table_name="cards")
     with op.batch_alter_table("reviews") as batch:
         batch.drop_column("leech")
         batch.drop_column("cram")
