@@ -8,7 +8,7 @@ from sqlalchemy import select, text
 from textual.widgets import Input, OptionList, Static
 
 from studyapp.collection import Collection
-from studyapp.store.models import Card, Review
+from studyapp.store.models import Card, DrillTopic, Review
 from studyapp.ui.app import make_app
 from studyapp.ui.browse import BrowseScreen
 from studyapp.ui.custom import CustomStudyScreen
@@ -225,3 +225,23 @@ async def test_browse_crams_its_search_result(collection: Collection) -> None:
         screen = app.screen
         assert isinstance(screen, ReviewScreen)
         assert list(screen.session.queue) == listed
+
+
+async def test_a_leech_topic_is_shown_solved_first(collection: Collection) -> None:
+    collection.sync_topics()
+    with collection.db.session() as session, session.begin():
+        topic = session.get(DrillTopic, "softmax")
+        assert topic is not None
+        topic.lapses = 8
+    app = _app(collection)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "1 leech topic" in plain(app.screen.query_one("#home-message", Static))
+        app.start_drill(["softmax"])
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, DrillScreen)
+        shown = plain(screen.query_one("#prompt", Static))
+        assert "keeps slipping" in shown and "Now a fresh one" in shown
+        example = screen.session.worked_example
+        assert example is not None and example.steps[0][:30] in shown.replace("\n", " ")
