@@ -185,3 +185,42 @@ def test_drill_families_cover_every_topic_once() -> None:
     topics = [topic for _, _, ids in families for topic in ids]
     assert sorted(topics) == sorted(registry())
     assert all(title and title[0].isupper() for _, title, _ in families)
+
+
+def test_todays_failures_are_found_after_an_import_too(
+    db_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from studyapp.review import custom
+
+    collection = _open(db_path, settings)
+    first, second, third = add_cards(collection.db, 3)
+    session = collection.review()
+    for quality in (1, 5, 2):  # first and third failed
+        session.grade(quality)
+    assert collection.custom_cards(CustomStudy("failures")) == [first, third]
+    monkeypatch.setattr(custom, "FAILURES_PAGE", 2)
+    monkeypatch.setattr(custom, "FAILURES_SCAN", 2)
+    at_the_end = custom._todays_failures_at_the_end
+    answers: list[object] = []
+    monkeypatch.setattr(
+        custom,
+        "_todays_failures_at_the_end",
+        lambda *args: answers.append(at_the_end(*args)) or answers[-1],
+    )
+    assert collection.custom_cards(CustomStudy("failures")) == [first, third]
+    assert answers == [[first, third]]  # found at the log's end
+    for _ in range(3):  # an import after today's grades: older days' rows at the end
+        with collection.db.session() as db_session, db_session.begin():
+            db_session.execute(
+                text(
+                    "INSERT INTO reviews (kind, item_id, reviewed_at, day, quality, duration_ms,"
+                    " repeat, prev_easiness, prev_repetitions, prev_interval, prev_lapses,"
+                    " easiness, repetitions, interval, lapses)"
+                    " SELECT kind, item_id, reviewed_at, day - 30, 0, 0, 0, prev_easiness,"
+                    " prev_repetitions, prev_interval, prev_lapses, easiness, repetitions,"
+                    " interval, lapses FROM reviews WHERE quality > 0"
+                )
+            )
+    assert collection.custom_cards(CustomStudy("failures")) == [first, third]
+    assert answers[-1] is None  # not all at the end: the whole log was asked
+    assert second not in collection.custom_cards(CustomStudy("failures"))

@@ -25,11 +25,15 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from studyapp.config import Settings
-from studyapp.store.models import Card, Review, active_card
+from studyapp.store.models import Card, DailyTotal, Review, active_card
 
 CustomKind = Literal["ahead", "cram", "failures"]
 CRAM_LIMIT = 1000
 """The most cards one cram session takes (browse lists as many)."""
+FAILURES_PAGE = 2000
+"""Log rows read at a time, newest first, when looking for today's failures."""
+FAILURES_SCAN = 10_000
+"""How far back from the log's end today's rows are looked for before the whole log is."""
 MAX_AHEAD_DAYS = 365
 MAX_EXTRA_NEW = 9999
 
@@ -111,17 +115,54 @@ def ahead_queue(session: Session, settings: Settings, today: date, days: int) ->
 def failures_queue(session: Session, today: date) -> list[str]:
     """Cards in play graded below 3 today (first grade or re-ask), in the order they were
     first failed."""
-    failed = (
-        select(Review.item_id)
-        .where(Review.kind == "card", Review.day == today, Review.quality < 3)
-        .group_by(Review.item_id)
-        .order_by(func.min(Review.id))  # the order they were first failed
+    failed = _todays_failures_at_the_end(session, today)
+    if failed is None:  # today's rows are not all at the log's end (an import since)
+        query = (
+            select(Review.item_id)
+            .where(Review.kind == "card", Review.day == today, Review.quality < 3)
+            .group_by(Review.item_id)
+            .order_by(func.min(Review.id))
+        )
+        failed = list(session.scalars(query))
+    failed = failed[:CRAM_LIMIT]
+    playing = set(session.scalars(select(Card.id).where(*active_card(), Card.id.in_(failed))))
+    return [card for card in failed if card in playing]
+
+
+def _todays_failures_at_the_end(session: Session, today: date) -> list[str] | None:
+    """Today's failed cards, in order, read from the end of the log; None when they are
+    not all there.
+
+    The log has no index on the day (it is kept as small as it can be), but grades are
+    appended, so today's rows are normally its last ones: it is read backwards by id, a
+    page at a time, until it has given as many of today's card rows as today's totals
+    count (kept in each grade's transaction) — a few hundred rows, not a scan of a
+    million. An import appends older days' rows after today's; past FAILURES_SCAN rows
+    without finding them all, the caller asks the whole log instead."""
+    expected = session.scalar(
+        select(DailyTotal.reviews).where(DailyTotal.day == today, DailyTotal.kind == "card")
     )
-    ids = list(session.scalars(failed))
-    if not ids:
-        return []
-    playing = set(session.scalars(select(Card.id).where(*active_card(), Card.id.in_(ids))))
-    return [card for card in ids if card in playing]
+    remaining, read, below = int(expected or 0), 0, None
+    first_failed: dict[str, int] = {}
+    while remaining > 0:
+        if read >= max(FAILURES_SCAN, 2 * int(expected or 0)):
+            return None
+        page = (
+            select(Review.id, Review.kind, Review.item_id, Review.day, Review.quality)
+            .order_by(Review.id.desc())
+            .limit(FAILURES_PAGE)
+        )
+        rows = session.execute(page if below is None else page.where(Review.id < below)).all()
+        if not rows:
+            return None
+        read, below = read + len(rows), rows[-1][0]
+        for review_id, kind, card_id, day, quality in rows:
+            if kind != "card" or day != today:
+                continue
+            remaining -= 1
+            if quality < 3:
+                first_failed[card_id] = review_id  # read newest first: ends at the first
+    return sorted(first_failed, key=first_failed.__getitem__)
 
 
 def cram_queue(
