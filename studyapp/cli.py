@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from studyapp.collection import Collection
+    from studyapp.collection import Collection, CustomStudy
 
 
 def _open(ctx: click.Context, sync: bool = True, topics: bool = False) -> Collection:
@@ -389,6 +389,8 @@ def plan(ctx: click.Context, as_json: bool) -> None:
         f"Today ({today.today.isoformat()}): about {today.minutes} min — "
         f"{len(today.cards) - new} review(s), {new} new card(s), {len(today.topics)} drill topic(s)"
     )
+    if today.extra_new:
+        click.echo(f"Custom study: {today.extra_new} more new card(s) allowed today")
     if today.cards:
         click.echo("Cards")
         _print_table(
@@ -413,6 +415,79 @@ def plan(ctx: click.Context, as_json: bool) -> None:
         )
     if not today.cards and not today.topics:
         click.echo("Nothing left for today.")
+
+
+@main.group()
+def custom() -> None:
+    """Custom study: more new cards today, and what review ahead, a cram or today's
+    failures would ask (the sessions themselves: `c` on the home screen)."""
+
+
+@custom.command(name="new")
+@click.argument("count", type=click.IntRange(1, 9999))
+@click.pass_context
+def custom_new(ctx: click.Context, count: int) -> None:
+    """Allow COUNT more new cards today only (`new_per_day` stays as it is)."""
+    collection = _open(ctx)
+    extra = collection.more_new_today(count)
+    limit = collection.settings.new_limit(collection.settings.today())
+    click.echo(f"{count} more new card(s) today: today's new-card limit is {limit} (+{extra})")
+
+
+def _print_custom(ctx: click.Context, custom: CustomStudy) -> None:
+    ids = _open(ctx).custom_cards(custom)
+    click.echo(
+        f"{custom.title}: {len(ids)} card(s)" + (" — press c on the home screen" if ids else "")
+    )
+    for card_id in ids:
+        click.echo(f"  {card_id}")
+
+
+@custom.command(name="ahead")
+@click.argument("days", type=click.IntRange(1, 365))
+@click.pass_context
+def custom_ahead(ctx: click.Context, days: int) -> None:
+    """List the cards due in the next DAYS days that review ahead would ask."""
+    from studyapp.collection import CustomStudy
+
+    _print_custom(ctx, CustomStudy("ahead", days=days))
+
+
+@custom.command(name="cram")
+@click.option("--deck", help="A deck id.")
+@click.option("--tag", help="A tag.")
+@click.option("--search", "text", default="", help="Words in the front, back or tags.")
+@click.pass_context
+def custom_cram(ctx: click.Context, deck: str | None, tag: str | None, text: str) -> None:
+    """List the cards a cram of this deck, tag or search would ask."""
+    from studyapp.collection import CustomStudy
+
+    _print_custom(ctx, CustomStudy("cram", deck=deck, tag=tag, text=text))
+
+
+@custom.command(name="failures")
+@click.pass_context
+def custom_failures(ctx: click.Context) -> None:
+    """List the cards graded below 3 today, that "again today's failures" would ask."""
+    from studyapp.collection import CustomStudy
+
+    _print_custom(ctx, CustomStudy("failures"))
+
+
+@custom.command(name="leeches")
+@click.pass_context
+def custom_leeches(ctx: click.Context) -> None:
+    """List the leeches: cards tagged leech, and drill topics that keep lapsing."""
+    collection = _open(ctx)
+    cards, topics = collection.leeches(), collection.leech_topics()
+    click.echo(f"{len(cards)} leech card(s), {len(topics)} leech topic(s)")
+    for row in cards:
+        state = "suspended" if row.suspended else "in play"
+        click.echo(f"  {row.id:<28} {row.lapses:>3} lapses  {state:<9}  {row.front[:40]}")
+    for topic_id, title, lapses in topics:
+        click.echo(f"  {topic_id:<28} {lapses:>3} lapses  topic      {title[:40]}")
+    if cards:
+        click.echo("Bring one back in the app: b (browse), tag leech, then s on the card.")
 
 
 @main.command()

@@ -8,14 +8,17 @@ it with an in-memory database, a fixed clock and a seed (the factory habit of do
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from studyapp.config import (
+    EXTRA_NEW_KEY,
     Settings,
     content_dir,
+    extra_new_from,
+    extra_new_value,
     parse_preference,
     resolve_db_url,
     stored_preferences,
@@ -34,6 +37,7 @@ from studyapp.progress.today import DeckCounts as DeckCounts
 from studyapp.progress.today import HomeCounts as HomeCounts
 from studyapp.progress.today import home_counts
 from studyapp.review.changes import Changes
+from studyapp.schedulers.leech import SUSPENDED
 from studyapp.store import Database, DatabaseProblem, open_database
 from studyapp.store.errors import GradeSuperseded as GradeSuperseded
 from studyapp.store.errors import NothingToUndo as NothingToUndo
@@ -56,6 +60,7 @@ if TYPE_CHECKING:
     from studyapp.progress.stats import StatsData as StatsData
     from studyapp.review.cards import CardView as CardView
     from studyapp.review.cards import ReviewSession as ReviewSession
+    from studyapp.review.custom import CustomStudy as CustomStudy
     from studyapp.review.drilling import DrillSession as DrillSession
     from studyapp.review.drilling import derived_quality as derived_quality
     from studyapp.review.drilling import level_note as level_note
@@ -66,7 +71,11 @@ if TYPE_CHECKING:
     from studyapp.transfer.anki_read import AnkiCollection
     from studyapp.transfer.restore import Restored
 
+LEECH_SUSPENDED = SUSPENDED
+"""ReviewSession.leech's bit for a leech that was suspended (the other: only tagged)."""
+
 _FROM_CARDS = frozenset({"CardView", "ReviewSession"})
+_FROM_CUSTOM = frozenset({"CustomStudy", "MAX_AHEAD_DAYS", "MAX_EXTRA_NEW"})
 _FROM_DRILLING = frozenset({"DrillSession", "derived_quality", "level_note"})
 
 
@@ -82,6 +91,10 @@ def __getattr__(name: str) -> object:
         from studyapp.review import cards
 
         value = getattr(cards, name)
+    elif name in _FROM_CUSTOM:
+        from studyapp.review import custom
+
+        value = getattr(custom, name)
     elif name in _FROM_DRILLING:
         from studyapp.review import drilling
 
@@ -176,6 +189,8 @@ class Plan:
     cards: list[PlannedCard]
     topics: list[PlannedTopic]
     minutes: int
+    extra_new: int = 0
+    """Custom study's "N more new cards today", already in `cards`."""
 
     def to_json(self) -> dict[str, Any]:
         """The `plan --json` contract (docs/formats.md)."""
@@ -284,7 +299,9 @@ class Collection:
 
     def _stored_preferences(self) -> tuple[dict[str, int | str | float], list[str]]:
         with self.db.reading() as reader:
-            return stored_preferences(reader.all("preferences"))
+            stored = reader.all("preferences")
+        self.settings = replace(self.settings, extra_new=extra_new_from(stored))
+        return stored_preferences(stored)
 
     def set_preference(
         self, key: str, value: str, progress: Callable[[int, int], None] | None = None
@@ -399,6 +416,7 @@ class Collection:
             [PlannedCard(c.id, c.deck, c.kind) for c in cards],
             drills,
             minutes_today(len(cards), len(drills), card_ms, drill_ms),
+            self.settings.new_limit(today) - self.settings.new_per_day,
         )
 
     def stats(self) -> StatsData:
@@ -593,6 +611,75 @@ class Collection:
                 )
                 for c in session.scalars(query.limit(limit))
             ]
+
+    # -------------------------------------------------------------- custom study
+
+    def custom_review(self, custom: CustomStudy) -> ReviewSession:
+        """A custom-study review session (review/custom.py): ahead, cram or failures."""
+        from studyapp.review.cards import ReviewSession
+
+        return ReviewSession(self.db, self.settings, None, None, custom)
+
+    def custom_cards(self, custom: CustomStudy) -> list[str]:
+        """The cards a custom session would ask, in its order."""
+        from studyapp.review.custom import custom_queue
+
+        with self.db.session() as session:
+            return custom_queue(session, self.settings, self.settings.today(), custom)
+
+    def custom_count(self, custom: CustomStudy) -> int:
+        """How many cards a custom session would ask (the menu says so before it starts)."""
+        return len(self.custom_cards(custom))
+
+    def more_new_today(self, count: int) -> int:
+        """Custom study's "N more new cards today": raises today's new-card limit only
+        (`new_per_day` stays); undoable in the session. Returns today's extra in all."""
+        from studyapp.review.custom import MAX_EXTRA_NEW
+
+        if not 1 <= count <= MAX_EXTRA_NEW:
+            raise ValueError(f"ask for 1 to {MAX_EXTRA_NEW} more new cards, not {count}")
+        today, before = self.settings.today(), self.settings.extra_new
+        extra = (before[1] if before and before[0] == today else 0) + count
+        self._put_extra_new((today, extra))
+        self.changes.record(
+            f"{count} more new cards today", lambda: self._put_extra_new(before), None
+        )
+        return extra
+
+    def _put_extra_new(self, extra: tuple[date, int] | None) -> None:
+        stored = extra_new_value(*extra) if extra else ""
+        with self.db.writing() as sql:
+            sql.run("write_preference", {"key": EXTRA_NEW_KEY, "value": stored})
+        self.settings = replace(self.settings, extra_new=extra)
+
+    def leeches(self) -> list[CardRow]:
+        """Every card tagged leech (suspended ones too), for `studyapp custom leeches`."""
+        return self.search_cards(tag="leech", limit=100_000)
+
+    def leech_topics(self) -> list[tuple[str, str, int]]:
+        """Drill topics in play whose lapses reached `leech_threshold`: (id, title, lapses);
+        their next session starts from a worked example (review/drilling.py)."""
+        from sqlalchemy import false, select
+
+        from studyapp.store.models import DrillTopic
+
+        query = (
+            select(DrillTopic.id, DrillTopic.title, DrillTopic.lapses)
+            .where(
+                DrillTopic.suspended == false(),
+                DrillTopic.lapses >= self.settings.leech_threshold,
+            )
+            .order_by(DrillTopic.id)
+        )
+        with self.db.session() as session:
+            return [(id_, title, int(lapses)) for id_, title, lapses in session.execute(query)]
+
+    @staticmethod
+    def drill_families() -> list[tuple[str, str, list[str]]]:
+        """Every drill family: (id, title, its topic ids), for "drill this family"."""
+        from studyapp.review.custom import drill_families
+
+        return drill_families()
 
     # -------------------------------------------------------------- import and export
     # The CLI's commands parse and write files themselves (transfer/, decks/format.py);

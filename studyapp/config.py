@@ -59,11 +59,21 @@ class Settings:
     """FSRS weights fitted to the learner (empty: FSRS's defaults); see progress/fitting.py."""
     fsrs_tracked: bool = False
     """True once the FSRS columns were filled by a replay: every grade keeps them in step."""
+    leech_threshold: int = 8
+    leech_action: str = "suspend"
+    extra_new: tuple[date, int] | None = None
+    """Custom study's "N more new cards today": (the study day, N); bookkeeping, not a
+    preference (review/custom.py), so it lapses with the day."""
     clock: Clock = field(default_factory=SystemClock)
 
     def today(self) -> date:
         """The current study day: it starts at `rollover_hour`, not at midnight."""
         return study_day(self.clock.now(), self.rollover_hour)
+
+    def new_limit(self, today: date) -> int:
+        """Today's new-card limit: `new_per_day`, plus the extra custom study asked for today."""
+        extra = self.extra_new[1] if self.extra_new and self.extra_new[0] == today else 0
+        return self.new_per_day + extra
 
     def with_preferences(self, values: Mapping[str, int | str | float]) -> Settings:
         """These settings with the learner's stored preferences applied (values as
@@ -77,6 +87,11 @@ PREFERENCES: dict[str, tuple[int, int, str]] = {
     "new_per_day": (0, 9999, "new cards introduced per day at most"),
     "reviews_per_day": (0, 99999, "reviews of learned cards per day at most"),
     "new_topics_per_day": (0, 999, "drill topics never drilled introduced per day at most"),
+    "leech_threshold": (
+        1,
+        99,
+        "lapses that make a card or drill topic a leech (and each half of it more after that)",
+    ),
 }
 """Preferences a learner may set (stored in the database): name -> (lowest, highest, meaning)."""
 
@@ -88,6 +103,10 @@ CHOICE_PREFERENCES: dict[str, tuple[tuple[str, ...], str]] = {
     "scheduler": (
         ("sm2", "fsrs"),
         "which scheduler sets due days: sm2 (SuperMemo 2) or fsrs (FSRS-6, from the same log)",
+    ),
+    "leech_action": (
+        ("suspend", "tag"),
+        "what a leech card gets: suspend (tagged leech and set aside) or tag (tagged only)",
     ),
 }
 """Preferences that take one of a few words: name -> (the words, the default first; meaning)."""
@@ -174,6 +193,29 @@ def stored_preferences(
                 f"`studyapp config {key} VALUE` sets it"
             )
     return values, problems
+
+
+EXTRA_NEW_KEY = "custom_new_today"
+"""The preferences row that keeps custom study's "N more new cards today" (bookkeeping, not
+a preference: `stored_preferences` skips it): "YYYY-MM-DD N"."""
+
+
+def extra_new_value(day: date, count: int) -> str:
+    """How Settings.extra_new is stored under EXTRA_NEW_KEY."""
+    return f"{day.isoformat()} {count}"
+
+
+def extra_new_from(rows: Iterable[tuple[str, str]]) -> tuple[date, int] | None:
+    """Settings.extra_new from the stored preference rows (None: none, or unreadable)."""
+    for key, value in rows:
+        if key != EXTRA_NEW_KEY:
+            continue
+        day, _, count = str(value).partition(" ")
+        try:
+            return date.fromisoformat(day), int(count)
+        except ValueError:
+            return None
+    return None
 
 
 def study_day(moment: datetime, rollover_hour: int) -> date:

@@ -65,6 +65,12 @@ class HomeCounts:
     """Misconceptions the learner still makes (review/misconceptions.py)."""
     mistakes_due: int = 0
     """Of those, due today: each is a turn of the drill session."""
+    leeches: int = 0
+    """Cards tagged `leech` (suspended or not): the cards the learner keeps failing."""
+    leech_topics: int = 0
+    """Drill topics in play whose lapses reached `leech_threshold`."""
+    extra_new: int = 0
+    """Custom study's "N more new cards today", already in `new_room`."""
 
     @property
     def left_today(self) -> int:
@@ -181,6 +187,8 @@ def home_counts(
         topic_room = new_topics_room(reader, settings, today)
         card_ms, drill_ms = recent_durations(reader)
         mistakes_active, mistakes_due = reader.one("mistake_counts", at) or (0, 0)
+        leeches = reader.scalar("leech_count", {})
+        leech_topics = reader.scalar("leech_topics", {"threshold": settings.leech_threshold})
     decks = sorted(
         (
             DeckCounts(
@@ -197,7 +205,7 @@ def home_counts(
     due = min(
         sum(deck.due for deck in decks), max(0, settings.reviews_per_day - usage.reviews_done)
     )
-    new_room = max(0, settings.new_per_day - usage.new_seen)
+    new_room = max(0, settings.new_limit(today) - usage.new_seen)
     new = min(sum(deck.new for deck in decks if deck.opened), new_room)
     open_new_topics = sum(1 for t in state.undrilled if is_open("topic", t, requires, state.opened))
     topics_new = min(open_new_topics, topic_room)
@@ -216,4 +224,7 @@ def home_counts(
         new_room=new_room,
         mistakes_active=int(mistakes_active or 0),
         mistakes_due=int(mistakes_due or 0),
+        leeches=int(leeches or 0),
+        leech_topics=int(leech_topics or 0),
+        extra_new=settings.new_limit(today) - settings.new_per_day,
     )

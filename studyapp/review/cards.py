@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from studyapp.config import Settings
 from studyapp.decks.cloze import render_cloze
+from studyapp.schedulers.leech import SUSPENDED, LeechRule
 from studyapp.schedulers.sm2 import Sm2State, needs_repeat_today, preview_intervals
 from studyapp.store import Database, grades, rows
 from studyapp.store.errors import GradeSuperseded, NothingToUndo
@@ -31,6 +32,7 @@ if TYPE_CHECKING:  # the drills (and NumPy) load only when a drill starts
     pass
 
 from studyapp.decks.path import LearningPath
+from studyapp.review.custom import CustomStudy, custom_queue
 from studyapp.review.fsrs_state import due_column_suffix, fsrs_preview
 from studyapp.review.grading import MAX_CARD_MS, check_quality, fsrs_step_for, schedule_for
 from studyapp.review.queues import build_card_queue
@@ -124,6 +126,8 @@ class ReviewSession:
     deck_ids: Sequence[str] | None = None
     path: LearningPath | None = None
     """The learning path that decides which decks' new cards come first (none: all open)."""
+    custom: CustomStudy | None = None
+    """A custom-study session (review/custom.py) instead of today's queue."""
     today: date = field(init=False)
     queue: deque[str] = field(init=False)
     total: int = field(init=False)
@@ -132,13 +136,20 @@ class ReviewSession:
     elapsed_ms: int = field(init=False, default=0)
     _history: list[_Snapshot] = field(init=False, default_factory=list)
     _current: CardView | None = field(init=False, default=None)
+    leech: tuple[CardView, int] | None = field(init=False, default=None)
+    """The card the last grade made a leech, and what it did (TAGGED | SUSPENDED bits):
+    the review screen tells the learner at once. None after any other grade or an undo."""
 
     def __post_init__(self) -> None:
         self.today = self.settings.today()
         with self.db.session() as session:
-            self.queue = deque(
-                build_card_queue(session, self.settings, self.today, self.deck_ids, self.path)
-            )
+            if self.custom is not None:
+                queue = custom_queue(session, self.settings, self.today, self.custom)
+            else:
+                queue = build_card_queue(
+                    session, self.settings, self.today, self.deck_ids, self.path
+                )
+            self.queue = deque(queue)
         self.total = len(self.queue)
 
     @property
@@ -168,13 +179,22 @@ class ReviewSession:
         if card is None:
             return {}
         if self.settings.scheduler == "fsrs":
-            repeat = card.id in self.graded
+            repeat = self._is_repeat(card)
             return fsrs_preview(
                 self.db, self.settings, "card", card.id, card.state, self.today, repeat
             )
-        if card.id in self.graded:
+        if self._is_repeat(card):
             return dict.fromkeys(range(6), card.state.interval)
         return preview_intervals(card.state)
+
+    def _is_repeat(self, card: CardView) -> bool:
+        """Whether a grade of `card` now is logged without rescheduling: a same-day re-ask
+        (SM-2), in a custom session a card already graded today, and every cram grade."""
+        if card.id in self.graded:
+            return True
+        if self.custom is None:
+            return False
+        return self.custom.cram or card.state.last_review == self.today
 
     @property
     def done(self) -> int:
@@ -190,9 +210,10 @@ class ReviewSession:
         card_view = self.current
         if card_view is None:
             raise LookupError("no card to grade: the session is over")
-        repeat = card_view.id in self.graded
+        repeat = self._is_repeat(card_view)
         moment = self.settings.clock.now()
-        review_id, after, _, _ = grades.record_grade(
+        settings = self.settings
+        review_id, after, _, _, leech = grades.record_grade(
             self.db,
             "card",
             card_view.id,
@@ -204,12 +225,16 @@ class ReviewSession:
             schedule_for(quality, self.today, repeat),
             shown=card_view.state,
             fsrs=fsrs_step_for(self.settings, quality, self.today),
+            leech=LeechRule(settings.leech_threshold, settings.leech_action == "suspend"),
+            cram=self.custom is not None and self.custom.cram,
         )
-        returns = needs_repeat_today(quality)
-        self._history.append(_Snapshot(review_id, card_view.id, repeat, returns, self.elapsed_ms))
+        returns = needs_repeat_today(quality) and not leech & SUSPENDED  # a suspended leech leaves
+        counted = card_view.id in self.graded  # `graded` keeps the card's first grade
+        self.leech = (card_view, leech) if leech else None
+        self._history.append(_Snapshot(review_id, card_view.id, counted, returns, self.elapsed_ms))
         self.queue.popleft()
         self._current = None
-        if repeat:
+        if counted:
             self.repeats += 1
         else:
             self.graded[card_view.id] = quality
@@ -244,6 +269,7 @@ class ReviewSession:
         else:
             del self.graded[snapshot.card_id]
         self.elapsed_ms = snapshot.elapsed_ms
+        self.leech = None
         self._current = None
         return self.queue[0]
 

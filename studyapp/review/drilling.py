@@ -112,6 +112,11 @@ class DrillSession:
     """The mistake (slip id) the current problem was drawn to tempt, or None."""
     mistakes: dict[str, Misconception] = field(init=False, default_factory=dict)
     """The misconceptions this session has read or changed, by id."""
+    leeches: set[str] = field(init=False, default_factory=set)
+    """Topics whose lapses reached `leech_threshold`: each opens with a worked example."""
+    worked_example: Problem | None = field(init=False, default=None)
+    """The solved problem shown above the current one (a leech topic's first turn)."""
+    _examples_shown: set[str] = field(init=False, default_factory=set)
     _rng: random.Random = field(init=False)
     _shown_at: datetime = field(init=False)
     _undo: _Before | None = field(init=False, default=None)
@@ -128,6 +133,7 @@ class DrillSession:
             else:
                 self.queue = deque(build_drill_queue(session, self.settings, self.today, self.path))
             self.mistakes = _read_mistakes(session)
+            self.leeches = _read_leeches(session, self.settings.leech_threshold)
         self._new_problem()
 
     def level_of(self, topic_id: str) -> int:
@@ -137,6 +143,7 @@ class DrillSession:
     def _new_problem(self) -> None:
         self.hint_used, self.record, self.level_change = False, None, None
         self.verdict, self.tempting, self._undo = None, None, None
+        self.worked_example = None
         self._shown_at = self.settings.clock.now()
         self.problem = None
         while self.problem is None:
@@ -152,6 +159,24 @@ class DrillSession:
                     self.queue.popleft()
             else:
                 self.problem = _make_problem(topic_id, self._rng.randrange(2**31), level)
+                if topic_id in self.leeches and topic_id not in self._examples_shown:
+                    self._examples_shown.add(topic_id)
+                    self.problem = self._after_worked_example(self.problem)
+
+    def _after_worked_example(self, problem: Problem) -> Problem:
+        """A leech topic's turn: a problem of it shown solved, step by step, above the
+        fresh problem it then asks (once a session), instead of one more cold problem."""
+        example = problem
+        while example.seed == problem.seed:
+            example = _make_problem(problem.topic, self._rng.randrange(2**31), problem.difficulty)
+        self.worked_example = example
+        given = "; ".join(f"{name} = {value}" for name, value in example.inputs.items())
+        steps = "\n".join(f"  {n}. {step}" for n, step in enumerate(example.steps, 1))
+        shown = (
+            "This topic keeps slipping (a leech), so first a worked example.\n\n"
+            f"{example.prompt}\nGiven: {given}\n{steps}\n\nNow a fresh one:\n\n"
+        )
+        return replace(problem, prompt=shown + problem.prompt)
 
     def _tempting_problem(self, turn: Tempting, level: int) -> Problem | None:
         """A problem of the turn's topic that offers its mistake, said on screen as practice
@@ -268,7 +293,7 @@ class DrillSession:
             "slips": json.dumps(dict(fired), sort_keys=True),
         }
         level_before = self.level_of(topic_id)
-        review_id, _, attempt_id, change = grades.record_grade(
+        review_id, _, attempt_id, change, _ = grades.record_grade(
             self.db,
             "topic",
             topic_id,
@@ -372,6 +397,15 @@ class _Before:
     levels: dict[str, int]
     queue: deque[str]
     mistakes: dict[str, Misconception]
+
+
+def _read_leeches(session: Any, threshold: int) -> set[str]:
+    """The drill topics whose lapses reached the leech threshold (schedulers/leech.py)."""
+    from sqlalchemy import select
+
+    from studyapp.store.models import DrillTopic
+
+    return set(session.scalars(select(DrillTopic.id).where(DrillTopic.lapses >= threshold)))
 
 
 def _read_mistakes(session: Any) -> dict[str, Misconception]:

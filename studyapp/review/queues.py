@@ -42,7 +42,7 @@ def plan_cards(
     reader = CoreRunner(session)  # in the queue's own snapshot
     usage = daily_usage(reader, today)
     review_room = max(0, settings.reviews_per_day - usage.reviews_done)
-    new_room = max(0, settings.new_per_day - usage.new_seen)
+    new_room = max(0, settings.new_limit(today) - usage.new_seen)
     active = active_card()
     card_due = Card.fsrs_due if settings.scheduler == "fsrs" else Card.due  # issue 17
     due = (

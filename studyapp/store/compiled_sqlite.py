@@ -273,4 +273,30 @@ SQL: dict[str, str] = {
     "regrade_review": (
         "UPDATE reviews SET quality=:quality, easiness=:easiness, repetitions=:repetitions, interval=:interval, due=:due, lapses=:lapses WHERE reviews.id = :review_id"
     ),
+    "card_leech_state": (
+        "SELECT cards.tags, cards.suspended \n"
+        "FROM cards \n"
+        "WHERE cards.id = :item_id"
+    ),
+    "write_card_leech": (
+        "UPDATE cards SET tags=:tags, suspended=:suspended WHERE cards.id = :item_id"
+    ),
+    "mark_review": (
+        "UPDATE reviews SET cram=:cram, leech=:leech WHERE reviews.id = :review_id"
+    ),
+    "review_marks": (
+        "SELECT reviews.leech, reviews.cram \n"
+        "FROM reviews \n"
+        "WHERE reviews.id = :review_id"
+    ),
+    "leech_count": (
+        "SELECT count(*) AS count_1 \n"
+        "FROM cards \n"
+        "WHERE cards.retired = 0 AND (' ' || cards.tags || ' ') LIKE '% leech %'"
+    ),
+    "leech_topics": (
+        "SELECT count(*) AS count_1 \n"
+        "FROM drill_topics \n"
+        "WHERE drill_topics.suspended = 0 AND drill_topics.lapses >= :threshold"
+    ),
 }

@@ -17,6 +17,14 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from studyapp.schedulers.fsrs import FsrsState
+from studyapp.schedulers.leech import (
+    SUSPENDED,
+    TAGGED,
+    LeechRule,
+    leech_lapse,
+    with_tag,
+    without_tag,
+)
 from studyapp.schedulers.sm2 import Sm2State
 from studyapp.store import rows
 from studyapp.store.errors import GradeSuperseded
@@ -59,6 +67,9 @@ class Recorded(NamedTuple):
     after: Sm2State
     attempt_id: int | None
     level_change: LevelChange | None
+    leech: int = 0
+    """What the grade did to make its card a leech, as TAGGED | SUSPENDED bits
+    (schedulers/leech.py); 0 for nothing."""
 
 
 _NOUN = {"card": ("card", "graded"), "topic": ("topic", "drilled")}
@@ -81,6 +92,8 @@ def record_grade(
     relevel: Relevel | None = None,
     mistakes: MistakeUpdate | None = None,
     fsrs: FsrsStep | None = None,
+    leech: LeechRule | None = None,
+    cram: bool = False,
 ) -> Recorded:
     """Apply one grade to an item and log it, in one transaction: the log row's id, the
     item's new state, the drill attempt's row id and how its topic's level moved.
@@ -94,7 +107,10 @@ def record_grade(
     logged too, with `relevel` the topic's level follows it, and with `mistakes` the
     misconceptions it touched change (their rows before are kept on the attempt, for undo).
     With `fsrs`, a first grade moves the item's FSRS state too, and its log row keeps the
-    state before.
+    state before. With `leech`, a card's lapse that reaches the leech rule tags the card
+    `leech` (and suspends it if the rule says so) in this same transaction, and the log row
+    says what it did, for undo. With `cram`, the log row is marked as a cram grade (the
+    caller passes `repeat` too: a cram grade does not reschedule).
     """
     with db.writing() as sql:
         before: Sm2State | None = None
@@ -116,6 +132,11 @@ def record_grade(
             kind, item_id, before, after, quality, moment, today, duration_ms, repeat
         )
         review_id = int(sql.scalar("insert_log", log))
+        made_leech = 0
+        if leech is not None and kind == "card" and not repeat and after.lapses > before.lapses:
+            made_leech = _make_leech(sql, item_id, after.lapses, leech)
+        if made_leech or cram:
+            sql.run("mark_review", {"review_id": review_id, "cram": cram, "leech": made_leech})
         if fsrs is not None and not repeat:
             _step_fsrs(sql, kind, item_id, review_id, before, fsrs)
         sql.run(
@@ -144,7 +165,45 @@ def record_grade(
             )
             for values in changed.values():
                 sql.run("write_mistake", rows.mistake_params(values, attempt_id))
-        return Recorded(review_id, after, attempt_id, change)
+        return Recorded(review_id, after, attempt_id, change, made_leech)
+
+
+def _make_leech(sql: Runner, card_id: str, lapses: int, rule: LeechRule) -> int:
+    """Tag (and with the rule, suspend) a card whose lapses just reached the leech rule;
+    returns what was done as TAGGED | SUSPENDED bits (0: nothing, or not a leech lapse)."""
+    if not leech_lapse(lapses, rule.threshold):
+        return 0
+    found = sql.one("card_leech_state", {"item_id": card_id})
+    if found is None:
+        return 0
+    tags, suspended = str(found[0]), bool(found[1])
+    done = (TAGGED if with_tag(tags) != tags else 0) | (
+        SUSPENDED if rule.suspend and not suspended else 0
+    )
+    if done:
+        params = {"tags": with_tag(tags), "suspended": suspended or rule.suspend}
+        sql.run("write_card_leech", {"item_id": card_id, **params})
+    return done
+
+
+def _unmake_leech(sql: Runner, card_id: str, review_id: int) -> None:
+    """Undo of a grade: a leech it made (tag, suspension) is taken back."""
+    marks = sql.one("review_marks", {"review_id": review_id})
+    done = int(marks[0]) if marks is not None else 0
+    if not done:
+        return
+    found = sql.one("card_leech_state", {"item_id": card_id})
+    if found is None:
+        return
+    tags, suspended = str(found[0]), bool(found[1])
+    sql.run(
+        "write_card_leech",
+        {
+            "item_id": card_id,
+            "tags": without_tag(tags) if done & TAGGED else tags,
+            "suspended": False if done & SUSPENDED else suspended,
+        },
+    )
 
 
 def _rethink(
@@ -285,6 +344,8 @@ def undo_grade(db: Database, kind: ItemKind, item_id: str, review_id: int) -> No
         )
         if kind == "topic":
             _unlevel(sql, item_id, review_id)
+        else:
+            _unmake_leech(sql, item_id, review_id)
         sql.run("delete_review", {"review_id": review_id})
 
 

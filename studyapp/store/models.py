@@ -111,6 +111,8 @@ class Review(Base):
     prev_fsrs_stability: Mapped[float | None]
     prev_fsrs_difficulty: Mapped[float | None]
     prev_fsrs_due: Mapped[date | None]
+    cram: Mapped[bool]
+    leech: Mapped[int]
 
 
 class DrillAttempt(Base):

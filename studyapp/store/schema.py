@@ -146,6 +146,11 @@ cards = Table(
         "position",
         sqlite_where=text("suspended = 0 AND retired = 0 AND due IS NULL"),
     ),
+    Index(  # home's leech count (statement leech_count, the same WHERE): only the leeches
+        "ix_cards_leech",
+        "id",
+        sqlite_where=text("retired = 0 AND (' ' || tags || ' ') LIKE '% leech %'"),
+    ),
 )
 
 drill_topics = Table(
@@ -189,6 +194,12 @@ reviews = Table(
     # FSRS's state before the grade, for an exact undo (NULL: FSRS was not kept then;
     # stability 0: the item had no FSRS state). Migration 0009.
     *_fsrs_columns("prev_"),
+    # Custom study (migration 0010): `cram` marks a grade of a cram session that left the
+    # schedule alone (it is logged as a repeat too, so retention, daily limits and FSRS's
+    # replay skip it); `leech` what the grade did to make its card a leech (bit 1: tagged
+    # it `leech`, bit 2: suspended it), so that undoing the grade takes that back too.
+    Column("cram", Boolean, nullable=False, server_default=false()),
+    Column("leech", SmallInteger, nullable=False, server_default=text("0")),
     # No secondary index: per-day aggregates come from `daily_totals`, which keeps the
     # log — the one table that grows without bound — as small as it can be.
 )

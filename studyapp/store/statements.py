@@ -541,6 +541,33 @@ def build(dialect: str) -> dict[str, tuple[Any, tuple[str, ...] | None]]:
         update(reviews).where(reviews.c.id == bindparam("review_id", type_=Integer)),
         ("quality", *SM2_COLUMNS[:-1]),
     )
+
+    # -- leeches and custom study (issue 15): a grade that makes its card a leech tags (and
+    # may suspend) it in the grade's own transaction, and marks its log row so that undo
+    # takes the leech back; a cram grade is marked as such
+    add(
+        "card_leech_state",
+        select(cards.c.tags, cards.c.suspended)
+        .where(cards.c.id == _text("item_id"))
+        .with_for_update(),
+    )
+    add("write_card_leech", _state_update(cards), ("tags", "suspended"))
+    add("mark_review", update(reviews).where(review_id), ("cram", "leech"))
+    add("review_marks", select(reviews.c.leech, reviews.c.cram).where(review_id))
+    add(  # home's leech count: cards in play or suspended, tagged leech
+        "leech_count",
+        select(func.count()).where(
+            cards.c.retired == false(),
+            (_const("' '") + cards.c.tags + _const("' '")).like(_const("'% leech %'")),
+        ),
+    )
+    add(  # home's leech topics: drill topics in play whose lapses reached the threshold
+        "leech_topics",
+        select(func.count()).where(
+            drill_topics.c.suspended == false(),
+            drill_topics.c.lapses >= bindparam("threshold", type_=Integer),
+        ),
+    )
     return built
 
 

@@ -202,6 +202,8 @@ def export_json(db: Database, progress: Progress | None = None) -> dict[str, Any
                 "duration_ms": r.duration_ms,
                 "repeat": r.repeat,
                 "imported": r.imported,
+                "cram": r.cram,
+                "leech": r.leech,
                 "before": {**_schedule(r, "prev_"), "last_review": _iso(r.prev_last_review)},
                 "after": _schedule(r),
             }

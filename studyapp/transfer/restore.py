@@ -450,6 +450,8 @@ def _review(item: _Fields) -> dict[str, Any]:
         "duration_ms": item.count("duration_ms", 0, MAX_INT32),
         "repeat": item.flag("repeat"),
         "imported": item.flag("imported", optional=True),  # older backups: none came from Anki
+        "cram": item.flag("cram", optional=True),  # older backups: no cram, no leech
+        "leech": item.integer("leech", 0, 3, optional=True, default=0),
         **item.schedule("before", "prev_"),
         **item.schedule("after", last_review=False),
     }

@@ -23,14 +23,14 @@ from textual.worker import Worker, WorkerState
 
 from studyapp.ui.help import HelpScreen, help_entries
 from studyapp.ui.home import HomeScreen
-from studyapp.ui.messages import Open, StartDrill, StartReview
+from studyapp.ui.messages import Open, OpenCustomStudy, StartDrill, StartReview
 
 FSRS_UPKEEP_AFTER = 1.0
 """Seconds after start before FSRS's upkeep runs, so that it never competes with the first
 paint of the home screen."""
 
 if TYPE_CHECKING:
-    from studyapp.collection import Collection
+    from studyapp.collection import Collection, CustomStudy
 
 DEFAULT_THEME = "textual-dark"
 THEME_ENV = "STUDYAPP_THEME"
@@ -43,7 +43,7 @@ class StudyApp(App[None]):
     CSS_PATH = [  # noqa: RUF012
         "app.tcss",
         *("home.tcss", "review.tcss", "drill.tcss", "topics.tcss", "stats.tcss"),
-        *("browse.tcss", "help.tcss"),
+        *("browse.tcss", "help.tcss", "custom.tcss"),
     ]
     """Every screen's CSS, read once at start. A screen's own CSS_PATH, read when it is
     first pushed, makes Textual parse the whole stylesheet again and restyle every widget
@@ -129,7 +129,7 @@ class StudyApp(App[None]):
 
     @on(StartReview)
     def _start_review(self, message: StartReview) -> None:
-        self.start_review(message.deck_ids)
+        self.start_review(message.deck_ids, message.custom)
 
     @on(StartDrill)
     def _start_drill(self, message: StartDrill) -> None:
@@ -141,11 +141,21 @@ class StudyApp(App[None]):
             message.screen
         ]()
 
-    def start_review(self, deck_ids: Sequence[str] | None = None) -> None:
+    def start_review(
+        self, deck_ids: Sequence[str] | None = None, custom: CustomStudy | None = None
+    ) -> None:
         from studyapp.ui.review import AnkiReviewScreen, ReviewScreen
 
         screen = AnkiReviewScreen if self.collection.settings.grade_keys == "anki" else ReviewScreen
-        self.push_screen(screen(self.collection, deck_ids))
+        self.push_screen(screen(self.collection, deck_ids, custom))
+
+    @on(OpenCustomStudy)
+    def open_custom_study(self, message: OpenCustomStudy) -> None:
+        from studyapp.ui.custom import CustomStudyScreen
+
+        self.push_screen(
+            CustomStudyScreen(self.collection, message.deck, message.card_ids, message.about)
+        )
 
     def start_drill(
         self, topic_ids: Sequence[str] | None = None, difficulty: int | None = None

@@ -20,6 +20,7 @@ from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Select, Static
 
+from studyapp.ui.messages import OpenCustomStudy
 from studyapp.ui.widgets import NotSaved, answer_text, number, saving
 
 if TYPE_CHECKING:
@@ -141,6 +142,7 @@ class BrowseScreen(Screen[None]):
             tooltip="Forget the card's schedule (asks first); history is kept",
         ),
         Binding("enter", "show_card", "Card", tooltip="The whole highlighted card"),
+        Binding("c", "cram", "Cram these", tooltip="Custom study over the cards listed: cram them"),
         Binding(
             "down", "focus_table", "To the table", show=False, tooltip="From a box: to the cards"
         ),
@@ -319,6 +321,15 @@ class BrowseScreen(Screen[None]):
             ),
             answered,
         )
+
+    def action_cram(self) -> None:
+        """Custom study with this search result as the cram (issue 15)."""
+        if not self.rows:
+            self.notify("No card is listed: nothing to cram.", markup=False)
+            return
+        words = self.query_one("#search", Input).value.strip()
+        about = f"search “{words}”" if words else "browse's list"
+        self.post_message(OpenCustomStudy(card_ids=tuple(self.rows), about=about))
 
     def action_show_card(self) -> None:
         row = self._highlighted()

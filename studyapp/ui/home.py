@@ -23,8 +23,8 @@ from textual.widgets import DataTable, Static
 
 from studyapp.collection import Collection, HomeCounts, StoreError
 from studyapp.ui.footer import KeysFooter
-from studyapp.ui.messages import Open, StartDrill, StartReview
-from studyapp.ui.widgets import marks_text, plural, shed
+from studyapp.ui.messages import Open, OpenCustomStudy, StartDrill, StartReview
+from studyapp.ui.widgets import NotSaved, marks_text, plural, saving, shed
 
 ALL_DECKS = "__all__"
 PREPARE_AFTER_S = 0.3
@@ -35,7 +35,7 @@ WEAKEST_MIN_WIDTH = 70
 WEAKEST_TITLE_WIDTH = 25
 """Title columns in the panel (40 wide: border, padding, 10 marks and a space)."""
 NOTHING_DUE = "Nothing due — come back tomorrow, or drill a topic with t."
-NARROW_FOOTER = (("review_deck", "Deck"), ("quit", None))
+NARROW_FOOTER = (("review_deck", "Deck"), ("quit", None), ("custom", "More"), ("custom", None))
 """What the footer gives up, in order, when the terminal is too narrow for all of it."""
 
 
@@ -50,6 +50,19 @@ class HomeScreen(Screen[None]):
         Binding("t", "topics", "Topics", tooltip="Pick any drill topic to practise"),
         Binding("s", "stats", "Stats", tooltip="Heatmap, retention, forecast, topic accuracy"),
         Binding("b", "browse", "Browse", tooltip="Search cards; suspend or reset one"),
+        Binding(
+            "c",
+            "custom",
+            "Custom",
+            tooltip="Custom study: more new cards, review ahead, cram, failures, a drill family",
+        ),
+        Binding(
+            "u",
+            "undo_change",
+            "Undo change",
+            show=False,
+            tooltip="Take back the newest change that was not a grade (e.g. more new cards)",
+        ),
         Binding("enter", "review_deck", "Review deck", tooltip="Review only the highlighted deck"),
         Binding("down,j", "cursor(1)", "Next deck", show=False, tooltip="Move down the decks"),
         Binding("up,k", "cursor(-1)", "Previous deck", show=False, tooltip="Move up the decks"),
@@ -237,6 +250,9 @@ class HomeScreen(Screen[None]):
         if counts.mistakes_active:
             message.append("\n")
             message.append(_mistakes_line(counts))
+        if counts.leeches or counts.leech_topics:
+            message.append("\n")
+            message.append(_leeches_line(counts))
         return message
 
     @staticmethod
@@ -316,6 +332,23 @@ class HomeScreen(Screen[None]):
     def action_browse(self) -> None:
         self.post_message(Open("browse"))
 
+    def action_custom(self) -> None:
+        table = self.query_one("#decks", DataTable)
+        deck = None
+        if table.row_count:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+            deck = None if key == ALL_DECKS else key
+        self.post_message(OpenCustomStudy(deck=deck))
+
+    def action_undo_change(self) -> None:
+        try:
+            with saving(self, "undo", self.collection):
+                undone = self.collection.undo_change()
+        except NotSaved:
+            return
+        self.notify(f"Undone: {undone}." if undone else "Nothing to undo.", markup=False)
+        self.refresh_counts()
+
     def action_quit(self) -> None:
         self.app.exit()
 
@@ -342,6 +375,21 @@ def _mistakes_line(counts: HomeCounts) -> Text:
         line.append(f" · {counts.mistakes_due} due in today's drills")
     else:
         line.append(" · none due today", style="dim")
+    return line
+
+
+def _leeches_line(counts: HomeCounts) -> Text:
+    """How many leeches there are: cards tagged leech, and drill topics that keep lapsing."""
+    parts = []
+    if counts.leeches:
+        parts.append(f"{counts.leeches} leech {'card' if counts.leeches == 1 else 'cards'}")
+    if counts.leech_topics:
+        parts.append(
+            f"{counts.leech_topics} leech {'topic' if counts.leech_topics == 1 else 'topics'}"
+        )
+    line = Text.assemble((" · ".join(parts), "bold"))
+    if counts.leeches:
+        line.append(" · b, tag leech, lists them", style="dim")
     return line
 
 

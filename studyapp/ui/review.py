@@ -23,7 +23,12 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import ProgressBar, Static
 
-from studyapp.collection import QUALITY_LABELS, NothingToUndo, needs_repeat_today
+from studyapp.collection import (
+    LEECH_SUSPENDED,
+    QUALITY_LABELS,
+    NothingToUndo,
+    needs_repeat_today,
+)
 from studyapp.ui.footer import KeysFooter
 from studyapp.ui.widgets import (
     AGAIN_MARK,
@@ -40,7 +45,7 @@ from studyapp.ui.widgets import (
 )
 
 if TYPE_CHECKING:
-    from studyapp.collection import CardView, Collection, ReviewSession
+    from studyapp.collection import CardView, Collection, CustomStudy, ReviewSession
 
 NOTHING_TO_REVIEW = "Nothing due — come back tomorrow, or drill a topic with t on the home screen."
 
@@ -143,10 +148,17 @@ class ReviewScreen(Screen[None]):
     revealed: reactive[bool] = reactive(False, bindings=True)
     finished: reactive[bool] = reactive(False, bindings=True)
 
-    def __init__(self, collection: Collection, deck_ids: Sequence[str] | None = None) -> None:
+    def __init__(
+        self,
+        collection: Collection,
+        deck_ids: Sequence[str] | None = None,
+        custom: CustomStudy | None = None,
+    ) -> None:
         super().__init__()
         self.collection = collection
-        self.session: ReviewSession = collection.review(deck_ids)
+        self.session: ReviewSession = (
+            collection.custom_review(custom) if custom is not None else collection.review(deck_ids)
+        )
         self.shown_at: datetime = collection.settings.clock.now()
         self.grade_descriptions: dict[str, str] = {}
         """Footer words of the grade keys, by action, fitted to the width (`_label_grades`)."""
@@ -210,8 +222,14 @@ class ReviewScreen(Screen[None]):
             if card.is_new
             else ("review", "reverse")
         )
+        custom = self.session.custom
         self.query_one("#review-deck", Static).update(
-            Text.assemble((f" {badge[0]} ", badge[1]), "  ", (card.deck_name, "bold"))
+            Text.assemble(
+                (f" {badge[0]} ", badge[1]),
+                "  ",
+                (card.deck_name, "bold"),
+                *(("  ·  ", (custom.title, "dim")) if custom is not None else ()),
+            )
         )
         self.query_one("#front", Static).update(Text(card.question))
         self.query_one("#back", Static).update(answer_text(card.answer_parts))
@@ -325,8 +343,29 @@ class ReviewScreen(Screen[None]):
             return
         except LookupError as problem:  # the card vanished under us (deleted elsewhere)
             self.notify(str(problem), title="Could not grade", severity="warning", markup=False)
+        if self.session.leech is not None:
+            self._tell_leech(*self.session.leech)
         self.show_current()
         self.refresh_bindings()
+
+    def _tell_leech(self, card: CardView, done: int) -> None:
+        """The learner is told at once that a card became a leech, what happened to it and
+        how to bring it back."""
+        suspended = bool(done & LEECH_SUSPENDED)
+        what = "tagged leech and suspended" if suspended else "tagged leech"
+        back = (
+            "u takes the grade and the leech back; later, browse (tag leech) and s resumes it."
+            if suspended
+            else "u takes the grade and the tag back; browse lists leeches under tag leech."
+        )
+        self.notify(
+            f"“{card.question[:60]}” has lapsed {card.state.lapses + 1} times: {what}. "
+            f"Rewrite it or split it. {back}",
+            title="Leech",
+            severity="warning",
+            timeout=12,
+            markup=False,
+        )
 
     def action_undo(self) -> None:
         try:
