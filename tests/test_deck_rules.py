@@ -41,7 +41,6 @@ PENDING: dict[str, frozenset[str]] = {
         {
             "act-dying-relu",
             "act-sigmoid-derivative",
-            "act-softmax-normalization",
             "arch-all-neural",
             "arch-autoencoder-gan",
             "arch-rnn-family",
@@ -53,12 +52,14 @@ PENDING: dict[str, frozenset[str]] = {
             "attn-multi-head",
             "attn-positional-encoding",
             "attn-seq2seq",
+            "attn-steps",
             "attn-why-it-works",
             "bp-affine-example",
             "bp-batch-shapes",
             "bp-chain-rule",
             "bp-efficiency",
             "bp-hadamard",
+            "bp-training-step",
             "bp-two-neuron-factors",
             "cnn-classic-architectures",
             "cnn-flatten-size",
@@ -79,7 +80,6 @@ PENDING: dict[str, frozenset[str]] = {
         {
             "grad-clip-norm",
             "grad-vanishing-fixes",
-            "hp-batch-vs-epoch",
             "hp-honest-tuning",
             "hp-starting-points",
             "hp-tuning-order",
@@ -115,6 +115,7 @@ PENDING: dict[str, frozenset[str]] = {
             "trick-spotlight",
             "trick-vanish-or-explode",
             "trick-wise",
+            "trick-xavier-he",
             "trick-zero-init-symmetry",
         }
     ),
@@ -157,7 +158,7 @@ def count_words(text: str) -> int:
 
 
 _BULLET = re.compile(r"^\s*(?:[-•*·]|\(?\d+[.)])\s+", re.MULTILINE)
-_NUMBERED = re.compile(r"(?:^|\s)\(?(\d)\)\s")
+_NUMBERED = re.compile(r"(?:^|\s)\(?(\d)[.)]\s")
 
 
 def listed_items(text: str) -> int:
@@ -280,9 +281,14 @@ def stem(word: str) -> str:
     return word
 
 
+_FORMULA = re.compile(r"[/=^_+*<>|\d]")
+
+
 def tokens(text: str) -> list[str]:
-    """Stemmed lower-case words of two or more letters (digits and symbols drop out)."""
-    return [stem(word) for word in re.findall(r"[a-z]{2,}", text.lower())]
+    """Stemmed lower-case words of two or more letters; digits, symbols and formulas such as
+    dy/dx drop out (a formula carries over from a seed as a fact, not as our wording)."""
+    prose = " ".join(chunk for chunk in text.lower().split() if not _FORMULA.search(chunk))
+    return [stem(word) for word in re.findall(r"[a-z]{2,}", prose)]
 
 
 class SeedIndex:
