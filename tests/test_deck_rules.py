@@ -37,45 +37,7 @@ NEAR_EDITS = 3
 NEAR_EDITS words swapped, added or left out (after light stemming)."""
 
 PENDING: dict[str, frozenset[str]] = {
-    "content-a": frozenset(
-        {
-            "act-dying-relu",
-            "act-sigmoid-derivative",
-            "arch-all-neural",
-            "arch-autoencoder-gan",
-            "arch-rnn-family",
-            "arch-transformer",
-            "arch-which-to-use",
-            "attn-causal-mask",
-            "attn-dating-analogy",
-            "attn-example",
-            "attn-multi-head",
-            "attn-positional-encoding",
-            "attn-seq2seq",
-            "attn-steps",
-            "attn-why-it-works",
-            "bp-affine-example",
-            "bp-batch-shapes",
-            "bp-chain-rule",
-            "bp-efficiency",
-            "bp-hadamard",
-            "bp-training-step",
-            "bp-two-neuron-factors",
-            "cnn-classic-architectures",
-            "cnn-flatten-size",
-            "cnn-output-size-examples",
-            "cnn-properties",
-            "diag-checklist",
-            "diag-gradient-norms",
-            "diag-lr-finder",
-            "diag-overfit-one-batch",
-            "diag-what-to-log",
-            "eval-macro-f1",
-            "fwd-example-two-layer",
-            "rnn-lstm",
-            "seq-mean-pooling",
-        }
-    ),
+    "content-a": frozenset(),
     "content-b": frozenset(
         {
             "grad-clip-norm",
