@@ -11,7 +11,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from studyapp.decks import format as content
-from studyapp.decks.format import CardSpec, DeckError, DeckSpec, load_decks, parse_deck
+from studyapp.decks.format import (
+    CardSpec,
+    DeckError,
+    DeckSpec,
+    SourceRef,
+    load_decks,
+    parse_deck,
+)
 from studyapp.decks.freshness import file_digest
 
 GOOD = """\
@@ -78,6 +85,7 @@ def test_good_deck_parses_to_the_expected_specs(tmp_path: Path) -> None:
                 tags=("activation", "relu"),
                 source="001_9b016ee9fe251ca9.txt",
                 line=7,
+                sources=(SourceRef("001_9b016ee9fe251ca9.txt"),),
             ),
             CardSpec(
                 id="tiny.sigmoid_range",

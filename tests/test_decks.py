@@ -9,8 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from studyapp.decks.format import CardSpec, DeckSpec, load_decks, parse_text
-from studyapp.decks.seeds import heading_key, load_seeds, source_line
+from studyapp.decks.format import (
+    CardSpec,
+    DeckError,
+    DeckSpec,
+    SourceRef,
+    load_decks,
+    parse_text,
+)
+from studyapp.decks.seeds import heading_key, load_seeds, source_line, sources_line
 
 REPO = Path(__file__).resolve().parent.parent
 CONTENT = REPO / "content"
@@ -21,9 +28,13 @@ SEED_FILES = {
     "003_3eeb63ec87ed1e0c.txt",
     "004_79820f2c78e41ff3.txt",
 }
-SEEDS = Path(os.environ.get("STUDYAPP_SEEDS", REPO.parent / "shared" / "seeds"))
-"""The seed texts live outside the repository, beside the checkout; STUDYAPP_SEEDS points
-elsewhere. Without them only the two copy checks are skipped."""
+SEED_FOLDERS = (REPO.parent / "shared" / "seeds", Path("/work/shared/seeds"))
+SEEDS = Path(
+    os.environ.get("STUDYAPP_SEEDS")
+    or next((f for f in SEED_FOLDERS if f.is_dir()), SEED_FOLDERS[0])
+)
+"""The seed texts live outside the repository, beside the checkout (or in the shared folder of
+a worktree's machine); STUDYAPP_SEEDS points elsewhere. Without them the copy checks skip."""
 needs_seeds = pytest.mark.skipif(
     not all((SEEDS / name).is_file() for name in SEED_FILES),
     reason=f"seed texts not found in {SEEDS} (set STUDYAPP_SEEDS)",
@@ -99,7 +110,8 @@ def test_card_ids_are_unique_across_all_decks() -> None:
 
 
 def test_no_two_cards_ask_the_same_question() -> None:
-    fronts = [card.front.lower() for card in all_cards()]
+    notes = {card.note_id or card.id: card for card in all_cards() if card.template != "reverse"}
+    fronts = [card.front.lower() for card in notes.values()]
     assert len(set(fronts)) == len(fronts)
 
 
@@ -109,8 +121,13 @@ def test_the_content_readme_lists_every_deck_with_its_card_count() -> None:
     assert listed == {deck.id: str(len(deck.cards)) for deck in bundled()[0]}
 
 
-def test_every_card_names_a_seed_as_its_source() -> None:
-    stray = [(card.id, card.source) for card in all_cards() if card.source not in SEED_FILES]
+def test_every_card_names_a_seed_as_its_source_or_says_it_is_in_none() -> None:
+    stray = [
+        (card.id, card.source)
+        for card in all_cards()
+        if any(ref.seed not in SEED_FILES for ref in card.sources)
+        or not (card.sources or card.no_seed)
+    ]
     assert stray == []
 
 
@@ -126,9 +143,10 @@ def test_every_card_names_a_heading_of_its_seed_as_its_section() -> None:
     seeds = load_seeds(CONTENT)
     headings = {name: {heading_key(h) for h in seed.sections} for name, seed in seeds.items()}
     stray = [
-        (card.id, card.section)
+        (card.id, ref.section)
         for card in all_cards()
-        if card.section is None or heading_key(card.section) not in headings[card.source or ""]
+        for ref in card.sources
+        if ref.section is None or heading_key(ref.section) not in headings.get(ref.seed, ())
     ]
     assert stray == []
 
@@ -165,7 +183,7 @@ def test_a_card_may_name_its_section() -> None:
 
 
 def test_every_seed_is_used() -> None:
-    assert {card.source for card in all_cards()} == SEED_FILES
+    assert {ref.seed for card in all_cards() for ref in card.sources} == SEED_FILES
 
 
 @pytest.mark.parametrize(("card_id", "hook"), sorted(SEED_000_TRICKS.items()))
@@ -210,3 +228,79 @@ def test_the_copy_check_would_catch_a_pasted_sentence() -> None:
     tokens = words(pasted)
     runs = {" ".join(tokens[i : i + WINDOW]) for i in range(len(tokens) - WINDOW + 1)}
     assert runs & set(seed_windows())
+
+
+def _one_card(body: str) -> CardSpec:
+    text = f'[deck]\nid = "d"\nname = "D"\n[[cards]]\nid = "c"\n{body}'
+    return parse_text(Path("d.toml"), text.encode(), text).cards[0]
+
+
+def test_a_card_may_name_several_sources_each_with_its_section() -> None:
+    card = _one_card(
+        'front = "F"\nback = "B"\nsources = [\n'
+        '  { seed = "002_546d246df68e4ade.txt", section = "Sigmoid (Logistic)" },\n'
+        '  { seed = "004_79820f2c78e41ff3.txt", section = " Activation Functions " },\n]\n'
+    )
+    assert card.sources == (
+        SourceRef("002_546d246df68e4ade.txt", "Sigmoid (Logistic)"),
+        SourceRef("004_79820f2c78e41ff3.txt", "Activation Functions"),
+    )
+    assert (card.source, card.section) == ("002_546d246df68e4ade.txt", "Sigmoid (Logistic)")
+    assert card.no_seed is None
+
+
+def test_one_source_is_still_written_as_source_and_section() -> None:
+    card = _one_card('front = "F"\nback = "B"\nsource = "s.txt"\nsection = "S"\n')
+    assert card.sources == (SourceRef("s.txt", "S"),)
+
+
+def test_a_fact_in_no_seed_says_where_it_comes_from_alone_or_beside_sources() -> None:
+    alone = _one_card('front = "F"\nback = "B"\nno_seed = " PyTorch docs: nn.Dropout "\n')
+    assert (alone.sources, alone.source, alone.no_seed) == ((), None, "PyTorch docs: nn.Dropout")
+    beside = _one_card(
+        'cloze = "{{c1::x}}"\nsources = [{ seed = "s.txt", section = "S" }]\nno_seed = "R"\n'
+    )
+    assert (beside.sources, beside.no_seed, beside.section) == (
+        (SourceRef("s.txt", "S"),),
+        "R",
+        "S",
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "reason", "line"),
+    [
+        ('sources = [{ seed = "s" }]\nsource = "t"\n', "either 'source' or 'sources'", 9),
+        ('sources = [{ seed = "s" }]\nsection = "t"\n', "either 'section' or 'sources'", 9),
+        ("sources = []\n", "non-empty array", 8),
+        ('sources = "s"\n', "non-empty array", 8),
+        ('sources = ["s"]\n', "must be a table, not a string", 8),
+        ('sources = [{ section = "S" }]\n', "missing required field 'seed'", 8),
+        ('sources = [{ seed = "s", sektion = "S" }]\n', "unknown source field 'sektion'", 8),
+        ("no_seed = 3\n", "'no_seed' must be a string", 8),
+    ],
+)
+def test_a_wrong_source_is_an_error_at_its_line(body: str, reason: str, line: int) -> None:
+    text = f'[deck]\nid = "d"\nname = "D"\n[[cards]]\nid = "c"\nfront = "F"\nback = "B"\n{body}'
+    with pytest.raises(DeckError) as raised:
+        parse_text(Path("d.toml"), text.encode(), text)
+    assert reason in raised.value.reason
+    assert raised.value.line == line
+
+
+def test_a_cloze_keeps_its_section() -> None:
+    card = _one_card('cloze = "{{c1::x}}"\nsource = "s.txt"\nsection = "S"\n')
+    assert card.section == "S"
+
+
+def test_the_source_line_lists_every_source_then_what_is_in_no_seed() -> None:
+    seeds = load_seeds(CONTENT)
+    refs = (
+        SourceRef("004_79820f2c78e41ff3.txt", "Loss Functions"),
+        SourceRef("002_546d246df68e4ade.txt", "Sigmoid (Logistic)"),
+    )
+    both = "Cheat sheet · Loss Functions; Tutorial · Sigmoid (Logistic)"
+    assert sources_line(seeds, refs, None) == both
+    assert sources_line(seeds, refs, "PyTorch docs") == both + "; not in the seeds: PyTorch docs"
+    assert sources_line(seeds, (), "PyTorch docs") == "not in the seeds: PyTorch docs"
+    assert sources_line(seeds, (), None) is None
