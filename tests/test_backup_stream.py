@@ -194,3 +194,27 @@ def test_a_damaged_record_in_a_later_batch_rolls_back_the_earlier_ones(
     lines[last] = lines[last].replace(b'"kind":"', b'"kind":"x', 1)
     backup.write_bytes(b"".join(lines))
     assert "is not one of card, topic" in _restore_fails(cli_env, backup)
+
+
+def test_sqlite_writes_the_reviews_exactly_as_msgspec_does(db, clock) -> None:
+    """The long sections are built by SQLite on SQLite (store/json_lines.py): the same
+    document, byte for byte, as the Structs encoded by msgspec."""
+    import io
+
+    from sqlalchemy import text
+
+    from studyapp.transfer.backup import write_backup
+
+    build_history(db, Settings(clock=clock))
+    with db.engine.begin() as connection:  # moments and easiness factors of every shape
+        connection.execute(
+            text(
+                "UPDATE reviews SET reviewed_at = reviewed_at + (id * 7919) % 86400000, "
+                "prev_easiness = 130 + (id * 37) % 9871, easiness = 130 + (id * 53) % 171"
+            )
+        )
+        connection.execute(text("UPDATE reviews SET reviewed_at = 0 WHERE id = 1"))
+    built, encoded = io.BytesIO(), io.BytesIO()
+    assert write_backup(db, built) == write_backup(db, encoded, sqlite_records=False)
+    assert built.getvalue() == encoded.getvalue()
+    assert json.loads(built.getvalue())["reviews"][0]["time"] == "1970-01-01T00:00:00.000Z"

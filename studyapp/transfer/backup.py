@@ -35,6 +35,7 @@ from studyapp.config import stored_preferences
 from studyapp.decks.freshness import DRILL_FINGERPRINT_KEY
 from studyapp.store import Database
 from studyapp.store.bulk import read_table
+from studyapp.store.json_lines import Field, write_sqlite_records
 from studyapp.store.rows import MISTAKE_COLUMNS
 from studyapp.store.schema import metadata
 from studyapp.transfer import backup_schema as schema
@@ -43,6 +44,7 @@ from studyapp.transfer.export import Progress, Tally
 
 BATCH = 5000
 SM2 = ("easiness", "repetitions", "interval", "due", "lapses")
+
 
 class _Days(dict[Any, Any]):
     """Stored days (ordinals) to dates, each made once: a log of a million rows spans a
@@ -258,10 +260,61 @@ READERS: dict[str, tuple[tuple[str, ...], Callable[[Sequence[Any]], msgspec.Stru
 section: one entry here beside its Struct and its entry in backup_schema.SECTIONS)."""
 
 
-def write_backup(db: Database, out: IO[bytes], progress: Progress | None = None) -> dict[str, int]:
+def _fields(
+    struct: type[msgspec.Struct], columns: dict[str, tuple[str | list[Field], str]]
+) -> list[Field]:
+    """A Struct's fields, in its order, as the SQLite record builder takes them: each
+    field's stored column (or nested fields) and kind. Every field must be given one."""
+    names = [f.name for f in msgspec.structs.fields(struct)]
+    if set(names) != set(columns):
+        raise TypeError(f"{struct.__name__}: fields {names} but columns for {list(columns)}")
+    return [(name, columns[name][0], columns[name][1]) for name in names]
+
+
+def _schedule_fields(struct: type[msgspec.Struct], prefix: str) -> list[Field]:
+    columns: dict[str, tuple[str | list[Field], str]] = {
+        name: (prefix + name, "int") for name in ("repetitions", "interval", "lapses")
+    }
+    columns |= {"easiness": (prefix + "easiness", "ease"), "due": (prefix + "due", "day")}
+    if struct is schema.Schedule:
+        columns["last_review"] = (prefix + "last_review", "day")
+    return _fields(struct, columns)
+
+
+SQLITE_RECORDS: dict[str, list[Field]] = {
+    "reviews": _fields(
+        schema.Review,
+        {
+            "id": ("id", "int"),
+            "kind": ("kind", "text"),
+            "item_id": ("item_id", "text"),
+            "time": ("reviewed_at", "moment"),
+            "day": ("day", "day"),
+            "quality": ("quality", "int"),
+            "duration_ms": ("duration_ms", "int"),
+            "repeat": ("repeat", "bool"),
+            "before": (_schedule_fields(schema.Schedule, "prev_"), "object"),
+            "after": (_schedule_fields(schema.After, ""), "object"),
+            "imported": ("imported", "bool"),
+        },
+    ),
+}
+"""The sections SQLite writes itself (store/json_lines.py): the long ones. Each record is
+the section's Struct, field for field; tests/test_backup_stream.py checks that both
+writers give the same document."""
+
+
+def write_backup(
+    db: Database,
+    out: IO[bytes],
+    progress: Progress | None = None,
+    *,
+    sqlite_records: bool = True,
+) -> dict[str, int]:
     """Write the whole collection to `out` as the backup document, from one snapshot of the
     database; returns how many records each section has. `progress` is told (records
-    written, records in all) as it goes."""
+    written, records in all) as it goes. On SQLite the long sections' records are built by
+    SQLite (SQLITE_RECORDS) unless `sqlite_records` is False."""
     encoder = msgspec.json.Encoder()
     written: dict[str, int] = {}
     with db.engine.connect() as connection, connection.begin():
@@ -270,12 +323,16 @@ def write_backup(db: Database, out: IO[bytes], progress: Progress | None = None)
         for section in SECTIONS:
             out.write(encoder.encode(section.key) + b":[\n")
             count = 0
-            for records in _records(connection, section.key, section.table):
-                if count:
-                    out.write(b",\n")
-                out.write(encoder.encode_lines(records)[:-1].replace(b"\n", b",\n"))
-                count += len(records)
-                tally.add(len(records))
+            fields = SQLITE_RECORDS.get(section.key) if sqlite_records else None
+            if fields is not None and connection.dialect.name == "sqlite":
+                count = write_sqlite_records(connection, section.table, fields, out, tally.add)
+            else:
+                for records in _records(connection, section.key, section.table):
+                    if count:
+                        out.write(b",\n")
+                    out.write(encoder.encode_lines(records)[:-1].replace(b"\n", b",\n"))
+                    count += len(records)
+                    tally.add(len(records))
             out.write(b"\n],\n" if count else b"],\n")
             written[section.key] = count
         out.write(b'"%s":' % PREFERENCES.encode() + encoder.encode(_preferences(connection)))
