@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -218,3 +219,64 @@ def test_sqlite_writes_the_reviews_exactly_as_msgspec_does(db, clock) -> None:
     assert write_backup(db, built) == write_backup(db, encoded, sqlite_records=False)
     assert built.getvalue() == encoded.getvalue()
     assert json.loads(built.getvalue())["reviews"][0]["time"] == "1970-01-01T00:00:00.000Z"
+
+
+def test_a_new_table_is_one_struct_and_one_section(db, tmp_path, monkeypatch) -> None:
+    """What another table in the backup takes (the learner's card flags, say): a Struct
+    naming its columns and an entry in SECTIONS; backup and restore need nothing more."""
+    from sqlalchemy import Column, Integer, String, Table, insert
+
+    from studyapp.store.schema import metadata
+    from studyapp.store.types import Day
+    from studyapp.transfer import backup, backup_schema
+    from studyapp.transfer.backup import write_backup
+
+    class Flag(backup_schema.Struct):
+        id: str
+        card_id: str
+        color: int
+        set_on: date
+        note: str | None = None
+
+    table = Table(
+        "backup_test_flags",
+        metadata,
+        Column("id", String(100), primary_key=True),
+        Column("card_id", String(100)),
+        Column("color", Integer),
+        Column("set_on", Day),
+        Column("note", String(100)),
+    )
+    other = open_database(f"sqlite:///{tmp_path / 'other.db'}")
+    try:
+        table.create(db.engine)
+        table.create(other.engine)
+        with db.engine.begin() as connection:
+            connection.execute(
+                insert(table),
+                [{"id": "f1", "card_id": "c1", "color": 2, "set_on": date(2026, 3, 1)}],
+            )
+        sections = (
+            *backup_schema.SECTIONS,
+            backup_schema.Section("flags", Flag, False, table.name),
+        )
+        for module in (backup, restore):
+            monkeypatch.setattr(module, "SECTIONS", sections)
+        monkeypatch.setitem(backup._SECTION, "flags", sections[-1])
+        monkeypatch.setitem(restore._STRUCTS, "flags", Flag)
+        document = export_json(db)
+        assert document["flags"] == [
+            {"id": "f1", "card_id": "c1", "color": 2, "set_on": "2026-03-01", "note": None}
+        ]
+        restore.restore_json(other, restore.check_document(document))
+        assert export_json(other) == document
+        document["flags"].append(dict(document["flags"][0]))
+        with pytest.raises(restore._Bad, match=r"flags\[1\]\.id: duplicate id 'f1'"):
+            restore.check_document(document)
+        buffer = tmp_path / "flags.json"
+        with buffer.open("wb") as out:
+            write_backup(db, out)
+        assert json.loads(buffer.read_text())["flags"][0]["color"] == 2
+    finally:
+        other.close()
+        metadata.remove(table)

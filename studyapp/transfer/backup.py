@@ -39,7 +39,13 @@ from studyapp.store.json_lines import Field, write_sqlite_records
 from studyapp.store.rows import MISTAKE_COLUMNS
 from studyapp.store.schema import metadata
 from studyapp.transfer import backup_schema as schema
-from studyapp.transfer.backup_schema import FORMAT, FORMAT_VERSION, PREFERENCES, SECTIONS
+from studyapp.transfer.backup_schema import (
+    FORMAT,
+    FORMAT_VERSION,
+    PREFERENCES,
+    SECTIONS,
+    field_kinds,
+)
 from studyapp.transfer.export import Progress, Tally
 
 BATCH = 5000
@@ -188,6 +194,30 @@ def _misconception(row: Sequence[Any]) -> schema.Misconception:
 
 
 SCHEDULE_COLUMNS = (*SM2, "last_review")
+_SECTION = {section.key: section for section in SECTIONS}
+
+
+def generic_reader(
+    record: type[msgspec.Struct],
+) -> tuple[tuple[str, ...], Callable[[Sequence[Any]], msgspec.Struct]]:
+    """A section whose Struct names its table's columns one for one needs no reader of its
+    own: its columns are the Struct's fields, a `date` field's stored ordinal becomes a
+    date, a `bool` field's stored 0/1 a bool."""
+    kinds = field_kinds(record)
+    names = tuple(kinds)
+
+    def make(row: Sequence[Any]) -> msgspec.Struct:
+        values = {}
+        for (name, kind), value in zip(kinds.items(), row, strict=True):
+            if kind == "day":
+                value = _days[value]
+            elif kind == "bool" and value is not None:
+                value = bool(value)
+            values[name] = value
+        return record(**values)
+
+    return names, make
+
 
 READERS: dict[str, tuple[tuple[str, ...], Callable[[Sequence[Any]], msgspec.Struct]]] = {
     "decks": (
@@ -256,8 +286,8 @@ READERS: dict[str, tuple[tuple[str, ...], Callable[[Sequence[Any]], msgspec.Stru
     ),
     "misconceptions": (MISTAKE_COLUMNS, _misconception),
 }
-"""Each section's stored columns and how a row of them becomes its Struct (a new
-section: one entry here beside its Struct and its entry in backup_schema.SECTIONS)."""
+"""Each section's stored columns and how a row of them becomes its Struct, where they are
+not the Struct's fields one for one (generic_reader serves the others)."""
 
 
 def _fields(
@@ -342,7 +372,7 @@ def write_backup(
 
 
 def _records(connection: Connection, key: str, table: str) -> Iterator[list[msgspec.Struct]]:
-    columns, make = READERS[key]
+    columns, make = READERS[key] if key in READERS else generic_reader(_SECTION[key].record)
     for rows in read_table(connection, table, columns, BATCH):
         yield [make(row) for row in rows]
 

@@ -6,7 +6,9 @@ that is wrong. What a type cannot say (an id's spelling, a deck a card points at
 that does not follow from the one before) restore.py checks after decoding.
 
 A new table in the backup is one Struct here and one entry in SECTIONS: the writer
-(backup.py) and the reader (restore.py) walk SECTIONS in order.
+(backup.py) and the reader (restore.py) walk SECTIONS in order, and a Struct whose fields
+are its table's columns (days as `date`) is read, checked (text, a repeated `id`) and
+restored field for field with no more code.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from datetime import date
 from typing import Annotated, Any
 
 import msgspec
+import msgspec.inspect
 from msgspec import Meta
 
 FORMAT = "studyapp"
@@ -170,6 +173,23 @@ SECTIONS: tuple[Section, ...] = (
 )
 """The arrays in document order: a record may point only at records of earlier sections
 (a card at its deck, a review at its card, an attempt at its review)."""
+
+
+def field_kinds(record: type[msgspec.Struct]) -> dict[str, str]:
+    """Each field of a record and how it is stored: "day" (a date: its ordinal), "bool",
+    "text" or "value" (as it is); for the sections read and restored field for field."""
+    kinds = {}
+    for field in msgspec.inspect.type_info(record).fields:  # type: ignore[attr-defined]
+        kind = field.type
+        if isinstance(kind, msgspec.inspect.UnionType):
+            kind = next(t for t in kind.types if not isinstance(t, msgspec.inspect.NoneType))
+        kinds[field.name] = {
+            msgspec.inspect.DateType: "day",
+            msgspec.inspect.BoolType: "bool",
+            msgspec.inspect.StrType: "text",
+        }.get(type(kind), "value")
+    return kinds
+
 
 PREFERENCES = "preferences"
 """The last member: one object of setting names to their values as text."""

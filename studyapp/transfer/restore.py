@@ -48,15 +48,12 @@ from studyapp.store import Database, totals
 from studyapp.store.bulk import insert_rows
 from studyapp.store.models import (
     Card,
-    DailyTotal,
     Deck,
     DrillAttempt,
-    DrillTopic,
-    MisconceptionRow,
     Preference,
     Review,
 )
-from studyapp.store.schema import move_id_sequences
+from studyapp.store.schema import metadata, move_id_sequences
 from studyapp.transfer import backup_schema as schema
 from studyapp.transfer.backup_schema import (
     FORMAT,
@@ -64,6 +61,7 @@ from studyapp.transfer.backup_schema import (
     PREFERENCES,
     SECTIONS,
     Section,
+    field_kinds,
 )
 from studyapp.transfer.export import Progress, Tally
 
@@ -399,6 +397,7 @@ class _Loader:
         self.last_attempt_id = 0
         self.mistake_ids: set[str] = set()
         self.counts: dict[str, int] = {}
+        self.generic_ids: dict[str, set[Any]] = {}
 
     # --- the document ---
 
@@ -484,14 +483,23 @@ class _Loader:
     def take(self, section: Section, start: int, records: list[Any]) -> None:
         """Check a batch of one section's records (the first at index `start`) and insert
         their rows."""
-        convert = getattr(self, "_" + section.key)
-        rows = [convert(f"{section.key}[{i}]", r) for i, r in enumerate(records, start)]
+        convert = getattr(self, "_" + section.key, None)
+        if convert is None:
+            kinds = field_kinds(section.record)
+            seen = self.generic_ids.setdefault(section.key, set())
+            rows = [
+                self._generic(f"{section.key}[{i}]", r, kinds, seen)
+                for i, r in enumerate(records, start)
+            ]
+        else:
+            rows = [convert(f"{section.key}[{i}]", r) for i, r in enumerate(records, start)]
         self.counts[section.key] = self.counts.get(section.key, 0) + len(rows)
         self._insert(section.table, section.key, rows)
 
     def _insert(self, table: str, key: str, rows: list[tuple[Any, ...]]) -> None:
         if self.connection is not None and rows:
-            insert_rows(self.connection, table, COLUMNS[key], rows)
+            columns = COLUMNS.get(key) or tuple(field_kinds(_STRUCTS[key]))
+            insert_rows(self.connection, table, columns, rows)
         if self.tally is not None:
             self.tally.add(len(rows))
 
@@ -500,6 +508,25 @@ class _Loader:
         its cards name, named after their ids."""
         if section.key == "decks":
             self.decks_given = True
+
+    def _generic(
+        self, where: str, record: Any, kinds: dict[str, str], seen: set[Any]
+    ) -> tuple[Any, ...]:
+        """A record of a section stored field for field: its text checked, its days as
+        ordinals, its `id` (if it has one) not repeated."""
+        values = []
+        for name, kind in kinds.items():
+            value = getattr(record, name)
+            if kind == "day" and value is not None:
+                value = value.toordinal()
+            elif kind == "text":
+                _text(f"{where}.{name}", value)
+            values.append(value)
+        if "id" in kinds:
+            if record.id in seen:
+                raise _Bad(f"{where}.id", f"duplicate id {record.id!r}")
+            seen.add(record.id)
+        return tuple(values)
 
     def _decks(self, where: str, d: schema.Deck) -> tuple[Any, ...]:
         _identifier(f"{where}.id", d.id)
@@ -980,17 +1007,9 @@ def _restore(db: Database, restored: Restored, replace: bool, progress: Progress
                 "decks, suspensions or preferences); importing a JSON export replaces all of "
                 "it: pass --replace to do so (export it first to keep a copy)"
             )
-        for model in (
-            MisconceptionRow,
-            DrillAttempt,
-            Review,
-            DailyTotal,
-            Card,
-            Deck,
-            DrillTopic,
-            Preference,
-        ):
-            session.execute(delete(model))
+        # Later sections point at earlier ones: emptied last first.
+        for table in (*(s.table for s in reversed(SECTIONS)), "daily_totals", "preferences"):
+            session.execute(delete(metadata.tables[table]))
         connection = session.connection()
         _Loader(connection, tally).load(restored)
         totals.rebuild(connection)
