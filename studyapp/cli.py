@@ -638,29 +638,30 @@ def import_(
     the database is left unchanged.
     """
     from studyapp.decks.format import DeckError, parse_deck
-    from studyapp.transfer.restore import ImportProblem, read_json
+    from studyapp.transfer.restore import ImportProblem, open_backup
     from studyapp.transfer.text_files import SkippedRow, read_text_import
 
     if not path.is_file():
         raise click.ClickException(f"{path}: no such file")
     suffix = path.suffix.lower()
     if suffix == ".json":
-        try:
-            restored = read_json(path)
-        except ImportProblem as problem:
-            raise click.ClickException(str(problem)) from None
         collection = _open(ctx, sync=False)
         try:
             with LateProgress(f"restoring {path.name}") as bar:
-                collection.restore(restored, replace=replace, progress=bar.update)
+                restored = collection.restore(
+                    open_backup(path), replace=replace, progress=bar.update
+                )
         except ImportProblem as problem:
-            raise click.ClickException(f"{path}: {problem}") from None
+            message = str(problem)
+            raise click.ClickException(
+                message if message.startswith(f"{path}: ") else f"{path}: {message}"
+            ) from None
         finally:
             collection.close()
         click.echo(
-            f"restored {len(restored.cards)} card(s) in {len(restored.decks)} deck(s), "
-            f"{len(restored.topics)} drill topic(s), {len(restored.reviews)} review(s) and "
-            f"{len(restored.attempts)} drill attempt(s) from {path}"
+            f"restored {restored.count('cards')} card(s) in {restored.count('decks')} deck(s), "
+            f"{restored.count('topics')} drill topic(s), {restored.count('reviews')} review(s) "
+            f"and {restored.count('drill_attempts')} drill attempt(s) from {path}"
         )
         return
     if suffix in (".apkg", ".colpkg"):
@@ -819,9 +820,15 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
     try:
         if fmt == "json":
             with _progress_bar(output.name if output else "JSON") as bar:
-                document = collection.export_json(progress=bar)
-            text = json.dumps(document, indent=1, ensure_ascii=False)
-            _write_or_print(output, text + "\n")
+                if output is None:  # stdout holds the backup alone; the bar is on stderr
+                    sys.stdout.flush()
+                    collection.write_backup(sys.stdout.buffer, progress=bar)
+                    sys.stdout.buffer.flush()
+                else:
+                    with exporting.replacing(output) as written, written.open("wb") as out:
+                        collection.write_backup(out, progress=bar)
+            if output is not None:
+                click.echo(f"wrote {output}", err=True)
         elif fmt == "csv":
             if output is None:
                 with _progress_bar("cards to stdout") as bar:
@@ -860,14 +867,3 @@ def _progress_bar(name: str) -> Iterator[Callable[[int, int], None]]:
     """A progress callback for writing `name`: a bar on stderr once it has run a second."""
     with LateProgress(f"Writing {name}") as bar:
         yield bar.update
-
-
-def _write_or_print(output: Path | None, text: str) -> None:
-    from studyapp.transfer.export import replacing
-
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        with replacing(output) as written:
-            written.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {output}", err=True)

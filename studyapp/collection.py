@@ -690,9 +690,10 @@ class Collection:
         restored: Restored,
         replace: bool = False,
         progress: Callable[[int, int], None] | None = None,
-    ) -> None:
-        """Make the collection hold exactly a JSON export (see transfer/restore.py);
-        `progress` is told (rows done, rows in all)."""
+    ) -> Restored:
+        """Make the collection hold exactly a JSON backup (see transfer/restore.py), checked
+        and loaded in one pass, in one transaction; `progress` is told (records done,
+        records in all). Returns the backup with how many records each section held."""
         from studyapp.transfer.restore import restore_json
 
         restore_json(self.db, restored, replace=replace, progress=progress)
@@ -700,6 +701,7 @@ class Collection:
         self.settings = self.settings.with_preferences(values)
         if self.settings.scheduler == "fsrs":  # its state is derived, not exported
             self.keep_fsrs()
+        return restored
 
     def import_decks(
         self, specs: Iterable[DeckSpec], progress: Callable[[int, int], None] | None = None
@@ -736,10 +738,19 @@ class Collection:
             derive(self.db, self.settings)
         return report
 
+    def write_backup(
+        self, out: IO[bytes], progress: Callable[[int, int], None] | None = None
+    ) -> dict[str, int]:
+        """Write the JSON backup (docs/formats.md) to `out`, streamed; returns how many
+        records each section has. `progress` is told (records done, records in all)."""
+        from studyapp.transfer.backup import write_backup
+
+        return write_backup(self.db, out, progress=progress)
+
     def export_json(self, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
-        """The whole collection as one JSON-ready object (docs/formats.md); `progress` is
-        told (rows done, rows in all)."""
-        from studyapp.transfer.export import export_json
+        """The JSON backup as one object, for scripts on small collections (it is held in
+        memory whole: write_backup streams)."""
+        from studyapp.transfer.backup import export_json
 
         return export_json(self.db, progress=progress)
 

@@ -153,7 +153,7 @@ def test_the_backup_carries_levels_and_moves(db, settings, template_db, tmp_path
     import shutil
 
     from studyapp.store import open_database
-    from studyapp.transfer.export import export_json
+    from studyapp.transfer.backup import export_json
     from studyapp.transfer.restore import check_document, restore_json
 
     set_level(db, "softmax", 2)
@@ -178,7 +178,7 @@ def test_an_older_backup_restores_at_level_one(db, settings, template_db, tmp_pa
     import shutil
 
     from studyapp.store import open_database
-    from studyapp.transfer.export import export_json
+    from studyapp.transfer.backup import export_json
     from studyapp.transfer.restore import check_document, restore_json
 
     session = DrillSession(db, settings, topic_ids=["softmax"], seed=8)

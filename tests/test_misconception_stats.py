@@ -86,7 +86,7 @@ def fresh_copy(template_db, tmp_path):
 def test_the_backup_carries_the_mistakes_and_each_attempt_s_slips(
     db, settings, template_db, tmp_path
 ) -> None:
-    from studyapp.transfer.export import export_json
+    from studyapp.transfer.backup import export_json
     from studyapp.transfer.restore import check_document, restore_json
     from tests.test_misconception_session import answer_until_tempting, right
 
@@ -121,7 +121,7 @@ def mistake_day(text: str):
 
 
 def test_an_older_backup_restores_without_mistakes(db, settings, template_db, tmp_path) -> None:
-    from studyapp.transfer.export import export_json
+    from studyapp.transfer.backup import export_json
     from studyapp.transfer.restore import check_document, restore_json
 
     slipped(db, settings)
@@ -139,7 +139,7 @@ def test_an_older_backup_restores_without_mistakes(db, settings, template_db, tm
 def test_a_backup_with_a_bad_mistake_is_refused_by_field(db, settings) -> None:
     import pytest
 
-    from studyapp.transfer.export import export_json
+    from studyapp.transfer.backup import export_json
     from studyapp.transfer.restore import _Bad, check_document
 
     slipped(db, settings)

@@ -146,7 +146,7 @@ def _backup(db, tmp_path: Path, settings) -> dict[str, object]:
 
     from studyapp.review.cards import ReviewSession
     from studyapp.store.models import Review
-    from studyapp.transfer.export import export_json
+    from studyapp.transfer.backup import export_json
 
     import_decks(db, [parse_deck(deck_file(tmp_path, DECK + NO_EXTRA))])
     with db.write_session() as session:

@@ -28,7 +28,7 @@ from studyapp.store.db import HEAD
 from studyapp.store.errors import GradeSuperseded
 from studyapp.store.models import Card, DrillAttempt, Review
 from studyapp.store.rows import state_of
-from studyapp.transfer.export import export_json
+from studyapp.transfer.backup import export_json
 from studyapp.transfer.restore import check_document, restore_json
 from tests.conftest import NOON
 from tests.helpers import TOTALS_FROM_LOG, TOTALS_STORED, add_cards

@@ -18,7 +18,7 @@ from studyapp.store import open_database
 from studyapp.store.errors import GradeSuperseded, NothingToUndo
 from studyapp.store.models import Card, Review
 from studyapp.store.rows import state_of
-from studyapp.transfer.export import export_json
+from studyapp.transfer.backup import export_json
 from studyapp.transfer.restore import check_document, restore_json
 from tests.conftest import LOCAL, NOON
 from tests.helpers import add_cards, assert_totals_match_log

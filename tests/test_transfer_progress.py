@@ -15,7 +15,8 @@ from click.testing import CliRunner, Result
 from studyapp import cli
 from studyapp.decks.format import parse_deck
 from studyapp.store import Database, open_database
-from studyapp.transfer.export import export_json, write_cards_csv, write_reviews_csv
+from studyapp.transfer.backup import export_json
+from studyapp.transfer.export import write_cards_csv, write_reviews_csv
 from studyapp.transfer.restore import check_document, import_decks, restore_json
 from tests.helpers import add_cards
 

@@ -1,4 +1,5 @@
-"""Taking the collection elsewhere: JSON (everything), CSV (cards + history), Anki .apkg.
+"""Taking the collection elsewhere: CSV (cards + history), Anki .apkg (the JSON backup is
+backup.py's).
 
 Rows are streamed from SQL straight into the writer, so the export's memory stays flat
 however long the review history is.
@@ -16,7 +17,6 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 from typing import IO, Any, Generic, TypeVar
@@ -25,27 +25,16 @@ from sqlalchemy import BigInteger, Integer, Select, false, func, select, type_co
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
-from studyapp.config import stored_preferences
-from studyapp.decks.freshness import DRILL_FINGERPRINT_KEY
 from studyapp.store import Database, csv_lines
 from studyapp.store.models import (
     Card,
     Deck,
-    DrillAttempt,
-    DrillTopic,
-    MisconceptionRow,
-    Preference,
     Review,
 )
-from studyapp.store.rows import MISTAKE_COLUMNS, day_from_value
 
 _T = TypeVar("_T")
 
 SCHEDULE_FIELDS = ("easiness", "repetitions", "interval", "due", "lapses")
-
-
-FORMAT = "studyapp"
-FORMAT_VERSION = 1
 
 
 Progress = Callable[[int, int], None]
@@ -116,196 +105,6 @@ def _cannot_write(path: Path, error: OSError) -> str:
     }
     reason = reasons.get(error.errno or 0, error.strerror or str(error))
     return f"cannot write {path}: {reason}"
-
-
-def _iso(value: Any) -> Any:
-    return value.isoformat() if hasattr(value, "isoformat") else value
-
-
-def iso_moment(value: datetime) -> str:
-    """A stored moment as ISO 8601 in UTC to the millisecond (the precision it is kept at)."""
-    seconds, millis = divmod(round(value.timestamp() * 1000), 1000)
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{millis:03d}Z"
-
-
-def _schedule(item: Any, prefix: str = "") -> dict[str, Any]:
-    return {name: _iso(getattr(item, prefix + name)) for name in SCHEDULE_FIELDS}
-
-
-def export_json(db: Database, progress: Progress | None = None) -> dict[str, Any]:
-    """The whole collection as one JSON-ready object: what `import` needs to restore it exactly.
-
-    docs/formats.md's `cards`, `topics` and `reviews`, plus `decks`, `drill_attempts`,
-    `misconceptions` and `preferences`, and every column those rows have (positions,
-    suspensions, retired cards, last review days, study days of each grade, the note each
-    card belongs to and how it asks, the Anki note it matches, which grades came from Anki,
-    the slips of each attempt). Moments are UTC to the millisecond, days ISO dates,
-    easiness factors numbers such as 2.36. `progress` is told (rows done, rows in all) as
-    the decks, cards, topics, reviews, drill attempts and misconceptions are read.
-    """
-    with db.session() as session:
-        tables = (Deck, Card, DrillTopic, Review, DrillAttempt, MisconceptionRow)
-        tally = Tally(progress, sum(_count(session, model) for model in tables))
-        decks = [
-            {
-                "id": d.id,
-                "name": d.name,
-                "description": d.description,
-                "origin": d.origin,
-                "source_path": d.source_path,
-                "digest": d.digest,
-                "retired": d.retired,
-            }
-            for d in tally.each(session.scalars(select(Deck).order_by(Deck.id)))
-        ]
-        cards = [
-            {
-                "id": c.id,
-                "deck": c.deck_id,
-                "position": c.position,
-                "front": c.front,
-                "back": c.back,
-                "mnemonic": c.mnemonic,
-                "why": c.why,
-                "source": c.source,
-                "tags": c.tags.split(),
-                "suspended": c.suspended,
-                "retired": c.retired,
-                "note_id": c.note_id,
-                "template": c.template,
-                "ordinal": c.ordinal,
-                "anki_guid": c.anki_guid,
-                "schedule": {**_schedule(c), "last_review": _iso(c.last_review)},
-            }
-            for c in tally.each(
-                session.scalars(select(Card).order_by(Card.deck_id, Card.position, Card.id))
-            )
-        ]
-        topics = [
-            {
-                "id": t.id,
-                "title": t.title,
-                "suspended": t.suspended,
-                "level": t.level,
-                "schedule": {**_schedule(t), "last_review": _iso(t.last_review)},
-            }
-            for t in tally.each(session.scalars(select(DrillTopic).order_by(DrillTopic.id)))
-        ]
-        reviews = [
-            {
-                "id": r.id,
-                "kind": r.kind,
-                "item_id": r.item_id,
-                "time": iso_moment(r.reviewed_at),
-                "day": _iso(r.day),
-                "quality": r.quality,
-                "duration_ms": r.duration_ms,
-                "repeat": r.repeat,
-                "imported": r.imported,
-                "cram": r.cram,
-                "leech": r.leech,
-                "before": {**_schedule(r, "prev_"), "last_review": _iso(r.prev_last_review)},
-                "after": _schedule(r),
-            }
-            for r in tally.each(session.scalars(select(Review).order_by(Review.id)))
-        ]
-        attempts = [
-            {
-                "id": a.id,
-                "topic": a.topic_id,
-                "seed": a.seed,
-                "difficulty": a.difficulty,
-                "inputs": json.loads(a.inputs),
-                "expected": json.loads(a.expected),
-                "typed": a.typed,
-                "outcome": a.outcome,
-                "correct": a.correct,
-                "hint_used": a.hint_used,
-                "time": iso_moment(a.attempted_at),
-                "day": _iso(a.day),
-                "duration_ms": a.duration_ms,
-                "review_id": a.review_id,
-                "level_move": a.level_move,
-                "slips": json.loads(a.slips),
-                "mistakes_before": _mistakes_before(a.mistakes_before),
-            }
-            for a in tally.each(session.scalars(select(DrillAttempt).order_by(DrillAttempt.id)))
-        ]
-        mistakes = [
-            mistake_json(m.id, m.topic_id, m.seen, m.first_seen, m.last_seen)
-            | {
-                "avoided_run": m.avoided_run,
-                "due": _iso(m.due),
-                "status": m.status,
-                "last_attempt": m.last_attempt,
-            }
-            for m in tally.each(
-                session.scalars(select(MisconceptionRow).order_by(MisconceptionRow.id))
-            )
-        ]
-        stored = session.execute(
-            select(Preference.key, Preference.value).order_by(Preference.key)
-        ).all()
-        # A stored value the app cannot use (an older version's, or typed into the table)
-        # is left out, as it is at start: the default applies, and the export restores.
-        usable, _problems = stored_preferences((key, value) for key, value in stored)
-        preferences = {
-            key: str(usable[key]) if key in usable else value
-            for key, value in stored
-            if key in usable or key == DRILL_FINGERPRINT_KEY
-        }
-    tally.finish()
-    return {
-        "format": FORMAT,
-        "version": FORMAT_VERSION,
-        "decks": decks,
-        "cards": cards,
-        "topics": topics,
-        "reviews": reviews,
-        "drill_attempts": attempts,
-        "misconceptions": mistakes,
-        "preferences": preferences,
-    }
-
-
-def mistake_json(
-    mistake_id: str, topic_id: str, seen: int, first_seen: Any, last_seen: Any
-) -> dict[str, Any]:
-    """A misconception's first fields as the backup writes them (the rest follow)."""
-    return {
-        "id": mistake_id,
-        "topic": topic_id,
-        "seen": seen,
-        "first_seen": _iso(first_seen),
-        "last_seen": _iso(last_seen),
-    }
-
-
-def _mistakes_before(saved: str | None) -> dict[str, Any] | None:
-    """An attempt's saved misconception rows (stored form, for undo) as the backup writes a
-    misconception; None where the attempt changed none."""
-    if not saved:
-        return None
-    rows: dict[str, dict[str, Any] | None] = json.loads(saved)
-    out: dict[str, Any] = {}
-    for mistake_id, row in rows.items():
-        if row is None:
-            out[mistake_id] = None
-            continue
-        values = {name: row[name] for name in MISTAKE_COLUMNS}
-        out[mistake_id] = mistake_json(
-            values["id"],
-            values["topic_id"],
-            values["seen"],
-            day_from_value(values["first_seen"]),
-            day_from_value(values["last_seen"]),
-        ) | {
-            "avoided_run": values["avoided_run"],
-            "due": _iso(day_from_value(values["due"])),
-            "status": values["status"],
-            "last_attempt": values["last_attempt"],
-        }
-    return out
 
 
 CARD_COLUMNS = ("id", "deck", "front", "back", "tags", *SCHEDULE_FIELDS, "suspended")

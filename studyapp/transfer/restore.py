@@ -1,28 +1,41 @@
-"""Restoring a whole collection from `studyapp export --format json`.
+"""Restoring a whole collection from `studyapp export --format json`, streamed.
 
-The document is read and checked completely (types, ranges, duplicate ids, references
-between rows) before the database is touched; then, in one transaction, every table is
-emptied and refilled with the document's rows, ids included, and the per-day totals are
-rebuilt from the restored log. Any problem raises `ImportProblem` with one line naming
-the file and the place in the document (`reviews[12].quality: ...`), and the database is
-left as it was.
+The backup (backup.py writes it one record per line inside its arrays) is read a batch of
+lines at a time: msgspec decodes each batch into the Structs of backup_schema.py, checking
+types and ranges as it goes; then the rules no type can say are checked here (ids spelt as
+deck files spell them, text without control characters, each card's deck, each review's
+card and the state it starts from, each attempt's review, ids that rise and never repeat).
+A restore checks and loads in the same pass, inside one transaction: every table is
+emptied, the checked rows go in a batch at a time with the driver's executemany
+(store/bulk.py), and the per-day totals are rebuilt from the restored log. A problem
+anywhere raises `ImportProblem` with one line naming the file, the line and byte where the
+damage is, the record and the field (`reviews[12].before.easiness: ...`); the transaction
+is rolled back and the database is left as it was.
+
+A document laid out otherwise (an export from before issue 16, or a file reformatted by
+hand) is read whole when it is small (WHOLE_DOCUMENT_LIMIT) and refused with a clear
+message when it is not, rather than taking gigabytes of memory.
 
 Importing replaces: the collection afterwards is exactly the exported one. Because that
-throws away what the database held, `restore_json` refuses a database that already holds
-study data (see `study_data_in`) unless `replace=True`.
+throws away what the database held, a restore refuses a database that already holds study
+data (see `study_data_in`) unless `replace=True`.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, exists, insert, select
+import msgspec
+import msgspec.inspect
+from sqlalchemy import Connection, delete, exists, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -32,35 +45,40 @@ from studyapp.decks.freshness import DRILL_FINGERPRINT_KEY, SyncReport
 from studyapp.decks.sync import write_deck  # the same rules as `studyapp import`
 from studyapp.schedulers.sm2 import INITIAL_EASINESS
 from studyapp.store import Database, totals
+from studyapp.store.bulk import insert_rows
 from studyapp.store.models import (
     Card,
-    DailyTotal,
     Deck,
     DrillAttempt,
-    DrillTopic,
-    MisconceptionRow,
     Preference,
     Review,
 )
-from studyapp.store.rows import day_value, ease_value
-from studyapp.store.schema import move_id_sequences
-from studyapp.transfer.export import FORMAT, FORMAT_VERSION, SCHEDULE_FIELDS, Progress, Tally
+from studyapp.store.schema import metadata, move_id_sequences
+from studyapp.transfer import backup_schema as schema
+from studyapp.transfer.backup_schema import (
+    FORMAT,
+    FORMAT_VERSION,
+    PREFERENCES,
+    SECTIONS,
+    Section,
+    field_kinds,
+)
+from studyapp.transfer.export import Progress, Tally
 
-MAX_JSON_BYTES = 2 * 1024**3
+WHOLE_DOCUMENT_LIMIT = 16 * 1024**2
+"""The largest backup read whole when it is not laid out one record per line: decoded into
+Python objects a JSON file takes ten times its size in memory."""
+BATCH = 2000
 KINDS = ("card", "topic")
 ORIGINS = ("bundled", "import")
-MAX_ID = 100  # the id columns' length (deck files allow 128, which PostgreSQL would refuse)
 OUTCOMES = ("correct", "wrong", "gave_up")
 TEMPLATES = ("basic", "reverse", "cloze")
-MAX_ORDINAL = 2**15 - 1  # SmallInteger
+MISTAKE_STATUSES = ("active", "resolved")
 SIBLING = re.compile(r"rev|[ct][1-9][0-9]{0,4}")
 """What may follow `~` in a card id: a note's reverse (`x~rev`), cloze (`x~c2`) or other
 Anki template (`x~t3`) card."""
-MAX_INT = 2**63 - 1  # BigInteger columns (drill seeds)
-MAX_INT32 = 2**31 - 1  # Integer columns: PostgreSQL's are 32-bit
-CHUNK = 5000
-FIRST_MOMENT = datetime(1970, 1, 1, tzinfo=UTC)
-LAST_MOMENT = datetime(9999, 1, 1, tzinfo=UTC)
+FIRST_SECOND = 0
+LAST_SECOND = datetime(9999, 1, 1, tzinfo=UTC).timestamp()
 
 
 class ImportProblem(Exception):
@@ -74,115 +92,676 @@ class _Bad(Exception):
         super().__init__(f"{where}: {reason}" if where else reason)
 
 
+# --- the source: a file, or a document already in memory -------------------------------------
+
+
 @dataclass
 class Restored:
-    """The rows of a checked document, ready to insert (column name -> value)."""
+    """A backup to restore: its file (or an in-memory document), and once it has been read
+    through, how many records each section held."""
 
-    decks: list[dict[str, Any]]
-    cards: list[dict[str, Any]]
-    topics: list[dict[str, Any]]
-    reviews: list[dict[str, Any]]
-    attempts: list[dict[str, Any]]
-    preferences: list[dict[str, Any]]
-    mistakes: list[dict[str, Any]]
+    path: Path | None = None
+    document: dict[str, Any] | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return str(self.path) if self.path is not None else "document"
+
+    def count(self, key: str) -> int:
+        return self.counts.get(key, 0)
 
 
-# --- reading and checking --------------------------------------------------------------------
+def open_backup(path: Path) -> Restored:
+    """A backup file to restore, read only when it is restored (one pass: check and load)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ImportProblem(f"{path}: no such file")
+    return Restored(path=path)
 
 
 def read_json(path: Path) -> Restored:
-    """Read and check an export file; raises ImportProblem naming the file and the reason."""
-    path = Path(path)
+    """Read an export file through and check it, without a database; raises ImportProblem
+    naming the file and the place. (A restore checks as it loads: this is for a check
+    alone.)"""
+    restored = open_backup(path)
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_JSON_BYTES + 1)
-    except OSError as error:
-        raise ImportProblem(f"{path}: cannot read file: {error.strerror or error}") from None
-    if len(data) > MAX_JSON_BYTES:
-        raise ImportProblem(f"{path}: file is larger than {MAX_JSON_BYTES // 2**30} GiB")
-    try:
-        document = json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError as error:
-        raise ImportProblem(f"{path}: invalid UTF-8 at byte {error.start}") from None
-    except json.JSONDecodeError as error:
-        raise ImportProblem(
-            f"{path}: not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
-        ) from None
-    except RecursionError:
-        raise ImportProblem(f"{path}: JSON nesting is too deep") from None
-    try:
-        return check_document(document)
+        _Loader(None).load(restored)
     except _Bad as problem:
-        raise ImportProblem(f"{path}: {problem}") from None
+        raise ImportProblem(f"{restored.path}: {problem}") from None
+    return restored
 
 
 def check_document(document: Any) -> Restored:
-    """The rows of an export document, or _Bad at the first thing that is wrong."""
-    if not isinstance(document, dict) or "cards" not in document:
+    """A document already in memory (export_json's), checked: _Bad at the first thing that
+    is wrong."""
+    restored = Restored(document=document)
+    _Loader(None).load(restored)
+    return restored
+
+
+# --- records: decoded, checked, and turned into stored rows ----------------------------------
+
+
+_STRUCTS: dict[str, type[schema.Struct]] = {section.key: section.record for section in SECTIONS}
+_NAMES = {
+    "int": "an integer",
+    "str": "a string",
+    "bool": "true or false",
+    "float": "a number",
+    "object": "an object",
+    "array": "a list",
+    "null": "null",
+}
+_MESSAGE = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
+
+
+def _explain(error: msgspec.MsgspecError, where: str, raw: Any, kind: type[Any]) -> _Bad:
+    """A msgspec error on the record at `where` as this module's words: the field's place
+    and what is wrong with it (with the value, read again from the record)."""
+    found = _MESSAGE.match(str(error))
+    what, path = (found["what"], found["path"] or "") if found else (str(error), "")
+    place = where + re.sub(r"\[(\d+)\]", r".\1", path) if path else where
+    missing = re.fullmatch(r"Object missing required field `(.*)`", what)
+    if missing:
+        return _Bad(place, f"missing field '{missing[1]}'")
+    wrong = re.fullmatch(r"Expected `(.*?)`, got `(.*)`", what)
+    if wrong:
+        expected = " or ".join(_NAMES.get(name, name) for name in wrong[1].split(" | "))
+        return _Bad(place, f"expected {expected}, got {_NAMES.get(wrong[2], wrong[2])}")
+    value = _value_at(raw, path)
+    if what.startswith("Invalid RFC3339 encoded date"):
+        return _Bad(place, f"{value!r} is not an ISO date")
+    bounds = _bounds(kind, path)
+    if bounds is not None and isinstance(value, int | float) and what.startswith("Expected `"):
+        return _Bad(place, f"{value} is outside {bounds[0]}..{bounds[1]}")
+    if "length" in what and isinstance(value, str):
+        return _Bad(place, f"longer than {what.rpartition(' ')[2]} characters")
+    return _Bad(place, what[0].lower() + what[1:])
+
+
+def _steps(path: str) -> list[str]:
+    return [step for step in re.split(r"[.\[\]]+", path) if step]
+
+
+def _value_at(raw: Any, path: str) -> Any:
+    try:
+        value = msgspec.json.decode(raw) if isinstance(raw, bytes) else raw
+        for step in _steps(path):
+            value = value[int(step)] if isinstance(value, list) else value[step]
+        return value
+    except (msgspec.MsgspecError, KeyError, IndexError, ValueError, TypeError):
+        return None
+
+
+def _bounds(kind: Any, path: str) -> tuple[Any, Any] | None:
+    """The (lowest, highest) the schema allows at `path` of a `kind` record, if a range."""
+    info: Any = msgspec.inspect.type_info(kind)
+    for step in _steps(path):
+        while isinstance(info, msgspec.inspect.UnionType):
+            info = next(t for t in info.types if not isinstance(t, msgspec.inspect.NoneType))
+        if isinstance(info, msgspec.inspect.StructType):
+            info = next((f.type for f in info.fields if f.name == step), None)
+        elif isinstance(info, msgspec.inspect.DictType | msgspec.inspect.ListType):
+            info = getattr(info, "value_type", None) or getattr(info, "item_type", None)
+        else:
+            return None
+    while isinstance(info, msgspec.inspect.UnionType):
+        info = next(t for t in info.types if not isinstance(t, msgspec.inspect.NoneType))
+    if isinstance(info, msgspec.inspect.IntType | msgspec.inspect.FloatType):
+        return (info.ge, info.le)
+    return None
+
+
+def _text(where: str, value: str | None) -> None:
+    """Text the database can store and the app can show: no lone surrogate, no NUL or
+    escape sequence (the deck files refuse them, and Anki cannot read an .apkg holding
+    one)."""
+    if value is None or value.isprintable():
+        return
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _Bad(where, "holds a lone surrogate, which is not valid Unicode text") from None
+    bad = control_character(value)
+    if bad is not None:
+        raise _Bad(where, f"contains a control character ({bad})")
+
+
+def _identifier(where: str, value: str) -> str:
+    if not valid_id(value):
         raise _Bad(
-            "",
-            "not a studyapp JSON export (expected an object with 'cards', 'topics' and 'reviews')",
+            where,
+            f"{value!r} is not a valid id: use letters, digits, '_', '-' or '.', no spaces",
         )
-    if document.get("format", FORMAT) != FORMAT:
-        raise _Bad("format", f"expected {FORMAT!r}, got {document['format']!r}")
-    version = document.get("version", FORMAT_VERSION)
-    if version != FORMAT_VERSION:
-        raise _Bad("version", f"this studyapp reads version {FORMAT_VERSION}, not {version!r}")
-    cards = _each(document, "cards", _card)
-    decks = _each(document, "decks", _deck, required=False)
-    if "decks" not in document:  # an older export: decks named after their ids
-        decks = [_implied_deck(deck_id) for deck_id in dict.fromkeys(c["deck_id"] for c in cards)]
-    topics = _each(document, "topics", _topic)
-    reviews = _each(document, "reviews", _review)
-    attempts = _each(document, "drill_attempts", _attempt, required=False)
-    mistakes = _each(document, "misconceptions", _mistake, required=False)  # older: none
-    preferences = _preferences(document.get("preferences", {}))
-    for name, rows in (
-        ("decks", decks),
-        ("cards", cards),
-        ("topics", topics),
-        ("reviews", reviews),
-        ("drill_attempts", attempts),
-        ("misconceptions", mistakes),
-    ):
-        _unique_ids(name, rows)
-    deck_ids = {d["id"] for d in decks}
-    for index, card in enumerate(cards):
-        if card["deck_id"] not in deck_ids:
-            raise _Bad(f"cards[{index}].deck", f"no deck {card['deck_id']!r} in 'decks'")
-    _check_history(cards, topics, reviews)
-    review_ids = {r["id"] for r in reviews}
-    for index, attempt in enumerate(attempts):
-        if attempt["review_id"] is not None and attempt["review_id"] not in review_ids:
+    return value
+
+
+def _card_identifier(where: str, value: str) -> str:
+    note, tilde, sibling = value.partition("~")
+    if not valid_id(note) or (tilde and SIBLING.fullmatch(sibling) is None):
+        raise _Bad(
+            where,
+            f"{value!r} is not a valid card id: use letters, digits, '_', '-' or '.', "
+            "no spaces, then ~rev, ~cN or ~tN for a note's other cards",
+        )
+    return value
+
+
+def _choice(where: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise _Bad(where, f"{value!r} is not one of {', '.join(allowed)}")
+    return value
+
+
+def _moment(where: str, value: str) -> int:
+    """A moment as stored: whole milliseconds since 1970 UTC (a moment without an offset
+    is UTC)."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise _Bad(where, f"{value!r} is not an ISO date and time") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    seconds = moment.timestamp()
+    if not FIRST_SECOND <= seconds < LAST_SECOND:
+        raise _Bad(where, f"{value!r} is before 1970 or after 9998")
+    return round(seconds * 1000)
+
+
+def _ordinal(value: date | None) -> int | None:
+    return None if value is None else value.toordinal()
+
+
+def _ease(value: float) -> int:
+    return round(value * 100)
+
+
+State = tuple[int, int, int, int | None, int, int | None]
+NEW_STATE: State = (round(INITIAL_EASINESS * 100), 0, 0, None, 0, None)
+"""A new item's state (scheduler.Sm2State()), stored form, as the history check compares."""
+
+
+def _state(s: schema.Schedule | schema.After, last_review: int | None) -> State:
+    return (_ease(s.easiness), s.repetitions, s.interval, _ordinal(s.due), s.lapses, last_review)
+
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "decks": ("id", "name", "description", "origin", "source_path", "digest", "retired"),
+    "cards": (
+        "id",
+        "deck_id",
+        "position",
+        "front",
+        "back",
+        "note_id",
+        "template",
+        "ordinal",
+        "anki_guid",
+        "mnemonic",
+        "why",
+        "source",
+        "tags",
+        "suspended",
+        "retired",
+        "easiness",
+        "repetitions",
+        "interval",
+        "due",
+        "lapses",
+        "last_review",
+    ),
+    "topics": (
+        "id",
+        "title",
+        "suspended",
+        "level",
+        "easiness",
+        "repetitions",
+        "interval",
+        "due",
+        "lapses",
+        "last_review",
+    ),
+    "reviews": (
+        "id",
+        "kind",
+        "item_id",
+        "reviewed_at",
+        "day",
+        "quality",
+        "duration_ms",
+        "repeat",
+        "imported",
+        "cram",
+        "leech",
+        "prev_easiness",
+        "prev_repetitions",
+        "prev_interval",
+        "prev_due",
+        "prev_lapses",
+        "prev_last_review",
+        "easiness",
+        "repetitions",
+        "interval",
+        "due",
+        "lapses",
+    ),
+    "drill_attempts": (
+        "id",
+        "topic_id",
+        "seed",
+        "difficulty",
+        "inputs",
+        "expected",
+        "typed",
+        "outcome",
+        "correct",
+        "hint_used",
+        "attempted_at",
+        "day",
+        "duration_ms",
+        "review_id",
+        "level_move",
+        "slips",
+        "mistakes_before",
+    ),
+    "misconceptions": (
+        "id",
+        "topic_id",
+        "seen",
+        "first_seen",
+        "last_seen",
+        "avoided_run",
+        "due",
+        "status",
+        "last_attempt",
+    ),
+}
+"""Each section's stored columns, in the order its rows are built below."""
+
+
+class _Loader:
+    """Checks a backup's records in document order, and, given a connection, inserts them
+    a batch at a time. Keeps what later records are checked against: the ids seen, each
+    item's state, the state each item's last review left."""
+
+    def __init__(self, connection: Connection | None, progress: Tally | None = None) -> None:
+        self.connection = connection
+        self.tally = progress
+        self.deck_ids: set[str] = set()
+        self.decks_given = False
+        self.card_ids: set[str] = set()
+        self.topic_ids: set[str] = set()
+        self.items: dict[tuple[str, str], tuple[int, State]] = {}
+        self.left: dict[tuple[str, str], tuple[int, State]] = {}
+        self.review_ids = array("q")
+        self.last_attempt_id = 0
+        self.mistake_ids: set[str] = set()
+        self.counts: dict[str, int] = {}
+        self.generic_ids: dict[str, set[Any]] = {}
+
+    # --- the document ---
+
+    def load(self, restored: Restored) -> None:
+        """Check (and insert) every record of `restored`; fills in its counts."""
+        if restored.document is not None:
+            self._whole(restored.document)
+        else:
+            assert restored.path is not None
+            self._file(restored.path)
+        self._finish()
+        restored.counts = dict(self.counts)
+
+    def _file(self, path: Path) -> None:
+        try:
+            handle = open(path, "rb")  # noqa: SIM115 - closed below
+        except OSError as error:
+            raise _Bad("", f"cannot read file: {error.strerror or error}") from None
+        with handle:
+            first = handle.readline(4096)
+            if not _framed_header(first):
+                size = path.stat().st_size
+                if size > WHOLE_DOCUMENT_LIMIT:
+                    raise _Bad(
+                        "",
+                        f"this backup is not laid out one record per line, as `studyapp "
+                        f"export` writes it, and at {size // 2**20} MiB it is too large to "
+                        f"read whole (the limit is {WHOLE_DOCUMENT_LIMIT // 2**20} MiB): "
+                        "export it again with this version of studyapp",
+                    )
+                handle.seek(0)
+                self._whole(_decode_whole(handle.read()))
+                return
+            _Lines(handle, first, self).read()
+
+    def _whole(self, document: Any) -> None:
+        """A document decoded whole: its sections in order, each record converted."""
+        if not isinstance(document, dict) or "cards" not in document:
             raise _Bad(
-                f"drill_attempts[{index}].review_id",
-                f"no review {attempt['review_id']} in 'reviews'",
+                "",
+                "not a studyapp JSON export "
+                "(expected an object with 'cards', 'topics' and 'reviews')",
             )
-    return Restored(decks, cards, topics, reviews, attempts, preferences, mistakes)
+        self.header(
+            msgspec.convert(
+                {k: document[k] for k in ("format", "version") if k in document}, schema.Header
+            ),
+            "",
+        )
+        for section in SECTIONS:
+            if section.key not in document:
+                if section.required:
+                    raise _Bad("", f"missing '{section.key}'")
+                continue
+            items = document[section.key]
+            if not isinstance(items, list):
+                raise _Bad(section.key, f"expected a list, got {_kind(items)}")
+            for start in range(0, len(items), BATCH):
+                batch = items[start : start + BATCH]
+                records = []
+                for index, item in enumerate(batch, start):
+                    try:
+                        records.append(msgspec.convert(item, section.record, str_keys=True))
+                    except msgspec.ValidationError as error:
+                        raise _explain(
+                            error, f"{section.key}[{index}]", item, section.record
+                        ) from None
+                self.take(section, start, records)
+            self.end(section)
+        self.preferences(document.get(PREFERENCES, {}))
+
+    def header(self, header: schema.Header, where: str) -> None:
+        if header.format != FORMAT:
+            raise _Bad(where + "format", f"expected {FORMAT!r}, got {header.format!r}")
+        if header.version != FORMAT_VERSION:
+            raise _Bad(
+                where + "version",
+                f"this studyapp reads version {FORMAT_VERSION}, not {header.version!r}",
+            )
+
+    # --- records ---
+
+    def take(self, section: Section, start: int, records: list[Any]) -> None:
+        """Check a batch of one section's records (the first at index `start`) and insert
+        their rows."""
+        convert = getattr(self, "_" + section.key, None)
+        if convert is None:
+            kinds = field_kinds(section.record)
+            seen = self.generic_ids.setdefault(section.key, set())
+            rows = [
+                self._generic(f"{section.key}[{i}]", r, kinds, seen)
+                for i, r in enumerate(records, start)
+            ]
+        else:
+            rows = [convert(f"{section.key}[{i}]", r) for i, r in enumerate(records, start)]
+        self.counts[section.key] = self.counts.get(section.key, 0) + len(rows)
+        self._insert(section.table, section.key, rows)
+
+    def _insert(self, table: str, key: str, rows: list[tuple[Any, ...]]) -> None:
+        if self.connection is not None and rows:
+            columns = COLUMNS.get(key) or tuple(field_kinds(_STRUCTS[key]))
+            insert_rows(self.connection, table, columns, rows)
+        if self.tally is not None:
+            self.tally.add(len(rows))
+
+    def end(self, section: Section) -> None:
+        """A section ended (or was missing): an older backup without decks gets the decks
+        its cards name, named after their ids."""
+        if section.key == "decks":
+            self.decks_given = True
+
+    def _generic(
+        self, where: str, record: Any, kinds: dict[str, str], seen: set[Any]
+    ) -> tuple[Any, ...]:
+        """A record of a section stored field for field: its text checked, its days as
+        ordinals, its `id` (if it has one) not repeated."""
+        values = []
+        for name, kind in kinds.items():
+            value = getattr(record, name)
+            if kind == "day" and value is not None:
+                value = value.toordinal()
+            elif kind == "text":
+                _text(f"{where}.{name}", value)
+            values.append(value)
+        if "id" in kinds:
+            if record.id in seen:
+                raise _Bad(f"{where}.id", f"duplicate id {record.id!r}")
+            seen.add(record.id)
+        return tuple(values)
+
+    def _decks(self, where: str, d: schema.Deck) -> tuple[Any, ...]:
+        _identifier(f"{where}.id", d.id)
+        if d.id in self.deck_ids:
+            raise _Bad(f"{where}.id", f"duplicate id {d.id!r}")
+        self.deck_ids.add(d.id)
+        for name in ("name", "description", "source_path", "digest"):
+            _text(f"{where}.{name}", getattr(d, name))
+        _choice(f"{where}.origin", d.origin, ORIGINS)
+        return (d.id, d.name, d.description or "", d.origin, d.source_path, d.digest, d.retired)
+
+    def _cards(self, where: str, c: schema.Card) -> tuple[Any, ...]:
+        _card_identifier(f"{where}.id", c.id)
+        if c.id in self.card_ids:
+            raise _Bad(f"{where}.id", f"duplicate id {c.id!r}")
+        self.card_ids.add(c.id)
+        _identifier(f"{where}.deck", c.deck)
+        if c.deck not in self.deck_ids:
+            if self.decks_given:
+                raise _Bad(f"{where}.deck", f"no deck {c.deck!r} in 'decks'")
+            self.deck_ids.add(c.deck)  # an older backup: decks named after their ids
+            self._insert("decks", "decks", [(c.deck, c.deck, "", "import", None, None, False)])
+        template = _choice(f"{where}.template", c.template, TEMPLATES)
+        if not c.front.strip():
+            raise _Bad(f"{where}.front", "is empty")
+        if template != "cloze" and not c.back.strip():  # a cloze's back is its extra
+            raise _Bad(f"{where}.back", "is empty")
+        if c.note_id is not None:
+            _identifier(f"{where}.note_id", c.note_id)
+        for name in ("front", "back", "mnemonic", "why", "source", "anki_guid"):
+            _text(f"{where}.{name}", getattr(c, name))
+        if not all(isinstance(t, str) and t.split() == [t] for t in c.tags):
+            raise _Bad(f"{where}.tags", "expected a list of words without spaces")
+        tags = " ".join(c.tags)
+        _text(f"{where}.tags", tags)
+        s = c.schedule
+        state = _state(s, _ordinal(s.last_review))
+        self.items[("card", c.id)] = (len(self.card_ids) - 1, state)
+        return (
+            c.id,
+            c.deck,
+            c.position,
+            c.front,
+            c.back,
+            c.note_id,
+            template,
+            c.ordinal,
+            c.anki_guid,
+            c.mnemonic,
+            c.why,
+            c.source,
+            tags,
+            c.suspended,
+            c.retired,
+            *state,
+        )
+
+    def _topics(self, where: str, t: schema.Topic) -> tuple[Any, ...]:
+        _identifier(f"{where}.id", t.id)
+        if t.id in self.topic_ids:
+            raise _Bad(f"{where}.id", f"duplicate id {t.id!r}")
+        self.topic_ids.add(t.id)
+        _text(f"{where}.title", t.title)
+        state = _state(t.schedule, _ordinal(t.schedule.last_review))
+        self.items[("topic", t.id)] = (len(self.topic_ids) - 1, state)
+        return (t.id, t.title or "", t.suspended, t.level, *state)
+
+    def _reviews(self, where: str, r: schema.Review) -> tuple[Any, ...]:
+        """A review: the state it starts from must be the one the item's previous review
+        left (or a new item's, after a reset), a same-day repeat changes nothing, and the
+        item must exist. An item's first review may start from any state (an older export
+        may carry a schedule without its log). The hot path of a restore: a million of
+        these, so the states are built inline."""
+        ids = self.review_ids
+        rid = r.id
+        if ids and rid <= ids[-1]:
+            raise _Bad(
+                f"{where}.id",
+                f"duplicate id {rid}"
+                if rid in ids
+                else f"{rid} comes after {ids[-1]}: reviews are written oldest first",
+            )
+        key = (r.kind, r.item_id)
+        if key not in self.items:  # every item there has a valid kind and id
+            kind = _choice(f"{where}.kind", r.kind, KINDS)
+            _card_identifier(f"{where}.item_id", r.item_id)
+            section = "cards" if kind == "card" else "topics"
+            raise _Bad(f"{where}.item_id", f"no {kind} {r.item_id!r} in '{section}'")
+        at = _moment(f"{where}.time", r.time)
+        day = r.day.toordinal()
+        b, a = r.before, r.after
+        due, last = b.due, b.last_review
+        before = (
+            round(b.easiness * 100),
+            b.repetitions,
+            b.interval,
+            None if due is None else due.toordinal(),
+            b.lapses,
+            None if last is None else last.toordinal(),
+        )
+        previous = self.left.get(key)
+        if previous is not None and before != previous[1] and before != NEW_STATE:
+            raise _Bad(
+                f"{where}.before",
+                f"does not follow from reviews[{previous[0]}], "
+                f"the previous review of {r.kind} {r.item_id!r}",
+            )
+        due = a.due
+        after = (
+            round(a.easiness * 100),
+            a.repetitions,
+            a.interval,
+            None if due is None else due.toordinal(),
+            a.lapses,
+            before[5] if r.repeat else day,
+        )
+        if r.repeat and after != before:
+            raise _Bad(
+                f"{where}.after",
+                "a same-day repeat does not change the schedule, but this one does",
+            )
+        self.left[key] = (len(ids), after)
+        ids.append(rid)
+        return (
+            rid, r.kind, r.item_id, at, day, r.quality, r.duration_ms, r.repeat, r.imported,
+            r.cram, r.leech, *before, *after[:5],
+        )  # fmt: skip
+
+    def _drill_attempts(self, where: str, a: schema.Attempt) -> tuple[Any, ...]:
+        if a.id <= self.last_attempt_id:
+            raise _Bad(f"{where}.id", f"duplicate id {a.id} or out of order: ids must rise")
+        self.last_attempt_id = a.id
+        _identifier(f"{where}.topic", a.topic)
+        _choice(f"{where}.outcome", a.outcome, OUTCOMES)
+        _text(f"{where}.typed", a.typed)
+        if a.review_id is not None:
+            found = bisect_left(self.review_ids, a.review_id)
+            if found == len(self.review_ids) or self.review_ids[found] != a.review_id:
+                raise _Bad(f"{where}.review_id", f"no review {a.review_id} in 'reviews'")
+        slips = a.slips or {}
+        if not all(valid_id(slip) for slip in slips.values()):
+            raise _Bad(f"{where}.slips", "expected an object of checkpoint names to slip ids")
+        saved: dict[str, Any] = {}
+        for mistake_id, row in (a.mistakes_before or {}).items():
+            place = f"{where}.mistakes_before.{mistake_id}"
+            if row is None:
+                saved[mistake_id] = None
+                continue
+            values = self._mistake_row(place, row)
+            if row.id != mistake_id:
+                raise _Bad(place, "its id differs")
+            saved[mistake_id] = dict(zip(COLUMNS["misconceptions"], values, strict=True))
+        return (
+            a.id,
+            a.topic,
+            a.seed,
+            a.difficulty,
+            _json_text(a.inputs),
+            _json_text(a.expected),
+            a.typed or "",
+            a.outcome,
+            a.correct,
+            a.hint_used,
+            _moment(f"{where}.time", a.time),
+            a.day.toordinal(),
+            a.duration_ms,
+            a.review_id,
+            a.level_move,
+            json.dumps(slips, sort_keys=True),
+            json.dumps(saved, sort_keys=True) if saved else None,
+        )
+
+    def _misconceptions(self, where: str, m: schema.Misconception) -> tuple[Any, ...]:
+        if m.id in self.mistake_ids:
+            raise _Bad(f"{where}.id", f"duplicate id {m.id!r}")
+        self.mistake_ids.add(m.id)
+        return self._mistake_row(where, m)
+
+    def _mistake_row(self, where: str, m: schema.Misconception) -> tuple[Any, ...]:
+        _identifier(f"{where}.id", m.id)
+        _identifier(f"{where}.topic", m.topic)
+        _choice(f"{where}.status", m.status, MISTAKE_STATUSES)
+        return (
+            m.id,
+            m.topic,
+            m.seen,
+            m.first_seen.toordinal(),
+            m.last_seen.toordinal(),
+            m.avoided_run,
+            _ordinal(m.due),
+            m.status,
+            m.last_attempt,
+        )
+
+    def preferences(self, value: Any) -> None:
+        """The preferences by the rules of `studyapp config`: a value the app could not use
+        would stop every later start (stored normalised, as `config` stores it)."""
+        if not isinstance(value, dict):
+            raise _Bad(PREFERENCES, f"expected an object, got {_kind(value)}")
+        rows = []
+        for key, setting in value.items():
+            known = key in PREFERENCE_NAMES or key == DRILL_FINGERPRINT_KEY
+            where = f"{PREFERENCES}.{key}" if known else f"{PREFERENCES}[{key!r}]"
+            if not isinstance(setting, str) or len(key) > 50 or len(setting) > 200:
+                raise _Bad(where, "expected a short string")
+            _text(where, key)
+            if key == DRILL_FINGERPRINT_KEY:  # bookkeeping: a wrong one only means a resync
+                _text(where, setting)
+                rows.append((key, setting))
+                continue
+            _text(where, setting)
+            try:
+                number = parse_preference(key, setting)
+            except ValueError as error:
+                raise _Bad(where, str(error)) from None
+            rows.append((key, str(number)))
+        if self.connection is not None and rows:
+            insert_rows(self.connection, "preferences", ("key", "value"), rows)
+
+    def _finish(self) -> None:
+        """Each item must hold the state its last review left, or a new item's."""
+        for key, (index, state) in self.left.items():
+            position, item_state = self.items[key]
+            if item_state != state and item_state != NEW_STATE:
+                section = "cards" if key[0] == "card" else "topics"
+                raise _Bad(
+                    f"{section}[{position}].schedule",
+                    f"is not the state its last review left (reviews[{index}]) nor a new one",
+                )
 
 
-def _each(
-    document: dict[str, Any],
-    key: str,
-    convert: Callable[[_Fields], dict[str, Any]],
-    required: bool = True,
-) -> list[dict[str, Any]]:
-    if key not in document:
-        if required:
-            raise _Bad("", f"missing '{key}'")
-        return []
-    items = document[key]
-    if not isinstance(items, list):
-        raise _Bad(key, f"expected a list, got {_kind(items)}")
-    return [convert(_Fields(f"{key}[{index}]", item)) for index, item in enumerate(items)]
-
-
-def _unique_ids(name: str, rows: list[dict[str, Any]]) -> None:
-    seen: set[Any] = set()
-    for index, row in enumerate(rows):
-        if row["id"] in seen:
-            raise _Bad(f"{name}[{index}].id", f"duplicate id {row['id']!r}")
-        seen.add(row["id"])
+def _json_text(value: Any) -> str:
+    return json.dumps(value)
 
 
 def _kind(value: Any) -> str:
@@ -198,427 +777,191 @@ def _kind(value: Any) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-class _Fields:
-    """Typed access to one JSON object; each getter raises _Bad naming the field."""
-
-    def __init__(self, where: str, value: Any) -> None:
-        if not isinstance(value, dict):
-            raise _Bad(where, f"expected an object, got {_kind(value)}")
-        self.where, self.value = where, value
-
-    def _get(self, key: str, optional: bool) -> Any:
-        if key not in self.value:
-            if optional:
-                return None
-            raise _Bad(self.where, f"missing field '{key}'")
-        return self.value[key]
-
-    def _wrong(self, key: str, expected: str, got: Any) -> _Bad:
-        return _Bad(f"{self.where}.{key}", f"expected {expected}, got {_kind(got)}")
-
-    def nested(self, key: str) -> _Fields:
-        return _Fields(f"{self.where}.{key}", self._get(key, optional=False))
-
-    def text(self, key: str, optional: bool = False, limit: int = 10**6) -> str | None:
-        value = self._get(key, optional)
-        if value is None and optional:
-            return None
-        if not isinstance(value, str):
-            raise self._wrong(key, "a string", value)
-        _encodable(f"{self.where}.{key}", value)
-        if len(value) > limit:
-            raise _Bad(f"{self.where}.{key}", f"longer than {limit} characters")
-        _printable(f"{self.where}.{key}", value)
-        return value
-
-    def filled_text(self, key: str) -> str:
-        """A card's front or back: deck files and imports refuse an empty one."""
-        value = self.required_text(key)
-        if not value.strip():
-            raise _Bad(f"{self.where}.{key}", "is empty")
-        return value
-
-    def identifier(self, key: str) -> str:
-        """A deck, card or topic id, by the rule of deck files (no spaces, no slashes)."""
-        value = self.required_text(key, limit=MAX_ID)
-        if not valid_id(value):
-            raise _Bad(
-                f"{self.where}.{key}",
-                f"{value!r} is not a valid id: use letters, digits, '_', '-' or '.', no spaces",
-            )
-        return value
-
-    def card_identifier(self, key: str) -> str:
-        """A card id: a deck file's id, or a note's sibling (`x~rev`, `x~c2`, `x~t3`)."""
-        value = self.required_text(key, limit=MAX_ID)
-        note, tilde, sibling = value.partition("~")
-        if not valid_id(note) or (tilde and SIBLING.fullmatch(sibling) is None):
-            raise _Bad(
-                f"{self.where}.{key}",
-                f"{value!r} is not a valid card id: use letters, digits, '_', '-' or '.', "
-                "no spaces, then ~rev, ~cN or ~tN for a note's other cards",
-            )
-        return value
-
-    def optional_identifier(self, key: str) -> str | None:
-        """A note id: an id by the rule of deck files, or null."""
-        if self.value.get(key) is None:
-            return None
-        return self.identifier(key)
-
-    def required_text(self, key: str, limit: int = 10**6) -> str:
-        value = self.text(key, limit=limit)
-        assert value is not None
-        return value
-
-    def integer(
-        self,
-        key: str,
-        low: int = 0,
-        high: int = MAX_INT,
-        optional: bool = False,
-        default: int | None = None,
-    ) -> int | None:
-        value = self._get(key, optional)
-        if value is None and optional:
-            return default
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self._wrong(key, "an integer", value)
-        if not low <= value <= high:
-            raise _Bad(f"{self.where}.{key}", f"{value} is outside {low}..{high}")
-        return value
-
-    def count(self, key: str, low: int = 0, high: int = MAX_INT) -> int:
-        value = self.integer(key, low, high)
-        assert value is not None
-        return value
-
-    def flag(self, key: str, optional: bool = False) -> bool:
-        value = self._get(key, optional)
-        if value is None and optional:
-            return False
-        if not isinstance(value, bool):
-            raise self._wrong(key, "true or false", value)
-        return value
-
-    def easiness(self, key: str) -> float:
-        value = self._get(key, optional=False)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self._wrong(key, "a number", value)
-        if not 1.3 <= value <= 100:
-            raise _Bad(f"{self.where}.{key}", f"easiness {value} is outside 1.3..100")
-        return float(value)
-
-    def day(self, key: str, optional: bool = False) -> date | None:
-        value = self._get(key, optional)
-        if value is None and optional:
-            return None
-        if not isinstance(value, str):
-            raise self._wrong(key, "an ISO date (YYYY-MM-DD)", value)
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise _Bad(f"{self.where}.{key}", f"{value!r} is not an ISO date") from None
-
-    def moment(self, key: str) -> datetime:
-        value = self._get(key, optional=False)
-        if not isinstance(value, str):
-            raise self._wrong(key, "an ISO date and time", value)
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            raise _Bad(f"{self.where}.{key}", f"{value!r} is not an ISO date and time") from None
-        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-        if not FIRST_MOMENT <= moment < LAST_MOMENT:
-            raise _Bad(f"{self.where}.{key}", f"{value!r} is before 1970 or after 9998")
-        return moment
-
-    def choice(self, key: str, choices: Iterable[str]) -> str:
-        value = self.required_text(key)
-        allowed = tuple(choices)
-        if value not in allowed:
-            raise _Bad(f"{self.where}.{key}", f"{value!r} is not one of {', '.join(allowed)}")
-        return value
-
-    def schedule(self, key: str, prefix: str = "", last_review: bool = True) -> dict[str, Any]:
-        state = self.nested(key)
-        row = {
-            prefix + "easiness": state.easiness("easiness"),
-            prefix + "repetitions": state.count("repetitions", 0, 10**6),
-            prefix + "interval": state.count("interval", 0, 10**6),
-            prefix + "due": state.day("due", optional=True),
-            prefix + "lapses": state.count("lapses", 0, 10**6),
-        }
-        assert set(SCHEDULE_FIELDS) <= {name.removeprefix(prefix) for name in row}
-        if last_review:
-            row[prefix + "last_review"] = state.day("last_review", optional=True)
-        return row
-
-
-def _encodable(where: str, value: str) -> None:
-    """JSON can spell a lone surrogate (\\ud800) that no database can store as UTF-8."""
+def _decode_whole(data: bytes) -> Any:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
     try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise _Bad(where, "holds a lone surrogate, which is not valid Unicode text") from None
+        return msgspec.json.decode(data)
+    except msgspec.DecodeError as error:
+        raise _Bad("", _not_json(error)) from None
 
 
-def _printable(where: str, value: str) -> None:
-    """A NUL or an escape sequence has no place in stored text: the deck files refuse it,
-    and Anki cannot read an .apkg export holding one."""
-    bad = control_character(value)
-    if bad is not None:
-        raise _Bad(where, f"contains a control character ({bad})")
+def _not_json(error: msgspec.MsgspecError) -> str:
+    message = str(error)
+    return f"not valid JSON: {message[:1].lower()}{message[1:]}"
 
 
-def _implied_deck(deck_id: str) -> dict[str, Any]:
-    return {
-        "id": deck_id,
-        "name": deck_id,
-        "description": "",
-        "origin": "import",
-        "source_path": None,
-        "digest": None,
-        "retired": False,
-    }
+# --- the line-per-record layout --------------------------------------------------------------
+
+_HEADER = re.compile(rb'^(\xef\xbb\xbf)?\{"format":.*,"version":.*,\r?\n$')
 
 
-def _deck(item: _Fields) -> dict[str, Any]:
-    return {
-        "id": item.identifier("id"),
-        "name": item.required_text("name", limit=200),
-        "description": item.text("description", optional=True) or "",
-        "origin": item.choice("origin", ORIGINS) if "origin" in item.value else "import",
-        "source_path": item.text("source_path", optional=True),
-        "digest": item.text("digest", optional=True, limit=64),
-        "retired": item.flag("retired", optional=True),
-    }
+def _framed_header(line: bytes) -> bool:
+    return _HEADER.match(line) is not None
 
 
-def _tags(item: _Fields) -> str:
-    tags = item._get("tags", optional=True) or []
-    if not isinstance(tags, list) or not all(isinstance(t, str) and t.split() == [t] for t in tags):
-        raise _Bad(f"{item.where}.tags", "expected a list of words without spaces")
-    joined = " ".join(tags)
-    _encodable(f"{item.where}.tags", joined)
-    _printable(f"{item.where}.tags", joined)
-    return joined
+class _Lines:
+    """Reads backup.py's layout a line at a time, keeping the line number and byte offset
+    of each, so a problem is reported where it is."""
 
+    def __init__(self, handle: Any, first: bytes, loader: _Loader) -> None:
+        self.handle, self.loader = handle, loader
+        self.number, self.offset = 1, 0
+        self.line = first.removeprefix(b"\xef\xbb\xbf")
+        self.next_offset = len(first)
 
-def _card(item: _Fields) -> dict[str, Any]:
-    # Older backups have no note fields: their cards are basic, each its own note.
-    template = item.choice("template", TEMPLATES) if "template" in item.value else "basic"
-    return {
-        "id": item.card_identifier("id"),
-        "deck_id": item.identifier("deck"),
-        "position": item.integer("position", -MAX_INT32, MAX_INT32, optional=True, default=0),
-        "front": item.filled_text("front"),
-        # a cloze's back is its extra, which may be empty; every other card needs one
-        "back": item.required_text("back") if template == "cloze" else item.filled_text("back"),
-        "note_id": item.optional_identifier("note_id"),
-        "template": template,
-        "ordinal": item.integer("ordinal", 1, MAX_ORDINAL, optional=True),
-        "anki_guid": item.text("anki_guid", optional=True, limit=MAX_ID),
-        "mnemonic": item.text("mnemonic", optional=True),
-        "why": item.text("why", optional=True),
-        "source": item.text("source", optional=True, limit=200),
-        "tags": _tags(item),
-        "suspended": item.flag("suspended", optional=True),
-        "retired": item.flag("retired", optional=True),
-        **item.schedule("schedule"),
-    }
+    def _advance(self) -> bytes:
+        self.offset = self.next_offset
+        self.line = self.handle.readline()
+        self.next_offset += len(self.line)
+        self.number += 1
+        return self.line
 
+    def _at(self, number: int | None = None, offset: int | None = None) -> str:
+        return f"line {number or self.number} (byte {self.offset if offset is None else offset})"
 
-def _topic(item: _Fields) -> dict[str, Any]:
-    return {
-        "id": item.identifier("id"),
-        "title": item.text("title", optional=True) or "",
-        "suspended": item.flag("suspended", optional=True),
-        "level": item.integer("level", 1, 3, optional=True, default=1),  # older: level 1
-        **item.schedule("schedule"),
-    }
+    def _bad(self, where: str, reason: str) -> _Bad:
+        return _Bad(f"{self._at()}: {where}" if where else self._at(), reason)
 
-
-def _review(item: _Fields) -> dict[str, Any]:
-    return {
-        "id": item.count("id", 1, MAX_INT32),
-        "kind": item.choice("kind", KINDS),
-        "item_id": item.card_identifier("item_id"),
-        "reviewed_at": item.moment("time"),
-        "day": item.day("day"),
-        "quality": item.count("quality", 0, 5),
-        "duration_ms": item.count("duration_ms", 0, MAX_INT32),
-        "repeat": item.flag("repeat"),
-        "imported": item.flag("imported", optional=True),  # older backups: none came from Anki
-        "cram": item.flag("cram", optional=True),  # older backups: no cram, no leech
-        "leech": item.integer("leech", 0, 3, optional=True, default=0),
-        **item.schedule("before", "prev_"),
-        **item.schedule("after", last_review=False),
-    }
-
-
-def _json_text(item: _Fields, key: str) -> str:
-    if key not in item.value:
-        raise _Bad(item.where, f"missing field '{key}'")
-    return json.dumps(item.value[key])
-
-
-def _attempt(item: _Fields) -> dict[str, Any]:
-    return {
-        "id": item.count("id", 1, MAX_INT32),
-        "topic_id": item.identifier("topic"),
-        "seed": item.count("seed", -MAX_INT, MAX_INT),
-        "difficulty": item.count("difficulty", 0, 100),
-        "inputs": _json_text(item, "inputs"),
-        "expected": _json_text(item, "expected"),
-        "typed": item.text("typed", optional=True) or "",
-        "outcome": item.choice("outcome", OUTCOMES),
-        "correct": item.flag("correct"),
-        "hint_used": item.flag("hint_used", optional=True),
-        "attempted_at": item.moment("time"),
-        "day": item.day("day"),
-        "duration_ms": item.count("duration_ms", 0, MAX_INT32),
-        "review_id": item.integer("review_id", 1, MAX_INT32, optional=True),
-        "level_move": item.integer("level_move", -1, 1, optional=True, default=0),
-        "slips": _slips(item),  # older backups: no slips recorded
-        "mistakes_before": _saved_mistakes(item),
-    }
-
-
-MISTAKE_STATUSES = ("active", "resolved")
-
-
-def _mistake(item: _Fields) -> dict[str, Any]:
-    """A misconceptions row (or an attempt's saved one) from the backup."""
-    return {
-        "id": item.identifier("id"),
-        "topic_id": item.identifier("topic"),
-        "seen": item.count("seen", 1, MAX_INT32),
-        "first_seen": item.day("first_seen"),
-        "last_seen": item.day("last_seen"),
-        "avoided_run": item.count("avoided_run", 0, MAX_INT32),
-        "due": item.day("due", optional=True),
-        "status": item.choice("status", MISTAKE_STATUSES),
-        "last_attempt": item.integer("last_attempt", 1, MAX_INT32, optional=True),
-    }
-
-
-def _slips(item: _Fields) -> str:
-    """An attempt's slips, {checkpoint: slip id}, as stored JSON."""
-    value = item.value.get("slips") or {}
-    if not isinstance(value, dict) or not all(
-        isinstance(name, str) and isinstance(slip, str) and valid_id(slip)
-        for name, slip in value.items()
-    ):
-        raise _Bad(f"{item.where}.slips", "expected an object of checkpoint names to slip ids")
-    return json.dumps(value, sort_keys=True)
-
-
-def _saved_mistakes(item: _Fields) -> str | None:
-    """An attempt's saved misconception rows (for undo), as stored JSON (days as ordinals)."""
-    value = item.value.get("mistakes_before")
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise item._wrong("mistakes_before", "an object or null", value)
-    saved: dict[str, Any] = {}
-    for mistake_id, row in value.items():
-        if row is None:
-            saved[str(mistake_id)] = None
-            continue
-        found = _mistake(_Fields(f"{item.where}.mistakes_before.{mistake_id}", row))
-        if found["id"] != mistake_id:
-            raise _Bad(f"{item.where}.mistakes_before.{mistake_id}", "its id differs")
-        saved[mistake_id] = {
-            **found,
-            **{name: day_value(found[name]) for name in ("first_seen", "last_seen", "due")},
-        }
-    return json.dumps(saved, sort_keys=True) if saved else None
-
-
-def _preferences(value: Any) -> list[dict[str, Any]]:
-    """The preferences by the rules of `studyapp config`: a value the app could not use
-    would stop every later start (stored normalised, as `config` stores it)."""
-    if not isinstance(value, dict):
-        raise _Bad("preferences", f"expected an object, got {_kind(value)}")
-    rows = []
-    for key, setting in value.items():
-        where = (
-            f"preferences.{key}"
-            if key in PREFERENCE_NAMES or key == DRILL_FINGERPRINT_KEY
-            else (f"preferences[{key!r}]")
-        )
-        if not isinstance(setting, str) or len(key) > 50 or len(setting) > 200:
-            raise _Bad(where, "expected a short string")
-        _encodable(where, key + setting)
-        if key == DRILL_FINGERPRINT_KEY:  # bookkeeping: a wrong one only means a resync
-            _printable(where, setting)
-            rows.append({"key": key, "value": setting})
-            continue
+    def read(self) -> None:
         try:
-            number = parse_preference(key, setting)
-        except ValueError as error:
-            raise _Bad(where, str(error)) from None
-        rows.append({"key": key, "value": str(number)})
-    return rows
+            header = msgspec.json.decode(self.line.rstrip()[:-1] + b"}", type=schema.Header)
+        except msgspec.MsgspecError as error:
+            raise self._bad("", _not_json(error)) from None
+        self.loader.header(header, f"{self._at()}: ")
+        expected = iter(SECTIONS)
+        waiting = next(expected, None)
+        while True:
+            line = self._advance()
+            if not line:
+                raise self._bad("", "the file ends early: it was cut short (truncated)")
+            if line.startswith(b'"%s":' % PREFERENCES.encode()):
+                break
+            key = self._section_key(line)
+            while waiting is not None and waiting.key != key:
+                if waiting.required:
+                    raise self._bad("", f"missing '{waiting.key}' (found {key!r})")
+                self.loader.end(waiting)
+                waiting = next(expected, None)
+            if waiting is None:
+                raise self._bad("", f"unknown or repeated section {key!r}")
+            self._records(waiting)
+            self.loader.end(waiting)
+            waiting = next(expected, None)
+        while waiting is not None:
+            if waiting.required:
+                raise self._bad("", f"missing '{waiting.key}'")
+            waiting = next(expected, None)
+        body = self.line.rstrip()[len(PREFERENCES) + 3 :]
+        try:
+            value = msgspec.json.decode(body)
+        except msgspec.DecodeError as error:
+            raise self._bad(PREFERENCES, _not_json(error)) from None
+        try:
+            self.loader.preferences(value)
+        except _Bad as problem:
+            raise _Bad(self._at(), str(problem)) from None
+        if self._advance().rstrip() != b"}":
+            raise self._bad("", "expected the closing '}' of the document")
+        if self._advance().strip():
+            raise self._bad("", "text after the end of the document")
 
+    def _section_key(self, line: bytes) -> str:
+        if not (line.startswith(b'"') and line.rstrip().endswith(b":[")):
+            raise self._bad("", 'expected the start of a section, such as "reviews":[')
+        try:
+            key: str = msgspec.json.decode(line.rstrip()[:-2], type=str)
+        except msgspec.MsgspecError:
+            raise self._bad("", "expected a section name") from None
+        return key
 
-def _check_history(
-    cards: list[dict[str, Any]], topics: list[dict[str, Any]], reviews: list[dict[str, Any]]
-) -> None:
-    """The review log must tell how each item got its schedule, as it does in a real
-    collection: each review starts from the state the item's previous review left (or from
-    a new item's, after a reset), a same-day repeat changes nothing, and the item holds the
-    state its last review left (or a new item's). An item's first review may start from
-    any state: a restored item may carry a schedule without its log (an older export)."""
-    items = {("card", card["id"]): (f"cards[{i}]", card) for i, card in enumerate(cards)}
-    items.update(
-        {("topic", topic["id"]): (f"topics[{i}]", topic) for i, topic in enumerate(topics)}
-    )
-    left: dict[tuple[str, str], tuple[int, tuple[Any, ...]]] = {}
-    for index, review in sorted(enumerate(reviews), key=lambda pair: pair[1]["id"]):
-        key = (review["kind"], review["item_id"])
-        if key not in items:
-            section = "cards" if key[0] == "card" else "topics"
-            raise _Bad(f"reviews[{index}].item_id", f"no {key[0]} {key[1]!r} in '{section}'")
-        before = _state(review, "prev_", review["prev_last_review"])
-        if key in left and before not in (left[key][1], NEW_STATE):
-            raise _Bad(
-                f"reviews[{index}].before",
-                f"does not follow from reviews[{left[key][0]}], "
-                f"the previous review of {key[0]} {key[1]!r}",
+    def _records(self, section: Section) -> None:
+        """The section's record lines up to its closing `]`, decoded a batch at a time.
+        A batch is its lines joined as they are (the commas and line ends between records
+        are JSON already), so a line costs one read and one test."""
+        index = 0
+        lines: list[bytes] = []
+        readline = self.handle.readline
+        batch = BATCH
+        start = (self.number + 1, self.next_offset)  # where the batch's first line is
+        while True:
+            line = readline()
+            if line[:1] != b"{":
+                break
+            lines.append(line)
+            if len(lines) == batch:
+                self._batch(section, index, lines, start)
+                index += batch
+                start = (start[0] + batch, start[1] + sum(map(len, lines)))
+                lines = []
+        self.number, self.offset = start[0] + len(lines), start[1] + sum(map(len, lines))
+        self.next_offset = self.offset + len(line)
+        self.line = line
+        if not line:
+            self._batch(section, index, lines, start)  # a record cut in half: its place
+            count = index + len(lines)
+            after = f" after {section.key}[{count - 1}]" if count else ""
+            raise self._bad(
+                "", f"the file ends early inside '{section.key}'{after}: it was cut short"
             )
-        last_review = review["prev_last_review"] if review["repeat"] else review["day"]
-        after = _state(review, last_review=last_review)
-        if review["repeat"] and after != before:
-            raise _Bad(
-                f"reviews[{index}].after",
-                "a same-day repeat does not change the schedule, but this one does",
-            )
-        left[key] = (index, after)
-    for key, (index, state) in left.items():
-        where, item = items[key]
-        if _state(item, last_review=item["last_review"]) not in (state, NEW_STATE):
-            raise _Bad(
-                f"{where}.schedule",
-                f"is not the state its last review left (reviews[{index}]) nor a new one",
-            )
+        self._batch(section, index, lines, start, end=True)
+        if line.rstrip() != b"],":
+            raise self._bad("", f"expected '],' to end '{section.key}'")
 
+    def _batch(
+        self,
+        section: Section,
+        index: int,
+        lines: list[bytes],
+        start: tuple[int, int],
+        end: bool = False,
+    ) -> None:
+        """Decode and load the records of `lines` (the first `section.key[index]`, at line
+        and byte `start`); the section's last batch (`end`) must not end with a comma."""
+        if not lines:
+            return
+        body = b"".join(lines).rstrip()
+        if not end:
+            body = body.removesuffix(b",")
+        kind = section.record
+        try:
+            if end and body.endswith(b","):
+                raise msgspec.DecodeError("a comma after the last record")
+            records = msgspec.json.decode(b"[" + body + b"]", type=list[kind])  # type: ignore[valid-type]
+        except msgspec.MsgspecError:
+            number, offset = start
+            for i, line in enumerate(lines):
+                text = line.rstrip()
+                comma = text.endswith(b",")
+                self._one(section, index + i, text.removesuffix(b","), (number, offset))
+                if comma == (end and i == len(lines) - 1):
+                    need = "no comma" if comma else "a comma"
+                    raise _Bad(
+                        f"{self._at(number, offset)}: {section.key}[{index + i}]",
+                        f"expected {need} after the record",
+                    ) from None
+                number, offset = number + 1, offset + len(line)
+            raise _Bad(self._at(*start), f"{section.key}[{index}...]: not valid JSON") from None
+        try:
+            self.loader.take(section, index, records)
+        except _Bad as problem:
+            found = re.match(rf"{section.key}\[(\d+)\]", str(problem))
+            at = start
+            if found:
+                i = int(found[1]) - index
+                at = (start[0] + i, start[1] + sum(map(len, lines[:i])))
+            raise _Bad(self._at(*at), str(problem)) from None
 
-def _state(row: dict[str, Any], prefix: str = "", last_review: Any = None) -> tuple[Any, ...]:
-    """The schedule columns of a row, easiness as stored (whole hundredths), and the day of
-    the last review (the log keeps no "last review after": it is the review's own day)."""
-    return (
-        ease_value(row[prefix + "easiness"]),
-        *(row[prefix + name] for name in ("repetitions", "interval", "due", "lapses")),
-        last_review,
-    )
-
-
-NEW_STATE = _state(
-    {"easiness": INITIAL_EASINESS, "repetitions": 0, "interval": 0, "due": None, "lapses": 0}
-)
-"""The state of a new item (scheduler.Sm2State()), as _check_history compares them."""
+    def _one(self, section: Section, index: int, line: bytes, at: tuple[int, int]) -> Any:
+        where = f"{self._at(*at)}: {section.key}[{index}]"
+        try:
+            return msgspec.json.decode(line, type=section.record)
+        except msgspec.ValidationError as error:
+            raise _explain(error, where, line, section.record) from None
+        except msgspec.DecodeError as error:
+            if "truncated" in str(error):
+                raise _Bad(where, "not valid JSON: the record is cut short") from None
+            raise _Bad(where, _not_json(error)) from None
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -639,20 +982,26 @@ def study_data_in(session: Session) -> bool:
 
 def restore_json(
     db: Database, restored: Restored, *, replace: bool = False, progress: Progress | None = None
-) -> None:
-    """Make the database hold exactly `restored`, in one transaction; `progress` is told
-    (rows loaded, rows in all) as the rows go in.
+) -> Restored:
+    """Make the database hold exactly `restored`, in one transaction, checking each record
+    as it goes in; `progress` is told (records loaded, records in all so far known) as the
+    rows go in. Returns `restored` with its counts.
 
-    Raises ImportProblem (changing nothing) when the database holds study data and
-    `replace` is False.
+    Raises ImportProblem (changing nothing) when the document is damaged, or when the
+    database holds study data and `replace` is False.
     """
     try:
         _restore(db, restored, replace, progress)
+    except _Bad as problem:
+        raise ImportProblem(f"{restored.name}: {problem}") from None
     except DBAPIError as error:  # a value the checks let through but this database refuses
         raise ImportProblem(f"the database refused the rows: {error.orig}") from None
+    return restored
 
 
 def _restore(db: Database, restored: Restored, replace: bool, progress: Progress | None) -> None:
+    total = _expected_records(restored)
+    tally = Tally(progress, total)
     with db.write_session() as session, session.begin():
         if not replace and study_data_in(session):
             raise ImportProblem(
@@ -660,36 +1009,28 @@ def _restore(db: Database, restored: Restored, replace: bool, progress: Progress
                 "decks, suspensions or preferences); importing a JSON export replaces all of "
                 "it: pass --replace to do so (export it first to keep a copy)"
             )
-        for model in (
-            MisconceptionRow,
-            DrillAttempt,
-            Review,
-            DailyTotal,
-            Card,
-            Deck,
-            DrillTopic,
-            Preference,
-        ):
-            session.execute(delete(model))
-        tables = (
-            (Deck, restored.decks),
-            (Card, restored.cards),
-            (DrillTopic, restored.topics),
-            (Review, restored.reviews),
-            (DrillAttempt, restored.attempts),
-            (MisconceptionRow, restored.mistakes),
-        )
-        tally = Tally(progress, sum(len(rows) for _, rows in tables))
-        for model, rows in (*tables, (Preference, restored.preferences)):
-            for start in range(0, len(rows), CHUNK):
-                chunk = rows[start : start + CHUNK]
-                session.execute(insert(model), chunk)
-                if model is not Preference:
-                    tally.add(len(chunk))
+        # Later sections point at earlier ones: emptied last first.
+        for table in (*(s.table for s in reversed(SECTIONS)), "daily_totals", "preferences"):
+            session.execute(delete(metadata.tables[table]))
         connection = session.connection()
+        _Loader(connection, tally).load(restored)
         totals.rebuild(connection)
         move_id_sequences(connection)  # ids were given: on PostgreSQL, move the sequences on
     tally.finish()
+
+
+def _expected_records(restored: Restored) -> int:
+    """Roughly how many records the backup holds, for the progress bar: one per line."""
+    if restored.document is not None:
+        return sum(len(restored.document.get(s.key) or ()) for s in SECTIONS)
+    if restored.counts:
+        return sum(restored.counts.values())
+    assert restored.path is not None
+    lines = 0
+    with open(restored.path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            lines += chunk.count(b"\n")
+    return max(lines - 2 * len(SECTIONS) - 3, 0)
 
 
 def import_decks(

@@ -71,6 +71,11 @@ BUDGETS: list[tuple[str, str, float | None, str]] = [
     ("db_size", "database size on disk", 100, "MB"),
 ]
 
+# The JSON backup's rows (issue 16): tests/bench/backup_rows.py.
+from tests.bench import backup_rows  # noqa: E402
+
+BUDGETS += backup_rows.ROWS
+
 TODAY = date(2026, 6, 15)
 NOON = datetime(2026, 6, 15, 12, 0).astimezone()
 
@@ -394,6 +399,7 @@ ANKI_ROW = {
     "memory_peak": "memory_peak",
     "db_size": "db_size",
 }
+ANKI_ROW.update(backup_rows.ANKI_ROWS)
 
 
 def _row(value: float, budget: float | None, anki: float | None) -> dict[str, Any]:
@@ -532,6 +538,7 @@ def main() -> None:
         db.close()
         built = time.perf_counter() - start
         figures = measure(db_path, args.runs)
+        figures |= backup_rows.measure_backup(db_path, max(1, args.runs // 3), folder)
         if args.against_anki:
             from tests.bench.anki_side import build_anki_collection, measure_anki
 
@@ -541,6 +548,7 @@ def main() -> None:
             build_anki_collection(anki_path, args.cards, args.reviews)
             anki_built = time.perf_counter() - start
             anki = measure_anki(anki_path, args.runs, anki_path.parent)
+            anki |= backup_rows.measure_anki_backup(anki_path, max(1, args.runs // 3), folder)
     finally:
         shutil.rmtree(folder, ignore_errors=True)  # with --db, the database lives elsewhere
     report = report_of(args, built, figures, anki, anki_built)

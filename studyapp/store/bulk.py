@@ -1,0 +1,51 @@
+"""Whole tables in and out, in their stored form, for the JSON backup (transfer/backup.py,
+transfer/restore.py).
+
+A million review rows through the ORM, or through Core's per-row type processing, cost
+tens of seconds; here a table's columns are read as the driver returns them and written
+with the driver's own executemany, a batch at a time. Values are in the stored form of
+store/types.py (days as ordinals, moments as epoch milliseconds, easiness as hundredths);
+store/rows.py converts. The statements are Core, compiled for the connection's dialect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Dialect, select
+
+from studyapp.store.schema import metadata
+
+
+def read_table(
+    connection: Connection, table: str, columns: Sequence[str], batch: int = 20_000
+) -> Iterator[Sequence[tuple[Any, ...]]]:
+    """The table's rows, in primary key order, `batch` at a time (a server-side cursor
+    where the driver has one, so memory holds one batch)."""
+    found = metadata.tables[table]
+    statement = select(*(found.c[name] for name in columns)).order_by(*found.primary_key)
+    sql = str(statement.compile(dialect=connection.dialect))
+    result = connection.execution_options(stream_results=True, yield_per=batch).exec_driver_sql(sql)
+    while rows := result.fetchmany(batch):
+        yield rows
+
+
+def insert_rows(
+    connection: Connection, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """Insert stored-form `rows` (values in `columns` order) with one executemany."""
+    if rows:
+        connection.exec_driver_sql(_insert_sql(connection.dialect, table, tuple(columns)), rows)
+
+
+def _insert_sql(dialect: Dialect, table: str, columns: tuple[str, ...]) -> str:
+    """INSERT INTO table (columns) VALUES (one positional marker per column): the driver
+    takes each row as a plain tuple (sqlite3's `?`, psycopg's `%s`)."""
+    known = metadata.tables[table]
+    quote = dialect.identifier_preparer.quote
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    names = ", ".join(quote(known.c[name].name) for name in columns)
+    return (
+        f"INSERT INTO {quote(known.name)} ({names}) VALUES ({', '.join([marker] * len(columns))})"
+    )

@@ -1,0 +1,184 @@
+"""The JSON backup's rows of the benchmark (issue 16): `studyapp export --format json` and
+`studyapp import` of that file, each run as the real command in a fresh child process,
+its wall time and peak resident memory (the child's own rusage); with --against-anki,
+Anki's `.colpkg` export and import of the same collection beside them, measured the same
+way.
+
+The synthetic log of build.py starts every review from the same state, which a restore
+rightly refuses (a review must start where the item's previous one left it). The backup
+is measured on a copy whose log is chained (each review starts from the state the one
+before it left; each card holds its last review's result), the same rows and sizes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROWS: list[tuple[str, str, float | None, str]] = [
+    ("backup_export", "JSON backup export (studyapp export)", 10, "s"),
+    ("backup_export_rss", "  its peak resident memory", 300, "MiB"),
+    ("backup_export_cpu", "  its CPU time (user + system)", None, "s"),
+    ("backup_restore", "JSON backup restore (studyapp import)", 15, "s"),
+    ("backup_restore_rss", "  its peak resident memory", 300, "MiB"),
+    ("backup_restore_cpu", "  its CPU time (user + system)", None, "s"),
+]
+ANKI_ROWS = {
+    "backup_export": "colpkg_export",
+    "backup_export_rss": "colpkg_export_rss",
+    "backup_restore": "colpkg_import",
+    "backup_restore_rss": "colpkg_import_rss",
+    "backup_export_cpu": "colpkg_export_cpu",
+    "backup_restore_cpu": "colpkg_import_cpu",
+}
+
+CHAIN_REVIEWS = """
+UPDATE reviews SET prev_easiness = p.e, prev_repetitions = p.r, prev_interval = p.i,
+    prev_due = p.d, prev_lapses = p.l, prev_last_review = p.lr
+FROM (SELECT id,
+        lag(easiness) OVER w AS e, lag(repetitions) OVER w AS r, lag(interval) OVER w AS i,
+        lag(due) OVER w AS d, lag(lapses) OVER w AS l, lag(day) OVER w AS lr
+      FROM reviews WINDOW w AS (PARTITION BY kind, item_id ORDER BY id)) AS p
+WHERE p.id = reviews.id AND p.e IS NOT NULL
+"""
+LAST_REVIEW_STATE = """
+UPDATE cards SET easiness = l.easiness, repetitions = l.repetitions, interval = l.interval,
+    due = l.due, lapses = l.lapses, last_review = l.day
+FROM (SELECT item_id, easiness, repetitions, interval, due, lapses, day, max(id)
+      FROM reviews WHERE kind = 'card' GROUP BY item_id) AS l
+WHERE l.item_id = cards.id
+"""
+
+
+def chained_copy(db_path: Path, folder: Path) -> Path:
+    """A copy of the benchmark database whose review log a restore accepts."""
+    copy = folder / "backup-source.db"
+    source = sqlite3.connect(db_path)
+    target = sqlite3.connect(copy)
+    source.backup(target)
+    source.close()
+    with target:
+        target.execute(CHAIN_REVIEWS)
+        target.execute(LAST_REVIEW_STATE)
+    target.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    target.close()
+    return copy
+
+
+LAUNCHER = """
+import resource, subprocess, sys
+code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(usage.ru_maxrss, usage.ru_utime + usage.ru_stime, file=sys.stderr)
+sys.exit(code)
+"""
+"""Runs the command from a small process: Linux carries a process's peak resident memory
+over fork and exec, so a command started straight from this (large) benchmark process
+would report the benchmark's peak as its own."""
+
+
+def run_child(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float, float]:
+    """Run a command to its end: (wall seconds, its peak resident memory in MiB, its CPU
+    seconds: user + system, a figure that a busy machine disturbs less than wall time)."""
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, *args], env=env, capture_output=True, text=True
+    )
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed: {done.stderr[-2000:]}")
+    peak, cpu = done.stderr.split()[-2:]
+    return elapsed, int(peak) / 1024, float(cpu)
+
+
+def _medians(samples: list[tuple[float, float, float]]) -> tuple[float, float, float]:
+    return (
+        statistics.median(s[0] for s in samples),
+        statistics.median(s[1] for s in samples),
+        statistics.median(s[2] for s in samples),
+    )
+
+
+def measure_backup(db_path: Path, runs: int, folder: Path) -> dict[str, float]:
+    """Median time and peak memory of `studyapp export --format json -o FILE` and of
+    `studyapp import FILE` into a new database, over `runs` runs each."""
+    source = chained_copy(db_path, folder)
+    backup = folder / "backup.json"
+    studyapp = [sys.executable, "-m", "studyapp"]
+    env = dict(os.environ)
+    env.pop("STUDYAPP_DB", None)
+    exports, restores = [], []
+    for _ in range(max(1, runs)):
+        backup.unlink(missing_ok=True)
+        exports.append(
+            run_child([*studyapp, "--db", str(source), "export", "-o", str(backup)], env)
+        )
+    for index in range(max(1, runs)):
+        target = folder / f"restored-{index}.db"
+        restores.append(run_child([*studyapp, "--db", str(target), "import", str(backup)], env))
+        for leftover in folder.glob(target.name + "*"):
+            leftover.unlink()
+    figures: dict[str, float] = {}
+    figures["backup_export"], figures["backup_export_rss"], figures["backup_export_cpu"] = _medians(
+        exports
+    )
+    figures["backup_restore"], figures["backup_restore_rss"], figures["backup_restore_cpu"] = (
+        _medians(restores)
+    )
+    figures["backup_bytes"] = backup.stat().st_size
+    source.unlink()
+    backup.unlink()
+    return figures
+
+
+ANKI_EXPORT = """
+import sys
+from anki.collection import Collection
+col = Collection(sys.argv[1])
+col.export_collection_package(out_path=sys.argv[2], include_media=False, legacy=False)
+"""
+ANKI_IMPORT = """
+import sys
+from anki._backend import RustBackend
+RustBackend().import_collection_package(
+    col_path=sys.argv[1], backup_path=sys.argv[2], media_folder=sys.argv[3],
+    media_db=sys.argv[4],
+)
+"""
+
+
+def measure_anki_backup(anki_path: Path, runs: int, folder: Path) -> dict[str, float]:
+    """Anki's own full backup of the same collection: `.colpkg` export, then its import
+    into a new collection (what Anki's File > Import of a .colpkg runs)."""
+    work = folder / "colpkg"
+    work.mkdir(exist_ok=True)
+    package = work / "collection.colpkg"
+    source = work / "source.anki2"
+    shutil.copy(anki_path, source)
+    exports, imports = [], []
+    for _ in range(max(1, runs)):
+        package.unlink(missing_ok=True)
+        exports.append(run_child([sys.executable, "-c", ANKI_EXPORT, str(source), str(package)]))
+    for index in range(max(1, runs)):
+        target = work / f"imported-{index}"
+        target.mkdir()
+        args = [str(target / "collection.anki2"), str(package), str(target / "media")]
+        imports.append(
+            run_child([sys.executable, "-c", ANKI_IMPORT, *args, str(target / "media.db")])
+        )
+        shutil.rmtree(target)
+    figures: dict[str, float] = {}
+    figures["colpkg_export"], figures["colpkg_export_rss"], figures["colpkg_export_cpu"] = _medians(
+        exports
+    )
+    figures["colpkg_import"], figures["colpkg_import_rss"], figures["colpkg_import_cpu"] = _medians(
+        imports
+    )
+    shutil.rmtree(work)
+    return figures
