@@ -413,6 +413,7 @@ def _cloze_cards(
         ("why", lambda v: _text(v, "why", required=False)),
         ("tags", _tags),
         ("source", lambda v: _text(v, "source", required=False)),
+        ("section", lambda v: _text(v, "section", required=False)),
     ):
         try:
             fields[key] = convert(raw.get(key))
