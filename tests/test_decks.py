@@ -9,8 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from studyapp.decks.format import CardSpec, DeckSpec, load_decks, parse_text
-from studyapp.decks.seeds import heading_key, load_seeds, source_line
+from studyapp.decks.format import (
+    CardSpec,
+    DeckError,
+    DeckSpec,
+    SourceRef,
+    load_decks,
+    parse_text,
+)
+from studyapp.decks.seeds import heading_key, load_seeds, source_line, sources_line
 
 REPO = Path(__file__).resolve().parent.parent
 CONTENT = REPO / "content"
@@ -215,3 +222,79 @@ def test_the_copy_check_would_catch_a_pasted_sentence() -> None:
     tokens = words(pasted)
     runs = {" ".join(tokens[i : i + WINDOW]) for i in range(len(tokens) - WINDOW + 1)}
     assert runs & set(seed_windows())
+
+
+def _one_card(body: str) -> CardSpec:
+    text = f'[deck]\nid = "d"\nname = "D"\n[[cards]]\nid = "c"\n{body}'
+    return parse_text(Path("d.toml"), text.encode(), text).cards[0]
+
+
+def test_a_card_may_name_several_sources_each_with_its_section() -> None:
+    card = _one_card(
+        'front = "F"\nback = "B"\nsources = [\n'
+        '  { seed = "002_546d246df68e4ade.txt", section = "Sigmoid (Logistic)" },\n'
+        '  { seed = "004_79820f2c78e41ff3.txt", section = " Activation Functions " },\n]\n'
+    )
+    assert card.sources == (
+        SourceRef("002_546d246df68e4ade.txt", "Sigmoid (Logistic)"),
+        SourceRef("004_79820f2c78e41ff3.txt", "Activation Functions"),
+    )
+    assert (card.source, card.section) == ("002_546d246df68e4ade.txt", "Sigmoid (Logistic)")
+    assert card.no_seed is None
+
+
+def test_one_source_is_still_written_as_source_and_section() -> None:
+    card = _one_card('front = "F"\nback = "B"\nsource = "s.txt"\nsection = "S"\n')
+    assert card.sources == (SourceRef("s.txt", "S"),)
+
+
+def test_a_fact_in_no_seed_says_where_it_comes_from_alone_or_beside_sources() -> None:
+    alone = _one_card('front = "F"\nback = "B"\nno_seed = " PyTorch docs: nn.Dropout "\n')
+    assert (alone.sources, alone.source, alone.no_seed) == ((), None, "PyTorch docs: nn.Dropout")
+    beside = _one_card(
+        'cloze = "{{c1::x}}"\nsources = [{ seed = "s.txt", section = "S" }]\nno_seed = "R"\n'
+    )
+    assert (beside.sources, beside.no_seed, beside.section) == (
+        (SourceRef("s.txt", "S"),),
+        "R",
+        "S",
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "reason", "line"),
+    [
+        ('sources = [{ seed = "s" }]\nsource = "t"\n', "either 'source' or 'sources'", 9),
+        ('sources = [{ seed = "s" }]\nsection = "t"\n', "either 'section' or 'sources'", 9),
+        ("sources = []\n", "non-empty array", 8),
+        ('sources = "s"\n', "non-empty array", 8),
+        ('sources = ["s"]\n', "must be a table, not a string", 8),
+        ('sources = [{ section = "S" }]\n', "missing required field 'seed'", 8),
+        ('sources = [{ seed = "s", sektion = "S" }]\n', "unknown source field 'sektion'", 8),
+        ("no_seed = 3\n", "'no_seed' must be a string", 8),
+    ],
+)
+def test_a_wrong_source_is_an_error_at_its_line(body: str, reason: str, line: int) -> None:
+    text = f'[deck]\nid = "d"\nname = "D"\n[[cards]]\nid = "c"\nfront = "F"\nback = "B"\n{body}'
+    with pytest.raises(DeckError) as raised:
+        parse_text(Path("d.toml"), text.encode(), text)
+    assert reason in raised.value.reason
+    assert raised.value.line == line
+
+
+def test_a_cloze_keeps_its_section() -> None:
+    card = _one_card('cloze = "{{c1::x}}"\nsource = "s.txt"\nsection = "S"\n')
+    assert card.section == "S"
+
+
+def test_the_source_line_lists_every_source_then_what_is_in_no_seed() -> None:
+    seeds = load_seeds(CONTENT)
+    refs = (
+        SourceRef("004_79820f2c78e41ff3.txt", "Loss Functions"),
+        SourceRef("002_546d246df68e4ade.txt", "Sigmoid (Logistic)"),
+    )
+    both = "Cheat sheet · Loss Functions; Tutorial · Sigmoid (Logistic)"
+    assert sources_line(seeds, refs, None) == both
+    assert sources_line(seeds, refs, "PyTorch docs") == both + "; not in the seeds: PyTorch docs"
+    assert sources_line(seeds, (), "PyTorch docs") == "not in the seeds: PyTorch docs"
+    assert sources_line(seeds, (), None) is None

@@ -1,8 +1,10 @@
 """Read and validate the study decks in `content/*.toml`.
 
 One deck per file: a `[deck]` table (id, name, optional description) and any number of
-`[[cards]]` tables (id, front, back, optional mnemonic, why, tags, source, section). Card ids are
-stable forever: editing a card's text keeps its history because the store matches on id.
+`[[cards]]` tables (id, front, back, optional mnemonic, why, tags, and where the facts come from:
+`source` + `section`, or `sources` (several seeds, each with its section), and/or `no_seed` (a
+fact found in no seed, with where it does come from)). Card ids are stable forever: editing a
+card's text keeps its history because the store matches on id.
 
 Everything that can go wrong in a file becomes a `DeckError` naming the file, the line
 (when one can be pinned down) and the reason. `tomllib` reports positions only for syntax
@@ -37,13 +39,36 @@ TAG_PATTERN = re.compile(r"[^\s,\"']+\Z")
 
 DECK_KEYS = frozenset({"id", "name", "description"})
 CARD_KEYS = frozenset(
-    {"id", "front", "back", "mnemonic", "why", "tags", "source", "section", "reverse", "cloze"}
+    {
+        "id",
+        "front",
+        "back",
+        "mnemonic",
+        "why",
+        "tags",
+        "source",
+        "section",
+        "sources",
+        "no_seed",
+        "reverse",
+        "cloze",
+    }
 )
+SOURCE_KEYS = frozenset({"seed", "section"})
+"""The keys of one entry of a card's `sources` array."""
 REVERSE_SUFFIX = "~rev"
 CLOZE_SUFFIX = "~c"
 """Sibling card ids: note `x` gives `x` and `x~rev` when reversed, `x~c1`, `x~c2`, ... when a
 cloze (`~` is never part of a written id, so a sibling's id cannot clash with one)."""
 TOP_KEYS = frozenset({"deck", "cards"})
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """One place a card's facts come from: a seed file and the heading of its section."""
+
+    seed: str
+    section: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +93,11 @@ class CardSpec:
     raw `{{c1::…}}` text in front, the extra in back)."""
     ordinal: int | None = None
     """The cloze number a cloze card hides."""
+    sources: tuple[SourceRef, ...] = ()
+    """Every seed and section the facts come from, in the order written; `source` and
+    `section` above are the first of them (what the store and the exports keep)."""
+    no_seed: str | None = None
+    """Why part or all of the card is in no seed, and where it comes from instead."""
 
 
 @dataclass(frozen=True)
@@ -341,6 +371,55 @@ def _tags(value: object) -> tuple[str, ...]:
     return tuple(tags)
 
 
+def _source_ref(value: object) -> SourceRef:
+    if not isinstance(value, dict):
+        raise ValueError(f"each of 'sources' must be a table, not {_type_name(value)}")
+    unknown = _unknown(value, SOURCE_KEYS)
+    if unknown is not None:
+        raise ValueError(f"unknown source field '{unknown}' (allowed: section, seed)")
+    seed = _text(value.get("seed"), "seed", required=True)
+    assert seed is not None
+    return SourceRef(seed, _text(value.get("section"), "section", required=False))
+
+
+def _sources(path: Path, where: _Where, index: int, raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The card's `source`, `section`, `sources` and `no_seed`, one way or the other written:
+    `source` + `section` for one seed, a `sources` array for several, `no_seed` alone or beside
+    either. `source`/`section` always hold the first source, for the store and the exports."""
+    if "sources" in raw:
+        for key in ("source", "section"):
+            if key in raw:
+                reason = f"a card has either '{key}' or 'sources', not both"
+                raise DeckError(path, where.card_line(index, key), reason)
+    try:
+        no_seed = _text(raw.get("no_seed"), "no_seed", required=False)
+    except ValueError as error:
+        at = where.card_line(index, "no_seed")
+        raise DeckError(path, at, str(error)) from None
+    if "sources" in raw:
+        value = raw["sources"]
+        at = where.card_line(index, "sources")
+        if not isinstance(value, list) or not value:
+            raise DeckError(path, at, "'sources' must be a non-empty array of {seed, section}")
+        try:
+            refs = tuple(_source_ref(entry) for entry in value)
+        except ValueError as error:
+            raise DeckError(path, at, str(error)) from None
+    else:
+        single: dict[str, str | None] = {}
+        for key in ("source", "section"):
+            try:
+                single[key] = _text(raw.get(key), key, required=False)
+            except ValueError as error:
+                at = where.card_line(index, key if key in raw else None)
+                raise DeckError(path, at, str(error)) from None
+        seed, section = single["source"], single["section"]
+        refs = (SourceRef(seed, section),) if seed is not None else ()
+        return {"source": seed, "section": section, "sources": refs, "no_seed": no_seed}
+    first = refs[0]
+    return {"source": first.seed, "section": first.section, "sources": refs, "no_seed": no_seed}
+
+
 def _unknown(keys: Iterable[str], allowed: frozenset[str]) -> str | None:
     extra = sorted(set(keys) - allowed)
     return extra[0] if extra else None
@@ -368,14 +447,13 @@ def _card(path: Path, where: _Where, index: int, raw: object) -> list[CardSpec]:
         ("mnemonic", lambda v: _text(v, "mnemonic", required=False)),
         ("why", lambda v: _text(v, "why", required=False)),
         ("tags", _tags),
-        ("source", lambda v: _text(v, "source", required=False)),
-        ("section", lambda v: _text(v, "section", required=False)),
     ):
         try:
             fields[key] = convert(raw.get(key))
         except ValueError as error:
             at = where.card_line(index, key if key in raw else None)
             raise DeckError(path, at, str(error)) from None
+    fields.update(_sources(path, where, index, raw))
     reverse = raw.get("reverse", False)
     if not isinstance(reverse, bool):
         at = where.card_line(index, "reverse")
@@ -412,14 +490,13 @@ def _cloze_cards(
         ("mnemonic", lambda v: _text(v, "mnemonic", required=False)),
         ("why", lambda v: _text(v, "why", required=False)),
         ("tags", _tags),
-        ("source", lambda v: _text(v, "source", required=False)),
-        ("section", lambda v: _text(v, "section", required=False)),
     ):
         try:
             fields[key] = convert(raw.get(key))
         except ValueError as error:
             at = where.card_line(index, key if key in raw else None)
             raise DeckError(path, at, str(error)) from None
+    fields.update(_sources(path, where, index, raw))
     text = fields.pop("cloze")
     numbers = cloze_numbers(text)
     if not numbers:

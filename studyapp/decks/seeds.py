@@ -5,9 +5,10 @@ checks need, but a learner reading "Source 004_79820f2c78e41ff3.txt" learns noth
 titles and headings live as data in `content/seeds.toml` (the seeds themselves are not in
 the repository), and the screens show `"Cheat sheet · Loss Functions"` instead.
 
-The section is resolved when a card is shown, from the deck file it was synced from, so
-neither the database schema nor the export format changes; a card from an import keeps
-whatever source its file gave it.
+The sections (and a card's further sources and `no_seed` reason) are resolved when a card is
+shown, from the deck file it was synced from, so neither the database schema nor the export
+format changes (the store keeps the first source); a card from an import keeps whatever
+source its file gave it.
 """
 
 from __future__ import annotations
@@ -18,9 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from studyapp.decks.files import SEEDS_FILE
-from studyapp.decks.format import DeckError, parse_deck
+from studyapp.decks.format import DeckError, SourceRef, parse_deck
 
 SEPARATOR = " · "
+BETWEEN = "; "
+"""Between the sources of a card that has several."""
+NO_SEED = "not in the seeds: "
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,26 @@ def source_line(seeds: dict[str, Seed], source: str | None, section: str | None)
     return where or section
 
 
+def sources_line(
+    seeds: dict[str, Seed], sources: tuple[SourceRef, ...], no_seed: str | None
+) -> str | None:
+    """Every source of a card, in order ("Cheat sheet · Loss Functions; Math notes · Sigmoid"),
+    then "not in the seeds: <reason>" when part or all of it comes from elsewhere."""
+    parts = [source_line(seeds, ref.seed, ref.section) for ref in sources]
+    if no_seed:
+        parts.append(NO_SEED + no_seed)
+    shown = [part for part in parts if part]
+    return BETWEEN.join(shown) if shown else None
+
+
+@dataclass(frozen=True)
+class _Origin:
+    """Where one bundled card says its facts come from."""
+
+    sources: tuple[SourceRef, ...]
+    no_seed: str | None
+
+
 class SourceLines:
     """Source lines for cards, reading the seed titles once and each deck file at most once."""
 
@@ -79,22 +103,24 @@ class SourceLines:
         self._seeds_folder = seeds_folder
         self._decks_folder = decks_folder
         self._seeds: dict[str, Seed] | None = None
-        self._sections: dict[str, dict[str, str]] = {}
+        self._origins: dict[str, dict[str, _Origin]] = {}
 
     def line(self, deck_file: str | None, card_id: str, source: str | None) -> str | None:
         """The line for one card; `deck_file` is the bundled deck's file name, None for an
         imported deck (whose cards show their source as it is)."""
         if self._seeds is None:
             self._seeds = load_seeds(self._seeds_folder)
-        section = self._sections_of(deck_file).get(card_id) if deck_file else None
-        return source_line(self._seeds, source, section)
+        origin = self._origins_of(deck_file).get(card_id) if deck_file else None
+        if origin is None:
+            return source_line(self._seeds, source, None)
+        return sources_line(self._seeds, origin.sources, origin.no_seed)
 
-    def _sections_of(self, deck_file: str) -> dict[str, str]:
-        if deck_file not in self._sections:
+    def _origins_of(self, deck_file: str) -> dict[str, _Origin]:
+        if deck_file not in self._origins:
             try:
                 deck = parse_deck(self._decks_folder / deck_file)
             except DeckError:
-                self._sections[deck_file] = {}
+                self._origins[deck_file] = {}
             else:
-                self._sections[deck_file] = {c.id: c.section for c in deck.cards if c.section}
-        return self._sections[deck_file]
+                self._origins[deck_file] = {c.id: _Origin(c.sources, c.no_seed) for c in deck.cards}
+        return self._origins[deck_file]
