@@ -28,9 +28,13 @@ SEED_FILES = {
     "003_3eeb63ec87ed1e0c.txt",
     "004_79820f2c78e41ff3.txt",
 }
-SEEDS = Path(os.environ.get("STUDYAPP_SEEDS", REPO.parent / "shared" / "seeds"))
-"""The seed texts live outside the repository, beside the checkout; STUDYAPP_SEEDS points
-elsewhere. Without them only the two copy checks are skipped."""
+SEED_FOLDERS = (REPO.parent / "shared" / "seeds", Path("/work/shared/seeds"))
+SEEDS = Path(
+    os.environ.get("STUDYAPP_SEEDS")
+    or next((f for f in SEED_FOLDERS if f.is_dir()), SEED_FOLDERS[0])
+)
+"""The seed texts live outside the repository, beside the checkout (or in the shared folder of
+a worktree's machine); STUDYAPP_SEEDS points elsewhere. Without them the copy checks skip."""
 needs_seeds = pytest.mark.skipif(
     not all((SEEDS / name).is_file() for name in SEED_FILES),
     reason=f"seed texts not found in {SEEDS} (set STUDYAPP_SEEDS)",
@@ -106,12 +110,8 @@ def test_card_ids_are_unique_across_all_decks() -> None:
 
 
 def test_no_two_cards_ask_the_same_question() -> None:
-    """A cloze note's cards share its text (each hides another gap): one entry per note."""
-    questions = {
-        (card.note_id if card.template == "cloze" else card.id): card.front.lower()
-        for card in all_cards()
-    }
-    fronts = list(questions.values())
+    notes = {card.note_id or card.id: card for card in all_cards() if card.template != "reverse"}
+    fronts = [card.front.lower() for card in notes.values()]
     assert len(set(fronts)) == len(fronts)
 
 
@@ -121,8 +121,13 @@ def test_the_content_readme_lists_every_deck_with_its_card_count() -> None:
     assert listed == {deck.id: str(len(deck.cards)) for deck in bundled()[0]}
 
 
-def test_every_card_names_a_seed_as_its_source() -> None:
-    stray = [(card.id, card.source) for card in all_cards() if card.source not in SEED_FILES]
+def test_every_card_names_a_seed_as_its_source_or_says_it_is_in_none() -> None:
+    stray = [
+        (card.id, card.source)
+        for card in all_cards()
+        if any(ref.seed not in SEED_FILES for ref in card.sources)
+        or not (card.sources or card.no_seed)
+    ]
     assert stray == []
 
 
@@ -138,9 +143,10 @@ def test_every_card_names_a_heading_of_its_seed_as_its_section() -> None:
     seeds = load_seeds(CONTENT)
     headings = {name: {heading_key(h) for h in seed.sections} for name, seed in seeds.items()}
     stray = [
-        (card.id, card.section)
+        (card.id, ref.section)
         for card in all_cards()
-        if card.section is None or heading_key(card.section) not in headings[card.source or ""]
+        for ref in card.sources
+        if ref.section is None or heading_key(ref.section) not in headings.get(ref.seed, ())
     ]
     assert stray == []
 
@@ -177,7 +183,7 @@ def test_a_card_may_name_its_section() -> None:
 
 
 def test_every_seed_is_used() -> None:
-    assert {card.source for card in all_cards()} == SEED_FILES
+    assert {ref.seed for card in all_cards() for ref in card.sources} == SEED_FILES
 
 
 @pytest.mark.parametrize(("card_id", "hook"), sorted(SEED_000_TRICKS.items()))
