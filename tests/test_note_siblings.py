@@ -52,6 +52,16 @@ def test_reverse_and_cloze_cards_give_one_card_each(tmp_path) -> None:
     assert {c.id: c.tags for c in spec.cards}["adam~c2"] == ("opt",)
 
 
+def test_a_cloze_note_keeps_its_source_and_section(tmp_path) -> None:
+    text = HEAD + '[[cards]]\nid = "adam"\ncloze = "{{c1::Adam}} and {{c2::AdamW}}"\n'
+    text += 'source = "002_546d246df68e4ade.txt"\nsection = "RMSprop"\n'
+    spec = parse_deck(deck_file(tmp_path, text))
+    assert {(c.id, c.source, c.section) for c in spec.cards} == {
+        ("adam~c1", "002_546d246df68e4ade.txt", "RMSprop"),
+        ("adam~c2", "002_546d246df68e4ade.txt", "RMSprop"),
+    }
+
+
 BAD = [
     ('id = "x"\ncloze = "no gap here"\n', "cloze", "no {{c1::…}} gap"),
     ('id = "x"\ncloze = "{{c1::a}}"\nfront = "f"\n', "front", "either front or cloze"),
