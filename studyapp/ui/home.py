@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from studyapp.collection import Collection, HomeCounts, StoreError
+from studyapp.ui.card_forms import add_card
 from studyapp.ui.messages import Open, StartDrill, StartReview
 from studyapp.ui.widgets import marks_text, plural, shed
 
@@ -46,6 +47,13 @@ class HomeScreen(Screen[None]):
         Binding("t", "topics", "Topics", tooltip="Pick any drill topic to practise"),
         Binding("s", "stats", "Stats", tooltip="Heatmap, retention, forecast, topic accuracy"),
         Binding("b", "browse", "Browse", tooltip="Search cards; suspend or reset one"),
+        Binding(
+            "a",
+            "add_card",
+            "Add card",
+            show=False,  # the footer is full at 80 columns; `?` lists it
+            tooltip="Write a card of your own, into a deck of yours",
+        ),
         Binding("enter", "review_deck", "Review deck", tooltip="Review only the highlighted deck"),
         Binding("down,j", "cursor(1)", "Next deck", show=False, tooltip="Move down the decks"),
         Binding("up,k", "cursor(-1)", "Previous deck", show=False, tooltip="Move up the decks"),
@@ -284,6 +292,9 @@ class HomeScreen(Screen[None]):
 
     def action_browse(self) -> None:
         self.post_message(Open("browse"))
+
+    def action_add_card(self) -> None:
+        add_card(self, self.collection, lambda _: self.refresh_counts())
 
     def action_quit(self) -> None:
         self.app.exit()
