@@ -862,6 +862,110 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
         collection.close()
 
 
+# ------------------------------------------------------------------------------ shaping cards
+
+
+def _card_fields(
+    front: str | None, back: str | None, hook: str | None, why: str | None, tags: str | None
+) -> dict[str, str | None]:
+    given = {"front": front, "back": back, "mnemonic": hook, "why": why, "tags": tags}
+    return {name: value for name, value in given.items() if value is not None}
+
+
+@main.command()
+@click.option("--deck", required=True, help="A deck of your own (a new name makes one).")
+@click.option("--front", required=True, help="The question.")
+@click.option("--back", required=True, help="The answer.")
+@click.option("--hook", help="An optional mnemonic.")
+@click.option("--why", help="An optional reason the answer is so.")
+@click.option("--tags", default="", help="Space-separated tags.")
+@click.pass_context
+def add(
+    ctx: click.Context,
+    deck: str,
+    front: str,
+    back: str,
+    hook: str | None,
+    why: str | None,
+    tags: str,
+) -> None:
+    """Add a card of your own (new: it comes with today's new cards); prints its id."""
+    from studyapp.collection import CardProblem
+
+    collection = _open(ctx)
+    try:
+        card_id = collection.add_card(deck, _card_fields(front, back, hook, why, tags))
+    except CardProblem as problem:
+        raise click.ClickException(str(problem)) from None
+    click.echo(card_id)
+
+
+@main.command()
+@click.argument("card_id")
+@click.option("--front", help="The new question.")
+@click.option("--back", help="The new answer.")
+@click.option("--hook", help="The new mnemonic ('' removes it).")
+@click.option("--why", help="The new reason ('' removes it).")
+@click.option("--tags", help="The new space-separated tags.")
+@click.pass_context
+def edit(
+    ctx: click.Context,
+    card_id: str,
+    front: str | None,
+    back: str | None,
+    hook: str | None,
+    why: str | None,
+    tags: str | None,
+) -> None:
+    """Change a card's text, keeping its history; a bundled card keeps your version over
+    later updates of its deck (`studyapp revert` goes back to the bundled text)."""
+    from studyapp.collection import CardProblem
+
+    collection = _open(ctx)
+    try:
+        text = collection.card_text(card_id)
+        changed = collection.edit_card(
+            card_id, text.fields | _card_fields(front, back, hook, why, tags)
+        )
+    except (CardProblem, LookupError) as problem:
+        raise click.ClickException(str(problem)) from None
+    click.echo(f"{card_id}: {'saved' if changed else 'unchanged'}")
+
+
+@main.command()
+@click.argument("card_id")
+@click.pass_context
+def revert(ctx: click.Context, card_id: str) -> None:
+    """Give an edited bundled card the bundled deck's current text again."""
+    collection = _open(ctx)
+    try:
+        collection.revert_card(card_id)
+    except LookupError as problem:
+        raise click.ClickException(str(problem)) from None
+    click.echo(f"{card_id}: back to the bundled text")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the flags as one JSON object.")
+@click.pass_context
+def flags(ctx: click.Context, as_json: bool) -> None:
+    """The cards learners flagged as wrong or unclear, with deck, note and date (f in the app)."""
+    collection = _open(ctx)
+    rows = collection.flags()
+    if as_json:
+        click.echo(json.dumps({"flags": rows}, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("No flagged cards.")
+        return
+    for row in rows:
+        day = row["flagged_at"][:10]
+        click.echo(f"{day}  {row['kind']:<7}  {row['deck']:<18}  {row['card']}")
+        click.echo(f"    {' '.join(row['front'].split())[:100]}")
+        if row["note"]:
+            click.echo(f"    note: {row['note']}")
+
+
 @contextmanager
 def _progress_bar(name: str) -> Iterator[Callable[[int, int], None]]:
     """A progress callback for writing `name`: a bar on stderr once it has run a second."""

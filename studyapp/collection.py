@@ -7,7 +7,7 @@ it with an in-memory database, a fixed clock and a seed (the factory habit of do
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -64,7 +64,11 @@ if TYPE_CHECKING:
     from studyapp.review.drilling import DrillSession as DrillSession
     from studyapp.review.drilling import derived_quality as derived_quality
     from studyapp.review.drilling import level_note as level_note
+    from studyapp.review.editing import CardProblem as CardProblem
+    from studyapp.review.editing import CardText as CardText
     from studyapp.review.fitting import Fitted
+    from studyapp.review.flags import FLAG_KINDS as FLAG_KINDS
+    from studyapp.review.flags import Flag as Flag
     from studyapp.schedulers.sm2 import QUALITY_LABELS as QUALITY_LABELS
     from studyapp.schedulers.sm2 import needs_repeat_today as needs_repeat_today
     from studyapp.transfer.anki_import import AnkiImportReport
@@ -111,6 +115,14 @@ def __getattr__(name: str) -> object:
         from studyapp.progress.calibration import Calibration
 
         value = Calibration
+    elif name in ("CardProblem", "CardText"):
+        from studyapp.review import editing
+
+        value = getattr(editing, name)
+    elif name in ("FLAG_KINDS", "Flag"):
+        from studyapp.review import flags
+
+        value = getattr(flags, name)
     elif name == "Problem":
         from studyapp.drills import Problem
 
@@ -813,3 +825,140 @@ class Collection:
         self.changes.record(
             description, lambda: put_card_schedule(self.db, card_id, before), card_id
         )
+
+    # -------------------------------------------------------------- shaping cards
+    # Add, edit, revert and flag (issue 15): each one transaction, each recorded on
+    # `changes` with its exact undo.
+
+    def own_decks(self) -> list[tuple[str, str]]:
+        """(id, name) of the decks the learner may add cards to (made here or imported)."""
+        from studyapp.review.editing import own_decks
+
+        return own_decks(self.db)
+
+    def add_card(self, deck: str, fields: Mapping[str, str | None]) -> str:
+        """Add a new card to the learner's deck named `deck` (made if there is none);
+        returns its id. `fields`: front, back, mnemonic, why, tags (space-separated).
+        Undoable while the card has no review."""
+        from studyapp.review.editing import add_card, remove_added_card
+
+        added = add_card(self.db, deck, fields)
+        self.changes.record(
+            f"Added {added.card_id}", lambda: remove_added_card(self.db, added), added.card_id
+        )
+        return added.card_id
+
+    def card_text(self, card_id: str) -> CardText:
+        """A card's editable text, its deck, and whether it is an edited bundled card."""
+        from studyapp.review.editing import card_text
+
+        return card_text(self.db, card_id)
+
+    def edit_card(self, card_id: str, fields: Mapping[str, str | None]) -> bool:
+        """Give a card new text (id, schedule and history kept); False when nothing changed.
+        A bundled card's new text is kept as an override that later deck updates keep."""
+        from studyapp.review.editing import edit_card
+
+        return self._text_change(
+            card_id,
+            f"Edited {card_id}",
+            lambda: edit_card(self.db, card_id, fields, self.settings.clock.now()),
+        )
+
+    def revert_card(self, card_id: str) -> None:
+        """Give an edited bundled card the bundled deck's current text again."""
+        from studyapp.review.editing import revert_card
+
+        def revert() -> bool:
+            revert_card(self.db, card_id)
+            return True
+
+        self._text_change(card_id, f"Reverted {card_id}", revert)
+
+    def _text_change(self, card_id: str, description: str, apply: Callable[[], bool]) -> bool:
+        from studyapp.review.editing import put_text_state, text_state
+
+        before = text_state(self.db, card_id)
+        changed = apply()
+        if changed:
+            self.changes.record(
+                description, lambda: put_text_state(self.db, card_id, before), card_id
+            )
+        return changed
+
+    def flag_card(self, card_id: str, kind: str, note: str = "") -> None:
+        """Flag a card as "wrong" or "unclear" with an optional note (replacing its flag)."""
+        from studyapp.review.flags import Flag
+
+        flag = Flag(card_id, kind, note, self.settings.clock.now())
+        self._flag_change(card_id, f"Flagged {card_id} as {kind}", flag)
+
+    def unflag_card(self, card_id: str) -> None:
+        if self.flag_of(card_id) is None:
+            raise LookupError(f"{card_id} is not flagged")
+        self._flag_change(card_id, f"Unflagged {card_id}", None)
+
+    def _flag_change(self, card_id: str, description: str, flag: Flag | None) -> None:
+        from studyapp.review.flags import flag_of, put_flag
+
+        before = flag_of(self.db, card_id)
+        put_flag(self.db, card_id, flag)
+        self.changes.record(description, lambda: put_flag(self.db, card_id, before), card_id)
+
+    def flag_of(self, card_id: str) -> Flag | None:
+        from studyapp.review.flags import flag_of
+
+        return flag_of(self.db, card_id)
+
+    def card_marks(self) -> dict[str, str]:
+        """Card id -> its browse marker: "⚑" flagged wrong, "?" flagged unclear, "✎" an
+        edited bundled card (both when both)."""
+        from studyapp.review.flags import flagged_ids
+        from studyapp.store.models import CardOverride
+
+        marks = {i: ("⚑" if kind == "wrong" else "?") for i, kind in flagged_ids(self.db).items()}
+        with self.db.session() as session:
+            from sqlalchemy import select
+
+            for card_id in session.scalars(select(CardOverride.card_id)):
+                marks[card_id] = marks.get(card_id, "") + "✎"
+        return marks
+
+    def flags(self) -> list[dict[str, Any]]:
+        """Every flagged card as plain rows, oldest first (the `flags --json` contract of
+        docs/formats.md; the JSON backup can carry them as they are)."""
+        from studyapp.review.flags import flag_rows
+
+        return [
+            {
+                "card": row.card_id,
+                "deck": row.deck_id,
+                "deck_name": row.deck_name,
+                "front": row.front,
+                "kind": row.kind,
+                "note": row.note,
+                "flagged_at": row.flagged_at.isoformat(),
+            }
+            for row in flag_rows(self.db)
+        ]
+
+    def overrides(self) -> list[dict[str, Any]]:
+        """Every edited bundled card as plain rows: the learner's fields, the bundled
+        deck's current text, when it was edited (for the JSON backup)."""
+        import json
+
+        from sqlalchemy import select
+
+        from studyapp.store.models import CardOverride
+
+        with self.db.session() as session:
+            rows = session.scalars(select(CardOverride).order_by(CardOverride.card_id))
+            return [
+                {
+                    "card": row.card_id,
+                    "fields": json.loads(row.fields),
+                    "bundled": json.loads(row.bundled),
+                    "changed_at": row.changed_at.isoformat(),
+                }
+                for row in rows
+            ]

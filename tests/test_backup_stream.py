@@ -280,3 +280,34 @@ def test_a_new_table_is_one_struct_and_one_section(db, tmp_path, monkeypatch) ->
     finally:
         other.close()
         metadata.remove(table)
+
+
+def test_a_backup_keeps_the_learners_edits_and_flags(cli_env: Path, tmp_path: Path, clock) -> None:
+    """An edit of a bundled card (its override) and a flag go into the backup and come
+    back from it: restoring must not lose what the learner shaped."""
+    from studyapp.collection import Collection
+
+    collection = Collection.open(str(cli_env), Settings(clock=clock))
+    try:
+        card_id = collection.search_cards()[0].id
+        assert collection.edit_card(card_id, {"front": "My own question?", "back": "Mine."})
+        collection.flag_card(card_id, "unclear", "the second sentence")
+        flags, overrides = collection.flags(), collection.overrides()
+    finally:
+        collection.close()
+    path = tmp_path / "shaped.json"
+    code, out = run("export", "--format", "json", "-o", str(path))
+    assert code == 0, out
+    document = json.loads(path.read_text())
+    assert [f["card_id"] for f in document["card_flags"]] == [card_id]
+    assert [o["card_id"] for o in document["card_overrides"]] == [card_id]
+    other = tmp_path / "other.db"
+    code, out = run("--db", str(other), "import", str(path))
+    assert code == 0, out
+    restored = Collection.open(str(other), Settings(clock=clock))
+    try:
+        assert restored.flags() == flags
+        assert restored.overrides() == overrides
+        assert restored.card_text(card_id).front == "My own question?"
+    finally:
+        restored.close()

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from studyapp.decks.format import DeckError, DeckSpec, parse_deck
 from studyapp.decks.freshness import SyncReport, deck_files, file_digest
+from studyapp.decks.overrides import encode, lay_over, overrides_for
 from studyapp.store import Database
 from studyapp.store.models import Card, Deck, DrillTopic
 
@@ -95,14 +96,35 @@ def write_deck(
         for ids in id_batches(spec_ids(spec))
         for card in session.scalars(select(Card).where(Card.id.in_(ids)))
     }
+    # The learner's versions of bundled cards stay over the new bundled text (overrides.py)
+    overrides = (
+        {
+            i: o
+            for ids in id_batches(spec_ids(spec))
+            for i, o in overrides_for(session, list(ids)).items()
+        }
+        if origin == "bundled"
+        else {}
+    )
     next_position = (session.scalar(select(func.max(Card.position))) or 0) + 1
     for card_spec in spec.cards:
         card = existing.get(card_spec.id)
+        override = overrides.get(card_spec.id)
+        bundled = {
+            "front": card_spec.front,
+            "back": card_spec.back,
+            "mnemonic": card_spec.mnemonic,
+            "why": card_spec.why,
+            "tags": " ".join(card_spec.tags),
+        }
         if card is None:
             card = Card(id=card_spec.id, deck_id=spec.id, position=next_position)
             next_position += 1
             session.add(card)
             report.added += 1
+        elif override is not None:
+            if override.bundled != encode(bundled) or card.retired or card.deck_id != spec.id:
+                report.updated += 1
         elif _differs(card, card_spec, spec.id):
             report.updated += 1
         card.deck_id = spec.id
@@ -112,6 +134,8 @@ def write_deck(
         card.note_id, card.template = card_spec.note_id, card_spec.template
         card.ordinal = card_spec.ordinal
         card.retired = False
+        if override is not None:
+            lay_over(card, override, bundled, None)
         if card_written is not None:  # a long import's progress bar
             card_written(1)
     session.flush()

@@ -165,6 +165,11 @@ class ReviewSession:
             self.queue.popleft()  # deleted under us: skip it
         return None
 
+    def reload_current(self) -> None:
+        """Read the current card again at its next use: its text was edited, or an edit
+        was undone, while it was shown."""
+        self._current = None
+
     @property
     def is_repeat(self) -> bool:
         """True when the current card was already graded today in this session."""

@@ -181,3 +181,25 @@ class Preference(Base):
 
     key: Mapped[str]
     value: Mapped[str]
+
+
+class CardOverride(Base):
+    """The learner's version of a bundled card (see schema.card_overrides)."""
+
+    __table__ = schema.card_overrides
+
+    card_id: Mapped[str]
+    fields: Mapped[str]
+    bundled: Mapped[str]
+    changed_at: Mapped[datetime]
+
+
+class CardFlag(Base):
+    """A card flagged as wrong or unclear (see schema.card_flags)."""
+
+    __table__ = schema.card_flags
+
+    card_id: Mapped[str]
+    kind: Mapped[str]
+    note: Mapped[str]
+    flagged_at: Mapped[datetime]

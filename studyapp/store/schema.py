@@ -75,7 +75,7 @@ decks = Table(
     Column("id", String(100), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("description", Text, nullable=False, default=""),
-    Column("origin", String(20), nullable=False, default="bundled"),  # bundled | import
+    Column("origin", String(20), nullable=False, default="bundled"),  # bundled | import | own
     Column("source_path", Text, nullable=True),
     Column("digest", String(64), nullable=True),
     _flag("retired"),
@@ -275,6 +275,31 @@ preferences = Table(
     metadata,
     Column("key", String(50), primary_key=True),  # see studyapp.config.PREFERENCES
     Column("value", String(200), nullable=False),
+)
+
+
+card_overrides = Table(
+    "card_overrides",
+    metadata,
+    # The learner's version of a bundled card (migration 0010): `fields` holds only the
+    # fields they changed (JSON {"front": ..., "tags": "a b"}), `bundled` the bundled deck's
+    # current text of every field (JSON), kept up to date by each sync so that a revert
+    # goes back to the bundled text of today, not of the day of the edit.
+    Column("card_id", ForeignKey("cards.id", ondelete="CASCADE"), primary_key=True),
+    Column("fields", Text, nullable=False),
+    Column("bundled", Text, nullable=False),
+    Column("changed_at", Instant, nullable=False),
+)
+
+card_flags = Table(
+    "card_flags",
+    metadata,
+    # A card the learner marked as wrong or unclear, with their note (migration 0010): one
+    # open flag per card, listed by `studyapp flags` for whoever maintains the decks.
+    Column("card_id", ForeignKey("cards.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(10), nullable=False),  # wrong | unclear
+    Column("note", Text, nullable=False, default=""),
+    Column("flagged_at", Instant, nullable=False),
 )
 
 

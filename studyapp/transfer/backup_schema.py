@@ -154,6 +154,24 @@ class Header(Struct):
     version: Any = FORMAT_VERSION
 
 
+class CardOverride(Struct):
+    """The learner's version of a bundled card (review/shaping): kept over deck updates."""
+
+    card_id: Id
+    fields: Text  # the learner's fields, JSON text
+    bundled: Text  # the bundled fields they replace, JSON text (what revert goes back to)
+    changed_at: Annotated[int, Meta(ge=0, le=MAX_INT)]
+
+
+class CardFlag(Struct):
+    """A card the learner flagged as wrong or unclear, for whoever keeps the decks."""
+
+    card_id: Id
+    kind: str  # wrong | unclear
+    note: Text
+    flagged_at: Annotated[int, Meta(ge=0, le=MAX_INT)]
+
+
 @dataclass(frozen=True)
 class Section:
     """One array of the document: its key, its record type, whether an older backup may
@@ -172,6 +190,8 @@ SECTIONS: tuple[Section, ...] = (
     Section("reviews", Review, True, "reviews"),
     Section("drill_attempts", Attempt, False, "drill_attempts"),
     Section("misconceptions", Misconception, False, "misconceptions"),
+    Section("card_overrides", CardOverride, False, "card_overrides"),
+    Section("card_flags", CardFlag, False, "card_flags"),
 )
 """The arrays in document order: a record may point only at records of earlier sections
 (a card at its deck, a review at its card, an attempt at its review)."""

@@ -20,6 +20,7 @@ from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Select, Static
 
+import studyapp.ui.card_forms as card_forms
 from studyapp.ui.messages import OpenCustomStudy
 from studyapp.ui.widgets import NotSaved, answer_text, number, saving
 
@@ -28,6 +29,53 @@ if TYPE_CHECKING:
 
 SEARCH_DELAY = 0.25
 """Seconds of quiet typing before the search runs."""
+
+SHAPING_BINDINGS: list[BindingType] = [
+    Binding(
+        "a",
+        "add_card",
+        "Add",
+        show=False,  # the footer is full at 80 columns; `?` lists it
+        tooltip="Write a card of your own, into a deck of yours",
+    ),
+    Binding("e", "edit_card", "Edit", tooltip="Edit the highlighted card (its history is kept)"),
+    Binding("f", "flag_card", "Flag", tooltip="Flag the highlighted card as wrong or unclear"),
+    Binding(
+        "v",
+        "revert_card",
+        "Revert",
+        tooltip="Give an edited bundled card (marked ✎) the bundled deck's text again",
+    ),
+    Binding("u", "undo_change", "Undo", tooltip="Take back the last add, edit, flag, suspend…"),
+]
+"""Issue 15's keys: add, edit, flag, revert and undo (their actions are below, together)."""
+
+FLAG_FILTER = "flag:"
+"""In the search box, `flag:` keeps the flagged cards (`flag:wrong`, `flag:unclear` one kind)."""
+
+
+def flag_filter(text: str) -> tuple[str, str | None]:
+    """The search text without its `flag:` word, and the kind asked ("" any flag, None: no
+    filter)."""
+    kept, kind = [], None
+    for word in text.split():
+        if word.lower().startswith(FLAG_FILTER):
+            kind = word[len(FLAG_FILTER) :].lower()
+        else:
+            kept.append(word)
+    return " ".join(kept), kind
+
+
+def marked(rows: list[CardRow], marks: dict[str, str], kind: str | None) -> list[CardRow]:
+    """The rows a `flag:` filter keeps (all of them without one)."""
+    if kind is None:
+        return rows
+    wanted = {"wrong": "⚑", "unclear": "?"}.get(kind)
+    return [
+        row
+        for row in rows
+        if (mark := marks.get(row.id, "")) and (mark[0] == wanted if wanted else mark[0] in "⚑?")
+    ]
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -143,6 +191,7 @@ class BrowseScreen(Screen[None]):
         ),
         Binding("enter", "show_card", "Card", tooltip="The whole highlighted card"),
         Binding("c", "cram", "Cram these", tooltip="Custom study over the cards listed: cram them"),
+        *SHAPING_BINDINGS,
         Binding(
             "down", "focus_table", "To the table", show=False, tooltip="From a box: to the cards"
         ),
@@ -163,14 +212,19 @@ class BrowseScreen(Screen[None]):
         self.cursor_blink = cursor_blink
         """False freezes the text boxes' cursors (for screenshots)."""
         self.rows: dict[str, CardRow] = {}
+        self.marks: dict[str, str] = {}
+        """Card id -> "⚑" flagged wrong, "?" unclear, "✎" edited bundled card."""
+        self._deck_ids: list[str] = []
         self._search_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Browse", style="bold"), id="browse-title", classes="title-bar")
         with Horizontal(id="filters"):
             yield Input(placeholder="search front, back, tags", id="search")
+            decks = self.collection.decks()
+            self._deck_ids = [deck_id for deck_id, _ in decks]
             yield Select[str](
-                [(Text(name), deck_id) for deck_id, name in self.collection.decks()],
+                [(Text(name), deck_id) for deck_id, name in decks],
                 prompt="all decks",
                 id="deck",
             )
@@ -186,13 +240,14 @@ class BrowseScreen(Screen[None]):
         deck_width = 10 if width < 100 else 16
         table = self.query_one("#cards", DataTable)
         table.add_column("Deck", key="deck", width=deck_width)
-        table.add_column("Front", key="front", width=max(18, width - 53 - deck_width))
+        table.add_column("Front", key="front", width=max(18, width - 56 - deck_width))
         table.add_column(Text("EF", justify="right"), key="ef")
         table.add_column(Text("Reps", justify="right"), key="reps")
         table.add_column(Text("Ivl", justify="right"), key="ivl")
         table.add_column("Due", key="due")
         table.add_column(Text("Lapses", justify="right"), key="lapses")
         table.add_column("", key="suspended")
+        table.add_column("", key="mark", width=2)
         self.search()
 
     # -------------------------------------------------------------- searching
@@ -214,18 +269,20 @@ class BrowseScreen(Screen[None]):
 
     def search(self) -> None:
         """Run the search with the current filters and fill the table."""
-        text = self.query_one("#search", Input).value
+        text, flag_kind = flag_filter(self.query_one("#search", Input).value)
         tag = self.query_one("#tag", Input).value.strip() or None
         deck_value = self.query_one("#deck", Select).value
         deck = deck_value if isinstance(deck_value, str) else None
-        rows = self.collection.search_cards(text, deck=deck, tag=tag)
+        self.marks = self.collection.card_marks()
+        rows = marked(self.collection.search_cards(text, deck=deck, tag=tag), self.marks, flag_kind)
         names = dict(self.collection.decks())
         table = self.query_one("#cards", DataTable)
         cursor = table.cursor_row
         table.clear()
         self.rows = {row.id: row for row in rows}
         for row in rows:
-            table.add_row(*self._cells(row, names), key=row.id)
+            mark = Text(self.marks.get(row.id, ""), style="bold yellow")
+            table.add_row(*self._cells(row, names), mark, key=row.id)
         if rows:
             table.move_cursor(row=min(max(cursor, 0), len(rows) - 1), animate=False)
         count = len(rows)
@@ -264,7 +321,10 @@ class BrowseScreen(Screen[None]):
         return self.rows.get(key) if key is not None else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("suspend", "reset", "show_card"):
+        if action == "revert_card":
+            row = self._highlighted() if self.is_mounted else None
+            return row is not None and "✎" in self.marks.get(row.id, "")
+        if action in ("suspend", "reset", "show_card", "edit_card", "flag_card", "revert_card"):
             if not self.is_mounted:
                 return True
             table = self.query_one("#cards", DataTable)
@@ -330,6 +390,67 @@ class BrowseScreen(Screen[None]):
         words = self.query_one("#search", Input).value.strip()
         about = f"search “{words}”" if words else "browse's list"
         self.post_message(OpenCustomStudy(card_ids=tuple(self.rows), about=about))
+
+    # -------------------------------------------------------------- add, edit, flag
+
+    def _changed(self, _card_id: str = "") -> None:
+        """After a change: a deck made or removed joins the deck filter; the table is redone."""
+        decks = self.collection.decks()
+        if [d for d, _ in decks] != self._deck_ids:
+            self._deck_ids = [d for d, _ in decks]
+            select = self.query_one("#deck", Select)
+            chosen = select.value
+            select.set_options([(Text(name), deck_id) for deck_id, name in decks])
+            if isinstance(chosen, str) and chosen in self._deck_ids:
+                select.value = chosen
+        self.search()
+
+    def action_add_card(self) -> None:
+        deck_value = self.query_one("#deck", Select).value
+        own = dict(self.collection.own_decks())
+        deck = own.get(deck_value, "") if isinstance(deck_value, str) else ""
+        card_forms.add_card(self, self.collection, self._changed, deck)
+
+    def action_edit_card(self) -> None:
+        row = self._highlighted()
+        if row is not None:
+            card_forms.edit_card(self, self.collection, row.id, self._changed)
+
+    def action_flag_card(self) -> None:
+        row = self._highlighted()
+        if row is not None:
+            card_forms.flag_card(self, self.collection, row.id, self._changed)
+
+    def action_revert_card(self) -> None:
+        row = self._highlighted()
+        if row is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                with saving(self, "revert the card", self.collection):
+                    self.collection.revert_card(row.id)
+            except NotSaved:
+                return
+            except LookupError as problem:
+                self.notify(str(problem), title="Not reverted", severity="warning", markup=False)
+                return
+            self.notify("Back to the bundled text (u undoes it).", timeout=2, markup=False)
+            self.search()
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Go back to the bundled text of this card?",
+                f"“{row.front[:70]}” loses your edit; u brings it back in this session.",
+            ),
+            answered,
+        )
+
+    def action_undo_change(self) -> None:
+        if card_forms.undo_change(self, self.collection) is not None:
+            self._changed()
 
     def action_show_card(self) -> None:
         row = self._highlighted()

@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from studyapp.collection import Collection, HomeCounts, StoreError
+from studyapp.ui.card_forms import add_card
 from studyapp.ui.footer import KeysFooter
 from studyapp.ui.messages import Open, OpenCustomStudy, StartDrill, StartReview
 from studyapp.ui.widgets import NotSaved, marks_text, plural, saving, shed
@@ -62,6 +63,13 @@ class HomeScreen(Screen[None]):
             "Undo change",
             show=False,
             tooltip="Take back the newest change that was not a grade (e.g. more new cards)",
+        ),
+        Binding(
+            "a",
+            "add_card",
+            "Add card",
+            show=False,  # the footer is full at 80 columns; `?` lists it
+            tooltip="Write a card of your own, into a deck of yours",
         ),
         Binding("enter", "review_deck", "Review deck", tooltip="Review only the highlighted deck"),
         Binding("down,j", "cursor(1)", "Next deck", show=False, tooltip="Move down the decks"),
@@ -348,6 +356,9 @@ class HomeScreen(Screen[None]):
             return
         self.notify(f"Undone: {undone}." if undone else "Nothing to undo.", markup=False)
         self.refresh_counts()
+
+    def action_add_card(self) -> None:
+        add_card(self, self.collection, lambda _: self.refresh_counts())
 
     def action_quit(self) -> None:
         self.app.exit()

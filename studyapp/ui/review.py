@@ -23,6 +23,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import ProgressBar, Static
 
+import studyapp.ui.card_forms as card_forms
 from studyapp.collection import (
     LEECH_SUSPENDED,
     QUALITY_LABELS,
@@ -122,7 +123,11 @@ class GradePanel(Widget):
             if self.repeat
             else f"{AGAIN_MARK} comes back later this session, until {until}"
         )
-        return Group(grid, Text(note, style="dim"))
+        line = Text(note, style="dim")
+        keys = Text.assemble("  ·  ", ("e", "bold"), " edit · ", ("f", "bold"), " flag")
+        if line.cell_len + keys.cell_len <= width:  # the card's own keys, when they fit
+            line.append_text(keys)
+        return Group(grid, line)
 
 
 class ReviewScreen(Screen[None]):
@@ -134,7 +139,21 @@ class ReviewScreen(Screen[None]):
         Binding("space,enter", "reveal", "Show answer", tooltip="Turn the card over"),
         *(_grade_binding(q) for q in range(6)),
         Binding(
-            "u", "undo", "Undo", tooltip="Take back the last grade; that card returns, front up"
+            "u",
+            "undo",
+            "Undo",
+            tooltip="Take back the last grade (that card returns, front up), edit or flag",
+        ),
+        # Not in the footer, which the grade words fill; `?` and the grade panel list them.
+        Binding(
+            "e", "edit_card", "Edit", show=False, tooltip="After the answer: fix this card's text"
+        ),
+        Binding(
+            "f",
+            "flag_card",
+            "Flag",
+            show=False,
+            tooltip="After the answer: flag it as wrong or unclear",
         ),
         Binding("enter", "done", "Done", tooltip="After the summary: back to the home screen"),
         Binding(
@@ -160,6 +179,8 @@ class ReviewScreen(Screen[None]):
             collection.custom_review(custom) if custom is not None else collection.review(deck_ids)
         )
         self.shown_at: datetime = collection.settings.clock.now()
+        self.undo_order: list[str] = []
+        """"grade" or "change", newest last: `u` takes back whichever came last."""
         self.grade_descriptions: dict[str, str] = {}
         """Footer words of the grade keys, by action, fitted to the width (`_label_grades`)."""
 
@@ -325,7 +346,9 @@ class ReviewScreen(Screen[None]):
         if action == "grade":
             return self.revealed and not self.finished
         if action == "undo":
-            return self.session.can_undo
+            return self._next_undo() is not None
+        if action in ("edit_card", "flag_card"):
+            return self.revealed and not self.finished
         if action == "done":
             return self.finished
         return True
@@ -343,6 +366,8 @@ class ReviewScreen(Screen[None]):
             return
         except LookupError as problem:  # the card vanished under us (deleted elsewhere)
             self.notify(str(problem), title="Could not grade", severity="warning", markup=False)
+        else:
+            self.undo_order.append("grade")
         if self.session.leech is not None:
             self._tell_leech(*self.session.leech)
         self.show_current()
@@ -367,7 +392,24 @@ class ReviewScreen(Screen[None]):
             markup=False,
         )
 
+    def _next_undo(self) -> str | None:
+        """What `u` takes back now: "grade" or "change" (an edit or flag made here), the
+        newest first; entries that can no longer be undone are dropped."""
+        while self.undo_order:
+            kind = self.undo_order[-1]
+            if kind == "grade" and self.session.can_undo:
+                return kind
+            if kind == "change" and len(self.collection.changes):
+                return kind
+            self.undo_order.pop()
+        return None
+
     def action_undo(self) -> None:
+        if self._next_undo() == "change":
+            self.undo_order.pop()
+            card_forms.undo_change(self, self.collection)
+            self._card_changed()
+            return
         try:
             with saving(self, "undo", self.collection):
                 self.session.undo()
@@ -377,8 +419,37 @@ class ReviewScreen(Screen[None]):
             self.notify(str(problem), title="Undo", markup=False)
             self.refresh_bindings()
             return
+        if self.undo_order:
+            self.undo_order.pop()
         self.show_current()
         self.notify("Last grade taken back.", timeout=2, markup=False)
+        self.refresh_bindings()
+
+    def action_edit_card(self) -> None:
+        card = self.session.current
+        if card is not None:
+            card_forms.edit_card(self, self.collection, card.id, self._changed_here)
+
+    def action_flag_card(self) -> None:
+        card = self.session.current
+        if card is not None:
+            card_forms.flag_card(self, self.collection, card.id, self._changed_here)
+
+    def _changed_here(self, _card_id: str) -> None:
+        self.undo_order.append("change")
+        self._card_changed()
+
+    def _card_changed(self) -> None:
+        """Show the current card's text as it is now, on the side it was showing."""
+        self.session.reload_current()
+        card = self.session.current
+        if card is None or self.finished:
+            self.refresh_bindings()
+            return
+        revealed = self.revealed
+        self._show_card(card)
+        if revealed:
+            self._reveal()
         self.refresh_bindings()
 
     def action_close(self) -> None:

@@ -20,6 +20,7 @@ SHARED = {
     "studyapp.ui.steps_view",
     "studyapp.ui.calibration",
     "studyapp.ui.footer",
+    "studyapp.ui.card_forms",
 }
 OURS_ALLOWED = {"studyapp.collection", "studyapp.config"}
 
@@ -62,7 +63,8 @@ def test_a_screen_imports_no_other_screen_nor_the_app(screen: str) -> None:
 def test_the_shared_ui_modules_import_no_screen_nor_the_app() -> None:
     for name in SHARED:
         path = UI / f"{name.rsplit('.', 1)[1]}.py"
-        assert not [n for _, n in imports(path) if n.startswith("studyapp.ui")], path.name
+        wrong = [n for _, n in imports(path) if n.startswith("studyapp.ui") and n not in SHARED]
+        assert not wrong, path.name
 
 
 def test_the_cli_reaches_the_database_only_through_the_collection() -> None:
