@@ -175,6 +175,7 @@ def export_json(db: Database, progress: Progress | None = None) -> dict[str, Any
                 "template": c.template,
                 "ordinal": c.ordinal,
                 "anki_guid": c.anki_guid,
+                "added": _iso(c.added),
                 "schedule": {**_schedule(c), "last_review": _iso(c.last_review)},
             }
             for c in tally.each(

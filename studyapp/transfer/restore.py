@@ -32,6 +32,7 @@ from studyapp.decks.freshness import DRILL_FINGERPRINT_KEY, SyncReport
 from studyapp.decks.sync import write_deck  # the same rules as `studyapp import`
 from studyapp.schedulers.sm2 import INITIAL_EASINESS
 from studyapp.store import Database, totals
+from studyapp.store.card_dates import date_undated_cards
 from studyapp.store.models import (
     Card,
     DailyTotal,
@@ -419,6 +420,7 @@ def _card(item: _Fields) -> dict[str, Any]:
         "template": template,
         "ordinal": item.integer("ordinal", 1, MAX_ORDINAL, optional=True),
         "anki_guid": item.text("anki_guid", optional=True, limit=MAX_ID),
+        "added": item.day("added", optional=True),  # older backups: filled after the insert
         "mnemonic": item.text("mnemonic", optional=True),
         "why": item.text("why", optional=True),
         "source": item.text("source", optional=True, limit=200),
@@ -636,21 +638,29 @@ def study_data_in(session: Session) -> bool:
 
 
 def restore_json(
-    db: Database, restored: Restored, *, replace: bool = False, progress: Progress | None = None
+    db: Database,
+    restored: Restored,
+    *,
+    replace: bool = False,
+    progress: Progress | None = None,
+    today: date | None = None,
 ) -> None:
     """Make the database hold exactly `restored`, in one transaction; `progress` is told
-    (rows loaded, rows in all) as the rows go in.
+    (rows loaded, rows in all) as the rows go in. Cards of an older backup, which has no
+    `added` days, are dated by their first grade, else `today`.
 
     Raises ImportProblem (changing nothing) when the database holds study data and
     `replace` is False.
     """
     try:
-        _restore(db, restored, replace, progress)
+        _restore(db, restored, replace, progress, today or date.today())
     except DBAPIError as error:  # a value the checks let through but this database refuses
         raise ImportProblem(f"the database refused the rows: {error.orig}") from None
 
 
-def _restore(db: Database, restored: Restored, replace: bool, progress: Progress | None) -> None:
+def _restore(
+    db: Database, restored: Restored, replace: bool, progress: Progress | None, today: date
+) -> None:
     with db.write_session() as session, session.begin():
         if not replace and study_data_in(session):
             raise ImportProblem(
@@ -685,16 +695,20 @@ def _restore(db: Database, restored: Restored, replace: bool, progress: Progress
                 if model is not Preference:
                     tally.add(len(chunk))
         connection = session.connection()
+        date_undated_cards(connection, today)
         totals.rebuild(connection)
         move_id_sequences(connection)  # ids were given: on PostgreSQL, move the sequences on
     tally.finish()
 
 
 def import_decks(
-    db: Database, specs: Iterable[DeckSpec], progress: Progress | None = None
+    db: Database,
+    specs: Iterable[DeckSpec],
+    progress: Progress | None = None,
+    today: date | None = None,
 ) -> SyncReport:
     """Add or update several imported decks (an .apkg's) in one transaction: all or nothing.
-    `progress` is told (cards written, cards in all) as it goes.
+    `progress` is told (cards written, cards in all) as it goes; new cards are added `today`.
 
     A deck that already exists keeps its name and description (our own decks come back
     from Anki named by id, as `studyapp::<id>`).
@@ -715,6 +729,7 @@ def import_decks(
                 report,
                 retire_missing=False,
                 card_written=tally.add,
+                today=today,
             )
         if report.errors:
             session.rollback()

@@ -71,6 +71,9 @@ BUDGETS: list[tuple[str, str, float | None, str]] = [
     ("memory_peak", "  peak resident memory, same process", None, "MiB"),
     ("db_size", "database size on disk", 100, "MB"),
 ]
+from tests.bench.browse_rows import ROWS as BROWSE_ROWS  # noqa: E402
+
+BUDGETS += BROWSE_ROWS  # browse's keystroke and search (issues 15, 16)
 
 TODAY = date(2026, 6, 15)
 NOON = datetime(2026, 6, 15, 12, 0).astimezone()
@@ -358,6 +361,9 @@ def measure(db_path: Path, runs: int) -> dict[str, float]:
     figures["memory"], figures["memory_peak"] = float(resident), float(peak)
     size = sum(p.stat().st_size for p in db_path.parent.glob(db_path.name + "*"))
     figures["db_size"] = size / 1e6
+    from tests.bench.browse_rows import measure_browse
+
+    figures.update(measure_browse(db_path, settings, runs))
     return figures
 
 

@@ -19,6 +19,8 @@ SHARED = {
     "studyapp.ui.messages",
     "studyapp.ui.steps_view",
     "studyapp.ui.calibration",
+    "studyapp.ui.browse_terms",  # browse's completion (issue 15)
+    "studyapp.ui.card_history",  # a card's review history (issue 15)
 }
 OURS_ALLOWED = {"studyapp.collection", "studyapp.config"}
 
