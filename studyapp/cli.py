@@ -966,6 +966,103 @@ def flags(ctx: click.Context, as_json: bool) -> None:
             click.echo(f"    note: {row['note']}")
 
 
+# Browse from the command line (issue 15): the same search, filters and sorts as the
+# browse screen, and a card's review history.
+
+SORT_KEYS = ("deck", "front", "ef", "reps", "interval", "due", "lapses", "added")
+FILTER_NAMES = ("suspended", "leech", "new", "learned")
+
+
+@main.command()
+@click.argument("query", nargs=-1)
+@click.option("--deck", help="Only this deck (its id: `studyapp decks`).")
+@click.option("--tag", help="Only cards with a tag starting with this (rel finds relu).")
+@click.option(
+    "--is", "filters", multiple=True, type=click.Choice(FILTER_NAMES), help="Only these cards."
+)
+@click.option("--sort", type=click.Choice(SORT_KEYS), default="deck", show_default=True)
+@click.option("--desc", is_flag=True, help="Largest (latest) first.")
+@click.option("--limit", type=click.IntRange(1), default=1000, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the cards as JSON lines.")
+@click.pass_context
+def cards(
+    ctx: click.Context,
+    query: tuple[str, ...],
+    deck: str | None,
+    tag: str | None,
+    filters: tuple[str, ...],
+    sort: str,
+    desc: bool,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """The cards holding every word of QUERY (any part of a word; tag:…, deck:… and is:…
+    terms as in browse), with their schedule."""
+    import json
+    from dataclasses import asdict
+
+    collection = _open(ctx)
+    rows = collection.search_cards(
+        " ".join(query),
+        deck=deck,
+        tag=tag,
+        filters=filters,
+        sort=sort,
+        descending=desc,
+        limit=limit,
+    )
+    for row in rows:
+        if as_json:
+            click.echo(json.dumps(asdict(row), ensure_ascii=False))
+            continue
+        due = row.due or "new"
+        front = " ".join(row.front.split())
+        mark = " susp." if row.suspended else ""
+        click.echo(
+            f"{row.id:<28} {due:<10} EF {row.easiness:<4.2f} {row.repetitions:>3}x "
+            f"{row.interval:>5}d {row.lapses:>2} lapses  added {row.added or '-':<10}"
+            f"{mark}  {front[:60]}"
+        )
+    if not as_json:
+        click.echo(f"{len(rows)} card(s)" + (f" (the first {limit})" if len(rows) >= limit else ""))
+
+
+@main.command()
+@click.argument("card_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the grades as JSON lines.")
+@click.pass_context
+def history(ctx: click.Context, card_id: str, as_json: bool) -> None:
+    """Every grade CARD_ID was given, oldest first: day, grade, time taken, interval before
+    and after."""
+    import json
+
+    collection = _open(ctx, sync=False)
+    if collection.card(card_id) is None:
+        raise click.ClickException(f"no card {card_id!r} (`studyapp cards` lists them)")
+    entries = collection.card_history(card_id)
+    for entry in entries:
+        if as_json:
+            record = {
+                "time": entry.reviewed_at.isoformat(timespec="milliseconds"),
+                "day": entry.day.isoformat(),
+                "quality": entry.quality,
+                "seconds": entry.seconds,
+                "repeat": entry.repeat,
+                "interval_before": entry.interval_before,
+                "interval_after": entry.interval_after,
+                "imported": entry.imported,
+            }
+            click.echo(json.dumps(record))
+            continue
+        note = "  again that day" if entry.repeat else ("  from Anki" if entry.imported else "")
+        click.echo(
+            f"{entry.day.isoformat()}  grade {entry.quality}  {entry.seconds:6.1f} s  "
+            f"{entry.interval_before:>5}d -> {entry.interval_after}d{note}"
+        )
+    if not as_json:
+        click.echo(f"{len(entries)} grade(s)")
+
+
 @contextmanager
 def _progress_bar(name: str) -> Iterator[Callable[[int, int], None]]:
     """A progress callback for writing `name`: a bar on stderr once it has run a second."""

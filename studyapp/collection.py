@@ -69,6 +69,7 @@ if TYPE_CHECKING:
     from studyapp.review.fitting import Fitted
     from studyapp.review.flags import FLAG_KINDS as FLAG_KINDS
     from studyapp.review.flags import Flag as Flag
+    from studyapp.review.history import HistoryEntry as HistoryEntry
     from studyapp.schedulers.sm2 import QUALITY_LABELS as QUALITY_LABELS
     from studyapp.schedulers.sm2 import needs_repeat_today as needs_repeat_today
     from studyapp.transfer.anki_import import AnkiImportReport
@@ -111,6 +112,10 @@ def __getattr__(name: str) -> object:
         from studyapp.progress import stats
 
         value = getattr(stats, name)
+    elif name == "HistoryEntry":
+        from studyapp.review.history import HistoryEntry
+
+        value = HistoryEntry
     elif name == "Calibration":
         from studyapp.progress.calibration import Calibration
 
@@ -155,6 +160,8 @@ class CardRow:
     due: str | None
     lapses: int
     suspended: bool
+    added: str | None = None
+    """The ISO day the card entered the collection (None: not known)."""
 
 
 @dataclass(frozen=True)
@@ -270,7 +277,7 @@ class Collection:
         else:
             from studyapp.decks.sync import sync_bundled_decks
 
-            self.sync_report = sync_bundled_decks(self.db, folder)
+            self.sync_report = sync_bundled_decks(self.db, folder, self.settings.today())
         return self.sync_report
 
     def sync_topics(self) -> int:
@@ -587,42 +594,71 @@ class Collection:
         tag: str | None = None,
         include_suspended: bool = True,
         limit: int = 1000,
+        sort: str = "deck",
+        descending: bool = False,
+        filters: Sequence[str] = (),
     ) -> list[CardRow]:
-        """Cards whose front, back or tags contain `text` (case-insensitive), by deck/tag."""
-        from sqlalchemy import false, or_, select
+        """Cards holding every word of `text` (any part of a word, in the front, back or
+        tags; `tag:`, `deck:` and `is:` terms as review/search_terms.py reads them), in
+        `deck`, with a tag starting `tag`, of every one of `filters` (card_filters()),
+        sorted by `sort` (card_sorts()) in the database; at most `limit` of them.
 
+        Safe to call from a worker thread: it opens its own connection."""
         from studyapp.review.cards import question_text
-        from studyapp.store.models import Card
+        from studyapp.review.search_terms import read_terms
+        from studyapp.store.card_search import FILTERS, CardQuery, search_statement
 
-        query = select(Card).where(Card.retired == false()).order_by(Card.deck_id, Card.position)
-        needle = text.strip()
-        if needle:
-            pattern = f"%{needle}%"
-            query = query.where(
-                or_(Card.front.ilike(pattern), Card.back.ilike(pattern), Card.tags.ilike(pattern))
-            )
-        if deck:
-            query = query.where(Card.deck_id == deck)
-        if tag:
-            query = query.where((" " + Card.tags + " ").like(f"% {tag} %"))
+        terms = read_terms(text, set(FILTERS))
+        chosen = [*filters, *terms.filters]
         if not include_suspended:
-            query = query.where(Card.suspended == false())
-        with self.db.session() as session:
-            return [
-                CardRow(
-                    c.id,
-                    c.deck_id,
-                    question_text(c.front, c.template, c.ordinal),
-                    c.tags,
-                    c.easiness,
-                    c.repetitions,
-                    c.interval,
-                    c.due.isoformat() if c.due else None,
-                    c.lapses,
-                    c.suspended,
-                )
-                for c in session.scalars(query.limit(limit))
-            ]
+            chosen = [name for name in chosen if name != "suspended"]
+        query = CardQuery(
+            words=terms.words,
+            deck=deck or terms.deck,
+            tag_prefixes=(*terms.tag_prefixes, *([tag.strip()] if tag and tag.strip() else [])),
+            filters=tuple(dict.fromkeys(name for name in chosen if name in FILTERS)),
+            sort=sort,
+            descending=descending,
+            limit=limit,
+        )
+        from sqlalchemy import false
+
+        from studyapp.store.schema import cards
+
+        statement = search_statement(query, self.db.engine.dialect.name)
+        if not include_suspended:
+            statement = statement.where(cards.c.suspended == false())
+        with self.db.engine.connect() as connection:
+            found = connection.execute(statement).all()
+        return [_card_row(tuple(row), question_text) for row in found]
+
+    @staticmethod
+    def card_filters() -> list[tuple[str, str]]:
+        """Browse's filters as (name, label): `is:name` in the search box."""
+        from studyapp.store.card_search import FILTERS
+
+        return [(name, label) for name, (label, _) in FILTERS.items()]
+
+    @staticmethod
+    def card_sorts() -> list[tuple[str, str]]:
+        """Browse's sort keys as (name, label), in the order `o` cycles them."""
+        from studyapp.store.card_search import SORTS
+
+        return [(name, label) for name, (label, _) in SORTS.items()]
+
+    def known_tags(self) -> list[str]:
+        """Every tag of the cards in play, sorted (browse's tag completion)."""
+        from studyapp.store.card_search import known_tags_statement
+
+        with self.db.engine.connect() as connection:
+            strings = connection.scalars(known_tags_statement()).all()
+        return sorted({tag for tags in strings for tag in tags.split()})
+
+    def card_history(self, card_id: str) -> list[HistoryEntry]:
+        """Every logged grade of a card, oldest first (browse's card view)."""
+        from studyapp.review.history import card_history
+
+        return card_history(self.db, card_id)
 
     # -------------------------------------------------------------- custom study
 
@@ -708,7 +744,9 @@ class Collection:
         records in all). Returns the backup with how many records each section held."""
         from studyapp.transfer.restore import restore_json
 
-        restore_json(self.db, restored, replace=replace, progress=progress)
+        restore_json(
+            self.db, restored, replace=replace, progress=progress, today=self.settings.today()
+        )
         values, self.preference_problems = self._stored_preferences()
         self.settings = self.settings.with_preferences(values)
         if self.settings.scheduler == "fsrs":  # its state is derived, not exported
@@ -722,7 +760,7 @@ class Collection:
         told (cards done, cards in all)."""
         from studyapp.transfer.restore import import_decks
 
-        return import_decks(self.db, specs, progress=progress)
+        return import_decks(self.db, specs, progress=progress, today=self.settings.today())
 
     def import_anki(
         self,
@@ -962,3 +1000,22 @@ class Collection:
                 }
                 for row in rows
             ]
+
+
+def _card_row(row: tuple[Any, ...], question: Callable[[str, str, int | None], str]) -> CardRow:
+    """A browse row from a row of store/card_search.py's statement (its column order)."""
+    id_, deck_id, front, template, ordinal, tags, easiness, reps, interval, due, lapses = row[:11]
+    suspended, added = row[11:]
+    return CardRow(
+        id_,
+        deck_id,
+        question(front, template, ordinal),
+        tags,
+        easiness,
+        reps,
+        interval,
+        due.isoformat() if due else None,
+        lapses,
+        suspended,
+        added.isoformat() if added else None,
+    )

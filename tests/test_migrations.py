@@ -14,6 +14,7 @@ from alembic.migration import MigrationContext
 from studyapp.store import DatabaseProblem, open_database
 from studyapp.store.db import HEAD, REVISIONS
 from studyapp.store.models import Base
+from studyapp.store.schema import FTS_TABLES
 from tests.helpers import assert_totals_match_log
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -46,8 +47,24 @@ def _rows(connection: sqlite3.Connection, table: str, columns: list[str]) -> lis
 def test_migrations_build_exactly_the_models(tmp_path) -> None:
     db = open_database(f"sqlite:///{tmp_path / 'new.db'}")
     with db.engine.connect() as connection:
-        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+        context = MigrationContext.configure(connection, opts={"include_name": _not_fts})
+        assert compare_metadata(context, Base.metadata) == []
     db.close()
+
+
+def _not_fts(name: str | None, type_: str, parent_names: object) -> bool:
+    """The full-text index and its shadow tables are no models (store/schema.py FTS_TABLES)."""
+    return not (type_ == "table" and name in FTS_TABLES)
+
+
+def test_a_new_database_has_the_full_text_index_and_its_triggers(tmp_path) -> None:
+    path = tmp_path / "new.db"
+    open_database(f"sqlite:///{path}").close()
+    connection = sqlite3.connect(path)
+    names = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    connection.close()
+    assert names >= FTS_TABLES
+    assert {"cards_fts_insert", "cards_fts_update", "cards_fts_delete"} <= names
 
 
 @pytest.mark.parametrize("revision", [r for r in REVISIONS if r != HEAD])

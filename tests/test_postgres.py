@@ -328,3 +328,33 @@ def test_a_mistake_is_tracked_undone_and_backed_up(pg) -> None:
     document = export_json(pg)
     restore_json(pg, check_document(document), replace=True)
     assert export_json(pg)["misconceptions"] == document["misconceptions"]
+
+
+def test_browse_search_sort_and_history_on_the_server(pg) -> None:
+    """Browse's search is an ILIKE on PostgreSQL (pg_trgm-indexed when the server allows):
+    the same parts of words, tag prefixes and sorts as SQLite's trigram index."""
+    settings = Settings(clock=FixedClock(NOON))
+    collection = Collection(pg, settings)
+    collection.sync()
+    relu = {r.id for r in collection.search_cards("ReLU", limit=100_000)}
+    assert relu and relu == {r.id for r in collection.search_cards("relu", limit=100_000)}
+    assert {r.id for r in collection.search_cards("∂L", limit=100_000)}
+    assert {r.id for r in collection.search_cards("tag:rel", limit=100_000)} >= {
+        r.id for r in collection.search_cards(limit=100_000) if "relu" in r.tags.split()
+    }
+    assert collection.search_cards("100%_", limit=10) == []
+    session = collection.review()
+    card = session.current
+    assert card is not None
+    session.grade(4, duration_ms=2000)
+    assert [h.quality for h in collection.card_history(card.id)] == [4]
+    dues = [r.due for r in collection.search_cards(sort="due", limit=100_000)]
+    assert dues[0] is not None and dues[-1] is None
+    assert {r.added for r in collection.search_cards(limit=100_000)} == {"2026-03-10"}
+    with pg.engine.connect() as connection:
+        indexes = set(
+            connection.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = 'cards'"))
+            .scalars()
+            .all()
+        )
+    assert "ix_cards_text_trgm" in indexes  # the test server lets its owner create pg_trgm

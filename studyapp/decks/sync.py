@@ -8,6 +8,7 @@ files whose bytes have not changed since the last start are not even parsed.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import false, func, select, update
@@ -20,8 +21,9 @@ from studyapp.store import Database
 from studyapp.store.models import Card, Deck, DrillTopic
 
 
-def sync_bundled_decks(db: Database, folder: Path) -> SyncReport:
-    """Sync every `*.toml` in `folder`; unchanged files (same digest as last time) are skipped."""
+def sync_bundled_decks(db: Database, folder: Path, today: date | None = None) -> SyncReport:
+    """Sync every `*.toml` in `folder`; unchanged files (same digest as last time) are skipped.
+    New cards are marked added on `today` (the study day; default the calendar day)."""
     report = SyncReport()
     files = deck_files(folder)
     with db.write_session() as session:
@@ -53,7 +55,7 @@ def sync_bundled_decks(db: Database, folder: Path) -> SyncReport:
                 report.errors.append(DeckError(spec.path, twice.line, reason))
                 continue
             claimed.update((card.id, spec.path) for card in spec.cards)
-            write_deck(session, spec, "bundled", spec.path.name, report, moving=moving)
+            write_deck(session, spec, "bundled", spec.path.name, report, moving=moving, today=today)
         for name, deck in known.items():
             if name not in present and not deck.retired:
                 deck.retired = True
@@ -71,6 +73,7 @@ def write_deck(
     retire_missing: bool = True,
     moving: set[str] | None = None,
     card_written: Callable[[int], None] | None = None,
+    today: date | None = None,
 ) -> None:
     clash = _foreign_ids(session, spec, moving or set())
     if clash:
@@ -118,7 +121,12 @@ def write_deck(
             "tags": " ".join(card_spec.tags),
         }
         if card is None:
-            card = Card(id=card_spec.id, deck_id=spec.id, position=next_position)
+            card = Card(
+                id=card_spec.id,
+                deck_id=spec.id,
+                position=next_position,
+                added=today or date.today(),
+            )
             next_position += 1
             session.add(card)
             report.added += 1

@@ -136,6 +136,11 @@ SQL: dict[str, str] = {
         "FROM cards \n"
         "WHERE cards.suspended = 0 AND cards.retired = 0 AND cards.due = :day"
     ),
+    "card_history": (
+        "SELECT reviews.reviewed_at AS reviewed_at, reviews.day AS day, reviews.quality, reviews.duration_ms, reviews.repeat, reviews.prev_interval, reviews.interval, reviews.imported \n"
+        "FROM reviews \n"
+        "WHERE reviews.kind = 'card' AND reviews.item_id = :card_id ORDER BY reviews.reviewed_at, reviews.id"
+    ),
     "card_state": (
         "SELECT cards.easiness, cards.repetitions, cards.interval, cards.due, cards.lapses, cards.last_review \n"
         "FROM cards \n"

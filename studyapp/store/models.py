@@ -72,6 +72,7 @@ class Card(Sm2Columns, Base):
     template: Mapped[str]
     ordinal: Mapped[int | None]
     anki_guid: Mapped[str | None]
+    added: Mapped[date | None]
 
 
 class DrillTopic(Sm2Columns, Base):

@@ -11,6 +11,8 @@ days, moments and easiness.
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -105,6 +107,9 @@ cards = Table(
     Column("ordinal", SmallInteger, nullable=True),
     Column("anki_guid", String(100), nullable=True, index=True),
     *_fsrs_columns(),
+    # The study day the card entered the collection (browse sorts by it; migration 0010).
+    # Every insert path sets it; the default is the calendar day, for any other writer.
+    Column("added", Day, nullable=True, default=date.today),
     # Home counts, the queue, the forecast and maturity read only active cards: due ones
     # by date, new ones by position or by deck in file order, seen ones by deck. Partial
     # covering indexes answer them all without touching the table. The migrations create
@@ -151,6 +156,15 @@ cards = Table(
         "id",
         sqlite_where=text("retired = 0 AND (' ' || tags || ' ') LIKE '% leech %'"),
     ),
+)
+
+CARDS_FTS = "cards_fts"
+"""SQLite's FTS5 index over cards' front, back and tags (migration 0010; store/card_search.py
+queries it). External content keyed on the cards' rowid and kept by triggers: a migration
+that rebuilds `cards` (batch_alter_table) must recreate the triggers and rebuild the index.
+It is no Table here: `compare_metadata` skips it and its shadow tables (FTS_TABLES)."""
+FTS_TABLES = frozenset(
+    {CARDS_FTS, *(f"{CARDS_FTS}_{part}" for part in ("data", "idx", "docsize", "config"))}
 )
 
 drill_topics = Table(

@@ -362,6 +362,21 @@ def build(dialect: str) -> dict[str, tuple[Any, tuple[str, ...] | None]]:
         "due_on_day",
         select(func.count()).select_from(cards).where(*ACTIVE_CARD, due == _day("day")),
     )
+    add(  # browse's card view: every logged grade of one card, oldest first
+        "card_history",
+        select(  # stored forms: epoch milliseconds, a day's ordinal
+            type_coerce(reviews.c.reviewed_at, BigInteger),
+            type_coerce(reviews.c.day, Integer),
+            reviews.c.quality,
+            reviews.c.duration_ms,
+            reviews.c.repeat,
+            reviews.c.prev_interval,
+            reviews.c.interval,
+            reviews.c.imported,
+        )
+        .where(reviews.c.kind == _const("'card'"), reviews.c.item_id == _text("card_id"))
+        .order_by(reviews.c.reviewed_at, reviews.c.id),
+    )
 
     # -- a grade: one item's state, its log row, its day's totals
     for kind, table in (("card", cards), ("topic", drill_topics)):

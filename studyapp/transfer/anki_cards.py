@@ -35,7 +35,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from studyapp.decks.cloze import cloze_numbers
 from studyapp.schedulers.sm2 import MIN_EASINESS, Sm2State
@@ -66,6 +66,8 @@ class ImportedCard:
     mnemonic: str | None = None
     why: str | None = None
     source: str | None = None
+    added: date | None = None
+    """The study day the Anki note was created (its id is that moment in milliseconds)."""
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,9 @@ def map_collection(
         if isinstance(made, str):
             out.skipped.append(f"note {note.guid!r} card {card.ord + 1}: {made}")
             continue
-        made = ImportedCard(**{**made.__dict__, "source": made.source or source})
+        made = ImportedCard(
+            **{**made.__dict__, "source": made.source or source, "added": _created(note, study_day)}
+        )
         out.cards.append(made)
         by_card[card.id] = made
     for anki_card_id, answers in log.items():
@@ -207,6 +211,21 @@ def _card(
         why=own.get("why"),
         source=own.get("source"),
     )
+
+
+EARLIEST_NOTE_ID = 10**12
+"""Anki's note ids are creation times in epoch milliseconds (10**12 is September 2001); a
+smaller id was not made that way and says nothing about when the note was added."""
+
+
+def _created(note: AnkiNote, study_day: Callable[[datetime], date]) -> date | None:
+    """The study day `note` was created, read off its id (None: the id is no timestamp)."""
+    if note.id < EARLIEST_NOTE_ID:
+        return None
+    try:
+        return study_day(datetime.fromtimestamp(note.id / 1000, UTC))
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def _back(texts: list[str], names: list[str], rest: list[int]) -> str:

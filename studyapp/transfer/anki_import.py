@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +75,12 @@ def import_anki(
         for done, imported in enumerate(mapped.cards, start=1):
             card = existing.get(imported.id)
             if card is None:
-                card = Card(id=imported.id, position=next_position, retired=False)
+                card = Card(
+                    id=imported.id,
+                    position=next_position,
+                    retired=False,
+                    added=imported.added or study_day(datetime.now(UTC)),
+                )
                 next_position += 1
                 session.add(card)
                 existing[imported.id] = card

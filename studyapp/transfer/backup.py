@@ -117,6 +117,7 @@ def _card(row: Sequence[Any]) -> schema.Card:
         ordinal=row[13],
         anki_guid=row[14],
         schedule=_schedule(row, 15),
+        added=_day(row[21]),
     )
 
 
@@ -244,6 +245,7 @@ READERS: dict[str, tuple[tuple[str, ...], Callable[[Sequence[Any]], msgspec.Stru
             "ordinal",
             "anki_guid",
             *SCHEDULE_COLUMNS,
+            "added",
         ),
         _card,
     ),

@@ -89,6 +89,7 @@ class Card(Struct):
     template: str = "basic"  # basic | reverse | cloze; older backups: basic
     ordinal: Annotated[int, Meta(ge=1, le=MAX_ORDINAL)] | None = None
     anki_guid: Id | None = None
+    added: date | None = None  # the day it joined the collection; older backups: none
 
 
 class Topic(Struct):

@@ -46,6 +46,7 @@ from studyapp.decks.sync import write_deck  # the same rules as `studyapp import
 from studyapp.schedulers.sm2 import INITIAL_EASINESS
 from studyapp.store import Database, totals
 from studyapp.store.bulk import insert_rows
+from studyapp.store.card_dates import date_undated_cards
 from studyapp.store.models import (
     Card,
     Deck,
@@ -310,6 +311,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "due",
         "lapses",
         "last_review",
+        "added",
     ),
     "topics": (
         "id",
@@ -584,6 +586,7 @@ class _Loader:
             c.suspended,
             c.retired,
             *state,
+            _ordinal(c.added),
         )
 
     def _topics(self, where: str, t: schema.Topic) -> tuple[Any, ...]:
@@ -981,17 +984,23 @@ def study_data_in(session: Session) -> bool:
 
 
 def restore_json(
-    db: Database, restored: Restored, *, replace: bool = False, progress: Progress | None = None
+    db: Database,
+    restored: Restored,
+    *,
+    replace: bool = False,
+    progress: Progress | None = None,
+    today: date | None = None,
 ) -> Restored:
     """Make the database hold exactly `restored`, in one transaction, checking each record
     as it goes in; `progress` is told (records loaded, records in all so far known) as the
-    rows go in. Returns `restored` with its counts.
+    rows go in. Returns `restored` with its counts. Cards of an older backup, which has no
+    `added` days, are dated by their first grade, else `today`.
 
     Raises ImportProblem (changing nothing) when the document is damaged, or when the
     database holds study data and `replace` is False.
     """
     try:
-        _restore(db, restored, replace, progress)
+        _restore(db, restored, replace, progress, today or date.today())
     except _Bad as problem:
         raise ImportProblem(f"{restored.name}: {problem}") from None
     except DBAPIError as error:  # a value the checks let through but this database refuses
@@ -999,7 +1008,9 @@ def restore_json(
     return restored
 
 
-def _restore(db: Database, restored: Restored, replace: bool, progress: Progress | None) -> None:
+def _restore(
+    db: Database, restored: Restored, replace: bool, progress: Progress | None, today: date
+) -> None:
     total = _expected_records(restored)
     tally = Tally(progress, total)
     with db.write_session() as session, session.begin():
@@ -1014,6 +1025,7 @@ def _restore(db: Database, restored: Restored, replace: bool, progress: Progress
             session.execute(delete(metadata.tables[table]))
         connection = session.connection()
         _Loader(connection, tally).load(restored)
+        date_undated_cards(connection, today)
         totals.rebuild(connection)
         move_id_sequences(connection)  # ids were given: on PostgreSQL, move the sequences on
     tally.finish()
@@ -1034,10 +1046,13 @@ def _expected_records(restored: Restored) -> int:
 
 
 def import_decks(
-    db: Database, specs: Iterable[DeckSpec], progress: Progress | None = None
+    db: Database,
+    specs: Iterable[DeckSpec],
+    progress: Progress | None = None,
+    today: date | None = None,
 ) -> SyncReport:
     """Add or update several imported decks (an .apkg's) in one transaction: all or nothing.
-    `progress` is told (cards written, cards in all) as it goes.
+    `progress` is told (cards written, cards in all) as it goes; new cards are added `today`.
 
     A deck that already exists keeps its name and description (our own decks come back
     from Anki named by id, as `studyapp::<id>`).
@@ -1058,6 +1073,7 @@ def import_decks(
                 report,
                 retire_missing=False,
                 card_written=tally.add,
+                today=today,
             )
         if report.errors:
             session.rollback()

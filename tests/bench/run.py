@@ -70,6 +70,9 @@ BUDGETS: list[tuple[str, str, float | None, str]] = [
     ("memory_peak", "  peak resident memory, same process", None, "MiB"),
     ("db_size", "database size on disk", 100, "MB"),
 ]
+from tests.bench.browse_rows import ROWS as BROWSE_ROWS  # noqa: E402
+
+BUDGETS += BROWSE_ROWS  # browse's keystroke and search (issues 15, 16)
 
 # The JSON backup's rows (issue 16): tests/bench/backup_rows.py.
 from tests.bench import backup_rows  # noqa: E402
@@ -252,6 +255,9 @@ def measure(db_path: Path | str, runs: int) -> dict[str, float]:
     if isinstance(db_path, Path):  # on PostgreSQL the server's files are not the collection's
         size = sum(p.stat().st_size for p in db_path.parent.glob(db_path.name + "*"))
         figures["db_size"] = size / 1e6
+    from tests.bench.browse_rows import measure_browse
+
+    figures.update(measure_browse(db_path, settings, runs))
     return figures
 
 

@@ -30,7 +30,9 @@ HISTORY_DAYS = (21, 20, 18, 15, 14, 13, 10, 8, 7, 6, 4, 3, 2, 1)
 def open_collection(path: Path, clock: FixedClock) -> Collection:
     """The test collection at `path`: fixture decks and topics only, fixed clock."""
     collection = Collection.open(f"sqlite:///{path}", Settings(clock=clock), sync=False)
-    sync_bundled_decks(collection.db, FIXTURE_DECKS)
+    # added on the first day of the history that build_history may write (before any grade)
+    added = collection.settings.today() - timedelta(days=max(HISTORY_DAYS))
+    sync_bundled_decks(collection.db, FIXTURE_DECKS, added)
     collection.content = FIXTURE_DECKS  # where the source lines find each card's section
     found = registry()
     sync_topics(collection.db, [(t, found[t].title) for t in TOPICS])

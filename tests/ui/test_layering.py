@@ -21,6 +21,8 @@ SHARED = {
     "studyapp.ui.calibration",
     "studyapp.ui.footer",
     "studyapp.ui.card_forms",
+    "studyapp.ui.browse_terms",  # browse's completion (issue 15)
+    "studyapp.ui.card_history",  # a card's review history (issue 15)
 }
 OURS_ALLOWED = {"studyapp.collection", "studyapp.config"}
 

@@ -136,7 +136,30 @@ def test_stats_small_terminal(snap_compare: SnapCompare, studied: Collection) ->
 
 
 def test_browse(snap_compare: SnapCompare, studied: Collection) -> None:
-    assert snap_compare(app_for(studied), press=["b", "down"], terminal_size=SIZE)
+    async def open_browse(pilot: Pilot[Any]) -> None:
+        await pilot.press("b", "down")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(app_for(studied), run_before=open_browse, terminal_size=SIZE)
+
+
+def test_browse_card_with_history(snap_compare: SnapCompare, studied: Collection) -> None:
+    """Sorted by lapses, most first; the top card's view with its review history (80x24)."""
+
+    async def open_card(pilot: Pilot[Any]) -> None:
+        await pilot.press("b", "down")
+        await pilot.app.workers.wait_for_complete()
+        while getattr(pilot.app.screen, "sort", "lapses") != "lapses":
+            await pilot.press("o")
+        await pilot.press("O")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(app_for(studied), run_before=open_card, terminal_size=(80, 24))
 
 
 def test_help_on_review(snap_compare: SnapCompare, studied: Collection) -> None:
