@@ -4,11 +4,9 @@ connections."""
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 
 import pytest
 
-from studyapp.store.runner import SqliteFile
 from studyapp.store.schema import SM2_COLUMNS as STATE
 from tests.helpers import add_cards
 
@@ -157,29 +155,3 @@ def test_a_held_lock_is_a_store_error_on_both_paths(db_path, monkeypatch) -> Non
         db.close()
     with db.reading() as sql:
         assert count(sql) == 0
-
-
-def test_a_grade_never_checkpoints_the_wal_in_its_own_commit(db) -> None:
-    """SQLite's automatic checkpoint runs inside the COMMIT that fills the WAL: one grade in
-    a hundred waited for a thousand pages to be copied back (the 145–942 ms spikes)."""
-    with db.reading() as sql:
-        assert sql.connection.execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)
-
-
-def test_the_wal_is_checkpointed_by_a_thread_of_its_own(db, db_path) -> None:
-    sqlite_file = db.sqlite_file
-    wal = Path(f"{db_path}-wal")
-    for round_ in range(4):
-        for n in range(SqliteFile.CHECKPOINT_EVERY):
-            with db.writing() as sql:
-                sql.run("write_preference", {"key": f"k{round_}-{n}", "value": "v" * 2000})
-        sqlite_file.checkpoint_done()  # the thread started by the last commit
-        sizes = wal.stat().st_size
-        if round_ == 0:
-            first = sizes
-    assert sqlite_file.checkpoints == 4
-    assert sqlite_file.checkpointer_names == {"wal-checkpoint"}
-    # Checkpointed and restarted each round: the WAL does not grow with the writes.
-    assert sizes <= first * 1.5
-    with db.reading() as sql:
-        assert count(sql) == 4 * SqliteFile.CHECKPOINT_EVERY

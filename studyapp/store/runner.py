@@ -122,9 +122,6 @@ class SqliteFile:
     """
 
     KEEP_IDLE = 4
-    CHECKPOINT_EVERY = 50
-    """Write transactions between two checkpoints of the WAL (a grade writes about ten
-    pages: about SQLite's own 1,000-page mark, in a thread instead of in a commit)."""
 
     def __init__(
         self,
@@ -142,10 +139,6 @@ class SqliteFile:
         self._idle: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._closed = False  # then a connection in use when close() ran is closed on return
-        self._writes = 0  # write transactions since the last checkpoint began
-        self._checkpointer: threading.Thread | None = None
-        self.checkpoints = 0
-        self.checkpointer_names: set[str] = set()
         # Closed at the latest when the process exits, even after an error that skipped
         # Database.close(): SQLite then folds the WAL back in and removes -wal and -shm.
         weakref.finalize(self, _close_all, self._idle, self._lock)
@@ -160,9 +153,6 @@ class SqliteFile:
         )
         connection.execute(f"PRAGMA synchronous = {self.synchronous}")
         connection.execute("PRAGMA foreign_keys = ON")
-        # SQLite would checkpoint inside the COMMIT that fills the WAL past 1,000 pages,
-        # and that grade would wait for the copy and its fsync: a thread does it instead.
-        connection.execute("PRAGMA wal_autocheckpoint = 0")
         return connection
 
     def _give_back(self, connection: sqlite3.Connection) -> None:
@@ -210,46 +200,8 @@ class SqliteFile:
             connection.close()
             raise
         self._give_back(connection)
-        if begin != "BEGIN":
-            self._wrote()
-
-    def _wrote(self) -> None:
-        with self._lock:
-            self._writes += 1
-            if self._writes < self.CHECKPOINT_EVERY or self._checkpointer is not None:
-                return
-            self._writes = 0
-            self._checkpointer = threading.Thread(
-                target=self._checkpoint, name="wal-checkpoint", daemon=True
-            )
-            self._checkpointer.start()  # under the lock: checkpoint_done never joins early
-
-    def _checkpoint(self) -> None:
-        """Copy the WAL back into the database file, beside the learner's next grades: a
-        PASSIVE checkpoint takes no lock a writer or a reader waits for, and sqlite3 lets
-        go of the GIL while it copies."""
-        try:
-            connection = self._take()
-            try:
-                connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-            finally:
-                self._give_back(connection)
-            self.checkpoints += 1
-            self.checkpointer_names.add(threading.current_thread().name)
-        except sqlite3.Error:
-            pass  # busy or closed: the next round of writes tries again
-        finally:
-            with self._lock:
-                self._checkpointer = None
-
-    def checkpoint_done(self) -> None:
-        """Wait for a running checkpoint to end (tests; closing)."""
-        thread = self._checkpointer
-        if thread is not None:
-            thread.join()
 
     def close(self) -> None:
-        self.checkpoint_done()
         with self._lock:
             self._closed = True
         _close_all(self._idle, self._lock)
