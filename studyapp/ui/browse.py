@@ -251,7 +251,7 @@ class BrowseScreen(Screen[None]):
         Binding(
             "s",
             "suspend",
-            "Suspend/resume",
+            "Suspend",
             tooltip="Suspend the highlighted card or bring it back",
         ),
         Binding(
@@ -263,7 +263,7 @@ class BrowseScreen(Screen[None]):
         Binding("o", "sort", "Sort", tooltip="Sort by the next column (click a header too)"),
         Binding("O", "reverse", "Reverse", tooltip="Reverse the sort order"),
         Binding("enter", "show_card", "Card", tooltip="The whole card with its review history"),
-        Binding("c", "cram", "Cram these", tooltip="Custom study over the cards listed: cram them"),
+        Binding("c", "cram", "Cram", tooltip="Custom study over the cards listed: cram them"),
         *SHAPING_BINDINGS,
         Binding(
             "down", "focus_table", "To the table", show=False, tooltip="From a box: to the cards"
