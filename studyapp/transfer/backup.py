@@ -38,6 +38,7 @@ from studyapp.store.bulk import read_table
 from studyapp.store.json_lines import Field, write_sqlite_records
 from studyapp.store.rows import MISTAKE_COLUMNS
 from studyapp.store.schema import metadata
+from studyapp.store.statements import ATTEMPT_COLUMNS
 from studyapp.transfer import backup_schema as schema
 from studyapp.transfer.backup_schema import (
     FORMAT,
@@ -269,25 +270,7 @@ READERS: dict[str, tuple[tuple[str, ...], Callable[[Sequence[Any]], msgspec.Stru
         _review,
     ),
     "drill_attempts": (
-        (
-            "id",
-            "topic_id",
-            "seed",
-            "difficulty",
-            "inputs",
-            "expected",
-            "typed",
-            "outcome",
-            "correct",
-            "hint_used",
-            "attempted_at",
-            "day",
-            "duration_ms",
-            "review_id",
-            "level_move",
-            "slips",
-            "mistakes_before",
-        ),
+        ("id", *ATTEMPT_COLUMNS),
         _attempt,
     ),
     "misconceptions": (MISTAKE_COLUMNS, _misconception),

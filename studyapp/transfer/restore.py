@@ -54,7 +54,9 @@ from studyapp.store.models import (
     Preference,
     Review,
 )
+from studyapp.store.rows import MISTAKE_COLUMNS
 from studyapp.store.schema import metadata, move_id_sequences
+from studyapp.store.statements import ATTEMPT_COLUMNS
 from studyapp.transfer import backup_schema as schema
 from studyapp.transfer.backup_schema import (
     FORMAT,
@@ -349,36 +351,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "due",
         "lapses",
     ),
-    "drill_attempts": (
-        "id",
-        "topic_id",
-        "seed",
-        "difficulty",
-        "inputs",
-        "expected",
-        "typed",
-        "outcome",
-        "correct",
-        "hint_used",
-        "attempted_at",
-        "day",
-        "duration_ms",
-        "review_id",
-        "level_move",
-        "slips",
-        "mistakes_before",
-    ),
-    "misconceptions": (
-        "id",
-        "topic_id",
-        "seen",
-        "first_seen",
-        "last_seen",
-        "avoided_run",
-        "due",
-        "status",
-        "last_attempt",
-    ),
+    "drill_attempts": ("id", *ATTEMPT_COLUMNS),
+    "misconceptions": MISTAKE_COLUMNS,
 }
 """Each section's stored columns, in the order its rows are built below."""
 
