@@ -2,4 +2,5 @@
 
 from studyapp.cli import main
 
-main()
+if __name__ == "__main__":  # not when a second process of ours imports this module again
+    main()

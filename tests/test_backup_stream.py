@@ -5,22 +5,35 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from studyapp import cli
 from studyapp.cli import main
 from studyapp.config import Settings
 from studyapp.store import open_database
 from studyapp.transfer import restore
 from studyapp.transfer.backup import export_json
+from tests.helpers import assert_totals_match_log
 from tests.test_interop import DECK, build_history, digest
 
 
-@pytest.fixture
-def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+@pytest.fixture(params=["in this process", "read beside"])
+def cli_env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Path:
+    """Every restore here runs both ways: read and checked in the writing process, and (as
+    a large backup is) in a second process that sends the rows over."""
+    if request.param == "read beside":
+        monkeypatch.setattr(restore, "READ_BESIDE_FROM", 0)
+    # The second process's start can take a loaded machine past the progress bar's delay:
+    # these tests read the one line a command prints, not its bar (test_transfer_progress).
+    monkeypatch.setattr(cli, "PROGRESS_AFTER_SECONDS", 600)
     content = tmp_path / "content"
     content.mkdir()
     (content / "tiny.toml").write_text(DECK)
@@ -311,3 +324,53 @@ def test_a_backup_keeps_the_learners_edits_and_flags(cli_env: Path, tmp_path: Pa
         assert restored.card_text(card_id).front == "My own question?"
     finally:
         restored.close()
+
+
+def test_a_large_backup_is_read_in_a_second_process(
+    cli_env: Path, backup: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From READ_BESIDE_FROM bytes a second process reads and checks the file while this
+    one writes; below it, no process is started."""
+    started: list[int] = []
+    real = restore._Reader.__init__
+
+    def counting(self: restore._Reader, path: Path, sqlite: bool) -> None:
+        real(self, path, sqlite)
+        started.append(self.process.pid or 0)
+
+    monkeypatch.setattr(restore._Reader, "__init__", counting)
+    size = backup.stat().st_size
+    for threshold, expected in ((size + 1, 0), (size, 1)):
+        monkeypatch.setattr(restore, "READ_BESIDE_FROM", threshold)
+        code, out = run("--db", str(tmp_path / f"at-{threshold}.db"), "import", str(backup))
+        assert code == 0, out
+        assert len(started) == expected
+    assert started[0] > 0
+
+
+def test_a_backup_with_windows_line_ends_restores_the_same(backup: Path, tmp_path: Path) -> None:
+    crlf = tmp_path / "crlf.json"
+    crlf.write_bytes(backup.read_bytes().replace(b"\n", b"\r\n"))
+    other = tmp_path / "other.db"
+    code, out = run("--db", str(other), "import", str(crlf))
+    assert code == 0, out
+    db = open_database(f"sqlite:///{other}")
+    try:
+        assert export_json(db) == json.loads(backup.read_text())
+    finally:
+        db.close()
+
+
+def test_a_restore_read_beside_counts_the_day_totals_as_the_log_comes_in(
+    cli_env: Path, backup: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writer counts each stretch of the log into the day totals while the reader reads
+    on; a day split across stretches adds up to what the whole log says."""
+    monkeypatch.setattr(restore, "READ_BESIDE_FROM", 0)
+    monkeypatch.setattr(restore, "COUNT_EVERY", 1)
+    other = tmp_path / "other.db"
+    code, out = run("--db", str(other), "import", str(backup))
+    assert code == 0, out
+    with closing(sqlite3.connect(other)) as connection:
+        assert connection.execute("SELECT sum(reviews) FROM daily_totals").fetchone()[0] > 3
+        assert_totals_match_log(connection)

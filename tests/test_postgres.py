@@ -358,3 +358,23 @@ def test_browse_search_sort_and_history_on_the_server(pg) -> None:
             .all()
         )
     assert "ix_cards_text_trgm" in indexes  # the test server lets its owner create pg_trgm
+
+
+def test_a_large_backup_restores_through_a_second_process_on_the_server(
+    pg, tmp_path, monkeypatch
+) -> None:
+    """The reader process and the per-stretch day totals (an upsert) on PostgreSQL."""
+    from studyapp.transfer import restore
+    from studyapp.transfer.backup import write_backup
+    from tests.test_interop import build_history
+
+    build_history(pg, Settings(clock=FixedClock(NOON)))
+    path = tmp_path / "all.json"
+    with path.open("wb") as out:
+        write_backup(pg, out)
+    document = export_json(pg)
+    monkeypatch.setattr(restore, "READ_BESIDE_FROM", 0)
+    monkeypatch.setattr(restore, "COUNT_EVERY", 1)
+    restore_json(pg, restore.open_backup(path), replace=True)
+    assert export_json(pg) == document
+    totals_match(pg)

@@ -24,17 +24,21 @@ data (see `study_data_in`) unless `replace=True`.
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import re
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import msgspec
 import msgspec.inspect
+import msgspec.msgpack
 from sqlalchemy import Connection, delete, exists, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -47,6 +51,7 @@ from studyapp.schedulers.sm2 import INITIAL_EASINESS
 from studyapp.store import Database, totals
 from studyapp.store.bulk import insert_rows
 from studyapp.store.card_dates import date_undated_cards
+from studyapp.store.card_index import CardIndex, index_rebuilt_after
 from studyapp.store.models import (
     Card,
     Deck,
@@ -272,6 +277,26 @@ def _moment(where: str, value: str) -> int:
     return round(seconds * 1000)
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MILLISECOND = timedelta(milliseconds=1)
+_LAST_MILLIS = round(LAST_SECOND * 1000)
+
+
+def _review_moment(index: int, value: str) -> int:
+    """`_moment` of `reviews[index].time`, at a third of its cost for the form backup.py
+    writes (UTC to the whole millisecond); any other form takes `_moment`'s path."""
+    try:
+        delta = datetime.fromisoformat(value) - _EPOCH
+    except (ValueError, TypeError):  # not ISO, or without an offset
+        return _moment(f"reviews[{index}].time", value)
+    if delta.microseconds % 1000:
+        return _moment(f"reviews[{index}].time", value)
+    millis = delta // _MILLISECOND
+    if not 0 <= millis < _LAST_MILLIS:
+        return _moment(f"reviews[{index}].time", value)
+    return millis
+
+
 def _ordinal(value: date | None) -> int | None:
     return None if value is None else value.toordinal()
 
@@ -357,14 +382,26 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 """Each section's stored columns, in the order its rows are built below."""
 
 
+Sink = Callable[[str, tuple[str, ...], list[tuple[Any, ...]]], None]
+"""Where a loader's checked rows go instead of its connection: (table, columns, rows)."""
+
+
 class _Loader:
     """Checks a backup's records in document order, and, given a connection, inserts them
     a batch at a time. Keeps what later records are checked against: the ids seen, each
     item's state, the state each item's last review left."""
 
-    def __init__(self, connection: Connection | None, progress: Tally | None = None) -> None:
+    def __init__(
+        self,
+        connection: Connection | None,
+        progress: Tally | None = None,
+        *,
+        sink: Sink | None = None,
+        sqlite: bool | None = None,
+    ) -> None:
         self.connection = connection
         self.tally = progress
+        self.sink = sink
         self.deck_ids: set[str] = set()
         self.decks_given = False
         self.card_ids: set[str] = set()
@@ -376,6 +413,11 @@ class _Loader:
         self.mistake_ids: set[str] = set()
         self.counts: dict[str, int] = {}
         self.generic_ids: dict[str, set[Any]] = {}
+        # A flag as the driver binds it fastest: sqlite3 binds 0/1 as they are but adapts
+        # a bool (three flags cost more than the row's twenty integers); psycopg needs bools.
+        if sqlite is None:
+            sqlite = connection is not None and connection.dialect.name == "sqlite"
+        self.true, self.false = (1, 0) if sqlite else (True, False)
 
     # --- the document ---
 
@@ -469,15 +511,16 @@ class _Loader:
                 self._generic(f"{section.key}[{i}]", r, kinds, seen)
                 for i, r in enumerate(records, start)
             ]
+        elif section.key == "reviews":
+            rows = self._reviews(start, records)
         else:
             rows = [convert(f"{section.key}[{i}]", r) for i, r in enumerate(records, start)]
         self.counts[section.key] = self.counts.get(section.key, 0) + len(rows)
         self._insert(section.table, section.key, rows)
 
     def _insert(self, table: str, key: str, rows: list[tuple[Any, ...]]) -> None:
-        if self.connection is not None and rows:
-            columns = COLUMNS.get(key) or tuple(field_kinds(_STRUCTS[key]))
-            insert_rows(self.connection, table, columns, rows)
+        if rows:
+            self._write(table, COLUMNS.get(key) or tuple(field_kinds(_STRUCTS[key])), rows)
         if self.tally is not None:
             self.tally.add(len(rows))
 
@@ -557,8 +600,8 @@ class _Loader:
             c.why,
             c.source,
             tags,
-            c.suspended,
-            c.retired,
+            self.true if c.suspended else self.false,
+            self.true if c.retired else self.false,
             *state,
             _ordinal(c.added),
         )
@@ -573,66 +616,78 @@ class _Loader:
         self.items[("topic", t.id)] = (len(self.topic_ids) - 1, state)
         return (t.id, t.title or "", t.suspended, t.level, *state)
 
-    def _reviews(self, where: str, r: schema.Review) -> tuple[Any, ...]:
-        """A review: the state it starts from must be the one the item's previous review
-        left (or a new item's, after a reset), a same-day repeat changes nothing, and the
-        item must exist. An item's first review may start from any state (an older export
-        may carry a schedule without its log). The hot path of a restore: a million of
-        these, so the states are built inline."""
-        ids = self.review_ids
-        rid = r.id
-        if ids and rid <= ids[-1]:
-            raise _Bad(
-                f"{where}.id",
-                f"duplicate id {rid}"
-                if rid in ids
-                else f"{rid} comes after {ids[-1]}: reviews are written oldest first",
+    def _reviews(self, start: int, records: list[schema.Review]) -> list[tuple[Any, ...]]:
+        """A batch of reviews, the first `reviews[start]`. Each must start from the state
+        the item's previous review left (or a new item's, after a reset), a same-day repeat
+        changes nothing, and the item must exist. An item's first review may start from any
+        state (an older export may carry a schedule without its log). The hot path of a
+        restore, a million of these: one loop over the batch, names looked up once, states
+        built inline, and a record's place spelt out only when it is wrong."""
+        ids, items, left, new_state = self.review_ids, self.items, self.left, NEW_STATE
+        true, false = self.true, self.false
+        last_id = ids[-1] if ids else None
+        moment = _review_moment
+        rows: list[tuple[Any, ...]] = []
+        append = rows.append
+        for index, r in enumerate(records, start):
+            rid = r.id
+            if last_id is not None and rid <= last_id:
+                raise _Bad(
+                    f"reviews[{index}].id",
+                    f"duplicate id {rid}"
+                    if rid in ids
+                    else f"{rid} comes after {last_id}: reviews are written oldest first",
+                )
+            key = (r.kind, r.item_id)
+            if key not in items:  # every item there has a valid kind and id
+                where = f"reviews[{index}]"
+                kind = _choice(f"{where}.kind", r.kind, KINDS)
+                _card_identifier(f"{where}.item_id", r.item_id)
+                section = "cards" if kind == "card" else "topics"
+                raise _Bad(f"{where}.item_id", f"no {kind} {r.item_id!r} in '{section}'")
+            at = moment(index, r.time)
+            day = r.day.toordinal()
+            b, a = r.before, r.after
+            due, last = b.due, b.last_review
+            before = (
+                round(b.easiness * 100),
+                b.repetitions,
+                b.interval,
+                None if due is None else due.toordinal(),
+                b.lapses,
+                None if last is None else last.toordinal(),
             )
-        key = (r.kind, r.item_id)
-        if key not in self.items:  # every item there has a valid kind and id
-            kind = _choice(f"{where}.kind", r.kind, KINDS)
-            _card_identifier(f"{where}.item_id", r.item_id)
-            section = "cards" if kind == "card" else "topics"
-            raise _Bad(f"{where}.item_id", f"no {kind} {r.item_id!r} in '{section}'")
-        at = _moment(f"{where}.time", r.time)
-        day = r.day.toordinal()
-        b, a = r.before, r.after
-        due, last = b.due, b.last_review
-        before = (
-            round(b.easiness * 100),
-            b.repetitions,
-            b.interval,
-            None if due is None else due.toordinal(),
-            b.lapses,
-            None if last is None else last.toordinal(),
-        )
-        previous = self.left.get(key)
-        if previous is not None and before != previous[1] and before != NEW_STATE:
-            raise _Bad(
-                f"{where}.before",
-                f"does not follow from reviews[{previous[0]}], "
-                f"the previous review of {r.kind} {r.item_id!r}",
+            previous = left.get(key)
+            if previous is not None and before != previous[1] and before != new_state:
+                raise _Bad(
+                    f"reviews[{index}].before",
+                    f"does not follow from reviews[{previous[0]}], "
+                    f"the previous review of {r.kind} {r.item_id!r}",
+                )
+            due = a.due
+            repeat = r.repeat
+            after = (
+                round(a.easiness * 100),
+                a.repetitions,
+                a.interval,
+                None if due is None else due.toordinal(),
+                a.lapses,
+                before[5] if repeat else day,
             )
-        due = a.due
-        after = (
-            round(a.easiness * 100),
-            a.repetitions,
-            a.interval,
-            None if due is None else due.toordinal(),
-            a.lapses,
-            before[5] if r.repeat else day,
-        )
-        if r.repeat and after != before:
-            raise _Bad(
-                f"{where}.after",
-                "a same-day repeat does not change the schedule, but this one does",
-            )
-        self.left[key] = (len(ids), after)
-        ids.append(rid)
-        return (
-            rid, r.kind, r.item_id, at, day, r.quality, r.duration_ms, r.repeat, r.imported,
-            r.cram, r.leech, *before, *after[:5],
-        )  # fmt: skip
+            if repeat and after != before:
+                raise _Bad(
+                    f"reviews[{index}].after",
+                    "a same-day repeat does not change the schedule, but this one does",
+                )
+            left[key] = (index, after)
+            ids.append(rid)
+            last_id = rid
+            append((
+                rid, r.kind, r.item_id, at, day, r.quality, r.duration_ms,
+                true if repeat else false, true if r.imported else false,
+                true if r.cram else false, r.leech, *before, *after[:5],
+            ))  # fmt: skip
+        return rows
 
     def _drill_attempts(self, where: str, a: schema.Attempt) -> tuple[Any, ...]:
         if a.id <= self.last_attempt_id:
@@ -722,8 +777,14 @@ class _Loader:
             except ValueError as error:
                 raise _Bad(where, str(error)) from None
             rows.append((key, str(number)))
-        if self.connection is not None and rows:
-            insert_rows(self.connection, "preferences", ("key", "value"), rows)
+        if rows:
+            self._write("preferences", ("key", "value"), rows)
+
+    def _write(self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+        if self.sink is not None:
+            self.sink(table, columns, rows)
+        elif self.connection is not None:
+            insert_rows(self.connection, table, columns, rows)
 
     def _finish(self) -> None:
         """Each item must hold the state its last review left, or a new item's."""
@@ -985,24 +1046,151 @@ def restore_json(
 def _restore(
     db: Database, restored: Restored, replace: bool, progress: Progress | None, today: date
 ) -> None:
-    total = _expected_records(restored)
-    tally = Tally(progress, total)
-    with db.write_session() as session, session.begin():
-        if not replace and study_data_in(session):
-            raise ImportProblem(
-                "the database already holds study data (reviews, drill attempts, imported "
-                "decks, suspensions or preferences); importing a JSON export replaces all of "
-                "it: pass --replace to do so (export it first to keep a copy)"
-            )
-        # Later sections point at earlier ones: emptied last first.
-        for table in (*(s.table for s in reversed(SECTIONS)), "daily_totals", "preferences"):
-            session.execute(delete(metadata.tables[table]))
-        connection = session.connection()
-        _Loader(connection, tally).load(restored)
-        date_undated_cards(connection, today)
-        totals.rebuild(connection)
-        move_id_sequences(connection)  # ids were given: on PostgreSQL, move the sequences on
+    with _reading_beside(restored, db.engine.dialect.name == "sqlite") as reader:
+        tally = Tally(progress, _expected_records(restored))
+        with db.write_session() as session, session.begin():
+            if not replace and study_data_in(session):
+                raise ImportProblem(
+                    "the database already holds study data (reviews, drill attempts, imported "
+                    "decks, suspensions or preferences); importing a JSON export replaces all "
+                    "of it: pass --replace to do so (export it first to keep a copy)"
+                )
+            connection = session.connection()
+            with index_rebuilt_after(connection) as card_index:
+                # Later sections point at earlier ones: emptied last first.
+                for table in (
+                    *(s.table for s in reversed(SECTIONS)),
+                    "daily_totals",
+                    "preferences",
+                ):
+                    session.execute(delete(metadata.tables[table]))
+                if reader is not None:
+                    restored.counts = reader.load(connection, tally, card_index)
+                else:
+                    _Loader(connection, tally).load(restored)
+                date_undated_cards(connection, today)
+            if reader is None:  # the reader's rows were counted into the totals as they came
+                totals.rebuild(connection)
+            move_id_sequences(connection)  # ids were given: on PostgreSQL, move sequences on
     tally.finish()
+
+
+# --- a large backup: read and checked in a second process ------------------------------------
+
+READ_BESIDE_FROM = 8 * 1024**2
+"""From this size a backup is read and checked in a second process while this one writes the
+rows: at a million reviews each half takes seconds, and on two cores or more they overlap
+(a smaller file is done before the second process would have started)."""
+
+COUNT_EVERY = 100_000
+"""Records between two countings of the restored log into the day totals (totals.count_logged)
+while the reader reads on: the totals cost no time of their own after the last record."""
+
+_Message = tuple[str, Any, Any, list[tuple[Any, ...]] | None]
+"""What the reading process sends: ("rows", table, columns, rows), ("done", counts, None,
+None) or ("problem", message, None, None); rows decode as the tuples the driver binds."""
+
+
+@contextmanager
+def _reading_beside(restored: Restored, sqlite: bool) -> Iterator[_Reader | None]:
+    """A second process reading and checking a large backup file, started at once (it
+    reads while this one counts the records and empties the tables); None when the file is
+    small, read from memory, or there is one core."""
+    big = restored.path is not None and (os.cpu_count() or 1) > 1
+    try:
+        big = big and restored.path is not None and restored.path.stat().st_size >= READ_BESIDE_FROM
+    except OSError:
+        big = False  # the reader in this process says why
+    if not big:
+        yield None
+        return
+    assert restored.path is not None
+    reader = _Reader(restored.path, sqlite)
+    try:
+        yield reader
+    finally:
+        reader.close()
+
+
+class _Reader:
+    """The process reading and checking the backup: the same _Loader, its rows sent here a
+    batch at a time (msgpack: a third of pickle's cost for rows of plain values)."""
+
+    def __init__(self, path: Path, sqlite: bool) -> None:
+        context = multiprocessing.get_context("spawn")  # no fork of a process with threads
+        self.receive, send = context.Pipe(duplex=False)
+        self.process = context.Process(
+            target=_read_and_check,
+            args=(str(path), sqlite, send, (BATCH, WHOLE_DOCUMENT_LIMIT)),
+            daemon=True,
+        )
+        self.process.start()
+        send.close()  # only the reader writes: this end reads EOF if the reader dies
+        self.counted_at = 0
+
+    def load(self, connection: Connection, tally: Tally, card_index: CardIndex) -> dict[str, int]:
+        """Insert the rows as they come; returns the counts. A problem the reader finds is
+        raised here, where the transaction is, as if found here. The cards come before the
+        long review log: their text index is built while the reader reads the log."""
+        decode = msgspec.msgpack.Decoder(_Message).decode
+        counted = last = 0  # the day totals hold the reviews up to id `counted`
+        while True:
+            try:
+                kind, first, columns, rows = decode(self.receive.recv_bytes())
+            except EOFError:
+                raise _Bad("", "the process reading the backup stopped unexpectedly") from None
+            if kind == "done":
+                if last > counted:
+                    totals.count_logged(connection, counted, last)
+                counts: dict[str, int] = first
+                return counts
+            if kind != "rows" or rows is None:
+                raise _Bad("", str(first))
+            if first not in ("decks", "cards"):
+                card_index.rebuild()
+            insert_rows(connection, first, columns, rows)
+            tally.add(len(rows))
+            if first == "reviews":
+                last = rows[-1][0]  # ids rise (the reader checked)
+                if tally.done - self.counted_at >= COUNT_EVERY:
+                    totals.count_logged(connection, counted, last)
+                    counted, self.counted_at = last, tally.done
+
+    def close(self) -> None:
+        self.receive.close()
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join()
+
+
+def _read_and_check(path: str, sqlite: bool, send: Any, limits: tuple[int, int]) -> None:
+    """The second process: the whole backup read and checked, every batch of rows sent on,
+    then ("done", counts); or one ("problem", message) where the reading stopped. `limits`
+    are the writer's BATCH and WHOLE_DOCUMENT_LIMIT (a spawned process imports its own)."""
+    global BATCH, WHOLE_DOCUMENT_LIMIT
+    BATCH, WHOLE_DOCUMENT_LIMIT = limits
+    encode = msgspec.msgpack.Encoder().encode  # rows of plain values: a third of pickle's cost
+
+    def tell(*message: Any) -> None:
+        send.send_bytes(encode(message))
+
+    try:
+        loader = _Loader(
+            None,
+            sink=lambda table, columns, rows: tell("rows", table, columns, rows),
+            sqlite=sqlite,
+        )
+        loader.load(Restored(path=Path(path)))
+        tell("done", loader.counts, None, None)
+    except _Bad as problem:
+        tell("problem", str(problem), None, None)
+    except Exception as error:  # told to the writer, which rolls back
+        tell(
+            "problem", f"the backup could not be read: {type(error).__name__}: {error}", None, None
+        )
+    finally:
+        send.close()
 
 
 def _expected_records(restored: Restored) -> int:
