@@ -391,7 +391,11 @@ def tables(package: Path) -> dict[str, list[tuple[Any, ...]]]:
             for name in names
             if not name.startswith(("ix_", "sqlite_autoindex"))
         }
-        found["sqlite_master"] = connection.execute("SELECT * FROM sqlite_master").fetchall()
+        # The schema: every table and index with its SQL (not where its pages start, which
+        # moves when an index is built after its rows, as the review log's are).
+        found["sqlite_master"] = connection.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
+        ).fetchall()
     finally:
         connection.close()
     return {**found, "media": [(media,)]}

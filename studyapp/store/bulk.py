@@ -13,19 +13,37 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, select
+from sqlalchemy import ColumnElement, Connection, Dialect, select
 
 from studyapp.store.schema import metadata
 
 
 def read_table(
-    connection: Connection, table: str, columns: Sequence[str], batch: int = 20_000
+    connection: Connection,
+    table: str,
+    columns: Sequence[str],
+    batch: int = 20_000,
+    where: ColumnElement[bool] | None = None,
 ) -> Iterator[Sequence[tuple[Any, ...]]]:
-    """The table's rows, in primary key order, `batch` at a time (a server-side cursor
-    where the driver has one, so memory holds one batch)."""
+    """The table's rows (those `where` picks), in primary key order, `batch` at a time:
+    plain tuples, and a server-side cursor where the driver has one, so memory holds one
+    batch. On SQLite the driver's own cursor is read: SQLAlchemy's rows cost a third
+    more at a million rows, and an SQLite cursor streams anyway."""
     found = metadata.tables[table]
     statement = select(*(found.c[name] for name in columns)).order_by(*found.primary_key)
-    sql = str(statement.compile(dialect=connection.dialect))
+    if where is not None:
+        statement = statement.where(where)
+    compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
+    sql = str(compiled)
+    if connection.dialect.name == "sqlite":
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(sql)
+            while rows := cursor.fetchmany(batch):
+                yield rows
+        finally:
+            cursor.close()
+        return
     result = connection.execution_options(stream_results=True, yield_per=batch).exec_driver_sql(sql)
     while rows := result.fetchmany(batch):
         yield rows

@@ -55,7 +55,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from studyapp.decks.format import CardSpec, DeckSpec, valid_id
 from studyapp.transfer.anki_fields import html_to_text
@@ -160,9 +160,9 @@ MAX_ANSWER_MS = 2**31 - 1
 """Anki keeps the answer time in a 32-bit column."""
 
 
-@dataclass(frozen=True)
-class AnkiReview:
-    """One logged grade in Anki's `revlog` terms, keyed like AnkiSchedule."""
+class AnkiReview(NamedTuple):
+    """One logged grade in Anki's `revlog` terms, keyed like AnkiSchedule (a named tuple:
+    an export makes a million of them)."""
 
     guid: str
     ord: int
@@ -206,34 +206,43 @@ def write_revlog(
 ) -> int:
     """Write the review log rows of the cards in the package; returns how many. Anki keys
     a row by its moment in milliseconds, so a grade sharing one moves 1 ms later."""
+    indexes = cursor.execute(REVLOG_INDEXES).fetchall()
+    for name, _sql in indexes:
+        cursor.execute(f'DROP INDEX "{name}"')
+    try:
+        return _write_revlog_rows(cursor, card_ids, reviews)
+    finally:
+        for _name, sql in indexes:
+            cursor.execute(sql)
+
+
+REVLOG_INDEXES = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'revlog'"
+"""The package's own indexes on its review log (by card, by usn), built again once its
+rows are in: a million rows put one at a time into an index by card id, which they do not
+arrive in, cost four times the rows themselves."""
+
+
+def _write_revlog_rows(
+    cursor: sqlite3.Cursor, card_ids: dict[tuple[str, int], int], reviews: Iterable[AnkiReview]
+) -> int:
     used: set[int] = set()
     next_free: dict[int, int] = {}  # a crowded moment's next id to try: no quadratic probing
     batch: list[tuple[int, ...]] = []
     written = 0
-    for review in reviews:
-        card = card_ids.get((review.guid, review.ord))
+    for guid, ord, millis, ease, ivl, last_ivl, factor, time, kind in reviews:
+        card = card_ids.get((guid, ord))
         if card is None:
             continue  # a card not in the package (retired)
-        row_id = review.millis
+        row_id = millis
         if row_id in used:
-            row_id = next_free.get(review.millis, row_id)
+            row_id = next_free.get(millis, row_id)
             while row_id in used:
                 row_id += 1
-            next_free[review.millis] = row_id + 1
+            next_free[millis] = row_id + 1
         used.add(row_id)
-        time = min(max(review.time, 0), MAX_ANSWER_MS)
-        batch.append(
-            (
-                row_id,
-                card,
-                review.ease,
-                review.ivl,
-                review.last_ivl,
-                review.factor,
-                time,
-                review.type,
-            )
-        )
+        if not 0 <= time <= MAX_ANSWER_MS:
+            time = min(max(time, 0), MAX_ANSWER_MS)
+        batch.append((row_id, card, ease, ivl, last_ivl, factor, time, kind))
         if len(batch) >= REVLOG_BATCH:
             cursor.executemany(REVLOG_INSERT, batch)
             written += len(batch)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import errno
 import gc
+import itertools
 import json
 import os
 import secrets
@@ -21,11 +22,12 @@ from html import escape
 from pathlib import Path
 from typing import IO, Any, Generic, TypeVar
 
-from sqlalchemy import BigInteger, Integer, Select, false, func, select, type_coerce
+from sqlalchemy import Select, false, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
 from studyapp.store import Database, csv_lines
+from studyapp.store.bulk import read_table
 from studyapp.store.models import (
     Card,
     Deck,
@@ -251,61 +253,60 @@ def write_apkg(
         decks, schedules, keys = _apkg_decks(db, progress, logged)
         tally = Tally(progress, len(schedules) + logged)
         tally.add(len(schedules))
-        reviews = tally.each(_apkg_reviews(db, keys))
+        reviews = _apkg_reviews(db, keys, tally)
         scheduled_package(decks, schedules, reviews, rollover_hour).write_to_file(str(path))
     if progress is not None:
         progress(tally.total, tally.total)  # a review of a retired card is not written
     return len(schedules)
 
 
-def _apkg_reviews(db: Database, keys: dict[str, tuple[str, int]]) -> Iterator[Any]:
+APKG_REVIEW_COLUMNS = (
+    "item_id",
+    "reviewed_at",
+    "quality",
+    "interval",
+    "prev_interval",
+    "easiness",
+    "duration_ms",
+    "repeat",
+    "prev_due",
+    "prev_repetitions",
+    "prev_lapses",
+)
+
+
+def _apkg_reviews(
+    db: Database, keys: dict[str, tuple[str, int]], tally: Tally | None = None
+) -> Iterator[Any]:
     """Every logged grade of a card in the package, oldest first, as an AnkiReview; read
-    while the package is written, a batch at a time."""
+    while the package is written, a batch at a time, in the stored form (epoch
+    milliseconds, easiness in hundredths, flags as 0/1): a million rows turned into Python
+    datetimes and back cost more than writing them. `tally` counts each batch read."""
     from studyapp.transfer.anki import AnkiReview, anki_ease, revlog_type
 
-    r = Review
-    with db.session() as session:
-        # Core rows off the session's connection, the stored integers as they are: turning
-        # a million moments into datetimes and back to milliseconds (and factors into
-        # floats and back) cost more than writing the rows.
-        rows = session.connection().execute(
-            select(
-                r.item_id,
-                type_coerce(r.reviewed_at, BigInteger),  # epoch milliseconds
-                r.quality,
-                r.interval,
-                r.prev_interval,
-                type_coerce(r.easiness, Integer),  # hundredths: Anki's factor is ten times
-                r.duration_ms,
-                type_coerce(r.repeat, Integer),
-                r.prev_due.is_(None),
-                r.prev_repetitions,
-                r.prev_lapses,
-            )
-            .where(r.kind == "card")
-            .order_by(r.id)
-            .execution_options(yield_per=20000)
+    ease = [anki_ease(quality) for quality in range(6)]
+    kinds = {
+        (first, repeat, unlearned, lapsed): revlog_type(
+            first_sight=first,
+            repeat=repeat,
+            repetitions_before=0 if unlearned else 1,
+            lapsed=lapsed,
         )
-        for item, millis, quality, ivl, last, hundredths, ms, repeat, new, reps, lapses in rows:
-            key = keys.get(item)
-            if key is None:
-                continue
-            yield AnkiReview(
-                guid=key[0],
-                ord=key[1],
-                millis=millis,
-                ease=anki_ease(quality),
-                ivl=ivl,
-                last_ivl=last,
-                factor=hundredths * 10,
-                time=ms,
-                type=revlog_type(
-                    first_sight=bool(new),
-                    repeat=bool(repeat),
-                    repetitions_before=reps,
-                    lapsed=lapses > 0,
-                ),
-            )
+        for first, repeat, unlearned, lapsed in itertools.product((False, True), repeat=4)
+    }  # revlog_type's answer for each of the sixteen cases, looked up per row
+    with db.engine.connect() as connection:
+        cards_only = Review.kind == "card"
+        for rows in read_table(connection, "reviews", APKG_REVIEW_COLUMNS, 20_000, cards_only):
+            for item, millis, quality, ivl, last, hundredths, ms, repeat, new, reps, lapses in rows:
+                key = keys.get(item)
+                if key is None:
+                    continue
+                yield AnkiReview(
+                    key[0], key[1], millis, ease[quality], ivl, last, hundredths * 10, ms,
+                    kinds[(new is None, repeat == 1, reps == 0, lapses > 0)],
+                )  # fmt: skip
+            if tally is not None:
+                tally.add(len(rows))
 
 
 @contextmanager
