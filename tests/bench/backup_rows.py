@@ -50,8 +50,9 @@ WHERE p.id = reviews.id AND p.e IS NOT NULL
 LAST_REVIEW_STATE = """
 UPDATE cards SET easiness = l.easiness, repetitions = l.repetitions, interval = l.interval,
     due = l.due, lapses = l.lapses, last_review = l.day
-FROM (SELECT item_id, easiness, repetitions, interval, due, lapses, day, max(id)
-      FROM reviews WHERE kind = 'card' GROUP BY item_id) AS l
+FROM (SELECT r.item_id, r.easiness, r.repetitions, r.interval, r.due, r.lapses, r.day
+      FROM reviews AS r JOIN (SELECT max(id) AS id FROM reviews WHERE kind = 'card'
+                              GROUP BY item_id) AS last ON last.id = r.id) AS l
 WHERE l.item_id = cards.id
 """
 
@@ -105,10 +106,43 @@ def _medians(samples: list[tuple[float, float, float]]) -> tuple[float, float, f
     )
 
 
-def measure_backup(db_path: Path, runs: int, folder: Path) -> dict[str, float]:
+def chain_on_server(url: str) -> None:
+    """The same chaining, in place, on a PostgreSQL benchmark database (rebuilt every run):
+    the statements are standard SQL both databases run."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(CHAIN_REVIEWS))
+        connection.execute(text(LAST_REVIEW_STATE))
+    engine.dispose()
+
+
+def fresh_server_database(url: str) -> str:
+    """The URL of an empty database beside `url`'s on the same server (dropped first if a
+    run left one): where a restore goes."""
+    from sqlalchemy import create_engine, make_url, text
+
+    target = make_url(url)
+    name = f"{target.database}_restored"
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return target.set(database=name).render_as_string(hide_password=False)
+
+
+def measure_backup(db_path: Path | str, runs: int, folder: Path) -> dict[str, float]:
     """Median time and peak memory of `studyapp export --format json -o FILE` and of
-    `studyapp import FILE` into a new database, over `runs` runs each."""
-    source = chained_copy(db_path, folder)
+    `studyapp import FILE` into a new database, over `runs` runs each. `db_path` is the
+    SQLite file (a chained copy is measured) or a PostgreSQL URL (chained in place, and
+    restored into a new database on the same server)."""
+    if isinstance(db_path, Path):
+        source: Path | str = chained_copy(db_path, folder)
+    else:
+        chain_on_server(db_path)
+        source = db_path
     backup = folder / "backup.json"
     studyapp = [sys.executable, "-m", "studyapp"]
     env = dict(os.environ)
@@ -120,10 +154,14 @@ def measure_backup(db_path: Path, runs: int, folder: Path) -> dict[str, float]:
             run_child([*studyapp, "--db", str(source), "export", "-o", str(backup)], env)
         )
     for index in range(max(1, runs)):
-        target = folder / f"restored-{index}.db"
-        restores.append(run_child([*studyapp, "--db", str(target), "import", str(backup)], env))
-        for leftover in folder.glob(target.name + "*"):
-            leftover.unlink()
+        if isinstance(source, Path):
+            target = folder / f"restored-{index}.db"
+            restores.append(run_child([*studyapp, "--db", str(target), "import", str(backup)], env))
+            for leftover in folder.glob(target.name + "*"):
+                leftover.unlink()
+        else:
+            server = fresh_server_database(source)
+            restores.append(run_child([*studyapp, "--db", server, "import", str(backup)], env))
     figures: dict[str, float] = {}
     figures["backup_export"], figures["backup_export_rss"], figures["backup_export_cpu"] = _medians(
         exports
@@ -132,7 +170,8 @@ def measure_backup(db_path: Path, runs: int, folder: Path) -> dict[str, float]:
         _medians(restores)
     )
     figures["backup_bytes"] = backup.stat().st_size
-    source.unlink()
+    if isinstance(source, Path):
+        source.unlink()
     backup.unlink()
     return figures
 

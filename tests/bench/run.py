@@ -544,8 +544,7 @@ def main() -> None:
         db.close()
         built = time.perf_counter() - start
         figures = measure(db_path, args.runs)
-        if isinstance(db_path, Path):  # the backup rows chain a copy of the SQLite file
-            figures |= backup_rows.measure_backup(db_path, max(1, args.runs // 3), folder)
+        figures |= backup_rows.measure_backup(db_path, max(1, args.runs // 3), folder)
         if args.against_anki:
             from tests.bench.anki_side import build_anki_collection, measure_anki
 
