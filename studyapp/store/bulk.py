@@ -52,9 +52,31 @@ def read_table(
 def insert_rows(
     connection: Connection, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
 ) -> None:
-    """Insert stored-form `rows` (values in `columns` order) with one executemany."""
-    if rows:
-        connection.exec_driver_sql(_insert_sql(connection.dialect, table, tuple(columns)), rows)
+    """Insert stored-form `rows` (values in `columns` order): one executemany, or on
+    PostgreSQL one COPY (a statement per row costs the server a hundred microseconds each;
+    COPY streams the rows into the table)."""
+    if not rows:
+        return
+    if connection.dialect.name == "postgresql":
+        _copy_rows(connection, table, tuple(columns), rows)
+        return
+    connection.exec_driver_sql(_insert_sql(connection.dialect, table, tuple(columns)), rows)
+
+
+def _copy_rows(
+    connection: Connection, table: str, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """COPY table (columns) FROM STDIN through psycopg, on the connection's own transaction."""
+    known = metadata.tables[table]
+    quote = connection.dialect.identifier_preparer.quote
+    names = ", ".join(quote(known.c[name].name) for name in columns)
+    cursor: Any = connection.connection.cursor()  # psycopg's own cursor
+    try:
+        with cursor.copy(f"COPY {quote(known.name)} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    finally:
+        cursor.close()
 
 
 def _insert_sql(dialect: Dialect, table: str, columns: tuple[str, ...]) -> str:

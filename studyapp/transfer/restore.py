@@ -12,6 +12,13 @@ anywhere raises `ImportProblem` with one line naming the file, the line and byte
 damage is, the record and the field (`reviews[12].before.easiness: ...`); the transaction
 is rolled back and the database is left as it was.
 
+A large backup file (READ_BESIDE_FROM) is read and checked in a second process while this
+one writes: the reading (decoding, the rules above) and the writing (the driver binding a
+million rows) each take seconds, and on two cores they overlap. The reader runs the same
+_Loader and sends its checked rows a batch at a time; the writer inserts them, builds the
+cards' text index once the cards are in and counts each stretch of the log into the day
+totals as it arrives, so little is left to do after the last record.
+
 A document laid out otherwise (an export from before issue 16, or a file reformatted by
 hand) is read whole when it is small (WHOLE_DOCUMENT_LIMIT) and refused with a clear
 message when it is not, rather than taking gigabytes of memory.
