@@ -374,3 +374,22 @@ def test_a_restore_read_beside_counts_the_day_totals_as_the_log_comes_in(
     with closing(sqlite3.connect(other)) as connection:
         assert connection.execute("SELECT sum(reviews) FROM daily_totals").fetchone()[0] > 3
         assert_totals_match_log(connection)
+
+
+def test_the_reader_ends_quietly_when_the_writer_stops_early(
+    db, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A writer that stops after the first batch (a refused row, Ctrl-C) closes the pipe:
+    the reading process, blocked on a full pipe, ends at once and prints nothing."""
+    from studyapp.transfer.backup import write_backup
+    from tests.helpers import add_cards
+
+    add_cards(db, 3000)  # more rows than a pipe holds
+    path = tmp_path / "big.json"
+    with path.open("wb") as out:
+        write_backup(db, out)
+    reader = restore._Reader(path, sqlite=True)
+    assert reader.receive.recv_bytes()  # the first batch of rows
+    reader.close()
+    assert reader.process.exitcode == 0
+    assert capfd.readouterr().err == ""

@@ -34,6 +34,7 @@ import json
 import multiprocessing
 import os
 import re
+import signal
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
@@ -1174,7 +1175,12 @@ class _Reader:
 def _read_and_check(path: str, sqlite: bool, send: Any, limits: tuple[int, int]) -> None:
     """The second process: the whole backup read and checked, every batch of rows sent on,
     then ("done", counts); or one ("problem", message) where the reading stopped. `limits`
-    are the writer's BATCH and WHOLE_DOCUMENT_LIMIT (a spawned process imports its own)."""
+    are the writer's BATCH and WHOLE_DOCUMENT_LIMIT (a spawned process imports its own).
+
+    The writer owns the command: Ctrl-C is its to handle (this process ignores it), and
+    when the writer stops early (a refused row, Ctrl-C) it closes the pipe, and this
+    process ends without a word at its next send."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     global BATCH, WHOLE_DOCUMENT_LIMIT
     BATCH, WHOLE_DOCUMENT_LIMIT = limits
     encode = msgspec.msgpack.Encoder().encode  # rows of plain values: a third of pickle's cost
@@ -1183,19 +1189,21 @@ def _read_and_check(path: str, sqlite: bool, send: Any, limits: tuple[int, int])
         send.send_bytes(encode(message))
 
     try:
-        loader = _Loader(
-            None,
-            sink=lambda table, columns, rows: tell("rows", table, columns, rows),
-            sqlite=sqlite,
-        )
-        loader.load(Restored(path=Path(path)))
-        tell("done", loader.counts, None, None)
-    except _Bad as problem:
-        tell("problem", str(problem), None, None)
-    except Exception as error:  # told to the writer, which rolls back
-        tell(
-            "problem", f"the backup could not be read: {type(error).__name__}: {error}", None, None
-        )
+        try:
+            loader = _Loader(
+                None,
+                sink=lambda table, columns, rows: tell("rows", table, columns, rows),
+                sqlite=sqlite,
+            )
+            loader.load(Restored(path=Path(path)))
+            tell("done", loader.counts, None, None)
+        except _Bad as problem:
+            tell("problem", str(problem), None, None)
+        except Exception as error:  # told to the writer, which rolls back
+            kind = type(error).__name__
+            tell("problem", f"the backup could not be read: {kind}: {error}", None, None)
+    except (BrokenPipeError, ConnectionResetError):  # the writer has gone: nobody to tell
+        pass
     finally:
         send.close()
 
