@@ -66,7 +66,7 @@ if TYPE_CHECKING:
     from studyapp.review.drilling import level_note as level_note
     from studyapp.review.editing import CardProblem as CardProblem
     from studyapp.review.editing import CardText as CardText
-    from studyapp.review.fitting import Fitted
+    from studyapp.review.fitting import Fitted, NotFitted
     from studyapp.review.flags import FLAG_KINDS as FLAG_KINDS
     from studyapp.review.flags import Flag as Flag
     from studyapp.review.history import HistoryEntry as HistoryEntry
@@ -370,9 +370,16 @@ class Collection:
             found = fitted_on(reader.all("preferences"))
         return None if found is None else {"on": found[0].isoformat(), "reviews": found[1]}
 
-    def fsrs_upkeep(self) -> Fitted | None:
+    def fsrs_not_fitted(self) -> NotFitted | None:
+        """Why the last fit fitted nothing (None: it fitted, or none was tried)."""
+        from studyapp.review.fitting import not_fitted
+
+        with self.db.reading() as reader:
+            return not_fitted([(str(k), str(v)) for k, v in reader.all("preferences")])
+
+    def fsrs_upkeep(self) -> Fitted | NotFitted | None:
         """Keep FSRS's state derived and its weights fitted to this learner (the app runs
-        it in a worker after start); the fit, when one was done."""
+        it in a worker after start); the fit, when one was done or tried."""
         from studyapp.review.fitting import upkeep
 
         done = upkeep(self.db, self.settings)
