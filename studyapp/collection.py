@@ -42,6 +42,7 @@ from studyapp.store import Database, DatabaseProblem, open_database
 from studyapp.store.errors import GradeSuperseded as GradeSuperseded
 from studyapp.store.errors import NothingToUndo as NothingToUndo
 from studyapp.store.errors import StoreError as StoreError
+from studyapp.store.planner_statistics import refresh_planner_statistics
 
 # Opening a collection and showing the home screen must not wait for SQLAlchemy's ORM
 # (see store/runner.py): what the other methods need is imported when they are called,
@@ -754,6 +755,7 @@ class Collection:
         restore_json(
             self.db, restored, replace=replace, progress=progress, today=self.settings.today()
         )
+        refresh_planner_statistics(self.db)
         values, self.preference_problems = self._stored_preferences()
         self.settings = self.settings.with_preferences(values)
         if self.settings.scheduler == "fsrs":  # its state is derived, not exported
@@ -767,7 +769,9 @@ class Collection:
         told (cards done, cards in all)."""
         from studyapp.transfer.restore import import_decks
 
-        return import_decks(self.db, specs, progress=progress, today=self.settings.today())
+        report = import_decks(self.db, specs, progress=progress, today=self.settings.today())
+        refresh_planner_statistics(self.db)
+        return report
 
     def import_anki(
         self,
@@ -789,6 +793,7 @@ class Collection:
             schedule=schedule,
             progress=progress,
         )
+        refresh_planner_statistics(self.db)
         if self.settings.fsrs_tracked:  # imported schedules and logs: FSRS's state from them
             from studyapp.review.fsrs_state import derive
 
