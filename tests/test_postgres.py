@@ -437,3 +437,39 @@ def test_a_restore_and_an_anki_import_leave_the_tables_measured(pg, tmp_path) ->
     assert "cards" not in analyzed(pg)
     collection.import_anki(read_collection(package), package)
     assert "cards" in analyzed(pg)
+
+
+def test_a_connection_in_steady_use_is_not_pinged_and_a_dropped_one_is_replaced(
+    monkeypatch,
+) -> None:
+    """A ping before every transaction was one more round trip per grade; a connection
+    idle for less than PING_AFTER_IDLE_S is used as it is, and one idle longer is pinged
+    first and replaced if the server dropped it (a restart, a laptop asleep)."""
+    from studyapp.store import db as store_db
+
+    assert URL is not None
+    wipe(URL)
+    pg = open_database(URL)
+    pings: list[object] = []
+    real_ping = pg.engine.dialect.do_ping
+
+    def counted(dbapi_connection):
+        pings.append(dbapi_connection)
+        return real_ping(dbapi_connection)
+
+    monkeypatch.setattr(pg.engine.dialect, "do_ping", counted)
+    try:
+        for _ in range(3):
+            with pg.reading() as reader:
+                reader.all("preferences")
+        assert pings == []
+        with pg.engine.connect() as connection:
+            backend = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with create_engine(URL).connect() as other:
+            other.exec_driver_sql(f"SELECT pg_terminate_backend({int(backend)})")
+        monkeypatch.setattr(store_db, "PING_AFTER_IDLE_S", 0.0)
+        with pg.reading() as reader:  # pinged, found dead, replaced: no error
+            assert reader.all("preferences") is not None
+        assert len(pings) >= 1
+    finally:
+        pg.close()

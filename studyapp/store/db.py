@@ -16,6 +16,7 @@ import shutil
 import sqlite3
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
@@ -50,6 +51,10 @@ HEAD = REVISIONS[-1]
 OUR_TABLES = {"decks", "cards", "drill_topics", "reviews", "drill_attempts"}
 BUSY_TIMEOUT_ENV = "STUDYAPP_BUSY_TIMEOUT_MS"
 BUSY_TIMEOUT_MS = 5000
+PING_AFTER_IDLE_S = 30.0
+"""A PostgreSQL connection idle longer than this is pinged before use (and replaced if the
+server dropped it); one in steady use is not: a ping before every transaction was one more
+round trip in each grade."""
 """How long a writer waits for another process's write lock before giving up; the
 environment variable STUDYAPP_BUSY_TIMEOUT_MS overrides it (tests, slow shared disks)."""
 _override = os.environ.get(BUSY_TIMEOUT_ENV, "").strip()
@@ -249,7 +254,30 @@ def _make_engine(url: str, path: Path | None) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "connect", partial(_sqlite_variable_limit, engine.dialect))
         event.listen(engine, "begin", _sqlite_begin)
+    else:
+        event.listen(engine.pool, "checkin", _stamp_idle)
+        event.listen(engine.pool, "checkout", partial(_ping_if_idle, engine.dialect))
     return engine
+
+
+def _stamp_idle(_dbapi_connection: Any, record: Any) -> None:
+    record.info["studyapp_idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dialect: Any, dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """SQLAlchemy's pool_pre_ping, for a connection idle past PING_AFTER_IDLE_S only: a
+    dead one is reported as a disconnect, and the pool opens a fresh one instead."""
+    since = record.info.get("studyapp_idle_since")
+    if since is None or time.monotonic() - since <= PING_AFTER_IDLE_S:
+        return
+    from sqlalchemy.exc import DisconnectionError
+
+    try:
+        alive = dialect.do_ping(dbapi_connection)
+    except dialect.loaded_dbapi.Error as error:
+        raise DisconnectionError(str(error)) from error
+    if not alive:
+        raise DisconnectionError("the server did not answer a ping")
 
 
 def _raise_store_errors(engine: Engine, url: str) -> None:
@@ -278,8 +306,8 @@ def _sqlite_variable_limit(dialect: Any, dbapi_connection: Any, _record: Any) ->
 
 
 def _engine_options(is_sqlite: bool, path: Path | None) -> dict[str, Any]:
-    if not is_sqlite:
-        return {"pool_pre_ping": True}
+    if not is_sqlite:  # no pool_pre_ping: see _ping_if_idle
+        return {}
     options: dict[str, Any] = {"connect_args": {"timeout": BUSY_TIMEOUT_MS / 1000}}
     if path is None:  # in-memory: one shared connection, or every session sees an empty db
         from sqlalchemy.pool import StaticPool
