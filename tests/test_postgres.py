@@ -446,25 +446,26 @@ def test_a_connection_in_steady_use_is_not_pinged_and_a_dropped_one_is_replaced(
     idle for less than PING_AFTER_IDLE_S is used as it is, and one idle longer is pinged
     first and replaced if the server dropped it (a restart, a laptop asleep)."""
     from studyapp.store import db as store_db
+    from studyapp.store import postgres_server
 
     assert URL is not None
     wipe(URL)
     pg = open_database(URL)
     pings: list[object] = []
-    real_ping = pg.engine.dialect.do_ping
+    real_ping = postgres_server._alive
 
-    def counted(dbapi_connection):
-        pings.append(dbapi_connection)
-        return real_ping(dbapi_connection)
+    def counted(connection):
+        pings.append(connection)
+        return real_ping(connection)
 
-    monkeypatch.setattr(pg.engine.dialect, "do_ping", counted)
+    monkeypatch.setattr(postgres_server, "_alive", counted)
     try:
         for _ in range(3):
             with pg.reading() as reader:
                 reader.all("preferences")
         assert pings == []
-        with pg.engine.connect() as connection:
-            backend = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with pg.reading() as reader:
+            backend = reader.connection.execute("SELECT pg_backend_pid()").fetchone()[0]
         with create_engine(URL).connect() as other:
             other.exec_driver_sql(f"SELECT pg_terminate_backend({int(backend)})")
         monkeypatch.setattr(store_db, "PING_AFTER_IDLE_S", 0.0)
@@ -473,3 +474,36 @@ def test_a_connection_in_steady_use_is_not_pinged_and_a_dropped_one_is_replaced(
         assert len(pings) >= 1
     finally:
         pg.close()
+
+
+def test_a_start_on_postgresql_imports_no_sqlalchemy(pg) -> None:
+    """Opening a current database and counting home runs on psycopg alone (SQLAlchemy's
+    import was 0.2 s of a 0.8 s start); the first review still gets its ORM."""
+    Collection.open(URL).close()  # the first start: the bundled decks synced (the ORM's work)
+    probe = (
+        "import sys\n"
+        "from studyapp.collection import Collection\n"
+        "collection = Collection.open(sys.argv[1])\n"
+        "counts = collection.home()\n"
+        "assert 'sqlalchemy' not in sys.modules, 'sqlalchemy imported'\n"
+        "collection.review()\n"
+        "collection.close()\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe, URL], capture_output=True, text=True, cwd=ROOT
+    )
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
+
+
+def test_grades_commit_as_sqlite_does_with_wal_and_normal(pg) -> None:
+    """synchronous_commit off, SQLite's NORMAL: a killed studyapp loses nothing (the server
+    has the commit), only a crash of the server's machine may lose the last moment; and a
+    lock another transaction holds is waited for as long as SQLite's busy timeout."""
+    from studyapp.store.db import BUSY_TIMEOUT_MS
+
+    with pg.writing() as sql:
+        connection = sql.connection
+        assert connection.execute("SHOW synchronous_commit").fetchone()[0] == "off"
+        timeout = connection.execute("SHOW lock_timeout").fetchone()[0]
+    assert timeout in (f"{BUSY_TIMEOUT_MS}ms", f"{BUSY_TIMEOUT_MS // 1000}s")
