@@ -3,8 +3,8 @@
 Do not edit.
 
 The hot statements compiled for PostgreSQL through psycopg (%(name)s parameters), run by
-store/runner.py on a SQLAlchemy connection; values in and out in their stored form
-(store/types.py).
+store/postgres_server.py on psycopg's connections and by store/runner.py on a SQLAlchemy
+one; values in and out in their stored form (store/types.py).
 """
 
 SQL: dict[str, str] = {
