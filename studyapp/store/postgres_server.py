@@ -34,8 +34,9 @@ DRIVER_SCHEME = "postgresql+psycopg://"
 
 def conninfo_of(url: str) -> str | None:
     """libpq's URI for a SQLAlchemy `postgresql+psycopg://` URL (the same after the
-    scheme), or None for any other URL."""
-    if not url.startswith(DRIVER_SCHEME):
+    scheme), or None for any other URL, and for one with a query string, whose options
+    may be SQLAlchemy's rather than libpq's (SQLAlchemy's engine then serves it all)."""
+    if not url.startswith(DRIVER_SCHEME) or "?" in url:
         return None
     return "postgresql://" + url[len(DRIVER_SCHEME) :]
 
