@@ -115,12 +115,18 @@ def stats(ctx: click.Context, as_json: bool) -> None:
     collection = _open(ctx, topics=True)
     data = stats_json(collection.stats())
     data["calibration"] = collection.calibration_json()  # issue 17
+    unfitted = collection.fsrs_not_fitted()
     collection.close()
     if as_json:
         click.echo(json.dumps(data, indent=2))
         return
     _print_stats(data)
     _print_calibration(data["calibration"])
+    if unfitted is not None:
+        click.echo(
+            f"  FSRS not fitted on {unfitted.day.isoformat()} ({unfitted.reviews} reviews): "
+            f"{unfitted.reason}; its defaults stay"
+        )
 
 
 def _print_calibration(found: dict[str, Any]) -> None:

@@ -42,6 +42,7 @@ from studyapp.store import Database, DatabaseProblem, open_database
 from studyapp.store.errors import GradeSuperseded as GradeSuperseded
 from studyapp.store.errors import NothingToUndo as NothingToUndo
 from studyapp.store.errors import StoreError as StoreError
+from studyapp.store.planner_statistics import refresh_planner_statistics
 
 # Opening a collection and showing the home screen must not wait for SQLAlchemy's ORM
 # (see store/runner.py): what the other methods need is imported when they are called,
@@ -66,7 +67,7 @@ if TYPE_CHECKING:
     from studyapp.review.drilling import level_note as level_note
     from studyapp.review.editing import CardProblem as CardProblem
     from studyapp.review.editing import CardText as CardText
-    from studyapp.review.fitting import Fitted
+    from studyapp.review.fitting import Fitted, NotFitted
     from studyapp.review.flags import FLAG_KINDS as FLAG_KINDS
     from studyapp.review.flags import Flag as Flag
     from studyapp.review.history import HistoryEntry as HistoryEntry
@@ -370,9 +371,16 @@ class Collection:
             found = fitted_on(reader.all("preferences"))
         return None if found is None else {"on": found[0].isoformat(), "reviews": found[1]}
 
-    def fsrs_upkeep(self) -> Fitted | None:
+    def fsrs_not_fitted(self) -> NotFitted | None:
+        """Why the last fit fitted nothing (None: it fitted, or none was tried)."""
+        from studyapp.review.fitting import not_fitted
+
+        with self.db.reading() as reader:
+            return not_fitted([(str(k), str(v)) for k, v in reader.all("preferences")])
+
+    def fsrs_upkeep(self) -> Fitted | NotFitted | None:
         """Keep FSRS's state derived and its weights fitted to this learner (the app runs
-        it in a worker after start); the fit, when one was done."""
+        it in a worker after start); the fit, when one was done or tried."""
         from studyapp.review.fitting import upkeep
 
         done = upkeep(self.db, self.settings)
@@ -747,6 +755,7 @@ class Collection:
         restore_json(
             self.db, restored, replace=replace, progress=progress, today=self.settings.today()
         )
+        refresh_planner_statistics(self.db)
         values, self.preference_problems = self._stored_preferences()
         self.settings = self.settings.with_preferences(values)
         if self.settings.scheduler == "fsrs":  # its state is derived, not exported
@@ -760,7 +769,9 @@ class Collection:
         told (cards done, cards in all)."""
         from studyapp.transfer.restore import import_decks
 
-        return import_decks(self.db, specs, progress=progress, today=self.settings.today())
+        report = import_decks(self.db, specs, progress=progress, today=self.settings.today())
+        refresh_planner_statistics(self.db)
+        return report
 
     def import_anki(
         self,
@@ -782,6 +793,7 @@ class Collection:
             schedule=schedule,
             progress=progress,
         )
+        refresh_planner_statistics(self.db)
         if self.settings.fsrs_tracked:  # imported schedules and logs: FSRS's state from them
             from studyapp.review.fsrs_state import derive
 

@@ -480,3 +480,15 @@ def test_tables_stay_aligned_with_cjk_and_emoji_names(env, tmp_path) -> None:
     tiny = next(line for line in lines if "Tiny deck" in line)
     assert _ends(wide, " 2") == _ends(tiny, " 2") == _ends(header, "new")
     assert "\x1b[" not in out and all(line == line.rstrip() for line in lines)
+
+
+def test_stats_says_why_fsrs_was_not_fitted(env) -> None:
+    from studyapp.review.fitting import NOT_FITTED_KEY, NOTHING_TO_LEARN
+
+    assert run("decks")[0] == 0
+    write_preference(env["db"], NOT_FITTED_KEY, f"2026-03-01 512 {NOTHING_TO_LEARN}")
+    code, out = run("stats")
+    assert code == 0, out
+    assert f"FSRS not fitted on 2026-03-01 (512 reviews): {NOTHING_TO_LEARN}" in out
+    write_preference(env["db"], NOT_FITTED_KEY, "")
+    assert "not fitted" not in run("stats")[1]

@@ -16,6 +16,7 @@ import shutil
 import sqlite3
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
@@ -29,6 +30,8 @@ from studyapp.store.runner import CoreRunner, Runner, SqliteFile
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
     from sqlalchemy.orm import Session, sessionmaker
+
+    from studyapp.store.postgres_server import PostgresServer
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 REVISIONS = (
@@ -50,6 +53,10 @@ HEAD = REVISIONS[-1]
 OUR_TABLES = {"decks", "cards", "drill_topics", "reviews", "drill_attempts"}
 BUSY_TIMEOUT_ENV = "STUDYAPP_BUSY_TIMEOUT_MS"
 BUSY_TIMEOUT_MS = 5000
+PING_AFTER_IDLE_S = 30.0
+"""A PostgreSQL connection idle longer than this is pinged before use (and replaced if the
+server dropped it); one in steady use is not: a ping before every transaction was one more
+round trip in each grade."""
 """How long a writer waits for another process's write lock before giving up; the
 environment variable STUDYAPP_BUSY_TIMEOUT_MS overrides it (tests, slow shared disks)."""
 _override = os.environ.get(BUSY_TIMEOUT_ENV, "").strip()
@@ -82,6 +89,7 @@ class Database:
         path: Path | None = None,
         engine: Engine | None = None,
         backup: Path | None = None,
+        postgres: PostgresServer | None = None,
     ) -> None:
         self.url = url
         self.path = path  # the SQLite file, if this is one
@@ -96,6 +104,8 @@ class Database:
             if path is not None
             else None
         )
+        # psycopg connections to a PostgreSQL server, for the same reads and grades
+        self.postgres = postgres
         self._counted = path is not None
         if path is not None:
             _held_here(path, +1)
@@ -138,6 +148,8 @@ class Database:
         """One read transaction for the named statements (see store/runner.py)."""
         if self.sqlite_file is not None:
             return self.sqlite_file.reading()
+        if self.postgres is not None:
+            return self.postgres.reading()
         return self._through_sqlalchemy(self.engine)
 
     def writing(self) -> AbstractContextManager[Runner]:
@@ -149,6 +161,8 @@ class Database:
         lock it would wait for (nothing does: each grade is its own transaction)."""
         if self.sqlite_file is not None:
             return self.sqlite_file.writing()
+        if self.postgres is not None:
+            return self.postgres.writing()
         return self._through_sqlalchemy(self.writer)
 
     @staticmethod
@@ -167,6 +181,8 @@ class Database:
             self._engine.dispose()
         if self.sqlite_file is not None:
             self.sqlite_file.close()
+        if self.postgres is not None:
+            self.postgres.close()
         if self._counted and self.path is not None:
             self._counted = False
             _held_here(self.path, -1)
@@ -185,6 +201,9 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
         path.parent.mkdir(parents=True, exist_ok=True)
         if stored is not None and migrate:
             backup = _backup(path, stored)  # before our pragmas touch even its header
+    postgres = _postgres_server(url)
+    if postgres is not None and _postgres_revision(postgres, url) == HEAD:
+        return Database(url, postgres=postgres)  # checked with psycopg alone: nothing to do
     from sqlalchemy.exc import DBAPIError, OperationalError
 
     if not is_sqlite:
@@ -211,7 +230,35 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
     except (OperationalError, DBAPIError) as error:
         engine.dispose()
         raise DatabaseProblem(f"{_describe(url)} cannot be opened: {error.orig}") from error
-    return Database(url, path=path, engine=engine, backup=backup)
+    return Database(url, path=path, engine=engine, backup=backup, postgres=postgres)
+
+
+def _postgres_server(url: str) -> PostgresServer | None:
+    """psycopg's own connections for a `postgresql+psycopg://` URL (store/postgres_server.py),
+    or None for any other database."""
+    from studyapp.store.postgres_server import PostgresServer, conninfo_of
+
+    conninfo = conninfo_of(url)
+    if conninfo is None:
+        return None
+    return PostgresServer(
+        conninfo,
+        BUSY_TIMEOUT_MS,
+        lambda: PING_AFTER_IDLE_S,
+        classify=partial(store_error, url=url),
+    )
+
+
+def _postgres_revision(server: PostgresServer, url: str) -> str | None:
+    """The schema revision stored on the server (None: no alembic_version table)."""
+    import psycopg
+
+    try:
+        return server.stored_revision()
+    except psycopg.OperationalError as error:
+        server.close()
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+        raise DatabaseProblem(f"{_describe(url)} cannot be opened: {reason}") from error
 
 
 def _refuse_unsupported(url: str) -> None:
@@ -249,7 +296,30 @@ def _make_engine(url: str, path: Path | None) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "connect", partial(_sqlite_variable_limit, engine.dialect))
         event.listen(engine, "begin", _sqlite_begin)
+    else:
+        event.listen(engine.pool, "checkin", _stamp_idle)
+        event.listen(engine.pool, "checkout", partial(_ping_if_idle, engine.dialect))
     return engine
+
+
+def _stamp_idle(_dbapi_connection: Any, record: Any) -> None:
+    record.info["studyapp_idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dialect: Any, dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """SQLAlchemy's pool_pre_ping, for a connection idle past PING_AFTER_IDLE_S only: a
+    dead one is reported as a disconnect, and the pool opens a fresh one instead."""
+    since = record.info.get("studyapp_idle_since")
+    if since is None or time.monotonic() - since <= PING_AFTER_IDLE_S:
+        return
+    from sqlalchemy.exc import DisconnectionError
+
+    try:
+        alive = dialect.do_ping(dbapi_connection)
+    except dialect.loaded_dbapi.Error as error:
+        raise DisconnectionError(str(error)) from error
+    if not alive:
+        raise DisconnectionError("the server did not answer a ping")
 
 
 def _raise_store_errors(engine: Engine, url: str) -> None:
@@ -278,8 +348,8 @@ def _sqlite_variable_limit(dialect: Any, dbapi_connection: Any, _record: Any) ->
 
 
 def _engine_options(is_sqlite: bool, path: Path | None) -> dict[str, Any]:
-    if not is_sqlite:
-        return {"pool_pre_ping": True}
+    if not is_sqlite:  # no pool_pre_ping: see _ping_if_idle
+        return {}
     options: dict[str, Any] = {"connect_args": {"timeout": BUSY_TIMEOUT_MS / 1000}}
     if path is None:  # in-memory: one shared connection, or every session sees an empty db
         from sqlalchemy.pool import StaticPool
@@ -319,6 +389,8 @@ def _sqlite_target(url: str) -> tuple[bool, Path | None]:
             return True, None
         if not database.startswith("file:"):
             return True, Path(database)
+    if url.startswith("postgresql+psycopg://"):  # read without importing SQLAlchemy too
+        return False, None
     from sqlalchemy.engine import make_url
 
     parsed = make_url(url)
@@ -541,6 +613,9 @@ def store_error(error: BaseException, url: str) -> StoreError | None:
     (a mistake in a statement, a constraint refused), which keeps its own type."""
     if isinstance(error, StoreError):
         return None
+    if _psycopg_operational(error):
+        message = explain(error, url)
+        return None if message is None else StoreError(message)
     if not (isinstance(error, sqlite3.OperationalError) or type(error) is sqlite3.DatabaseError):
         if "sqlalchemy" not in sys.modules:
             return None
@@ -568,6 +643,8 @@ def explain(error: BaseException, url: str) -> str | None:
         # met by the sqlite3 path of store/runner.py (locked, busy, corrupt, read-only); other
         # sqlite3 errors are mistakes in our own SQL and keep their traceback
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    elif _psycopg_operational(error):  # met by store/postgres_server.py
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     else:
         if "sqlalchemy" not in sys.modules:
             return None  # not a database error: nothing has loaded SQLAlchemy
@@ -592,6 +669,12 @@ def explain(error: BaseException, url: str) -> str | None:
     if "i/o error" in lowered:  # SQLITE_IOERR: the disk or the network share failed
         return f"{where}: could not read or write the file (disk I/O error); check the disk"
     return f"{where}: database error: {reason}"
+
+
+def _psycopg_operational(error: BaseException) -> bool:
+    """A psycopg OperationalError (lost connection, server gone, lock timeout...)."""
+    psycopg = sys.modules.get("psycopg")
+    return psycopg is not None and isinstance(error, psycopg.OperationalError)
 
 
 def _current_revision(engine: Engine) -> str | None:
@@ -647,6 +730,14 @@ def _describe(url: str) -> str:
     _, path = _sqlite_target(url)
     if path is not None:
         return str(path)
+    if url.startswith("postgresql+psycopg://"):  # without importing SQLAlchemy
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url)
+        if parts.password is not None:  # as SQLAlchemy renders it: the password hidden
+            netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+            return parts._replace(netloc=netloc).geturl()
+        return url
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)

@@ -3,9 +3,13 @@
 - On a SQLite file: their SQL compiled ahead of time (store/compiled_sqlite.py), through the
   standard library's sqlite3 on a few pooled connections (`SqliteFile`), so that start-up
   never imports SQLAlchemy and a grade pays no per-statement SQLAlchemy work.
-- Anywhere else (in-memory SQLite, PostgreSQL): on a SQLAlchemy connection, the same
-  statements compiled once per database dialect and cached, run with `exec_driver_sql`
-  (SQLAlchemy's examples/performance recipe; cheaper per statement than executing Core).
+- On PostgreSQL through psycopg: the same, with their PostgreSQL text compiled ahead of
+  time (store/compiled_postgresql.py), on psycopg's own pooled connections
+  (store/postgres_server.py).
+- Anywhere else, and inside a SQLAlchemy session's transaction (CoreRunner): on a SQLAlchemy
+  connection, the same statements (compiled once per dialect, or taken from the generated
+  files) run with `exec_driver_sql` (SQLAlchemy's examples/performance recipe; cheaper per
+  statement than executing Core).
 
 Parameters go in and rows come out in their stored form on both paths (store/types.py:
 days as ordinals, moments as epoch milliseconds, easiness as hundredths); store/rows.py
@@ -81,6 +85,10 @@ def compiled_for(dialect: Dialect) -> dict[str, tuple[str, tuple[str, ...] | Non
         if key not in _COMPILED:
             if dialect.name == "sqlite":  # sqlite3 takes :named parameters whatever it says
                 _COMPILED[key] = {name: (sql, None) for name, sql in SQL.items()}
+            elif key == ("postgresql", "psycopg", "pyformat"):  # generated like SQLite's
+                from studyapp.store.compiled_postgresql import SQL as POSTGRESQL_SQL
+
+                _COMPILED[key] = {name: (sql, None) for name, sql in POSTGRESQL_SQL.items()}
             else:
                 from studyapp.store.statements import compile_for_driver
 

@@ -95,13 +95,9 @@ class StudyApp(App[None]):
     def fsrs_upkeep(self) -> None:
         """FSRS's state and weights kept up to date (review/fitting.py), in a thread a moment
         after start: the learner never waits for it and never has to ask for it."""
-        fitted = self.collection.fsrs_upkeep()
-        if fitted is not None:
-            self.call_from_thread(
-                self.notify,
-                f"FSRS's weights are now fitted to your {fitted.reviews} reviews.",
-                title="FSRS",
-            )
+        done = self.collection.fsrs_upkeep()
+        if done is not None:  # fitted, or why not
+            self.call_from_thread(self.notify, done.summary, title="FSRS", markup=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "fsrs" and event.state == WorkerState.ERROR:

@@ -168,6 +168,9 @@ def _build(
     from studyapp.config import Settings
 
     Collection(db, Settings()).sync_topics()
+    from studyapp.store.planner_statistics import refresh_planner_statistics
+
+    refresh_planner_statistics(db)  # PostgreSQL: as after a restore (SQLite: below)
     if db.engine.dialect.name == "sqlite":
         # Outside any transaction (the store's "begin" hook would open one): a checkpoint
         # inside BEGIN fails with "database table is locked".

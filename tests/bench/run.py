@@ -237,9 +237,11 @@ def measure(db_path: Path | str, runs: int) -> dict[str, float]:
     event.listen(db.engine, "connect", _synchronous_full)
     if db.sqlite_file is not None:  # the plain connections that record grades
         db.sqlite_file.synchronous = "FULL"
+    if db.postgres is not None:  # PostgreSQL's like: a commit waits for the WAL's flush
+        db.postgres.synchronous_commit = "on"
     later = Settings(clock=FixedClock(NOON + timedelta(days=30)))  # a day with cards left
     _, grade_times = review_round(db, later.with_preferences({"reviews_per_day": 1000}), 200)
-    if grade_times and isinstance(db_path, Path):  # a SQLite pragma: no PostgreSQL row
+    if grade_times:  # PostgreSQL: synchronous_commit on
         figures["record_grade_full"] = statistics.median(grade_times) * 1000
     collection.close()
     figures.update(measure_fsrs(db_path, runs))

@@ -124,6 +124,25 @@ async def test_the_app_keeps_fsrs_up_to_date_in_a_worker_after_start(
         assert any("432 reviews" in str(n.message) for n in app._notifications)
 
 
+async def test_a_fit_that_found_nothing_to_learn_says_why_and_that_the_defaults_stay(
+    studied: Collection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from studyapp.review.fitting import NOTHING_TO_LEARN, NotFitted
+
+    def upkeep() -> NotFitted:
+        return NotFitted(NOTHING_TO_LEARN, studied.settings.today(), 432)
+
+    monkeypatch.setattr(studied, "fsrs_upkeep", upkeep)
+    app = make_app(studied, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(1.3)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        messages = [str(n.message) for n in app._notifications]
+        assert any(NOTHING_TO_LEARN in m and "defaults stay" in m for m in messages)
+        assert not any("now fitted" in m for m in messages)
+
+
 async def test_review_grade_keys_show_the_active_schedulers_intervals(studied: Collection) -> None:
     from studyapp.review.fsrs_state import stored_state
     from studyapp.schedulers import fsrs
