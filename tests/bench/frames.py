@@ -207,10 +207,11 @@ print(json.dumps(figures))
 
 
 POSTGRES_ONLY_NOTE = (
-    "on PostgreSQL: no database-size row (the server's files are not the collection's) and "
-    "no synchronous=FULL row (a SQLite setting); the 500 grades of the frame rows are given "
-    "on the benchmark collection itself, not on a copy; the JSON backup rows chain the "
-    "benchmark's own log in place and restore into a new database on the same server"
+    "on PostgreSQL: no database-size row (the server's files are not the collection's); "
+    "the synchronous=FULL row is a grade with synchronous_commit on; the 500 grades of "
+    "the frame rows are given on the benchmark collection itself, not on a copy; the JSON "
+    "backup rows chain the benchmark's own log in place and restore into a new database "
+    "on the same server"
 )
 
 
