@@ -131,8 +131,8 @@ class HomeScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         if self.counts is None:
             self.refresh_counts()
-        else:
-            self.recount()
+        else:  # once the frame is out: the count's thread would share the GIL with the paint
+            self.call_after_refresh(self.recount)
         if not self.prepared:
             self.prepared = True
             # Not at once: the work would compete with the first paint for the GIL.

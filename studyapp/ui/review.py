@@ -164,8 +164,8 @@ class ReviewScreen(Screen[None]):
     GRADES: ClassVar[dict[str, tuple[int, str]]] = SM2_GRADES
     """The grade keys of this screen: key -> (SM-2 grade, word)."""
 
-    revealed: reactive[bool] = reactive(False, bindings=True)
-    finished: reactive[bool] = reactive(False, bindings=True)
+    revealed: reactive[bool] = reactive(False, bindings=True, repaint=False)
+    finished: reactive[bool] = reactive(False, bindings=True, repaint=False)
 
     def __init__(
         self,
@@ -183,6 +183,8 @@ class ReviewScreen(Screen[None]):
         """"grade" or "change", newest last: `u` takes back whichever came last."""
         self.grade_descriptions: dict[str, str] = {}
         """Footer words of the grade keys, by action, fitted to the width (`_label_grades`)."""
+        self.source_line = collection.source_liner()
+        """Each card's source line, the decks read once for the session."""
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
@@ -256,7 +258,7 @@ class ReviewScreen(Screen[None]):
         self.query_one("#back", Static).update(answer_text(card.answer_parts))
         self._optional("#mnemonic", card.mnemonic, "Hook  ")
         self._optional("#why", card.why, "Why  ")
-        self._optional("#source", self.collection.source_line(card), "Source  ")
+        self._optional("#source", self.source_line(card), "Source  ")
         self.query_one("#back-side").display = False
         self.query_one("#summary").display = False
         self.query_one("#front").display = True
