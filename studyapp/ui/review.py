@@ -263,9 +263,9 @@ class ReviewScreen(Screen[None]):
         self.query_one("#summary").display = False
         self.query_one("#front").display = True
         self.query_one("#grades").display = False
-        self.query_one("#review-hint", Static).update(
-            Text.assemble(("Space", "bold"), " shows the answer", style="dim")
-        )
+        hint = self.query_one("#review-hint", Static)
+        hint.update(Text.assemble(("Space", "bold"), " shows the answer", style="dim"))
+        hint.display = True
         self.query_one("#card", VerticalScroll).scroll_home(animate=False)
 
     def _optional(self, selector: str, value: str | None, label: str) -> None:

@@ -195,3 +195,22 @@ async def test_a_key_holds_the_collector_off_until_its_frame(studied: Collection
         await pilot.press("down")
         assert not gc.isenabled()
     assert gc.isenabled()  # the app closed within the hold: the collector is back
+
+
+async def test_every_front_says_space_shows_the_answer(studied: Collection) -> None:
+    """The hint came back on no card after the first: the grade panel's place stood empty
+    (one widget fewer in the screen's layout, so the footer and title bar were repainted
+    in every grade's frame)."""
+    app = make_app(studied, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        hint = app.screen.query_one("#review-hint", Static)
+        assert hint.display and "Space" in plain(hint)
+        await pilot.press("space")
+        await pilot.pause()
+        assert not hint.display
+        await pilot.press("4")
+        await pilot.pause()
+        assert app.screen.session.current is not None  # a second card, front up
+        assert hint.display and "Space" in plain(hint)
