@@ -569,19 +569,46 @@ class Collection:
         """Where the card's facts come from, as a learner reads it: the seed's title and
         section ("Cheat sheet · Loss Functions"), never one of our file names. A card from an
         import shows the source its file gave it."""
+        files = self._deck_files(card.deck_id)
+        return self._source_lines().line(files.get(card.deck_id), card.id, card.source)
+
+    def source_liner(self) -> Callable[[CardView], str | None]:
+        """`source_line` for a run of cards (a review session): every deck's file read now
+        in one query, not one query a card (a store call in each grade's frame). A deck
+        made since is read when its first card comes."""
+        files = self._deck_files(None)
+
+        def line(card: CardView) -> str | None:
+            if card.deck_id not in files:
+                files.update(self._deck_files(card.deck_id))
+            return self._source_lines().line(files.get(card.deck_id), card.id, card.source)
+
+        return line
+
+    def _source_lines(self) -> SourceLines:
         from studyapp.decks.files import SEEDS_FILE
         from studyapp.decks.seeds import SourceLines
-        from studyapp.store.models import Deck
 
         if self._sources is None:
             folder = self.content or content_dir()
             seeds = folder if (folder / SEEDS_FILE).is_file() else content_dir()
             self._sources = SourceLines(seeds, folder)
+        return self._sources
+
+    def _deck_files(self, deck_id: str | None) -> dict[str, str | None]:
+        """The bundled file of one deck, or of every deck (None: an imported deck)."""
+        from sqlalchemy import select
+
+        from studyapp.store.models import Deck
+
+        query = select(Deck.id, Deck.origin, Deck.source_path)
+        if deck_id is not None:
+            query = query.where(Deck.id == deck_id)
         with self.db.session() as session:
-            deck = session.get(Deck, card.deck_id)
-            bundled = deck is not None and deck.origin == "bundled"
-            deck_file = deck.source_path if deck is not None and bundled else None
-        return self._sources.line(deck_file, card.id, card.source)
+            return {
+                id_: path if origin == "bundled" else None
+                for id_, origin, path in session.execute(query).all()
+            }
 
     def decks(self) -> list[tuple[str, str]]:
         from sqlalchemy import false, select

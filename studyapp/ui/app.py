@@ -15,12 +15,13 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from studyapp.ui.collector import HeldCollector
 from studyapp.ui.help import HelpScreen, help_entries
 from studyapp.ui.home import HomeScreen
 from studyapp.ui.messages import Open, OpenCustomStudy, StartDrill, StartReview
@@ -76,6 +77,16 @@ class StudyApp(App[None]):
         self.cursor_blink = cursor_blink
         self.schedule_new_topics = schedule_new_topics
         self._start_theme = theme or os.environ.get(THEME_ENV) or DEFAULT_THEME
+        self.collector = HeldCollector()
+
+    async def on_event(self, event: events.Event) -> None:
+        """Every key, before any screen sees it: the collector waits for its frame."""
+        if isinstance(event, events.Key):
+            self.collector.hold(self)
+        await super().on_event(event)
+
+    def on_unmount(self) -> None:
+        self.collector.release()
 
     def on_mount(self) -> None:
         if self._start_theme in self.available_themes:

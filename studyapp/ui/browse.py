@@ -60,6 +60,11 @@ COLUMNS: tuple[tuple[str, str, int | None, bool], ...] = (
 )
 """The table's columns: key, header, width (room for a sort arrow), right-aligned. The
 date column shows the due day, or the added day while the table is sorted by it."""
+WIDE_COLUMNS = 100
+"""From this many columns the table shows every column; below, the deck column narrows and
+EF and Lapses (in the card view, Enter) give Front their room, unless the table is sorted
+by one of them."""
+NARROW_DROPS = ("ef", "lapses")
 
 SHAPING_BINDINGS: list[BindingType] = [
     Binding(
@@ -295,6 +300,8 @@ class BrowseScreen(Screen[None]):
         self._generation = 0
         """Counts the searches started; only the newest one's rows are shown."""
         self._columns_sorted: tuple[str, bool] | None = None
+        self._shown_cells: list[int] = list(range(len(COLUMNS)))
+        """Which of a row's cells (COLUMNS order) the table shows, at this width."""
         self._more: tuple[SearchDone, int] | None = None
         """The search whose rows are not all in the table yet, and the next one to add."""
         filters = [name for name, _ in collection.card_filters()]
@@ -332,13 +339,19 @@ class BrowseScreen(Screen[None]):
     def _add_columns(self) -> None:
         """The columns, the sorted one's header marked ▲ (ascending) or ▼."""
         width = self.app.size.width
-        deck_width = 10 if width < 100 else 16
+        deck_width = 10 if width < WIDE_COLUMNS else 16
         table = self.query_one("#cards", DataTable)
         table.clear(columns=True)
         sorted_column = _column_of(self.sort)
         arrow = "▼" if self.descending else "▲"
-        fixed = sum((w or 0) + 2 for _, _, w, _ in COLUMNS) + deck_width + 2
-        for key, header, column_width, right in COLUMNS:
+        shown = [
+            i
+            for i, (key, *_) in enumerate(COLUMNS)
+            if width >= WIDE_COLUMNS or key not in NARROW_DROPS or key == sorted_column
+        ]
+        columns = [COLUMNS[i] for i in shown]
+        fixed = sum((w or 0) + 2 for _, _, w, _ in columns) + deck_width + 2
+        for key, header, column_width, right in columns:
             label = "Added" if key == "date" and self.sort == "added" else header
             if key == sorted_column:
                 label += arrow
@@ -349,6 +362,7 @@ class BrowseScreen(Screen[None]):
             style = "bold" if key == sorted_column else ""
             justify: JustifyMethod = "right" if right else "left"
             table.add_column(Text(label, justify=justify, style=style), key=key, width=column_width)
+        self._shown_cells = shown
         self._columns_sorted = (self.sort, self.descending)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="tags")
@@ -446,8 +460,9 @@ class BrowseScreen(Screen[None]):
         """Put ROWS_AT_ONCE more of the search's rows in the table, from `start`."""
         table = self.query_one("#cards", DataTable)
         end = min(start + ROWS_AT_ONCE, len(message.rows))
+        shown = self._shown_cells
         for row, cells in zip(message.rows[start:end], message.cells[start:end], strict=True):
-            table.add_row(*cells, key=row.id)
+            table.add_row(*(cells[i] for i in shown), key=row.id)
         self._more = (message, end) if end < len(message.rows) else None
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:

@@ -33,6 +33,10 @@ PREPARE_AFTER_S = 0.3
 needs: long enough for the first paint to finish, shorter than a learner takes to read it."""
 WEAKEST_MIN_WIDTH = 70
 """Below this many columns the weakest-topics panel folds away (the decks need the rows)."""
+STATS_TIGHT_WIDTH = 70
+"""Below this many columns the stat boxes give up the row's side margins for their titles."""
+TITLE_FRAME = 6
+"""Columns of a box that its border title cannot use: two corners, two edges, two spaces."""
 WEAKEST_TITLE_WIDTH = 25
 """Title columns in the panel (40 wide: border, padding, 10 marks and a space)."""
 NOTHING_DUE = "Nothing due — come back tomorrow, or drill a topic with t."
@@ -94,6 +98,7 @@ class HomeScreen(Screen[None]):
         would squeeze the deck names."""
         self.refresh_bindings()
         self.query_one("#weakest", Static).display = self.size.width >= WEAKEST_MIN_WIDTH
+        self.set_class(self.size.width < STATS_TIGHT_WIDTH, "-tight")
 
     def compose(self) -> ComposeResult:
         yield Static(id="home-title", classes="title-bar")
@@ -131,8 +136,8 @@ class HomeScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         if self.counts is None:
             self.refresh_counts()
-        else:
-            self.recount()
+        else:  # once the frame is out: the count's thread would share the GIL with the paint
+            self.call_after_refresh(self.recount)
         if not self.prepared:
             self.prepared = True
             # Not at once: the work would compete with the first paint for the GIL.
@@ -236,20 +241,22 @@ class HomeScreen(Screen[None]):
         def big(value: str, rest: str = "") -> Text:
             return Text.assemble((value, "bold"), (rest, "dim"), justify="center")
 
-        self.query_one("#stat-done", Static).update(
-            big(str(counts.reviews_today), " reviews" if counts.reviews_today != 1 else " review")
-        )
-        self.query_one("#stat-left", Static).update(
-            big(str(counts.left_today), " cards" if counts.left_today != 1 else " card")
-        )
-        self.query_one("#stat-streak", Static).update(
-            big(str(counts.streak_days), " days" if counts.streak_days != 1 else " day")
-        )
-        drills = self.query_one("#stat-drills", Static)
         due = counts.topics_due + counts.mistakes_due  # a mistake due is a turn of its own
-        drills.update(big(str(due), f" due · {counts.topics_new} new"))
+        shown = {
+            "done": big(str(counts.reviews_today), plural_word(counts.reviews_today, "review")),
+            "left": big(str(counts.left_today), plural_word(counts.left_today, "card")),
+            "streak": big(str(counts.streak_days), plural_word(counts.streak_days, "day")),
+            "drills": big(str(due), f" due · {counts.topics_new} new"),
+        }
         # "✓ n": problems answered today, short enough for the box's border at 60 columns.
+        drills = self.query_one("#stat-drills", Static)
         drills.border_title = f"Drills ✓ {counts.drills_today}" if counts.drills_today else "Drills"
+        for name, text in shown.items():
+            box = self.query_one(f"#stat-{name}", Static)
+            box.update(text)
+            # Each box at least as wide as its title and its figure need; the rest shared.
+            title = Text.from_markup(str(box.border_title or ""))
+            box.styles.min_width = max(title.cell_len + TITLE_FRAME, text.cell_len + 2)
         self.query_one("#weakest", Static).update(_weakest(counts))
 
     @staticmethod
@@ -402,6 +409,11 @@ def _leeches_line(counts: HomeCounts) -> Text:
     if counts.leeches:
         line.append(" · b, tag leech, lists them", style="dim")
     return line
+
+
+def plural_word(n: int, word: str) -> str:
+    """ " reviews", " review": the word after a figure."""
+    return f" {word}" if n == 1 else f" {word}s"
 
 
 def _count(n: int) -> Text:

@@ -164,8 +164,8 @@ class ReviewScreen(Screen[None]):
     GRADES: ClassVar[dict[str, tuple[int, str]]] = SM2_GRADES
     """The grade keys of this screen: key -> (SM-2 grade, word)."""
 
-    revealed: reactive[bool] = reactive(False, bindings=True)
-    finished: reactive[bool] = reactive(False, bindings=True)
+    revealed: reactive[bool] = reactive(False, bindings=True, repaint=False)
+    finished: reactive[bool] = reactive(False, bindings=True, repaint=False)
 
     def __init__(
         self,
@@ -183,6 +183,8 @@ class ReviewScreen(Screen[None]):
         """"grade" or "change", newest last: `u` takes back whichever came last."""
         self.grade_descriptions: dict[str, str] = {}
         """Footer words of the grade keys, by action, fitted to the width (`_label_grades`)."""
+        self.source_line = collection.source_liner()
+        """Each card's source line, the decks read once for the session."""
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
@@ -256,14 +258,14 @@ class ReviewScreen(Screen[None]):
         self.query_one("#back", Static).update(answer_text(card.answer_parts))
         self._optional("#mnemonic", card.mnemonic, "Hook  ")
         self._optional("#why", card.why, "Why  ")
-        self._optional("#source", self.collection.source_line(card), "Source  ")
+        self._optional("#source", self.source_line(card), "Source  ")
         self.query_one("#back-side").display = False
         self.query_one("#summary").display = False
         self.query_one("#front").display = True
         self.query_one("#grades").display = False
-        self.query_one("#review-hint", Static).update(
-            Text.assemble(("Space", "bold"), " shows the answer", style="dim")
-        )
+        hint = self.query_one("#review-hint", Static)
+        hint.update(Text.assemble(("Space", "bold"), " shows the answer", style="dim"))
+        hint.display = True
         self.query_one("#card", VerticalScroll).scroll_home(animate=False)
 
     def _optional(self, selector: str, value: str | None, label: str) -> None:

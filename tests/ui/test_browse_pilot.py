@@ -95,14 +95,14 @@ async def test_clicking_a_header_sorts_by_it(studied: Collection) -> None:
     app = make_app(studied, seed=SEED, schedule_new_topics=False)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_browse(pilot)
-        await pilot.click("#cards", offset=(header_x(screen, "ef"), 0))
+        await pilot.click("#cards", offset=(header_x(screen, "reps"), 0))
         await settle(pilot)
-        assert screen.sort == "ef" and not screen.descending
-        easiness = {row.id: row.easiness for row in studied.search_cards()}
-        assert [easiness[i] for i in ids(screen)] == sorted(easiness.values())
-        await pilot.click("#cards", offset=(header_x(screen, "ef"), 0))
+        assert screen.sort == "reps" and not screen.descending
+        reps = {row.id: row.repetitions for row in studied.search_cards()}
+        assert [reps[i] for i in ids(screen)] == sorted(reps.values())
+        await pilot.click("#cards", offset=(header_x(screen, "reps"), 0))
         await settle(pilot)
-        assert screen.sort == "ef" and screen.descending
+        assert screen.sort == "reps" and screen.descending
 
 
 async def test_the_card_view_shows_its_review_history(studied: Collection) -> None:
@@ -219,3 +219,26 @@ async def test_u_undoes_suspend_and_reset_and_names_them(studied: Collection) ->
         assert studied.search_cards("relu")[0] == before
         assert any("Undone: Reset ui-relu" in str(n.message) for n in app._notifications)
         assert screen.check_action("undo", ()) is False  # nothing left: the key is greyed
+
+
+async def test_at_80_columns_the_front_has_the_room(studied: Collection) -> None:
+    """At 80 columns Front showed 14 characters: EF and Lapses (in the card view) give way,
+    unless the table is sorted by one of them; from 100 columns every column shows."""
+    app = make_app(studied, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_browse(pilot)
+        table = screen.query_one("#cards", DataTable)
+        assert header(screen) == ["Deck▲", "Front", "Reps", "Ivl", "Due", ""]
+        front = next(c for c in table.columns.values() if str(c.label) == "Front")
+        assert front.get_render_width(table) >= 28
+        first = screen.rows[ids(screen)[0]]
+        row = [str(cell) for cell in table.get_row_at(0)]
+        assert row[1] == " ".join(first.front.split()) and row[2] == str(first.repetitions)
+        while screen.sort != "lapses":
+            await pilot.press("down", "o")
+            await settle(pilot)
+        assert "Lapses▲" in header(screen) and "EF" not in header(screen)
+    app = make_app(studied, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await open_browse(pilot)
+        assert header(screen) == ["Deck▲", "Front", "EF", "Reps", "Ivl", "Due", "Lapses", ""]

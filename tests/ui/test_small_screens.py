@@ -102,3 +102,32 @@ async def test_every_screen_keeps_its_keys_at_60_by_20(
             assert shown.get("?", shown.get("f1")) == "Keys", shown
         for key in needed:
             assert key in shown, (key, shown)
+
+
+def top_edge(widget: Widget) -> str:
+    """The widget's top border as drawn, its title (cut with an ellipsis, or whole) in it."""
+    from textual.geometry import Region
+
+    line = widget.render_lines(Region(0, 0, widget.outer_size.width, 1))[0]
+    return line.text
+
+
+async def test_every_home_stat_title_reads_whole_at_60_by_20(studied: Collection) -> None:
+    app = make_app(studied, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=(60, 20)) as pilot:
+        app.start_drill(["softmax"])  # one attempt today: the drills title grows, "Drills ✓ 1"
+        await pilot.pause()
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        while not isinstance(app.screen, HomeScreen):
+            await pilot.press("escape")
+            await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        boxes = list(app.screen.query(".stat"))
+        assert len(boxes) == 4
+        for box in boxes:
+            title = str(box.border_title)
+            assert title in top_edge(box), (title, top_edge(box))
+            assert box.region.right <= 60
+        assert "✓" in str(boxes[-1].border_title)

@@ -41,6 +41,11 @@ def test_home_small_terminal(snap_compare: SnapCompare, studied: Collection) -> 
     assert snap_compare(app_for(studied), terminal_size=(80, 24))
 
 
+def test_home_60_columns(snap_compare: SnapCompare, studied: Collection) -> None:
+    """Every stat box's title reads whole at 60×20."""
+    assert snap_compare(app_for(studied), terminal_size=(60, 20))
+
+
 def test_home_nothing_studied(snap_compare: SnapCompare, collection: Collection) -> None:
     assert snap_compare(app_for(collection), terminal_size=SIZE)
 
@@ -142,6 +147,17 @@ def test_browse(snap_compare: SnapCompare, studied: Collection) -> None:
         await pilot.pause()
 
     assert snap_compare(app_for(studied), run_before=open_browse, terminal_size=SIZE)
+
+
+def test_browse_80_columns(snap_compare: SnapCompare, studied: Collection) -> None:
+    """At 80 columns the Front column has the room (the detail columns give way)."""
+
+    async def open_browse(pilot: Pilot[Any]) -> None:
+        await pilot.press("b", "down")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(app_for(studied), run_before=open_browse, terminal_size=(80, 24))
 
 
 def test_browse_card_with_history(snap_compare: SnapCompare, studied: Collection) -> None:
