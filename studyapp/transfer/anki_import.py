@@ -10,6 +10,12 @@ Anki deck whose name or id is a bundled deck's gets a distinct id and the visibl
 "<name> (Anki)": imported decks are never merged into bundled ones, so the next start's
 sync of the deck files never retires them. The Anki review log is appended, marked
 imported, once: a row already in the log (same card and moment) is not added again.
+
+Years of Anki history are a million answers: the log is streamed from the package a batch
+at a time (transfer/anki_read.py), converted straight to stored rows with each day worked
+out once per hour of the clock (anki_cards.review_rows), and written with the driver's own
+executemany or COPY (store/bulk.py); browse's text index is rebuilt once at the end rather
+than kept in step card by card (store/card_index.py).
 """
 
 from __future__ import annotations
@@ -18,22 +24,28 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import false, insert, select
+from sqlalchemy import BigInteger, false, select, type_coerce
 from sqlalchemy.orm import Session
 
 from studyapp.decks.sync import id_batches
 from studyapp.schedulers.sm2 import Sm2State
 from studyapp.store import Database, totals
+from studyapp.store.bulk import insert_rows
+from studyapp.store.card_index import index_rebuilt_after
 from studyapp.store.models import Card, Deck, Review
 from studyapp.transfer.anki import STUDYAPP_DECK_PREFIX, deck_ids_for
-from studyapp.transfer.anki_cards import ImportedCard, ImportedReview, map_collection
+from studyapp.transfer.anki_cards import (
+    REVIEW_COLUMNS,
+    ImportedCard,
+    card_histories,
+    map_collection,
+    review_rows,
+)
 from studyapp.transfer.anki_read import AnkiCollection
 
 SCHEDULES = ("keep", "anki")
 CLASH_SUFFIX = " (Anki)"
-REVIEW_BATCH = 5000
 Progress = Callable[[int, int], None]
 """Called with (done, total) as the import goes."""
 
@@ -62,44 +74,57 @@ def import_anki(
     if schedule not in SCHEDULES:
         raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}")
     report = AnkiImportReport()
+    histories = card_histories(anki)
     with db.write_session() as session:
-        known = _known_ids(session, [note.guid for note in anki.notes])
-        mapped = map_collection(anki, lambda guid: known.get(guid, {}), study_day, source.name)
-        report.skipped = mapped.skipped
-        existing = _existing_cards(session, [card.id for card in mapped.cards])
-        deck_of = _decks(session, mapped.cards, existing, source, report)
-        studied = _studied_here(session, list(existing))
-        next_position = max((card.position for card in existing.values()), default=0)
-        next_position = max(next_position, _max_position(session)) + 1
-        total = len(mapped.cards) + len(mapped.reviews)
-        for done, imported in enumerate(mapped.cards, start=1):
-            card = existing.get(imported.id)
-            if card is None:
-                card = Card(
-                    id=imported.id,
-                    position=next_position,
-                    retired=False,
-                    added=imported.added or study_day(datetime.now(UTC)),
-                )
-                next_position += 1
-                session.add(card)
-                existing[imported.id] = card
-                report.added += 1
-                take = True
-            else:
-                take = schedule == "anki" or imported.id not in studied
-                changed = _differs(card, imported, deck_of[imported.id]) or (
-                    take and _state_differs(card, imported)
-                )
-                report.updated += changed
-                report.unchanged += not changed
-            _write_card(card, imported, deck_of[imported.id], take)
-            report.schedules_taken += take
-            if progress is not None and done % 200 == 0:
-                progress(done, total)
-        session.flush()
-        report.reviews = _add_reviews(session, mapped.reviews)
-        totals.rebuild(session.connection())
+        with index_rebuilt_after(session.connection()) as index:
+            known = _known_ids(session, [note.guid for note in anki.notes])
+            mapped = map_collection(
+                anki, lambda guid: known.get(guid, {}), study_day, source.name, histories
+            )
+            del histories
+            report.skipped = mapped.skipped
+            existing = _existing_cards(session, [card.id for card in mapped.cards])
+            had_cards = set(existing)
+            deck_of = _decks(session, mapped.cards, existing, source, report)
+            studied = _studied_here(session, list(existing))
+            next_position = max((card.position for card in existing.values()), default=0)
+            next_position = max(next_position, _max_position(session)) + 1
+            total = len(mapped.cards) + anki.review_count()
+            for done, imported in enumerate(mapped.cards, start=1):
+                card = existing.get(imported.id)
+                if card is None:
+                    card = Card(
+                        id=imported.id,
+                        position=next_position,
+                        retired=False,
+                        added=imported.added or study_day(datetime.now(UTC)),
+                    )
+                    next_position += 1
+                    session.add(card)
+                    existing[imported.id] = card
+                    report.added += 1
+                    take = True
+                else:
+                    take = schedule == "anki" or imported.id not in studied
+                    changed = _differs(card, imported, deck_of[imported.id]) or (
+                        take and _state_differs(card, imported)
+                    )
+                    report.updated += changed
+                    report.unchanged += not changed
+                _write_card(card, imported, deck_of[imported.id], take)
+                report.schedules_taken += take
+                if progress is not None and done % 200 == 0:
+                    progress(done, total)
+            session.flush()
+            index.rebuild()
+            card_ids = {card.anki_card_id: card.id for card in mapped.cards}
+            cards_done = len(mapped.cards)
+            del mapped, existing
+            session.expunge_all()  # the cards are written: memory is for the log now
+            report.reviews = _add_reviews(
+                session, anki, card_ids, had_cards, study_day, (progress, cards_done, total)
+            )
+            totals.rebuild(session.connection())
         session.commit()
     if progress is not None:
         progress(total, total)
@@ -251,51 +276,42 @@ def _set_state(card: Card, state: Sm2State) -> None:
     card.due, card.lapses, card.last_review = state.due, state.lapses, state.last_review
 
 
-def _add_reviews(session: Session, reviews: list[ImportedReview]) -> int:
-    """Append the answers not already in the log (same card, same moment to the ms)."""
-    ids = list({review.card_id for review in reviews})
-    logged: set[tuple[str, int]] = set()
-    for batch in id_batches(ids):
+def _add_reviews(
+    session: Session,
+    anki: AnkiCollection,
+    card_ids: dict[int, str],
+    had_cards: set[str],
+    study_day: Callable[[datetime], date],
+    told: tuple[Progress | None, int, int],
+) -> int:
+    """Append the answers not already in the log (same card, same moment to the ms), a
+    streamed batch at a time. Only a card studyapp had before can have them logged.
+    `told`: the progress callback, the steps done before the log and the steps in all."""
+    progress, done, total = told
+    connection = session.connection()
+    logged = _logged(session, had_cards & set(card_ids.values()))
+    added = 0
+    for batch in review_rows(anki, card_ids, study_day):
+        done += len(batch)
+        if logged:
+            batch = [row for row in batch if row[2] not in logged.get(row[1], ())]
+            for row in batch:
+                logged.setdefault(row[1], set()).add(row[2])
+        insert_rows(connection, "reviews", REVIEW_COLUMNS, batch)
+        added += len(batch)
+        if progress is not None:
+            progress(done, total)
+    return added
+
+
+def _logged(session: Session, ids: set[str]) -> dict[str, set[int]]:
+    """Card id -> the moments (epoch ms) of its logged answers, for the cards in `ids`."""
+    logged: dict[str, set[int]] = {}
+    moment = type_coerce(Review.__table__.c.reviewed_at, BigInteger)  # as stored: ms
+    for batch in id_batches(sorted(ids)):
         rows = session.execute(
-            select(Review.item_id, Review.reviewed_at).where(
-                Review.kind == "card", Review.item_id.in_(batch)
-            )
+            select(Review.item_id, moment).where(Review.kind == "card", Review.item_id.in_(batch))
         )
-        logged.update((item, _ms(moment)) for item, moment in rows)
-    new_rows: list[dict[str, Any]] = []
-    for review in reviews:
-        key = (review.card_id, _ms(review.reviewed_at))
-        if key in logged:
-            continue
-        logged.add(key)
-        before, after = review.before, review.after
-        new_rows.append(
-            {
-                "kind": "card",
-                "item_id": review.card_id,
-                "reviewed_at": review.reviewed_at,
-                "day": after.last_review,
-                "quality": review.quality,
-                "duration_ms": review.duration_ms,
-                "repeat": review.repeat,
-                "prev_easiness": before.easiness,
-                "prev_repetitions": before.repetitions,
-                "prev_interval": before.interval,
-                "prev_due": before.due,
-                "prev_lapses": before.lapses,
-                "prev_last_review": before.last_review,
-                "easiness": after.easiness,
-                "repetitions": after.repetitions,
-                "interval": after.interval,
-                "due": after.due,
-                "lapses": after.lapses,
-                "imported": True,
-            }
-        )
-    for start in range(0, len(new_rows), REVIEW_BATCH):  # one executemany per batch
-        session.execute(insert(Review.__table__), new_rows[start : start + REVIEW_BATCH])
-    return len(new_rows)
-
-
-def _ms(moment: datetime) -> int:
-    return round(moment.timestamp() * 1000)
+        for item, ms in rows:
+            logged.setdefault(item, set()).add(int(ms))
+    return logged
