@@ -179,3 +179,83 @@ def test_days_worked_out_once_an_hour_are_those_of_every_moment(
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+@pytest.mark.parametrize("plain", ["  a\xa0b  ", "x", "", " \xa0 ", "[sound:a.mp3] tone", "a\tb "])
+def test_plain_text_fields_skip_the_html_pass_with_the_same_result(plain: str) -> None:
+    from studyapp.transfer.anki_fields import html_to_text
+
+    assert html_to_text(plain) == html_to_text(plain + "<span></span>")
+
+
+def test_cards_new_here_are_written_whole_and_found_by_browse(
+    built: Built, anki: AnkiCollection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cards new to studyapp are written in bulk: every field of the mapping arrives, each
+    card has its own place in the new-card order, and browse's index (rebuilt once, its
+    triggers back) finds them."""
+    from sqlalchemy import select
+
+    from studyapp.store import open_database
+    from studyapp.store.models import Card
+
+    def day(moment: datetime) -> date:
+        return study_day(moment, ROLLOVER)
+
+    mapped = map_collection(anki, lambda _: {}, day, built.current.name, card_histories(anki))
+    db_file = tmp_path / "study.db"
+    imported_log(db_file, built.current, monkeypatch)
+    db = open_database(f"sqlite:///{db_file}")
+    try:
+        with db.session() as session:
+            cards = {c.id: c for c in session.scalars(select(Card))}
+            session.expunge_all()
+    finally:
+        db.close()
+    for made in mapped.cards:
+        card = cards[made.id]
+        assert (card.front, card.back, card.tags.split()) == (made.front, made.back, [*made.tags])
+        assert (card.note_id, card.template, card.ordinal) == (
+            made.note_id,
+            made.template,
+            made.ordinal,
+        )
+        assert (card.anki_guid, card.source, card.suspended) == (
+            made.guid,
+            made.source,
+            made.suspended,
+        )
+        assert (card.mnemonic, card.why, card.retired, card.added) == (
+            None,
+            None,
+            False,
+            made.added,
+        )
+        assert (card.easiness, card.repetitions, card.interval) == (
+            made.state.easiness,
+            made.state.repetitions,
+            made.state.interval,
+        )
+        assert (card.due, card.lapses, card.last_review) == (
+            made.state.due,
+            made.state.lapses,
+            made.state.last_review,
+        )
+        assert card.fsrs_stability is None
+    positions = [cards[made.id].position for made in mapped.cards]
+    assert positions == sorted(positions) and len(set(positions)) == len(positions)
+    word = "frequency"
+    assert any(word in made.front.lower() for made in mapped.cards)
+    connection = sqlite3.connect(db_file)
+    try:
+        found = connection.execute(
+            "SELECT count(*) FROM cards_fts WHERE cards_fts MATCH ?", (word,)
+        ).fetchone()[0]
+        rows = connection.execute("SELECT count(*) FROM cards").fetchone()[0]
+        indexed = connection.execute("SELECT count(*) FROM cards_fts").fetchone()[0]
+        triggers = connection.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'cards'"
+        ).fetchone()[0]
+    finally:
+        connection.close()
+    assert found >= 1 and rows == indexed and triggers == 3

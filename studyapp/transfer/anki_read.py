@@ -102,6 +102,8 @@ class RevlogFile:
         self._folder = tempfile.TemporaryDirectory(prefix="studyapp-apkg-")
         self.path = Path(self._folder.name) / "collection.sqlite"
         self.path.write_bytes(raw)
+        self.plain = False
+        """Every value of its `revlog` is an integer (checked): rows need no checks."""
 
     def close(self) -> None:
         self._folder.cleanup()
@@ -129,14 +131,16 @@ class AnkiCollection:
         time (REVLOG_BATCH): memory holds one batch, however many years the log covers."""
         if self.revlog is None:
             return
-        size = size or REVLOG_BATCH
+        size, plain = size or REVLOG_BATCH, self.revlog.plain
         connection, steps_left = _connect(self.revlog.path)
         try:
             cursor = connection.execute(
-                "SELECT id, cid, ease, ivl, factor, time, type FROM revlog ORDER BY id"
+                "SELECT id, cid, ease, ivl, factor, "
+                + ("max(0, time)" if plain else "time")
+                + ", type FROM revlog ORDER BY id"
             )
             while rows := cursor.fetchmany(size):
-                yield [_review_row(row) for row in rows]
+                yield rows if plain else [_review_row(row) for row in rows]
         except sqlite3.OperationalError:
             if steps_left[0] < 0:
                 raise ValueError(TOO_MUCH_WORK) from None
@@ -414,7 +418,9 @@ def _check_revlog(collection: AnkiCollection) -> None:
         raise
     finally:
         connection.close()
-    if odd is not None:
+    if odd is None:
+        collection.revlog.plain = True
+    else:
         for _batch in collection.review_batches():
             pass
 
