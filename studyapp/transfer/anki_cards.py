@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -54,7 +54,7 @@ QUALITY = {1: 1, 2: 3, 3: 4, 4: 5}
 """Anki's answer buttons as SM-2 grades: Again, Hard, Good, Easy."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ImportedCard:
     """One studyapp card made from one Anki card."""
 
@@ -77,7 +77,7 @@ class ImportedCard:
     """The study day the Anki note was created (its id is that moment in milliseconds)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class CardHistory:
     """What a card's schedule needs of its log, gathered as the log streams past: the
     moment of its last answer and SM-2's streak (see `_streak_step`)."""
@@ -134,7 +134,8 @@ def map_collection(
 ) -> ImportedCollection:
     """Every card and answer of `anki`. `known_ids(guid)` gives the ids of cards studyapp
     already has for that note, by (template, ordinal); `study_day` turns a moment into
-    studyapp's study day; `histories` is `card_histories(anki)`, read beforehand."""
+    studyapp's study day; `histories` is `card_histories(anki)`, read beforehand, or the
+    one `review_rows` fills as it goes, the states then settled by `settle_states`."""
     out = ImportedCollection()
     notes = {note.id: note for note in anki.notes}
     for card in anki.cards:
@@ -147,9 +148,7 @@ def map_collection(
         if isinstance(made, str):
             out.skipped.append(f"note {note.guid!r} card {card.ord + 1}: {made}")
             continue
-        made = ImportedCard(
-            **{**made.__dict__, "source": made.source or source, "added": _created(note, study_day)}
-        )
+        made = replace(made, source=made.source or source, added=_created(note, study_day))
         out.cards.append(made)
     return out
 
@@ -327,21 +326,46 @@ def _streak_step(
             history.streak, history.counted_day = history.streak + 1, day
 
 
+def settle_states(
+    anki: AnkiCollection, cards: list[ImportedCard], histories: dict[int, CardHistory]
+) -> Iterator[ImportedCard]:
+    """`cards` mapped before their log was read, each with the schedule its history gives:
+    one at a time, so that only the caller keeps what it needs of them."""
+    by_id = {card.id: card for card in anki.cards}
+    for card in cards:
+        anki_card = by_id[card.anki_card_id]
+        yield replace(card, state=card_state(anki, anki_card, histories.get(anki_card.id)))
+
+
 def review_rows(
-    anki: AnkiCollection, card_ids: dict[int, str], study_day: Callable[[datetime], date]
+    anki: AnkiCollection,
+    card_ids: dict[int, str],
+    study_day: Callable[[datetime], date],
+    histories: dict[int, CardHistory] | None = None,
 ) -> Iterator[list[tuple[Any, ...]]]:
     """The log's graded answers of the cards in `card_ids` (Anki card id -> studyapp id),
     as stored review rows (REVIEW_COLUMNS), one batch of the streamed log at a time, in
     answer order. Each row holds the SM-2 state before and after it, rebuilt from the
-    card's earlier answers: memory holds one state per card, not the log."""
+    card's earlier answers: memory holds one state per card, not the log. `histories`,
+    when given, is filled for those cards in the same pass (see `card_histories`)."""
     day_of = cached_days(study_day)
+    rollover = timedelta(hours=anki.rollover)
+    anki_day = cached_days(lambda local: (local - rollover).date())
     hundredths: dict[int, int] = {}
     states: dict[int, tuple[Any, ...]] = {}
     for batch in anki.review_batches():
         rows: list[tuple[Any, ...]] = []
         for moment, card, ease, ivl, factor, taken, kind in batch:
             card_id = card_ids.get(card)
-            if card_id is None or ease not in QUALITY:
+            if card_id is None:
+                continue
+            if histories is not None:
+                history = histories.get(card)
+                if history is None:
+                    history = histories[card] = CardHistory(moment)
+                history.last_ms = moment
+                _streak_step(history, ease, ivl, moment, anki_day)
+            if ease not in QUALITY:
                 continue
             before = states.get(card, _NEW)
             easiness, repetitions, _interval, _due, lapses, last_day = before

@@ -39,10 +39,11 @@ from studyapp.store.rows import day_value, ease_value
 from studyapp.transfer.anki import STUDYAPP_DECK_PREFIX, deck_ids_for
 from studyapp.transfer.anki_cards import (
     REVIEW_COLUMNS,
+    CardHistory,
     ImportedCard,
-    card_histories,
     map_collection,
     review_rows,
+    settle_states,
 )
 from studyapp.transfer.anki_read import AnkiCollection
 
@@ -102,25 +103,34 @@ def import_anki(
     if schedule not in SCHEDULES:
         raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}")
     report = AnkiImportReport()
-    histories = card_histories(anki)
     with db.write_session() as session:
         with index_rebuilt_after(session.connection()) as index:
             known = _known_ids(session, [note.guid for note in anki.notes])
-            mapped = map_collection(
-                anki, lambda guid: known.get(guid, {}), study_day, source.name, histories
+            mapped = map_collection(  # schedules settled once the log has been read
+                anki, lambda guid: known.get(guid, {}), study_day, source.name, {}
             )
-            del histories
             report.skipped = mapped.skipped
             existing = _existing_cards(session, [card.id for card in mapped.cards])
             had_cards = set(existing)
+            studied = _studied_here(session, list(existing))  # before the log grows
+            logged = anki.review_count()
+            total = logged + len(mapped.cards)
+            histories: dict[int, CardHistory] = {}
+            report.reviews = _add_reviews(
+                session,
+                anki,
+                {card.anki_card_id: card.id for card in mapped.cards},
+                (had_cards, histories),
+                study_day,
+                (progress, 0, total),
+            )
             deck_of = _decks(session, mapped.cards, existing, source, report)
-            studied = _studied_here(session, list(existing))
             next_position = max((card.position for card in existing.values()), default=0)
             next_position = max(next_position, _max_position(session)) + 1
-            total = len(mapped.cards) + anki.review_count()
             today = study_day(datetime.now(UTC))
             added: dict[str, tuple[Any, ...]] = {}  # new cards, written in bulk below
-            for done, imported in enumerate(mapped.cards, start=1):
+            cards = settle_states(anki, mapped.cards, histories)
+            for done, imported in enumerate(cards, start=logged + 1):
                 card = existing.get(imported.id)
                 if card is not None:
                     take = schedule == "anki" or imported.id not in studied
@@ -146,6 +156,7 @@ def import_anki(
                 report.schedules_taken += card is None or take
                 if progress is not None and done % 200 == 0:
                     progress(done, total)
+            del mapped, histories, cards
             session.flush()
             rows = list(added.values())
             del added
@@ -158,13 +169,6 @@ def import_anki(
                 )
             del rows
             index.rebuild()
-            card_ids = {card.anki_card_id: card.id for card in mapped.cards}
-            cards_done = len(mapped.cards)
-            del mapped, existing
-            session.expunge_all()  # the cards are written: memory is for the log now
-            report.reviews = _add_reviews(
-                session, anki, card_ids, had_cards, study_day, (progress, cards_done, total)
-            )
             totals.rebuild(session.connection())
         session.commit()
     if progress is not None:
@@ -362,18 +366,20 @@ def _add_reviews(
     session: Session,
     anki: AnkiCollection,
     card_ids: dict[int, str],
-    had_cards: set[str],
+    cards: tuple[set[str], dict[int, CardHistory]],
     study_day: Callable[[datetime], date],
     told: tuple[Progress | None, int, int],
 ) -> int:
     """Append the answers not already in the log (same card, same moment to the ms), a
     streamed batch at a time. Only a card studyapp had before can have them logged.
+    `cards`: the ids studyapp had before, and the histories to fill in the same pass;
     `told`: the progress callback, the steps done before the log and the steps in all."""
+    had_cards, histories = cards
     progress, done, total = told
     connection = session.connection()
     logged = _logged(session, had_cards & set(card_ids.values()))
     added = 0
-    for batch in review_rows(anki, card_ids, study_day):
+    for batch in review_rows(anki, card_ids, study_day, histories):
         done += len(batch)
         if logged:
             batch = [row for row in batch if row[2] not in logged.get(row[1], ())]

@@ -50,7 +50,7 @@ class NoteType:
     cloze: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AnkiNote:
     id: int
     guid: str
@@ -59,7 +59,7 @@ class AnkiNote:
     tags: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AnkiCard:
     """One card row, with a card in a filtered deck put back in its home deck and due."""
 
@@ -76,7 +76,7 @@ class AnkiCard:
     lapses: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AnkiReview:
     """One row of the review log (`revlog`)."""
 
