@@ -207,18 +207,15 @@ def _max_position(session: Session) -> int:
 
 
 def _studied_here(session: Session, ids: Sequence[str]) -> set[str]:
-    """The cards graded in studyapp itself (a logged grade that did not come from Anki)."""
-    studied: set[str] = set()
-    for batch in id_batches(list(ids)):
-        studied.update(
-            session.scalars(
-                select(Review.item_id)
-                .where(Review.kind == "card", Review.item_id.in_(batch))
-                .where(Review.imported == false())
-                .distinct()
-            )
-        )
-    return studied
+    """The cards graded in studyapp itself (a logged grade that did not come from Anki).
+    One pass over the log, not one per batch of ids: the log has no index by card."""
+    wanted = set(ids)
+    if not wanted:
+        return set()
+    graded = session.scalars(
+        select(Review.item_id).where(Review.kind == "card", Review.imported == false()).distinct()
+    )
+    return {item for item in graded if item in wanted}
 
 
 def _decks(
@@ -393,13 +390,19 @@ def _add_reviews(
 
 
 def _logged(session: Session, ids: set[str]) -> dict[str, set[int]]:
-    """Card id -> the moments (epoch ms) of its logged answers, for the cards in `ids`."""
+    """Card id -> the moments (epoch ms) of its logged answers, for the cards in `ids`:
+    one pass over the log (it has no index by card), as stored."""
     logged: dict[str, set[int]] = {}
+    if not ids:
+        return logged
     moment = type_coerce(Review.__table__.c.reviewed_at, BigInteger)  # as stored: ms
-    for batch in id_batches(sorted(ids)):
-        rows = session.execute(
-            select(Review.item_id, moment).where(Review.kind == "card", Review.item_id.in_(batch))
-        )
-        for item, ms in rows:
+    table = Review.__table__
+    rows = (
+        session.connection()
+        .execution_options(yield_per=20_000)
+        .execute(select(table.c.item_id, moment).where(table.c.kind == "card"))
+    )
+    for item, ms in rows:
+        if item in ids:
             logged.setdefault(item, set()).add(int(ms))
     return logged
