@@ -259,3 +259,50 @@ def test_cards_new_here_are_written_whole_and_found_by_browse(
     finally:
         connection.close()
     assert found >= 1 and rows == indexed and triggers == 3
+
+
+def with_revlog_edit(built: Built, folder: Path, edit: str) -> Path:
+    """The legacy package with `edit` (SQL) run on its collection's review log."""
+    import zipfile
+
+    with zipfile.ZipFile(built.legacy) as package:
+        members = {name: package.read(name) for name in package.namelist()}
+    name = "collection.anki21"
+    database = folder / name
+    database.write_bytes(members[name])
+    connection = sqlite3.connect(database)
+    connection.execute(edit)
+    connection.commit()
+    connection.close()
+    members[name] = database.read_bytes()
+    out = folder / "edited.apkg"
+    with zipfile.ZipFile(out, "w") as package:
+        for member, data in members.items():
+            package.writestr(member, data)
+    return out
+
+
+def test_a_review_log_with_a_value_that_is_no_number_is_refused_on_reading(
+    built: Built, tmp_path: Path
+) -> None:
+    from studyapp.transfer.anki import PackageError
+
+    edit = "UPDATE revlog SET ivl = 'soon' WHERE id = (SELECT max(id) FROM revlog)"
+    with pytest.raises(PackageError, match="cannot be read"):
+        read_collection(with_revlog_edit(built, tmp_path, edit))
+
+
+def test_a_review_log_with_fractions_is_read_row_by_row(
+    built: Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not every value an integer: each row is checked and converted, as before."""
+    edit = "UPDATE revlog SET time = 250.5"  # a REAL stays one in an INTEGER column
+    package = with_revlog_edit(built, tmp_path, edit)
+    collection = read_collection(package)
+    try:
+        assert collection.revlog is not None and not collection.revlog.plain
+        assert {review.time_ms for review in collection.reviews} == {250}
+    finally:
+        collection.close()
+    log = imported_log(tmp_path / "study.db", package, monkeypatch)
+    assert log and {row[6] for row in log} == {250}

@@ -210,8 +210,9 @@ def read_collection(path: Path) -> AnkiCollection:
     except (sqlite3.DatabaseError, ValueError, TypeError, AttributeError, KeyError) as error:
         unpacked.close()
         raise PackageError(path, f"the collection inside cannot be read: {error}") from None
+    if not collection.notes or collection.revlog is None:
+        unpacked.close()  # nothing more to read from it
     if not collection.notes:
-        unpacked.close()
         raise PackageError(path, "the package holds no notes")
     return collection
 
