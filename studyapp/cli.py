@@ -782,11 +782,14 @@ def _import_anki(ctx: click.Context, path: Path, schedule: str) -> None:
             anki = read_collection(path)
         except PackageError as error:
             raise click.ClickException(str(error)) from None
-        collection = _open(ctx)
         try:
-            report = collection.import_anki(anki, path, schedule=schedule, progress=bar.update)
+            collection = _open(ctx)
+            try:
+                report = collection.import_anki(anki, path, schedule=schedule, progress=bar.update)
+            finally:
+                collection.close()
         finally:
-            collection.close()
+            anki.close()  # the unpacked collection it streamed the review log from
     names = ", ".join(f"{name!r}" for _, name in report.decks)
     click.echo(
         f"imported {len(report.decks)} deck(s) ({names}): {report.added} new card(s), "

@@ -33,21 +33,28 @@ before and after it rebuilt from the rows of its card in order.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from studyapp.decks.cloze import cloze_numbers
 from studyapp.schedulers.sm2 import MIN_EASINESS, Sm2State
 from studyapp.transfer.anki import OWN_CLOZE_FIELDS, OWN_FIELDS, STUDYAPP_GUID_NAMESPACE
 from studyapp.transfer.anki_fields import field_text as anki_field_text
-from studyapp.transfer.anki_read import AnkiCard, AnkiCollection, AnkiNote, AnkiReview, NoteType
+from studyapp.transfer.anki_read import (
+    AnkiCard,
+    AnkiCollection,
+    AnkiNote,
+    NoteType,
+    cached_days,
+)
 
 QUALITY = {1: 1, 2: 3, 3: 4, 4: 5}
 """Anki's answer buttons as SM-2 grades: Again, Hard, Good, Easy."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ImportedCard:
     """One studyapp card made from one Anki card."""
 
@@ -70,25 +77,47 @@ class ImportedCard:
     """The study day the Anki note was created (its id is that moment in milliseconds)."""
 
 
-@dataclass(frozen=True)
-class ImportedReview:
-    """One answer of the Anki review log, as a studyapp review row (before and after)."""
+@dataclass(slots=True)
+class CardHistory:
+    """What a card's schedule needs of its log, gathered as the log streams past: the
+    moment of its last answer and SM-2's streak (see `_streak_step`)."""
 
-    card_id: str
-    anki_card_id: int
-    reviewed_at: datetime
-    quality: int
-    duration_ms: int
-    repeat: bool
-    before: Sm2State
-    after: Sm2State
+    last_ms: int
+    streak: int = 0
+    counted_day: date | None = None
 
 
 @dataclass
 class ImportedCollection:
     cards: list[ImportedCard] = field(default_factory=list)
-    reviews: list[ImportedReview] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # one line per card left out, and why
+
+
+REVIEW_COLUMNS = (
+    "kind",
+    "item_id",
+    "reviewed_at",
+    "day",
+    "quality",
+    "duration_ms",
+    "repeat",
+    "prev_easiness",
+    "prev_repetitions",
+    "prev_interval",
+    "prev_due",
+    "prev_lapses",
+    "prev_last_review",
+    "easiness",
+    "repetitions",
+    "interval",
+    "due",
+    "lapses",
+    "imported",
+)
+"""The review-log columns an imported answer fills, in the order of `review_rows`' rows."""
+
+_NEW = (250, 0, 0, None, 0, None)
+"""Sm2State() as stored: easiness in hundredths, then n, I, due and last review ordinals."""
 
 
 def field_text(value: str) -> str:
@@ -101,36 +130,26 @@ def map_collection(
     known_ids: Callable[[str], dict[tuple[str, int | None], str]],
     study_day: Callable[[datetime], date],
     source: str,
+    histories: dict[int, CardHistory],
 ) -> ImportedCollection:
     """Every card and answer of `anki`. `known_ids(guid)` gives the ids of cards studyapp
     already has for that note, by (template, ordinal); `study_day` turns a moment into
-    studyapp's study day."""
+    studyapp's study day; `histories` is `card_histories(anki)`, read beforehand, or the
+    one `review_rows` fills as it goes, the states then settled by `settle_states`."""
     out = ImportedCollection()
     notes = {note.id: note for note in anki.notes}
-    by_card: dict[int, ImportedCard] = {}
-    log: dict[int, list[AnkiReview]] = {}
-    for review in anki.reviews:
-        log.setdefault(review.card_id, []).append(review)
     for card in anki.cards:
         note = notes.get(card.note_id)
         if note is None:
             out.skipped.append(f"Anki card {card.id}: its note is missing")
             continue
         note_type = anki.note_types.get(note.type_id, NoteType("", (), 1, False))
-        made = _card(anki, note, note_type, card, known_ids(note.guid), log.get(card.id, []))
+        made = _card(anki, note, note_type, card, known_ids(note.guid), histories.get(card.id))
         if isinstance(made, str):
             out.skipped.append(f"note {note.guid!r} card {card.ord + 1}: {made}")
             continue
-        made = ImportedCard(
-            **{**made.__dict__, "source": made.source or source, "added": _created(note, study_day)}
-        )
+        made = replace(made, source=made.source or source, added=_created(note, study_day))
         out.cards.append(made)
-        by_card[card.id] = made
-    for anki_card_id, answers in log.items():
-        imported = by_card.get(anki_card_id)
-        if imported is not None:
-            out.reviews += _reviews(imported, answers, study_day)
-    out.reviews.sort(key=lambda review: review.reviewed_at)
     return out
 
 
@@ -163,7 +182,7 @@ def _card(
     note_type: NoteType,
     card: AnkiCard,
     known: dict[tuple[str, int | None], str],
-    answers: list[AnkiReview],
+    history: CardHistory | None,
 ) -> ImportedCard | str:
     base, own = base_id(note, note_type)
     texts = [field_text(value) for value in note.fields]
@@ -205,7 +224,7 @@ def _card(
         back=back,
         tags=note.tags,
         suspended=card.queue == -1,
-        state=card_state(anki, card, answers),
+        state=card_state(anki, card, history),
         anki_card_id=card.id,
         mnemonic=own.get("mnemonic"),
         why=own.get("why"),
@@ -242,15 +261,15 @@ def _easiness(factor: int) -> float:
     return max(MIN_EASINESS, round(factor / 1000, 2)) if factor > 0 else 2.5
 
 
-def card_state(anki: AnkiCollection, card: AnkiCard, answers: list[AnkiReview]) -> Sm2State:
+def card_state(anki: AnkiCollection, card: AnkiCard, history: CardHistory | None) -> Sm2State:
     """The card's Anki schedule as the nearest SM-2 state (module docstring)."""
     if card.type == 0:
         return Sm2State()
-    last = anki.day_of(answers[-1].id) if answers else None
+    last = anki.day_of(history.last_ms) if history is not None else None
     easiness = _easiness(card.factor)
     if card.type == 2:
         due = anki.created + timedelta(days=card.due)
-        streak = _streak(answers, anki.day_of)
+        streak = history.streak if history is not None else 0
         if not streak:
             streak = 1 if card.ivl < 6 else 2 if card.ivl < 15 else 3
         return Sm2State(
@@ -276,53 +295,102 @@ def card_state(anki: AnkiCollection, card: AnkiCard, answers: list[AnkiReview]) 
     )
 
 
-def _streak(answers: list[AnkiReview], day_of: Callable[[int], date]) -> int:
-    """Passing review answers in a row at the end of the log (SM-2's n), one a study day at
-    most: a second pass on the same day is practice, as in SM-2, not another repetition."""
-    streak, counted_day = 0, None
-    for answer in answers:
-        if answer.ease == 0:
-            continue
-        if answer.ease == 1:
-            streak, counted_day = 0, None
-        elif answer.ivl > 0 and day_of(answer.id) != counted_day:  # a review or graduation
-            streak, counted_day = streak + 1, day_of(answer.id)
-    return streak
+def card_histories(anki: AnkiCollection) -> dict[int, CardHistory]:
+    """Every logged card's history summary, read in one pass over the streamed log."""
+    rollover = timedelta(hours=anki.rollover)
+    day_of = cached_days(lambda local: (local - rollover).date())
+    histories: dict[int, CardHistory] = {}
+    for batch in anki.review_batches():
+        for moment, card, ease, ivl, *_rest in batch:
+            history = histories.get(card)
+            if history is None:
+                history = histories[card] = CardHistory(moment)
+            history.last_ms = moment
+            _streak_step(history, ease, ivl, moment, day_of)
+    return histories
 
 
-def _reviews(
-    card: ImportedCard, answers: list[AnkiReview], study_day: Callable[[datetime], date]
-) -> list[ImportedReview]:
-    """The card's answers as review rows, each with the SM-2 state before and after."""
-    state = Sm2State()
-    rows: list[ImportedReview] = []
-    last_day: date | None = None
-    for answer in answers:
-        if answer.ease not in QUALITY:
-            continue
-        moment = datetime.fromtimestamp(answer.id / 1000).astimezone()
-        day = study_day(moment)
-        failed = answer.ease == 1
-        interval = answer.ivl if answer.ivl > 0 else 0
-        after = Sm2State(
-            easiness=_easiness(answer.factor) if answer.factor else state.easiness,
-            repetitions=0 if failed else state.repetitions + (1 if interval else 0),
-            interval=interval,
-            due=day + timedelta(days=interval),
-            lapses=state.lapses + (1 if failed and answer.type == 1 else 0),
-            last_review=day,
-        )
-        rows.append(
-            ImportedReview(
-                card_id=card.id,
-                anki_card_id=card.anki_card_id,
-                reviewed_at=moment,
-                quality=QUALITY[answer.ease],
-                duration_ms=answer.time_ms,
-                repeat=day == last_day,
-                before=state,
-                after=after,
+def _streak_step(
+    history: CardHistory, ease: int, ivl: int, moment: int, day_of: Callable[[int], date]
+) -> None:
+    """One answer's part in the passing answers in a row at the end of the log (SM-2's
+    n), one a study day at most: a second pass on the same day is practice, as in SM-2,
+    not another repetition. A manual reschedule (ease 0) counts for nothing."""
+    if ease == 0:
+        return
+    if ease == 1:
+        history.streak, history.counted_day = 0, None
+    elif ivl > 0:  # a review or graduation
+        day = day_of(moment)
+        if day != history.counted_day:
+            history.streak, history.counted_day = history.streak + 1, day
+
+
+def settle_states(
+    anki: AnkiCollection, cards: list[ImportedCard], histories: dict[int, CardHistory]
+) -> Iterator[ImportedCard]:
+    """`cards` mapped before their log was read, each with the schedule its history gives:
+    one at a time, so that only the caller keeps what it needs of them."""
+    by_id = {card.id: card for card in anki.cards}
+    for card in cards:
+        anki_card = by_id[card.anki_card_id]
+        yield replace(card, state=card_state(anki, anki_card, histories.get(anki_card.id)))
+
+
+def review_rows(
+    anki: AnkiCollection,
+    card_ids: dict[int, str],
+    study_day: Callable[[datetime], date],
+    histories: dict[int, CardHistory] | None = None,
+) -> Iterator[list[tuple[Any, ...]]]:
+    """The log's graded answers of the cards in `card_ids` (Anki card id -> studyapp id),
+    as stored review rows (REVIEW_COLUMNS), one batch of the streamed log at a time, in
+    answer order. Each row holds the SM-2 state before and after it, rebuilt from the
+    card's earlier answers: memory holds one state per card, not the log. `histories`,
+    when given, is filled for those cards in the same pass (see `card_histories`)."""
+    day_of = cached_days(study_day)
+    rollover = timedelta(hours=anki.rollover)
+    anki_day = cached_days(lambda local: (local - rollover).date())
+    hundredths: dict[int, int] = {}
+    states: dict[int, tuple[Any, ...]] = {}
+    for batch in anki.review_batches():
+        rows: list[tuple[Any, ...]] = []
+        for moment, card, ease, ivl, factor, taken, kind in batch:
+            card_id = card_ids.get(card)
+            if card_id is None:
+                continue
+            if histories is not None:
+                history = histories.get(card)
+                if history is None:
+                    history = histories[card] = CardHistory(moment)
+                history.last_ms = moment
+                _streak_step(history, ease, ivl, moment, anki_day)
+            if ease not in QUALITY:
+                continue
+            before = states.get(card, _NEW)
+            easiness, repetitions, _interval, _due, lapses, last_day = before
+            day = day_of(moment).toordinal()
+            failed = ease == 1
+            interval = ivl if ivl > 0 else 0
+            if factor:
+                easiness = hundredths.get(factor)
+                if easiness is None:
+                    easiness = hundredths[factor] = round(_easiness(factor) * 100)
+            after = (
+                easiness,
+                0 if failed else repetitions + (1 if interval else 0),
+                interval,
+                day + interval,
+                lapses + (1 if failed and kind == 1 else 0),
+                day,
             )
-        )
-        state, last_day = after, day
-    return rows
+            rows.append(
+                (
+                    *("card", card_id, moment, day, QUALITY[ease], taken, day == last_day),
+                    *before,
+                    *after[:5],
+                    True,
+                )
+            )
+            states[card] = after
+        yield rows

@@ -10,6 +10,12 @@ Anki deck whose name or id is a bundled deck's gets a distinct id and the visibl
 "<name> (Anki)": imported decks are never merged into bundled ones, so the next start's
 sync of the deck files never retires them. The Anki review log is appended, marked
 imported, once: a row already in the log (same card and moment) is not added again.
+
+Years of Anki history are a million answers: the log is streamed from the package a batch
+at a time (transfer/anki_read.py), converted straight to stored rows with each day worked
+out once per hour of the clock (anki_cards.review_rows), and written with the driver's own
+executemany or COPY (store/bulk.py); browse's text index is rebuilt once at the end rather
+than kept in step card by card (store/card_index.py).
 """
 
 from __future__ import annotations
@@ -20,20 +26,55 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import false, insert, select
+from sqlalchemy import BigInteger, false, select, type_coerce
 from sqlalchemy.orm import Session
 
 from studyapp.decks.sync import id_batches
 from studyapp.schedulers.sm2 import Sm2State
 from studyapp.store import Database, totals
+from studyapp.store.bulk import insert_rows
+from studyapp.store.card_index import index_rebuilt_after
 from studyapp.store.models import Card, Deck, Review
+from studyapp.store.rows import day_value, ease_value
 from studyapp.transfer.anki import STUDYAPP_DECK_PREFIX, deck_ids_for
-from studyapp.transfer.anki_cards import ImportedCard, ImportedReview, map_collection
+from studyapp.transfer.anki_cards import (
+    REVIEW_COLUMNS,
+    CardHistory,
+    ImportedCard,
+    map_collection,
+    review_rows,
+    settle_states,
+)
 from studyapp.transfer.anki_read import AnkiCollection
 
 SCHEDULES = ("keep", "anki")
+CARD_BATCH = 5000
+NEW_CARD_COLUMNS = (
+    "id",
+    "deck_id",
+    "position",
+    "front",
+    "back",
+    "mnemonic",
+    "why",
+    "tags",
+    "source",
+    "suspended",
+    "retired",
+    "easiness",
+    "repetitions",
+    "interval",
+    "due",
+    "lapses",
+    "last_review",
+    "note_id",
+    "template",
+    "ordinal",
+    "anki_guid",
+    "added",
+)
+"""The columns a card new to studyapp is written with (its FSRS state is derived later)."""
 CLASH_SUFFIX = " (Anki)"
-REVIEW_BATCH = 5000
 Progress = Callable[[int, int], None]
 """Called with (done, total) as the import goes."""
 
@@ -63,43 +104,72 @@ def import_anki(
         raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}")
     report = AnkiImportReport()
     with db.write_session() as session:
-        known = _known_ids(session, [note.guid for note in anki.notes])
-        mapped = map_collection(anki, lambda guid: known.get(guid, {}), study_day, source.name)
-        report.skipped = mapped.skipped
-        existing = _existing_cards(session, [card.id for card in mapped.cards])
-        deck_of = _decks(session, mapped.cards, existing, source, report)
-        studied = _studied_here(session, list(existing))
-        next_position = max((card.position for card in existing.values()), default=0)
-        next_position = max(next_position, _max_position(session)) + 1
-        total = len(mapped.cards) + len(mapped.reviews)
-        for done, imported in enumerate(mapped.cards, start=1):
-            card = existing.get(imported.id)
-            if card is None:
-                card = Card(
-                    id=imported.id,
-                    position=next_position,
-                    retired=False,
-                    added=imported.added or study_day(datetime.now(UTC)),
+        with index_rebuilt_after(session.connection()) as index:
+            known = _known_ids(session, [note.guid for note in anki.notes])
+            mapped = map_collection(  # schedules settled once the log has been read
+                anki, lambda guid: known.get(guid, {}), study_day, source.name, {}
+            )
+            report.skipped = mapped.skipped
+            existing = _existing_cards(session, [card.id for card in mapped.cards])
+            had_cards = set(existing)
+            studied = _studied_here(session, list(existing))  # before the log grows
+            logged = anki.review_count()
+            total = logged + len(mapped.cards)
+            histories: dict[int, CardHistory] = {}
+            report.reviews = _add_reviews(
+                session,
+                anki,
+                {card.anki_card_id: card.id for card in mapped.cards},
+                (had_cards, histories),
+                study_day,
+                (progress, 0, total),
+            )
+            deck_of = _decks(session, mapped.cards, existing, source, report)
+            next_position = max((card.position for card in existing.values()), default=0)
+            next_position = max(next_position, _max_position(session)) + 1
+            today = study_day(datetime.now(UTC))
+            added: dict[str, tuple[Any, ...]] = {}  # new cards, written in bulk below
+            cards = settle_states(anki, mapped.cards, histories)
+            for done, imported in enumerate(cards, start=logged + 1):
+                card = existing.get(imported.id)
+                if card is not None:
+                    take = schedule == "anki" or imported.id not in studied
+                    changed = _differs(card, imported, deck_of[imported.id]) or (
+                        take and _state_differs(card, imported)
+                    )
+                    report.updated += changed
+                    report.unchanged += not changed
+                    _write_card(card, imported, deck_of[imported.id], take)
+                elif imported.id in added:  # a second Anki card of the same id updates it
+                    first = added[imported.id]
+                    row = _new_row(imported, deck_of[imported.id], first[2], first[-1], first)
+                    changed = row != first
+                    report.updated += changed
+                    report.unchanged += not changed
+                    added[imported.id] = row
+                else:
+                    added[imported.id] = _new_row(
+                        imported, deck_of[imported.id], next_position, imported.added or today
+                    )
+                    next_position += 1
+                    report.added += 1
+                report.schedules_taken += card is None or take
+                if progress is not None and done % 200 == 0:
+                    progress(done, total)
+            del mapped, histories, cards
+            session.flush()
+            rows = list(added.values())
+            del added
+            for start in range(0, len(rows), CARD_BATCH):
+                insert_rows(
+                    session.connection(),
+                    "cards",
+                    NEW_CARD_COLUMNS,
+                    rows[start : start + CARD_BATCH],
                 )
-                next_position += 1
-                session.add(card)
-                existing[imported.id] = card
-                report.added += 1
-                take = True
-            else:
-                take = schedule == "anki" or imported.id not in studied
-                changed = _differs(card, imported, deck_of[imported.id]) or (
-                    take and _state_differs(card, imported)
-                )
-                report.updated += changed
-                report.unchanged += not changed
-            _write_card(card, imported, deck_of[imported.id], take)
-            report.schedules_taken += take
-            if progress is not None and done % 200 == 0:
-                progress(done, total)
-        session.flush()
-        report.reviews = _add_reviews(session, mapped.reviews)
-        totals.rebuild(session.connection())
+            del rows
+            index.rebuild()
+            totals.rebuild(session.connection())
         session.commit()
     if progress is not None:
         progress(total, total)
@@ -137,18 +207,15 @@ def _max_position(session: Session) -> int:
 
 
 def _studied_here(session: Session, ids: Sequence[str]) -> set[str]:
-    """The cards graded in studyapp itself (a logged grade that did not come from Anki)."""
-    studied: set[str] = set()
-    for batch in id_batches(list(ids)):
-        studied.update(
-            session.scalars(
-                select(Review.item_id)
-                .where(Review.kind == "card", Review.item_id.in_(batch))
-                .where(Review.imported == false())
-                .distinct()
-            )
-        )
-    return studied
+    """The cards graded in studyapp itself (a logged grade that did not come from Anki).
+    One pass over the log, not one per batch of ids: the log has no index by card."""
+    wanted = set(ids)
+    if not wanted:
+        return set()
+    graded = session.scalars(
+        select(Review.item_id).where(Review.kind == "card", Review.imported == false()).distinct()
+    )
+    return {item for item in graded if item in wanted}
 
 
 def _decks(
@@ -242,6 +309,47 @@ def _write_card(card: Card, imported: ImportedCard, deck_id: str, take: bool) ->
         card.suspended = imported.suspended
 
 
+def _new_row(
+    imported: ImportedCard,
+    deck_id: str,
+    position: int,
+    added: date | int,
+    before: tuple[Any, ...] | None = None,
+) -> tuple[Any, ...]:
+    """A card new to studyapp as a stored row (NEW_CARD_COLUMNS): what `_write_card`
+    gives a new card through the ORM, without the ORM's cost per card. `before`: the row
+    of an earlier Anki card with the same id, whose mnemonic and why it keeps unless this
+    one has its own (and whose position and day added, an ordinal, it takes)."""
+    state = imported.state
+    mnemonic, why = imported.mnemonic, imported.why
+    if before is not None and mnemonic is None and why is None:
+        mnemonic, why = before[5], before[6]
+    return (
+        imported.id,
+        deck_id,
+        position,
+        imported.front,
+        imported.back,
+        mnemonic,
+        why,
+        " ".join(imported.tags),
+        imported.source,
+        imported.suspended,
+        False,
+        ease_value(state.easiness),
+        state.repetitions,
+        state.interval,
+        day_value(state.due),
+        state.lapses,
+        day_value(state.last_review),
+        imported.note_id,
+        imported.template,
+        imported.ordinal,
+        imported.guid,
+        added if isinstance(added, int) else day_value(added),
+    )
+
+
 def _set_state(card: Card, state: Sm2State) -> None:
     card.easiness, card.repetitions, card.interval = (
         state.easiness,
@@ -251,51 +359,50 @@ def _set_state(card: Card, state: Sm2State) -> None:
     card.due, card.lapses, card.last_review = state.due, state.lapses, state.last_review
 
 
-def _add_reviews(session: Session, reviews: list[ImportedReview]) -> int:
-    """Append the answers not already in the log (same card, same moment to the ms)."""
-    ids = list({review.card_id for review in reviews})
-    logged: set[tuple[str, int]] = set()
-    for batch in id_batches(ids):
-        rows = session.execute(
-            select(Review.item_id, Review.reviewed_at).where(
-                Review.kind == "card", Review.item_id.in_(batch)
-            )
-        )
-        logged.update((item, _ms(moment)) for item, moment in rows)
-    new_rows: list[dict[str, Any]] = []
-    for review in reviews:
-        key = (review.card_id, _ms(review.reviewed_at))
-        if key in logged:
-            continue
-        logged.add(key)
-        before, after = review.before, review.after
-        new_rows.append(
-            {
-                "kind": "card",
-                "item_id": review.card_id,
-                "reviewed_at": review.reviewed_at,
-                "day": after.last_review,
-                "quality": review.quality,
-                "duration_ms": review.duration_ms,
-                "repeat": review.repeat,
-                "prev_easiness": before.easiness,
-                "prev_repetitions": before.repetitions,
-                "prev_interval": before.interval,
-                "prev_due": before.due,
-                "prev_lapses": before.lapses,
-                "prev_last_review": before.last_review,
-                "easiness": after.easiness,
-                "repetitions": after.repetitions,
-                "interval": after.interval,
-                "due": after.due,
-                "lapses": after.lapses,
-                "imported": True,
-            }
-        )
-    for start in range(0, len(new_rows), REVIEW_BATCH):  # one executemany per batch
-        session.execute(insert(Review.__table__), new_rows[start : start + REVIEW_BATCH])
-    return len(new_rows)
+def _add_reviews(
+    session: Session,
+    anki: AnkiCollection,
+    card_ids: dict[int, str],
+    cards: tuple[set[str], dict[int, CardHistory]],
+    study_day: Callable[[datetime], date],
+    told: tuple[Progress | None, int, int],
+) -> int:
+    """Append the answers not already in the log (same card, same moment to the ms), a
+    streamed batch at a time. Only a card studyapp had before can have them logged.
+    `cards`: the ids studyapp had before, and the histories to fill in the same pass;
+    `told`: the progress callback, the steps done before the log and the steps in all."""
+    had_cards, histories = cards
+    progress, done, total = told
+    connection = session.connection()
+    logged = _logged(session, had_cards & set(card_ids.values()))
+    added = 0
+    for batch in review_rows(anki, card_ids, study_day, histories):
+        done += len(batch)
+        if logged:
+            batch = [row for row in batch if row[2] not in logged.get(row[1], ())]
+            for row in batch:
+                logged.setdefault(row[1], set()).add(row[2])
+        insert_rows(connection, "reviews", REVIEW_COLUMNS, batch)
+        added += len(batch)
+        if progress is not None:
+            progress(done, total)
+    return added
 
 
-def _ms(moment: datetime) -> int:
-    return round(moment.timestamp() * 1000)
+def _logged(session: Session, ids: set[str]) -> dict[str, set[int]]:
+    """Card id -> the moments (epoch ms) of its logged answers, for the cards in `ids`:
+    one pass over the log (it has no index by card), as stored."""
+    logged: dict[str, set[int]] = {}
+    if not ids:
+        return logged
+    moment = type_coerce(Review.__table__.c.reviewed_at, BigInteger)  # as stored: ms
+    table = Review.__table__
+    rows = (
+        session.connection()
+        .execution_options(yield_per=20_000)
+        .execute(select(table.c.item_id, moment).where(table.c.kind == "card"))
+    )
+    for item, ms in rows:
+        if item in ids:
+            logged.setdefault(item, set()).add(int(ms))
+    return logged

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import sqlite3
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,9 @@ from studyapp.transfer.anki import (
 
 CLOZE_KIND = 1
 DEFAULT_ROLLOVER = 4
+REVLOG_BATCH = 20_000
+"""Review-log rows read at a time: the log is streamed, never held whole."""
+HOUR_MS = 3_600_000
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,7 @@ class NoteType:
     cloze: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AnkiNote:
     id: int
     guid: str
@@ -55,7 +59,7 @@ class AnkiNote:
     tags: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AnkiCard:
     """One card row, with a card in a filtered deck put back in its home deck and due."""
 
@@ -72,7 +76,7 @@ class AnkiCard:
     lapses: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AnkiReview:
     """One row of the review log (`revlog`)."""
 
@@ -85,6 +89,26 @@ class AnkiReview:
     type: int  # 0 learn, 1 review, 2 relearn, 3 filtered, 4 manual, 5 rescheduled
 
 
+ReviewRow = tuple[int, int, int, int, int, int, int]
+"""A revlog row as read: (id, card id, ease, ivl, factor, time in ms, type), AnkiReview's
+fields in order, without an object per row (a long history has millions)."""
+
+
+class RevlogFile:
+    """The package's collection unpacked to a private temporary file, kept while the
+    collection is in use so its review log can be read again, a batch at a time."""
+
+    def __init__(self, raw: bytes) -> None:
+        self._folder = tempfile.TemporaryDirectory(prefix="studyapp-apkg-")
+        self.path = Path(self._folder.name) / "collection.sqlite"
+        self.path.write_bytes(raw)
+        self.plain = False
+        """Every value of its `revlog` is an integer (checked): rows need no checks."""
+
+    def close(self) -> None:
+        self._folder.cleanup()
+
+
 @dataclass(frozen=True)
 class AnkiCollection:
     created: date
@@ -94,36 +118,108 @@ class AnkiCollection:
     note_types: dict[int, NoteType]
     notes: list[AnkiNote]
     cards: list[AnkiCard]
-    reviews: list[AnkiReview]
-    package_bytes: bytes
+    revlog: RevlogFile | None = field(default=None, compare=False, repr=False)
+    """Where the review log is read from (None: the collection has no `revlog` table)."""
 
     def day_of(self, moment_ms: int) -> date:
         """The Anki study day of a moment (local time, days starting at the rollover)."""
         local = datetime.fromtimestamp(moment_ms / 1000).astimezone()
         return (local - timedelta(hours=self.rollover)).date()
 
+    def review_batches(self, size: int | None = None) -> Iterator[list[ReviewRow]]:
+        """The whole review log in answer order (its id, the moment), `size` rows at a
+        time (REVLOG_BATCH): memory holds one batch, however many years the log covers."""
+        if self.revlog is None:
+            return
+        size, plain = size or REVLOG_BATCH, self.revlog.plain
+        connection, steps_left = _connect(self.revlog.path)
+        try:
+            cursor = connection.execute(
+                "SELECT id, cid, ease, ivl, factor, "
+                + ("max(0, time)" if plain else "time")
+                + ", type FROM revlog ORDER BY id"
+            )
+            while rows := cursor.fetchmany(size):
+                yield rows if plain else [_review_row(row) for row in rows]
+        except sqlite3.OperationalError:
+            if steps_left[0] < 0:
+                raise ValueError(TOO_MUCH_WORK) from None
+            raise
+        finally:
+            connection.close()
+
+    def review_count(self) -> int:
+        """How many rows the review log has (for progress), without reading them."""
+        if self.revlog is None:
+            return 0
+        connection, _steps_left = _connect(self.revlog.path)
+        try:
+            return int(connection.execute("SELECT count(*) FROM revlog").fetchone()[0])
+        finally:
+            connection.close()
+
+    @property
+    def reviews(self) -> list[AnkiReview]:
+        """The whole log as objects: for a look at a small collection, not for importing."""
+        return [AnkiReview(*row) for batch in self.review_batches() for row in batch]
+
+    def close(self) -> None:
+        """Remove the unpacked collection (it also goes when the object does)."""
+        if self.revlog is not None:
+            self.revlog.close()
+
+
+def cached_days(day: Callable[[datetime], date]) -> Callable[[int], date]:
+    """`day` of the local moment `ms` milliseconds after the epoch, computed once per hour
+    of the clock rather than per answer: an hour whose first and last millisecond fall on
+    the same day with the same UTC offset has no day boundary and no clock change inside,
+    so every moment of it is that day. An hour with a boundary or a change is computed
+    moment by moment, as before."""
+    hours: dict[int, date | None] = {}
+
+    def local_day(ms: int) -> date:
+        hour = ms // HOUR_MS
+        found = hours.get(hour, False)
+        if found is False:
+            first = datetime.fromtimestamp(hour * HOUR_MS / 1000).astimezone()
+            last = datetime.fromtimestamp(((hour + 1) * HOUR_MS - 1) / 1000).astimezone()
+            same = first.utcoffset() == last.utcoffset() and day(first) == day(last)
+            found = hours[hour] = day(first) if same else None
+        if found is None:
+            return day(datetime.fromtimestamp(ms / 1000).astimezone())
+        return found  # type: ignore[return-value]
+
+    return local_day
+
+
+TOO_MUCH_WORK = "reading it takes far more work than a collection of its size needs"
+
 
 def read_collection(path: Path) -> AnkiCollection:
     """The collection inside the package at `path`; PackageError for anything unreadable."""
     path = Path(path)
     try:
-        data = path.read_bytes()
+        with path.open("rb"):
+            pass
     except OSError as error:
         raise PackageError(path, f"cannot read file: {error.strerror or error}") from None
-    raw = collection_bytes(path)
-    with tempfile.TemporaryDirectory(prefix="studyapp-apkg-") as folder:
-        target = Path(folder) / "collection.sqlite"
-        target.write_bytes(raw)
-        try:
-            collection = _read(target, data)
-        except (sqlite3.DatabaseError, ValueError, TypeError, AttributeError, KeyError) as error:
-            raise PackageError(path, f"the collection inside cannot be read: {error}") from None
+    unpacked = RevlogFile(collection_bytes(path))  # the bytes go once they are on disk
+    try:
+        collection = _read(unpacked)
+        _check_revlog(collection)
+    except (sqlite3.DatabaseError, ValueError, TypeError, AttributeError, KeyError) as error:
+        unpacked.close()
+        raise PackageError(path, f"the collection inside cannot be read: {error}") from None
+    if not collection.notes or collection.revlog is None:
+        unpacked.close()  # nothing more to read from it
     if not collection.notes:
         raise PackageError(path, "the package holds no notes")
     return collection
 
 
-def _read(collection: Path, package_bytes: bytes) -> AnkiCollection:
+def _connect(collection: Path) -> tuple[sqlite3.Connection, list[int]]:
+    """A read-only connection with the bounds of transfer/anki.py: a step budget per byte
+    (the list counts down; below zero the read was stopped)."""
     size = collection.stat().st_size
     connection = sqlite3.connect(f"file:{collection}?mode=ro", uri=True)
     connection.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, max(size, 2**20))
@@ -134,6 +230,11 @@ def _read(collection: Path, package_bytes: bytes) -> AnkiCollection:
         return steps_left[0] < 0
 
     connection.set_progress_handler(step, STEP_GRAIN)
+    return connection, steps_left
+
+
+def _read(unpacked: RevlogFile) -> AnkiCollection:
+    connection, steps_left = _connect(unpacked.path)
     try:
         tables = _plain_tables(connection)
         newer = "notetypes" in tables
@@ -151,14 +252,11 @@ def _read(collection: Path, package_bytes: bytes) -> AnkiCollection:
             note_types=_note_types(connection, newer),
             notes=_notes(connection),
             cards=_cards(connection),
-            reviews=_reviews(connection) if "revlog" in tables else [],
-            package_bytes=package_bytes,
+            revlog=unpacked if "revlog" in tables else None,
         )
     except sqlite3.OperationalError:
         if steps_left[0] < 0:
-            raise ValueError(
-                "reading it takes far more work than a collection of its size needs"
-            ) from None
+            raise ValueError(TOO_MUCH_WORK) from None
         raise
     finally:
         connection.close()
@@ -298,18 +396,44 @@ def _cards(connection: sqlite3.Connection) -> list[AnkiCard]:
     return cards
 
 
-def _reviews(connection: sqlite3.Connection) -> list[AnkiReview]:
-    return [
-        AnkiReview(
-            id=_id(moment, "review"),
-            card_id=_id(card, "card"),
-            ease=int(ease),
-            ivl=int(ivl),
-            factor=int(factor),
-            time_ms=max(0, int(taken)),
-            type=int(kind),
-        )
-        for moment, card, ease, ivl, factor, taken, kind in connection.execute(
-            "SELECT id, cid, ease, ivl, factor, time, type FROM revlog ORDER BY id"
-        )
-    ]
+REVLOG_COLUMNS = ("id", "cid", "ease", "ivl", "factor", "time", "type")
+_ODD_REVLOG_ROW = (
+    "SELECT 1 FROM revlog WHERE "
+    + " OR ".join(f"typeof({name}) != 'integer'" for name in REVLOG_COLUMNS)
+    + " LIMIT 1"
+)
+
+
+def _check_revlog(collection: AnkiCollection) -> None:
+    """Refuse a log with a value that is no number now, not halfway through an import.
+    A log of plain integers (every real one) is told by one query; any other is read
+    through, row by row, with the same checks the import makes."""
+    if collection.revlog is None:
+        return
+    connection, steps_left = _connect(collection.revlog.path)
+    try:
+        odd = connection.execute(_ODD_REVLOG_ROW).fetchone()
+    except sqlite3.OperationalError:
+        if steps_left[0] < 0:
+            raise ValueError(TOO_MUCH_WORK) from None
+        raise
+    finally:
+        connection.close()
+    if odd is None:
+        collection.revlog.plain = True
+    else:
+        for _batch in collection.review_batches():
+            pass
+
+
+def _review_row(row: tuple[Any, ...]) -> ReviewRow:
+    moment, card, ease, ivl, factor, taken, kind = row
+    return (
+        _id(moment, "review"),
+        _id(card, "card"),
+        int(ease),
+        int(ivl),
+        int(factor),
+        max(0, int(taken)),
+        int(kind),
+    )
