@@ -33,8 +33,10 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import queue
 import re
 import signal
+import threading
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
@@ -1090,6 +1092,9 @@ READ_BESIDE_FROM = 8 * 1024**2
 rows: at a million reviews each half takes seconds, and on two cores or more they overlap
 (a smaller file is done before the second process would have started)."""
 
+READ_AHEAD = 64
+"""Batches the reader may send ahead of the writer (each 2,000 records, ≈100 KiB)."""
+
 COUNT_EVERY = 100_000
 """Records between two countings of the restored log into the day totals (totals.count_logged)
 while the reader reads on: the totals cost no time of their own after the last record."""
@@ -1135,6 +1140,34 @@ class _Reader:
         self.process.start()
         send.close()  # only the reader writes: this end reads EOF if the reader dies
         self.counted_at = 0
+        # A pipe holds 64 KiB, less than one batch: without a queue the reader would wait
+        # at every batch the writer is still inserting, and for the whole of the text
+        # index's build. A thread takes the messages off the pipe as they come.
+        self.ahead: queue.Queue[bytes | None] = queue.Queue(READ_AHEAD)
+        self.stopping = False
+        self.pump = threading.Thread(target=self._pump, daemon=True)
+        self.pump.start()
+
+    def _pump(self) -> None:
+        """Move the reader's messages from the pipe to the queue; None at the end."""
+        message: bytes | None
+        while True:
+            try:
+                message = self.receive.recv_bytes()
+            except (EOFError, OSError):
+                message = None
+            while not self.stopping:
+                try:
+                    self.ahead.put(message, timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+            if message is None or self.stopping:
+                return
+
+    def next_message(self) -> bytes | None:
+        """The reader's next message, None when it has stopped sending."""
+        return self.ahead.get()
 
     def load(self, connection: Connection, tally: Tally, card_index: CardIndex) -> dict[str, int]:
         """Insert the rows as they come; returns the counts. A problem the reader finds is
@@ -1143,10 +1176,10 @@ class _Reader:
         decode = msgspec.msgpack.Decoder(_Message).decode
         counted = last = 0  # the day totals hold the reviews up to id `counted`
         while True:
-            try:
-                kind, first, columns, rows = decode(self.receive.recv_bytes())
-            except EOFError:
-                raise _Bad("", "the process reading the backup stopped unexpectedly") from None
+            message = self.next_message()
+            if message is None:
+                raise _Bad("", "the process reading the backup stopped unexpectedly")
+            kind, first, columns, rows = decode(message)
             if kind == "done":
                 if last > counted:
                     totals.count_logged(connection, counted, last)
@@ -1165,11 +1198,14 @@ class _Reader:
                     counted, self.counted_at = last, tally.done
 
     def close(self) -> None:
-        self.receive.close()
-        self.process.join(timeout=5)
+        """Stop the reader if it is still running (the writer stopped first: a refused row,
+        Ctrl-C; or it is on its way out after saying all): it holds nothing to keep."""
+        self.stopping = True
         if self.process.is_alive():
             self.process.terminate()
-            self.process.join()
+        self.process.join()
+        self.pump.join(timeout=5)
+        self.receive.close()
 
 
 def _read_and_check(path: str, sqlite: bool, send: Any, limits: tuple[int, int]) -> None:
