@@ -44,7 +44,9 @@ def read_table(
         finally:
             cursor.close()
         return
-    result = connection.execution_options(stream_results=True, yield_per=batch).exec_driver_sql(sql)
+    result = connection.exec_driver_sql(  # a server-side cursor for this statement only
+        sql, execution_options={"stream_results": True, "yield_per": batch}
+    )
     while rows := result.fetchmany(batch):
         yield rows
 

@@ -397,10 +397,9 @@ def _logged(session: Session, ids: set[str]) -> dict[str, set[int]]:
         return logged
     moment = type_coerce(Review.__table__.c.reviewed_at, BigInteger)  # as stored: ms
     table = Review.__table__
-    rows = (
-        session.connection()
-        .execution_options(yield_per=20_000)
-        .execute(select(table.c.item_id, moment).where(table.c.kind == "card"))
+    rows = session.connection().execute(  # streamed, for this statement only
+        select(table.c.item_id, moment).where(table.c.kind == "card"),
+        execution_options={"yield_per": 20_000},
     )
     for item, ms in rows:
         if item in ids:
