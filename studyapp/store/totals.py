@@ -19,6 +19,7 @@ from studyapp.schedulers.sm2 import Sm2State
 from studyapp.store import rows
 from studyapp.store.models import DailyTotal, Review
 from studyapp.store.runner import CoreRunner
+from studyapp.store.statements import DAY_COUNTS
 
 
 def add_to_day(
@@ -44,19 +45,7 @@ def add_to_day(
     runner.run("uncount_grade", {"at_day": at_day, "of_kind": of_kind, **deltas})
 
 
-COUNTED = (
-    "reviews",
-    "correct",
-    "graded",
-    "graded_correct",
-    "new_seen",
-    "duration_ms",
-    "young_graded",
-    "young_passed",
-    "mature_graded",
-    "mature_passed",
-)
-"""The totals' columns after (day, kind), in the order _of_log selects them."""
+COUNTED = DAY_COUNTS  # the totals' columns after (day, kind), in the order _of_log selects them
 
 
 def _of_log(where: ColumnElement[bool] | None = None) -> Select[Any]:
