@@ -785,7 +785,7 @@ class Collection:
         refresh_planner_statistics(self.db)
         values, self.preference_problems = self._stored_preferences()
         self.settings = self.settings.with_preferences(values)
-        if self.settings.scheduler == "fsrs":  # its state is derived, not exported
+        if self.settings.scheduler == "fsrs":  # derived only when the backup lacks it
             self.keep_fsrs()
         return restored
 

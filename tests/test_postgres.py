@@ -330,6 +330,39 @@ def test_a_mistake_is_tracked_undone_and_backed_up(pg) -> None:
     assert export_json(pg)["misconceptions"] == document["misconceptions"]
 
 
+def test_fsrs_state_and_weights_come_back_from_a_backup_on_the_server(pg, monkeypatch) -> None:
+    """FSRS's kept states (floats, days) and bookkeeping through the server's restore, with no
+    replay of the log."""
+    from studyapp.review import fsrs_state
+    from tests.test_interop import build_history
+
+    settings = Settings(clock=FixedClock(NOON))
+    build_history(pg, settings)
+    collection = Collection(pg, settings)
+    collection.set_preference("scheduler", "fsrs")
+    document = export_json(pg)
+    assert any(c["fsrs"] for c in document["cards"])
+    assert document["preferences"]["fsrs_tracked"] == "1"
+    with pg.session() as session:
+        kept = session.execute(
+            select(Card.id, Card.fsrs_stability, Card.fsrs_difficulty, Card.fsrs_due)
+        ).all()
+
+    def no_replay(*_args, **_kwargs):
+        raise AssertionError("the restore replayed the log")
+
+    monkeypatch.setattr(fsrs_state, "derive", no_replay)
+    collection.restore(check_document(document), replace=True)
+    assert collection.settings.fsrs_tracked
+    with pg.session() as session:
+        assert sorted(kept) == sorted(
+            session.execute(
+                select(Card.id, Card.fsrs_stability, Card.fsrs_difficulty, Card.fsrs_due)
+            ).all()
+        )
+    assert export_json(pg) == document
+
+
 def test_browse_search_sort_and_history_on_the_server(pg) -> None:
     """Browse's search is an ILIKE on PostgreSQL (pg_trgm-indexed when the server allows):
     the same parts of words, tag prefixes and sorts as SQLite's trigram index."""

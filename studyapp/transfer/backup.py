@@ -33,11 +33,12 @@ from sqlalchemy import Connection, func, select
 
 from studyapp.config import stored_preferences
 from studyapp.decks.freshness import DRILL_FINGERPRINT_KEY
+from studyapp.schedulers import fsrs
 from studyapp.store import Database
 from studyapp.store.bulk import read_table
 from studyapp.store.json_lines import Field, write_sqlite_records
 from studyapp.store.rows import MISTAKE_COLUMNS
-from studyapp.store.schema import metadata
+from studyapp.store.schema import FSRS_COLUMNS, metadata
 from studyapp.store.statements import ATTEMPT_COLUMNS
 from studyapp.transfer import backup_schema as schema
 from studyapp.transfer.backup_schema import (
@@ -95,6 +96,15 @@ def _schedule(row: Sequence[Any], at: int) -> schema.Schedule:
     return schema.Schedule(ease / 100, reps, interval, _day(due), lapses, _day(last))
 
 
+def _memory(row: Sequence[Any], at: int) -> schema.Memory | None:
+    """Three stored FSRS columns from `at` (store/schema.py FSRS_COLUMNS): None until FSRS
+    was chosen, and for an item never reviewed."""
+    stability, difficulty, due = row[at : at + 3]
+    if stability is None or difficulty is None or due is None:
+        return None
+    return schema.Memory(stability, difficulty, _days[due])
+
+
 def _deck(row: Sequence[Any]) -> schema.Deck:
     deck_id, name, description, origin, source_path, digest, retired = row
     return schema.Deck(deck_id, name, description, origin, source_path, digest, bool(retired))
@@ -119,11 +129,12 @@ def _card(row: Sequence[Any]) -> schema.Card:
         anki_guid=row[14],
         schedule=_schedule(row, 15),
         added=_day(row[21]),
+        fsrs=_memory(row, 22),
     )
 
 
 def _topic(row: Sequence[Any]) -> schema.Topic:
-    return schema.Topic(row[0], _schedule(row, 4), row[1], bool(row[2]), row[3])
+    return schema.Topic(row[0], _schedule(row, 4), row[1], bool(row[2]), row[3], _memory(row, 10))
 
 
 _Schedule, _After, _Review = schema.Schedule, schema.After, schema.Review
@@ -247,10 +258,11 @@ READERS: dict[str, tuple[tuple[str, ...], Callable[[Sequence[Any]], msgspec.Stru
             "anki_guid",
             *SCHEDULE_COLUMNS,
             "added",
+            *FSRS_COLUMNS,
         ),
         _card,
     ),
-    "topics": (("id", "title", "suspended", "level", *SCHEDULE_COLUMNS), _topic),
+    "topics": (("id", "title", "suspended", "level", *SCHEDULE_COLUMNS, *FSRS_COLUMNS), _topic),
     "reviews": (
         (
             "id",
@@ -377,13 +389,29 @@ def _preferences(connection: Connection) -> dict[str, str]:
     into the table) is left out, as it is at start: the default applies, and the backup
     restores."""
     table = metadata.tables["preferences"]
-    stored = connection.execute(select(table.c.key, table.c.value).order_by(table.c.key)).all()
+    stored = [
+        (str(key), str(value))
+        for key, value in connection.execute(
+            select(table.c.key, table.c.value).order_by(table.c.key)
+        )
+    ]
     usable, _problems = stored_preferences((key, value) for key, value in stored)
     return {
         key: str(usable[key]) if key in usable else value
         for key, value in stored
         if key in usable or key == DRILL_FINGERPRINT_KEY
-    }
+    } | fsrs_bookkeeping(stored)
+
+
+def fsrs_bookkeeping(stored: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """What the collection keeps of FSRS beside the items' states: that they are kept, and
+    the weights fitted to the learner with when and on how many grades (only when usable,
+    as `fitted_on` reads them); restore.py takes them back."""
+    values = dict(stored)
+    kept = {fsrs.TRACKED_KEY: "1"} if values.get(fsrs.TRACKED_KEY) == "1" else {}
+    if fsrs.fitted_on(stored) is not None:
+        kept |= {key: values[key] for key in (fsrs.PARAMETERS_KEY, fsrs.FITTED_KEY)}
+    return kept
 
 
 def export_json(db: Database, progress: Progress | None = None) -> dict[str, Any]:

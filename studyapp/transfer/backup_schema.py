@@ -21,6 +21,8 @@ import msgspec
 import msgspec.inspect
 from msgspec import Meta
 
+from studyapp.schedulers.fsrs import MAX_DIFFICULTY, MIN_DIFFICULTY, MIN_STABILITY
+
 FORMAT = "studyapp"
 FORMAT_VERSION = 1
 
@@ -62,6 +64,16 @@ class After(Struct):
     lapses: Count
 
 
+class Memory(Struct):
+    """FSRS's state of a reviewed item (schedulers/fsrs.py), kept beside its SM-2 schedule
+    once FSRS is chosen: restored as it is, so a restore replays no log and keeps what the
+    learner's fitted weights gave. Its last review is the schedule's `last_review`."""
+
+    stability: Annotated[float, Meta(ge=MIN_STABILITY, le=10**6)]  # days to 90 % recall
+    difficulty: Annotated[float, Meta(ge=MIN_DIFFICULTY, le=MAX_DIFFICULTY)]
+    due: date
+
+
 class Deck(Struct):
     id: Id
     name: Annotated[str, Meta(max_length=200)]
@@ -90,6 +102,7 @@ class Card(Struct):
     ordinal: Annotated[int, Meta(ge=1, le=MAX_ORDINAL)] | None = None
     anki_guid: Id | None = None
     added: date | None = None  # the day it joined the collection; older backups: none
+    fsrs: Memory | None = None  # None: never reviewed, or FSRS never chosen
 
 
 class Topic(Struct):
@@ -98,6 +111,7 @@ class Topic(Struct):
     title: Text | None = ""
     suspended: bool = False
     level: Annotated[int, Meta(ge=1, le=3)] = 1  # older backups: level 1
+    fsrs: Memory | None = None  # as a card's
 
 
 class Review(Struct):

@@ -57,6 +57,7 @@ from studyapp.config import PREFERENCE_NAMES, parse_preference
 from studyapp.decks.format import DeckSpec, control_character, valid_id
 from studyapp.decks.freshness import DRILL_FINGERPRINT_KEY, SyncReport
 from studyapp.decks.sync import write_deck  # the same rules as `studyapp import`
+from studyapp.schedulers import fsrs
 from studyapp.schedulers.sm2 import INITIAL_EASINESS
 from studyapp.store import Database, totals
 from studyapp.store.bulk import insert_rows
@@ -70,7 +71,7 @@ from studyapp.store.models import (
     Review,
 )
 from studyapp.store.rows import MISTAKE_COLUMNS
-from studyapp.store.schema import metadata, move_id_sequences
+from studyapp.store.schema import FSRS_COLUMNS, metadata, move_id_sequences
 from studyapp.store.statements import ATTEMPT_COLUMNS
 from studyapp.transfer import backup_schema as schema
 from studyapp.transfer.backup_schema import (
@@ -349,6 +350,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "lapses",
         "last_review",
         "added",
+        *FSRS_COLUMNS,
     ),
     "topics": (
         "id",
@@ -361,6 +363,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "due",
         "lapses",
         "last_review",
+        *FSRS_COLUMNS,
     ),
     "reviews": (
         "id",
@@ -423,6 +426,7 @@ class _Loader:
         self.mistake_ids: set[str] = set()
         self.counts: dict[str, int] = {}
         self.generic_ids: dict[str, set[Any]] = {}
+        self.without_fsrs = 0  # reviewed items the backup gives no FSRS state
         # A flag as the driver binds it fastest: sqlite3 binds 0/1 as they are but adapts
         # a bool (three flags cost more than the row's twenty integers); psycopg needs bools.
         if sqlite is None:
@@ -596,6 +600,7 @@ class _Loader:
         s = c.schedule
         state = _state(s, _ordinal(s.last_review))
         self.items[("card", c.id)] = (len(self.card_ids) - 1, state)
+        memory = self._memory(where, c.fsrs, s.last_review)
         return (
             c.id,
             c.deck,
@@ -614,6 +619,7 @@ class _Loader:
             self.true if c.retired else self.false,
             *state,
             _ordinal(c.added),
+            *memory,
         )
 
     def _topics(self, where: str, t: schema.Topic) -> tuple[Any, ...]:
@@ -624,7 +630,22 @@ class _Loader:
         _text(f"{where}.title", t.title)
         state = _state(t.schedule, _ordinal(t.schedule.last_review))
         self.items[("topic", t.id)] = (len(self.topic_ids) - 1, state)
-        return (t.id, t.title or "", t.suspended, t.level, *state)
+        memory = self._memory(where, t.fsrs, t.schedule.last_review)
+        return (t.id, t.title or "", t.suspended, t.level, *state, *memory)
+
+    def _memory(
+        self, where: str, memory: schema.Memory | None, last_review: date | None
+    ) -> tuple[float | None, float | None, int | None]:
+        """An item's FSRS columns: its kept state, which must follow its last review, or
+        none (counted: a restore with any reviewed item lacking one derives them all)."""
+        if memory is None:
+            self.without_fsrs += last_review is not None
+            return (None, None, None)
+        if last_review is None:
+            raise _Bad(f"{where}.fsrs", "a new item has no FSRS state (no last review)")
+        if memory.due < last_review:
+            raise _Bad(f"{where}.fsrs.due", "is before the item's last review")
+        return (memory.stability, memory.difficulty, memory.due.toordinal())
 
     def _reviews(self, start: int, records: list[schema.Review]) -> list[tuple[Any, ...]]:
         """A batch of reviews, the first `reviews[start]`. Each must start from the state
@@ -772,7 +793,7 @@ class _Loader:
             raise _Bad(PREFERENCES, f"expected an object, got {_kind(value)}")
         rows = []
         for key, setting in value.items():
-            known = key in PREFERENCE_NAMES or key == DRILL_FINGERPRINT_KEY
+            known = key in PREFERENCE_NAMES or key in (DRILL_FINGERPRINT_KEY, *FSRS_KEYS)
             where = f"{PREFERENCES}.{key}" if known else f"{PREFERENCES}[{key!r}]"
             if not isinstance(setting, str) or len(key) > 50 or len(setting) > 200:
                 raise _Bad(where, "expected a short string")
@@ -780,6 +801,11 @@ class _Loader:
             if key == DRILL_FINGERPRINT_KEY:  # bookkeeping: a wrong one only means a resync
                 _text(where, setting)
                 rows.append((key, setting))
+                continue
+            if key in FSRS_KEYS:
+                _fsrs_bookkeeping(where, key, setting)
+                if key != fsrs.TRACKED_KEY or not self.without_fsrs:  # else: derived again
+                    rows.append((key, setting))
                 continue
             _text(where, setting)
             try:
@@ -806,6 +832,27 @@ class _Loader:
                     f"{section}[{position}].schedule",
                     f"is not the state its last review left (reviews[{index}]) nor a new one",
                 )
+
+
+FSRS_KEYS = (fsrs.TRACKED_KEY, fsrs.PARAMETERS_KEY, fsrs.FITTED_KEY)
+"""FSRS's bookkeeping a backup carries (backup.py fsrs_bookkeeping)."""
+
+
+def _fsrs_bookkeeping(where: str, key: str, value: str) -> None:
+    """FSRS's bookkeeping as the app writes it: a wrong value would silently put FSRS's
+    defaults or a false "kept" in place of what the learner had."""
+    try:
+        if key == fsrs.TRACKED_KEY and value != "1":
+            raise ValueError(f"expected '1', got {value!r}")
+        if key == fsrs.PARAMETERS_KEY:
+            fsrs.check_parameters([float(w) for w in value.split(",")])
+        if key == fsrs.FITTED_KEY:
+            day, count = value.split()
+            date.fromisoformat(day)
+            if not count.isdigit():
+                raise ValueError(f"{count!r} is not a count of grades")
+    except ValueError as error:
+        raise _Bad(where, str(error)) from None
 
 
 def _json_text(value: Any) -> str:
