@@ -69,7 +69,7 @@ class Memory(Struct):
     once FSRS is chosen: restored as it is, so a restore replays no log and keeps what the
     learner's fitted weights gave. Its last review is the schedule's `last_review`."""
 
-    stability: Annotated[float, Meta(ge=MIN_STABILITY, le=10**6)]  # days to 90 % recall
+    stability: Annotated[float, Meta(ge=MIN_STABILITY)]  # days until recall falls to 90 %
     difficulty: Annotated[float, Meta(ge=MIN_DIFFICULTY, le=MAX_DIFFICULTY)]
     due: date
 

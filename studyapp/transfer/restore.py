@@ -193,6 +193,8 @@ def _explain(error: msgspec.MsgspecError, where: str, raw: Any, kind: type[Any])
         return _Bad(place, f"{value!r} is not an ISO date")
     bounds = _bounds(kind, path)
     if bounds is not None and isinstance(value, int | float) and what.startswith("Expected `"):
+        if bounds[1] is None:
+            return _Bad(place, f"{value} is below {bounds[0]}")
         return _Bad(place, f"{value} is outside {bounds[0]}..{bounds[1]}")
     if "length" in what and isinstance(value, str):
         return _Bad(place, f"longer than {what.rpartition(' ')[2]} characters")
@@ -600,7 +602,7 @@ class _Loader:
         s = c.schedule
         state = _state(s, _ordinal(s.last_review))
         self.items[("card", c.id)] = (len(self.card_ids) - 1, state)
-        memory = self._memory(where, c.fsrs, s.last_review)
+        memory = self._memory(c.fsrs, s.last_review)
         return (
             c.id,
             c.deck,
@@ -630,21 +632,18 @@ class _Loader:
         _text(f"{where}.title", t.title)
         state = _state(t.schedule, _ordinal(t.schedule.last_review))
         self.items[("topic", t.id)] = (len(self.topic_ids) - 1, state)
-        memory = self._memory(where, t.fsrs, t.schedule.last_review)
+        memory = self._memory(t.fsrs, t.schedule.last_review)
         return (t.id, t.title or "", t.suspended, t.level, *state, *memory)
 
     def _memory(
-        self, where: str, memory: schema.Memory | None, last_review: date | None
+        self, memory: schema.Memory | None, last_review: date | None
     ) -> tuple[float | None, float | None, int | None]:
-        """An item's FSRS columns: its kept state, which must follow its last review, or
+        """An item's FSRS columns: its kept state as it was (a state derived from part of a
+        log may fall due before SM-2's last review: it is the collection's, not damage), or
         none (counted: a restore with any reviewed item lacking one derives them all)."""
         if memory is None:
             self.without_fsrs += last_review is not None
             return (None, None, None)
-        if last_review is None:
-            raise _Bad(f"{where}.fsrs", "a new item has no FSRS state (no last review)")
-        if memory.due < last_review:
-            raise _Bad(f"{where}.fsrs.due", "is before the item's last review")
         return (memory.stability, memory.difficulty, memory.due.toordinal())
 
     def _reviews(self, start: int, records: list[schema.Review]) -> list[tuple[Any, ...]]:
