@@ -599,13 +599,33 @@ def check(topic_id: str, seed: int, difficulty: int, answers: str, as_json: bool
     raise SystemExit(code)
 
 
+def _restore_snapshot(ctx: click.Context, path: Path, replace: bool) -> None:
+    """`studyapp import` of a snapshot: the whole collection replaced, or nothing."""
+    from studyapp.transfer.restore import ImportProblem
+    from studyapp.transfer.snapshot import SnapshotProblem
+
+    collection = _open(ctx, sync=False)
+    try:
+        with LateProgress(f"restoring {path.name}") as bar:
+            held = collection.restore_snapshot(path, replace=replace, progress=bar.update)
+    except (ImportProblem, SnapshotProblem) as problem:
+        raise click.ClickException(f"{path}: {problem}") from None
+    finally:
+        collection.close()
+    click.echo(
+        f"restored {held['cards']} card(s) in {held['decks']} deck(s), {held['topics']} drill "
+        f"topic(s), {held['reviews']} review(s) and {held['drill_attempts']} drill attempt(s) "
+        f"from {path}"
+    )
+
+
 @main.command(name="import")
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--deck", "deck_id", help="Deck id for a CSV/TSV import (default: the file name).")
 @click.option(
     "--replace",
     is_flag=True,
-    help="For a JSON export: replace a database that already holds study data.",
+    help="For a JSON export or a snapshot: replace a database that already holds study data.",
 )
 @click.option(
     "--schedule",
@@ -634,22 +654,28 @@ def import_(
                     updates cards in place. --schedule keep (default) leaves the
                     schedule of cards studied here alone; --schedule anki takes Anki's.
       *.json        a `studyapp export --format json` file: the whole collection
+      *.studyapp    a `studyapp export --format snapshot` file (known by its content,
+                    whatever its name): the whole collection, as it was
 
     Deck imports add or update cards by stable id (importing the same file again updates,
-    never duplicates) and leave other cards alone. A JSON import replaces everything in the
-    database (cards, decks, schedules, review log, drill attempts, preferences) with the
-    export's contents; into a database that holds no study data yet it just loads, otherwise
-    (any review, drill attempt, imported deck, suspended card or preference) it refuses
-    unless --replace is given. A file that cannot be imported is reported in one line and
-    the database is left unchanged.
+    never duplicates) and leave other cards alone. A JSON import (or a snapshot) replaces
+    everything in the database (cards, decks, schedules, review log, drill attempts,
+    preferences) with the export's contents; into a database that holds no study data yet
+    it just loads, otherwise (any review, drill attempt, imported deck, suspended card or
+    preference) it refuses unless --replace is given. A file that cannot be imported is
+    reported in one line and the database is left unchanged.
     """
     from studyapp.decks.format import DeckError, parse_deck
     from studyapp.transfer.restore import ImportProblem, open_backup
+    from studyapp.transfer.snapshot import is_snapshot
     from studyapp.transfer.text_files import SkippedRow, read_text_import
 
     if not path.is_file():
         raise click.ClickException(f"{path}: no such file")
     suffix = path.suffix.lower()
+    if is_snapshot(path):
+        _restore_snapshot(ctx, path, replace)
+        return
     if suffix == ".json":
         collection = _open(ctx, sync=False)
         try:
@@ -802,7 +828,11 @@ def _import_anki(ctx: click.Context, path: Path, schedule: str) -> None:
 
 @main.command()
 @click.option(
-    "--format", "fmt", type=click.Choice(["csv", "json", "apkg"]), default="json", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json", "apkg", "snapshot"]),
+    default="json",
+    show_default=True,
 )
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="File to write."
@@ -822,8 +852,13 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
           schedule as far as Anki can hold it (interval, ease = EF x 1000, reviews,
           lapses, due day, suspended) and the review log (grades 0-2 Again, 3 Hard,
           4 Good, 5 Easy); due days count from your study day in any time zone.
+    snapshot
+          the collection's database file whole, compressed (needs -o; by convention
+          NAME.studyapp): the fast full backup, as Anki's .colpkg; `studyapp import`
+          restores it exactly. Of a SQLite collection only (use json on a server).
     """
     from studyapp.transfer import export as exporting
+    from studyapp.transfer.snapshot import SnapshotProblem
 
     collection = _open(ctx, topics=True)
     try:
@@ -859,13 +894,23 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
                 click.echo(
                     f"wrote {cards} cards to {output} and {reviews} reviews to {reviews_path}"
                 )
+        elif fmt == "snapshot":
+            if output is None:
+                raise click.UsageError("--format snapshot needs -o FILE.studyapp")
+            with (
+                exporting.replacing(output) as written,
+                written.open("wb") as out,
+                _progress_bar(output.name) as bar,
+            ):
+                size = collection.write_snapshot(out, progress=bar)
+            click.echo(f"wrote {output} ({size / 2**20:.1f} MiB of collection, compressed)")
         else:
             if output is None:
                 raise click.UsageError("--format apkg needs -o FILE.apkg")
             with exporting.replacing(output) as package, _progress_bar(output.name) as bar:
                 count = collection.write_apkg(package, progress=bar)
             click.echo(f"wrote {count} cards to {output}")
-    except exporting.ExportProblem as problem:
+    except (exporting.ExportProblem, SnapshotProblem) as problem:
         raise click.ClickException(str(problem)) from None
     finally:
         collection.close()

@@ -859,6 +859,42 @@ class Collection:
 
         return write_reviews_csv(self.db, out, progress=progress)
 
+    def write_snapshot(
+        self, out: IO[bytes], progress: Callable[[int, int], None] | None = None
+    ) -> int:
+        """Write the snapshot backup (transfer/snapshot.py): the collection's file whole,
+        compressed; returns the database's size in bytes. `progress` is told (bytes done,
+        bytes in all)."""
+        from studyapp.transfer.snapshot import write_snapshot
+
+        return write_snapshot(self.db, out, progress=progress)
+
+    def restore_snapshot(
+        self,
+        path: Path,
+        replace: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> dict[str, int]:
+        """Make the collection exactly the snapshot at `path` (all or nothing), refusing a
+        collection with study data unless `replace`; returns how many rows of each kind it
+        holds now (decks, cards, topics, reviews, drill_attempts)."""
+        from studyapp.transfer.restore import ImportProblem, study_data_in
+        from studyapp.transfer.snapshot import held_rows, restore_snapshot
+
+        if not replace:
+            with self.db.session() as session:
+                if study_data_in(session):
+                    raise ImportProblem(
+                        "the database already holds study data (reviews, drill attempts, "
+                        "imported decks, suspensions or preferences); restoring a snapshot "
+                        "replaces all of it: pass --replace to do so (export it first to "
+                        "keep a copy)"
+                    )
+        restore_snapshot(self.db, path, progress=progress)
+        values, self.preference_problems = self._stored_preferences()
+        self.settings = self.settings.with_preferences(values)
+        return held_rows(self.db)
+
     def write_apkg(self, path: Path, progress: Callable[[int, int], None] | None = None) -> int:
         """An Anki package of every deck with its schedules and review log; returns how
         many cards. `progress` is told (rows done, rows in all) as it goes: the cards,

@@ -363,6 +363,19 @@ def test_fsrs_state_and_weights_come_back_from_a_backup_on_the_server(pg, monkey
     assert export_json(pg) == document
 
 
+def test_a_snapshot_is_of_a_sqlite_file_and_the_server_says_so(pg, tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from studyapp.cli import main
+
+    out = tmp_path / "all.studyapp"
+    result = CliRunner().invoke(
+        main, ["--db", URL, "export", "--format", "snapshot", "-o", str(out)]
+    )
+    assert result.exit_code == 1 and "--format json" in result.output, result.output
+    assert not out.exists()
+
+
 def test_browse_search_sort_and_history_on_the_server(pg) -> None:
     """Browse's search is an ILIKE on PostgreSQL (pg_trgm-indexed when the server allows):
     the same parts of words, tag prefixes and sorts as SQLite's trigram index."""

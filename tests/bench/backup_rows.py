@@ -28,6 +28,10 @@ ROWS: list[tuple[str, str, float | None, str]] = [
     ("backup_restore", "JSON backup restore (studyapp import)", 15, "s"),
     ("backup_restore_rss", "  its peak resident memory", 300, "MiB"),
     ("backup_restore_cpu", "  its CPU time (user + system)", None, "s"),
+    ("snapshot_export", "snapshot backup (export --format snapshot)", 10, "s"),
+    ("snapshot_export_rss", "  its peak resident memory", 300, "MiB"),
+    ("snapshot_restore", "snapshot restore (studyapp import)", 15, "s"),
+    ("snapshot_restore_rss", "  its peak resident memory", 300, "MiB"),
 ]
 ANKI_ROWS = {
     "backup_export": "colpkg_export",
@@ -36,6 +40,10 @@ ANKI_ROWS = {
     "backup_restore_rss": "colpkg_import_rss",
     "backup_export_cpu": "colpkg_export_cpu",
     "backup_restore_cpu": "colpkg_import_cpu",
+    "snapshot_export": "colpkg_export",
+    "snapshot_export_rss": "colpkg_export_rss",
+    "snapshot_restore": "colpkg_import",
+    "snapshot_restore_rss": "colpkg_import_rss",
 }
 
 CHAIN_REVIEWS = """
@@ -171,8 +179,34 @@ def measure_backup(db_path: Path | str, runs: int, folder: Path) -> dict[str, fl
     )
     figures["backup_bytes"] = backup.stat().st_size
     if isinstance(source, Path):
+        figures |= measure_snapshot(source, runs, folder, env)
         source.unlink()
     backup.unlink()
+    return figures
+
+
+def measure_snapshot(
+    source: Path, runs: int, folder: Path, env: dict[str, str]
+) -> dict[str, float]:
+    """`studyapp export --format snapshot` of the same collection, and `studyapp import` of
+    it into a new database (SQLite only: a server's collection has no file to copy)."""
+    snapshot = folder / "backup.studyapp"
+    studyapp = [sys.executable, "-m", "studyapp"]
+    exports, restores = [], []
+    for _ in range(max(1, runs)):
+        snapshot.unlink(missing_ok=True)
+        args = ["--db", str(source), "export", "--format", "snapshot", "-o", str(snapshot)]
+        exports.append(run_child([*studyapp, *args], env))
+    for index in range(max(1, runs)):
+        target = folder / f"snapshot-restored-{index}.db"
+        restores.append(run_child([*studyapp, "--db", str(target), "import", str(snapshot)], env))
+        for leftover in folder.glob(target.name + "*"):
+            leftover.unlink()
+    figures: dict[str, float] = {}
+    figures["snapshot_export"], figures["snapshot_export_rss"], _ = _medians(exports)
+    figures["snapshot_restore"], figures["snapshot_restore_rss"], _ = _medians(restores)
+    figures["snapshot_bytes"] = snapshot.stat().st_size
+    snapshot.unlink()
     return figures
 
 
