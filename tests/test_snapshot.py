@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from studyapp.config import Settings
 from studyapp.review.cards import ReviewSession
 from studyapp.store import open_database
 from studyapp.store.db import HEAD
+from studyapp.transfer import snapshot as snapshots
 from studyapp.transfer.backup import export_json
 from tests.test_interop import DECK, build_history, digest
 
@@ -39,10 +41,20 @@ def run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-@pytest.fixture
-def snapshot(cli_db: Path, tmp_path: Path, clock) -> Path:
+@pytest.fixture(params=["the file held still", "a copy"])
+def snapshot(
+    cli_db: Path, tmp_path: Path, clock, request: pytest.FixtureRequest, monkeypatch
+) -> Path:
     """A snapshot of a collection with history, taken while the collection is open and
-    its last grade still in SQLite's write-ahead log."""
+    its last grade still in SQLite's write-ahead log: from the file itself, and (as when
+    the log cannot be emptied first) from a copy SQLite's backup takes."""
+    if request.param == "a copy":
+
+        @contextmanager
+        def never_still(_db):
+            yield None
+
+        monkeypatch.setattr(snapshots, "file_held_still", never_still)
     db = open_database(f"sqlite:///{cli_db}")
     settings = Settings(clock=clock)
     build_history(db, settings)
@@ -162,3 +174,26 @@ def test_a_newer_studyapps_snapshot_is_refused(cli_db, snapshot, tmp_path) -> No
     connection.close()
     snapshot.write_bytes(zstandard.ZstdCompressor().compress(newer.read_bytes()))
     assert "written by a newer studyapp (schema 9999)" in _refused(cli_db, snapshot)
+
+
+def test_the_file_is_read_only_when_nothing_can_write_to_it(tmp_path: Path, clock) -> None:
+    """While the file is held still a commit waits in the log; a log another reader keeps
+    from being emptied means a copy instead."""
+    from studyapp.store.snapshot import file_held_still
+
+    path = tmp_path / "held.db"
+    db = open_database(f"sqlite:///{path}")
+    build_history(db, Settings(clock=clock))
+    with file_held_still(db) as held:
+        assert held == path
+        before = path.read_bytes()
+        ReviewSession(db, Settings(clock=clock)).grade(5)  # a commit meanwhile
+        assert path.read_bytes() == before
+    reader = sqlite3.connect(path, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM reviews").fetchone()
+    ReviewSession(db, Settings(clock=clock)).grade(5)  # in the log, which the reader holds
+    with file_held_still(db) as held:
+        assert held is None
+    reader.close()
+    db.close()

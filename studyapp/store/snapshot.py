@@ -11,6 +11,8 @@ reads the new pages. Neither touches the file behind SQLite's back, as a file co
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from studyapp.store.db import BUSY_TIMEOUT_MS, Database, DatabaseProblem, open_database
@@ -28,6 +30,29 @@ def sqlite_file(db: Database) -> Path:
             "server is backed up with `studyapp export --format json`"
         )
     return db.path
+
+
+@contextmanager
+def file_held_still(db: Database) -> Iterator[Path | None]:
+    """The collection's file itself, for as long as the block runs, when it holds the whole
+    collection and nothing will write to it meanwhile; None when that cannot be had (then
+    copy_out makes a copy to read instead).
+
+    The write-ahead log is folded into the file and emptied first; a read transaction then
+    begun on an empty log reads the file alone, and while it lasts SQLite copies no later
+    commit into the file (they wait in the log). Reading the file is then as good as a
+    copy, without writing one: at a million reviews, 130 MB less to write and read back."""
+    path = sqlite_file(db)
+    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    try:
+        busy, _, _ = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        connection.execute("BEGIN")
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()  # the snapshot
+        log = path.with_name(path.name + "-wal")
+        emptied = not busy and (not log.exists() or log.stat().st_size == 0)
+        yield path if emptied else None
+    finally:
+        connection.close()
 
 
 def copy_out(db: Database, target: Path) -> None:

@@ -27,6 +27,7 @@ from studyapp.store.snapshot import (
     checked_copy,
     copy_in,
     copy_out,
+    file_held_still,
     sqlite_file,
 )
 
@@ -54,24 +55,32 @@ __all__ = [
 def write_snapshot(db: Database, out: IO[bytes], progress: Progress | None = None) -> int:
     """Write the compressed snapshot of the collection to `out`; returns the bytes of the
     database it holds. `progress` is told (bytes compressed, bytes in all)."""
+    sqlite_file(db)  # a server's collection has no file: said before any work
+    beside = Path(out.name).parent if isinstance(out.name, str) else None
+    with _scratch(beside) as folder, file_held_still(db) as held:
+        if held is None:  # written to meanwhile: a copy, taken by SQLite's backup
+            copy = folder / "collection.db"
+            copy_out(db, copy)
+            return _compress(copy, out, progress)
+        return _compress(held, out, progress)
+
+
+def _compress(source: Path, out: IO[bytes], progress: Progress | None) -> int:
+    """One zstd frame of the file at `source`, with its size and checksum; its size."""
     import zstandard
 
-    sqlite_file(db)  # a server's collection has no file: said before any work
-    with _scratch(Path(out.name).parent if isinstance(out.name, str) else None) as folder:
-        copy = folder / "collection.db"
-        copy_out(db, copy)
-        size = copy.stat().st_size
-        compressor = zstandard.ZstdCompressor(level=LEVEL, write_checksum=True, threads=-1)
-        done = 0
-        with (
-            copy.open("rb") as source,
-            compressor.stream_writer(out, size=size, closefd=False) as packed,
-        ):
-            while chunk := source.read(CHUNK):
-                packed.write(chunk)
-                done += len(chunk)
-                if progress is not None:
-                    progress(done, size)
+    size = source.stat().st_size
+    compressor = zstandard.ZstdCompressor(level=LEVEL, write_checksum=True, threads=-1)
+    done = 0
+    with (
+        source.open("rb") as handle,
+        compressor.stream_writer(out, size=size, closefd=False) as packed,
+    ):
+        while chunk := handle.read(CHUNK):
+            packed.write(chunk)
+            done += len(chunk)
+            if progress is not None:
+                progress(done, size)
     return size
 
 
