@@ -95,10 +95,12 @@ class HomeScreen(Screen[None]):
 
     def on_resize(self) -> None:
         """The footer sheds what does not fit; the weakest-topics panel folds away when it
-        would squeeze the deck names."""
+        would squeeze the deck names; the stat boxes take the words that fit."""
         self.refresh_bindings()
         self.query_one("#weakest", Static).display = self.size.width >= WEAKEST_MIN_WIDTH
         self.set_class(self.size.width < STATS_TIGHT_WIDTH, "-tight")
+        if self.counts is not None:
+            self.call_after_refresh(self._show_stats, self.counts)
 
     def compose(self) -> ComposeResult:
         yield Static(id="home-title", classes="title-bar")
@@ -238,25 +240,14 @@ class HomeScreen(Screen[None]):
         self.refresh_bindings()
 
     def _show_stats(self, counts: HomeCounts) -> None:
-        def big(value: str, rest: str = "") -> Text:
-            return Text.assemble((value, "bold"), (rest, "dim"), justify="center")
-
-        due = counts.topics_due + counts.mistakes_due  # a mistake due is a turn of its own
-        shown = {
-            "done": big(str(counts.reviews_today), plural_word(counts.reviews_today, "review")),
-            "left": big(str(counts.left_today), plural_word(counts.left_today, "card")),
-            "streak": big(str(counts.streak_days), plural_word(counts.streak_days, "day")),
-            "drills": big(str(due), f" due · {counts.topics_new} new"),
-        }
-        # "✓ n": problems answered today, short enough for the box's border at 60 columns.
-        drills = self.query_one("#stat-drills", Static)
-        drills.border_title = f"Drills ✓ {counts.drills_today}" if counts.drills_today else "Drills"
-        for name, text in shown.items():
+        row = self.query_one("#stat-row")
+        room = row.content_region.width or self.size.width
+        for name, (title, text) in stat_boxes(counts, room).items():
             box = self.query_one(f"#stat-{name}", Static)
+            box.border_title = title
             box.update(text)
             # Each box at least as wide as its title and its figure need; the rest shared.
-            title = Text.from_markup(str(box.border_title or ""))
-            box.styles.min_width = max(title.cell_len + TITLE_FRAME, text.cell_len + 2)
+            box.styles.min_width = _box_width(title, text)
         self.query_one("#weakest", Static).update(_weakest(counts))
 
     @staticmethod
@@ -418,3 +409,44 @@ def plural_word(n: int, word: str) -> str:
 
 def _count(n: int) -> Text:
     return Text(str(n), justify="right", style="bold" if n else "dim")
+
+
+def stat_boxes(counts: HomeCounts, room: int) -> dict[str, tuple[str, Text]]:
+    """Each stat box's title and figure, in the longest wording whose boxes fit side by
+    side in `room` columns: the titles shorten first ("Done today" to "Done"), then the
+    figures lose their words. "✓ n" in the drills title counts today's problems."""
+
+    def big(value: str, rest: str = "") -> Text:
+        return Text.assemble((value, "bold"), (rest, "dim"), justify="center")
+
+    due = counts.topics_due + counts.mistakes_due  # a mistake due is a turn of its own
+    drilled = f"Drills ✓ {counts.drills_today}" if counts.drills_today else "Drills"
+    figures = {
+        "done": (str(counts.reviews_today), plural_word(counts.reviews_today, "review")),
+        "left": (str(counts.left_today), plural_word(counts.left_today, "card")),
+        "streak": (str(counts.streak_days), plural_word(counts.streak_days, "day")),
+        "drills": (str(due), f" due · {counts.topics_new} new"),
+    }
+    long_titles = {"done": "Done today", "left": "Left today", "streak": "Streak"}
+    short_titles = {"done": "Done", "left": "Left", "streak": "Streak"}
+    wordings = (
+        (long_titles, True),
+        (short_titles, True),
+        (short_titles, False),
+    )
+    boxes: dict[str, tuple[str, Text]] = {}
+    for titles, words in wordings:
+        boxes = {
+            name: (
+                {**titles, "drills": drilled}[name],
+                big(value, rest if words or name == "drills" else ""),
+            )
+            for name, (value, rest) in figures.items()
+        }
+        if sum(_box_width(title, text) for title, text in boxes.values()) <= room:
+            break
+    return boxes
+
+
+def _box_width(title: str, text: Text) -> int:
+    return max(Text.from_markup(title).cell_len + TITLE_FRAME, text.cell_len + 2)

@@ -1258,3 +1258,32 @@ async def test_q_and_backspace_say_no_to_a_confirmation(studied: Collection, key
         await pilot.pause()
         assert isinstance(app.screen, BrowseScreen)
     assert card(studied, card_id).repetitions == before
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24)])
+async def test_home_stat_boxes_fit_a_narrow_screen_on_a_busy_day(
+    studied: Collection, size: tuple[int, int]
+) -> None:
+    """Three-figure counts and a dozen drills done: every box and its title still whole."""
+    from dataclasses import replace
+
+    app = make_app(studied, seed=SEED, schedule_new_topics=False)
+    async with app.run_test(size=size) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        busy = replace(
+            studied.home(),
+            reviews_today=245,
+            streak_days=123,
+            drills_today=12,
+            topics_due=14,
+            topics_new=10,
+        )
+        screen._show_stats(busy)
+        await pilot.pause()
+        for name in ("done", "left", "streak", "drills"):
+            box = screen.query_one(f"#stat-{name}", Static)
+            assert box.region.right <= size[0], (name, box.region)
+            assert len(str(box.border_title)) + 4 <= box.size.width, (name, box.border_title)
+            assert box.size.width >= len(plain(box).strip()), (name, plain(box))
