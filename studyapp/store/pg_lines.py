@@ -1,0 +1,267 @@
+"""CSV lines and backup records built by PostgreSQL itself, for the exports on a server.
+
+A million review rows cost tens of seconds as Python rows through the csv module, and
+seconds as Structs through msgspec; here the server writes each line's text exactly as
+those writers do (tests/test_export_postgres.py compares them byte for byte) and sends
+thousands of lines as one fetched string. The export is read in one REPEATABLE READ
+transaction (the caller's), so its chunks are one snapshot.
+
+Each value is written as Python writes it: a day (stored as its proleptic ordinal) as an
+ISO date; a moment (epoch milliseconds) as ISO 8601 UTC to the millisecond with a Z; an
+easiness (whole hundredths) as Python's repr of hundredths / 100 (2.5, 3.0, 2.36); a CSV
+text field quoted as csv.writer's QUOTE_MINIMAL quotes it (not as COPY's CSV would: that
+quotes an empty string and a lone carriage return, which Python leaves bare); a JSON string
+by to_json(), which escapes exactly what msgspec escapes. PostgreSQL's string functions
+have no Core spelling: the store keeps this SQL text, so nothing above it writes any.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import IO, TYPE_CHECKING
+
+from studyapp.store.csv_lines import _quoted_characters
+from studyapp.store.json_lines import Field
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+CHUNK = 20_000
+"""Rows per fetched string: a few megabytes of text."""
+
+_DAY_MS = 86_400_000
+
+
+def prepare(connection: Connection) -> None:
+    """Dates as ISO text for the rest of the caller's transaction, whatever the server's
+    or the role's DateStyle; and room to sort a chunk's rows in memory (the default 4 MB
+    sends a chunk of cards to disk, at several times the cost)."""
+    connection.exec_driver_sql("SET LOCAL datestyle = 'ISO, YMD'")
+    connection.exec_driver_sql("SET LOCAL work_mem = '64MB'")
+
+
+# --- values -------------------------------------------------------------------------------
+
+
+def day_sql(column: str) -> str:
+    """A day's ordinal as an ISO date (NULL stays NULL). Needs prepare()'s DateStyle."""
+    return f"(DATE '0001-01-01' + ({column} - 1))::text"
+
+
+def moment_sql(column: str) -> str:
+    """Epoch milliseconds as ISO 8601 UTC to the millisecond: 2026-03-10T12:00:00.123Z.
+    Split into a day and a millisecond of the day with integer arithmetic (exact, where
+    an interval of milliseconds is a float); the time is one numeric to_char."""
+    of_day = f"mod(mod({column}, {_DAY_MS}) + {_DAY_MS}, {_DAY_MS})"
+    day = f"(DATE '1970-01-01' + (({column} - {of_day}) / {_DAY_MS})::integer)::text"
+    clock = (
+        f"{of_day} / 3600000 * 10000000 + mod({of_day} / 60000, 60) * 100000 "
+        f"+ mod({of_day}, 60000)"
+    )  # hhmmssmmm as one number
+    return f"""{day} || to_char({clock}, 'FM"T"00":"00":"00"."000"Z"')"""
+
+
+def ease_sql(column: str) -> str:
+    """Whole hundredths as Python's repr of hundredths / 100: 250 -> 2.5, 300 -> 3.0,
+    236 -> 2.36, -5 -> -0.05 (numeric division is exact; trim_scale drops the zeros)."""
+    return (
+        f"CASE WHEN mod({column}, 100) = 0 THEN ({column} / 100)::text || '.0' "
+        f"ELSE trim_scale({column}::numeric / 100)::text END"
+    )
+
+
+def csv_text_sql(column: str) -> str:
+    """A text column as csv.writer writes it: in quotes, quotes doubled, when it holds a
+    character that makes this Python quote (csv_lines finds which); NULL as nothing.
+    (PostgreSQL's text holds no NUL character, the one Python also quotes.)"""
+    tests = " OR ".join(
+        f"strpos({column}, chr({ord(char)})) > 0" for char in _quoted_characters() if char != "\0"
+    )
+    quoted = f"""'"' || replace({column}, '"', '""') || '"'"""
+    return f"CASE WHEN {tests} THEN {quoted} ELSE coalesce({column}, '') END"
+
+
+def _flag_sql(column: str, true: str, false: str) -> str:
+    return f"CASE WHEN {column} THEN '{true}' WHEN NOT {column} THEN '{false}' END"
+
+
+# --- CSV ----------------------------------------------------------------------------------
+
+
+class _CsvTable:
+    """How one table is written as CSV: which rows, in what order (a unique key), and each
+    field's SQL."""
+
+    def __init__(self, where: str, keys: tuple[str, ...], fields: list[str]) -> None:
+        self.where, self.keys = where, keys
+        self.line = " || ',' || ".join(fields) + " || chr(10)"
+
+
+def _csv_schedule(prefix: str) -> list[str]:
+    return [
+        ease_sql(f"{prefix}easiness"),
+        f"{prefix}repetitions::text",
+        f"{prefix}interval::text",
+        f"coalesce({day_sql(f'{prefix}due')}, '')",
+        f"{prefix}lapses::text",
+    ]
+
+
+_CSV_TABLES = {
+    "cards": _CsvTable(
+        "NOT retired",
+        ("deck_id", "position", "id"),
+        [
+            *(csv_text_sql(name) for name in ("id", "deck_id", "front", "back", "tags")),
+            *_csv_schedule(""),
+            _flag_sql("suspended", "True", "False"),
+        ],
+    ),
+    "reviews": _CsvTable(
+        "",
+        ("id",),
+        [
+            "id::text",
+            csv_text_sql("kind"),
+            csv_text_sql("item_id"),
+            moment_sql("reviewed_at"),
+            "quality::text",
+            "duration_ms::text",
+            _flag_sql("repeat", "True", "False"),
+            *_csv_schedule("prev_"),
+            *_csv_schedule(""),
+        ],
+    ),
+}
+"""The fields of export.CARD_COLUMNS and export.REVIEW_COLUMNS, in their order."""
+
+
+def write_postgres_csv(
+    connection: Connection,
+    out: IO[str],
+    table: str,
+    written_more: Callable[[int], None] | None = None,
+) -> int:
+    """Write the table's CSV lines (no header): the cards that are not retired in deck and
+    position order, or the whole review log in id order. Returns how many lines;
+    `written_more` is told how many each chunk added."""
+    spec = _CSV_TABLES[table]
+    written = 0
+    for text, rows in _chunks(connection, table, spec.line, "", spec.keys, spec.where):
+        out.write(text)
+        written += rows
+        if written_more is not None:
+            written_more(rows)
+    return written
+
+
+# --- JSON backup records ------------------------------------------------------------------
+
+
+def write_postgres_records(
+    connection: Connection,
+    table: str,
+    fields: Sequence[Field],
+    out: IO[bytes],
+    written_more: Callable[[int], None] | None = None,
+) -> int:
+    """Write every row of `table`, in primary key order, as one JSON object per line,
+    lines joined by ",\\n" (no comma after the last), each object `fields` in their order
+    as msgspec encodes them (json_lines.Field kinds); returns how many."""
+    record = _object(fields)
+    written = 0
+    for text, rows in _chunks(connection, table, record, ",\n", ("id",), ""):
+        if written:
+            out.write(b",\n")
+        out.write(text.encode())
+        written += rows
+        if written_more is not None:
+            written_more(rows)
+    return written
+
+
+def _object(fields: Sequence[Field]) -> str:
+    parts = []
+    for key, column, kind in fields:
+        value = _object(column) if not isinstance(column, str) else _json_value(column, kind)
+        parts.append(f"""'"{key}":' || {value}""")
+    return "'{' || " + " || ',' || ".join(parts) + " || '}'"
+
+
+def _json_value(column: str, kind: str) -> str:
+    if kind == "int":
+        return f"{column}::text"
+    if kind == "text":
+        return f"to_json({column}::text)::text"
+    if kind == "bool":
+        return _flag_sql(column, "true", "false")
+    if kind == "day":
+        return f"""coalesce('"' || {day_sql(column)} || '"', 'null')"""
+    if kind == "ease":
+        return ease_sql(column)
+    if kind == "moment":
+        return f"""'"' || {moment_sql(column)} || '"'"""
+    raise ValueError(f"unknown kind {kind!r}")
+
+
+# --- reading in chunks --------------------------------------------------------------------
+
+
+def _chunks(
+    connection: Connection,
+    table: str,
+    line: str,
+    separator: str,
+    keys: tuple[str, ...],
+    where: str,
+) -> Iterator[tuple[str, int]]:
+    """(text, rows) for each CHUNK rows in `keys` order (unique), the rows' `line`s joined
+    by `separator`. A row whose line came out NULL (a NULL in a column that must hold a
+    value) stops the export rather than drop the row silently."""
+    condition = f" WHERE {where}" if where else ""
+    if keys != ("id",):
+        yield from _sorted_lines(connection, table, line, separator, keys, condition)
+        return
+    # In primary key order: each chunk an index scan from the last one's id, its lines
+    # joined on the server into one string, in the order the subquery gives them
+    # (string_agg's own ORDER BY would sort them again). OFFSET 0: each line built once.
+    after = f"{where} AND id > %s" if where else "id > %s"
+    sep = separator.replace("\n", "' || chr(10) || '")
+
+    def sql(condition: str) -> str:
+        rows = f"SELECT * FROM {table}{condition} ORDER BY id LIMIT {CHUNK}"
+        return (
+            f"SELECT string_agg(line, '{sep}'), count(*), count(line), max(id) "
+            f"FROM (SELECT id, {line} AS line FROM ({rows}) AS chunk OFFSET 0) AS lines"
+        )
+
+    first, following = sql(condition), sql(f" WHERE {after}")
+    text, rows, lines, last = connection.exec_driver_sql(first).one()
+    while rows:
+        if lines != rows:
+            raise RuntimeError(f"export: {rows - lines} {table} rows could not be written")
+        yield text, int(rows)
+        text, rows, lines, last = connection.exec_driver_sql(following, (last,)).one()
+
+
+def _sorted_lines(
+    connection: Connection,
+    table: str,
+    line: str,
+    separator: str,
+    keys: tuple[str, ...],
+    condition: str,
+) -> Iterator[tuple[str, int]]:
+    """The lines in an order no index gives (the cards by deck and position): one
+    statement, each line built once and sorted with its keys alone (where a chunk at a
+    time would sort the whole table once per chunk), read CHUNK lines at a time through a
+    server-side cursor."""
+    result = connection.exec_driver_sql(
+        f"SELECT {line} FROM {table}{condition} ORDER BY {', '.join(keys)}",
+        execution_options={"stream_results": True, "yield_per": CHUNK},
+    )
+    while rows := result.fetchmany(CHUNK):
+        lines = [text for (text,) in rows]
+        if None in lines:
+            raise RuntimeError(f"export: {lines.count(None)} {table} rows could not be written")
+        yield separator.join(lines), len(lines)
