@@ -188,7 +188,7 @@ def _object(fields: Sequence[Field]) -> str:
 
 
 def _object_parts(fields: Sequence[Field]) -> list[str]:
-    parts = []
+    parts: list[str] = []
     for key, column, kind in fields:
         parts.append(f"""'{"," if parts else "{"}"{key}":'""")
         if isinstance(column, str):
