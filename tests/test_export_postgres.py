@@ -296,3 +296,22 @@ def test_an_empty_review_log_backs_up_as_an_empty_list(pg) -> None:
     built = backup(pg)
     assert b'"reviews":[\n],\n' in built
     assert built == backup(pg, sqlite_records=False)
+
+
+def test_the_second_connection_reads_the_exports_snapshot(tricky) -> None:
+    """Every other chunk is built by a second connection: it must see the rows the export
+    saw when it began, not a grade committed since."""
+    count = "SELECT count(*), max(id) FROM reviews"
+    with (
+        tricky.engine.connect().execution_options(isolation_level="REPEATABLE READ") as export,
+        export.begin(),
+    ):
+        before = export.exec_driver_sql(count).one()
+        with tricky.engine.begin() as other:  # a grade elsewhere, committed meanwhile
+            other.exec_driver_sql("UPDATE reviews SET quality = 0")
+            other.exec_driver_sql("DELETE FROM reviews WHERE id = (SELECT min(id) FROM reviews)")
+        with pg_lines.beside(export) as second:
+            assert second.exec_driver_sql(count).one() == before
+            assert second.exec_driver_sql("SELECT count(*) FROM reviews WHERE quality > 0").scalar()
+    with tricky.engine.connect() as after:
+        assert after.exec_driver_sql(count).one()[0] == before[0] - 1

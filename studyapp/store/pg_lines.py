@@ -4,7 +4,9 @@ A million review rows cost tens of seconds as Python rows through the csv module
 seconds as Structs through msgspec; here the server writes each line's text exactly as
 those writers do (tests/test_export_postgres.py compares them byte for byte) and sends
 thousands of lines as one fetched string. The export is read in one REPEATABLE READ
-transaction (the caller's), so its chunks are one snapshot.
+transaction (the caller's), so its chunks are one snapshot; the review log's chunks are
+shared with a second connection reading that same snapshot, so two of the server's CPUs
+build them.
 
 Each value is written as Python writes it: a day (stored as its proleptic ordinal) as an
 ISO date; a moment (epoch milliseconds) as ISO 8601 UTC to the millisecond with a Z; an
@@ -17,7 +19,10 @@ have no Core spelling: the store keeps this SQL text, so nothing above it writes
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import IO, TYPE_CHECKING
 
 from studyapp.store.csv_lines import _quoted_characters
@@ -231,24 +236,74 @@ def _chunks(
     if keys != ("id",):
         yield from _sorted_lines(connection, table, line, separator, keys, condition)
         return
-    # In primary key order: each chunk an index scan from the last one's id, its lines
-    # joined on the server into one string, in the order the subquery gives them
-    # (string_agg's own ORDER BY would sort them again). OFFSET 0: each line built once.
-    after = f"{where} AND id > %s" if where else "id > %s"
+    yield from _id_chunks(connection, table, line, separator, where)
+
+
+def _id_chunks(
+    connection: Connection, table: str, line: str, separator: str, where: str
+) -> Iterator[tuple[str, int]]:
+    """In primary key order, CHUNK rows at a time: the chunks' id bounds first (one pass
+    over the primary key's index), then each chunk an index range scan whose lines are
+    joined on the server into one string, in the order the subquery gives them
+    (string_agg's own ORDER BY would sort them again; OFFSET 0 builds each line once).
+
+    Building the lines is the server's work, one CPU's worth per connection: a second
+    connection reading the same snapshot (beside()) builds every other chunk meanwhile."""
+    numbered = f"SELECT id, row_number() OVER (ORDER BY id) AS n FROM {table}"
+    bounds = connection.exec_driver_sql(
+        f"SELECT id FROM ({numbered}{f' WHERE {where}' if where else ''}) AS numbered "
+        f"WHERE mod(n, {CHUNK}) = 0 ORDER BY id"
+    ).scalars()
+    highs: list[int | None] = [*bounds, None]
+    ranges = list(zip([None, *highs[:-1]], highs, strict=True))
     sep = separator.replace("\n", "' || chr(10) || '")
 
-    def sql(condition: str) -> str:
-        rows = f"SELECT * FROM {table}{condition} ORDER BY id LIMIT {CHUNK}"
-        return (
-            f"SELECT string_agg(line, '{sep}'), count(*), max(id) "
-            f"FROM (SELECT id, {line} AS line FROM ({rows}) AS chunk OFFSET 0) AS lines"
-        )
+    def read(reader: Connection, low: int | None, high: int | None) -> tuple[str, int]:
+        conditions = [where] if where else []
+        conditions += ["id > %(low)s"] if low is not None else []
+        conditions += ["id <= %(high)s"] if high is not None else []
+        condition = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        rows = f"SELECT * FROM {table}{condition} ORDER BY id"
+        text, count = reader.exec_driver_sql(
+            f"SELECT string_agg(line, '{sep}'), count(*) "
+            f"FROM (SELECT {line} AS line FROM ({rows}) AS chunk OFFSET 0) AS lines",
+            {"low": low, "high": high},
+        ).one()
+        return text or "", int(count)
 
-    first, following = sql(condition), sql(f" WHERE {after}")
-    text, rows, last = connection.exec_driver_sql(first).one()
-    while rows:
-        yield text, int(rows)
-        text, rows, last = connection.exec_driver_sql(following, (last,)).one()
+    if len(ranges) < 3:  # one chunk and the empty one after it: no one to share with
+        for low, high in ranges:
+            text, count = read(connection, low, high)
+            if count:
+                yield text, count
+        return
+    with beside(connection) as other, ThreadPoolExecutor(1) as helper:
+        for at in range(0, len(ranges), 2):
+            ahead = helper.submit(read, other, *ranges[at + 1]) if at + 1 < len(ranges) else None
+            for text, count in (
+                read(connection, *ranges[at]),
+                *([ahead.result()] if ahead else []),
+            ):
+                if count:
+                    yield text, count
+
+
+@contextmanager
+def beside(connection: Connection) -> Iterator[Connection]:
+    """A second connection whose transaction reads the same snapshot as `connection`'s
+    (which must be REPEATABLE READ): exported by pg_export_snapshot(), as pg_dump's
+    parallel workers share theirs."""
+    snapshot = connection.exec_driver_sql("SELECT pg_export_snapshot()").scalar()
+    if not isinstance(snapshot, str) or not re.fullmatch(r"[0-9A-Fa-f-]+", snapshot):
+        raise RuntimeError(f"unexpected snapshot id {snapshot!r}")
+    engine = connection.engine
+    with (
+        engine.connect().execution_options(isolation_level="REPEATABLE READ") as other,
+        other.begin(),
+    ):
+        other.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+        prepare(other)
+        yield other
 
 
 def _sorted_lines(
