@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from functools import partial
 from typing import IO, TYPE_CHECKING
 
 from studyapp.store.csv_lines import _quoted_characters
@@ -258,7 +259,7 @@ def _id_chunks(
     ranges = list(zip([None, *highs[:-1]], highs, strict=True))
     sep = separator.replace("\n", "' || chr(10) || '")
 
-    def read(reader: Connection, low: int | None, high: int | None) -> tuple[str, int]:
+    def read(reader: Connection, *, low: int | None, high: int | None) -> tuple[str, int]:
         conditions = [where] if where else []
         conditions += ["id > %(low)s"] if low is not None else []
         conditions += ["id <= %(high)s"] if high is not None else []
@@ -271,19 +272,26 @@ def _id_chunks(
         ).one()
         return text or "", int(count)
 
-    if len(ranges) < 3:  # one chunk and the empty one after it: no one to share with
-        for low, high in ranges:
-            text, count = read(connection, low, high)
+    yield from _shared(connection, [partial(read, low=low, high=high) for low, high in ranges])
+
+
+_Read = Callable[["Connection"], tuple[str, int]]
+
+
+def _shared(connection: Connection, reads: list[_Read]) -> Iterator[tuple[str, int]]:
+    """Each read's (text, rows), in order, the empty ones left out: with more than two,
+    every other one is run on a second connection (beside()) while this one runs the
+    one before it."""
+    if len(reads) < 3:  # one chunk (and perhaps an empty one after it): nothing to share
+        for read in reads:
+            text, count = read(connection)
             if count:
                 yield text, count
         return
     with beside(connection) as other, ThreadPoolExecutor(1) as helper:
-        for at in range(0, len(ranges), 2):
-            ahead = helper.submit(read, other, *ranges[at + 1]) if at + 1 < len(ranges) else None
-            for text, count in (
-                read(connection, *ranges[at]),
-                *([ahead.result()] if ahead else []),
-            ):
+        for at in range(0, len(reads), 2):
+            ahead = helper.submit(reads[at + 1], other) if at + 1 < len(reads) else None
+            for text, count in (reads[at](connection), *([ahead.result()] if ahead else [])):
                 if count:
                     yield text, count
 
@@ -314,13 +322,34 @@ def _sorted_lines(
     keys: tuple[str, ...],
     condition: str,
 ) -> Iterator[tuple[str, int]]:
-    """The lines in an order no index gives (the cards by deck and position): one
-    statement, each line built once and sorted with its keys alone (where a chunk at a
-    time would sort the whole table once per chunk), read CHUNK lines at a time through a
-    server-side cursor."""
-    result = connection.exec_driver_sql(
-        f"SELECT {line} FROM {table}{condition} ORDER BY {', '.join(keys)}",
-        execution_options={"stream_results": True, "yield_per": CHUNK},
-    )
-    while rows := result.fetchmany(CHUNK):
-        yield separator.join([text for (text,) in rows]), len(rows)
+    """The lines in an order no index gives (the cards by deck, then position): in groups
+    of whole decks (about CHUNK rows each; a larger deck is a group alone), each group's
+    lines built, sorted and joined by one statement, the groups shared between two
+    connections as the review log's chunks are."""
+    first = keys[0]
+    counts = connection.exec_driver_sql(
+        f"SELECT {first}, count(*) FROM {table}{condition} GROUP BY {first} ORDER BY {first}"
+    ).all()
+    groups: list[tuple[str, str]] = []
+    size = 0
+    for value, count in counts:
+        if groups and size < CHUNK:
+            groups[-1] = (groups[-1][0], value)
+            size += count
+        else:
+            groups.append((value, value))
+            size = count
+    within = f"{condition} AND" if condition else " WHERE"
+
+    def read(reader: Connection, *, low: str, high: str) -> tuple[str, int]:
+        rows = (
+            f"SELECT {line} AS line FROM {table}{within} {first} BETWEEN %(low)s AND %(high)s "
+            f"ORDER BY {', '.join(keys)} OFFSET 0"
+        )
+        text, count = reader.exec_driver_sql(
+            f"SELECT string_agg(line, %(separator)s), count(*) FROM ({rows}) AS sorted",
+            {"low": low, "high": high, "separator": separator},
+        ).one()
+        return text or "", int(count)
+
+    yield from _shared(connection, [partial(read, low=low, high=high) for low, high in groups])
