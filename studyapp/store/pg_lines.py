@@ -40,8 +40,8 @@ _DAY_MS = 86_400_000
 
 def prepare(connection: Connection) -> None:
     """Dates as ISO text for the rest of the caller's transaction, whatever the server's
-    or the role's DateStyle; and room to sort the cards' lines in memory (the default 4 MB
-    sends 100,000 of them to disk, at several times the cost)."""
+    or the role's DateStyle; and room to sort a group of cards' lines in memory (the
+    default 4 MB can send one to disk, at several times the cost)."""
     connection.exec_driver_sql("SET LOCAL datestyle = 'ISO, YMD'")
     connection.exec_driver_sql("SET LOCAL work_mem = '64MB'")
 
