@@ -37,6 +37,8 @@ from studyapp.schedulers import fsrs
 from studyapp.store import Database
 from studyapp.store.bulk import read_table
 from studyapp.store.json_lines import Field, write_sqlite_records
+from studyapp.store.pg_lines import prepare as prepare_server
+from studyapp.store.pg_lines import write_postgres_records
 from studyapp.store.rows import MISTAKE_COLUMNS
 from studyapp.store.schema import FSRS_COLUMNS, metadata
 from studyapp.store.statements import ATTEMPT_COLUMNS
@@ -332,9 +334,10 @@ SQLITE_RECORDS: dict[str, list[Field]] = {
         },
     ),
 }
-"""The sections SQLite writes itself (store/json_lines.py): the long ones. Each record is
-the section's Struct, field for field; tests/test_backup_stream.py checks that both
-writers give the same document."""
+"""The sections the database writes itself (store/json_lines.py on SQLite,
+store/pg_lines.py on PostgreSQL): the long ones. Each record is the section's Struct,
+field for field; tests/test_backup_stream.py and tests/test_export_postgres.py check that
+the writers give the same document."""
 
 
 def write_backup(
@@ -346,11 +349,14 @@ def write_backup(
 ) -> dict[str, int]:
     """Write the whole collection to `out` as the backup document, from one snapshot of the
     database; returns how many records each section has. `progress` is told (records
-    written, records in all) as it goes. On SQLite the long sections' records are built by
-    SQLite (SQLITE_RECORDS) unless `sqlite_records` is False."""
+    written, records in all) as it goes. On SQLite and PostgreSQL the long sections'
+    records are built by the database (SQLITE_RECORDS) unless `sqlite_records` is False."""
     encoder = msgspec.json.Encoder()
     written: dict[str, int] = {}
-    with db.engine.connect() as connection, connection.begin():
+    server = db.engine.dialect.name == "postgresql"
+    with _snapshot(db) as connection, connection.begin():
+        if server:
+            prepare_server(connection)
         tally = Tally(progress, sum(_count(connection, s.table) for s in SECTIONS))
         out.write(b'{"format":"%s","version":%d,\n' % (FORMAT.encode(), FORMAT_VERSION))
         for section in SECTIONS:
@@ -359,6 +365,8 @@ def write_backup(
             fields = SQLITE_RECORDS.get(section.key) if sqlite_records else None
             if fields is not None and connection.dialect.name == "sqlite":
                 count = write_sqlite_records(connection, section.table, fields, out, tally.add)
+            elif fields is not None and server:
+                count = write_postgres_records(connection, section.table, fields, out, tally.add)
             else:
                 for records in _records(connection, section.key, section.table):
                     if count:
@@ -372,6 +380,15 @@ def write_backup(
         out.write(b"\n}\n")
     tally.finish()
     return written
+
+
+def _snapshot(db: Database) -> Connection:
+    """A connection whose transaction reads one snapshot: SQLite's always does; on
+    PostgreSQL the default (READ COMMITTED) gives each statement its own."""
+    connection = db.engine.connect()
+    if db.engine.dialect.name == "postgresql":
+        connection = connection.execution_options(isolation_level="REPEATABLE READ")
+    return connection
 
 
 def _records(connection: Connection, key: str, table: str) -> Iterator[list[msgspec.Struct]]:

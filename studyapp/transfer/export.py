@@ -18,15 +18,16 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from html import escape
 from pathlib import Path
 from typing import IO, Any, Generic, TypeVar
 
-from sqlalchemy import Select, false, func, select
+from sqlalchemy import BigInteger, Select, false, func, select, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
-from studyapp.store import Database, csv_lines
+from studyapp.store import Database, csv_lines, pg_lines
 from studyapp.store.bulk import read_table
 from studyapp.store.models import (
     Card,
@@ -130,6 +131,8 @@ def write_cards_csv(db: Database, out: IO[str], progress: Progress | None = None
         tally = Tally(progress, _count(session, Card, Card.retired == false()))
     if _is_sqlite(db):
         written = csv_lines.write_sqlite_csv(db, out, CARD_COLUMNS, "cards", tally.add)
+    elif _is_postgresql(db):
+        written = _write_server_csv(db, out, CARD_COLUMNS, "cards", tally)
     else:
         written = _write_rows_csv(out, CARD_COLUMNS, tally.each(_card_rows(db)))
     tally.finish()
@@ -143,6 +146,8 @@ def write_reviews_csv(db: Database, out: IO[str], progress: Progress | None = No
         tally = Tally(progress, _count(session, Review))
     if _is_sqlite(db):
         written = csv_lines.write_sqlite_csv(db, out, REVIEW_COLUMNS, "reviews", tally.add)
+    elif _is_postgresql(db):
+        written = _write_server_csv(db, out, REVIEW_COLUMNS, "reviews", tally)
     else:
         written = _write_rows_csv(out, REVIEW_COLUMNS, tally.each(_review_rows(db)))
     tally.finish()
@@ -157,7 +162,26 @@ def _is_sqlite(db: Database) -> bool:
     return bool(db.engine.dialect.name == "sqlite")
 
 
-# --- CSV elsewhere (PostgreSQL): rows through the csv module --------------------------------
+def _is_postgresql(db: Database) -> bool:
+    return bool(db.engine.dialect.name == "postgresql")
+
+
+def _write_server_csv(
+    db: Database, out: IO[str], columns: tuple[str, ...], table: str, tally: Tally
+) -> int:
+    """The header, then the lines PostgreSQL builds (store/pg_lines.py), read in one
+    REPEATABLE READ transaction: the file is one snapshot however many chunks it takes."""
+    csv.writer(out, lineterminator="\n").writerow(columns)
+    with (
+        db.engine.connect().execution_options(isolation_level="REPEATABLE READ") as connection,
+        connection.begin(),
+    ):
+        pg_lines.prepare(connection)
+        return pg_lines.write_postgres_csv(connection, out, table, tally.add)
+
+
+# --- CSV elsewhere: rows through the csv module ---------------------------------------------
+# (also the reference the SQLite and PostgreSQL lines are checked against)
 
 
 def _write_rows_csv(out: IO[str], columns: tuple[str, ...], rows: Iterator[tuple[Any, ...]]) -> int:
@@ -175,7 +199,7 @@ def _card_rows(db: Database) -> Iterator[tuple[Any, ...]]:
         result = session.execute(
             select(*columns, *schedule, Card.suspended)
             .where(Card.retired == false())
-            .order_by(Card.deck_id, Card.position)
+            .order_by(Card.deck_id, Card.position, Card.id)
             .execution_options(yield_per=5000)
         )
         yield from (tuple(row) for row in result)
@@ -189,7 +213,7 @@ def _review_rows(db: Database) -> Iterator[tuple[Any, ...]]:
                 r.id,
                 r.kind,
                 r.item_id,
-                r.reviewed_at,
+                type_coerce(r.reviewed_at, BigInteger),  # stored milliseconds
                 r.quality,
                 r.duration_ms,
                 r.repeat,
@@ -207,7 +231,23 @@ def _review_rows(db: Database) -> Iterator[tuple[Any, ...]]:
             .order_by(r.id)
             .execution_options(yield_per=20000)
         )
-        yield from (tuple(row) for row in result)
+        for row in result:
+            yield (*row[:3], _moment_text(row[3]), *row[4:])
+
+
+def _moment_text(millis: int) -> str:
+    """A stored moment (epoch milliseconds) as the SQLite and PostgreSQL exports write it:
+    ISO 8601 in UTC to the millisecond, with a Z (2026-03-10T12:00:00.123Z). Integer
+    arithmetic: a datetime made from milliseconds / 1000 is a millisecond out far from
+    1970."""
+    seconds, part = divmod(millis, 1000)
+    day, second = divmod(seconds, 86400)
+    iso = date.fromordinal(_EPOCH_ORDINAL + day).isoformat()
+    minutes, second = divmod(second, 60)
+    return f"{iso}T{minutes // 60:02d}:{minutes % 60:02d}:{second:02d}.{part:03d}Z"
+
+
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 class _Counter:
