@@ -14,7 +14,8 @@ is rolled back and the database is left as it was.
 
 A large backup file (READ_BESIDE_FROM) is read and checked in a second process while this
 one writes: the reading (decoding, the rules above) and the writing (the driver binding a
-million rows) each take seconds, and on two cores they overlap. The reader runs the same
+million rows) each take seconds, and on two cores they overlap. On PostgreSQL the writer
+streams each table's batches into one binary COPY (store/bulk.RowWriter). The reader runs the same
 _Loader and sends its checked rows a batch at a time; the writer inserts them, builds the
 cards' text index once the cards are in and counts each stretch of the log into the day
 totals as it arrives, so little is left to do after the last record.
@@ -59,7 +60,7 @@ from studyapp.decks.freshness import DRILL_FINGERPRINT_KEY, SyncReport
 from studyapp.decks.sync import write_deck  # the same rules as `studyapp import`
 from studyapp.schedulers.sm2 import INITIAL_EASINESS
 from studyapp.store import Database, totals
-from studyapp.store.bulk import insert_rows
+from studyapp.store.bulk import RowWriter, insert_rows
 from studyapp.store.card_dates import date_undated_cards
 from studyapp.store.card_index import CardIndex, index_rebuilt_after
 from studyapp.store.models import (
@@ -1175,27 +1176,33 @@ class _Reader:
         long review log: their text index is built while the reader reads the log."""
         decode = msgspec.msgpack.Decoder(_Message).decode
         counted = last = 0  # the day totals hold the reviews up to id `counted`
-        while True:
-            message = self.next_message()
-            if message is None:
-                raise _Bad("", "the process reading the backup stopped unexpectedly")
-            kind, first, columns, rows = decode(message)
-            if kind == "done":
-                if last > counted:
-                    totals.count_logged(connection, counted, last)
-                counts: dict[str, int] = first
-                return counts
-            if kind != "rows" or rows is None:
-                raise _Bad("", str(first))
-            if first not in ("decks", "cards"):
-                card_index.rebuild()
-            insert_rows(connection, first, columns, rows)
-            tally.add(len(rows))
-            if first == "reviews":
-                last = rows[-1][0]  # ids rise (the reader checked)
-                if tally.done - self.counted_at >= COUNT_EVERY:
-                    totals.count_logged(connection, counted, last)
-                    counted, self.counted_at = last, tally.done
+        # One COPY per run of a table's batches on PostgreSQL: ended (its rows in the
+        # table) before anything reads them, the text index and the day totals.
+        with RowWriter(connection) as writer:
+            while True:
+                message = self.next_message()
+                if message is None:
+                    raise _Bad("", "the process reading the backup stopped unexpectedly")
+                kind, first, columns, rows = decode(message)
+                if kind == "done":
+                    writer.end()
+                    if last > counted:
+                        totals.count_logged(connection, counted, last)
+                    counts: dict[str, int] = first
+                    return counts
+                if kind != "rows" or rows is None:
+                    raise _Bad("", str(first))
+                if card_index.stale and first not in ("decks", "cards"):
+                    writer.end()
+                    card_index.rebuild()
+                writer.write(first, columns, rows)
+                tally.add(len(rows))
+                if first == "reviews":
+                    last = rows[-1][0]  # ids rise (the reader checked)
+                    if tally.done - self.counted_at >= COUNT_EVERY:
+                        writer.end()
+                        totals.count_logged(connection, counted, last)
+                        counted, self.counted_at = last, tally.done
 
     def close(self) -> None:
         """Stop the reader if it is still running (the writer stopped first: a refused row,
