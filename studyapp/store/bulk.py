@@ -15,7 +15,7 @@ from contextlib import ExitStack
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Dialect, select, text
+from sqlalchemy import ColumnElement, Connection, Dialect, delete, select, text
 
 from studyapp.store.schema import metadata
 
@@ -51,6 +51,24 @@ def read_table(
     )
     while rows := result.fetchmany(batch):
         yield rows
+
+
+def empty_tables(connection: Connection, tables: Sequence[str]) -> None:
+    """Empty `tables` (those pointing at others first), in the caller's transaction.
+
+    On PostgreSQL one TRUNCATE of them all: a DELETE of a million reviews runs each row's
+    foreign-key action against drill_attempts (ON DELETE SET NULL, a scan of its rows per
+    review: 8 minutes at a million reviews), and leaves a million dead rows behind for the
+    rows that follow. TRUNCATE is transactional there: a rollback brings the rows back.
+    (It locks the tables against every other reader until the commit, as a restore
+    should.) Elsewhere a DELETE per table."""
+    if connection.dialect.name == "postgresql":
+        quote = connection.dialect.identifier_preparer.quote
+        names = ", ".join(quote(metadata.tables[table].name) for table in tables)
+        connection.exec_driver_sql(f"TRUNCATE {names}")
+        return
+    for table in tables:
+        connection.execute(delete(metadata.tables[table]))
 
 
 def insert_rows(

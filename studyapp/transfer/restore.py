@@ -50,7 +50,7 @@ from typing import Any
 import msgspec
 import msgspec.inspect
 import msgspec.msgpack
-from sqlalchemy import Connection, delete, exists, select
+from sqlalchemy import Connection, exists, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -60,7 +60,7 @@ from studyapp.decks.freshness import DRILL_FINGERPRINT_KEY, SyncReport
 from studyapp.decks.sync import write_deck  # the same rules as `studyapp import`
 from studyapp.schedulers.sm2 import INITIAL_EASINESS
 from studyapp.store import Database, totals
-from studyapp.store.bulk import RowWriter, insert_rows
+from studyapp.store.bulk import RowWriter, empty_tables, insert_rows
 from studyapp.store.card_dates import date_undated_cards
 from studyapp.store.card_index import CardIndex, index_rebuilt_after
 from studyapp.store.models import (
@@ -71,7 +71,7 @@ from studyapp.store.models import (
     Review,
 )
 from studyapp.store.rows import MISTAKE_COLUMNS
-from studyapp.store.schema import metadata, move_id_sequences
+from studyapp.store.schema import move_id_sequences
 from studyapp.store.statements import ATTEMPT_COLUMNS
 from studyapp.transfer import backup_schema as schema
 from studyapp.transfer.backup_schema import (
@@ -1069,12 +1069,10 @@ def _restore(
             connection = session.connection()
             with index_rebuilt_after(connection) as card_index:
                 # Later sections point at earlier ones: emptied last first.
-                for table in (
-                    *(s.table for s in reversed(SECTIONS)),
-                    "daily_totals",
-                    "preferences",
-                ):
-                    session.execute(delete(metadata.tables[table]))
+                empty_tables(
+                    connection,
+                    (*(s.table for s in reversed(SECTIONS)), "daily_totals", "preferences"),
+                )
                 if reader is not None:
                     restored.counts = reader.load(connection, tally, card_index)
                 else:
