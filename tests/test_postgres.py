@@ -650,3 +650,21 @@ def test_a_restore_over_a_collection_empties_its_tables_in_one_truncate(pg, tmp_
     finally:
         event.remove(pg.engine, "before_cursor_execute", seen)
     assert export_json(pg) == document
+
+
+def test_a_row_the_server_refuses_in_a_copy_is_a_database_error(pg) -> None:
+    """A row the checks let through but the server refuses (here a repeated key) comes out
+    of the COPY as SQLAlchemy's DBAPIError, which restore_json turns into its one line."""
+    from sqlalchemy.exc import DBAPIError
+
+    from studyapp.store.bulk import RowWriter
+
+    columns = ("id", "name", "description", "origin", "source_path", "digest", "retired")
+    row = ("twice", "Twice", "", "import", None, None, False)
+    with (
+        pg.engine.connect() as connection,
+        connection.begin(),
+        pytest.raises(DBAPIError, match="twice"),
+        RowWriter(connection) as writer,
+    ):
+        writer.write("decks", columns, [row, row])

@@ -11,11 +11,12 @@ store/rows.py converts. The statements are Core, compiled for the connection's d
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from types import TracebackType
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Dialect, delete, select, text
+from sqlalchemy.exc import DBAPIError
 
 from studyapp.store.schema import metadata
 
@@ -147,12 +148,24 @@ class RowWriter:
         if not self.streaming:
             insert_rows(self.connection, table, columns, rows)
             return
-        if self.current != (table, tuple(columns)):
-            self.end()
-            self._start(table, tuple(columns))
-        write_row = self.copy.write_row
-        for row in rows:
-            write_row(row)
+        with self._refused():
+            if self.current != (table, tuple(columns)):
+                self.end()
+                self._start(table, tuple(columns))
+            write_row = self.copy.write_row
+            for row in rows:
+                write_row(row)
+
+    @contextmanager
+    def _refused(self) -> Iterator[None]:
+        """The driver's own error (the COPY runs on its cursor) as SQLAlchemy's, as any
+        other statement's would be: a row the server refuses is a DBAPIError."""
+        driver_error = self.connection.dialect.loaded_dbapi.Error
+        try:
+            yield
+        except driver_error as error:
+            statement = f"COPY {self.current[0]}" if self.current else "COPY"
+            raise DBAPIError.instance(statement, None, error, driver_error) from error
 
     def _start(self, table: str, columns: tuple[str, ...]) -> None:
         known = metadata.tables[table]
@@ -171,8 +184,9 @@ class RowWriter:
 
     def end(self) -> None:
         """End the open COPY: its rows are in the table for the statements that follow."""
+        with self._refused():
+            self.open.close()
         self.copy, self.current = None, None
-        self.open.close()
 
     def __enter__(self) -> RowWriter:
         return self
@@ -185,5 +199,8 @@ class RowWriter:
     ) -> None:
         """Without an error, the last COPY ends; with one, the COPY is called off (the
         server refuses it) so that the caller's rollback can run."""
+        if error is None:
+            self.end()
+            return
         self.copy, self.current = None, None
         self.open.__exit__(kind, error, trace)
