@@ -60,11 +60,15 @@ class CardIndex:
 
 
 @contextmanager
-def index_rebuilt_after(connection: Connection) -> Iterator[CardIndex]:
+def index_rebuilt_after(
+    connection: Connection, *, whole_table: bool = False
+) -> Iterator[CardIndex]:
     """Inside: writes to `cards` leave the text index alone (write no card after calling
     the index's `rebuild()`). After: the index matches the cards and the triggers are back.
-    Needs an open transaction."""
-    if connection.dialect.name == "postgresql":
+    Needs an open transaction. PostgreSQL's index is set aside only for a caller that
+    writes the `whole_table` (a restore): building it again costs seconds at 100,000
+    cards, more than growing it by an import's few hundred."""
+    if connection.dialect.name == "postgresql" and whole_table:
         found = connection.execute(_GIN_INDEXES).tuples().all()
         quote = connection.dialect.identifier_preparer.quote
         for name, _definition in found:

@@ -1067,7 +1067,7 @@ def _restore(
                     "of it: pass --replace to do so (export it first to keep a copy)"
                 )
             connection = session.connection()
-            with index_rebuilt_after(connection) as card_index:
+            with index_rebuilt_after(connection, whole_table=True) as card_index:
                 # Later sections point at earlier ones: emptied last first.
                 empty_tables(
                     connection,
