@@ -573,3 +573,147 @@ def test_grades_commit_as_sqlite_does_with_wal_and_normal(pg) -> None:
         assert connection.execute("SHOW synchronous_commit").fetchone()[0] == "off"
         timeout = connection.execute("SHOW lock_timeout").fetchone()[0]
     assert timeout in (f"{BUSY_TIMEOUT_MS}ms", f"{BUSY_TIMEOUT_MS // 1000}s")
+
+
+def _card_indexes(connection) -> dict[str, str]:
+    found = connection.execute(
+        text("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'cards'")
+    )
+    return dict(found.tuples().all())
+
+
+def test_a_bulk_write_sets_the_trigram_index_aside_and_builds_it_once(pg) -> None:
+    """A restore's 100,000 cards grow the GIN trigram index row by row at three times the
+    cost of building it once from the finished table: inside `index_rebuilt_after` for the
+    whole table the index is gone, after it it is back exactly as it was, and a rollback
+    keeps it. A smaller bulk write (an Anki import) keeps it growing in step."""
+    from studyapp.store.card_index import index_rebuilt_after
+
+    with pg.engine.connect() as connection:
+        before = _card_indexes(connection)
+        assert "ix_cards_text_trgm" in before
+        connection.rollback()
+        with connection.begin():
+            with index_rebuilt_after(connection):
+                assert _card_indexes(connection) == before
+            with index_rebuilt_after(connection, whole_table=True) as index:
+                assert "ix_cards_text_trgm" not in _card_indexes(connection)
+                index.rebuild()
+                assert _card_indexes(connection) == before
+                index.rebuild()  # once only
+            assert _card_indexes(connection) == before
+        connection.rollback()
+        transaction = connection.begin()
+        with pytest.raises(RuntimeError), index_rebuilt_after(connection, whole_table=True):
+            assert "ix_cards_text_trgm" not in _card_indexes(connection)
+            raise RuntimeError("a refused row")
+        transaction.rollback()  # the index comes back with the rollback
+        assert _card_indexes(connection) == before
+
+
+def test_rows_stream_into_one_copy_per_run_of_a_table(pg, monkeypatch) -> None:
+    """The restore's batches of one table go into one COPY (binary: no text to format or
+    parse), ended when another table comes, when asked, and at the end; the values come
+    back as they went in, flags, NULLs and all."""
+    import psycopg
+
+    from studyapp.store.bulk import RowWriter
+
+    started: list[str] = []
+    copy = psycopg.Cursor.copy
+
+    def counted(cursor, statement, *args, **kwargs):
+        started.append(str(statement).split("(")[0])
+        return copy(cursor, statement, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Cursor, "copy", counted)
+    columns = ("id", "name", "description", "origin", "source_path", "digest", "retired")
+    decks = [(f"d{i}", f"Deck {i}", "", "import", None, None, i % 2 == 0) for i in range(5)]
+    card_columns = ("id", "deck_id", "position", "front", "back", "tags", "ordinal")
+    cards = [(f"c{i}", "d1", i, "front ∂L", "back", "", i % 3 or None) for i in range(10)]
+    with pg.engine.connect() as connection, connection.begin():
+        connection.exec_driver_sql("DELETE FROM cards")
+        connection.exec_driver_sql("DELETE FROM decks")
+        with RowWriter(connection) as writer:
+            writer.write("decks", columns, decks[:2])
+            writer.write("decks", columns, decks[2:])
+            writer.write("cards", card_columns, cards[:4])
+            writer.end()
+            assert connection.exec_driver_sql("SELECT count(*) FROM cards").scalar() == 4
+            writer.write("cards", card_columns, cards[4:])
+        stored = connection.exec_driver_sql(
+            "SELECT id, name, description, origin, source_path, digest, retired FROM decks "
+            "ORDER BY id"
+        ).all()
+        assert [tuple(row) for row in stored] == decks
+        stored = connection.exec_driver_sql(
+            "SELECT id, deck_id, position, front, back, tags, ordinal FROM cards ORDER BY position"
+        ).all()
+        assert [tuple(row) for row in stored] == cards
+    assert started == ["COPY decks ", "COPY cards ", "COPY cards "]
+
+
+def test_a_failure_inside_a_row_stream_leaves_the_transaction_to_roll_back(pg) -> None:
+    """A problem found while a COPY is open (the reader's damaged record) ends the COPY, so
+    the restore's rollback runs and nothing is written."""
+    from studyapp.store.bulk import RowWriter
+
+    columns = ("id", "name", "description", "origin", "source_path", "digest", "retired")
+    with pg.engine.connect() as connection:
+        before = connection.exec_driver_sql("SELECT count(*) FROM decks").scalar()
+        connection.rollback()
+        transaction = connection.begin()
+        with pytest.raises(ValueError), RowWriter(connection) as writer:
+            writer.write("decks", columns, [("x", "X", "", "import", None, None, False)])
+            raise ValueError("damaged")
+        transaction.rollback()
+        assert connection.exec_driver_sql("SELECT count(*) FROM decks").scalar() == before
+
+
+def test_a_restore_over_a_collection_empties_its_tables_in_one_truncate(pg, tmp_path) -> None:
+    """DELETE of a million reviews checks each row's foreign key in drill_attempts (a scan
+    per row: eight minutes at full size); TRUNCATE of every table the backup fills is one
+    statement, and like the rest of the restore it is undone by a rollback."""
+    from sqlalchemy import event
+
+    from studyapp.transfer import restore
+    from tests.test_interop import build_history
+
+    build_history(pg, Settings(clock=FixedClock(NOON)))
+    document = export_json(pg)
+    statements: list[str] = []
+
+    def seen(_connection, _cursor, statement, *_args) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(pg.engine, "before_cursor_execute", seen)
+    try:
+        restore_json(pg, check_document(document), replace=True)
+        assert export_json(pg) == document
+        totals_match(pg)
+        assert not [s for s in statements if s.startswith("DELETE FROM reviews")]
+        assert [s for s in statements if s.startswith("TRUNCATE") and "reviews" in s]
+        damaged = dict(document, reviews=[*document["reviews"], {"id": "x"}])
+        with pytest.raises(restore.ImportProblem):
+            restore_json(pg, restore.Restored(document=damaged), replace=True)
+    finally:
+        event.remove(pg.engine, "before_cursor_execute", seen)
+    assert export_json(pg) == document
+
+
+def test_a_row_the_server_refuses_in_a_copy_is_a_database_error(pg) -> None:
+    """A row the checks let through but the server refuses (here a repeated key) comes out
+    of the COPY as SQLAlchemy's DBAPIError, which restore_json turns into its one line."""
+    from sqlalchemy.exc import DBAPIError
+
+    from studyapp.store.bulk import RowWriter
+
+    columns = ("id", "name", "description", "origin", "source_path", "digest", "retired")
+    row = ("twice", "Twice", "", "import", None, None, False)
+    with (
+        pg.engine.connect() as connection,
+        connection.begin(),
+        pytest.raises(DBAPIError, match="twice"),
+        RowWriter(connection) as writer,
+    ):
+        writer.write("decks", columns, [row, row])

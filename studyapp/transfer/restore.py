@@ -14,7 +14,8 @@ is rolled back and the database is left as it was.
 
 A large backup file (READ_BESIDE_FROM) is read and checked in a second process while this
 one writes: the reading (decoding, the rules above) and the writing (the driver binding a
-million rows) each take seconds, and on two cores they overlap. The reader runs the same
+million rows) each take seconds, and on two cores they overlap. On PostgreSQL the writer
+streams each table's batches into one binary COPY (store/bulk.RowWriter). The reader runs the same
 _Loader and sends its checked rows a batch at a time; the writer inserts them, builds the
 cards' text index once the cards are in and counts each stretch of the log into the day
 totals as it arrives, so little is left to do after the last record.
@@ -49,7 +50,7 @@ from typing import Any
 import msgspec
 import msgspec.inspect
 import msgspec.msgpack
-from sqlalchemy import Connection, delete, exists, select
+from sqlalchemy import Connection, exists, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -60,7 +61,7 @@ from studyapp.decks.sync import write_deck  # the same rules as `studyapp import
 from studyapp.schedulers import fsrs
 from studyapp.schedulers.sm2 import INITIAL_EASINESS
 from studyapp.store import Database, totals
-from studyapp.store.bulk import insert_rows
+from studyapp.store.bulk import RowWriter, empty_tables, insert_rows
 from studyapp.store.card_dates import date_undated_cards
 from studyapp.store.card_index import CardIndex, index_rebuilt_after
 from studyapp.store.models import (
@@ -71,7 +72,7 @@ from studyapp.store.models import (
     Review,
 )
 from studyapp.store.rows import MISTAKE_COLUMNS
-from studyapp.store.schema import FSRS_COLUMNS, metadata, move_id_sequences
+from studyapp.store.schema import FSRS_COLUMNS, move_id_sequences
 from studyapp.store.statements import ATTEMPT_COLUMNS
 from studyapp.transfer import backup_schema as schema
 from studyapp.transfer.backup_schema import (
@@ -1112,14 +1113,12 @@ def _restore(
                     "of it: pass --replace to do so (export it first to keep a copy)"
                 )
             connection = session.connection()
-            with index_rebuilt_after(connection) as card_index:
+            with index_rebuilt_after(connection, whole_table=True) as card_index:
                 # Later sections point at earlier ones: emptied last first.
-                for table in (
-                    *(s.table for s in reversed(SECTIONS)),
-                    "daily_totals",
-                    "preferences",
-                ):
-                    session.execute(delete(metadata.tables[table]))
+                empty_tables(
+                    connection,
+                    (*(s.table for s in reversed(SECTIONS)), "daily_totals", "preferences"),
+                )
                 if reader is not None:
                     restored.counts = reader.load(connection, tally, card_index)
                 else:
@@ -1221,27 +1220,33 @@ class _Reader:
         long review log: their text index is built while the reader reads the log."""
         decode = msgspec.msgpack.Decoder(_Message).decode
         counted = last = 0  # the day totals hold the reviews up to id `counted`
-        while True:
-            message = self.next_message()
-            if message is None:
-                raise _Bad("", "the process reading the backup stopped unexpectedly")
-            kind, first, columns, rows = decode(message)
-            if kind == "done":
-                if last > counted:
-                    totals.count_logged(connection, counted, last)
-                counts: dict[str, int] = first
-                return counts
-            if kind != "rows" or rows is None:
-                raise _Bad("", str(first))
-            if first not in ("decks", "cards"):
-                card_index.rebuild()
-            insert_rows(connection, first, columns, rows)
-            tally.add(len(rows))
-            if first == "reviews":
-                last = rows[-1][0]  # ids rise (the reader checked)
-                if tally.done - self.counted_at >= COUNT_EVERY:
-                    totals.count_logged(connection, counted, last)
-                    counted, self.counted_at = last, tally.done
+        # One COPY per run of a table's batches on PostgreSQL: ended (its rows in the
+        # table) before anything reads them, the text index and the day totals.
+        with RowWriter(connection) as writer:
+            while True:
+                message = self.next_message()
+                if message is None:
+                    raise _Bad("", "the process reading the backup stopped unexpectedly")
+                kind, first, columns, rows = decode(message)
+                if kind == "done":
+                    writer.end()
+                    if last > counted:
+                        totals.count_logged(connection, counted, last)
+                    counts: dict[str, int] = first
+                    return counts
+                if kind != "rows" or rows is None:
+                    raise _Bad("", str(first))
+                if card_index.stale and first not in ("decks", "cards"):
+                    writer.end()
+                    card_index.rebuild()
+                writer.write(first, columns, rows)
+                tally.add(len(rows))
+                if first == "reviews":
+                    last = rows[-1][0]  # ids rise (the reader checked)
+                    if tally.done - self.counted_at >= COUNT_EVERY:
+                        writer.end()
+                        totals.count_logged(connection, counted, last)
+                        counted, self.counted_at = last, tally.done
 
     def close(self) -> None:
         """Stop the reader if it is still running (the writer stopped first: a refused row,
