@@ -579,7 +579,7 @@ def _card_indexes(connection) -> dict[str, str]:
     found = connection.execute(
         text("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'cards'")
     )
-    return dict(found.tuples().all())
+    return {name: definition for name, definition in found}
 
 
 def test_a_bulk_write_sets_the_trigram_index_aside_and_builds_it_once(pg) -> None:

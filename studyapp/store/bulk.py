@@ -172,7 +172,7 @@ class RowWriter:
         quote = self.connection.dialect.identifier_preparer.quote
         if table not in self.types:
             found = self.connection.execute(_COLUMN_TYPES, {"name": quote(known.name)})
-            self.types[table] = dict(found.tuples().all())
+            self.types[table] = {str(name): int(oid) for name, oid in found}
         names = ", ".join(quote(known.c[name].name) for name in columns)
         cursor: Any = self.connection.connection.cursor()  # psycopg's own cursor
         self.open.callback(cursor.close)

@@ -69,7 +69,7 @@ def index_rebuilt_after(
     writes the `whole_table` (a restore): building it again costs seconds at 100,000
     cards, more than growing it by an import's few hundred."""
     if connection.dialect.name == "postgresql" and whole_table:
-        found = connection.execute(_GIN_INDEXES).tuples().all()
+        found = [(str(n), str(d)) for n, d in connection.execute(_GIN_INDEXES)]
         quote = connection.dialect.identifier_preparer.quote
         for name, _definition in found:
             connection.exec_driver_sql(f"DROP INDEX {quote(name)}")
