@@ -7,12 +7,16 @@ state after, from the state before); this module only stores.
 
 On a SQLite file the writing transaction holds the database's write lock from its start
 (BEGIN IMMEDIATE); on PostgreSQL the item's row is read FOR UPDATE before it is changed.
+On PostgreSQL a card graded from the state the learner was shown is one statement instead
+(data-modifying CTEs, run alone: one round trip where the transaction took one per
+statement plus BEGIN and COMMIT), writing the same rows, all or nothing.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
@@ -110,8 +114,17 @@ def record_grade(
     state before. With `leech`, a card's lapse that reaches the leech rule tags the card
     `leech` (and suspends it if the rule says so) in this same transaction, and the log row
     says what it did, for undo. With `cram`, the log row is marked as a cram grade (the
-    caller passes `repeat` too: a cram grade does not reschedule).
+    caller passes `repeat` too: a cram grade does not reschedule). On PostgreSQL a card's
+    grade with `shown` is one statement (_card_grade_at_once) unless it makes a leech.
     """
+    alone = _alone_for_card(db, kind, shown, attempt, repeat, schedule, leech)
+    if alone is not None and shown is not None:
+        recorded = _card_grade_at_once(
+            alone, item_id, quality, moment, today, duration_ms, repeat, schedule, shown, fsrs, cram
+        )
+        if recorded is not None:
+            return recorded
+        shown = None  # the card no longer holds the state shown: read it, as below
     with db.writing() as sql:
         before: Sm2State | None = None
         if shown is not None and not repeat:
@@ -166,6 +179,81 @@ def record_grade(
             for values in changed.values():
                 sql.run("write_mistake", rows.mistake_params(values, attempt_id))
         return Recorded(review_id, after, attempt_id, change, made_leech)
+
+
+def _alone_for_card(
+    db: Database,
+    kind: ItemKind,
+    shown: Sm2State | None,
+    attempt: Mapping[str, Any] | None,
+    repeat: bool,
+    schedule: Schedule,
+    leech: LeechRule | None,
+) -> AbstractContextManager[Runner] | None:
+    """Where a grade can be one statement (_card_grade_at_once), the runner to send it on:
+    on PostgreSQL (db.alone), for a card graded from the state shown, unless the grade is a
+    lapse that makes the card a leech (its tags are read and written: the transaction's
+    work). None otherwise."""
+    if kind != "card" or shown is None or attempt is not None:
+        return None
+    alone = db.alone()
+    if alone is None or leech is None or repeat:
+        return alone
+    after = schedule(shown)
+    if after.lapses > shown.lapses and leech_lapse(after.lapses, leech.threshold):
+        return None
+    return alone
+
+
+def _card_grade_at_once(
+    alone: AbstractContextManager[Runner],
+    card_id: str,
+    quality: int,
+    moment: datetime,
+    today: date,
+    duration_ms: int,
+    repeat: bool,
+    schedule: Schedule,
+    shown: Sm2State,
+    fsrs: FsrsStep | None,
+    cram: bool,
+) -> Recorded | None:
+    """A card's grade as one statement run alone (statements grade_card, grade_card_fsrs,
+    repeat_card on PostgreSQL): the rows record_grade's transaction would write, from the
+    state the learner was shown, in one round trip (two with FSRS's state, read first)
+    instead of one per statement plus BEGIN and COMMIT. None, with nothing written, when
+    the card no longer holds the state shown (graded elsewhere since)."""
+    after = schedule(shown)
+    log = rows.log_params(
+        "card", card_id, shown, after, quality, moment, today, duration_ms, repeat
+    )
+    counts = rows.day_count_params(today, "card", quality, repeat, shown, duration_ms)
+    params = {
+        "item_id": card_id,
+        **rows.state_params(after),  # also the log row's state after
+        **rows.state_params(shown, "was_"),  # also its state before
+        **{name: log[name] for name in ("reviewed_at", "day", "quality", "duration_ms", "repeat")},
+        "cram": cram,
+        **{f"add_{name}": value for name, value in counts.items() if name not in ("day", "kind")},
+    }
+    statement = "repeat_card" if repeat else "grade_card"
+    with alone as sql:
+        if fsrs is not None and not repeat:
+            statement = "grade_card_fsrs"
+            found = sql.one("card_fsrs", {"item_id": card_id})
+            if found is None:
+                return None
+            prior = rows.fsrs_from_row(found, shown.last_review)
+            params |= rows.fsrs_params(fsrs(prior))
+            params |= {
+                f"was_{name}": value
+                for name, value in zip(rows.FSRS_FIELDS, found[:3], strict=True)
+            }
+            params |= rows.log_fsrs_params(prior)
+        review_id = sql.scalar(statement, params)
+    if review_id is None:
+        return None
+    return Recorded(int(review_id), after, None, None, 0)
 
 
 def _make_leech(sql: Runner, card_id: str, lapses: int, rule: LeechRule) -> int:

@@ -143,6 +143,30 @@ class PostgresServer:
             raise converted from error
 
     @contextmanager
+    def alone(self) -> Iterator[Runner]:
+        """A runner whose every statement is a transaction of its own (autocommit): no
+        BEGIN and no COMMIT round trip. For a write that is one statement (a grade's
+        data-modifying CTEs), all or nothing as any statement is. Errors leave as in a
+        transaction (StoreError when classified)."""
+        import psycopg
+
+        connection = self._take()
+        try:
+            connection.autocommit = True  # idle between transactions: set without a round trip
+            yield PostgresRunner(connection)
+            connection.autocommit = False
+        except psycopg.OperationalError as error:
+            _discard(connection)
+            converted = self.classify(error)
+            if converted is None:
+                raise
+            raise converted from error
+        except BaseException:
+            _discard(connection)
+            raise
+        self._give_back(connection)
+
+    @contextmanager
     def _plain_transaction(self) -> Iterator[Runner]:
         connection = self._take()
         try:

@@ -54,6 +54,10 @@ def ease_from_value(value: Any) -> float | None:
 STATE_FIELDS = ("easiness", "repetitions", "interval", "due", "lapses", "last_review")
 """The stored SM-2 columns, in Sm2State's field order (schema.SM2_COLUMNS)."""
 
+FSRS_FIELDS = ("fsrs_stability", "fsrs_difficulty", "fsrs_due")
+"""The stored FSRS columns, in the order statements {card,topic}_fsrs read them
+(schema.FSRS_COLUMNS)."""
+
 
 def state_params(state: Sm2State, prefix: str = "") -> dict[str, Any]:
     """An SM-2 state as stored, as parameters named `prefix` + column."""
