@@ -439,7 +439,8 @@ def build(dialect: str) -> dict[str, tuple[Any, tuple[str, ...] | None]]:
         ("key", "value"),
     )
 
-    # -- the review screen: everything it shows of one card, SM-2 columns last
+    # -- the review screen: everything it shows of one card, then FSRS's state and SM-2's
+    # (the state a grade of it claims, store/grades.py)
     add(
         "card_view",
         select(
@@ -454,6 +455,7 @@ def build(dialect: str) -> dict[str, tuple[Any, tuple[str, ...] | None]]:
             cards.c.tags,
             cards.c.template,
             cards.c.ordinal,
+            *(cards.c[name] for name in FSRS_COLUMNS),
             *(cards.c[name] for name in SM2_COLUMNS),
         )
         .select_from(cards.join(decks))
