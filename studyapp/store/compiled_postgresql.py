@@ -9,14 +9,16 @@ one; values in and out in their stored form (store/types.py).
 
 SQL: dict[str, str] = {
     "due_by_deck": (
-        "SELECT cards.deck_id, count(*) AS count_1 \n"
+        "SELECT decks.id, (SELECT count(*) AS count_1 \n"
         "FROM cards \n"
-        "WHERE cards.suspended = false AND cards.retired = false AND cards.due IS NOT NULL AND cards.due <= %(today)s::INTEGER GROUP BY cards.deck_id"
+        "WHERE cards.deck_id = decks.id AND cards.suspended = false AND cards.retired = false AND cards.due IS NOT NULL AND cards.due <= %(today)s::INTEGER) AS anon_1 \n"
+        "FROM decks"
     ),
     "new_by_deck": (
-        "SELECT cards.deck_id, count(*) AS count_1 \n"
+        "SELECT decks.id, (SELECT count(*) AS count_1 \n"
         "FROM cards \n"
-        "WHERE cards.suspended = false AND cards.retired = false AND cards.due IS NULL GROUP BY cards.deck_id"
+        "WHERE cards.deck_id = decks.id AND cards.suspended = false AND cards.retired = false AND cards.due IS NULL) AS anon_1 \n"
+        "FROM decks"
     ),
     "first_new_in_deck": (
         "SELECT cards.id \n"
@@ -83,9 +85,10 @@ SQL: dict[str, str] = {
         " LIMIT %(recent)s::INTEGER) AS latest ON true ORDER BY drill_topics.id, latest.day, latest.id"
     ),
     "due_by_deck_fsrs": (
-        "SELECT cards.deck_id, count(*) AS count_1 \n"
+        "SELECT decks.id, (SELECT count(*) AS count_1 \n"
         "FROM cards \n"
-        "WHERE cards.suspended = false AND cards.retired = false AND cards.fsrs_due IS NOT NULL AND cards.fsrs_due <= %(today)s::INTEGER GROUP BY cards.deck_id"
+        "WHERE cards.deck_id = decks.id AND cards.suspended = false AND cards.retired = false AND cards.fsrs_due IS NOT NULL AND cards.fsrs_due <= %(today)s::INTEGER) AS anon_1 \n"
+        "FROM decks"
     ),
     "topic_counts_fsrs": (
         "SELECT count(*) FILTER (WHERE drill_topics.fsrs_due IS NOT NULL AND drill_topics.fsrs_due <= %(today)s::INTEGER) AS anon_1, count(*) FILTER (WHERE drill_topics.due IS NULL) AS anon_2 \n"

@@ -47,6 +47,7 @@ REVISIONS = (
     "0010",
     "0011",
     "0012",
+    "0013",
 )
 """Every schema version this build knows, oldest first."""
 HEAD = REVISIONS[-1]

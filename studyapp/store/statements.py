@@ -221,6 +221,20 @@ def topic_recent(dialect: str) -> Any:
     )
 
 
+def _count_by_deck(dialect: str, *where: Any) -> Any:
+    """(deck id, how many of its cards in play match `where`), for the home screen. SQLite
+    groups the cards of a partial covering index by deck. On PostgreSQL grouping 35,000
+    due cards by deck took 17-25 ms at 100,000 cards; a count per deck, each a range of
+    one index (ix_cards_new_by_deck; ix_cards_due_by_deck and ix_cards_fsrs_due_by_deck,
+    migration 0013), takes 3-4 ms, and lists every deck (0 for none)."""
+    if dialect == "postgresql":
+        counted = select(func.count()).where(cards.c.deck_id == decks.c.id, *ACTIVE_CARD, *where)
+        return select(decks.c.id, counted.scalar_subquery())
+    return (
+        select(cards.c.deck_id, func.count()).where(*ACTIVE_CARD, *where).group_by(cards.c.deck_id)
+    )
+
+
 def _upsert(dialect: str, table: Any, keys: list[Any], set_: dict[str, Any]) -> Any:
     """INSERT ... ON CONFLICT (keys) DO UPDATE, in the database's own dialect."""
     statement: Any
@@ -325,18 +339,8 @@ def build(dialect: str) -> dict[str, tuple[Any, tuple[str, ...] | None]]:
         built[name] = (statement, keys)
 
     # -- start-up: the home counts, the streak, whether anything on disk changed
-    add(
-        "due_by_deck",
-        select(cards.c.deck_id, func.count())
-        .where(*ACTIVE_CARD, due.is_not(None), due <= today)
-        .group_by(cards.c.deck_id),
-    )
-    add(
-        "new_by_deck",
-        select(cards.c.deck_id, func.count())
-        .where(*ACTIVE_CARD, due.is_(None))
-        .group_by(cards.c.deck_id),
-    )
+    add("due_by_deck", _count_by_deck(dialect, due.is_not(None), due <= today))
+    add("new_by_deck", _count_by_deck(dialect, due.is_(None)))
     add(
         "first_new_in_deck",  # the queue: a deck's first new cards in file order (a seek on
         # ix_cards_new_by_deck (deck_id, position) that stops after `room` rows)
@@ -405,12 +409,7 @@ def build(dialect: str) -> dict[str, tuple[Any, tuple[str, ...] | None]]:
     add("topic_recent", topic_recent(dialect))
     # FSRS's due counts (scheduler fsrs): the same counts on its own due column
     fsrs_due, topic_fsrs_due = cards.c.fsrs_due, drill_topics.c.fsrs_due
-    add(
-        "due_by_deck_fsrs",
-        select(cards.c.deck_id, func.count())
-        .where(*ACTIVE_CARD, fsrs_due.is_not(None), fsrs_due <= today)
-        .group_by(cards.c.deck_id),
-    )
+    add("due_by_deck_fsrs", _count_by_deck(dialect, fsrs_due.is_not(None), fsrs_due <= today))
     add(
         "topic_counts_fsrs",
         select(
