@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -133,10 +134,10 @@ def test_grades_at_once_leave_the_rows_sqlites_transaction_leaves(pg_url: str) -
 @contextmanager
 def _round_trips(db: Database) -> Iterator[list[int]]:
     """Counts the round trips to the server in the block, on the pooled connection the next
-    transaction takes (libpq's trace: each Sync or simple Query waits for the server)."""
+    transaction takes (libpq's trace: each Sync or simple Query waits for the server). A
+    statement's preparation, once per connection (Parse then Sync), is not counted."""
     with db.reading() as sql:  # put back last, taken first
         connection = sql.connection  # type: ignore[attr-defined]
-    connection.prepare_threshold = None  # no one-off preparation inside the count
     counted: list[int] = []
     with tempfile.TemporaryFile("w+") as trace:
         connection.pgconn.trace(trace.fileno())
@@ -144,10 +145,17 @@ def _round_trips(db: Database) -> Iterator[list[int]]:
             yield counted
         finally:
             connection.pgconn.untrace()
-            connection.prepare_threshold = 5
         trace.seek(0)
-        sent = [line.split("\t") for line in trace.read().splitlines()]
-    counted.append(sum(1 for fields in sent if "F" in fields and {"Sync", "Query"} & set(fields)))
+        sent = [
+            kind
+            for fields in (line.split("\t") for line in trace.read().splitlines())
+            if "F" in fields
+            for kind in fields
+            if kind in ("Parse", "Bind", "Sync", "Query")
+        ]
+    trips = sum(1 for kind in sent if kind in ("Sync", "Query"))
+    preparations = sum(1 for pair in pairwise(sent) if pair == ("Parse", "Sync"))
+    counted.append(trips - preparations)
 
 
 @pytest.mark.parametrize("scheduler", ["sm2", "fsrs"])
@@ -252,5 +260,24 @@ def test_a_card_whose_fsrs_state_changed_since_it_was_shown_is_graded_from_the_n
         with collection.db.session() as s:
             logged = s.scalars(select(Review)).one()
         assert (logged.prev_fsrs_stability, logged.prev_fsrs_difficulty) == (7.25, 4.5)
+    finally:
+        collection.close()
+
+
+def test_a_sessions_first_grade_prepares_the_grade_statement(pg_url: str) -> None:
+    """Prepared at its first use on a connection, not after psycopg's five unprepared runs,
+    each of which parsed and planned the long statement (a session's first grades took
+    about 1 ms instead of 0.4 at 100,000 cards)."""
+    collection = Collection.open(pg_url, Settings(clock=FixedClock(NOON)), sync=False)
+    try:
+        add_cards(collection.db, 2)
+        session = collection.review()
+        _ = session.current
+        session.grade(4)
+        with collection.db.reading() as sql:  # the connection the grade used
+            prepared = sql.connection.execute(  # type: ignore[attr-defined]
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE 'WITH claimed%'"
+            ).fetchone()
+        assert prepared == (1,)
     finally:
         collection.close()
