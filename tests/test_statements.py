@@ -87,3 +87,10 @@ def test_a_postgresql_database_runs_the_statements_compiled_ahead_of_time() -> N
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert "%(today)s" in out.stdout and "None" in out.stdout
+
+
+def test_the_rows_name_the_fsrs_columns_as_the_schema_does() -> None:
+    from studyapp.store.rows import FSRS_FIELDS
+    from studyapp.store.schema import FSRS_COLUMNS
+
+    assert FSRS_FIELDS == FSRS_COLUMNS

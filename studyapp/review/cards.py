@@ -54,6 +54,8 @@ class CardView:
     state: Sm2State
     template: str = "basic"  # basic | reverse | cloze
     ordinal: int | None = None  # the cloze number this card asks
+    fsrs_stored: rows.StoredFsrs | None = None
+    """FSRS's columns as read with `state`, passed to the grade (None: not read)."""
 
     @property
     def is_new(self) -> bool:
@@ -229,6 +231,7 @@ class ReviewSession:
             repeat,
             schedule_for(quality, self.today, repeat),
             shown=card_view.state,
+            shown_fsrs=card_view.fsrs_stored,
             fsrs=fsrs_step_for(self.settings, quality, self.today),
             leech=LeechRule(settings.leech_threshold, settings.leech_action == "suspend"),
             cram=self.custom is not None and self.custom.cram,

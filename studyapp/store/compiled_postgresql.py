@@ -9,14 +9,16 @@ one; values in and out in their stored form (store/types.py).
 
 SQL: dict[str, str] = {
     "due_by_deck": (
-        "SELECT cards.deck_id, count(*) AS count_1 \n"
+        "SELECT decks.id, (SELECT count(*) AS count_1 \n"
         "FROM cards \n"
-        "WHERE cards.suspended = false AND cards.retired = false AND cards.due IS NOT NULL AND cards.due <= %(today)s::INTEGER GROUP BY cards.deck_id"
+        "WHERE cards.deck_id = decks.id AND cards.suspended = false AND cards.retired = false AND cards.due IS NOT NULL AND cards.due <= %(today)s::INTEGER) AS anon_1 \n"
+        "FROM decks"
     ),
     "new_by_deck": (
-        "SELECT cards.deck_id, count(*) AS count_1 \n"
+        "SELECT decks.id, (SELECT count(*) AS count_1 \n"
         "FROM cards \n"
-        "WHERE cards.suspended = false AND cards.retired = false AND cards.due IS NULL GROUP BY cards.deck_id"
+        "WHERE cards.deck_id = decks.id AND cards.suspended = false AND cards.retired = false AND cards.due IS NULL) AS anon_1 \n"
+        "FROM decks"
     ),
     "first_new_in_deck": (
         "SELECT cards.id \n"
@@ -83,9 +85,10 @@ SQL: dict[str, str] = {
         " LIMIT %(recent)s::INTEGER) AS latest ON true ORDER BY drill_topics.id, latest.day, latest.id"
     ),
     "due_by_deck_fsrs": (
-        "SELECT cards.deck_id, count(*) AS count_1 \n"
+        "SELECT decks.id, (SELECT count(*) AS count_1 \n"
         "FROM cards \n"
-        "WHERE cards.suspended = false AND cards.retired = false AND cards.fsrs_due IS NOT NULL AND cards.fsrs_due <= %(today)s::INTEGER GROUP BY cards.deck_id"
+        "WHERE cards.deck_id = decks.id AND cards.suspended = false AND cards.retired = false AND cards.fsrs_due IS NOT NULL AND cards.fsrs_due <= %(today)s::INTEGER) AS anon_1 \n"
+        "FROM decks"
     ),
     "topic_counts_fsrs": (
         "SELECT count(*) FILTER (WHERE drill_topics.fsrs_due IS NOT NULL AND drill_topics.fsrs_due <= %(today)s::INTEGER) AS anon_1, count(*) FILTER (WHERE drill_topics.due IS NULL) AS anon_2 \n"
@@ -128,7 +131,7 @@ SQL: dict[str, str] = {
         "INSERT INTO preferences (key, value) VALUES (%(key)s::VARCHAR, %(value)s::VARCHAR) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
     ),
     "card_view": (
-        "SELECT cards.id, cards.deck_id, decks.name, cards.front, cards.back, cards.mnemonic, cards.why, cards.source, cards.tags, cards.template, cards.ordinal, cards.easiness, cards.repetitions, cards.interval, cards.due, cards.lapses, cards.last_review \n"
+        "SELECT cards.id, cards.deck_id, decks.name, cards.front, cards.back, cards.mnemonic, cards.why, cards.source, cards.tags, cards.template, cards.ordinal, cards.fsrs_stability, cards.fsrs_difficulty, cards.fsrs_due, cards.easiness, cards.repetitions, cards.interval, cards.due, cards.lapses, cards.last_review \n"
         "FROM cards JOIN decks ON decks.id = cards.deck_id \n"
         "WHERE cards.id = %(card_id)s::VARCHAR"
     ),
@@ -166,6 +169,44 @@ SQL: dict[str, str] = {
     ),
     "insert_topic": (
         "INSERT INTO drill_topics (id, title, suspended, easiness, repetitions, interval, due, lapses, last_review) VALUES (%(id)s::VARCHAR, %(title)s::VARCHAR, %(suspended)s, %(easiness)s::SMALLINT, %(repetitions)s::INTEGER, %(interval)s::INTEGER, %(due)s::INTEGER, %(lapses)s::INTEGER, %(last_review)s::INTEGER)"
+    ),
+    "grade_card": (
+        "WITH claimed AS \n"
+        "(UPDATE cards SET easiness=%(easiness)s::SMALLINT, repetitions=%(repetitions)s::INTEGER, interval=%(interval)s::INTEGER, due=%(due)s::INTEGER, lapses=%(lapses)s::INTEGER, last_review=%(last_review)s::INTEGER WHERE cards.id = %(item_id)s::VARCHAR AND cards.easiness IS NOT DISTINCT FROM %(was_easiness)s::SMALLINT AND cards.repetitions IS NOT DISTINCT FROM %(was_repetitions)s::INTEGER AND cards.interval IS NOT DISTINCT FROM %(was_interval)s::INTEGER AND cards.due IS NOT DISTINCT FROM %(was_due)s::INTEGER AND cards.lapses IS NOT DISTINCT FROM %(was_lapses)s::INTEGER AND cards.last_review IS NOT DISTINCT FROM %(was_last_review)s::INTEGER RETURNING cards.id), \n"
+        "counted AS \n"
+        "(INSERT INTO daily_totals (day, kind, reviews, correct, graded, graded_correct, new_seen, duration_ms, young_graded, young_passed, mature_graded, mature_passed) SELECT %(day)s::INTEGER AS anon_1, 'card', %(add_reviews)s::INTEGER AS anon_2, %(add_correct)s::INTEGER AS anon_3, %(add_graded)s::INTEGER AS anon_4, %(add_graded_correct)s::INTEGER AS anon_5, %(add_new_seen)s::INTEGER AS anon_6, %(add_duration_ms)s::BIGINT AS anon_7, %(add_young_graded)s::INTEGER AS anon_8, %(add_young_passed)s::INTEGER AS anon_9, %(add_mature_graded)s::INTEGER AS anon_10, %(add_mature_passed)s::INTEGER AS anon_11 \n"
+        "FROM claimed ON CONFLICT (day, kind) DO UPDATE SET reviews = (daily_totals.reviews + excluded.reviews), correct = (daily_totals.correct + excluded.correct), graded = (daily_totals.graded + excluded.graded), graded_correct = (daily_totals.graded_correct + excluded.graded_correct), new_seen = (daily_totals.new_seen + excluded.new_seen), duration_ms = (daily_totals.duration_ms + excluded.duration_ms), young_graded = (daily_totals.young_graded + excluded.young_graded), young_passed = (daily_totals.young_passed + excluded.young_passed), mature_graded = (daily_totals.mature_graded + excluded.mature_graded), mature_passed = (daily_totals.mature_passed + excluded.mature_passed)), \n"
+        "logged AS \n"
+        "(INSERT INTO reviews (kind, item_id, reviewed_at, day, quality, duration_ms, repeat, prev_easiness, prev_repetitions, prev_interval, prev_due, prev_lapses, prev_last_review, easiness, repetitions, interval, due, lapses, cram) SELECT 'card', %(item_id)s::VARCHAR AS anon_12, %(reviewed_at)s::BIGINT AS anon_13, %(day)s::INTEGER AS anon_14, %(quality)s::INTEGER AS anon_15, %(duration_ms)s::INTEGER AS anon_16, %(repeat)s AS anon_17, %(was_easiness)s::SMALLINT AS anon_18, %(was_repetitions)s::INTEGER AS anon_19, %(was_interval)s::INTEGER AS anon_20, %(was_due)s::INTEGER AS anon_21, %(was_lapses)s::INTEGER AS anon_22, %(was_last_review)s::INTEGER AS anon_23, %(easiness)s::SMALLINT AS anon_24, %(repetitions)s::INTEGER AS anon_25, %(interval)s::INTEGER AS anon_26, %(due)s::INTEGER AS anon_27, %(lapses)s::INTEGER AS anon_28, %(cram)s AS anon_29 \n"
+        "FROM claimed RETURNING reviews.id)\n"
+        " SELECT logged.id \n"
+        "FROM logged"
+    ),
+    "repeat_card": (
+        "WITH claimed AS \n"
+        "(SELECT cards.id AS id \n"
+        "FROM cards \n"
+        "WHERE cards.id = %(item_id)s::VARCHAR AND cards.easiness IS NOT DISTINCT FROM %(was_easiness)s::SMALLINT AND cards.repetitions IS NOT DISTINCT FROM %(was_repetitions)s::INTEGER AND cards.interval IS NOT DISTINCT FROM %(was_interval)s::INTEGER AND cards.due IS NOT DISTINCT FROM %(was_due)s::INTEGER AND cards.lapses IS NOT DISTINCT FROM %(was_lapses)s::INTEGER AND cards.last_review IS NOT DISTINCT FROM %(was_last_review)s::INTEGER FOR UPDATE), \n"
+        "counted AS \n"
+        "(INSERT INTO daily_totals (day, kind, reviews, correct, graded, graded_correct, new_seen, duration_ms, young_graded, young_passed, mature_graded, mature_passed) SELECT %(day)s::INTEGER AS anon_1, 'card', %(add_reviews)s::INTEGER AS anon_2, %(add_correct)s::INTEGER AS anon_3, %(add_graded)s::INTEGER AS anon_4, %(add_graded_correct)s::INTEGER AS anon_5, %(add_new_seen)s::INTEGER AS anon_6, %(add_duration_ms)s::BIGINT AS anon_7, %(add_young_graded)s::INTEGER AS anon_8, %(add_young_passed)s::INTEGER AS anon_9, %(add_mature_graded)s::INTEGER AS anon_10, %(add_mature_passed)s::INTEGER AS anon_11 \n"
+        "FROM claimed ON CONFLICT (day, kind) DO UPDATE SET reviews = (daily_totals.reviews + excluded.reviews), correct = (daily_totals.correct + excluded.correct), graded = (daily_totals.graded + excluded.graded), graded_correct = (daily_totals.graded_correct + excluded.graded_correct), new_seen = (daily_totals.new_seen + excluded.new_seen), duration_ms = (daily_totals.duration_ms + excluded.duration_ms), young_graded = (daily_totals.young_graded + excluded.young_graded), young_passed = (daily_totals.young_passed + excluded.young_passed), mature_graded = (daily_totals.mature_graded + excluded.mature_graded), mature_passed = (daily_totals.mature_passed + excluded.mature_passed)), \n"
+        "logged AS \n"
+        "(INSERT INTO reviews (kind, item_id, reviewed_at, day, quality, duration_ms, repeat, prev_easiness, prev_repetitions, prev_interval, prev_due, prev_lapses, prev_last_review, easiness, repetitions, interval, due, lapses, cram) SELECT 'card', %(item_id)s::VARCHAR AS anon_12, %(reviewed_at)s::BIGINT AS anon_13, %(day)s::INTEGER AS anon_14, %(quality)s::INTEGER AS anon_15, %(duration_ms)s::INTEGER AS anon_16, %(repeat)s AS anon_17, %(was_easiness)s::SMALLINT AS anon_18, %(was_repetitions)s::INTEGER AS anon_19, %(was_interval)s::INTEGER AS anon_20, %(was_due)s::INTEGER AS anon_21, %(was_lapses)s::INTEGER AS anon_22, %(was_last_review)s::INTEGER AS anon_23, %(easiness)s::SMALLINT AS anon_24, %(repetitions)s::INTEGER AS anon_25, %(interval)s::INTEGER AS anon_26, %(due)s::INTEGER AS anon_27, %(lapses)s::INTEGER AS anon_28, %(cram)s AS anon_29 \n"
+        "FROM claimed RETURNING reviews.id)\n"
+        " SELECT logged.id \n"
+        "FROM logged"
+    ),
+    "grade_card_fsrs": (
+        "WITH claimed AS \n"
+        "(UPDATE cards SET easiness=%(easiness)s::SMALLINT, repetitions=%(repetitions)s::INTEGER, interval=%(interval)s::INTEGER, due=%(due)s::INTEGER, lapses=%(lapses)s::INTEGER, last_review=%(last_review)s::INTEGER, fsrs_stability=%(fsrs_stability)s, fsrs_difficulty=%(fsrs_difficulty)s, fsrs_due=%(fsrs_due)s::INTEGER WHERE cards.id = %(item_id)s::VARCHAR AND cards.easiness IS NOT DISTINCT FROM %(was_easiness)s::SMALLINT AND cards.repetitions IS NOT DISTINCT FROM %(was_repetitions)s::INTEGER AND cards.interval IS NOT DISTINCT FROM %(was_interval)s::INTEGER AND cards.due IS NOT DISTINCT FROM %(was_due)s::INTEGER AND cards.lapses IS NOT DISTINCT FROM %(was_lapses)s::INTEGER AND cards.last_review IS NOT DISTINCT FROM %(was_last_review)s::INTEGER AND cards.fsrs_stability IS NOT DISTINCT FROM %(was_fsrs_stability)s AND cards.fsrs_difficulty IS NOT DISTINCT FROM %(was_fsrs_difficulty)s AND cards.fsrs_due IS NOT DISTINCT FROM %(was_fsrs_due)s::INTEGER RETURNING cards.id), \n"
+        "counted AS \n"
+        "(INSERT INTO daily_totals (day, kind, reviews, correct, graded, graded_correct, new_seen, duration_ms, young_graded, young_passed, mature_graded, mature_passed) SELECT %(day)s::INTEGER AS anon_1, 'card', %(add_reviews)s::INTEGER AS anon_2, %(add_correct)s::INTEGER AS anon_3, %(add_graded)s::INTEGER AS anon_4, %(add_graded_correct)s::INTEGER AS anon_5, %(add_new_seen)s::INTEGER AS anon_6, %(add_duration_ms)s::BIGINT AS anon_7, %(add_young_graded)s::INTEGER AS anon_8, %(add_young_passed)s::INTEGER AS anon_9, %(add_mature_graded)s::INTEGER AS anon_10, %(add_mature_passed)s::INTEGER AS anon_11 \n"
+        "FROM claimed ON CONFLICT (day, kind) DO UPDATE SET reviews = (daily_totals.reviews + excluded.reviews), correct = (daily_totals.correct + excluded.correct), graded = (daily_totals.graded + excluded.graded), graded_correct = (daily_totals.graded_correct + excluded.graded_correct), new_seen = (daily_totals.new_seen + excluded.new_seen), duration_ms = (daily_totals.duration_ms + excluded.duration_ms), young_graded = (daily_totals.young_graded + excluded.young_graded), young_passed = (daily_totals.young_passed + excluded.young_passed), mature_graded = (daily_totals.mature_graded + excluded.mature_graded), mature_passed = (daily_totals.mature_passed + excluded.mature_passed)), \n"
+        "logged AS \n"
+        "(INSERT INTO reviews (kind, item_id, reviewed_at, day, quality, duration_ms, repeat, prev_easiness, prev_repetitions, prev_interval, prev_due, prev_lapses, prev_last_review, easiness, repetitions, interval, due, lapses, cram, prev_fsrs_stability, prev_fsrs_difficulty, prev_fsrs_due) SELECT 'card', %(item_id)s::VARCHAR AS anon_12, %(reviewed_at)s::BIGINT AS anon_13, %(day)s::INTEGER AS anon_14, %(quality)s::INTEGER AS anon_15, %(duration_ms)s::INTEGER AS anon_16, %(repeat)s AS anon_17, %(was_easiness)s::SMALLINT AS anon_18, %(was_repetitions)s::INTEGER AS anon_19, %(was_interval)s::INTEGER AS anon_20, %(was_due)s::INTEGER AS anon_21, %(was_lapses)s::INTEGER AS anon_22, %(was_last_review)s::INTEGER AS anon_23, %(easiness)s::SMALLINT AS anon_24, %(repetitions)s::INTEGER AS anon_25, %(interval)s::INTEGER AS anon_26, %(due)s::INTEGER AS anon_27, %(lapses)s::INTEGER AS anon_28, %(cram)s AS anon_29, %(prev_fsrs_stability)s AS anon_30, %(prev_fsrs_difficulty)s AS anon_31, %(prev_fsrs_due)s::INTEGER AS anon_32 \n"
+        "FROM claimed RETURNING reviews.id)\n"
+        " SELECT logged.id \n"
+        "FROM logged"
     ),
     "card_fsrs": (
         "SELECT cards.fsrs_stability, cards.fsrs_difficulty, cards.fsrs_due, cards.last_review \n"

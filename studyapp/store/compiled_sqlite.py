@@ -127,7 +127,7 @@ SQL: dict[str, str] = {
         'INSERT INTO preferences ("key", value) VALUES (:key, :value) ON CONFLICT ("key") DO UPDATE SET value = excluded.value'
     ),
     "card_view": (
-        "SELECT cards.id, cards.deck_id, decks.name, cards.front, cards.back, cards.mnemonic, cards.why, cards.source, cards.tags, cards.template, cards.ordinal, cards.easiness, cards.repetitions, cards.interval, cards.due, cards.lapses, cards.last_review \n"
+        "SELECT cards.id, cards.deck_id, decks.name, cards.front, cards.back, cards.mnemonic, cards.why, cards.source, cards.tags, cards.template, cards.ordinal, cards.fsrs_stability, cards.fsrs_difficulty, cards.fsrs_due, cards.easiness, cards.repetitions, cards.interval, cards.due, cards.lapses, cards.last_review \n"
         "FROM cards JOIN decks ON decks.id = cards.deck_id \n"
         "WHERE cards.id = :card_id"
     ),

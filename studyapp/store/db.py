@@ -47,6 +47,7 @@ REVISIONS = (
     "0010",
     "0011",
     "0012",
+    "0013",
 )
 """Every schema version this build knows, oldest first."""
 HEAD = REVISIONS[-1]
@@ -164,6 +165,12 @@ class Database:
         if self.postgres is not None:
             return self.postgres.writing()
         return self._through_sqlalchemy(self.writer)
+
+    def alone(self) -> AbstractContextManager[Runner] | None:
+        """On PostgreSQL through psycopg, a runner whose every statement commits on its own
+        (one round trip each, no BEGIN or COMMIT): for a write that is one statement. None
+        elsewhere (SQLite runs a transaction's statements in-process: nothing to save)."""
+        return self.postgres.alone() if self.postgres is not None else None
 
     @staticmethod
     @contextmanager

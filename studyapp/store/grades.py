@@ -7,12 +7,16 @@ state after, from the state before); this module only stores.
 
 On a SQLite file the writing transaction holds the database's write lock from its start
 (BEGIN IMMEDIATE); on PostgreSQL the item's row is read FOR UPDATE before it is changed.
+On PostgreSQL a card graded from the state the learner was shown is one statement instead
+(data-modifying CTEs, run alone: one round trip where the transaction took one per
+statement plus BEGIN and COMMIT), writing the same rows, all or nothing.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
@@ -87,6 +91,7 @@ def record_grade(
     schedule: Schedule,
     *,
     shown: Sm2State | None = None,
+    shown_fsrs: rows.StoredFsrs | None = None,
     new_title: str | None = None,
     attempt: Mapping[str, Any] | None = None,
     relevel: Relevel | None = None,
@@ -110,8 +115,20 @@ def record_grade(
     state before. With `leech`, a card's lapse that reaches the leech rule tags the card
     `leech` (and suspends it if the rule says so) in this same transaction, and the log row
     says what it did, for undo. With `cram`, the log row is marked as a cram grade (the
-    caller passes `repeat` too: a cram grade does not reschedule).
+    caller passes `repeat` too: a cram grade does not reschedule). On PostgreSQL a card's
+    grade with `shown` is one statement (_card_grade_at_once) unless it makes a leech;
+    with `fsrs`, `shown_fsrs` (FSRS's columns read with `shown`) spares it a read first.
     """
+    fsrs_shown = fsrs is None or repeat or shown_fsrs is not None
+    alone = _alone_for_card(db, kind, shown, fsrs_shown, attempt, repeat, schedule, leech)
+    if alone is not None and shown is not None:
+        recorded = _card_grade_at_once(
+            alone, item_id, quality, moment, today, duration_ms, repeat, schedule, cram,
+            shown, shown_fsrs, fsrs,
+        )  # fmt: skip
+        if recorded is not None:
+            return recorded
+        shown = None  # the card no longer holds the state shown: read it, as below
     with db.writing() as sql:
         before: Sm2State | None = None
         if shown is not None and not repeat:
@@ -166,6 +183,78 @@ def record_grade(
             for values in changed.values():
                 sql.run("write_mistake", rows.mistake_params(values, attempt_id))
         return Recorded(review_id, after, attempt_id, change, made_leech)
+
+
+def _alone_for_card(
+    db: Database,
+    kind: ItemKind,
+    shown: Sm2State | None,
+    fsrs_shown: bool,
+    attempt: Mapping[str, Any] | None,
+    repeat: bool,
+    schedule: Schedule,
+    leech: LeechRule | None,
+) -> AbstractContextManager[Runner] | None:
+    """Where a grade can be one statement (_card_grade_at_once), the runner to send it on:
+    on PostgreSQL (db.alone), for a card graded from the state shown (and FSRS's, when the
+    grade moves it), unless the grade is a lapse that makes the card a leech (its tags are
+    read and written: the transaction's work). None otherwise."""
+    if kind != "card" or shown is None or not fsrs_shown or attempt is not None:
+        return None
+    alone = db.alone()
+    if alone is None or leech is None or repeat:
+        return alone
+    after = schedule(shown)
+    if after.lapses > shown.lapses and leech_lapse(after.lapses, leech.threshold):
+        return None
+    return alone
+
+
+def _card_grade_at_once(
+    alone: AbstractContextManager[Runner],
+    card_id: str,
+    quality: int,
+    moment: datetime,
+    today: date,
+    duration_ms: int,
+    repeat: bool,
+    schedule: Schedule,
+    cram: bool,
+    shown: Sm2State,
+    shown_fsrs: rows.StoredFsrs | None,
+    fsrs: FsrsStep | None,
+) -> Recorded | None:
+    """A card's grade as one statement run alone (statements grade_card, grade_card_fsrs,
+    repeat_card on PostgreSQL): the rows record_grade's transaction would write, from the
+    state the learner was shown (with `fsrs`, FSRS's too: `shown_fsrs`), in one round trip
+    instead of one per statement plus BEGIN and COMMIT. None, with nothing written, when
+    the card no longer holds the state shown, SM-2's or FSRS's (graded elsewhere since, or
+    FSRS's state derived again)."""
+    after = schedule(shown)
+    log = rows.log_params(
+        "card", card_id, shown, after, quality, moment, today, duration_ms, repeat
+    )
+    counts = rows.day_count_params(today, "card", quality, repeat, shown, duration_ms)
+    params = {
+        "item_id": card_id,
+        **rows.state_params(after),  # also the log row's state after
+        **rows.state_params(shown, "was_"),  # also its state before
+        **{name: log[name] for name in ("reviewed_at", "day", "quality", "duration_ms", "repeat")},
+        "cram": cram,
+        **{f"add_{name}": value for name, value in counts.items() if name not in ("day", "kind")},
+    }
+    statement = "repeat_card" if repeat else "grade_card"
+    if fsrs is not None and not repeat and shown_fsrs is not None:
+        statement = "grade_card_fsrs"
+        prior = rows.fsrs_from_row(shown_fsrs, shown.last_review)
+        params |= rows.fsrs_params(fsrs(prior))
+        params |= {f"was_{n}": value for n, value in zip(rows.FSRS_FIELDS, shown_fsrs, strict=True)}
+        params |= rows.log_fsrs_params(prior)
+    with alone as sql:
+        review_id = sql.scalar(statement, params)
+    if review_id is None:
+        return None
+    return Recorded(int(review_id), after, None, None, 0)
 
 
 def _make_leech(sql: Runner, card_id: str, lapses: int, rule: LeechRule) -> int:

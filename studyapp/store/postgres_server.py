@@ -42,19 +42,22 @@ def conninfo_of(url: str) -> str | None:
 
 
 class PostgresRunner(Runner):
-    """The statements' PostgreSQL text on a psycopg connection."""
+    """The statements' PostgreSQL text on a psycopg connection. With `prepare`, each is a
+    prepared statement from its first use on the connection (one extra round trip, once),
+    rather than after psycopg's default five unprepared runs (each parsed and planned)."""
 
-    def __init__(self, connection: psycopg.Connection[Any]) -> None:
+    def __init__(self, connection: psycopg.Connection[Any], prepare: bool | None = None) -> None:
         self.connection = connection
+        self.prepare = prepare
 
     def all(self, name: str, params: Params = None) -> list[tuple[Any, ...]]:
         with self.connection.cursor() as cursor:
-            cursor.execute(SQL[name], dict(params or {}))
+            cursor.execute(SQL[name], dict(params or {}), prepare=self.prepare)
             return cursor.fetchall() if cursor.description is not None else []
 
     def run(self, name: str, params: Params = None) -> int:
         with self.connection.cursor() as cursor:
-            cursor.execute(SQL[name], dict(params or {}))
+            cursor.execute(SQL[name], dict(params or {}), prepare=self.prepare)
             return cursor.rowcount
 
 
@@ -141,6 +144,32 @@ class PostgresServer:
             if converted is None:
                 raise
             raise converted from error
+
+    @contextmanager
+    def alone(self) -> Iterator[Runner]:
+        """A runner whose every statement is a transaction of its own (autocommit): no
+        BEGIN and no COMMIT round trip. For a write that is one statement (a grade's
+        data-modifying CTEs), all or nothing as any statement is. Errors leave as in a
+        transaction (StoreError when classified). Its statements are prepared at their
+        first use on a connection: a grade's is a long statement, parsed and planned at
+        each of psycopg's first five runs otherwise (a session's first grades)."""
+        import psycopg
+
+        connection = self._take()
+        try:
+            connection.autocommit = True  # idle between transactions: set without a round trip
+            yield PostgresRunner(connection, prepare=True)
+            connection.autocommit = False
+        except psycopg.OperationalError as error:
+            _discard(connection)
+            converted = self.classify(error)
+            if converted is None:
+                raise
+            raise converted from error
+        except BaseException:
+            _discard(connection)
+            raise
+        self._give_back(connection)
 
     @contextmanager
     def _plain_transaction(self) -> Iterator[Runner]:

@@ -54,6 +54,14 @@ def ease_from_value(value: Any) -> float | None:
 STATE_FIELDS = ("easiness", "repetitions", "interval", "due", "lapses", "last_review")
 """The stored SM-2 columns, in Sm2State's field order (schema.SM2_COLUMNS)."""
 
+FSRS_FIELDS = ("fsrs_stability", "fsrs_difficulty", "fsrs_due")
+"""The stored FSRS columns, in the order statements {card,topic}_fsrs read them
+(schema.FSRS_COLUMNS)."""
+
+StoredFsrs = tuple[Any, Any, Any]
+"""An item's FSRS columns as read (FSRS_FIELDS, stored form), kept with the state a
+session shows so that a grade can claim both (store/grades.py) without reading again."""
+
 
 def state_params(state: Sm2State, prefix: str = "") -> dict[str, Any]:
     """An SM-2 state as stored, as parameters named `prefix` + column."""
@@ -192,9 +200,8 @@ class LoggedGrade:
 
 def card_view_values(row: Sequence[Any]) -> dict[str, Any]:
     """The fields of the review screen's CardView from a row of statement card_view."""
-    id_, deck_id, deck_name, front, back, mnemonic, why, source, tags, template, ordinal, *state = (
-        row
-    )
+    id_, deck_id, deck_name, front, back, mnemonic, why, source, tags, template, ordinal = row[:11]
+    stability, difficulty, fsrs_due, *state = row[11:]
     return {
         "id": id_,
         "deck_id": deck_id,
@@ -208,6 +215,7 @@ def card_view_values(row: Sequence[Any]) -> dict[str, Any]:
         "template": template,
         "ordinal": ordinal,
         "state": state_from_row(state),
+        "fsrs_stored": (stability, difficulty, fsrs_due),
     }
 
 

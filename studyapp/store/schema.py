@@ -115,7 +115,8 @@ cards = Table(
     # covering indexes answer them all without touching the table. The migrations create
     # the same partial indexes on PostgreSQL (postgresql_where); naming that keyword here
     # would load SQLAlchemy's PostgreSQL dialect at every start-up (~40 ms) for nothing on
-    # SQLite.
+    # SQLite. PostgreSQL alone also has ix_cards_due_by_deck and ix_cards_fsrs_due_by_deck
+    # (migration 0013): its home counts per deck are a seek per deck (statements.py).
     Index(
         "ix_cards_due",
         "due",
