@@ -601,17 +601,24 @@ def check(topic_id: str, seed: int, difficulty: int, answers: str, as_json: bool
 
 def _restore_snapshot(ctx: click.Context, path: Path, replace: bool) -> None:
     """`studyapp import` of a snapshot: the whole collection replaced, or nothing."""
+    from studyapp.config import resolve_db_url
+    from studyapp.store.snapshot import new_file_for, row_counts
     from studyapp.transfer.restore import ImportProblem
-    from studyapp.transfer.snapshot import SnapshotProblem
+    from studyapp.transfer.snapshot import SnapshotProblem, restore_to_new_file
 
-    collection = _open(ctx, sync=False)
+    new_file = new_file_for(resolve_db_url(ctx.obj["db"]))
     try:
         with LateProgress(f"restoring {path.name}") as bar:
-            held = collection.restore_snapshot(path, replace=replace, progress=bar.update)
+            if new_file is not None and restore_to_new_file(path, new_file, bar.update):
+                held = row_counts(new_file)
+            else:
+                collection = _open(ctx, sync=False)
+                try:
+                    held = collection.restore_snapshot(path, replace, progress=bar.update)
+                finally:
+                    collection.close()
     except (ImportProblem, SnapshotProblem) as problem:
         raise click.ClickException(f"{path}: {problem}") from None
-    finally:
-        collection.close()
     click.echo(
         f"restored {held['cards']} card(s) in {held['decks']} deck(s), {held['topics']} drill "
         f"topic(s), {held['reviews']} review(s) and {held['drill_attempts']} drill attempt(s) "
@@ -857,10 +864,11 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
           NAME.studyapp): the fast full backup, as Anki's .colpkg; `studyapp import`
           restores it exactly. Of a SQLite collection only (use json on a server).
     """
-    from studyapp.transfer import export as exporting
+    from studyapp.transfer.files import ExportProblem, replacing
     from studyapp.transfer.snapshot import SnapshotProblem
 
-    collection = _open(ctx, topics=True)
+    # A snapshot copies the collection as it is: no deck sync, and no exporter's imports.
+    collection = _open(ctx, sync=False) if fmt == "snapshot" else _open(ctx, topics=True)
     try:
         if fmt == "json":
             with _progress_bar(output.name if output else "JSON") as bar:
@@ -869,7 +877,7 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
                     collection.write_backup(sys.stdout.buffer, progress=bar)
                     sys.stdout.buffer.flush()
                 else:
-                    with exporting.replacing(output) as written, written.open("wb") as out:
+                    with replacing(output) as written, written.open("wb") as out:
                         collection.write_backup(out, progress=bar)
             if output is not None:
                 click.echo(f"wrote {output}", err=True)
@@ -878,15 +886,17 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
                 with _progress_bar("cards to stdout") as bar:
                     collection.write_cards_csv(sys.stdout, progress=bar)
             else:
-                reviews_path = exporting.reviews_path_for(output)
-                with exporting.replacing(output) as cards_file:  # both files, or neither
+                from studyapp.transfer.export import reviews_path_for
+
+                reviews_path = reviews_path_for(output)
+                with replacing(output) as cards_file:  # both files, or neither
                     with (
                         cards_file.open("w", newline="", encoding="utf-8") as out,
                         _progress_bar(output.name) as bar,
                     ):
                         cards = collection.write_cards_csv(out, progress=bar)
                     with (
-                        exporting.replacing(reviews_path) as reviews_file,
+                        replacing(reviews_path) as reviews_file,
                         reviews_file.open("w", newline="", encoding="utf-8") as out,
                         _progress_bar(reviews_path.name) as bar,
                     ):
@@ -898,7 +908,7 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
             if output is None:
                 raise click.UsageError("--format snapshot needs -o FILE.studyapp")
             with (
-                exporting.replacing(output) as written,
+                replacing(output) as written,
                 written.open("wb") as out,
                 _progress_bar(output.name) as bar,
             ):
@@ -907,10 +917,10 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
         else:
             if output is None:
                 raise click.UsageError("--format apkg needs -o FILE.apkg")
-            with exporting.replacing(output) as package, _progress_bar(output.name) as bar:
+            with replacing(output) as package, _progress_bar(output.name) as bar:
                 count = collection.write_apkg(package, progress=bar)
             click.echo(f"wrote {count} cards to {output}")
-    except (exporting.ExportProblem, SnapshotProblem) as problem:
+    except (ExportProblem, SnapshotProblem) as problem:
         raise click.ClickException(str(problem)) from None
     finally:
         collection.close()

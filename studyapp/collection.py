@@ -878,8 +878,9 @@ class Collection:
         """Make the collection exactly the snapshot at `path` (all or nothing), refusing a
         collection with study data unless `replace`; returns how many rows of each kind it
         holds now (decks, cards, topics, reviews, drill_attempts)."""
+        from studyapp.store.snapshot import row_counts, sqlite_file
         from studyapp.transfer.restore import ImportProblem, study_data_in
-        from studyapp.transfer.snapshot import held_rows, restore_snapshot
+        from studyapp.transfer.snapshot import restore_snapshot
 
         if not replace:
             with self.db.session() as session:
@@ -893,7 +894,7 @@ class Collection:
         restore_snapshot(self.db, path, progress=progress)
         values, self.preference_problems = self._stored_preferences()
         self.settings = self.settings.with_preferences(values)
-        return held_rows(self.db)
+        return row_counts(sqlite_file(self.db))
 
     def write_apkg(self, path: Path, progress: Callable[[int, int], None] | None = None) -> int:
         """An Anki package of every deck with its schedules and review log; returns how

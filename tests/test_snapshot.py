@@ -197,3 +197,28 @@ def test_the_file_is_read_only_when_nothing_can_write_to_it(tmp_path: Path, cloc
         assert held is None
     reader.close()
     db.close()
+
+
+def test_a_snapshot_restored_as_a_new_file_is_the_collection_itself(snapshot, tmp_path) -> None:
+    """No empty collection is built first: the checked copy becomes the file, so it holds
+    the snapshot's pages exactly."""
+    import zstandard as zstd
+
+    other = tmp_path / "fresh" / "new.db"
+    other.parent.mkdir()
+    code, out = run("--db", str(other), "import", str(snapshot))
+    assert code == 0, out
+    unpacked = zstd.ZstdDecompressor().decompress(snapshot.read_bytes())
+    assert other.read_bytes() == unpacked
+    assert not [p for p in other.parent.iterdir() if p.name != "new.db"]  # nothing left beside
+
+
+def test_a_damaged_snapshot_makes_no_new_file(snapshot, tmp_path) -> None:
+    data = bytearray(snapshot.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    snapshot.write_bytes(bytes(data))
+    other = tmp_path / "fresh" / "new.db"
+    other.parent.mkdir()
+    code, out = run("--db", str(other), "import", str(snapshot))
+    assert code == 1 and "the file is damaged" in out, out
+    assert list(other.parent.iterdir()) == []

@@ -10,12 +10,28 @@ reads the new pages. Neither touches the file behind SQLite's back, as a file co
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from studyapp.store.db import BUSY_TIMEOUT_MS, Database, DatabaseProblem, open_database
+from studyapp.store.db import (
+    BUSY_TIMEOUT_MS,
+    Database,
+    DatabaseProblem,
+    _sqlite_target,
+    open_database,
+)
+
+COUNTED = {
+    "decks": "decks",
+    "cards": "cards",
+    "topics": "drill_topics",
+    "reviews": "reviews",
+    "drill_attempts": "drill_attempts",
+}
+"""What a restore reports it holds, by the name it reports and the table it counts."""
 
 
 class SnapshotProblem(Exception):
@@ -111,3 +127,36 @@ def copy_in(db: Database, source: Path) -> None:
             destination.close()
     finally:
         copy.close()
+
+
+def new_file_for(url: str) -> Path | None:
+    """The SQLite file `url` names when it does not exist yet (a restore can then put the
+    checked copy in its place, with no empty collection built first); else None."""
+    is_sqlite, path = _sqlite_target(url)
+    if not is_sqlite or path is None or path.exists():
+        return None
+    if not os.access(path.parent, os.W_OK | os.X_OK):  # the copy must be made beside it
+        return None
+    return path
+
+
+def put_in_place(source: Path, target: Path) -> bool:
+    """Give the sound copy at `source` the name `target`, unless a file of that name has
+    appeared meanwhile (then False, and nothing changes: the caller restores into it)."""
+    try:
+        target.hardlink_to(source)
+    except FileExistsError:
+        return False
+    return True
+
+
+def row_counts(path: Path) -> dict[str, int]:
+    """How many rows of each kind the collection file at `path` holds (COUNTED)."""
+    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        return {
+            name: int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+            for name, table in COUNTED.items()
+        }
+    finally:
+        connection.close()

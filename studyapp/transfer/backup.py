@@ -50,7 +50,7 @@ from studyapp.transfer.backup_schema import (
     SECTIONS,
     field_kinds,
 )
-from studyapp.transfer.export import Progress, Tally
+from studyapp.transfer.files import Progress, Tally
 
 BATCH = 5000
 SM2 = ("easiness", "repetitions", "interval", "due", "lapses")

@@ -83,7 +83,7 @@ from studyapp.transfer.backup_schema import (
     Section,
     field_kinds,
 )
-from studyapp.transfer.export import Progress, Tally
+from studyapp.transfer.files import Progress, Tally
 
 WHOLE_DOCUMENT_LIMIT = 16 * 1024**2
 """The largest backup read whole when it is not laid out one record per line: decoded into

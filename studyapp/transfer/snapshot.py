@@ -28,6 +28,7 @@ from studyapp.store.snapshot import (
     copy_in,
     copy_out,
     file_held_still,
+    put_in_place,
     sqlite_file,
 )
 
@@ -45,9 +46,9 @@ saves 4 % more for half as much speed again)."""
 __all__ = [
     "SUFFIX",
     "SnapshotProblem",
-    "held_rows",
     "is_snapshot",
     "restore_snapshot",
+    "restore_to_new_file",
     "write_snapshot",
 ]
 
@@ -105,19 +106,16 @@ def restore_snapshot(db: Database, path: Path, progress: Progress | None = None)
         copy_in(db, copy)
 
 
-def held_rows(db: Database) -> dict[str, int]:
-    """How many rows of each kind the collection holds (what a restore reports)."""
-    from sqlalchemy import func, select
-
-    from studyapp.store.schema import metadata
-
-    tables = {"decks": "decks", "cards": "cards", "topics": "drill_topics"}
-    tables |= {"reviews": "reviews", "drill_attempts": "drill_attempts"}
-    with db.session() as session:
-        return {
-            key: int(session.scalar(select(func.count()).select_from(metadata.tables[name])) or 0)
-            for key, name in tables.items()
-        }
+def restore_to_new_file(path: Path, target: Path, progress: Progress | None = None) -> bool:
+    """Make a new collection file at `target` from the snapshot at `path`: unpacked and
+    checked beside it, then given its name (no empty collection built and then
+    overwritten page by page). False, with nothing written, when a file named `target`
+    appeared meanwhile; SnapshotProblem when the snapshot is not sound."""
+    with _scratch(target.parent) as folder:
+        copy = folder / "collection.db"
+        _unpack(path, copy, progress)
+        checked_copy(copy)
+        return put_in_place(copy, target)
 
 
 def _unpack(path: Path, copy: Path, progress: Progress | None) -> None:
