@@ -45,7 +45,9 @@ def test_smoke_run_reports_every_figure() -> None:
     assert set(figures) == EXPECTED
     for key, row in figures.items():
         value = row["value"]
-        assert isinstance(value, (int, float)) and math.isfinite(value) and value > 0, key
+        assert isinstance(value, (int, float)) and math.isfinite(value), key
+        # A time beyond the bare app's may be below zero: ours was painted sooner.
+        assert value > 0 or key.endswith("_extra"), key
         budget = row["budget"]
         assert budget is None or row["ok"] == (value <= budget), key
     assert "anki" not in report  # the smoke run never needs the optional package

@@ -21,11 +21,16 @@ ROOT = Path(__file__).resolve().parents[2]
 # (key, label, budget, unit), spliced into run.py's BUDGETS
 FRAME_ROWS: list[tuple[str, str, float | None, str]] = [
     ("first_drill", "d to the first drill painted, keys and all", 0.25, "s"),
-    ("key_paint_ratio", "review grade to next card, ÷ bare Textual", 5, "x"),
+    # DESIGN.md's budget for a key: painted within one frame (16 ms) of a bare Textual app
+    # doing one update. The ratio is shown beside it; the bare app's own figure moves
+    # between runs (2 to 9.5 ms) with where its key lands in Textual's refresh cycle.
+    ("key_paint_extra", "review grade to next card, beyond a bare update", 16, "ms"),
+    ("key_paint_ratio", "  the same as a ratio to the bare app", None, "x"),
     ("key_paint", "  the review key itself (median)", None, "ms"),
     ("key_paint_bare", "  a bare Textual app updating one Static", None, "ms"),
     ("grade_worst", "grade to next card painted, worst of 500", 50, "ms"),
-    ("drill_key_ratio", "a key typed in a drill, ÷ bare Textual", 5, "x"),
+    ("drill_key_extra", "a key typed in a drill, beyond a bare update", 16, "ms"),
+    ("drill_key_ratio", "  the same as a ratio to the bare app", None, "x"),
     ("drill_key", "  the drill key itself (median)", None, "ms"),
     ("home_back_extra", "Esc back home, beyond a bare pop_screen", 16, "ms"),
     ("home_back_ratio", "  the same as a ratio to the bare app", None, "x"),
@@ -270,10 +275,12 @@ def frame_figures(raw: dict) -> dict[str, float]:  # type: ignore[type-arg]
         "key_paint": grade,
         "key_paint_bare": bare_update,
         "key_paint_ratio": grade / bare_update,
+        "key_paint_extra": grade - bare_update,
         "grade_worst": max(raw["grades"]) * 1000,
         "grades_timed": len(raw["grades"]),
         "drill_key": drill,
         "drill_key_ratio": drill / bare_update,
+        "drill_key_extra": drill - bare_update,
         "home_back": home,
         "home_back_bare": bare_pop,
         "home_back_extra": home - bare_pop,
