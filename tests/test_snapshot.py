@@ -222,3 +222,20 @@ def test_a_damaged_snapshot_makes_no_new_file(snapshot, tmp_path) -> None:
     code, out = run("--db", str(other), "import", str(snapshot))
     assert code == 1 and "the file is damaged" in out, out
     assert list(other.parent.iterdir()) == []
+
+
+def test_a_snapshot_larger_than_the_disk_is_refused_before_unpacking(
+    cli_db, snapshot, monkeypatch
+) -> None:
+    import shutil as shutil_module
+    from collections import namedtuple
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil_module, "disk_usage", lambda _path: usage(10**6, 10**6, 1000))
+    assert "the disk has 0 MiB free" in _refused(cli_db, snapshot)
+
+
+def test_a_frame_without_its_size_is_refused(cli_db, snapshot) -> None:
+    unsized = zstandard.ZstdCompressor(write_content_size=False)
+    snapshot.write_bytes(unsized.compress(b"SQLite format 3\x00" + bytes(4096)))
+    assert "its size is not recorded" in _refused(cli_db, snapshot)

@@ -119,31 +119,43 @@ def restore_to_new_file(path: Path, target: Path, progress: Progress | None = No
 
 
 def _unpack(path: Path, copy: Path, progress: Progress | None) -> None:
-    """The snapshot's database at `copy`, whole: a frame cut short, damaged, or holding
-    other than the size it records is refused."""
+    """The snapshot's database at `copy`, whole. The frame must record its size (every
+    snapshot's does), which must fit on the disk: a small file that would unpack to more
+    than the disk holds is refused before a byte is written, and unpacking stops at the
+    recorded size. A frame cut short, damaged, or holding another size is refused."""
+    import shutil
+
     import zstandard
 
     total = path.stat().st_size
     try:
         with path.open("rb") as handle:
             expected = zstandard.frame_content_size(handle.read(18))
+            if expected < 0:
+                raise SnapshotProblem("it is not a studyapp snapshot (its size is not recorded)")
+            free = shutil.disk_usage(copy.parent).free
+            if expected > free:
+                raise SnapshotProblem(
+                    f"it unpacks to {expected / 2**20:,.0f} MiB and the disk has "
+                    f"{free / 2**20:,.0f} MiB free"
+                )
             handle.seek(0)
             written = 0
             with (
                 zstandard.ZstdDecompressor().stream_reader(handle) as reader,
                 copy.open("wb") as out,
             ):
-                while chunk := reader.read(CHUNK):
+                while written <= expected and (chunk := reader.read(CHUNK)):
                     out.write(chunk)
                     written += len(chunk)
                     if progress is not None:
                         progress(min(handle.tell(), total), total)
     except zstandard.ZstdError as error:
         raise SnapshotProblem(f"the file is damaged ({error})") from None
-    if expected >= 0 and written != expected:
+    if written != expected:
         raise SnapshotProblem(
-            f"the file is cut short: it unpacks to {written:,} of the {expected:,} bytes "
-            "its header records"
+            f"the file is cut short or damaged: it unpacks to {written:,} bytes, not the "
+            f"{expected:,} its header records"
         )
 
 
