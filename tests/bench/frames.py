@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # (key, label, budget, unit), spliced into run.py's BUDGETS
 FRAME_ROWS: list[tuple[str, str, float | None, str]] = [
     ("first_drill", "d to the first drill painted, keys and all", 0.25, "s"),
-    # DESIGN.md's budget for a key: painted within one frame (16 ms) of a bare Textual app
+    # The budget for a key (the design's): painted within one frame (16 ms) of a bare Textual app
     # doing one update. The ratio is shown beside it; the bare app's own figure moves
     # between runs (2 to 9.5 ms) with where its key lands in Textual's refresh cycle.
     ("key_paint_extra", "review grade to next card, beyond a bare update", 16, "ms"),
