@@ -1,11 +1,12 @@
 """The collection's SQLite file copied whole, out and in: what a snapshot backup holds
 (transfer/snapshot.py compresses it).
 
-Both ways go through SQLite's online backup API in one step, under SQLite's own locks: a
-copy out holds every grade given before it or none of one given meanwhile, and a copy in
-replaces every page of the open collection in one write transaction, all or nothing,
-while any other connection (the app open in another terminal) waits for it and then
-reads the new pages. Neither touches the file behind SQLite's back, as a file copy would.
+Out, the file is read while a read transaction holds it still (or, when it cannot, SQLite's
+backup API copies it): it holds every grade given before, and none given meanwhile. In,
+SQLite's backup API replaces every page of the open collection in one write transaction,
+all or nothing, while any other connection (the app open in another terminal) waits for it
+and then reads the new pages; only a collection file that does not exist yet is made by
+giving the checked copy its name. Nothing is written behind SQLite's back.
 """
 
 from __future__ import annotations

@@ -4,9 +4,10 @@ copied whole and compressed with zstd, as Anki's `.colpkg` is its collection fil
 It is the fast full backup: no row is read into Python either way, so it takes about as
 long as copying the file (the JSON backup, backup.py, reads and checks every record, and
 is the one a person or another database can read). Restoring one (`studyapp import`)
-unpacks it beside the collection, checks every page and the schema (a foreign or newer
-file is refused, an older one upgraded), then replaces the collection's pages in one
-step (store/snapshot.py): a damaged or cut-short file changes nothing.
+unpacks it beside the collection, checks every page's structure and the schema (a
+foreign or newer file is refused, an older one upgraded), then replaces the collection's
+pages in one step, or becomes the collection file when there is none yet
+(store/snapshot.py): a damaged or cut-short file changes nothing.
 
 The file is one zstd frame that records the database's size and a checksum of its
 content, so damage anywhere is found before anything is replaced.
