@@ -3,6 +3,9 @@ file whole, compressed; `studyapp import` of it gives back exactly that collecti
 nothing: a damaged, cut-short, foreign or newer file changes nothing and says why in one
 line."""
 
+# The CLI fixture `cli_env` is test_interop's, imported: pytest finds it by its name.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import shutil
@@ -12,38 +15,21 @@ from pathlib import Path
 
 import pytest
 import zstandard
-from click.testing import CliRunner
 
-from studyapp.cli import main
 from studyapp.config import Settings
 from studyapp.review.cards import ReviewSession
 from studyapp.store import open_database
 from studyapp.store.db import HEAD
 from studyapp.transfer import snapshot as snapshots
 from studyapp.transfer.backup import export_json
-from tests.test_interop import DECK, build_history, digest
+from tests.test_interop import build_history, cli_env, digest, run  # noqa: F401
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-@pytest.fixture
-def cli_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    content = tmp_path / "content"
-    content.mkdir()
-    (content / "tiny.toml").write_text(DECK)
-    monkeypatch.setenv("STUDYAPP_CONTENT", str(content))
-    monkeypatch.setenv("STUDYAPP_DB", str(tmp_path / "cli.db"))
-    return tmp_path / "cli.db"
-
-
-def run(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, list(args))
-    return result.exit_code, result.output
-
-
 @pytest.fixture(params=["the file held still", "a copy"])
 def snapshot(
-    cli_db: Path, tmp_path: Path, clock, request: pytest.FixtureRequest, monkeypatch
+    cli_env: Path, tmp_path: Path, clock, request: pytest.FixtureRequest, monkeypatch
 ) -> Path:
     """A snapshot of a collection with history, taken while the collection is open and
     its last grade still in SQLite's write-ahead log: from the file itself, and (as when
@@ -55,13 +41,13 @@ def snapshot(
             yield None
 
         monkeypatch.setattr(snapshots, "file_held_still", never_still)
-    db = open_database(f"sqlite:///{cli_db}")
+    db = open_database(f"sqlite:///{cli_env}")
     settings = Settings(clock=clock)
     build_history(db, settings)
     session = ReviewSession(db, settings)
     assert session.current is not None
     session.grade(4, duration_ms=900)
-    assert Path(f"{cli_db}-wal").stat().st_size > 0
+    assert Path(f"{cli_env}-wal").stat().st_size > 0
     path = tmp_path / "all.studyapp"
     code, out = run("export", "--format", "snapshot", "-o", str(path))
     db.close()
@@ -78,12 +64,12 @@ def _json(path: Path) -> dict:
         db.close()
 
 
-def test_a_snapshot_restores_the_collection_exactly(cli_db, snapshot, tmp_path) -> None:
+def test_a_snapshot_restores_the_collection_exactly(cli_env, snapshot, tmp_path) -> None:
     other = tmp_path / "other.db"
     code, out = run("--db", str(other), "import", str(snapshot))
     assert code == 0, out
     restored = _json(other)
-    assert restored == _json(cli_db)
+    assert restored == _json(cli_env)
     assert f"{len(restored['reviews'])} review(s)" in out and "from " in out
 
 
@@ -94,11 +80,11 @@ def test_a_snapshot_is_known_by_its_content_whatever_its_name(snapshot, tmp_path
     assert code == 0 and out.startswith("restored "), out
 
 
-def test_a_collection_with_study_data_is_replaced_only_when_asked(cli_db, snapshot) -> None:
-    before = digest(cli_db)
+def test_a_collection_with_study_data_is_replaced_only_when_asked(cli_env, snapshot) -> None:
+    before = digest(cli_env)
     code, out = run("import", str(snapshot))
     assert code == 1 and "pass --replace" in out and out.count("\n") == 1, out
-    assert digest(cli_db) == before
+    assert digest(cli_env) == before
     code, out = run("import", "--replace", str(snapshot))
     assert code == 0, out
 
@@ -114,43 +100,43 @@ def test_the_app_open_elsewhere_reads_the_restored_collection(snapshot, tmp_path
         open_elsewhere.close()
 
 
-def _refused(cli_db: Path, path: Path) -> str:
-    before = digest(cli_db)
+def _refused(cli_env: Path, path: Path) -> str:
+    before = digest(cli_env)
     code, out = run("import", "--replace", str(path))
     assert code == 1 and out.count("\n") == 1 and out.startswith(f"Error: {path}: "), out
-    assert digest(cli_db) == before
-    assert not list(cli_db.parent.glob(".studyapp-snapshot-*"))  # no copy left behind
+    assert digest(cli_env) == before
+    assert not list(cli_env.parent.glob(".studyapp-snapshot-*"))  # no copy left behind
     return out
 
 
-def test_a_damaged_snapshot_changes_nothing(cli_db, snapshot) -> None:
+def test_a_damaged_snapshot_changes_nothing(cli_env, snapshot) -> None:
     data = bytearray(snapshot.read_bytes())
     data[len(data) // 2] ^= 0xFF
     snapshot.write_bytes(bytes(data))
-    assert "the file is damaged" in _refused(cli_db, snapshot)
+    assert "the file is damaged" in _refused(cli_env, snapshot)
 
 
-def test_a_snapshot_cut_short_changes_nothing(cli_db, snapshot) -> None:
+def test_a_snapshot_cut_short_changes_nothing(cli_env, snapshot) -> None:
     snapshot.write_bytes(snapshot.read_bytes()[: snapshot.stat().st_size // 2])
-    out = _refused(cli_db, snapshot)
+    out = _refused(cli_env, snapshot)
     assert "cut short" in out or "damaged" in out, out
 
 
-def test_a_compressed_file_that_is_no_database_is_refused(cli_db, snapshot) -> None:
+def test_a_compressed_file_that_is_no_database_is_refused(cli_env, snapshot) -> None:
     snapshot.write_bytes(zstandard.ZstdCompressor().compress(b"not a database" * 100))
-    assert "does not hold a sound SQLite database" in _refused(cli_db, snapshot)
+    assert "does not hold a sound SQLite database" in _refused(cli_env, snapshot)
 
 
-def test_another_programs_database_is_refused(cli_db, snapshot, tmp_path) -> None:
+def test_another_programs_database_is_refused(cli_env, snapshot, tmp_path) -> None:
     foreign = tmp_path / "foreign.db"
     with sqlite3.connect(foreign) as connection:
         connection.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)")
     connection.close()
     snapshot.write_bytes(zstandard.ZstdCompressor().compress(foreign.read_bytes()))
-    assert "is not a studyapp database" in _refused(cli_db, snapshot)
+    assert "is not a studyapp database" in _refused(cli_env, snapshot)
 
 
-def test_an_older_studyapps_snapshot_is_upgraded_as_it_comes_in(cli_db, snapshot, tmp_path):
+def test_an_older_studyapps_snapshot_is_upgraded_as_it_comes_in(cli_env, snapshot, tmp_path):
     older = FIXTURES / "schema-0011.db"
     snapshot.write_bytes(zstandard.ZstdCompressor().compress(older.read_bytes()))
     other = tmp_path / "other.db"
@@ -161,19 +147,19 @@ def test_an_older_studyapps_snapshot_is_upgraded_as_it_comes_in(cli_db, snapshot
     connection.close()
 
 
-def test_a_snapshot_needs_a_file_to_write(cli_db) -> None:
+def test_a_snapshot_needs_a_file_to_write(cli_env) -> None:
     code, out = run("export", "--format", "snapshot")
     assert code == 2 and "--format snapshot needs -o" in out
 
 
-def test_a_newer_studyapps_snapshot_is_refused(cli_db, snapshot, tmp_path) -> None:
+def test_a_newer_studyapps_snapshot_is_refused(cli_env, snapshot, tmp_path) -> None:
     newer = tmp_path / "newer.db"
     shutil.copy(FIXTURES / "schema-0011.db", newer)
     with sqlite3.connect(newer) as connection:
         connection.execute("UPDATE alembic_version SET version_num = '9999'")
     connection.close()
     snapshot.write_bytes(zstandard.ZstdCompressor().compress(newer.read_bytes()))
-    assert "written by a newer studyapp (schema 9999)" in _refused(cli_db, snapshot)
+    assert "written by a newer studyapp (schema 9999)" in _refused(cli_env, snapshot)
 
 
 def test_the_file_is_read_only_when_nothing_can_write_to_it(tmp_path: Path, clock) -> None:
@@ -225,17 +211,17 @@ def test_a_damaged_snapshot_makes_no_new_file(snapshot, tmp_path) -> None:
 
 
 def test_a_snapshot_larger_than_the_disk_is_refused_before_unpacking(
-    cli_db, snapshot, monkeypatch
+    cli_env, snapshot, monkeypatch
 ) -> None:
     import shutil as shutil_module
     from collections import namedtuple
 
     usage = namedtuple("usage", "total used free")
     monkeypatch.setattr(shutil_module, "disk_usage", lambda _path: usage(10**6, 10**6, 1000))
-    assert "the disk has 0 MiB free" in _refused(cli_db, snapshot)
+    assert "the disk has 0 MiB free" in _refused(cli_env, snapshot)
 
 
-def test_a_frame_without_its_size_is_refused(cli_db, snapshot) -> None:
+def test_a_frame_without_its_size_is_refused(cli_env, snapshot) -> None:
     unsized = zstandard.ZstdCompressor(write_content_size=False)
     snapshot.write_bytes(unsized.compress(b"SQLite format 3\x00" + bytes(4096)))
-    assert "its size is not recorded" in _refused(cli_db, snapshot)
+    assert "its size is not recorded" in _refused(cli_env, snapshot)
